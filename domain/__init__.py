@@ -1,0 +1,1 @@
+"""The business core: pure, synchronous, standard library and py-moneyed only."""

@@ -1,0 +1,1 @@
+"""Who is asking: staff users with roles, partner organisations, borrowers."""

@@ -1,0 +1,131 @@
+"""The only place that builds Money and rounds it.
+
+py-moneyed silently accepts floats and rounds half-even in ``Money.round``; both are wrong for
+loan contracts, so every amount in the project goes through these helpers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from enum import Enum
+
+from moneyed import Currency, Money, get_currency
+from moneyed.classes import CurrencyDoesNotExist
+
+from domain.errors import RuleViolation
+
+__all__ = [
+    "Money",
+    "RoundingMode",
+    "allocate",
+    "currency_of",
+    "minor_unit",
+    "money",
+    "parse_decimal",
+    "quantize",
+    "zero",
+]
+
+
+class RoundingMode(str, Enum):
+    """How a product rounds amounts to the currency's minor unit; contracts say half up."""
+
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    DOWN = "down"
+    UP = "up"
+
+    @property
+    def decimal_rounding(self) -> str:
+        return _ROUNDINGS[self]
+
+
+_ROUNDINGS = {
+    RoundingMode.HALF_UP: ROUND_HALF_UP,
+    RoundingMode.HALF_EVEN: ROUND_HALF_EVEN,
+    RoundingMode.DOWN: ROUND_DOWN,
+    RoundingMode.UP: ROUND_UP,
+}
+
+
+def currency_of(code: str) -> Currency:
+    """The ISO 4217 currency for ``code``; an unknown code is a rule violation, not a crash."""
+    try:
+        currency = get_currency(code.upper() if isinstance(code, str) else code)
+    except (CurrencyDoesNotExist, AttributeError, TypeError):
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency") from None
+    if currency.sub_unit is None or currency.code in {"XXX", "XTS"}:
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency")
+    return currency
+
+
+def _decimals(currency: Currency) -> int:
+    sub_unit = currency.sub_unit or 1
+    places = 0
+    while sub_unit > 1:
+        sub_unit //= 10
+        places += 1
+    return places
+
+
+def minor_unit(currency: str | Currency) -> Decimal:
+    """The smallest amount of the currency: ``Decimal('0.01')`` for EUR, ``Decimal('1')`` for JPY."""
+    cur = currency if isinstance(currency, Currency) else currency_of(currency)
+    return Decimal(1).scaleb(-_decimals(cur))
+
+
+def parse_decimal(value: str | Decimal | int, *, field: str = "amount") -> Decimal:
+    """A finite Decimal from a string or int; floats are refused because they are not exact."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"{field}: floats are not exact; pass a string or Decimal")
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(value)
+        except (InvalidOperation, ValueError, TypeError):
+            raise RuleViolation(f"{field} is not a decimal number", field=field) from None
+    if not result.is_finite():
+        raise RuleViolation(f"{field} must be a finite number", field=field)
+    return result
+
+
+def quantize(amount: Decimal, currency: str | Currency, mode: RoundingMode = RoundingMode.HALF_UP) -> Decimal:
+    """Round ``amount`` to the currency's minor unit with an explicit rounding mode."""
+    return amount.quantize(minor_unit(currency), rounding=mode.decimal_rounding)
+
+
+def money(amount: str | Decimal | int, currency: str, *, field: str = "amount") -> Money:
+    """Build Money exactly. A float is a TypeError; more decimals than the currency has is refused."""
+    value = parse_decimal(amount, field=field)
+    cur = currency_of(currency)
+    if value != value.quantize(minor_unit(cur), rounding=ROUND_DOWN):
+        raise RuleViolation(
+            f"{field} has more decimals than {cur.code} allows", code="money.too_many_decimals", field=field
+        )
+    return Money(value, cur)
+
+
+def zero(currency: str) -> Money:
+    """Zero in ``currency``."""
+    return Money(Decimal(0).quantize(minor_unit(currency)), currency_of(currency))
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal | int], currency: str) -> list[Decimal]:
+    """Split ``total`` in proportion to ``weights``; the parts always add up to ``total`` exactly.
+
+    Each part is rounded down to the minor unit and the leftover minor units go, one each, to the
+    parts with the largest rounding losses (largest remainder method), so no cent is created or lost.
+    """
+    unit = minor_unit(currency)
+    weight_sum = sum((Decimal(w) for w in weights), Decimal(0))
+    if weight_sum <= 0:
+        raise ValueError("weights must add up to more than zero")
+    exact = [total * Decimal(w) / weight_sum for w in weights]
+    parts = [e.quantize(unit, rounding=ROUND_DOWN) for e in exact]
+    leftover = int((total - sum(parts, Decimal(0))) / unit)
+    by_loss = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in by_loss[:leftover]:
+        parts[i] += unit
+    return parts

@@ -1,0 +1,1 @@
+"""The microcredit service: HTTP API, background jobs and persistence around the domain."""

@@ -1,0 +1,1 @@
+"""Adapters for outside services behind the use cases' ports: hashing, tokens, message senders."""

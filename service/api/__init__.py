@@ -1,0 +1,1 @@
+"""HTTP API: controllers, msgspec schemas, authentication guards and the error table."""

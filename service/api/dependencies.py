@@ -1,0 +1,36 @@
+"""What the composition root hands to controllers: use-case ports and settings, nothing concrete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from litestar.datastructures import State
+
+from service.settings import Settings
+from service.usecases.ports import (
+    LoginCodeSender,
+    PasswordHasher,
+    ReadinessProbe,
+    TokenCodec,
+    UnitOfWorkFactory,
+)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    tokens: TokenCodec
+    login_code_sender: LoginCodeSender
+    readiness: ReadinessProbe
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+def provide_services(state: State) -> Services:
+    services: Services = state.services
+    return services

@@ -1,0 +1,101 @@
+"""The composition root for HTTP: ``create_app(settings)`` wires adapters into the API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from redis.asyncio import Redis
+
+from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
+from service.adapters.senders import LogLoginCodeSender
+from service.api.auth import AuthenticationMiddleware
+from service.api.dependencies import Services, provide_services
+from service.api.health import HealthController
+from service.api.identity import (
+    AuthController,
+    BorrowerAuthController,
+    BorrowerController,
+    PartnerController,
+    StaffUserController,
+)
+from service.api.middleware import RequestContextMiddleware, require_json_body
+from service.api.problems import EXCEPTION_HANDLERS
+from service.logging import configure_logging
+from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.readiness import ServersReadiness
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.settings import Settings
+from service.usecases.ports import LoginCodeSender
+
+API_VERSION = "0.1.0"
+ROUTE_HANDLERS = [
+    HealthController, AuthController, StaffUserController, PartnerController, BorrowerController,
+    BorrowerAuthController,
+]
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Microcredit service API", version=API_VERSION,
+        description="Referrals, trainings, loan origination and servicing for microcredit programmes.",
+        path="/schema", render_plugins=[SwaggerRenderPlugin()],
+        security=[{"bearer": []}, {"apiKey": []}],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            "apiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
+        }),
+    )
+
+
+def create_app(settings: Settings, *, login_code_sender: LoginCodeSender | None = None,
+               fast_password_hashing: bool = False) -> Litestar:
+    """Build the app. Engines and pools open in the lifespan, not at import or here."""
+    configure_logging(json=settings.log_format == "json", level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        redis = Redis.from_url(settings.redis_url)
+        app.state.services = Services(
+            settings=settings, uow=SqlUnitOfWorkFactory(create_sessionmaker(engine)),
+            hasher=Argon2PasswordHasher(fast=fast_password_hashing), tokens=JwtTokenCodec(settings.secret_key),
+            login_code_sender=login_code_sender or LogLoginCodeSender(), readiness=ServersReadiness(engine, redis),
+        )
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"])],
+        before_request=require_json_body,
+        logging_config=None,
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+    # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
+    # app's outermost handler gives every response, routed or not, its request id and log line.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    return app
+
+
+def app_from_environment() -> Litestar:
+    """Entry point for uvicorn (``--factory``): settings are read once, here."""
+    from service.settings import load_settings  # noqa: PLC0415
+
+    return create_app(load_settings())
+

@@ -1,0 +1,99 @@
+"""Command line: ``python -m service <command>``. A composition root, like ``create_app``.
+
+Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
+from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` (write the
+contract), ``dev`` (embedded servers, migrations, demo data, API and worker: what `make run` runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from domain.errors import DomainError
+from domain.identity.model import Role
+from service.settings import Settings, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def migrate(database_url: str | None = None) -> None:
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
+    config = Config(str(ROOT / "alembic.ini"))
+    if database_url:
+        config.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(config, "head")
+
+
+async def _create_admin(settings: Settings, username: str, full_name: str, password: str) -> None:
+    from service.adapters.security import Argon2PasswordHasher  # noqa: PLC0415
+    from service.persistence.database import create_engine, create_sessionmaker  # noqa: PLC0415
+    from service.persistence.unit_of_work import SqlUnitOfWorkFactory  # noqa: PLC0415
+    from service.usecases.identity import CreateStaffUser, create_staff_user  # noqa: PLC0415
+
+    engine = create_engine(settings)
+    try:
+        user = await create_staff_user(
+            CreateStaffUser(username=username, full_name=full_name, password=password, roles=frozenset({Role.ADMIN})),
+            uow=SqlUnitOfWorkFactory(create_sessionmaker(engine))(), hasher=Argon2PasswordHasher(),
+            now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(f"admin {user.username!r} created (id {user.id})")
+
+
+def write_openapi(path: Path) -> None:
+    from service.app import create_app  # noqa: PLC0415
+
+    settings = load_settings({"DATABASE_URL": "postgresql://unused/unused", "REDIS_URL": "redis://unused",
+                              "APP_ENV": "test", "LOG_LEVEL": "WARNING"})
+    schema = create_app(settings).openapi_schema.to_schema()
+    path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations up to head")
+    admin = sub.add_parser("create-admin", help="create an admin staff user")
+    admin.add_argument("username")
+    admin.add_argument("--full-name", default="Administrator")
+    sub.add_parser("seed-demo", help="load demo data (once)")
+    spec = sub.add_parser("openapi", help="write the OpenAPI contract")
+    spec.add_argument("--output", type=Path, default=ROOT / "openapi" / "openapi.json")
+    sub.add_parser("dev", help="run everything for development (what `make run` does)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "openapi":
+            write_openapi(args.output)
+        elif args.command == "dev":
+            from service.devtools.run import run_dev  # noqa: PLC0415
+
+            return run_dev()
+        else:
+            settings = load_settings()
+            if args.command == "migrate":
+                migrate()
+            elif args.command == "create-admin":
+                password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")
+                asyncio.run(_create_admin(settings, args.username, args.full_name, password))
+            elif args.command == "seed-demo":
+                from service.devtools.demo import seed_demo  # noqa: PLC0415
+
+                asyncio.run(seed_demo(settings))
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    return 0

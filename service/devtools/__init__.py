@@ -1,0 +1,1 @@
+"""Developer tooling: embedded servers and the `make run` / `make test` orchestration."""

@@ -1,0 +1,105 @@
+"""`make run`: embedded servers when no URLs are given, migrations, demo data, API and worker.
+
+Ctrl-C (or SIGTERM) stops the API, the worker and the embedded servers, leaving no process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from service.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from service.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL = ROOT / ".local"
+DEV_DATABASE = "microcredit"
+
+
+async def ensure_database(server_url: str, name: str) -> None:
+    """Create database ``name`` on the server if it does not exist yet."""
+    import asyncpg  # noqa: PLC0415
+
+    connection = await asyncpg.connect(server_url)
+    try:
+        if not await connection.fetchval("select 1 from pg_database where datname = $1", name):
+            await connection.execute(f'create database "{name}"')
+    finally:
+        await connection.close()
+
+
+def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run_dev() -> int:
+    env = dict(os.environ)
+    postgres: EmbeddedPostgres | None = None
+    redis: EmbeddedRedis | None = None
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = {"flag": False}
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        if not env.get("DATABASE_URL"):
+            postgres = EmbeddedPostgres(LOCAL / "pg", free_port(55432))
+            postgres.start()
+            asyncio.run(ensure_database(postgres.url, DEV_DATABASE))
+            env["DATABASE_URL"] = postgres.url.rsplit("/", 1)[0] + f"/{DEV_DATABASE}"
+            print(f"embedded PostgreSQL on 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
+        if not env.get("REDIS_URL"):
+            redis = EmbeddedRedis(LOCAL / "redis", free_port(56379), persist=True)
+            redis.start()
+            env["REDIS_URL"] = redis.url
+            print(f"embedded Redis on 127.0.0.1:{redis.port}")
+        try:
+            settings = load_settings(env)
+        except SettingsError as error:
+            print(f"configuration error: {error}", file=sys.stderr)
+            return 2
+        python = sys.executable
+        subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
+        subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
+        children.append(subprocess.Popen(
+            [python, "-m", "uvicorn", "service.app:app_from_environment", "--factory", "--host", settings.host,
+             "--port", str(settings.port), "--no-access-log"], env=env, cwd=ROOT))
+        children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
+        base = f"http://{settings.host}:{settings.port}"
+        print(f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
+              f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
+              '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
+              flush=True)
+        while not stopping["flag"] and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        failed = [c for c in children if c.poll() not in (None, 0)]
+        return 1 if failed and not stopping["flag"] else 0
+    except subprocess.CalledProcessError as error:
+        print(f"start-up step failed: {' '.join(map(str, error.cmd))}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _stop_children(children)
+        if redis is not None:
+            redis.stop()
+        if postgres is not None:
+            postgres.stop()
+        print("stopped")

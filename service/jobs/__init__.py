@@ -1,0 +1,1 @@
+"""Background jobs (arq): thin tasks calling the same use cases as HTTP."""

@@ -1,0 +1,66 @@
+"""The arq worker: settings read once at start, one engine per worker process, cron jobs.
+
+Tasks take primitive arguments and may run more than once (arq retries), so every effect they
+have is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from service.logging import configure_logging
+from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.settings import Settings, load_settings
+from service.usecases.identity import purge_expired_login_codes
+
+log = structlog.get_logger()
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    ctx["engine"] = create_engine(settings)
+    ctx["uow"] = SqlUnitOfWorkFactory(create_sessionmaker(ctx["engine"]))
+    log.info("worker_started")
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["engine"].dispose()
+    log.info("worker_stopped")
+
+
+async def purge_login_codes(ctx: dict[str, Any]) -> int:
+    """Delete borrower login codes expired for over a day (they are useless and personal-adjacent)."""
+    removed = await purge_expired_login_codes(uow=ctx["uow"](), now=datetime.now(UTC))
+    log.info("login_codes_purged", removed=removed)
+    return removed
+
+
+FUNCTIONS: list[Any] = [purge_login_codes]
+CRON_JOBS = [cron(purge_login_codes, hour={3}, minute={15}, unique=True, run_at_startup=False)]
+
+
+def build_worker(settings: Settings, **overrides: Any) -> Worker:
+    options: dict[str, Any] = dict(
+        functions=FUNCTIONS, cron_jobs=CRON_JOBS, on_startup=startup, on_shutdown=shutdown,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url), ctx={"settings": settings},
+        job_timeout=600, max_tries=5, handle_signals=True,
+    )
+    options.update(overrides)
+    return Worker(**options)
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(json=settings.log_format == "json", level=settings.log_level)
+    build_worker(settings).run()
+
+
+if __name__ == "__main__":
+    main()

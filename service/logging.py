@@ -1,0 +1,89 @@
+"""structlog set-up: JSON in production, readable in development, personal data scrubbed.
+
+Every line carries the request id (or job id) bound in context variables. Names, e-mail
+addresses, phone numbers, street addresses and IBANs are replaced before a line is written,
+both under known keys and wherever they appear inside a string value.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+# Keys whose values are personal data wherever they appear in an event.
+PERSONAL_KEYS = frozenset({
+    "name", "full_name", "first_name", "last_name", "email", "e_mail", "phone", "phone_number", "mobile",
+    "address", "street", "street_address", "iban", "bic", "password", "code", "token", "api_key", "secret",
+    "authorization", "birth_date", "date_of_birth",
+})
+_PATTERNS = [
+    re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),  # e-mail
+    re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"),  # IBAN
+    re.compile(r"(?<![\w.])(?:\+|00)\d{1,3}[\s.-]?\d(?:[\s.-]?\d{2}){4}\b"),  # international phone
+    re.compile(r"(?<![\w.])0[1-9](?:[\s.-]?\d{2}){4}\b"),  # French national phone
+    re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s(?:rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|"
+               r"route|cours|street|st\.|road|lane)\s[^,;\n]{2,60}", re.IGNORECASE),  # street address
+]
+
+
+def scrub_text(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, Mapping):
+        return {k: REDACTED if str(k).lower() in PERSONAL_KEYS else _scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def scrub_personal_data(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: last line of defence against personal data in logs."""
+    for key in list(event):
+        if key.lower() in PERSONAL_KEYS:
+            event[key] = REDACTED
+        else:
+            event[key] = _scrub(event[key])
+    return event
+
+
+def configure_logging(*, json: bool, level: str = "INFO") -> None:
+    """Configure structlog and route the standard library's loggers (uvicorn, arq) through it."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info if json else structlog.processors.StackInfoRenderer(),
+        scrub_personal_data,
+    ]
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "arq"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True  # our own request log line replaces it

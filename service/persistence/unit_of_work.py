@@ -1,0 +1,69 @@
+"""The SQLAlchemy unit of work: one session, one transaction, commit only when asked."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from domain.errors import Conflict
+from service.persistence.identity_repositories import (
+    SqlApiKeys,
+    SqlBorrowers,
+    SqlLoginCodes,
+    SqlPartners,
+    SqlStaffUsers,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        assert self._session is not None, "use the unit of work inside 'async with'"
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessionmaker()
+        session = self._session
+        self.staff_users = SqlStaffUsers(session)
+        self.partners = SqlPartners(session)
+        self.api_keys = SqlApiKeys(session)
+        self.borrowers = SqlBorrowers(session)
+        self.login_codes = SqlLoginCodes(session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Commit, turning lost updates and unique-key races into a 409 instead of a 500."""
+        try:
+            await self.session.commit()
+        except StaleDataError:
+            raise Conflict("the record was changed by someone else; reload and retry",
+                           code="conflict.stale") from None
+        except IntegrityError as error:
+            constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+            raise Conflict("the change conflicts with existing data",
+                           code=f"conflict.{constraint}" if constraint else "conflict.integrity") from None
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessionmaker)
