@@ -95,7 +95,7 @@ def create_app(settings: Settings, *, login_code_sender: LoginCodeSender | None 
 
 def app_from_environment() -> Litestar:
     """Entry point for uvicorn (``--factory``): settings are read once, here."""
-    from service.settings import load_settings  # noqa: PLC0415
+    from service.settings import load_settings
 
     return create_app(load_settings())
 

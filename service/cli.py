@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def migrate(database_url: str | None = None) -> None:
-    from alembic import command  # noqa: PLC0415
-    from alembic.config import Config  # noqa: PLC0415
+    from alembic import command
+    from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))
     if database_url:
@@ -34,10 +34,10 @@ def migrate(database_url: str | None = None) -> None:
 
 
 async def _create_admin(settings: Settings, username: str, full_name: str, password: str) -> None:
-    from service.adapters.security import Argon2PasswordHasher  # noqa: PLC0415
-    from service.persistence.database import create_engine, create_sessionmaker  # noqa: PLC0415
-    from service.persistence.unit_of_work import SqlUnitOfWorkFactory  # noqa: PLC0415
-    from service.usecases.identity import CreateStaffUser, create_staff_user  # noqa: PLC0415
+    from service.adapters.security import Argon2PasswordHasher
+    from service.persistence.database import create_engine, create_sessionmaker
+    from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+    from service.usecases.identity import CreateStaffUser, create_staff_user
 
     engine = create_engine(settings)
     try:
@@ -51,7 +51,7 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
 
 
 def write_openapi(path: Path) -> None:
-    from service.app import create_app  # noqa: PLC0415
+    from service.app import create_app
 
     settings = load_settings({"DATABASE_URL": "postgresql://unused/unused", "REDIS_URL": "redis://unused",
                               "APP_ENV": "test", "LOG_LEVEL": "WARNING"})
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "openapi":
             write_openapi(args.output)
         elif args.command == "dev":
-            from service.devtools.run import run_dev  # noqa: PLC0415
+            from service.devtools.run import run_dev
 
             return run_dev()
         else:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")
                 asyncio.run(_create_admin(settings, args.username, args.full_name, password))
             elif args.command == "seed-demo":
-                from service.devtools.demo import seed_demo  # noqa: PLC0415
+                from service.devtools.demo import seed_demo
 
                 asyncio.run(seed_demo(settings))
     except SettingsError as error:

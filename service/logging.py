@@ -58,6 +58,14 @@ def scrub_personal_data(_logger: Any, _method: str, event: MutableMapping[str, A
     return event
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is now (test runners swap it), not the one at set-up."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
 def configure_logging(*, json: bool, level: str = "INFO") -> None:
     """Configure structlog and route the standard library's loggers (uvicorn, arq) through it."""
     shared: list[Any] = [
@@ -78,7 +86,7 @@ def configure_logging(*, json: bool, level: str = "INFO") -> None:
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]

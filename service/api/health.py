@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from service.api.dependencies import Services
@@ -26,7 +27,7 @@ class HealthController(Controller):
          summary="PostgreSQL and Redis answer (503 when one does not)",
          responses={503: ResponseSpec(data_container=HealthResponse, description="a dependency is down",
                                      generate_examples=False)})
-    async def ready(self, services: Services) -> Response[HealthResponse]:
+    async def ready(self, services: NamedDependency[Services]) -> Response[HealthResponse]:
         checks = await services.readiness.check()
         ok = all(checks.values())
         return Response(HealthResponse(status="ok" if ok else "unavailable", checks=checks),

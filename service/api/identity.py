@@ -8,7 +8,8 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import ApiKey, Borrower, Partner, Principal, Role, StaffUser
 from service.api.auth import ALL_STAFF, allow
@@ -158,7 +159,7 @@ class AuthController(Controller):
 
     @post("/token", exclude_from_auth=True, operation_id="issueStaffToken", summary="Sign in as staff",
           status_code=200, responses=problems(400, 401))
-    async def issue_token(self, data: IssueTokenRequest, services: Services) -> TokenResponse:
+    async def issue_token(self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services]) -> TokenResponse:
         minutes = services.settings.access_token_minutes
         token = await uc.issue_staff_token(data.username, data.password, uow=services.uow(), hasher=services.hasher,
                                            tokens=services.tokens, now=services.now(), minutes=minutes)
@@ -177,21 +178,21 @@ class StaffUserController(Controller):
     guards = [allow(Role.ADMIN)]
 
     @post("/", operation_id="createStaffUser", summary="Create a staff user", responses=problems(400, 401, 403, 409, 422))
-    async def create(self, data: CreateStaffUserRequest, services: Services) -> StaffUserResponse:
+    async def create(self, data: JSONBody[CreateStaffUserRequest], services: NamedDependency[Services]) -> StaffUserResponse:
         cmd = uc.CreateStaffUser(username=data.username, full_name=data.full_name, password=data.password,
                                  roles=frozenset(Role(r) for r in data.roles))
         return _staff_out(await uc.create_staff_user(cmd, uow=services.uow(), hasher=services.hasher,
                                                      now=services.now()))
 
     @get("/", operation_id="listStaffUsers", summary="List staff users", responses=problems(400, 401, 403))
-    async def list_all(self, services: Services, cursor: uuid.UUID | None = None,
+    async def list_all(self, services: NamedDependency[Services], cursor: uuid.UUID | None = None,
                    limit: Limit = 50) -> Page[StaffUserResponse]:
         users = list(await uc.list_staff_users(uow=services.uow(), after=cursor, limit=limit))
         return Page(items=[_staff_out(u) for u in users], next_cursor=_next_cursor([u.id for u in users], limit))
 
     @patch("/{user_id:uuid}", operation_id="updateStaffUser", summary="Change a staff user's roles, name, password or status",
            responses=problems(400, 401, 403, 404, 409, 422))
-    async def update(self, user_id: uuid.UUID, data: UpdateStaffUserRequest, services: Services,
+    async def update(self, user_id: uuid.UUID, data: JSONBody[UpdateStaffUserRequest], services: NamedDependency[Services],
                      request: Request[Principal, None, object]) -> StaffUserResponse:
         def given(v: object) -> object | None:
             return None if v is msgspec.UNSET else v
@@ -209,12 +210,12 @@ class PartnerController(Controller):
 
     @post("/", guards=[allow(Role.ADMIN)], operation_id="createPartner", summary="Register a partner organisation",
           responses=problems(400, 401, 403, 409, 422))
-    async def create(self, data: CreatePartnerRequest, services: Services) -> PartnerResponse:
+    async def create(self, data: JSONBody[CreatePartnerRequest], services: NamedDependency[Services]) -> PartnerResponse:
         return _partner_out(await uc.create_partner(data.name, data.kind, uow=services.uow(), now=services.now()))
 
     @get("/", guards=[allow(*ALL_STAFF)], operation_id="listPartners", summary="List partner organisations",
          responses=problems(400, 401, 403))
-    async def list_all(self, services: Services, cursor: uuid.UUID | None = None,
+    async def list_all(self, services: NamedDependency[Services], cursor: uuid.UUID | None = None,
                    limit: Limit = 50) -> Page[PartnerResponse]:
         partners = list(await uc.list_partners(uow=services.uow(), after=cursor, limit=limit))
         return Page(items=[_partner_out(p) for p in partners],
@@ -222,27 +223,27 @@ class PartnerController(Controller):
 
     @get("/{partner_id:uuid}", guards=[allow(*ALL_STAFF, partners=True)], operation_id="getPartner",
          summary="Read a partner (a partner reads only itself)", responses=problems(400, 401, 403, 404))
-    async def read(self, partner_id: uuid.UUID, services: Services,
+    async def read(self, partner_id: uuid.UUID, services: NamedDependency[Services],
                   request: Request[Principal, None, object]) -> PartnerResponse:
         return _partner_out(await uc.get_partner(partner_id, actor=request.user, uow=services.uow()))
 
     @post("/{partner_id:uuid}/api-keys", guards=[allow(Role.ADMIN)], operation_id="createPartnerApiKey",
           summary="Create an API key for a partner (the secret is shown once)",
           responses=problems(400, 401, 403, 404))
-    async def create_key(self, partner_id: uuid.UUID, data: CreateApiKeyRequest,
-                         services: Services) -> ApiKeyCreatedResponse:
+    async def create_key(self, partner_id: uuid.UUID, data: JSONBody[CreateApiKeyRequest],
+                         services: NamedDependency[Services]) -> ApiKeyCreatedResponse:
         key, secret = await uc.create_api_key(partner_id, data.label, uow=services.uow(), now=services.now())
         return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
 
     @get("/{partner_id:uuid}/api-keys", guards=[allow(Role.ADMIN)], operation_id="listPartnerApiKeys",
          summary="List a partner's API keys (never their secrets)", responses=problems(400, 401, 403, 404))
-    async def list_keys(self, partner_id: uuid.UUID, services: Services) -> list[ApiKeyResponse]:
+    async def list_keys(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> list[ApiKeyResponse]:
         return [_key_out(k) for k in await uc.list_api_keys(partner_id, uow=services.uow())]
 
     @delete("/{partner_id:uuid}/api-keys/{key_id:uuid}", guards=[allow(Role.ADMIN)], status_code=200,
             operation_id="revokePartnerApiKey", summary="Revoke a partner's API key",
             responses=problems(400, 401, 403, 404))
-    async def revoke_key(self, partner_id: uuid.UUID, key_id: uuid.UUID, services: Services) -> ApiKeyResponse:
+    async def revoke_key(self, partner_id: uuid.UUID, key_id: uuid.UUID, services: NamedDependency[Services]) -> ApiKeyResponse:
         return _key_out(await uc.revoke_api_key(partner_id, key_id, uow=services.uow(), now=services.now()))
 
 
@@ -253,13 +254,13 @@ class BorrowerController(Controller):
     @post("/", guards=[allow(Role.ADMIN, Role.LOAN_OFFICER)], operation_id="createBorrower",
           summary="Register a borrower so that they can sign in to their own space",
           responses=problems(400, 401, 403, 409, 422))
-    async def create(self, data: CreateBorrowerRequest, services: Services) -> BorrowerResponse:
+    async def create(self, data: JSONBody[CreateBorrowerRequest], services: NamedDependency[Services]) -> BorrowerResponse:
         return _borrower_out(await uc.create_borrower(data.full_name, data.email, data.phone, data.language,
                                                       uow=services.uow(), now=services.now()))
 
     @get("/{borrower_id:uuid}", guards=[allow(*ALL_STAFF, borrowers=True)], operation_id="getBorrower",
          summary="Read a borrower (a borrower reads only themself)", responses=problems(400, 401, 403, 404))
-    async def read(self, borrower_id: uuid.UUID, services: Services,
+    async def read(self, borrower_id: uuid.UUID, services: NamedDependency[Services],
                   request: Request[Principal, None, object]) -> BorrowerResponse:
         return _borrower_out(await uc.get_borrower(borrower_id, actor=request.user, uow=services.uow()))
 
@@ -270,7 +271,7 @@ class BorrowerAuthController(Controller):
 
     @post("/codes", exclude_from_auth=True, status_code=202, operation_id="requestBorrowerLoginCode",
           summary="Send a one-time sign-in code to a borrower", responses=problems(400))
-    async def request_code(self, data: RequestLoginCodeRequest, services: Services) -> LoginCodeRequestedResponse:
+    async def request_code(self, data: JSONBody[RequestLoginCodeRequest], services: NamedDependency[Services]) -> LoginCodeRequestedResponse:
         await uc.request_login_code(data.email, uow=services.uow(), sender=services.login_code_sender,
                                     pepper=services.settings.secret_key, now=services.now(),
                                     minutes=services.settings.borrower_code_minutes)
@@ -278,7 +279,7 @@ class BorrowerAuthController(Controller):
 
     @post("/tokens", exclude_from_auth=True, status_code=200, operation_id="exchangeBorrowerLoginCode",
           summary="Exchange a one-time code for a borrower token", responses=problems(400, 401))
-    async def exchange(self, data: ExchangeLoginCodeRequest, services: Services) -> TokenResponse:
+    async def exchange(self, data: JSONBody[ExchangeLoginCodeRequest], services: NamedDependency[Services]) -> TokenResponse:
         minutes = services.settings.borrower_token_minutes
         token = await uc.exchange_login_code(data.email, data.code, uow=services.uow(), tokens=services.tokens,
                                              pepper=services.settings.secret_key, now=services.now(),

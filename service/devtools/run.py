@@ -24,7 +24,7 @@ DEV_DATABASE = "microcredit"
 
 async def ensure_database(server_url: str, name: str) -> None:
     """Create database ``name`` on the server if it does not exist yet."""
-    import asyncpg  # noqa: PLC0415
+    import asyncpg
 
     connection = await asyncpg.connect(server_url)
     try:

@@ -32,7 +32,8 @@ class SqlStaffUsers:
         return _staff(row) if row else None
 
     async def add(self, user: StaffUser) -> None:
-        self.session.add(StaffUserRow(**row_values(user, exclude=("version",), roles=sorted(r.value for r in user.roles))))
+        roles = sorted(r.value for r in user.roles)
+        self.session.add(StaffUserRow(**row_values(user, exclude=("version",), roles=roles)))
 
     async def save(self, user: StaffUser) -> None:
         row = await self.session.get(StaffUserRow, user.id)

@@ -187,7 +187,7 @@ async def revoke_api_key(partner_id: uuid.UUID, key_id: uuid.UUID, *, uow: UnitO
 
 async def authenticate_api_key(secret: str, *, uow: UnitOfWork) -> Principal | None:
     """The partner a presented key belongs to, or None for a malformed, unknown or revoked key."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
     async with uow:

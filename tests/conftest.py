@@ -1,0 +1,150 @@
+"""Fixtures: real servers, a migrated database, the app, and signed-in callers of every kind."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from domain.identity.model import Borrower
+from service.adapters.security import Argon2PasswordHasher
+from service.app import create_app
+from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.tables import metadata
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.settings import Settings, load_settings
+from tests.servers import TestServers, test_servers
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[TestServers]:
+    with test_servers() as running:
+        yield running
+
+
+def make_settings(servers: TestServers, **env: str) -> Settings:
+    values = {"DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url, "APP_ENV": "test",
+              "LOG_LEVEL": "INFO", "LOG_FORMAT": "json", "QUOTES_RATE_LIMIT": "0"}
+    values.update(env)
+    return load_settings(values)
+
+
+@pytest.fixture
+def settings(servers: TestServers) -> Settings:
+    return make_settings(servers)
+
+
+async def truncate_all(database_url: str, redis_url: str) -> None:
+    engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"truncate {tables} restart identity cascade"))
+    await engine.dispose()
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    await redis.aclose()
+
+
+@pytest.fixture
+async def uow_factory(settings: Settings) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """A unit-of-work factory on its own engine, for arranging data behind the API's back."""
+    engine = create_engine(settings)
+    yield SqlUnitOfWorkFactory(create_sessionmaker(engine))
+    await engine.dispose()
+
+
+class RecordingLoginCodeSender:
+    """Plays the borrower's mailbox: keeps the last code sent to each address."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, str] = {}
+
+    async def send(self, borrower: Borrower, code: str) -> None:
+        self.sent[borrower.email] = code
+
+
+@pytest.fixture
+def code_sender() -> RecordingLoginCodeSender:
+    return RecordingLoginCodeSender()
+
+
+@pytest.fixture
+def app(settings: Settings, code_sender: RecordingLoginCodeSender) -> Litestar:
+    return create_app(settings, login_code_sender=code_sender, fast_password_hashing=True)
+
+
+@pytest.fixture
+async def client(app: Litestar, settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+    await truncate_all(settings.database_url, settings.redis_url)
+
+
+@dataclass
+class Caller:
+    """A signed-in caller: ``headers`` authenticate its requests."""
+
+    name: str
+    headers: dict[str, str]
+    id: uuid.UUID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ANONYMOUS = Caller("anonymous", {})
+PASSWORD = "a-long-enough-test-password"
+
+
+async def sign_in_staff(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, username: str,
+                        *roles: str) -> Caller:
+    from domain.identity.model import Role
+    from service.usecases.identity import CreateStaffUser, create_staff_user
+
+    user = await create_staff_user(
+        CreateStaffUser(username=username, full_name=f"Test {username}", password=PASSWORD,
+                        roles=frozenset(Role(r) for r in roles)),
+        uow=uow_factory(), hasher=Argon2PasswordHasher(fast=True), now=datetime.now(UTC))
+    response = await client.post("/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return Caller(username, {"Authorization": f"Bearer {response.json()['access_token']}"}, user.id)
+
+
+async def sign_in_partner(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory,
+                          name: str) -> Caller:
+    from service.usecases.identity import create_api_key, create_partner
+
+    now = datetime.now(UTC)
+    partner = await create_partner(f"Partner {name}", "employment_agency", uow=uow_factory(), now=now)
+    key, secret = await create_api_key(partner.id, "test", uow=uow_factory(), now=now)
+    return Caller(name, {"X-API-Key": secret}, partner.id, {"key_id": key.id})
+
+
+async def sign_in_borrower(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory,
+                           sender: RecordingLoginCodeSender, name: str) -> Caller:
+    from service.usecases.identity import create_borrower
+
+    email = f"{name}@example.org"
+    borrower = await create_borrower(f"Borrower {name}", email, None, "fr", uow=uow_factory(),
+                                     now=datetime.now(UTC))
+    assert (await client.post("/v1/borrower-auth/codes", json={"email": email})).status_code == 202
+    response = await client.post("/v1/borrower-auth/tokens", json={"email": email, "code": sender.sent[email]})
+    assert response.status_code == 200, response.text
+    return Caller(name, {"Authorization": f"Bearer {response.json()['access_token']}"}, borrower.id)
+
+
+@pytest.fixture
+async def admin(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory) -> Caller:
+    return await sign_in_staff(client, uow_factory, "admin-user", "admin")
+
+
+@pytest.fixture
+async def officer(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory) -> Caller:
+    return await sign_in_staff(client, uow_factory, "officer-user", "loan_officer")
