@@ -22,16 +22,16 @@ from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.tables import metadata
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
-from tests.servers import TestServers, test_servers
+from tests.servers import RunningServers, running_servers
 
 
 @pytest.fixture(scope="session")
-def servers() -> Iterator[TestServers]:
-    with test_servers() as running:
+def servers() -> Iterator[RunningServers]:
+    with running_servers() as running:
         yield running
 
 
-def make_settings(servers: TestServers, **env: str) -> Settings:
+def make_settings(servers: RunningServers, **env: str) -> Settings:
     values = {"DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url, "APP_ENV": "test",
               "LOG_LEVEL": "INFO", "LOG_FORMAT": "json", "QUOTES_RATE_LIMIT": "0"}
     values.update(env)
@@ -39,7 +39,7 @@ def make_settings(servers: TestServers, **env: str) -> Settings:
 
 
 @pytest.fixture
-def settings(servers: TestServers) -> Settings:
+def settings(servers: RunningServers) -> Settings:
     return make_settings(servers)
 
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
-class TestServers:
+class RunningServers:
     database_url: str  # a fresh database made for this session, migrated to head
     redis_url: str
 
@@ -39,7 +39,7 @@ async def _recreate_database(server_url: str, name: str) -> None:
 
 
 @contextmanager
-def test_servers() -> Iterator[TestServers]:
+def running_servers() -> Iterator[RunningServers]:
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     try:
@@ -66,7 +66,7 @@ def test_servers() -> Iterator[TestServers]:
         from service.cli import migrate
 
         migrate(database_url)
-        yield TestServers(database_url=database_url, redis_url=redis_url)
+        yield RunningServers(database_url=database_url, redis_url=redis_url)
     finally:
         for server in reversed(started):
             server.stop()

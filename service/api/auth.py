@@ -56,4 +56,7 @@ def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Guar
     return guard
 
 
+# Route options for a route anyone may call: no authentication, and the contract says so.
+PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "security": [{}]}
+
 ALL_STAFF = (Role.ADMIN, Role.LOAN_OFFICER, Role.COMMITTEE_MEMBER, Role.READ_ONLY)

@@ -7,6 +7,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
+from service.api.auth import PUBLIC
 from service.api.dependencies import Services
 
 
@@ -19,11 +20,11 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", exclude_from_auth=True, operation_id="live", summary="The process is up")
+    @get("/live", **PUBLIC, operation_id="live", summary="The process is up")
     async def live(self) -> HealthResponse:
         return HealthResponse(status="ok")
 
-    @get("/ready", exclude_from_auth=True, operation_id="ready",
+    @get("/ready", **PUBLIC, operation_id="ready",
          summary="PostgreSQL and Redis answer (503 when one does not)",
          responses={503: ResponseSpec(data_container=HealthResponse, description="a dependency is down",
                                      generate_examples=False)})

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import ApiKey, Borrower, Partner, Principal, Role, StaffUser
-from service.api.auth import ALL_STAFF, allow
+from service.api.auth import ALL_STAFF, PUBLIC, allow
 from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.schemas_common import NonEmptyText, Page, Password
@@ -157,7 +157,7 @@ class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
 
-    @post("/token", exclude_from_auth=True, operation_id="issueStaffToken", summary="Sign in as staff",
+    @post("/token", **PUBLIC, operation_id="issueStaffToken", summary="Sign in as staff",
           status_code=200, responses=problems(400, 401))
     async def issue_token(self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services]) -> TokenResponse:
         minutes = services.settings.access_token_minutes
@@ -269,7 +269,7 @@ class BorrowerAuthController(Controller):
     path = "/v1/borrower-auth"
     tags = ["auth"]
 
-    @post("/codes", exclude_from_auth=True, status_code=202, operation_id="requestBorrowerLoginCode",
+    @post("/codes", **PUBLIC, status_code=202, operation_id="requestBorrowerLoginCode",
           summary="Send a one-time sign-in code to a borrower", responses=problems(400))
     async def request_code(self, data: JSONBody[RequestLoginCodeRequest], services: NamedDependency[Services]) -> LoginCodeRequestedResponse:
         await uc.request_login_code(data.email, uow=services.uow(), sender=services.login_code_sender,
@@ -277,7 +277,7 @@ class BorrowerAuthController(Controller):
                                     minutes=services.settings.borrower_code_minutes)
         return LoginCodeRequestedResponse(detail="if this address is known, a code has been sent")
 
-    @post("/tokens", exclude_from_auth=True, status_code=200, operation_id="exchangeBorrowerLoginCode",
+    @post("/tokens", **PUBLIC, status_code=200, operation_id="exchangeBorrowerLoginCode",
           summary="Exchange a one-time code for a borrower token", responses=problems(400, 401))
     async def exchange(self, data: JSONBody[ExchangeLoginCodeRequest], services: NamedDependency[Services]) -> TokenResponse:
         minutes = services.settings.borrower_token_minutes

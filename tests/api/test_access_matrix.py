@@ -1,0 +1,114 @@
+"""Who may call what: every route of the app, for every kind of caller.
+
+The table below is the access policy. A route added to the app without a row here fails the test,
+so nobody ships an endpoint without deciding who may call it. Requests carry an empty JSON body:
+a caller the guards let through gets the schema's 400, one they stop gets 401/403, and an object
+of someone else's gets 404.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.usecases.identity import create_api_key
+from tests.conftest import ANONYMOUS, Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
+
+STAFF = ("admin", "loan_officer", "committee_member", "read_only")
+CALLERS = ("anonymous", "loan_officer", "committee_member", "read_only", "partner_a", "partner_b", "borrower_a",
+           "borrower_b", "admin")
+
+
+def public(status: int) -> dict[str, int]:
+    return dict.fromkeys(CALLERS, status)
+
+
+def protected(ok: int, staff: tuple[str, ...], **others: int) -> dict[str, int]:
+    """401 for anonymous, ``ok`` for the listed staff roles and for ``others`` as given, 403 for the rest."""
+    table = dict.fromkeys(CALLERS, 403)
+    table["anonymous"] = 401
+    table.update(dict.fromkeys(staff, ok))
+    table.update(others)
+    return table
+
+
+SIGNED_IN = {**dict.fromkeys(CALLERS, 200), "anonymous": 401}
+
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/health/live"): public(200),
+    ("GET", "/health/ready"): public(200),
+    ("POST", "/v1/auth/token"): public(400),
+    ("GET", "/v1/auth/me"): SIGNED_IN,
+    ("POST", "/v1/borrower-auth/codes"): public(400),
+    ("POST", "/v1/borrower-auth/tokens"): public(400),
+    ("POST", "/v1/borrowers"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/borrowers/{borrower_id}"): protected(200, STAFF, borrower_a=200, borrower_b=404),
+    ("GET", "/v1/partners"): protected(200, STAFF),
+    ("POST", "/v1/partners"): protected(400, ("admin",)),
+    ("GET", "/v1/partners/{partner_id}"): protected(200, STAFF, partner_a=200, partner_b=404),
+    ("GET", "/v1/partners/{partner_id}/api-keys"): protected(200, ("admin",)),
+    ("POST", "/v1/partners/{partner_id}/api-keys"): protected(400, ("admin",)),
+    ("DELETE", "/v1/partners/{partner_id}/api-keys/{key_id}"): protected(200, ("admin",)),
+    ("GET", "/v1/staff-users"): protected(200, ("admin",)),
+    ("POST", "/v1/staff-users"): protected(400, ("admin",)),
+    ("PATCH", "/v1/staff-users/{user_id}"): protected(400, ("admin",)),
+}
+
+
+def app_routes(app: Litestar) -> set[tuple[str, str]]:
+    routes = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith("/schema"):
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        routes.update((method, path) for method in route.methods if method not in {"OPTIONS", "HEAD"})
+    return routes
+
+
+def test_every_route_has_an_access_rule(app: Litestar) -> None:
+    missing = app_routes(app) - set(MATRIX)
+    stale = set(MATRIX) - app_routes(app)
+    assert not missing, f"routes without an access rule: {sorted(missing)}"
+    assert not stale, f"rules for routes that do not exist: {sorted(stale)}"
+
+
+@pytest.fixture
+async def callers(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory,
+                  code_sender: RecordingLoginCodeSender) -> dict[str, Caller]:
+    result = {"anonymous": ANONYMOUS}
+    for role in STAFF:
+        result[role] = await sign_in_staff(client, uow_factory, role.replace("_", "-"), role)
+    for name in ("partner_a", "partner_b"):
+        result[name] = await sign_in_partner(client, uow_factory, name)
+    # The revocation route gets a spare key, so that partner_a keeps the one it signs in with.
+    spare, _ = await create_api_key(result["partner_a"].id, "spare", uow=uow_factory(), now=datetime.now(UTC))
+    result["partner_a"].extra["spare_key_id"] = spare.id
+    for name in ("borrower_a", "borrower_b"):
+        result[name] = await sign_in_borrower(client, uow_factory, code_sender, name.replace("_", "-"))
+    return result
+
+
+def concrete_path(template: str, callers: dict[str, Caller]) -> str:
+    values = {
+        "partner_id": callers["partner_a"].id, "key_id": callers["partner_a"].extra["spare_key_id"],
+        "borrower_id": callers["borrower_a"].id, "user_id": callers["loan_officer"].id,
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
+
+
+async def test_access_matrix(client: AsyncTestClient[Litestar], callers: dict[str, Caller]) -> None:
+    failures = []
+    for (method, template), expected in sorted(MATRIX.items()):
+        path = concrete_path(template, callers)
+        for name in CALLERS:
+            body = {"json": {}} if method in {"POST", "PATCH", "PUT"} else {}
+            response = await client.request(method, path, headers=callers[name].headers, **body)
+            if response.status_code != expected[name]:
+                failures.append(f"{method} {template} as {name}: {response.status_code}, expected {expected[name]}")
+    assert not failures, "\n".join(failures)
