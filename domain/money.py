@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 
 from moneyed import Currency, Money, get_currency
 from moneyed.classes import CurrencyDoesNotExist
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class RoundingMode(str, Enum):
+class RoundingMode(StrEnum):
     """How a product rounds amounts to the currency's minor unit; contracts say half up."""
 
     HALF_UP = "half_up"
@@ -77,7 +77,7 @@ def minor_unit(currency: str | Currency) -> Decimal:
 
 def parse_decimal(value: str | Decimal | int, *, field: str = "amount") -> Decimal:
     """A finite Decimal from a string or int; floats are refused because they are not exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"{field}: floats are not exact; pass a string or Decimal")
     if isinstance(value, Decimal):
         result = value

@@ -23,8 +23,7 @@ def _url() -> str:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, compare_type=True,
-                      compare_server_default=False)
+    context.configure(connection=connection, target_metadata=metadata, compare_type=True, compare_server_default=False)
     with context.begin_transaction():
         context.run_migrations()
 

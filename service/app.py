@@ -36,26 +36,35 @@ from service.usecases.ports import LoginCodeSender
 
 API_VERSION = "0.1.0"
 ROUTE_HANDLERS = [
-    HealthController, AuthController, StaffUserController, PartnerController, BorrowerController,
+    HealthController,
+    AuthController,
+    StaffUserController,
+    PartnerController,
+    BorrowerController,
     BorrowerAuthController,
 ]
 
 
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
-        title="Microcredit service API", version=API_VERSION,
+        title="Microcredit service API",
+        version=API_VERSION,
         description="Referrals, trainings, loan origination and servicing for microcredit programmes.",
-        path="/schema", render_plugins=[SwaggerRenderPlugin()],
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin()],
         security=[{"bearer": []}, {"apiKey": []}],
-        components=Components(security_schemes={
-            "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-            "apiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
-        }),
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                "apiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
+            }
+        ),
     )
 
 
-def create_app(settings: Settings, *, login_code_sender: LoginCodeSender | None = None,
-               fast_password_hashing: bool = False) -> Litestar:
+def create_app(
+    settings: Settings, *, login_code_sender: LoginCodeSender | None = None, fast_password_hashing: bool = False
+) -> Litestar:
     """Build the app. Engines and pools open in the lifespan, not at import or here."""
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
 
@@ -64,9 +73,12 @@ def create_app(settings: Settings, *, login_code_sender: LoginCodeSender | None 
         engine = create_engine(settings)
         redis = Redis.from_url(settings.redis_url)
         app.state.services = Services(
-            settings=settings, uow=SqlUnitOfWorkFactory(create_sessionmaker(engine)),
-            hasher=Argon2PasswordHasher(fast=fast_password_hashing), tokens=JwtTokenCodec(settings.secret_key),
-            login_code_sender=login_code_sender or LogLoginCodeSender(), readiness=ServersReadiness(engine, redis),
+            settings=settings,
+            uow=SqlUnitOfWorkFactory(create_sessionmaker(engine)),
+            hasher=Argon2PasswordHasher(fast=fast_password_hashing),
+            tokens=JwtTokenCodec(settings.secret_key),
+            login_code_sender=login_code_sender or LogLoginCodeSender(),
+            readiness=ServersReadiness(engine, redis),
         )
         app.state.redis = redis
         try:
@@ -98,4 +110,3 @@ def app_from_environment() -> Litestar:
     from service.settings import load_settings
 
     return create_app(load_settings())
-

@@ -43,8 +43,10 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
     try:
         user = await create_staff_user(
             CreateStaffUser(username=username, full_name=full_name, password=password, roles=frozenset({Role.ADMIN})),
-            uow=SqlUnitOfWorkFactory(create_sessionmaker(engine))(), hasher=Argon2PasswordHasher(),
-            now=datetime.now(UTC))
+            uow=SqlUnitOfWorkFactory(create_sessionmaker(engine))(),
+            hasher=Argon2PasswordHasher(),
+            now=datetime.now(UTC),
+        )
     finally:
         await engine.dispose()
     print(f"admin {user.username!r} created (id {user.id})")
@@ -53,8 +55,14 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
 def write_openapi(path: Path) -> None:
     from service.app import create_app
 
-    settings = load_settings({"DATABASE_URL": "postgresql://unused/unused", "REDIS_URL": "redis://unused",
-                              "APP_ENV": "test", "LOG_LEVEL": "WARNING"})
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql://unused/unused",
+            "REDIS_URL": "redis://unused",
+            "APP_ENV": "test",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     schema = create_app(settings).openapi_schema.to_schema()
     path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
     print(f"wrote {path}")

@@ -17,18 +17,42 @@ import structlog
 
 REDACTED = "[redacted]"
 # Keys whose values are personal data wherever they appear in an event.
-PERSONAL_KEYS = frozenset({
-    "name", "full_name", "first_name", "last_name", "email", "e_mail", "phone", "phone_number", "mobile",
-    "address", "street", "street_address", "iban", "bic", "password", "code", "token", "api_key", "secret",
-    "authorization", "birth_date", "date_of_birth",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "name",
+        "full_name",
+        "first_name",
+        "last_name",
+        "email",
+        "e_mail",
+        "phone",
+        "phone_number",
+        "mobile",
+        "address",
+        "street",
+        "street_address",
+        "iban",
+        "bic",
+        "password",
+        "code",
+        "token",
+        "api_key",
+        "secret",
+        "authorization",
+        "birth_date",
+        "date_of_birth",
+    }
+)
 _PATTERNS = [
     re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),  # e-mail
     re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"),  # IBAN
     re.compile(r"(?<![\w.])(?:\+|00)\d{1,3}[\s.-]?\d(?:[\s.-]?\d{2}){4}\b"),  # international phone
     re.compile(r"(?<![\w.])0[1-9](?:[\s.-]?\d{2}){4}\b"),  # French national phone
-    re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s(?:rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|"
-               r"route|cours|street|st\.|road|lane)\s[^,;\n]{2,60}", re.IGNORECASE),  # street address
+    re.compile(
+        r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s(?:rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|"
+        r"route|cours|street|st\.|road|lane)\s[^,;\n]{2,60}",
+        re.IGNORECASE,
+    ),  # street address
 ]
 
 

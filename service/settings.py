@@ -95,9 +95,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret = _DEV_SECRET
     if len(secret) < 32:
         raise SettingsError("SECRET_KEY must be at least 32 characters long")
-    database_url = normalise_database_url(
-        _url(env, "DATABASE_URL", {"postgresql", "postgres", "postgresql+asyncpg"})
-    )
+    database_url = normalise_database_url(_url(env, "DATABASE_URL", {"postgresql", "postgres", "postgresql+asyncpg"}))
     return Settings(
         database_url=database_url,
         redis_url=_url(env, "REDIS_URL", {"redis", "rediss", "unix"}),

@@ -32,8 +32,14 @@ def servers() -> Iterator[RunningServers]:
 
 
 def make_settings(servers: RunningServers, **env: str) -> Settings:
-    values = {"DATABASE_URL": servers.database_url, "REDIS_URL": servers.redis_url, "APP_ENV": "test",
-              "LOG_LEVEL": "INFO", "LOG_FORMAT": "json", "QUOTES_RATE_LIMIT": "0"}
+    values = {
+        "DATABASE_URL": servers.database_url,
+        "REDIS_URL": servers.redis_url,
+        "APP_ENV": "test",
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
+        "QUOTES_RATE_LIMIT": "0",
+    }
     values.update(env)
     return load_settings(values)
 
@@ -103,22 +109,26 @@ ANONYMOUS = Caller("anonymous", {})
 PASSWORD = "a-long-enough-test-password"
 
 
-async def sign_in_staff(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, username: str,
-                        *roles: str) -> Caller:
+async def sign_in_staff(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, username: str, *roles: str
+) -> Caller:
     from domain.identity.model import Role
     from service.usecases.identity import CreateStaffUser, create_staff_user
 
     user = await create_staff_user(
-        CreateStaffUser(username=username, full_name=f"Test {username}", password=PASSWORD,
-                        roles=frozenset(Role(r) for r in roles)),
-        uow=uow_factory(), hasher=Argon2PasswordHasher(fast=True), now=datetime.now(UTC))
+        CreateStaffUser(
+            username=username, full_name=f"Test {username}", password=PASSWORD, roles=frozenset(Role(r) for r in roles)
+        ),
+        uow=uow_factory(),
+        hasher=Argon2PasswordHasher(fast=True),
+        now=datetime.now(UTC),
+    )
     response = await client.post("/v1/auth/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return Caller(username, {"Authorization": f"Bearer {response.json()['access_token']}"}, user.id)
 
 
-async def sign_in_partner(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory,
-                          name: str) -> Caller:
+async def sign_in_partner(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, name: str) -> Caller:
     from service.usecases.identity import create_api_key, create_partner
 
     now = datetime.now(UTC)
@@ -127,13 +137,13 @@ async def sign_in_partner(client: AsyncTestClient[Litestar], uow_factory: SqlUni
     return Caller(name, {"X-API-Key": secret}, partner.id, {"key_id": key.id})
 
 
-async def sign_in_borrower(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory,
-                           sender: RecordingLoginCodeSender, name: str) -> Caller:
+async def sign_in_borrower(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, sender: RecordingLoginCodeSender, name: str
+) -> Caller:
     from service.usecases.identity import create_borrower
 
     email = f"{name}@example.org"
-    borrower = await create_borrower(f"Borrower {name}", email, None, "fr", uow=uow_factory(),
-                                     now=datetime.now(UTC))
+    borrower = await create_borrower(f"Borrower {name}", email, None, "fr", uow=uow_factory(), now=datetime.now(UTC))
     assert (await client.post("/v1/borrower-auth/codes", json={"email": email})).status_code == 202
     response = await client.post("/v1/borrower-auth/tokens", json={"email": email, "code": sender.sent[email]})
     assert response.status_code == 200, response.text

@@ -6,12 +6,12 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from domain.errors import NotFound, RuleViolation
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """Staff roles. A committee member approves files; the maker-checker rule forbids self-approval."""
 
     ADMIN = "admin"
@@ -20,7 +20,7 @@ class Role(str, Enum):
     READ_ONLY = "read_only"
 
 
-class PrincipalKind(str, Enum):
+class PrincipalKind(StrEnum):
     STAFF = "staff"
     PARTNER = "partner"
     BORROWER = "borrower"
@@ -127,8 +127,17 @@ class LoginCode:
         return self.used_at is None and now < self.expires_at and self.attempts < self.MAX_ATTEMPTS
 
 
-PARTNER_KINDS = frozenset({"employment_agency", "youth_mission", "training_provider", "integration_association",
-                           "chamber_of_trade", "incubator", "other"})
+PARTNER_KINDS = frozenset(
+    {
+        "employment_agency",
+        "youth_mission",
+        "training_provider",
+        "integration_association",
+        "chamber_of_trade",
+        "incubator",
+        "other",
+    }
+)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
 
@@ -157,6 +166,7 @@ def check_password_strength(password: str) -> None:
     """Staff passwords: long enough to resist guessing (length beats composition rules)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleViolation(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters", code="identity.weak_password",
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+            code="identity.weak_password",
             field="password",
         )

@@ -37,16 +37,25 @@ class JwtTokenCodec:
 
     def issue(self, principal: Principal, *, now: datetime, minutes: int) -> str:
         claims = {
-            "iss": _ISSUER, "sub": str(principal.subject_id), "kind": principal.kind.value,
-            "roles": sorted(r.value for r in principal.roles), "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(minutes=minutes)).timestamp()), "jti": uuid.uuid4().hex,
+            "iss": _ISSUER,
+            "sub": str(principal.subject_id),
+            "kind": principal.kind.value,
+            "roles": sorted(r.value for r in principal.roles),
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+            "jti": uuid.uuid4().hex,
         }
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def read(self, token: str, *, now: datetime) -> Principal | None:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=_ISSUER,
-                                options={"require": ["exp", "sub", "kind", "iat"], "verify_exp": False})
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                issuer=_ISSUER,
+                options={"require": ["exp", "sub", "kind", "iat"], "verify_exp": False},
+            )
             if int(claims["exp"]) <= now.timestamp():
                 return None
             kind = PrincipalKind(claims["kind"])

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -21,6 +23,7 @@ from domain.identity.model import Principal, PrincipalKind, Role
 from service.api.dependencies import Services
 from service.usecases.identity import authenticate_api_key
 
+AuthedRequest = Request[Principal, None, State]
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 
@@ -35,8 +38,9 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         elif authorization.lower().startswith("bearer "):
             principal = services.tokens.read(authorization[7:].strip(), now=datetime.now(UTC))
         if principal is None:
-            raise NotAuthorizedException("missing, invalid or expired credentials",
-                                         headers={"WWW-Authenticate": "Bearer"})
+            raise NotAuthorizedException(
+                "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
+            )
         return AuthenticationResult(user=principal, auth=None)
 
 

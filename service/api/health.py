@@ -24,12 +24,20 @@ class HealthController(Controller):
     async def live(self) -> HealthResponse:
         return HealthResponse(status="ok")
 
-    @get("/ready", **PUBLIC, operation_id="ready",
-         summary="PostgreSQL and Redis answer (503 when one does not)",
-         responses={503: ResponseSpec(data_container=HealthResponse, description="a dependency is down",
-                                     generate_examples=False)})
+    @get(
+        "/ready",
+        **PUBLIC,
+        operation_id="ready",
+        summary="PostgreSQL and Redis answer (503 when one does not)",
+        responses={
+            503: ResponseSpec(
+                data_container=HealthResponse, description="a dependency is down", generate_examples=False
+            )
+        },
+    )
     async def ready(self, services: NamedDependency[Services]) -> Response[HealthResponse]:
         checks = await services.readiness.check()
         ok = all(checks.values())
-        return Response(HealthResponse(status="ok" if ok else "unavailable", checks=checks),
-                        status_code=200 if ok else 503)
+        return Response(
+            HealthResponse(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503
+        )

@@ -34,7 +34,7 @@ class RequestContextMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
@@ -56,8 +56,13 @@ class RequestContextMiddleware:
         finally:
             path = scope.get("path", "")
             if not path.startswith("/health/"):
-                log.info("request_finished", method=scope.get("method"), path=path, status=status["code"],
-                         duration_ms=round((time.perf_counter() - started) * 1000, 2))
+                log.info(
+                    "request_finished",
+                    method=scope.get("method"),
+                    path=path,
+                    status=status["code"],
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
             structlog.contextvars.clear_contextvars()
 
 

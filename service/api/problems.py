@@ -40,22 +40,58 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
-    (NotFound, 404), (Conflict, 409), (NotAuthenticated, 401), (Forbidden, 403), (RuleViolation, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
+    (RuleViolation, 422),
 ]
-_TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 409: "Conflict", 413: "Request body too large", 415: "Unsupported media type",
-           422: "Unprocessable content", 429: "Too many requests", 500: "Internal server error",
-           503: "Service unavailable"}
-_HTTP_CODES = {400: "request.invalid", 401: "auth.not_authenticated", 403: "auth.forbidden", 404: "not_found",
-               405: "request.method_not_allowed", 409: "conflict", 413: "request.too_large",
-               415: "request.unsupported_media_type", 429: "request.rate_limited", 503: "service.unavailable"}
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+_HTTP_CODES = {
+    400: "request.invalid",
+    401: "auth.not_authenticated",
+    403: "auth.forbidden",
+    404: "not_found",
+    405: "request.method_not_allowed",
+    409: "conflict",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    429: "request.rate_limited",
+    503: "service.unavailable",
+}
 
 
-def problem_response(request: Request[Any, Any, Any], status: int, code: str, detail: str | None = None,
-                     errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> Response[Problem]:
-    problem = Problem(type=f"urn:microcredit:problem:{code}", title=_TITLES.get(status, "Error"), status=status,
-                      code=code, detail=detail, request_id=request.scope.get("state", {}).get("request_id"),
-                      errors=errors)
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    problem = Problem(
+        type=f"urn:microcredit:problem:{code}",
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        code=code,
+        detail=detail,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        errors=errors,
+    )
     return Response(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -63,7 +99,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 422)
     errors = [FieldError(field=exc.field, reason=exc.message)] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem_response(request, status, exc.code, exc.message, errors, headers)
+    return problem_response(request, status, exc.code, exc.message, errors=errors, headers=headers)
 
 
 _MSGSPEC_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
@@ -94,18 +130,23 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     status = exc.status_code
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc) or [FieldError(field="body", reason=exc.detail)]
-        return problem_response(request, 400, "request.invalid", "the request does not match the schema", errors)
+        return problem_response(request, 400, "request.invalid", "the request does not match the schema", errors=errors)
     if status >= 500:
         return internal_error_handler(request, exc)
     detail = exc.detail if status != 404 or exc.detail != "Not Found" else "no such resource"
-    return problem_response(request, status, _HTTP_CODES.get(status, "request.invalid"), detail,
-                            headers=dict(exc.headers or {}) or None)
+    return problem_response(
+        request, status, _HTTP_CODES.get(status, "request.invalid"), detail, headers=dict(exc.headers or {}) or None
+    )
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.error("request_failed", error_type=type(exc).__name__, path=request.url.path, exc_info=exc)
-    return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
-                            "an unexpected error occurred; quote the request id when reporting it")
+    return problem_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "an unexpected error occurred; quote the request id when reporting it",
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
@@ -118,7 +159,11 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """Document the problem responses a route can give (every route declares its errors)."""
     return {
-        s: ResponseSpec(data_container=Problem, description=_TITLES.get(s, "Error"), media_type=PROBLEM_MEDIA_TYPE,
-                        generate_examples=False)
+        s: ResponseSpec(
+            data_container=Problem,
+            description=_TITLES.get(s, "Error"),
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
         for s in statuses
     }

@@ -32,13 +32,20 @@ async def seed_demo(settings: Settings) -> None:
                 return
         for username, full_name, role in DEMO_STAFF:
             password = f"demo-{username}{DEMO_PASSWORD_SUFFIX}"
-            await uc.create_staff_user(uc.CreateStaffUser(username=username, full_name=full_name, password=password,
-                                                          roles=frozenset({role})), uow=uow(), hasher=hasher, now=now)
+            await uc.create_staff_user(
+                uc.CreateStaffUser(username=username, full_name=full_name, password=password, roles=frozenset({role})),
+                uow=uow(),
+                hasher=hasher,
+                now=now,
+            )
         partner = await uc.create_partner("Agence France Travail Paris 11", "employment_agency", uow=uow(), now=now)
         _, secret = await uc.create_api_key(partner.id, "demo key", uow=uow(), now=now)
-        await uc.create_borrower("Camille Martin", "camille.martin@example.org", "06 12 34 56 78", "fr", uow=uow(),
-                                 now=now)
-        print(f"demo data loaded: staff users admin/officer/committee/viewer with password demo-<name>-password; "
-              f"partner API key {secret}")
+        await uc.create_borrower(
+            "Camille Martin", "camille.martin@example.org", "06 12 34 56 78", "fr", uow=uow(), now=now
+        )
+        print(
+            f"demo data loaded: staff users admin/officer/committee/viewer with password demo-<name>-password; "
+            f"partner API key {secret}"
+        )
     finally:
         await engine.dispose()

@@ -86,9 +86,21 @@ class EmbeddedPostgres:
         bin_dir = _pg_bin()
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                _as_pg_user([str(bin_dir / "initdb"), "-D", str(self.data_dir), "--auth=trust", "-E", "UTF8",
-                             "-U", "postgres", "--no-instructions"]),
-                check=True, stdout=subprocess.DEVNULL,
+                _as_pg_user(
+                    [
+                        str(bin_dir / "initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "-U",
+                        "postgres",
+                        "--no-instructions",
+                    ]
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
         self._stop_stale()
         options = (
@@ -96,9 +108,23 @@ class EmbeddedPostgres:
             "-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         subprocess.run(
-            _as_pg_user([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60", "-o", options,
-                         "-l", str(self.data_dir / "server.log"), "start"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_pg_user(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.data_dir / "server.log"),
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
 
     def _stop_stale(self) -> None:
@@ -106,13 +132,17 @@ class EmbeddedPostgres:
         if (self.data_dir / "postmaster.pid").exists():
             subprocess.run(
                 _as_pg_user([str(_pg_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"]),
-                check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
 
     def stop(self) -> None:
         subprocess.run(
             _as_pg_user([str(_pg_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
-            check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
 
@@ -132,11 +162,25 @@ class EmbeddedRedis:
     def start(self) -> None:
         self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [str(_redis_bin()), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.data_dir),
-                "--daemonize", "no", "--appendonly", "no", "--logfile", str(self.data_dir / "redis.log")]
+        args = [
+            str(_redis_bin()),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir),
+            "--daemonize",
+            "no",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         args += ["--save", "60 1"] if self.persist else ["--save", ""]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

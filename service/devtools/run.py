@@ -79,15 +79,32 @@ def run_dev() -> int:
         python = sys.executable
         subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
         subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
-        children.append(subprocess.Popen(
-            [python, "-m", "uvicorn", "service.app:app_from_environment", "--factory", "--host", settings.host,
-             "--port", str(settings.port), "--no-access-log"], env=env, cwd=ROOT))
+        children.append(
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "service.app:app_from_environment",
+                    "--factory",
+                    "--host",
+                    settings.host,
+                    "--port",
+                    str(settings.port),
+                    "--no-access-log",
+                ],
+                env=env,
+                cwd=ROOT,
+            )
+        )
         children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
         base = f"http://{settings.host}:{settings.port}"
-        print(f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
-              f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
-              '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
-              flush=True)
+        print(
+            f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
+            f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
+            '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
+            flush=True,
+        )
         while not stopping["flag"] and all(child.poll() is None for child in children):
             time.sleep(0.2)
         failed = [c for c in children if c.poll() not in (None, 0)]

@@ -47,11 +47,17 @@ CRON_JOBS = [cron(purge_login_codes, hour={3}, minute={15}, unique=True, run_at_
 
 
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
-    options: dict[str, Any] = dict(
-        functions=FUNCTIONS, cron_jobs=CRON_JOBS, on_startup=startup, on_shutdown=shutdown,
-        redis_settings=RedisSettings.from_dsn(settings.redis_url), ctx={"settings": settings},
-        job_timeout=600, max_tries=5, handle_signals=True,
-    )
+    options: dict[str, Any] = {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "ctx": {"settings": settings},
+        "job_timeout": 600,
+        "max_tries": 5,
+        "handle_signals": True,
+    }
     options.update(overrides)
     return Worker(**options)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, StaffUser
@@ -48,11 +48,6 @@ class SqlStaffUsers:
         if after is not None:
             query = query.where(StaffUserRow.id > after)
         return [_staff(r) for r in await self.session.scalars(query)]
-
-    async def count_admins(self) -> int:
-        query = select(func.count()).select_from(StaffUserRow).where(
-            StaffUserRow.roles.any("admin"), StaffUserRow.active.is_(True))  # type: ignore[arg-type]
-        return int(await self.session.scalar(query) or 0)
 
 
 class SqlPartners:
@@ -122,8 +117,13 @@ class SqlLoginCodes:
         self.session.add(LoginCodeRow(**row_values(code)))
 
     async def latest_for(self, borrower_id: uuid.UUID) -> LoginCode | None:
-        query: Any = (select(LoginCodeRow).where(LoginCodeRow.borrower_id == borrower_id)
-                      .order_by(LoginCodeRow.id.desc()).limit(1).with_for_update())
+        query: Any = (
+            select(LoginCodeRow)
+            .where(LoginCodeRow.borrower_id == borrower_id)
+            .order_by(LoginCodeRow.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
         row = await self.session.scalar(query)
         return to_domain(LoginCode, row) if row else None
 

@@ -15,8 +15,7 @@ class StaffUserRow(Base):
     __tablename__ = "staff_users"
     __table_args__ = (
         CheckConstraint(
-            "roles <@ ARRAY['admin','loan_officer','committee_member','read_only']::text[] "
-            "AND cardinality(roles) > 0",
+            "roles <@ ARRAY['admin','loan_officer','committee_member','read_only']::text[] AND cardinality(roles) > 0",
             name="known_roles",
         ),
     )

@@ -15,7 +15,7 @@ class ServersReadiness:
 
     async def _database(self) -> bool:
         async with self.engine.connect() as connection:
-            return (await connection.scalar(text("select 1"))) == 1
+            return bool((await connection.scalar(text("select 1"))) == 1)
 
     async def _redis(self) -> bool:
         return bool(await self.redis.ping())

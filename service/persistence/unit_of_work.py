@@ -53,12 +53,13 @@ class SqlUnitOfWork:
         try:
             await self.session.commit()
         except StaleDataError:
-            raise Conflict("the record was changed by someone else; reload and retry",
-                           code="conflict.stale") from None
+            raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None
         except IntegrityError as error:
             constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
-            raise Conflict("the change conflicts with existing data",
-                           code=f"conflict.{constraint}" if constraint else "conflict.integrity") from None
+            raise Conflict(
+                "the change conflicts with existing data",
+                code=f"conflict.{constraint}" if constraint else "conflict.integrity",
+            ) from None
 
 
 class SqlUnitOfWorkFactory:

@@ -54,34 +54,48 @@ class UpdateStaffUser:
     password: str | None = None
 
 
-async def create_staff_user(cmd: CreateStaffUser, *, uow: UnitOfWork, hasher: PasswordHasher,
-                            now: datetime) -> StaffUser:
+async def create_staff_user(
+    cmd: CreateStaffUser, *, uow: UnitOfWork, hasher: PasswordHasher, now: datetime
+) -> StaffUser:
     username = cmd.username.strip().lower()
     if not USERNAME.fullmatch(username):
-        raise RuleViolation("3 to 64 characters: lowercase letters, digits, '.', '_' or '-'",
-                            code="identity.invalid_username", field="username")
+        raise RuleViolation(
+            "3 to 64 characters: lowercase letters, digits, '.', '_' or '-'",
+            code="identity.invalid_username",
+            field="username",
+        )
     if not cmd.roles:
         raise RuleViolation("at least one role is required", code="identity.no_role", field="roles")
     check_password_strength(cmd.password)
     async with uow:
         if await uow.staff_users.by_username(username) is not None:
             raise Conflict(f"username {username!r} is taken", code="identity.username_taken")
-        user = StaffUser(id=new_id(), username=username, full_name=cmd.full_name.strip(),
-                         password_hash=hasher.hash(cmd.password), roles=cmd.roles, active=True, created_at=now)
+        user = StaffUser(
+            id=new_id(),
+            username=username,
+            full_name=cmd.full_name.strip(),
+            password_hash=hasher.hash(cmd.password),
+            roles=cmd.roles,
+            active=True,
+            created_at=now,
+        )
         await uow.staff_users.add(user)
         await uow.commit()
     return user
 
 
-async def update_staff_user(cmd: UpdateStaffUser, *, actor: Principal, uow: UnitOfWork,
-                            hasher: PasswordHasher) -> StaffUser:
+async def update_staff_user(
+    cmd: UpdateStaffUser, *, actor: Principal, uow: UnitOfWork, hasher: PasswordHasher
+) -> StaffUser:
     async with uow:
         user = await uow.staff_users.get(cmd.user_id)
         if user is None:
             raise NotFound("staff user not found", code="staff_user.not_found")
         if user.version != cmd.expected_version:
-            raise Conflict(f"staff user is at version {user.version}, not {cmd.expected_version}",
-                           code="staff_user.version_mismatch")
+            raise Conflict(
+                f"staff user is at version {user.version}, not {cmd.expected_version}",
+                code="staff_user.version_mismatch",
+            )
         if cmd.full_name is not None:
             user.full_name = cmd.full_name.strip()
         if cmd.roles is not None:
@@ -105,8 +119,16 @@ async def list_staff_users(*, uow: UnitOfWork, after: uuid.UUID | None, limit: i
         return await uow.staff_users.page(after=after, limit=limit)
 
 
-async def issue_staff_token(username: str, password: str, *, uow: UnitOfWork, hasher: PasswordHasher,
-                            tokens: TokenCodec, now: datetime, minutes: int) -> str:
+async def issue_staff_token(
+    username: str,
+    password: str,
+    *,
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    tokens: TokenCodec,
+    now: datetime,
+    minutes: int,
+) -> str:
     async with uow:
         user = await uow.staff_users.by_username(username.strip().lower())
     if user is None:
@@ -123,8 +145,9 @@ async def issue_staff_token(username: str, password: str, *, uow: UnitOfWork, ha
 
 async def create_partner(name: str, kind: str, *, uow: UnitOfWork, now: datetime) -> Partner:
     if kind not in PARTNER_KINDS:
-        raise RuleViolation(f"kind must be one of {', '.join(sorted(PARTNER_KINDS))}",
-                            code="partner.unknown_kind", field="kind")
+        raise RuleViolation(
+            f"kind must be one of {', '.join(sorted(PARTNER_KINDS))}", code="partner.unknown_kind", field="kind"
+        )
     partner = Partner(id=new_id(), name=name.strip(), kind=kind, active=True, created_at=now)
     async with uow:
         await uow.partners.add(partner)
@@ -151,13 +174,18 @@ def hash_api_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_api_key(partner_id: uuid.UUID, label: str, *, uow: UnitOfWork,
-                         now: datetime) -> tuple[ApiKey, str]:
+async def create_api_key(partner_id: uuid.UUID, label: str, *, uow: UnitOfWork, now: datetime) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is shown this once and never stored."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
-    key = ApiKey(id=new_id(), partner_id=partner_id, prefix=prefix, key_hash=hash_api_key(secret),
-                 label=label.strip(), created_at=now)
+    key = ApiKey(
+        id=new_id(),
+        partner_id=partner_id,
+        prefix=prefix,
+        key_hash=hash_api_key(secret),
+        label=label.strip(),
+        created_at=now,
+    )
     async with uow:
         if await uow.partners.get(partner_id) is None:
             raise NotFound("partner not found", code="partner.not_found")
@@ -203,12 +231,19 @@ async def authenticate_api_key(secret: str, *, uow: UnitOfWork) -> Principal | N
 # --- borrowers and their one-time codes --------------------------------------------------------------
 
 
-async def create_borrower(full_name: str, email: str, phone: str | None, language: str, *, uow: UnitOfWork,
-                          now: datetime) -> Borrower:
+async def create_borrower(
+    full_name: str, email: str, phone: str | None, language: str, *, uow: UnitOfWork, now: datetime
+) -> Borrower:
     if language not in {"fr", "en"}:
         raise RuleViolation("language must be fr or en", code="borrower.unknown_language", field="language")
-    borrower = Borrower(id=new_id(), full_name=full_name.strip(), email=normalise_email(email),
-                        phone=normalise_phone(phone) if phone else None, language=language, created_at=now)
+    borrower = Borrower(
+        id=new_id(),
+        full_name=full_name.strip(),
+        email=normalise_email(email),
+        phone=normalise_phone(phone) if phone else None,
+        language=language,
+        created_at=now,
+    )
     async with uow:
         if await uow.borrowers.by_email(borrower.email) is not None:
             raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email")
@@ -231,8 +266,9 @@ def _code_hash(code: str, pepper: str) -> str:
     return hmac.new(pepper.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-async def request_login_code(email: str, *, uow: UnitOfWork, sender: LoginCodeSender, pepper: str,
-                             now: datetime, minutes: int) -> None:
+async def request_login_code(
+    email: str, *, uow: UnitOfWork, sender: LoginCodeSender, pepper: str, now: datetime, minutes: int
+) -> None:
     """Send a fresh code to a known borrower. Unknown addresses get the same answer, and no code."""
     try:
         address = normalise_email(email)
@@ -243,14 +279,21 @@ async def request_login_code(email: str, *, uow: UnitOfWork, sender: LoginCodeSe
         borrower = await uow.borrowers.by_email(address)
         if borrower is None:
             return
-        await uow.login_codes.add(LoginCode(id=new_id(), borrower_id=borrower.id, code_hash=_code_hash(code, pepper),
-                                            expires_at=now + timedelta(minutes=minutes)))
+        await uow.login_codes.add(
+            LoginCode(
+                id=new_id(),
+                borrower_id=borrower.id,
+                code_hash=_code_hash(code, pepper),
+                expires_at=now + timedelta(minutes=minutes),
+            )
+        )
         await uow.commit()
     await sender.send(borrower, code)
 
 
-async def exchange_login_code(email: str, code: str, *, uow: UnitOfWork, tokens: TokenCodec, pepper: str,
-                              now: datetime, minutes: int) -> str:
+async def exchange_login_code(
+    email: str, code: str, *, uow: UnitOfWork, tokens: TokenCodec, pepper: str, now: datetime, minutes: int
+) -> str:
     """A borrower token for a valid, unused, unexpired code; each wrong try counts against the code."""
     failure = NotAuthenticated("invalid or expired code", code="auth.invalid_code")
     try:

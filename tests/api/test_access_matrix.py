@@ -21,8 +21,17 @@ from service.usecases.identity import create_api_key
 from tests.conftest import ANONYMOUS, Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 
 STAFF = ("admin", "loan_officer", "committee_member", "read_only")
-CALLERS = ("anonymous", "loan_officer", "committee_member", "read_only", "partner_a", "partner_b", "borrower_a",
-           "borrower_b", "admin")
+CALLERS = (
+    "anonymous",
+    "loan_officer",
+    "committee_member",
+    "read_only",
+    "partner_a",
+    "partner_b",
+    "borrower_a",
+    "borrower_b",
+    "admin",
+)
 
 
 def public(status: int) -> dict[str, int]:
@@ -79,8 +88,9 @@ def test_every_route_has_an_access_rule(app: Litestar) -> None:
 
 
 @pytest.fixture
-async def callers(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory,
-                  code_sender: RecordingLoginCodeSender) -> dict[str, Caller]:
+async def callers(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
+) -> dict[str, Caller]:
     result = {"anonymous": ANONYMOUS}
     for role in STAFF:
         result[role] = await sign_in_staff(client, uow_factory, role.replace("_", "-"), role)
@@ -96,8 +106,10 @@ async def callers(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkF
 
 def concrete_path(template: str, callers: dict[str, Caller]) -> str:
     values = {
-        "partner_id": callers["partner_a"].id, "key_id": callers["partner_a"].extra["spare_key_id"],
-        "borrower_id": callers["borrower_a"].id, "user_id": callers["loan_officer"].id,
+        "partner_id": callers["partner_a"].id,
+        "key_id": callers["partner_a"].extra["spare_key_id"],
+        "borrower_id": callers["borrower_a"].id,
+        "user_id": callers["loan_officer"].id,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 

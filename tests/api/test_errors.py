@@ -26,8 +26,9 @@ async def test_wrong_method_is_a_405_problem(client: AsyncTestClient[Litestar]) 
 
 
 async def test_body_over_the_limit_is_a_413_problem(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.post("/v1/borrower-auth/codes", content=b"{" + b" " * 2_000_000 + b"}",
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/v1/borrower-auth/codes", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+    )
     assert_problem(response, 413, "request.too_large")
 
 
@@ -43,15 +44,17 @@ async def test_wrong_type_names_the_field(client: AsyncTestClient[Litestar], adm
 
 
 async def test_unknown_field_is_refused_by_name(client: AsyncTestClient[Litestar], admin: Caller) -> None:
-    response = await client.post("/v1/partners", json={"name": "A", "kind": "other", "colour": "red"},
-                                 headers=admin.headers)
+    response = await client.post(
+        "/v1/partners", json={"name": "A", "kind": "other", "colour": "red"}, headers=admin.headers
+    )
     body = assert_problem(response, 400, "request.invalid")
     assert body["errors"][0]["reason"] == "Object contains unknown field `colour`"
 
 
 async def test_malformed_json_is_a_400_problem(client: AsyncTestClient[Litestar], admin: Caller) -> None:
-    response = await client.post("/v1/partners", content=b'{"name": ', headers={**admin.headers,
-                                                                               "content-type": "application/json"})
+    response = await client.post(
+        "/v1/partners", content=b'{"name": ', headers={**admin.headers, "content-type": "application/json"}
+    )
     assert_problem(response, 400, "request.invalid")
 
 
@@ -62,7 +65,9 @@ async def test_business_rule_is_a_422_naming_the_field(client: AsyncTestClient[L
 
 
 async def test_unexpected_error_is_a_bare_500_with_request_id_and_is_logged(
-    app: Litestar, client: AsyncTestClient[Litestar], capfd  # type: ignore[no-untyped-def]
+    app: Litestar,
+    client: AsyncTestClient[Litestar],
+    capfd,  # type: ignore[no-untyped-def]
 ) -> None:
     @get("/boom", exclude_from_auth=True)
     async def boom() -> None:

@@ -12,8 +12,14 @@ from litestar.testing import AsyncTestClient
 from service.logging import configure_logging, scrub_text
 from tests.conftest import Caller
 
-PERSONAL = ["Camille Martin", "camille.martin@example.org", "+33612345678", "06 12 34 56 78",
-            "FR76 3000 6000 0112 3456 7890 189", "12 rue de la Paix"]
+PERSONAL = [
+    "Camille Martin",
+    "camille.martin@example.org",
+    "+33612345678",
+    "06 12 34 56 78",
+    "FR76 3000 6000 0112 3456 7890 189",
+    "12 rue de la Paix",
+]
 
 
 @pytest.mark.parametrize("text", PERSONAL[1:])
@@ -23,19 +29,29 @@ def test_patterns_are_scrubbed_inside_free_text(text: str) -> None:
 
 def test_personal_keys_are_redacted_even_when_nested(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(json=True)
-    structlog.get_logger().info("borrower_updated", full_name="Camille Martin", email="c@example.org",
-                                changes={"address": "12 rue de la Paix", "iban": "FR7630006000011234567890189"},
-                                note="call 06 12 34 56 78 or write to c@example.org")
+    structlog.get_logger().info(
+        "borrower_updated",
+        full_name="Camille Martin",
+        email="c@example.org",
+        changes={"address": "12 rue de la Paix", "iban": "FR7630006000011234567890189"},
+        note="call 06 12 34 56 78 or write to c@example.org",
+    )
     out = capsys.readouterr().out
     line = json.loads(out.strip().splitlines()[-1])
     assert line["event"] == "borrower_updated"
-    for text in ["Camille Martin", "c@example.org", "12 rue de la Paix", "FR7630006000011234567890189",
-                 "06 12 34 56 78"]:
+    for text in [
+        "Camille Martin",
+        "c@example.org",
+        "12 rue de la Paix",
+        "FR7630006000011234567890189",
+        "06 12 34 56 78",
+    ]:
         assert text not in out
 
 
-async def test_a_whole_borrower_journey_logs_no_personal_data(client: AsyncTestClient[Litestar], officer: Caller,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_whole_borrower_journey_logs_no_personal_data(
+    client: AsyncTestClient[Litestar], officer: Caller, capsys: pytest.CaptureFixture[str]
+) -> None:
     body = {"full_name": PERSONAL[0], "email": PERSONAL[1], "phone": PERSONAL[3], "language": "fr"}
     created = await client.post("/v1/borrowers", json=body, headers=officer.headers)
     assert created.status_code == 201
@@ -47,5 +63,5 @@ async def test_a_whole_borrower_journey_logs_no_personal_data(client: AsyncTestC
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     request_lines = [line for line in lines if line["event"] == "request_finished"]
     assert len(request_lines) >= 5 and all(line.get("request_id") for line in request_lines)
-    for text in PERSONAL[:4] + ["+33612345678"]:
+    for text in [*PERSONAL[:4], "+33612345678"]:
         assert text not in out

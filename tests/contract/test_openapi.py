@@ -41,4 +41,3 @@ def test_every_operation_has_id_summary_tag_and_documented_errors(tmp_path: Path
             if operation.get("security") != [{}]:  # [{}] marks a public operation
                 assert "401" in statuses, f"{where} does not document 401"
     assert len(operation_ids) == len(set(operation_ids)), "operation ids must be unique"
-
