@@ -13,6 +13,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from service.adapters.rate_limit import RedisRateLimiter
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.adapters.senders import LogLoginCodeSender
 from service.api.auth import AuthenticationMiddleware
@@ -27,6 +28,8 @@ from service.api.identity import (
 )
 from service.api.middleware import RequestContextMiddleware, require_json_body
 from service.api.problems import EXCEPTION_HANDLERS
+from service.api.products import LegalDataController, LoanProductController
+from service.api.quotes import QuoteController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.readiness import ServersReadiness
@@ -41,7 +44,7 @@ ROUTE_HANDLERS = [
     StaffUserController,
     PartnerController,
     BorrowerController,
-    BorrowerAuthController,
+    BorrowerAuthController, LoanProductController, LegalDataController, QuoteController,
 ]
 
 
@@ -79,6 +82,7 @@ def create_app(
             tokens=JwtTokenCodec(settings.secret_key),
             login_code_sender=login_code_sender or LogLoginCodeSender(),
             readiness=ServersReadiness(engine, redis),
+            quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from tests.servers import RunningServers, running_servers
 @pytest.fixture(scope="session")
 def servers() -> Iterator[RunningServers]:
     with running_servers() as running:
+        asyncio.run(snapshot_reference_rows(running.database_url))
         yield running
 
 
@@ -49,11 +51,29 @@ def settings(servers: RunningServers) -> Settings:
     return make_settings(servers)
 
 
+# Rows the migrations themselves insert (legal reference data), restored after each clean-up.
+_REFERENCE_ROWS: dict[str, list[dict[str, Any]]] = {}
+
+
+async def snapshot_reference_rows(database_url: str) -> None:
+    engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    async with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in await connection.execute(table.select())]
+            if rows:
+                _REFERENCE_ROWS[table.name] = rows
+    await engine.dispose()
+
+
 async def truncate_all(database_url: str, redis_url: str) -> None:
+    """Empty every table, then put back what the migrations seeded, and empty Redis."""
     engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://", 1))
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     async with engine.begin() as connection:
         await connection.execute(text(f"truncate {tables} restart identity cascade"))
+        for table in metadata.sorted_tables:
+            if table.name in _REFERENCE_ROWS:
+                await connection.execute(table.insert(), _REFERENCE_ROWS[table.name])
     await engine.dispose()
     redis = Redis.from_url(redis_url)
     await redis.flushdb()

@@ -11,6 +11,7 @@ from service.settings import Settings
 from service.usecases.ports import (
     LoginCodeSender,
     PasswordHasher,
+    RateLimiter,
     ReadinessProbe,
     TokenCodec,
     UnitOfWorkFactory,
@@ -25,6 +26,7 @@ class Services:
     tokens: TokenCodec
     login_code_sender: LoginCodeSender
     readiness: ReadinessProbe
+    quote_limiter: RateLimiter
 
     @staticmethod
     def now() -> datetime:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict
+from service.persistence.product_repositories import SqlLegalData, SqlProducts
 from service.persistence.identity_repositories import (
     SqlApiKeys,
     SqlBorrowers,
@@ -37,6 +38,8 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(session)
         self.borrowers = SqlBorrowers(session)
         self.login_codes = SqlLoginCodes(session)
+        self.products = SqlProducts(session)
+        self.legal_data = SqlLegalData(session)
         return self
 
     async def __aexit__(

@@ -18,7 +18,9 @@ from litestar.testing import AsyncTestClient
 
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_api_key
-from tests.conftest import ANONYMOUS, Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
+from service.usecases.products import create_product
+from tests.api.test_products import sample_terms
+from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 
 STAFF = ("admin", "loan_officer", "committee_member", "read_only")
 CALLERS = (
@@ -67,6 +69,18 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/staff-users"): protected(200, ("admin",)),
     ("POST", "/v1/staff-users"): protected(400, ("admin",)),
     ("PATCH", "/v1/staff-users/{user_id}"): protected(400, ("admin",)),
+    ("POST", "/v1/loan-quotes"): public(400),
+    ("POST", "/v1/apr-calculations"): public(400),
+    ("POST", "/v1/loan-products"): protected(400, ("admin",)),
+    ("GET", "/v1/loan-products"): protected(200, STAFF, partner_a=200, partner_b=200),
+    ("GET", "/v1/loan-products/{product_id}"): protected(200, STAFF, partner_a=200, partner_b=200),
+    ("PATCH", "/v1/loan-products/{product_id}"): protected(400, ("admin",)),
+    ("POST", "/v1/loan-products/{product_id}/versions"): protected(400, ("admin",)),
+    ("GET", "/v1/loan-products/{product_id}/versions/{version}"): protected(200, STAFF),
+    ("POST", "/v1/legal-ceilings"): protected(400, ("admin",)),
+    ("GET", "/v1/legal-ceilings"): protected(200, STAFF),
+    ("POST", "/v1/usury-thresholds"): protected(400, ("admin",)),
+    ("GET", "/v1/usury-thresholds"): protected(200, STAFF),
 }
 
 
@@ -91,7 +105,7 @@ def test_every_route_has_an_access_rule(app: Litestar) -> None:
 async def callers(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
 ) -> dict[str, Caller]:
-    result = {"anonymous": ANONYMOUS}
+    result = {"anonymous": Caller("anonymous", {})}
     for role in STAFF:
         result[role] = await sign_in_staff(client, uow_factory, role.replace("_", "-"), role)
     for name in ("partner_a", "partner_b"):
@@ -101,6 +115,9 @@ async def callers(
     result["partner_a"].extra["spare_key_id"] = spare.id
     for name in ("borrower_a", "borrower_b"):
         result[name] = await sign_in_borrower(client, uow_factory, code_sender, name.replace("_", "-"))
+    product = await create_product("MATRIX", "Matrix product", sample_terms(), uow=uow_factory(),
+                                   now=datetime.now(UTC))
+    result["anonymous"].extra["product_id"] = product.id
     return result
 
 
@@ -110,6 +127,7 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "key_id": callers["partner_a"].extra["spare_key_id"],
         "borrower_id": callers["borrower_a"].id,
         "user_id": callers["loan_officer"].id,
+        "product_id": callers["anonymous"].extra["product_id"], "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 

@@ -1,0 +1,1 @@
+"""Loan products, their versions, and the legal data (ceilings, usury thresholds) they are checked against."""

@@ -1,0 +1,173 @@
+"""Rules that schedule terms must satisfy before any figure is computed.
+
+Each breach raises ``RuleViolation`` with code ``schedule.invalid_terms`` (or the money module's
+code for an unknown currency) and ``field`` set to the API field name, so the HTTP layer can
+point at the input at fault.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from domain.errors import RuleViolation
+from domain.money import RoundingMode, currency_of, minor_unit
+from domain.schedules._exact import mode_code, percent_of, to_units
+
+if TYPE_CHECKING:
+    from domain.schedules.model import Fee, ScheduleTerms
+
+__all__ = ["MAX_INSTALLMENTS", "MAX_PRINCIPAL", "MAX_REPAYMENT_EVERY", "currency_decimals", "validate_terms"]
+
+MAX_INSTALLMENTS = 600
+MAX_REPAYMENT_EVERY = 366
+# A technical bound, far above any microcredit: keeps every figure exact in a 60-digit context.
+# Legal and product ceilings (EUR 12,000 ...) belong to product configuration, not here.
+MAX_PRINCIPAL = Decimal("1e15")
+_CODE = "schedule.invalid_terms"
+_HUNDRED = Decimal(100)
+
+
+def _fail(message: str, field: str) -> RuleViolation:
+    return RuleViolation(message, code=_CODE, field=field)
+
+
+def _decimal(value: object, field: str) -> Decimal:
+    # Floats are not exact: refused like everywhere else in the domain (see domain.money).
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise TypeError(f"{field}: expected a Decimal, got {type(value).__name__}")
+    result = Decimal(value)
+    if not result.is_finite():
+        raise _fail(f"{field} must be a finite number", field)
+    return result
+
+
+def _integer(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{field}: expected an int, got {type(value).__name__}")
+    return value
+
+
+@lru_cache(maxsize=256)
+def currency_decimals(code: str) -> int:
+    """Number of decimals of the currency's minor unit (2 for EUR, 0 for JPY); ISO 4217 data
+    does not change while the process runs, so the answer is cached."""
+    exponent = minor_unit(currency_of(code)).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return -exponent
+
+
+def _coerce_enums(terms: ScheduleTerms) -> None:
+    from domain.schedules import model
+
+    for name, kind in (
+        ("repayment_unit", model.RepaymentUnit),
+        ("interest_method", model.InterestMethod),
+        ("amortization", model.Amortization),
+        ("interest_period", model.InterestPeriod),
+        ("day_count", model.DayCount),
+        ("rounding", RoundingMode),
+    ):
+        value = getattr(terms, name)
+        if not isinstance(value, kind):
+            try:
+                object.__setattr__(terms, name, kind(value))
+            except ValueError:
+                allowed = ", ".join(member.value for member in kind)
+                raise _fail(f"{name} must be one of {allowed}", name) from None
+
+
+def _check_fee(fee: Fee, index: int, principal_units: int, decimals: int, terms: ScheduleTerms) -> int:
+    """The fee in minor units when it is withheld at disbursement, else 0."""
+    from domain.schedules.model import FeeCollection
+
+    prefix = f"fees[{index}]"
+    if not isinstance(fee.collection, FeeCollection):
+        try:
+            object.__setattr__(fee, "collection", FeeCollection(fee.collection))
+        except ValueError:
+            raise _fail("fee collection is unknown", f"{prefix}.collection") from None
+    if (fee.percent_of_principal is None) == (fee.amount is None):
+        raise _fail("a fee has either a percentage of the principal or an amount", prefix)
+    if fee.percent_of_principal is not None:
+        field = f"{prefix}.percent_of_principal"
+        percent = _decimal(fee.percent_of_principal, field)
+        if not 0 <= percent <= _HUNDRED:
+            raise _fail("a fee percentage is between 0 and 100", field)
+        units = percent_of(principal_units, percent, mode_code(terms.rounding))
+    else:
+        field = f"{prefix}.amount"
+        amount = _decimal(fee.amount, field)
+        if amount < 0:
+            raise _fail("a fee amount cannot be negative", field)
+        found = to_units(amount, decimals) if amount <= MAX_PRINCIPAL else None
+        if found is None:
+            raise _fail(f"a fee amount has at most the decimals of {terms.currency}", field)
+        units = found
+    return units if fee.collection is FeeCollection.WITHHELD_AT_DISBURSEMENT else 0
+
+
+def _last_due_date_exists(terms: ScheduleTerms) -> bool:
+    from domain.schedules.model import RepaymentUnit
+
+    first = terms.first_due_date
+    periods = terms.repayment_every * (terms.number_of_installments - 1)
+    if terms.repayment_unit is RepaymentUnit.MONTH:
+        return first.year * 12 + first.month - 1 + periods < date.max.year * 12 + 12
+    step = 7 if terms.repayment_unit is RepaymentUnit.WEEK else 1
+    return first.toordinal() + step * periods <= date.max.toordinal()
+
+
+def validate_terms(terms: ScheduleTerms) -> None:
+    """Check every rule on schedule terms (and normalise enum values given as strings).
+
+    Principal > 0 with at most the currency's decimals; nominal rate 0..100 %; 1..600
+    instalments every 1..366 units; grace counts from 0 to fewer than the instalments; first due
+    date after disbursement; instalment multiple > 0 and a multiple of the minor unit; fee
+    percentages 0..100, fee amounts >= 0 in the currency's unit; withheld fees below the principal.
+    """
+    try:
+        decimals = currency_decimals(terms.currency)
+    except RuleViolation as error:
+        raise RuleViolation(error.message, code=error.code, field="currency") from None
+    _coerce_enums(terms)
+    principal = _decimal(terms.principal, "principal")
+    if not 0 < principal <= MAX_PRINCIPAL:
+        raise _fail(f"the principal is more than zero and at most {MAX_PRINCIPAL:f}", "principal")
+    principal_units = to_units(principal, decimals)
+    if principal_units is None:
+        raise _fail(f"the principal has at most the decimals of {terms.currency}", "principal")
+    rate = _decimal(terms.annual_interest_rate, "annual_interest_rate")
+    if not 0 <= rate <= _HUNDRED:
+        raise _fail("the yearly interest rate is between 0 and 100 %", "annual_interest_rate")
+    count = _integer(terms.number_of_installments, "number_of_installments")
+    if not 1 <= count <= MAX_INSTALLMENTS:
+        raise _fail(f"the number of instalments is between 1 and {MAX_INSTALLMENTS}", "number_of_installments")
+    every = _integer(terms.repayment_every, "repayment_every")
+    if not 1 <= every <= MAX_REPAYMENT_EVERY:
+        raise _fail(f"instalments fall every 1 to {MAX_REPAYMENT_EVERY} units", "repayment_every")
+    for field in ("principal_grace_installments", "interest_grace_installments"):
+        grace = _integer(getattr(terms, field), field)
+        if not 0 <= grace < count:
+            raise _fail("a grace period is from 0 to fewer than the number of instalments", field)
+    if not isinstance(terms.disbursement_date, date) or not isinstance(terms.first_due_date, date):
+        raise TypeError("disbursement_date and first_due_date must be dates")
+    if terms.first_due_date <= terms.disbursement_date:
+        raise _fail("the first due date comes after the disbursement date", "first_due_date")
+    if not _last_due_date_exists(terms):
+        raise _fail("the last due date would be beyond the calendar", "number_of_installments")
+    multiple = _decimal(terms.installment_multiple, "installment_multiple")
+    multiple_units = to_units(multiple, decimals) if 0 < multiple <= MAX_PRINCIPAL else None
+    if not multiple_units:
+        raise _fail(
+            f"the instalment multiple is a positive multiple of the minor unit of {terms.currency}",
+            "installment_multiple",
+        )
+    withheld = 0
+    for index, fee in enumerate(terms.fees):
+        withheld += _check_fee(fee, index, principal_units, decimals, terms)
+    if withheld >= principal_units:
+        raise _fail("fees withheld at disbursement must be less than the principal", "fees")

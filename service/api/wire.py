@@ -1,0 +1,62 @@
+"""Wire types for money and decimals: amounts travel as strings, never JSON numbers.
+
+Litestar would decode a JSON number to a float before a Decimal is built (losing cents), so
+amounts, rates and percentages are strings with a pattern; the domain then checks bounds and
+the currency's decimals and answers 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from domain.errors import RuleViolation
+from domain.money import currency_of, minor_unit, parse_decimal
+
+DecimalString = Annotated[
+    str, msgspec.Meta(pattern=r"^-?\d{1,15}(\.\d{1,12})?$", max_length=32,
+                      description="a decimal number written as a string, e.g. \"7.45\"", examples=["7.45"])
+]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["EUR"])]
+
+
+class MoneyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    amount: DecimalString
+    currency: CurrencyCode
+
+
+class MoneyOut(msgspec.Struct, frozen=True):
+    amount: str
+    currency: str
+
+
+def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
+    """The amount and currency of ``money``, checked: known currency, its decimals, positive."""
+    currency = currency_of(money.currency)
+    value = parse_decimal(money.amount, field=f"{field}.amount")
+    return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
+
+
+def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
+    unit = minor_unit(currency)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise RuleViolation("must be more than zero" if not allow_zero else "must not be negative",
+                            code="money.not_positive", field=field)
+    if value != value.quantize(unit):
+        raise RuleViolation(f"{currency} has {abs(unit.as_tuple().exponent)} decimals at most",  # type: ignore[arg-type]
+                            code="money.too_many_decimals", field=field)
+    return value.quantize(unit)
+
+
+def decimal_of(value: str, field: str, *, low: Decimal | None = None, high: Decimal | None = None) -> Decimal:
+    number = parse_decimal(value, field=field)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise RuleViolation(f"must be between {low} and {high}", code="value.out_of_range", field=field)
+    return number
+
+
+def text(value: Decimal) -> str:
+    """A Decimal as plain text, never in exponent form."""
+    return f"{value:f}"
