@@ -44,7 +44,10 @@ ROUTE_HANDLERS = [
     StaffUserController,
     PartnerController,
     BorrowerController,
-    BorrowerAuthController, LoanProductController, LegalDataController, QuoteController,
+    BorrowerAuthController,
+    LoanProductController,
+    LegalDataController,
+    QuoteController,
 ]
 
 

@@ -59,24 +59,34 @@ class ProductTerms:
     def __post_init__(self) -> None:
         unit = minor_unit(self.currency)
         if self.min_amount <= 0 or self.min_amount != self.min_amount.quantize(unit):
-            raise RuleViolation("must be positive, in the currency's minor unit", field="min_amount",
-                                code="product.invalid_terms")
+            raise RuleViolation(
+                "must be positive, in the currency's minor unit", field="min_amount", code="product.invalid_terms"
+            )
         if self.max_amount < self.min_amount or self.max_amount != self.max_amount.quantize(unit):
-            raise RuleViolation("must be at least min_amount, in the currency's minor unit", field="max_amount",
-                                code="product.invalid_terms")
+            raise RuleViolation(
+                "must be at least min_amount, in the currency's minor unit",
+                field="max_amount",
+                code="product.invalid_terms",
+            )
         if not 1 <= self.min_installments <= self.max_installments <= 600:
-            raise RuleViolation("need 1 <= min_installments <= max_installments <= 600", field="max_installments",
-                                code="product.invalid_terms")
+            raise RuleViolation(
+                "need 1 <= min_installments <= max_installments <= 600",
+                field="max_installments",
+                code="product.invalid_terms",
+            )
         if not Decimal(0) <= self.annual_interest_rate <= Decimal(100):
-            raise RuleViolation("must be between 0 and 100 percent", field="annual_interest_rate",
-                                code="product.invalid_terms")
+            raise RuleViolation(
+                "must be between 0 and 100 percent", field="annual_interest_rate", code="product.invalid_terms"
+            )
         for name in ("max_principal_grace_installments", "max_interest_grace_installments"):
             if not 0 <= getattr(self, name) < self.max_installments:
-                raise RuleViolation("must be at least 0 and below max_installments", field=name,
-                                    code="product.invalid_terms")
+                raise RuleViolation(
+                    "must be at least 0 and below max_installments", field=name, code="product.invalid_terms"
+                )
         if not Decimal(0) <= self.guarantor_coverage_percent <= Decimal(100):
-            raise RuleViolation("must be between 0 and 100 percent", field="guarantor_coverage_percent",
-                                code="product.invalid_terms")
+            raise RuleViolation(
+                "must be between 0 and 100 percent", field="guarantor_coverage_percent", code="product.invalid_terms"
+            )
 
 
 @dataclass

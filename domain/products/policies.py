@@ -11,32 +11,48 @@ from domain.schedules import RepaymentUnit, ScheduleTerms, add_period
 
 # Terms a product fixes: a client may repeat them but not change them.
 FIXED_BY_PRODUCT = (
-    "annual_interest_rate", "repayment_every", "repayment_unit", "interest_method", "amortization",
-    "interest_period", "day_count", "installment_multiple", "fees",
+    "annual_interest_rate",
+    "repayment_every",
+    "repayment_unit",
+    "interest_method",
+    "amortization",
+    "interest_period",
+    "day_count",
+    "installment_multiple",
+    "fees",
 )
 
 
 def _check_product_limits(request: QuoteRequest, product: ProductTerms) -> None:
     if request.currency != product.currency:
-        raise RuleViolation(f"the product lends in {product.currency}", code="product.limit_exceeded",
-                            field="principal.currency")
+        raise RuleViolation(
+            f"the product lends in {product.currency}", code="product.limit_exceeded", field="principal.currency"
+        )
     if not product.min_amount <= request.principal <= product.max_amount:
-        raise RuleViolation(f"the product lends from {product.min_amount} to {product.max_amount} {product.currency}",
-                            code="product.limit_exceeded", field="principal.amount")
+        raise RuleViolation(
+            f"the product lends from {product.min_amount} to {product.max_amount} {product.currency}",
+            code="product.limit_exceeded",
+            field="principal.amount",
+        )
     if not product.min_installments <= request.number_of_installments <= product.max_installments:
         raise RuleViolation(
             f"the product allows {product.min_installments} to {product.max_installments} instalments",
-            code="product.limit_exceeded", field="number_of_installments")
-    for name, limit in (("principal_grace_installments", product.max_principal_grace_installments),
-                        ("interest_grace_installments", product.max_interest_grace_installments)):
+            code="product.limit_exceeded",
+            field="number_of_installments",
+        )
+    for name, limit in (
+        ("principal_grace_installments", product.max_principal_grace_installments),
+        ("interest_grace_installments", product.max_interest_grace_installments),
+    ):
         asked = getattr(request, name)
         if asked is not None and asked > limit:
             raise RuleViolation(f"the product allows at most {limit}", code="product.limit_exceeded", field=name)
     for name in FIXED_BY_PRODUCT:
         asked = getattr(request, name)
         if asked is not None and asked != getattr(product, name):
-            raise RuleViolation(f"{name} is fixed by the product ({getattr(product, name)})",
-                                code="product.term_fixed", field=name)
+            raise RuleViolation(
+                f"{name} is fixed by the product ({getattr(product, name)})", code="product.term_fixed", field=name
+            )
 
 
 def schedule_terms_for(request: QuoteRequest, product: ProductTerms | None, *, today: date) -> ScheduleTerms:
@@ -54,8 +70,9 @@ def schedule_terms_for(request: QuoteRequest, product: ProductTerms | None, *, t
     given = {f.name: getattr(request, f.name) for f in fields(request) if getattr(request, f.name) is not None}
     values.update(given)
     if values.get("annual_interest_rate") is None:
-        raise RuleViolation("required unless product_id is given", code="quote.rate_required",
-                            field="annual_interest_rate")
+        raise RuleViolation(
+            "required unless product_id is given", code="quote.rate_required", field="annual_interest_rate"
+        )
     disbursed = request.disbursement_date or today
     every = int(values.get("repayment_every", 1))  # type: ignore[call-overload]
     unit = values.get("repayment_unit", RepaymentUnit.MONTH)
@@ -63,4 +80,3 @@ def schedule_terms_for(request: QuoteRequest, product: ProductTerms | None, *, t
     values["disbursement_date"] = disbursed
     values["first_due_date"] = request.first_due_date or add_period(disbursed, every, unit, 1, None)
     return ScheduleTerms(**values)  # type: ignore[arg-type]
-

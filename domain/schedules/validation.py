@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING
 

@@ -172,61 +172,105 @@ def terms_from_wire(t: ProductTermsIn, prefix: str = "terms") -> ProductTerms:
 def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
     currency = currency_of(t.currency).code
     return ProductTerms(
-        currency=currency, category=ProductCategory(t.category),
+        currency=currency,
+        category=ProductCategory(t.category),
         min_amount=checked_amount(decimal_of(t.min_amount, f"{prefix}.min_amount"), currency, f"{prefix}.min_amount"),
         max_amount=checked_amount(decimal_of(t.max_amount, f"{prefix}.max_amount"), currency, f"{prefix}.max_amount"),
-        min_installments=t.min_installments, max_installments=t.max_installments,
-        annual_interest_rate=decimal_of(t.annual_interest_rate, f"{prefix}.annual_interest_rate", low=Decimal(0),
-                                        high=HUNDRED),
-        repayment_every=t.repayment_every, repayment_unit=RepaymentUnit(t.repayment_unit),
-        interest_method=InterestMethod(t.interest_method), amortization=Amortization(t.amortization),
-        interest_period=InterestPeriod(t.interest_period), day_count=DayCount(t.day_count),
+        min_installments=t.min_installments,
+        max_installments=t.max_installments,
+        annual_interest_rate=decimal_of(
+            t.annual_interest_rate, f"{prefix}.annual_interest_rate", low=Decimal(0), high=HUNDRED
+        ),
+        repayment_every=t.repayment_every,
+        repayment_unit=RepaymentUnit(t.repayment_unit),
+        interest_method=InterestMethod(t.interest_method),
+        amortization=Amortization(t.amortization),
+        interest_period=InterestPeriod(t.interest_period),
+        day_count=DayCount(t.day_count),
         max_principal_grace_installments=t.max_principal_grace_installments,
         max_interest_grace_installments=t.max_interest_grace_installments,
         fees=tuple(fee_from_wire(f, i, currency) for i, f in enumerate(t.fees)),
         rounding=RoundingMode(t.rounding),
-        installment_multiple=checked_amount(decimal_of(t.installment_multiple, f"{prefix}.installment_multiple"),
-                                            currency, f"{prefix}.installment_multiple"),
+        installment_multiple=checked_amount(
+            decimal_of(t.installment_multiple, f"{prefix}.installment_multiple"),
+            currency,
+            f"{prefix}.installment_multiple",
+        ),
         requires_training=t.requires_training,
-        guarantor_coverage_percent=decimal_of(t.guarantor_coverage_percent, f"{prefix}.guarantor_coverage_percent",
-                                              low=Decimal(0), high=HUNDRED),
+        guarantor_coverage_percent=decimal_of(
+            t.guarantor_coverage_percent, f"{prefix}.guarantor_coverage_percent", low=Decimal(0), high=HUNDRED
+        ),
     )
 
 
 def terms_out(t: ProductTerms) -> ProductTermsOut:
     return ProductTermsOut(
-        currency=t.currency, category=t.category.value, min_amount=text(t.min_amount), max_amount=text(t.max_amount),
-        min_installments=t.min_installments, max_installments=t.max_installments,
-        annual_interest_rate=text(t.annual_interest_rate), repayment_every=t.repayment_every,
-        repayment_unit=t.repayment_unit.value, interest_method=t.interest_method.value,
-        amortization=t.amortization.value, interest_period=t.interest_period.value, day_count=t.day_count.value,
+        currency=t.currency,
+        category=t.category.value,
+        min_amount=text(t.min_amount),
+        max_amount=text(t.max_amount),
+        min_installments=t.min_installments,
+        max_installments=t.max_installments,
+        annual_interest_rate=text(t.annual_interest_rate),
+        repayment_every=t.repayment_every,
+        repayment_unit=t.repayment_unit.value,
+        interest_method=t.interest_method.value,
+        amortization=t.amortization.value,
+        interest_period=t.interest_period.value,
+        day_count=t.day_count.value,
         max_principal_grace_installments=t.max_principal_grace_installments,
         max_interest_grace_installments=t.max_interest_grace_installments,
-        fees=[FeeOut(name=f.name, collection=f.collection.value,
-                     percent_of_principal=None if f.percent_of_principal is None else text(f.percent_of_principal),
-                     amount=None if f.amount is None else text(f.amount)) for f in t.fees],
-        rounding=t.rounding.value, installment_multiple=text(t.installment_multiple),
-        requires_training=t.requires_training, guarantor_coverage_percent=text(t.guarantor_coverage_percent),
+        fees=[
+            FeeOut(
+                name=f.name,
+                collection=f.collection.value,
+                percent_of_principal=None if f.percent_of_principal is None else text(f.percent_of_principal),
+                amount=None if f.amount is None else text(f.amount),
+            )
+            for f in t.fees
+        ],
+        rounding=t.rounding.value,
+        installment_multiple=text(t.installment_multiple),
+        requires_training=t.requires_training,
+        guarantor_coverage_percent=text(t.guarantor_coverage_percent),
     )
 
 
 def product_out(p: LoanProduct) -> LoanProductResponse:
-    return LoanProductResponse(id=p.id, code=p.code, name=p.name, active=p.active, version=p.current.version,
-                               terms=terms_out(p.current.terms), created_at=p.created_at)
+    return LoanProductResponse(
+        id=p.id,
+        code=p.code,
+        name=p.name,
+        active=p.active,
+        version=p.current.version,
+        terms=terms_out(p.current.terms),
+        created_at=p.created_at,
+    )
 
 
 def ceiling_out(c: LegalCeiling) -> LegalCeilingResponse:
-    return LegalCeilingResponse(id=c.id, category=c.category.value, currency=c.currency,
-                                max_total_outstanding=text(c.max_total_outstanding),
-                                max_duration_months=c.max_duration_months, valid_from=c.valid_from,
-                                valid_to=c.valid_to)
+    return LegalCeilingResponse(
+        id=c.id,
+        category=c.category.value,
+        currency=c.currency,
+        max_total_outstanding=text(c.max_total_outstanding),
+        max_duration_months=c.max_duration_months,
+        valid_from=c.valid_from,
+        valid_to=c.valid_to,
+    )
 
 
 def threshold_out(u: UsuryThreshold) -> UsuryThresholdResponse:
-    return UsuryThresholdResponse(id=u.id, category=u.category.value, currency=u.currency,
-                                  amount_above=text(u.amount_above),
-                                  amount_up_to=None if u.amount_up_to is None else text(u.amount_up_to),
-                                  max_rate=text(u.max_rate), valid_from=u.valid_from, valid_to=u.valid_to)
+    return UsuryThresholdResponse(
+        id=u.id,
+        category=u.category.value,
+        currency=u.currency,
+        amount_above=text(u.amount_above),
+        amount_up_to=None if u.amount_up_to is None else text(u.amount_up_to),
+        max_rate=text(u.max_rate),
+        valid_from=u.valid_from,
+        valid_to=u.valid_to,
+    )
 
 
 def _check_validity(valid_from: date, valid_to: date | None) -> None:
@@ -238,95 +282,176 @@ class LoanProductController(Controller):
     path = "/v1/loan-products"
     tags = ["products"]
 
-    @post("/", guards=[allow(Role.ADMIN)], operation_id="createLoanProduct", summary="Create a loan product",
-          responses=problems(400, 401, 403, 409, 422))
-    async def create(self, data: JSONBody[CreateLoanProductRequest],
-                     services: NamedDependency[Services]) -> LoanProductResponse:
-        product = await uc.create_product(data.code, data.name, terms_from_wire(data.terms), uow=services.uow(),
-                                          now=services.now())
+    @post(
+        "/",
+        guards=[allow(Role.ADMIN)],
+        operation_id="createLoanProduct",
+        summary="Create a loan product",
+        responses=problems(400, 401, 403, 409, 422),
+    )
+    async def create(
+        self, data: JSONBody[CreateLoanProductRequest], services: NamedDependency[Services]
+    ) -> LoanProductResponse:
+        product = await uc.create_product(
+            data.code, data.name, terms_from_wire(data.terms), uow=services.uow(), now=services.now()
+        )
         return product_out(product)
 
-    @get("/", guards=[allow(*ALL_STAFF, partners=True)], operation_id="listLoanProducts",
-         summary="List loan products with their current terms", responses=problems(400, 401, 403))
-    async def list_all(self, services: NamedDependency[Services], cursor: uuid.UUID | None = None,
-                       limit: Annotated[int, Parameter(ge=1, le=200)] = 50) -> Page[LoanProductResponse]:
+    @get(
+        "/",
+        guards=[allow(*ALL_STAFF, partners=True)],
+        operation_id="listLoanProducts",
+        summary="List loan products with their current terms",
+        responses=problems(400, 401, 403),
+    )
+    async def list_all(
+        self,
+        services: NamedDependency[Services],
+        cursor: uuid.UUID | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> Page[LoanProductResponse]:
         items = list(await uc.list_products(uow=services.uow(), after=cursor, limit=limit))
-        return Page(items=[product_out(p) for p in items],
-                    next_cursor=str(items[-1].id) if len(items) == limit else None)
+        return Page(
+            items=[product_out(p) for p in items], next_cursor=str(items[-1].id) if len(items) == limit else None
+        )
 
-    @get("/{product_id:uuid}", guards=[allow(*ALL_STAFF, partners=True)], operation_id="getLoanProduct",
-         summary="Read a loan product and its current terms", responses=problems(400, 401, 403, 404))
+    @get(
+        "/{product_id:uuid}",
+        guards=[allow(*ALL_STAFF, partners=True)],
+        operation_id="getLoanProduct",
+        summary="Read a loan product and its current terms",
+        responses=problems(400, 401, 403, 404),
+    )
     async def read(self, product_id: uuid.UUID, services: NamedDependency[Services]) -> LoanProductResponse:
         return product_out(await uc.get_product(product_id, uow=services.uow()))
 
-    @patch("/{product_id:uuid}", guards=[allow(Role.ADMIN)], operation_id="updateLoanProduct",
-           summary="Offer or withdraw a loan product", responses=problems(400, 401, 403, 404))
-    async def update(self, product_id: uuid.UUID, data: JSONBody[UpdateLoanProductRequest],
-                     services: NamedDependency[Services]) -> LoanProductResponse:
+    @patch(
+        "/{product_id:uuid}",
+        guards=[allow(Role.ADMIN)],
+        operation_id="updateLoanProduct",
+        summary="Offer or withdraw a loan product",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def update(
+        self, product_id: uuid.UUID, data: JSONBody[UpdateLoanProductRequest], services: NamedDependency[Services]
+    ) -> LoanProductResponse:
         return product_out(await uc.set_product_active(product_id, data.active, uow=services.uow()))
 
-    @post("/{product_id:uuid}/versions", guards=[allow(Role.ADMIN)], operation_id="addLoanProductVersion",
-          summary="Change a product's terms (a new version; existing offers keep theirs)",
-          responses=problems(400, 401, 403, 404, 409, 422))
-    async def add_version(self, product_id: uuid.UUID, data: JSONBody[AddProductVersionRequest],
-                          services: NamedDependency[Services]) -> LoanProductResponse:
-        product = await uc.add_product_version(product_id, terms_from_wire(data.terms),
-                                               expected_version=data.expected_version, uow=services.uow(),
-                                               now=services.now())
+    @post(
+        "/{product_id:uuid}/versions",
+        guards=[allow(Role.ADMIN)],
+        operation_id="addLoanProductVersion",
+        summary="Change a product's terms (a new version; existing offers keep theirs)",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def add_version(
+        self, product_id: uuid.UUID, data: JSONBody[AddProductVersionRequest], services: NamedDependency[Services]
+    ) -> LoanProductResponse:
+        product = await uc.add_product_version(
+            product_id,
+            terms_from_wire(data.terms),
+            expected_version=data.expected_version,
+            uow=services.uow(),
+            now=services.now(),
+        )
         return product_out(product)
 
-    @get("/{product_id:uuid}/versions/{version:int}", guards=[allow(*ALL_STAFF)],
-         operation_id="getLoanProductVersion", summary="Read one version of a product's terms",
-         responses=problems(400, 401, 403, 404))
-    async def read_version(self, product_id: uuid.UUID, version: int,
-                           services: NamedDependency[Services]) -> ProductVersionResponse:
+    @get(
+        "/{product_id:uuid}/versions/{version:int}",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="getLoanProductVersion",
+        summary="Read one version of a product's terms",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def read_version(
+        self, product_id: uuid.UUID, version: int, services: NamedDependency[Services]
+    ) -> ProductVersionResponse:
         found = await uc.get_product_version(product_id, version, uow=services.uow())
-        return ProductVersionResponse(product_id=found.product_id, version=found.version,
-                                      terms=terms_out(found.terms), created_at=found.created_at)
+        return ProductVersionResponse(
+            product_id=found.product_id,
+            version=found.version,
+            terms=terms_out(found.terms),
+            created_at=found.created_at,
+        )
 
 
 class LegalDataController(Controller):
     path = "/v1"
     tags = ["legal"]
 
-    @post("/legal-ceilings", guards=[allow(Role.ADMIN)], operation_id="createLegalCeiling",
-          summary="Record a legal ceiling (outstanding and duration) from a date", responses=problems(400, 401, 403,
-                                                                                                     422))
-    async def create_ceiling(self, data: JSONBody[CreateLegalCeilingRequest],
-                             services: NamedDependency[Services]) -> LegalCeilingResponse:
+    @post(
+        "/legal-ceilings",
+        guards=[allow(Role.ADMIN)],
+        operation_id="createLegalCeiling",
+        summary="Record a legal ceiling (outstanding and duration) from a date",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def create_ceiling(
+        self, data: JSONBody[CreateLegalCeilingRequest], services: NamedDependency[Services]
+    ) -> LegalCeilingResponse:
         _check_validity(data.valid_from, data.valid_to)
         currency = currency_of(data.currency).code
         ceiling = LegalCeiling(
-            id=new_id(), category=ProductCategory(data.category), currency=currency,
-            max_total_outstanding=checked_amount(decimal_of(data.max_total_outstanding, "max_total_outstanding"),
-                                                 currency, "max_total_outstanding"),
-            max_duration_months=data.max_duration_months, valid_from=data.valid_from, valid_to=data.valid_to)
+            id=new_id(),
+            category=ProductCategory(data.category),
+            currency=currency,
+            max_total_outstanding=checked_amount(
+                decimal_of(data.max_total_outstanding, "max_total_outstanding"), currency, "max_total_outstanding"
+            ),
+            max_duration_months=data.max_duration_months,
+            valid_from=data.valid_from,
+            valid_to=data.valid_to,
+        )
         return ceiling_out(await uc.add_legal_ceiling(ceiling, uow=services.uow()))
 
-    @get("/legal-ceilings", guards=[allow(*ALL_STAFF)], operation_id="listLegalCeilings",
-         summary="List legal ceilings, newest first", responses=problems(401, 403))
+    @get(
+        "/legal-ceilings",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listLegalCeilings",
+        summary="List legal ceilings, newest first",
+        responses=problems(401, 403),
+    )
     async def list_ceilings(self, services: NamedDependency[Services]) -> list[LegalCeilingResponse]:
         return [ceiling_out(c) for c in await uc.list_legal_ceilings(uow=services.uow())]
 
-    @post("/usury-thresholds", guards=[allow(Role.ADMIN)], operation_id="createUsuryThreshold",
-          summary="Record a quarterly usury threshold for an amount bracket", responses=problems(400, 401, 403, 422))
-    async def create_threshold(self, data: JSONBody[CreateUsuryThresholdRequest],
-                               services: NamedDependency[Services]) -> UsuryThresholdResponse:
+    @post(
+        "/usury-thresholds",
+        guards=[allow(Role.ADMIN)],
+        operation_id="createUsuryThreshold",
+        summary="Record a quarterly usury threshold for an amount bracket",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def create_threshold(
+        self, data: JSONBody[CreateUsuryThresholdRequest], services: NamedDependency[Services]
+    ) -> UsuryThresholdResponse:
         _check_validity(data.valid_from, data.valid_to)
         currency = currency_of(data.currency).code
-        above = checked_amount(decimal_of(data.amount_above, "amount_above"), currency, "amount_above",
-                               allow_zero=True)
-        up_to = None if data.amount_up_to is None else checked_amount(
-            decimal_of(data.amount_up_to, "amount_up_to"), currency, "amount_up_to")
+        above = checked_amount(decimal_of(data.amount_above, "amount_above"), currency, "amount_above", allow_zero=True)
+        up_to = (
+            None
+            if data.amount_up_to is None
+            else checked_amount(decimal_of(data.amount_up_to, "amount_up_to"), currency, "amount_up_to")
+        )
         if up_to is not None and up_to <= above:
             raise RuleViolation("must be above amount_above", code="value.out_of_range", field="amount_up_to")
         threshold = UsuryThreshold(
-            id=new_id(), category=ProductCategory(data.category), currency=currency, amount_above=above,
-            amount_up_to=up_to, max_rate=decimal_of(data.max_rate, "max_rate", low=Decimal("0.01"), high=HUNDRED),
-            valid_from=data.valid_from, valid_to=data.valid_to)
+            id=new_id(),
+            category=ProductCategory(data.category),
+            currency=currency,
+            amount_above=above,
+            amount_up_to=up_to,
+            max_rate=decimal_of(data.max_rate, "max_rate", low=Decimal("0.01"), high=HUNDRED),
+            valid_from=data.valid_from,
+            valid_to=data.valid_to,
+        )
         return threshold_out(await uc.add_usury_threshold(threshold, uow=services.uow()))
 
-    @get("/usury-thresholds", guards=[allow(*ALL_STAFF)], operation_id="listUsuryThresholds",
-         summary="List usury thresholds, newest first", responses=problems(401, 403))
+    @get(
+        "/usury-thresholds",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listUsuryThresholds",
+        summary="List usury thresholds, newest first",
+        responses=problems(401, 403),
+    )
     async def list_thresholds(self, services: NamedDependency[Services]) -> list[UsuryThresholdResponse]:
         return [threshold_out(u) for u in await uc.list_usury_thresholds(uow=services.uow())]

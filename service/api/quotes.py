@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import TooManyRequestsException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 
 from domain.errors import RuleViolation
@@ -116,10 +118,16 @@ def fee_from_wire(fee: FeeIn, index: int, currency: str) -> Fee:
     where = f"fees[{index}]"
     if (fee.percent_of_principal is None) == (fee.amount is None):
         raise_field(f"{where}.percent_of_principal", "give exactly one of percent_of_principal and amount")
-    percent = None if fee.percent_of_principal is None else decimal_of(
-        fee.percent_of_principal, f"{where}.percent_of_principal", low=Decimal(0), high=Decimal(100))
-    amount = None if fee.amount is None else checked_amount(decimal_of(fee.amount, f"{where}.amount"), currency,
-                                                            f"{where}.amount", allow_zero=True)
+    percent = (
+        None
+        if fee.percent_of_principal is None
+        else decimal_of(fee.percent_of_principal, f"{where}.percent_of_principal", low=Decimal(0), high=Decimal(100))
+    )
+    amount = (
+        None
+        if fee.amount is None
+        else checked_amount(decimal_of(fee.amount, f"{where}.amount"), currency, f"{where}.amount", allow_zero=True)
+    )
     return Fee(name=fee.name, collection=FeeCollection(fee.collection), percent_of_principal=percent, amount=amount)
 
 
@@ -129,41 +137,66 @@ def raise_field(field: str, message: str) -> None:
 
 def quote_request_from_wire(data: CreateLoanQuoteRequest) -> QuoteRequest:
     principal, currency = amount_of(data.principal, "principal")
-    rate = _given(data.annual_interest_rate,
-                  lambda v: decimal_of(v, "annual_interest_rate", low=Decimal(0), high=Decimal(100)))
-    fees = None if isinstance(data.fees, msgspec.UnsetType) else tuple(fee_from_wire(f, i, currency) for i, f in enumerate(data.fees))
+    rate = _given(
+        data.annual_interest_rate, lambda v: decimal_of(v, "annual_interest_rate", low=Decimal(0), high=Decimal(100))
+    )
+    fees = (
+        None
+        if isinstance(data.fees, msgspec.UnsetType)
+        else tuple(fee_from_wire(f, i, currency) for i, f in enumerate(data.fees))
+    )
     return QuoteRequest(
-        principal=principal, currency=currency, number_of_installments=data.number_of_installments,
-        annual_interest_rate=rate, repayment_every=_given(data.repayment_every),
-        repayment_unit=_given(data.repayment_unit, RepaymentUnit), interest_method=_given(data.interest_method,
-                                                                                           InterestMethod),
-        amortization=_given(data.amortization, Amortization), interest_period=_given(data.interest_period,
-                                                                                      InterestPeriod),
+        principal=principal,
+        currency=currency,
+        number_of_installments=data.number_of_installments,
+        annual_interest_rate=rate,
+        repayment_every=_given(data.repayment_every),
+        repayment_unit=_given(data.repayment_unit, RepaymentUnit),
+        interest_method=_given(data.interest_method, InterestMethod),
+        amortization=_given(data.amortization, Amortization),
+        interest_period=_given(data.interest_period, InterestPeriod),
         day_count=_given(data.day_count, DayCount),
         principal_grace_installments=_given(data.principal_grace_installments),
         interest_grace_installments=_given(data.interest_grace_installments),
         installment_multiple=_given(data.installment_multiple, lambda v: decimal_of(v, "installment_multiple")),
-        disbursement_date=_given(data.disbursement_date), first_due_date=_given(data.first_due_date), fees=fees,
+        disbursement_date=_given(data.disbursement_date),
+        first_due_date=_given(data.first_due_date),
+        fees=fees,
     )
 
 
-def schedule_out(schedule: Schedule, product_id: uuid.UUID | None = None,
-                 product_version: int | None = None) -> LoanQuoteResponse:
+def schedule_out(
+    schedule: Schedule, product_id: uuid.UUID | None = None, product_version: int | None = None
+) -> LoanQuoteResponse:
     return LoanQuoteResponse(
         currency=schedule.currency,
-        installments=[InstallmentOut(number=i.number, due_date=i.due_date, principal=text(i.principal),
-                                     interest=text(i.interest), fees=text(i.fees), total=text(i.total),
-                                     principal_remaining=text(i.principal_remaining))
-                      for i in schedule.installments],
-        total_principal=text(schedule.total_principal), total_interest=text(schedule.total_interest),
-        total_fees=text(schedule.total_fees), total_repayable=text(schedule.total_repayable),
-        net_disbursed=text(schedule.net_disbursed), apr=text(schedule.apr), product_id=product_id,
+        installments=[
+            InstallmentOut(
+                number=i.number,
+                due_date=i.due_date,
+                principal=text(i.principal),
+                interest=text(i.interest),
+                fees=text(i.fees),
+                total=text(i.total),
+                principal_remaining=text(i.principal_remaining),
+            )
+            for i in schedule.installments
+        ],
+        total_principal=text(schedule.total_principal),
+        total_interest=text(schedule.total_interest),
+        total_fees=text(schedule.total_fees),
+        total_repayable=text(schedule.total_repayable),
+        net_disbursed=text(schedule.net_disbursed),
+        apr=text(schedule.apr),
+        product_id=product_id,
         product_version=product_version,
     )
 
 
-async def _rate_limit(request: Request[Any, Any, Any], services: Services) -> None:
-    client = request.client.host if request.client else "unknown"
+async def rate_limited(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: count the call before anything else (body parsing included), per client address."""
+    services: Services = connection.app.state.services
+    client = connection.client.host if connection.client else "unknown"
     wait = await services.quote_limiter.hit(client)
     if wait is not None:
         raise TooManyRequestsException("too many quotes; try again later", headers={"Retry-After": str(wait)})
@@ -172,27 +205,44 @@ async def _rate_limit(request: Request[Any, Any, Any], services: Services) -> No
 class QuoteController(Controller):
     path = "/v1"
     tags = ["quotes"]
+    guards = [rate_limited]
 
-    @post("/loan-quotes", **PUBLIC, status_code=200, operation_id="createLoanQuote",
-          summary="Price a loan: its repayment schedule and TAEG", responses=problems(400, 404, 422, 429))
-    async def create_quote(self, data: JSONBody[CreateLoanQuoteRequest], services: NamedDependency[Services],
-                           request: Request[Any, Any, Any]) -> LoanQuoteResponse:
-        await _rate_limit(request, services)
-        quote = await quote_loan(quote_request_from_wire(data), data.product_id, uow=services.uow(),
-                                 today=datetime.now(UTC).date())
+    @post(
+        "/loan-quotes",
+        **PUBLIC,
+        status_code=200,
+        operation_id="createLoanQuote",
+        summary="Price a loan: its repayment schedule and TAEG",
+        responses=problems(400, 404, 422, 429),
+    )
+    async def create_quote(
+        self, data: JSONBody[CreateLoanQuoteRequest], services: NamedDependency[Services]
+    ) -> LoanQuoteResponse:
+        quote = await quote_loan(
+            quote_request_from_wire(data), data.product_id, uow=services.uow(), today=datetime.now(UTC).date()
+        )
         version = quote.product
-        return schedule_out(quote.schedule, version.product_id if version else None,
-                            version.version if version else None)
+        return schedule_out(
+            quote.schedule, version.product_id if version else None, version.version if version else None
+        )
 
-    @post("/apr-calculations", **PUBLIC, status_code=200, operation_id="createAprCalculation",
-          summary="The TAEG of custom cash flows (Directive 2008/48/EC, Annex I)",
-          responses=problems(400, 422, 429))
-    async def create_apr(self, data: JSONBody[CreateAprCalculationRequest], services: NamedDependency[Services],
-                         request: Request[Any, Any, Any]) -> AprCalculationResponse:
-        await _rate_limit(request, services)
-        drawdowns = [CashFlow(on=f.date, amount=decimal_of(f.amount, f"drawdowns[{i}].amount", low=Decimal(0)))
-                     for i, f in enumerate(data.drawdowns)]
-        payments = [CashFlow(on=f.date, amount=decimal_of(f.amount, f"payments[{i}].amount", low=Decimal(0)))
-                    for i, f in enumerate(data.payments)]
+    @post(
+        "/apr-calculations",
+        **PUBLIC,
+        status_code=200,
+        operation_id="createAprCalculation",
+        summary="The TAEG of custom cash flows (Directive 2008/48/EC, Annex I)",
+        responses=problems(400, 422, 429),
+    )
+    async def create_apr(
+        self, data: JSONBody[CreateAprCalculationRequest], services: NamedDependency[Services]
+    ) -> AprCalculationResponse:
+        drawdowns = [
+            CashFlow(on=f.date, amount=decimal_of(f.amount, f"drawdowns[{i}].amount", low=Decimal(0)))
+            for i, f in enumerate(data.drawdowns)
+        ]
+        payments = [
+            CashFlow(on=f.date, amount=decimal_of(f.amount, f"payments[{i}].amount", low=Decimal(0)))
+            for i, f in enumerate(data.payments)
+        ]
         return AprCalculationResponse(apr=text(compute_apr(drawdowns, payments)))
-

@@ -16,8 +16,13 @@ from domain.errors import RuleViolation
 from domain.money import currency_of, minor_unit, parse_decimal
 
 DecimalString = Annotated[
-    str, msgspec.Meta(pattern=r"^-?\d{1,15}(\.\d{1,12})?$", max_length=32,
-                      description="a decimal number written as a string, e.g. \"7.45\"", examples=["7.45"])
+    str,
+    msgspec.Meta(
+        pattern=r"^-?\d{1,15}(\.\d{1,12})?$",
+        max_length=32,
+        description='a decimal number written as a string, e.g. "7.45"',
+        examples=["7.45"],
+    ),
 ]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["EUR"])]
 
@@ -34,7 +39,11 @@ class MoneyOut(msgspec.Struct, frozen=True):
 
 def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
     """The amount and currency of ``money``, checked: known currency, its decimals, positive."""
-    currency = currency_of(money.currency)
+    try:
+        currency = currency_of(money.currency)
+    except RuleViolation as error:
+        error.field = f"{field}.currency"
+        raise
     value = parse_decimal(money.amount, field=f"{field}.amount")
     return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
 
@@ -42,11 +51,17 @@ def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[
 def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
     unit = minor_unit(currency)
     if value < 0 or (value == 0 and not allow_zero):
-        raise RuleViolation("must be more than zero" if not allow_zero else "must not be negative",
-                            code="money.not_positive", field=field)
+        raise RuleViolation(
+            "must be more than zero" if not allow_zero else "must not be negative",
+            code="money.not_positive",
+            field=field,
+        )
     if value != value.quantize(unit):
-        raise RuleViolation(f"{currency} has {abs(unit.as_tuple().exponent)} decimals at most",  # type: ignore[arg-type]
-                            code="money.too_many_decimals", field=field)
+        raise RuleViolation(
+            f"{currency} has {abs(unit.as_tuple().exponent)} decimals at most",  # type: ignore[arg-type]
+            code="money.too_many_decimals",
+            field=field,
+        )
     return value.quantize(unit)
 
 

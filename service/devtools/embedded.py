@@ -7,7 +7,6 @@ is handed to an unprivileged system user and the server runs as that user (``run
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import pwd
 import shutil

@@ -33,8 +33,10 @@ class ProductVersionRow(Base):
     __table_args__ = (
         UniqueConstraint("product_id", "version", name="uq_loan_product_versions_product_version"),
         CheckConstraint("min_amount > 0 AND max_amount >= min_amount", name="amounts"),
-        CheckConstraint("min_installments >= 1 AND max_installments >= min_installments AND max_installments <= 600",
-                        name="installments"),
+        CheckConstraint(
+            "min_installments >= 1 AND max_installments >= min_installments AND max_installments <= 600",
+            name="installments",
+        ),
         CheckConstraint("annual_interest_rate >= 0 AND annual_interest_rate <= 100", name="rate"),
         CheckConstraint("repayment_every >= 1", name="repayment_every"),
         CheckConstraint("guarantor_coverage_percent >= 0 AND guarantor_coverage_percent <= 100", name="coverage"),
@@ -89,8 +91,7 @@ class LegalCeilingRow(Base):
 class UsuryThresholdRow(Base):
     __tablename__ = "usury_thresholds"
     __table_args__ = (
-        CheckConstraint("amount_above >= 0 AND (amount_up_to IS NULL OR amount_up_to > amount_above)",
-                        name="bracket"),
+        CheckConstraint("amount_above >= 0 AND (amount_up_to IS NULL OR amount_up_to > amount_above)", name="bracket"),
         CheckConstraint("max_rate > 0 AND max_rate <= 100", name="rate"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity"),
     )

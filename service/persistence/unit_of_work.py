@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict
-from service.persistence.product_repositories import SqlLegalData, SqlProducts
 from service.persistence.identity_repositories import (
     SqlApiKeys,
     SqlBorrowers,
@@ -18,6 +17,7 @@ from service.persistence.identity_repositories import (
     SqlPartners,
     SqlStaffUsers,
 )
+from service.persistence.product_repositories import SqlLegalData, SqlProducts
 
 
 class SqlUnitOfWork:

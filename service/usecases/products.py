@@ -26,12 +26,18 @@ class Quote:
 
 async def create_product(code: str, name: str, terms: ProductTerms, *, uow: UnitOfWork, now: datetime) -> LoanProduct:
     if not PRODUCT_CODE.fullmatch(code):
-        raise RuleViolation("2 to 40 characters: capital letters, digits, '_' or '-'", code="product.invalid_code",
-                            field="code")
+        raise RuleViolation(
+            "2 to 40 characters: capital letters, digits, '_' or '-'", code="product.invalid_code", field="code"
+        )
     product_id = new_id()
-    product = LoanProduct(id=product_id, code=code, name=name.strip(), active=True, created_at=now,
-                          current=ProductVersion(id=new_id(), product_id=product_id, version=1, terms=terms,
-                                                 created_at=now))
+    product = LoanProduct(
+        id=product_id,
+        code=code,
+        name=name.strip(),
+        active=True,
+        created_at=now,
+        current=ProductVersion(id=new_id(), product_id=product_id, version=1, terms=terms, created_at=now),
+    )
     async with uow:
         if await uow.products.by_code(code) is not None:
             raise Conflict(f"product code {code!r} is taken", code="product.code_taken")
@@ -40,18 +46,22 @@ async def create_product(code: str, name: str, terms: ProductTerms, *, uow: Unit
     return product
 
 
-async def add_product_version(product_id: uuid.UUID, terms: ProductTerms, *, expected_version: int,
-                              uow: UnitOfWork, now: datetime) -> LoanProduct:
+async def add_product_version(
+    product_id: uuid.UUID, terms: ProductTerms, *, expected_version: int, uow: UnitOfWork, now: datetime
+) -> LoanProduct:
     """Change a product by appending a version; offers already made keep the version they used."""
     async with uow:
         product = await uow.products.get(product_id, for_update=True)
         if product is None:
             raise NotFound("loan product not found", code="product.not_found")
         if product.current.version != expected_version:
-            raise Conflict(f"the product is at version {product.current.version}, not {expected_version}",
-                           code="product.version_mismatch")
-        version = ProductVersion(id=new_id(), product_id=product_id, version=expected_version + 1, terms=terms,
-                                 created_at=now)
+            raise Conflict(
+                f"the product is at version {product.current.version}, not {expected_version}",
+                code="product.version_mismatch",
+            )
+        version = ProductVersion(
+            id=new_id(), product_id=product_id, version=expected_version + 1, terms=terms, created_at=now
+        )
         await uow.products.add_version(product, version)
         await uow.commit()
     product.current, product.versions_count = version, version.version

@@ -115,8 +115,7 @@ async def callers(
     result["partner_a"].extra["spare_key_id"] = spare.id
     for name in ("borrower_a", "borrower_b"):
         result[name] = await sign_in_borrower(client, uow_factory, code_sender, name.replace("_", "-"))
-    product = await create_product("MATRIX", "Matrix product", sample_terms(), uow=uow_factory(),
-                                   now=datetime.now(UTC))
+    product = await create_product("MATRIX", "Matrix product", sample_terms(), uow=uow_factory(), now=datetime.now(UTC))
     result["anonymous"].extra["product_id"] = product.id
     return result
 
@@ -127,7 +126,8 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "key_id": callers["partner_a"].extra["spare_key_id"],
         "borrower_id": callers["borrower_a"].id,
         "user_id": callers["loan_officer"].id,
-        "product_id": callers["anonymous"].extra["product_id"], "version": 1,
+        "product_id": callers["anonymous"].extra["product_id"],
+        "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 
