@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, getcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -30,9 +30,10 @@ EXAMPLE: dict[str, Any] = {
 
 def equation(rate: Decimal, drawn: Decimal, payments: list[tuple[int, Decimal]]) -> Decimal:
     """Annex I with whole months only: drawn − Σ D_k (1+X)^(−months_k/12), in 40-digit decimals."""
-    getcontext().prec = 40
-    base = 1 + rate / 100
-    return drawn - sum((amount / base ** (Decimal(months) / 12) for months, amount in payments), Decimal(0))
+    with localcontext() as context:
+        context.prec = 40
+        base = 1 + rate / 100
+        return drawn - sum((amount / base ** (Decimal(months) / 12) for months, amount in payments), Decimal(0))
 
 
 async def test_the_published_example_prices_to_the_cent(client: AsyncTestClient[Litestar]) -> None:
