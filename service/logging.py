@@ -56,7 +56,17 @@ _PATTERNS = [
 ]
 
 
+# One cheap test first: most log values (ids, paths, numbers) have none of these signs.
+_MAYBE_PERSONAL = re.compile(
+    r"@|\d{2}|[A-Z]{2}\d{2}|\s(?:rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|"
+    r"route|cours|street|st\.|road|lane)\s",
+    re.IGNORECASE,
+)
+
+
 def scrub_text(text: str) -> str:
+    if not _MAYBE_PERSONAL.search(text):
+        return text
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     return text
@@ -90,24 +100,37 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+class _StdoutLogger:
+    """structlog's output for our own events: one line on the current ``sys.stdout``.
+
+    Our events skip the standard library's logging machinery, which costs more than the rest of a
+    fast request; the standard library's own records (uvicorn, arq) still go through it below.
+    """
+
+    def msg(self, message: str) -> None:
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
 def configure_logging(*, json: bool, level: str = "INFO") -> None:
     """Configure structlog and route the standard library's loggers (uvicorn, arq) through it."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info if json else structlog.processors.StackInfoRenderer(),
-        scrub_personal_data,
     ]
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    tracebacks: list[Any] = [structlog.processors.format_exc_info] if json else []
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
+        processors=[*shared, *tracebacks, scrub_personal_data, renderer],
+        logger_factory=lambda *_: _StdoutLogger(),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        foreign_pre_chain=[*shared, *tracebacks, scrub_personal_data],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     handler = _StdoutHandler()

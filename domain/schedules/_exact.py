@@ -12,7 +12,17 @@ from decimal import Decimal
 
 from domain.money import RoundingMode
 
-__all__ = ["DOWN", "HALF_EVEN", "HALF_UP", "UP", "div_nearest", "div_round", "mode_code", "percent_of", "to_units"]
+__all__ = [
+    "DOWN",
+    "HALF_EVEN",
+    "HALF_UP",
+    "UP",
+    "div_nearest",
+    "div_round",
+    "mode_code",
+    "percent_of",
+    "to_units",
+]
 
 HALF_UP, HALF_EVEN, DOWN, UP = 0, 1, 2, 3
 _CODES = {RoundingMode.HALF_UP: HALF_UP, RoundingMode.HALF_EVEN: HALF_EVEN, RoundingMode.DOWN: DOWN,

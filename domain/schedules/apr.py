@@ -21,7 +21,17 @@ from domain.errors import RuleViolation
 from domain.schedules.calendar import taeg_interval
 from domain.schedules.model import CashFlow
 
-__all__ = ["MAX_APR", "MIN_APR", "Flow", "Run", "compute_apr", "runs_of", "solve", "solve_flows", "verify_apr"]
+__all__ = [
+    "MAX_APR",
+    "MIN_APR",
+    "Flow",
+    "Run",
+    "compute_apr",
+    "runs_of",
+    "solve",
+    "solve_flows",
+    "verify_apr",
+]
 
 Flow = tuple[int, int, int, int]
 """(months, days, year_days, amount): a cash flow's TAEG time and its integer amount."""
@@ -91,7 +101,7 @@ def _present_value(runs: list[Run], delta: float) -> tuple[float, float]:
 def _equation(draws: list[Run], pays: list[Run], delta: float) -> tuple[float, float]:
     """Present value of the payments less that of the drawdowns, and its derivative."""
     pay, pay_slope = _present_value(pays, delta)
-    if len(draws) == 1 and draws[0][0] == 0:  # a single drawdown, at time 0
+    if len(draws) == 1 and draws[0][0] == 0 and draws[0][2] == 1:  # one drawdown, at time 0
         return pay - draws[0][3], pay_slope
     draw, draw_slope = _present_value(draws, delta)
     return pay - draw, pay_slope - draw_slope
@@ -121,7 +131,8 @@ def _root(draws: list[Run], pays: list[Run], guess: float) -> float:
         return hi
     if (f_lo > 0) == (f_hi > 0):
         raise RuleViolation(
-            f"no TAEG between {MIN_APR} % and {MAX_APR} % balances these cash flows", code="apr.not_converging"
+            f"no TAEG between {MIN_APR} % and {MAX_APR} % balances these cash flows",
+            code="apr.not_converging",
         )
     delta = (lo + hi) / 2
     for _ in range(_BRACKET_STEPS):
@@ -175,7 +186,11 @@ def _bucket_holds_root(draws: Sequence[Flow], pays: Sequence[Flow], hundredths: 
     return (hundredths > 0 and sign_lo == 0) or (hundredths < 0 and sign_hi == 0)
 
 
-def solve(draw_runs: list[Run], pay_runs: list[Run], exact: Callable[[], tuple[list[Flow], list[Flow]]]) -> Decimal:
+ExactFlows = Callable[[], tuple[list[Flow], list[Flow]]]
+"""Gives the integer drawdown and payment flows, only when a root lies near a rounding boundary."""
+
+
+def solve(draw_runs: list[Run], pay_runs: list[Run], exact: ExactFlows) -> Decimal:
     """TAEG in percent (2 decimals, half up) from runs whose amounts are relative to the total
     drawn; ``exact`` gives the integer flows, needed only to settle a root near a boundary."""
     draw_time = sum(_run_time(run) for run in draw_runs)
@@ -227,7 +242,9 @@ def _checked(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow]) -> tup
         if not isinstance(amount, Decimal) or not isinstance(flow.on, date):
             raise TypeError("cash flows have a date and a Decimal amount")
         if not amount.is_finite() or amount < 0 or amount.adjusted() > 30:
-            raise RuleViolation("cash flow amounts are finite, positive or zero", code="apr.invalid_cash_flows")
+            raise RuleViolation(
+                "cash flow amounts are finite, positive or zero", code="apr.invalid_cash_flows"
+            )
         exponent = amount.as_tuple().exponent
         assert isinstance(exponent, int)
         decimals = max(decimals, -exponent)
@@ -238,7 +255,7 @@ def _checked(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow]) -> tup
         raise RuleViolation("drawdowns and payments must each add up to more than zero",
                             code="apr.invalid_cash_flows")
     first = min(flow.on for flow in drawn)
-    return (_to_flows(first, drawdowns, decimals, "drawdown"), _to_flows(first, payments, decimals, "payment"))
+    return _to_flows(first, drawdowns, decimals, "drawdown"), _to_flows(first, payments, decimals, "payment")
 
 
 def compute_apr(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow]) -> Decimal:

@@ -41,7 +41,9 @@ def _add_months(year: int, month: int, months: int, day: int) -> date:
     return date(y, m0 + 1, day if day <= last else last)
 
 
-def add_period(start: date, every: int, unit: RepaymentUnit, count: int, anchor_day: int | None = None) -> date:
+def add_period(
+    start: date, every: int, unit: RepaymentUnit, count: int, anchor_day: int | None = None
+) -> date:
     """The date ``count`` repayment periods of ``every`` ``unit`` after ``start``.
 
     Monthly dates keep the day of month ``anchor_day`` (the day of ``start`` when not given) and
@@ -67,7 +69,7 @@ def due_dates(first_due_date: date, every: int, unit: RepaymentUnit, count: int)
         return [fromordinal(ordinal + step * i) for i in range(count)]
     anchor = first_due_date.day
     year, month = first_due_date.year, first_due_date.month
-    result = []
+    result: list[date] = []
     append = result.append
     for _ in range(count):
         if anchor <= 28:

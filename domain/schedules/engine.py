@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Context, Decimal, localcontext
+from typing import NamedTuple
 
 from domain.money import allocate, currency_of
 from domain.schedules import _exact
 from domain.schedules.apr import Flow, Run, runs_of, solve
-from domain.schedules.calendar import DAY_COUNT_DENOMINATOR, due_dates, period_fraction, taeg_interval, taeg_intervals
+from domain.schedules.calendar import (
+    DAY_COUNT_DENOMINATOR,
+    due_dates,
+    period_fraction,
+    taeg_interval,
+    taeg_intervals,
+)
 from domain.schedules.model import (
     Amortization,
     FeeCollection,
@@ -67,7 +74,9 @@ def _annuity(principal: int, rates: list[int], q: int, multiple: int, mode: int)
     return _exact.div_nearest(principal * product, weighted * multiple, mode) * multiple
 
 
-def _fee_parts(terms: ScheduleTerms, principal: int, decimals: int, mode: int) -> tuple[int, list[int] | None]:
+def _fee_parts(
+    terms: ScheduleTerms, principal: int, decimals: int, mode: int
+) -> tuple[int, list[int] | None]:
     """Withheld fees in minor units, and the per-instalment shares of the added fees (or None)."""
     withheld = added = 0
     for fee in terms.fees:
@@ -88,6 +97,23 @@ def _fee_parts(terms: ScheduleTerms, principal: int, decimals: int, mode: int) -
     return withheld, [_exact.to_units(part, decimals) or 0 for part in parts]
 
 
+class _Plan(NamedTuple):
+    """The integer inputs of the hot loop, in minor units; rates are p_j / q per period."""
+
+    principal: int
+    rates: list[int]
+    q: int
+    mode: int
+    multiple: int
+    principal_grace: int
+    interest_grace: int
+    flat: bool
+    annuity: bool
+    instalment: int  # the rounded annuity, when amortizing with equal instalments
+    share: int  # the principal part, when amortizing with equal principal or flat
+    fee_shares: list[int] | None
+
+
 def build_schedule(terms: ScheduleTerms) -> Schedule:
     """The repayment schedule of ``terms`` with its TAEG.
 
@@ -106,34 +132,45 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
     mode = _exact.mode_code(terms.rounding)
     principal = _exact.to_units(terms.principal, decimals) or 0
     multiple = _exact.to_units(terms.installment_multiple, decimals) or 1
+    grace = terms.principal_grace_installments
     n = terms.number_of_installments
-    principal_grace = terms.principal_grace_installments
-    interest_grace = terms.interest_grace_installments
     dates = due_dates(terms.first_due_date, terms.repayment_every, terms.repayment_unit, n)
     rates, q = _period_rates(terms, dates)
     withheld, fee_shares = _fee_parts(terms, principal, decimals, mode)
     flat = terms.interest_method is InterestMethod.FLAT
     annuity = not flat and terms.amortization is Amortization.EQUAL_INSTALLMENTS
-    instalment = share = 0
-    if annuity:
-        instalment = _annuity(principal, rates[principal_grace:], q, multiple, mode)
-    else:
-        share = _exact.div_round(principal, n - principal_grace, mode)
+    plan = _Plan(
+        principal=principal,
+        rates=rates,
+        q=q,
+        mode=mode,
+        multiple=multiple,
+        principal_grace=grace,
+        interest_grace=terms.interest_grace_installments,
+        flat=flat,
+        annuity=annuity,
+        instalment=_annuity(principal, rates[grace:], q, multiple, mode) if annuity else 0,
+        share=0 if annuity else _exact.div_round(principal, n - grace, mode),
+        fee_shares=fee_shares,
+    )
+    return _schedule(terms, plan, dates, decimals, withheld)
 
-    # The hot loop of every quote: integers, HALF_UP inlined, each distinct total converted once.
+
+def _schedule(terms: ScheduleTerms, plan: _Plan, dates: list[date], decimals: int, withheld: int) -> Schedule:
+    """The hot loop of every quote: integers, HALF_UP inlined, each distinct total converted once."""
+    principal, rates, q, mode, multiple, principal_grace, interest_grace = plan[:7]
+    flat, annuity, instalment, share, fees = plan[7:]
     div_round, div_nearest = _exact.div_round, _exact.div_nearest
-    half_up, q2, last = mode == _exact.HALF_UP, 2 * q, n - 1
+    half_up, q2, last = mode == _exact.HALF_UP, 2 * q, len(dates) - 1
     new, set_dict = object.__new__, object.__setattr__
     installments: list[Installment] = []
     totals: list[int] = []
     heads: list[int] = []  # instalments whose total differs from the previous one
-    balance, deferred, interest_paid, fees_added = principal, 0, 0, 0
+    balance, deferred, interest_paid, fee, previous_total, previous_fee = principal, 0, 0, 0, -1, 0
     with localcontext(_CONTEXT):
         unit = Decimal(1).scaleb(-decimals)
-        remaining = Decimal(principal) * unit
-        fee = previous_total = previous_fee = -1
-        total_dec = fee_dec = unit
-        for i in range(n):
+        remaining, total_dec, fee_dec = Decimal(principal) * unit, unit, Decimal(0) * unit
+        for i, due in enumerate(dates):
             accrued = (principal if flat else balance) * rates[i]
             interest = (2 * accrued + q) // q2 if half_up else div_round(accrued, q, mode)
             if i < principal_grace:
@@ -149,19 +186,14 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
                     part = div_nearest(share + interest, multiple, mode) * multiple - interest
                 part = 0 if part < 0 else balance if part > balance else part
             if i < interest_grace:
-                deferred += interest
-                interest = 0
+                deferred, interest = deferred + interest, 0
             elif i == interest_grace:
                 interest += deferred
             balance -= part
             interest_paid += interest
-            if fee_shares:
-                fee = fee_shares[i]
-                fees_added += fee
-            else:
-                fee = 0
-            if fee != previous_fee:
-                fee_dec, previous_fee = Decimal(fee) * unit, fee
+            if fees is not None and fees[i] != previous_fee:
+                fee = previous_fee = fees[i]
+                fee_dec = Decimal(fee) * unit
             total = part + interest + fee
             totals.append(total)
             if total != previous_total:
@@ -177,7 +209,7 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
                 "__dict__",
                 {
                     "number": i + 1,
-                    "due_date": dates[i],
+                    "due_date": due,
                     "principal": part_dec,
                     "interest": total_dec - part_dec - fee_dec if fee else total_dec - part_dec,
                     "fees": fee_dec,
@@ -187,6 +219,7 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
             )
             installments.append(row)
         net = principal - withheld
+        fees_added = sum(fees) if fees else 0
         return Schedule(
             currency=currency_of(terms.currency).code,
             installments=tuple(installments),

@@ -129,6 +129,7 @@ class ScheduleTerms:
     fees: tuple[Fee, ...] = ()
 
     def __post_init__(self) -> None:
+        # Imported here because the validation module needs the classes of this one.
         from domain.schedules.validation import validate_terms
 
         validate_terms(self)

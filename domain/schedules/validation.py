@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from domain.errors import RuleViolation
 from domain.money import RoundingMode, currency_of, minor_unit
 from domain.schedules._exact import mode_code, percent_of, to_units
-
-if TYPE_CHECKING:
-    from domain.schedules.model import Fee, ScheduleTerms
+from domain.schedules.model import (
+    Amortization,
+    DayCount,
+    Fee,
+    FeeCollection,
+    InterestMethod,
+    InterestPeriod,
+    RepaymentUnit,
+    ScheduleTerms,
+)
 
 __all__ = ["MAX_INSTALLMENTS", "MAX_PRINCIPAL", "MAX_REPAYMENT_EVERY", "currency_decimals", "validate_terms"]
 
@@ -59,17 +66,18 @@ def currency_decimals(code: str) -> int:
     return -exponent
 
 
-def _coerce_enums(terms: ScheduleTerms) -> None:
-    from domain.schedules import model
+_ENUM_FIELDS: tuple[tuple[str, type[Enum]], ...] = (
+    ("repayment_unit", RepaymentUnit),
+    ("interest_method", InterestMethod),
+    ("amortization", Amortization),
+    ("interest_period", InterestPeriod),
+    ("day_count", DayCount),
+    ("rounding", RoundingMode),
+)
 
-    for name, kind in (
-        ("repayment_unit", model.RepaymentUnit),
-        ("interest_method", model.InterestMethod),
-        ("amortization", model.Amortization),
-        ("interest_period", model.InterestPeriod),
-        ("day_count", model.DayCount),
-        ("rounding", RoundingMode),
-    ):
+
+def _coerce_enums(terms: ScheduleTerms) -> None:
+    for name, kind in _ENUM_FIELDS:
         value = getattr(terms, name)
         if not isinstance(value, kind):
             try:
@@ -81,8 +89,6 @@ def _coerce_enums(terms: ScheduleTerms) -> None:
 
 def _check_fee(fee: Fee, index: int, principal_units: int, decimals: int, terms: ScheduleTerms) -> int:
     """The fee in minor units when it is withheld at disbursement, else 0."""
-    from domain.schedules.model import FeeCollection
-
     prefix = f"fees[{index}]"
     if not isinstance(fee.collection, FeeCollection):
         try:
@@ -110,8 +116,6 @@ def _check_fee(fee: Fee, index: int, principal_units: int, decimals: int, terms:
 
 
 def _last_due_date_exists(terms: ScheduleTerms) -> bool:
-    from domain.schedules.model import RepaymentUnit
-
     first = terms.first_due_date
     periods = terms.repayment_every * (terms.number_of_installments - 1)
     if terms.repayment_unit is RepaymentUnit.MONTH:
@@ -128,6 +132,10 @@ def validate_terms(terms: ScheduleTerms) -> None:
     date after disbursement; instalment multiple > 0 and a multiple of the minor unit; fee
     percentages 0..100, fee amounts >= 0 in the currency's unit; withheld fees below the principal.
     """
+    if not isinstance(terms.currency, str):
+        raise RuleViolation(
+            "the currency is an ISO 4217 code", code="money.unknown_currency", field="currency"
+        )
     try:
         decimals = currency_decimals(terms.currency)
     except RuleViolation as error:
@@ -144,7 +152,9 @@ def validate_terms(terms: ScheduleTerms) -> None:
         raise _fail("the yearly interest rate is between 0 and 100 %", "annual_interest_rate")
     count = _integer(terms.number_of_installments, "number_of_installments")
     if not 1 <= count <= MAX_INSTALLMENTS:
-        raise _fail(f"the number of instalments is between 1 and {MAX_INSTALLMENTS}", "number_of_installments")
+        raise _fail(
+            f"the number of instalments is between 1 and {MAX_INSTALLMENTS}", "number_of_installments"
+        )
     every = _integer(terms.repayment_every, "repayment_every")
     if not 1 <= every <= MAX_REPAYMENT_EVERY:
         raise _fail(f"instalments fall every 1 to {MAX_REPAYMENT_EVERY} units", "repayment_every")

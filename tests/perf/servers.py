@@ -1,0 +1,73 @@
+"""Servers for benchmarks: the same embedded (or external) PostgreSQL and Redis as the tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.servers import ROOT, RunningServers, running_servers
+
+
+def ensure_wrk() -> str:
+    """wrk from the machine, or from Debian's packages when we may install them."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("the API benchmark needs wrk (Debian/Ubuntu: apt-get install wrk)")
+    return found
+
+
+@contextmanager
+def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
+    """One uvicorn worker serving the app, as in production; yields its base URL."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": servers.database_url,
+        "REDIS_URL": servers.redis_url,
+        "APP_ENV": "production",
+        "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.app:app_from_environment",
+            "--factory",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=environment,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+__all__ = ["Path", "api_server", "ensure_wrk", "running_servers"]
