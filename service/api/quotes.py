@@ -201,11 +201,11 @@ async def rate_limited(request: Request[Any, Any, Any]) -> None:
 class QuoteController(Controller):
     path = "/v1"
     tags = ["quotes"]
-    before_request = rate_limited
 
     @post(
         "/loan-quotes",
         **PUBLIC,
+        before_request=rate_limited,
         status_code=200,
         operation_id="createLoanQuote",
         summary="Price a loan: its repayment schedule and TAEG",
@@ -225,6 +225,7 @@ class QuoteController(Controller):
     @post(
         "/apr-calculations",
         **PUBLIC,
+        before_request=rate_limited,
         status_code=200,
         operation_id="createAprCalculation",
         summary="The TAEG of custom cash flows (Directive 2008/48/EC, Annex I)",
