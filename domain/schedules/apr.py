@@ -39,9 +39,10 @@ Run = tuple[float, float, int, float]
 """(first time in years, spacing in years, count, amount relative to the drawdowns)."""
 
 MIN_APR = Decimal("-99")
-MAX_APR = Decimal("1000000")
+# Beyond this the figure means nothing (a one-day loan with a 5 % fee is already 5.6e9 %).
+MAX_APR = Decimal("1e12")
 _DELTA_LO = math.log(0.01)  # ln(1 + X) for X = -99 %
-_DELTA_HI = math.log(1.0 + 10000.0)  # X = 1,000,000 %
+_DELTA_HI = math.log(1.0 + 1e10)  # X = 10^12 %
 _NEWTON_STEPS = 30
 _BRACKET_STEPS = 200
 _BOUNDARY_MARGIN = 1e-5  # in hundredths of a percent: the root within 1e-9 of a boundary
@@ -131,7 +132,7 @@ def _root(draws: list[Run], pays: list[Run], guess: float) -> float:
         return hi
     if (f_lo > 0) == (f_hi > 0):
         raise RuleViolation(
-            f"no TAEG between {MIN_APR} % and {MAX_APR} % balances these cash flows",
+            f"no TAEG between {MIN_APR} % and {MAX_APR:,f} % balances these cash flows",
             code="apr.not_converging",
         )
     delta = (lo + hi) / 2
@@ -264,7 +265,7 @@ def compute_apr(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow]) -> 
     Drawdowns are what the borrower receives (net of fees kept back); payments are every
     instalment and charge. Raises ``RuleViolation`` ``apr.invalid_cash_flows`` (nothing drawn or
     paid, a negative amount, a flow before the first drawdown) or ``apr.not_converging`` (no rate
-    between -99 % and 1,000,000 % balances the flows).
+    between -99 % and 10^12 % balances the flows).
     """
     draws, pays = _checked(drawdowns, payments)
     return solve_flows(draws, pays)

@@ -132,6 +132,10 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         errors = _validation_errors(exc) or [FieldError(field="body", reason=exc.detail)]
         return problem_response(request, 400, "request.invalid", "the request does not match the schema", errors=errors)
     if status >= 500:
+        if exc.detail == "client disconnected prematurely":
+            # Litestar reports a client that hung up mid-body as a 500; nobody is there to answer.
+            log.info("client_disconnected", path=request.url.path)
+            return problem_response(request, 400, "request.incomplete", "the client disconnected")
         return internal_error_handler(request, exc)
     detail = exc.detail if status != 404 or exc.detail != "Not Found" else "no such resource"
     return problem_response(

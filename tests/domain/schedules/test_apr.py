@@ -88,10 +88,19 @@ def test_a_rate_below_minus_99_percent_is_not_computed() -> None:
     assert caught.value.code == "apr.not_converging"
 
 
-def test_a_rate_above_a_million_percent_is_not_computed() -> None:
+def test_a_rate_above_10_to_the_12_percent_is_not_computed() -> None:
     with pytest.raises(RuleViolation) as caught:
-        compute_apr(*single("1.00", "1000.00", date(2026, 1, 16)))
+        compute_apr(*single("1.00", "1000.00", date(2026, 1, 16)))  # 1000^365
     assert caught.value.code == "apr.not_converging"
+
+
+def test_a_one_day_loan_with_a_fee_has_a_huge_but_exact_taeg() -> None:
+    # 97.50 drawn, 100.00 repaid the next day: X = (100 / 97.5)^365 - 1.
+    flows = single("97.50", "100.00", date(2026, 1, 16))
+    rate = D(100) / D("97.5")
+    exact = (rate**365 - 1) * 100
+    assert compute_apr(*flows) == exact.quantize(D("0.01"))
+    assert verify_apr(*flows, compute_apr(*flows))
 
 
 def test_float_amounts_are_a_programming_error() -> None:
