@@ -25,8 +25,12 @@ __all__ = [
 ]
 
 HALF_UP, HALF_EVEN, DOWN, UP = 0, 1, 2, 3
-_CODES = {RoundingMode.HALF_UP: HALF_UP, RoundingMode.HALF_EVEN: HALF_EVEN, RoundingMode.DOWN: DOWN,
-          RoundingMode.UP: UP}
+_CODES = {
+    RoundingMode.HALF_UP: HALF_UP,
+    RoundingMode.HALF_EVEN: HALF_EVEN,
+    RoundingMode.DOWN: DOWN,
+    RoundingMode.UP: UP,
+}
 
 
 def mode_code(mode: RoundingMode) -> int:

@@ -16,6 +16,7 @@ __all__ = [
     "days_in_month",
     "due_dates",
     "period_fraction",
+    "period_fractions",
     "taeg_interval",
     "taeg_intervals",
 ]
@@ -133,6 +134,23 @@ def period_fraction(start: date, end: date, day_count: DayCount) -> int:
         numerator += days * (365 if _is_leap(cursor.year) else 366)
         cursor = stop
     return numerator
+
+
+def period_fractions(start: date, ends: list[date], day_count: DayCount) -> list[int]:
+    """``period_fraction`` of each period of a schedule: ``start`` to the first end, then from
+    each end to the next (numerators over ``DAY_COUNT_DENOMINATOR[day_count]``)."""
+    starts = [start, *ends[:-1]]
+    if day_count is DayCount.ACTUAL_365 or day_count is DayCount.ACTUAL_360:
+        return [end.toordinal() - begin.toordinal() for begin, end in zip(starts, ends)]
+    if day_count is DayCount.ACTUAL_ACTUAL:
+        # Most periods lie within one year: weigh their days by 366 (common year) or 365 (leap).
+        return [
+            (end.toordinal() - begin.toordinal()) * (365 if _is_leap(end.year) else 366)
+            if begin.year == end.year
+            else period_fraction(begin, end, day_count)
+            for begin, end in zip(starts, ends)
+        ]
+    return [period_fraction(begin, end, day_count) for begin, end in zip(starts, ends)]
 
 
 def taeg_interval(start: date, end: date) -> tuple[int, int, int]:

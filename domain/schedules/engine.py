@@ -17,8 +17,7 @@ from domain.schedules.apr import Flow, Run, runs_of, solve
 from domain.schedules.calendar import (
     DAY_COUNT_DENOMINATOR,
     due_dates,
-    period_fraction,
-    taeg_interval,
+    period_fractions,
     taeg_intervals,
 )
 from domain.schedules.model import (
@@ -49,8 +48,7 @@ def _period_rates(terms: ScheduleTerms, dates: list[date]) -> tuple[list[int], i
         per_year = _PERIODS_PER_YEAR[terms.repayment_unit]
         return [rate_num * terms.repayment_every] * n, rate_den * 100 * per_year
     day_count = terms.day_count
-    starts = [terms.disbursement_date, *dates[:-1]]
-    fractions = [period_fraction(start, end, day_count) for start, end in zip(starts, dates)]
+    fractions = period_fractions(terms.disbursement_date, dates, day_count)
     return [rate_num * f for f in fractions], rate_den * 100 * DAY_COUNT_DENOMINATOR[day_count]
 
 
@@ -125,8 +123,10 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
     each amortizing instalment but the last is the nearest multiple of ``installment_multiple``
     (interest-only instalments, interest deferred or paid later and added fees are not rounded
     again); the last instalment takes every remainder so principal sums exactly to the amount
-    lent. Withheld fees lower ``net_disbursed`` (the TAEG drawdown); added fees are spread over
-    the instalments with ``domain.money.allocate``.
+    lent. (A multiple so coarse that the principal is repaid early leaves the following
+    instalments at zero rather than negative.) Withheld fees lower ``net_disbursed`` (the TAEG
+    drawdown); added fees are spread over the instalments with ``domain.money.allocate``.
+    Raises ``RuleViolation`` (``apr.not_converging``) only for a TAEG beyond 10^12 %.
     """
     decimals = currency_decimals(terms.currency)
     mode = _exact.mode_code(terms.rounding)
@@ -247,10 +247,11 @@ def _apr(terms: ScheduleTerms, dates: list[date], totals: list[int], heads: list
     draw_runs: list[Run] = [(0.0, 0.0, 1, 1.0)]
     if terms.repayment_unit is not RepaymentUnit.MONTH or terms.first_due_date.day > 28:
         return solve(draw_runs, runs_of(exact()[1], net), exact)
+    # Floats for the TAEG root search only (true division of exact integers).
     spacing = terms.repayment_every / 12
-    ends = [*heads[1:], len(totals)]
-    pay_runs: list[Run] = []
-    for head, end in zip(heads, ends):
-        months, days, year_days = taeg_interval(start, dates[head])
-        pay_runs.append((months / 12 + days / year_days, spacing, end - head, totals[head] / net))
+    times = taeg_intervals(start, [dates[head] for head in heads])
+    pay_runs = [
+        (months / 12 + days / year_days, spacing, end - head, totals[head] / net)
+        for (months, days, year_days), head, end in zip(times, heads, [*heads[1:], len(totals)])
+    ]
     return solve(draw_runs, pay_runs, exact)

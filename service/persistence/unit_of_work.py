@@ -17,6 +17,7 @@ from service.persistence.identity_repositories import (
     SqlPartners,
     SqlStaffUsers,
 )
+from service.persistence.origination_repositories import SqlApplicants, SqlProjects, SqlReferrals
 from service.persistence.product_repositories import SqlLegalData, SqlProducts
 
 
@@ -40,6 +41,9 @@ class SqlUnitOfWork:
         self.login_codes = SqlLoginCodes(session)
         self.products = SqlProducts(session)
         self.legal_data = SqlLegalData(session)
+        self.applicants = SqlApplicants(session)
+        self.referrals = SqlReferrals(session)
+        self.projects = SqlProjects(session)
         return self
 
     async def __aexit__(

@@ -64,9 +64,10 @@ def irr_monthly_times(drawn: Fraction, payments: list[tuple[Fraction, Fraction]]
     """X solving drawn = sum D (1+X)^-t by bisection on floats; t in years."""
 
     def gap(x: float) -> float:
-        return sum(amount * (1 + x) ** -t for t, amount in ((float(t), float(a)) for t, a in payments)) - float(
-            drawn
-        )
+        present = 0.0
+        for t, amount in payments:
+            present += float(amount) * (1 + x) ** -float(t)
+        return present - float(drawn)
 
     lo, hi = -0.99, 100.0
     for _ in range(200):

@@ -62,10 +62,19 @@ def terms(**overrides: object) -> ScheduleTerms:
         ({"fees": (Fee("f", ADDED),)}, "fees[0]"),
         ({"fees": (Fee("f", ADDED, percent_of_principal=D("1"), amount=D("1")),)}, "fees[0]"),
         ({"fees": (Fee("f", "later"),)}, "fees[0].collection"),  # type: ignore[arg-type]
-        ({"fees": (Fee("f", WITHHELD, percent_of_principal=D("60")),
-                   Fee("g", WITHHELD, amount=D("4000.00")))}, "fees"),
-        ({"number_of_installments": 600, "repayment_every": 366, "first_due_date": date(2026, 2, 15)},
-         "number_of_installments"),
+        (
+            {
+                "fees": (
+                    Fee("f", WITHHELD, percent_of_principal=D("60")),
+                    Fee("g", WITHHELD, amount=D("4000.00")),
+                )
+            },
+            "fees",
+        ),
+        (
+            {"number_of_installments": 600, "repayment_every": 366, "first_due_date": date(2026, 2, 15)},
+            "number_of_installments",
+        ),
     ],
 )
 def test_terms_breaking_a_rule_name_the_field(overrides: dict[str, object], field: str) -> None:

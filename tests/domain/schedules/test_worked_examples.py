@@ -78,7 +78,9 @@ def test_10000_over_36_months_at_7_45_with_5pct_withheld_fee() -> None:
     assert schedule.installments[-1].principal_remaining == 0
 
     expected = declining_annuity(F(10000), [F(745, 120000)] * 36)
-    assert figures(schedule) == [(dec(r.principal), dec(r.interest), 0, dec(r.total), dec(r.remaining)) for r in expected]
+    assert figures(schedule) == [
+        (dec(r.principal), dec(r.interest), D(0), dec(r.total), dec(r.remaining)) for r in expected
+    ]
     assert schedule.total_interest == dec(sum((r.interest for r in expected), F(0)))
 
     # Due dates keep the 15th, so payment k is exactly k/12 years after the drawdown.
@@ -88,8 +90,11 @@ def test_10000_over_36_months_at_7_45_with_5pct_withheld_fee() -> None:
 
 
 def test_due_dates_on_31st_fall_back_to_month_end() -> None:
-    schedule = build_schedule(terms(disbursement_date=date(2027, 12, 31), first_due_date=date(2028, 1, 31),
-                                    number_of_installments=5))
+    schedule = build_schedule(
+        terms(
+            disbursement_date=date(2027, 12, 31), first_due_date=date(2028, 1, 31), number_of_installments=5
+        )
+    )
     assert [i.due_date for i in schedule.installments] == [
         date(2028, 1, 31),
         date(2028, 2, 29),
@@ -102,14 +107,15 @@ def test_due_dates_on_31st_fall_back_to_month_end() -> None:
 def test_deferral_of_3_months_recomputes_annuity() -> None:
     schedule = build_schedule(terms(principal_grace_installments=3))
     rows = schedule.installments
-    assert [(r.principal, r.interest, r.total) for r in rows[:3]] == [(0, D("62.08"), D("62.08"))] * 3
+    assert [(r.principal, r.interest, r.total) for r in rows[:3]] == [(D(0), D("62.08"), D("62.08"))] * 3
     assert rows[2].principal_remaining == D("10000.00")
     # The annuity is spread over the 33 remaining months: 10,000 r / (1 - (1 + r)^-33) = 336.0676.
     assert rows[3].total == D("336.07") == dec(half_up(annuity(F(10000), [F(745, 120000)] * 33)))
     assert all(r.total == D("336.07") for r in rows[3:-1])
     expected = declining_annuity(F(10000), [F(745, 120000)] * 33)
-    assert figures(schedule)[3:] == [(dec(r.principal), dec(r.interest), 0, dec(r.total), dec(r.remaining))
-                                     for r in expected]
+    assert figures(schedule)[3:] == [
+        (dec(r.principal), dec(r.interest), D(0), dec(r.total), dec(r.remaining)) for r in expected
+    ]
 
 
 def test_interest_grace_defers_interest_to_next_installment() -> None:
@@ -120,7 +126,9 @@ def test_interest_grace_defers_interest_to_next_installment() -> None:
     # Principal is repaid as usual; the first two interest amounts move to instalment 3.
     assert [i.principal for i in deferred.installments] == [dec(r.principal) for r in expected]
     assert [i.interest for i in deferred.installments[:2]] == [0, 0]
-    assert deferred.installments[2].interest == dec(expected[0].interest + expected[1].interest + expected[2].interest)
+    assert deferred.installments[2].interest == dec(
+        expected[0].interest + expected[1].interest + expected[2].interest
+    )
     assert deferred.installments[0].total == dec(expected[0].principal)
     assert [i.interest for i in deferred.installments[3:]] == [dec(r.interest) for r in expected[3:]]
     # Deferred, not waived, and not capitalised: the same interest in total.
@@ -129,17 +137,19 @@ def test_interest_grace_defers_interest_to_next_installment() -> None:
 
 
 def test_deferral_with_interest_grace_pays_nothing_then_catches_up() -> None:
-    schedule = build_schedule(terms(number_of_installments=6, principal_grace_installments=2,
-                                    interest_grace_installments=1))
+    schedule = build_schedule(
+        terms(number_of_installments=6, principal_grace_installments=2, interest_grace_installments=1)
+    )
     rows = schedule.installments
-    assert (rows[0].principal, rows[0].interest, rows[0].total) == (0, 0, 0)
-    assert (rows[1].principal, rows[1].interest) == (0, D("124.16"))  # 2 x 62.08
+    assert (rows[0].principal, rows[0].interest, rows[0].total) == (D(0), D(0), D(0))
+    assert (rows[1].principal, rows[1].interest) == (D(0), D("124.16"))  # 2 x 62.08
     assert rows[2].total == dec(half_up(annuity(F(10000), [F(745, 120000)] * 4)))
 
 
 def test_flat_interest_is_on_the_original_principal() -> None:
-    schedule = build_schedule(terms(number_of_installments=12, annual_interest_rate=D("10"),
-                                    interest_method=InterestMethod.FLAT))
+    schedule = build_schedule(
+        terms(number_of_installments=12, annual_interest_rate=D("10"), interest_method=InterestMethod.FLAT)
+    )
     # 10,000 x 10 % / 12 = 83.333 every month; principal 10,000 / 12 = 833.333.
     assert [i.interest for i in schedule.installments] == [D("83.33")] * 12
     assert [i.principal for i in schedule.installments] == [D("833.33")] * 11 + [D("833.37")]
@@ -149,8 +159,14 @@ def test_flat_interest_is_on_the_original_principal() -> None:
 
 
 def test_equal_principal_repays_the_same_principal_each_month() -> None:
-    schedule = build_schedule(terms(principal=D("12000.00"), number_of_installments=12, annual_interest_rate=D("12"),
-                                    amortization=Amortization.EQUAL_PRINCIPAL))
+    schedule = build_schedule(
+        terms(
+            principal=D("12000.00"),
+            number_of_installments=12,
+            annual_interest_rate=D("12"),
+            amortization=Amortization.EQUAL_PRINCIPAL,
+        )
+    )
     # 1 % a month on 12,000, 11,000, ..., 1,000.
     assert [i.principal for i in schedule.installments] == [D("1000.00")] * 12
     assert [i.interest for i in schedule.installments] == [D(120 - 10 * k) for k in range(12)]
@@ -178,7 +194,11 @@ def check_daily(schedule: Schedule, principal: Fraction, rates: list[Fraction]) 
         interest = half_up(balance * rate)
         part = balance if k == len(rates) - 1 else payment - interest
         balance -= part
-        assert (row.principal, row.interest, row.principal_remaining) == (dec(part), dec(interest), dec(balance))
+        assert (row.principal, row.interest, row.principal_remaining) == (
+            dec(part),
+            dec(interest),
+            dec(balance),
+        )
 
 
 def test_daily_30_360_counts_every_month_as_30_days() -> None:
@@ -215,11 +235,22 @@ def test_daily_actual_actual_splits_a_period_at_the_year_end() -> None:
 
 
 def test_weekly_instalments_use_the_rate_over_52() -> None:
-    schedule = build_schedule(terms(principal=D("1000.00"), annual_interest_rate=D("5.2"), number_of_installments=4,
-                                    repayment_unit=RepaymentUnit.WEEK, first_due_date=date(2026, 1, 22)))
+    schedule = build_schedule(
+        terms(
+            principal=D("1000.00"),
+            annual_interest_rate=D("5.2"),
+            number_of_installments=4,
+            repayment_unit=RepaymentUnit.WEEK,
+            first_due_date=date(2026, 1, 22),
+        )
+    )
     # 5.2 % / 52 = 0.1 % a week: A = 1,000 x 0.001 / (1 - 1.001^-4) = 250.6253.
-    assert [i.due_date for i in schedule.installments] == [date(2026, 1, 22), date(2026, 1, 29),
-                                                           date(2026, 2, 5), date(2026, 2, 12)]
+    assert [i.due_date for i in schedule.installments] == [
+        date(2026, 1, 22),
+        date(2026, 1, 29),
+        date(2026, 2, 5),
+        date(2026, 2, 12),
+    ]
     first = schedule.installments[0]
     assert (first.interest, first.principal, first.total) == (D("1.00"), D("249.63"), D("250.63"))
     expected = declining_annuity(F(1000), [F(1, 1000)] * 4)
@@ -237,8 +268,15 @@ def test_installment_multiple_of_1_rounds_to_the_nearest_euro_not_up() -> None:
 
 def test_jpy_has_no_decimals() -> None:
     # The default multiple (0.01) is finer than the yen: a JPY quote passes its own.
-    schedule = build_schedule(terms(currency="JPY", principal=D("1000000"), annual_interest_rate=D("12"),
-                                    number_of_installments=12, installment_multiple=D("1")))
+    schedule = build_schedule(
+        terms(
+            currency="JPY",
+            principal=D("1000000"),
+            annual_interest_rate=D("12"),
+            number_of_installments=12,
+            installment_multiple=D("1"),
+        )
+    )
     first = schedule.installments[0]
     # 1 % a month: interest 10,000; A = 1,000,000 x 0.01 / (1 - 1.01^-12) = 88,848.79 -> 88,849.
     assert (first.interest, first.principal, first.total) == (D("10000"), D("78849"), D("88849"))
@@ -250,8 +288,12 @@ def test_jpy_has_no_decimals() -> None:
 
 @pytest.mark.parametrize(
     ("mode", "interest"),
-    [(RoundingMode.HALF_UP, "0.75"), (RoundingMode.HALF_EVEN, "0.74"), (RoundingMode.DOWN, "0.74"),
-     (RoundingMode.UP, "0.75")],
+    [
+        (RoundingMode.HALF_UP, "0.75"),
+        (RoundingMode.HALF_EVEN, "0.74"),
+        (RoundingMode.DOWN, "0.74"),
+        (RoundingMode.UP, "0.75"),
+    ],
 )
 def test_an_interest_tie_is_rounded_exactly(mode: RoundingMode, interest: str) -> None:
     # 120.00 x 7.45 % / 12 is exactly 0.745; a 28-digit Decimal would see 0.74499999...

@@ -1,0 +1,1 @@
+"""Origination: referrals, applicants and their projects, applications, committee, offers, disbursement."""

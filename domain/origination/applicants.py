@@ -1,0 +1,161 @@
+"""Applicants (the people a programme follows), their referrals and their business projects."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from domain.errors import RuleViolation
+
+
+class Situation(str, Enum):
+    """Why a person cannot get a bank loan; partners report it, impact reports count it."""
+
+    JOB_SEEKER = "job_seeker"
+    MINIMUM_INCOME = "minimum_income_beneficiary"
+    YOUNG_PRIORITY_NEIGHBOURHOOD = "young_priority_neighbourhood"
+    EMPLOYEE = "employee"
+    SELF_EMPLOYED = "self_employed"
+    OTHER = "other"
+
+
+class Stage(str, Enum):
+    """Where a person stands on the path, as partners see it."""
+
+    REFERRED = "referred"
+    CONTACTED = "contacted"
+    IN_TRAINING = "in_training"
+    TRAINED = "trained"
+    APPLYING = "applying"
+    FINANCED = "financed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass
+class Applicant:
+    """A person referred to, or walking into, the programme. E-mail and phone are normalised so a
+    second referral of the same person finds the first record instead of creating a twin."""
+
+    id: uuid.UUID
+    full_name: str
+    email: str | None
+    phone: str | None
+    situation: Situation
+    stage: Stage
+    created_at: datetime
+    partner_id: uuid.UUID | None = None
+    officer_id: uuid.UUID | None = None
+    borrower_id: uuid.UUID | None = None
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.email and not self.phone:
+            raise RuleViolation("an e-mail address or a phone number is required", code="applicant.no_contact",
+                                field="email")
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A partner's referral of a person, with the partner's statement that the person consented."""
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    applicant_id: uuid.UUID
+    situation: Situation
+    project_idea: str
+    partner_contact_name: str
+    partner_contact_email: str
+    consent_given_on: date
+    created_at: datetime
+
+
+def check_siret(siret: str) -> str:
+    """A SIRET is 14 digits with a Luhn check digit (La Poste's establishments excepted)."""
+    digits = siret.replace(" ", "")
+    if len(digits) != 14 or not digits.isdigit():
+        raise RuleViolation("a SIRET has 14 digits", code="project.invalid_siret", field="siret")
+    if digits.startswith("356000000"):
+        if sum(int(d) for d in digits) % 5 != 0:
+            raise RuleViolation("not a valid SIRET", code="project.invalid_siret", field="siret")
+        return digits
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    if total % 10:
+        raise RuleViolation("not a valid SIRET (check digit)", code="project.invalid_siret", field="siret")
+    return digits
+
+
+class ResourceKind(str, Enum):
+    OWN_FUNDS = "own_funds"
+    HONOUR_LOAN = "honour_loan"
+    BANK_LOAN = "bank_loan"
+    GRANT = "grant"
+    MICROCREDIT = "microcredit"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ResourceLine:
+    label: str
+    amount: Decimal
+    kind: ResourceKind
+
+
+@dataclass(frozen=True)
+class Guarantor:
+    full_name: str
+    relation: str
+    amount_guaranteed: Decimal
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    kind: str
+    filename: str
+    received_on: date
+
+
+@dataclass
+class BusinessProject:
+    """The business being created: activity, legal status, SIRET once registered, financing plan."""
+
+    applicant_id: uuid.UUID
+    activity: str
+    legal_status: str
+    currency: str
+    siret: str | None = None
+    start_date: date | None = None
+    needs: tuple[PlanLine, ...] = ()
+    resources: tuple[ResourceLine, ...] = ()
+    guarantors: tuple[Guarantor, ...] = ()
+    documents: tuple[DocumentInfo, ...] = ()
+    version: int = 1
+
+    @property
+    def total_needs(self) -> Decimal:
+        return sum((n.amount for n in self.needs), Decimal(0))
+
+    @property
+    def total_resources(self) -> Decimal:
+        return sum((r.amount for r in self.resources), Decimal(0))
+
+    @property
+    def guaranteed_amount(self) -> Decimal:
+        return sum((g.amount_guaranteed for g in self.guarantors), Decimal(0))
+
+    @property
+    def other_microcredit_outstanding(self) -> Decimal:
+        """Microcredit from elsewhere in the plan: it counts against the legal ceiling per enterprise."""
+        return sum((r.amount for r in self.resources if r.kind is ResourceKind.MICROCREDIT), Decimal(0))

@@ -1,0 +1,204 @@
+"""Repositories for applicants, referrals and business projects."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from domain.ids import new_id
+from domain.origination.applicants import (
+    Applicant,
+    BusinessProject,
+    DocumentInfo,
+    Guarantor,
+    PlanLine,
+    Referral,
+    ResourceKind,
+    ResourceLine,
+    Situation,
+    Stage,
+)
+from service.persistence.mapping import row_values, to_domain
+from service.persistence.origination_tables import ApplicantRow, BusinessProjectRow, ReferralRow
+
+
+def search_form(name: str) -> str:
+    """Names are searched case- and accent-insensitively ("Hélène" finds "helene")."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _applicant(row: ApplicantRow) -> Applicant:
+    return to_domain(Applicant, row, situation=Situation(row.situation), stage=Stage(row.stage))
+
+
+class SqlApplicants:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, applicant: Applicant) -> None:
+        self.session.add(
+            ApplicantRow(
+                **row_values(
+                    applicant,
+                    exclude=("version",),
+                    situation=applicant.situation.value,
+                    stage=applicant.stage.value,
+                    search_name=search_form(applicant.full_name),
+                )
+            )
+        )
+        await self.session.flush()
+
+    async def get(self, applicant_id: uuid.UUID, *, for_update: bool = False) -> Applicant | None:
+        row = await self.session.get(ApplicantRow, applicant_id, with_for_update=for_update)
+        return _applicant(row) if row else None
+
+    async def find_by_contact(self, email: str | None, phone: str | None) -> Applicant | None:
+        """The existing person with this e-mail address or phone number (both normalised)."""
+        conditions = []
+        if email:
+            conditions.append(ApplicantRow.email == email)
+        if phone:
+            conditions.append(ApplicantRow.phone == phone)
+        if not conditions:
+            return None
+        row = await self.session.scalar(
+            select(ApplicantRow).where(or_(*conditions)).order_by(ApplicantRow.id).limit(1).with_for_update()
+        )
+        return _applicant(row) if row else None
+
+    async def save(self, applicant: Applicant) -> None:
+        row = await self.session.get(ApplicantRow, applicant.id)
+        assert row is not None
+        if row.version != applicant.version:
+            raise StaleDataError("applicant changed")
+        for name, value in row_values(applicant, exclude=("id", "created_at", "version")).items():
+            setattr(row, name, value.value if isinstance(value, (Situation, Stage)) else value)
+        row.search_name = search_form(applicant.full_name)
+        await self.session.flush()
+        applicant.version = row.version
+
+    async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None:
+        """Move the person along the path (training and applications call this)."""
+        row = await self.session.get(ApplicantRow, applicant_id)
+        assert row is not None
+        row.stage = stage.value
+        await self.session.flush()
+
+
+class SqlReferrals:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, referral: Referral) -> None:
+        self.session.add(ReferralRow(**row_values(referral, situation=referral.situation.value)))
+
+    async def get(self, referral_id: uuid.UUID) -> Referral | None:
+        row = await self.session.get(ReferralRow, referral_id)
+        return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
+
+    async def page_for_partner(
+        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[tuple[Referral, Stage]]:
+        query = (
+            select(ReferralRow, ApplicantRow.stage)
+            .join(ApplicantRow, ApplicantRow.id == ReferralRow.applicant_id)
+            .where(ReferralRow.partner_id == partner_id)
+            .order_by(ReferralRow.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(ReferralRow.id > after)
+        rows = await self.session.execute(query)
+        return [(to_domain(Referral, r, situation=Situation(r.situation)), Stage(stage)) for r, stage in rows]
+
+
+def _lines(data: list[dict[str, Any]], kind: type) -> tuple[Any, ...]:
+    result = []
+    for item in data:
+        values = dict(item)
+        for key in ("amount", "amount_guaranteed"):
+            if key in values:
+                values[key] = Decimal(values[key])
+        if "kind" in values:
+            values["kind"] = ResourceKind(values["kind"])
+        if "received_on" in values:
+            values["received_on"] = dt.date.fromisoformat(values["received_on"])
+        result.append(kind(**values))
+    return tuple(result)
+
+
+def _json(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        values = dataclasses.asdict(item)
+        out.append(
+            {
+                k: (str(v) if not isinstance(v, (str, type(None))) else v) if k != "kind" else v.value
+                for k, v in values.items()
+            }
+        )
+    return out
+
+
+class SqlProjects:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, applicant_id: uuid.UUID) -> BusinessProject | None:
+        row = await self.session.scalar(
+            select(BusinessProjectRow).where(BusinessProjectRow.applicant_id == applicant_id)
+        )
+        if row is None:
+            return None
+        return BusinessProject(
+            applicant_id=row.applicant_id,
+            activity=row.activity,
+            legal_status=row.legal_status,
+            currency=row.currency,
+            siret=row.siret,
+            start_date=row.start_date,
+            needs=_lines(row.needs, PlanLine),
+            resources=_lines(row.resources, ResourceLine),
+            guarantors=_lines(row.guarantors, Guarantor),
+            documents=_lines(row.documents, DocumentInfo),
+            version=row.version,
+        )
+
+    async def save(self, project: BusinessProject) -> None:
+        """Create or replace the applicant's project (optimistic: a stale version is a conflict)."""
+        row = await self.session.scalar(
+            select(BusinessProjectRow).where(BusinessProjectRow.applicant_id == project.applicant_id).with_for_update()
+        )
+        values = {
+            "activity": project.activity,
+            "legal_status": project.legal_status,
+            "currency": project.currency,
+            "siret": project.siret,
+            "start_date": project.start_date,
+            "needs": _json(project.needs),
+            "resources": _json(project.resources),
+            "guarantors": _json(project.guarantors),
+            "documents": _json(project.documents),
+        }
+        if row is None:
+            self.session.add(BusinessProjectRow(id=new_id(), applicant_id=project.applicant_id, **values))
+            await self.session.flush()
+            project.version = 1
+            return
+        if row.version != project.version:
+            raise StaleDataError("project changed")
+        for name, value in values.items():
+            setattr(row, name, value)
+        await self.session.flush()
+        project.version = row.version
