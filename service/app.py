@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from service.adapters.rate_limit import RedisRateLimiter
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.adapters.senders import LogLoginCodeSender
+from service.api.applicants import ApplicantController, ReferralController
 from service.api.auth import AuthenticationMiddleware
 from service.api.dependencies import Services, provide_services
 from service.api.health import HealthController
@@ -48,6 +49,8 @@ ROUTE_HANDLERS = [
     LoanProductController,
     LegalDataController,
     QuoteController,
+    ReferralController,
+    ApplicantController,
 ]
 
 

@@ -7,6 +7,7 @@ numerator over a fixed denominator so that interest can be rounded exactly.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 from domain.schedules.model import DayCount, RepaymentUnit
 
@@ -102,7 +103,8 @@ def _thirty_e_360_isda_day(d: date) -> int:
 
 
 def period_fraction(start: date, end: date, day_count: DayCount) -> int:
-    """Numerator of the year fraction from ``start`` (excluded) to ``end`` (included).
+    """Numerator of the year fraction of the days accruing interest, ``start`` included and
+    ``end`` excluded (the ISDA way; the number of days is the same either way round).
 
     The denominator is ``DAY_COUNT_DENOMINATOR[day_count]``.
 
@@ -110,7 +112,7 @@ def period_fraction(start: date, end: date, day_count: DayCount) -> int:
       every whole month is 30 days (no exception for the final date); a year is 360 days.
     - actual/365 (fixed) and actual/360: calendar days over 365 or 360.
     - actual/actual (ISDA): the period is split at each 1 January; days falling in a leap year
-      count 1/366, other days 1/365.
+      count 1/366, other days 1/365 (15 Dec 2027 -> 15 Jan 2028 is 17/365 + 14/366).
     """
     if day_count is DayCount.THIRTY_360:
         days = (
@@ -140,17 +142,19 @@ def period_fractions(start: date, ends: list[date], day_count: DayCount) -> list
     """``period_fraction`` of each period of a schedule: ``start`` to the first end, then from
     each end to the next (numerators over ``DAY_COUNT_DENOMINATOR[day_count]``)."""
     starts = [start, *ends[:-1]]
-    if day_count is DayCount.ACTUAL_365 or day_count is DayCount.ACTUAL_360:
-        return [end.toordinal() - begin.toordinal() for begin, end in zip(starts, ends)]
-    if day_count is DayCount.ACTUAL_ACTUAL:
-        # Most periods lie within one year: weigh their days by 366 (common year) or 365 (leap).
-        return [
-            (end.toordinal() - begin.toordinal()) * (365 if _is_leap(end.year) else 366)
-            if begin.year == end.year
-            else period_fraction(begin, end, day_count)
-            for begin, end in zip(starts, ends)
-        ]
-    return [period_fraction(begin, end, day_count) for begin, end in zip(starts, ends)]
+    if day_count is DayCount.THIRTY_360:
+        return [period_fraction(begin, end, day_count) for begin, end in zip(starts, ends)]
+    ordinals = [start.toordinal(), *[end.toordinal() for end in ends]]
+    days = [b - a for a, b in pairwise(ordinals)]
+    if day_count is not DayCount.ACTUAL_ACTUAL:
+        return days
+    # Most periods lie within one year: weigh their days by 366 (common year) or 365 (leap).
+    weight = {year: 365 if _is_leap(year) else 366 for year in {start.year, ends[-1].year}}
+    weight.update((end.year, 365 if _is_leap(end.year) else 366) for end in ends if end.year not in weight)
+    return [
+        count * weight[end.year] if begin.year == end.year else period_fraction(begin, end, day_count)
+        for count, begin, end in zip(days, starts, ends)
+    ]
 
 
 def taeg_interval(start: date, end: date) -> tuple[int, int, int]:

@@ -41,14 +41,18 @@ def _fail(message: str, field: str) -> RuleViolation:
     return RuleViolation(message, code=_CODE, field=field)
 
 
-def _decimal(value: object, field: str) -> Decimal:
-    # Floats are not exact: refused like everywhere else in the domain (see domain.money).
+def _decimal(owner: object, attribute: str, field: str) -> Decimal:
+    """The Decimal in ``owner.attribute`` (an int is stored back as a Decimal); floats are not
+    exact and are refused like everywhere else in the domain (see domain.money)."""
+    value = getattr(owner, attribute)
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
         raise TypeError(f"{field}: expected a Decimal, got {type(value).__name__}")
-    result = Decimal(value)
-    if not result.is_finite():
+    if isinstance(value, int):
+        value = Decimal(value)
+        object.__setattr__(owner, attribute, value)
+    if not value.is_finite():
         raise _fail(f"{field} must be a finite number", field)
-    return result
+    return value
 
 
 def _integer(value: object, field: str) -> int:
@@ -82,7 +86,7 @@ def _coerce_enums(terms: ScheduleTerms) -> None:
         if not isinstance(value, kind):
             try:
                 object.__setattr__(terms, name, kind(value))
-            except ValueError:
+            except (ValueError, TypeError):
                 allowed = ", ".join(member.value for member in kind)
                 raise _fail(f"{name} must be one of {allowed}", name) from None
 
@@ -90,25 +94,27 @@ def _coerce_enums(terms: ScheduleTerms) -> None:
 def _check_fee(fee: Fee, index: int, principal_units: int, decimals: int, terms: ScheduleTerms) -> int:
     """The fee in minor units when it is withheld at disbursement, else 0."""
     prefix = f"fees[{index}]"
+    if not isinstance(fee, Fee):
+        raise TypeError(f"{prefix}: expected a Fee, got {type(fee).__name__}")
     if not isinstance(fee.collection, FeeCollection):
         try:
             object.__setattr__(fee, "collection", FeeCollection(fee.collection))
-        except ValueError:
+        except (ValueError, TypeError):
             raise _fail("fee collection is unknown", f"{prefix}.collection") from None
     if (fee.percent_of_principal is None) == (fee.amount is None):
         raise _fail("a fee has either a percentage of the principal or an amount", prefix)
     if fee.percent_of_principal is not None:
         field = f"{prefix}.percent_of_principal"
-        percent = _decimal(fee.percent_of_principal, field)
+        percent = _decimal(fee, "percent_of_principal", field)
         if not 0 <= percent <= _HUNDRED:
             raise _fail("a fee percentage is between 0 and 100", field)
         units = percent_of(principal_units, percent, mode_code(terms.rounding))
     else:
         field = f"{prefix}.amount"
-        amount = _decimal(fee.amount, field)
-        if amount < 0:
-            raise _fail("a fee amount cannot be negative", field)
-        found = to_units(amount, decimals) if amount <= MAX_PRINCIPAL else None
+        amount = _decimal(fee, "amount", field)
+        if not 0 <= amount <= MAX_PRINCIPAL:
+            raise _fail(f"a fee amount is from 0 to {MAX_PRINCIPAL:f}", field)
+        found = to_units(amount, decimals)
         if found is None:
             raise _fail(f"a fee amount has at most the decimals of {terms.currency}", field)
         units = found
@@ -141,13 +147,13 @@ def validate_terms(terms: ScheduleTerms) -> None:
     except RuleViolation as error:
         raise RuleViolation(error.message, code=error.code, field="currency") from None
     _coerce_enums(terms)
-    principal = _decimal(terms.principal, "principal")
+    principal = _decimal(terms, "principal", "principal")
     if not 0 < principal <= MAX_PRINCIPAL:
         raise _fail(f"the principal is more than zero and at most {MAX_PRINCIPAL:f}", "principal")
     principal_units = to_units(principal, decimals)
     if principal_units is None:
         raise _fail(f"the principal has at most the decimals of {terms.currency}", "principal")
-    rate = _decimal(terms.annual_interest_rate, "annual_interest_rate")
+    rate = _decimal(terms, "annual_interest_rate", "annual_interest_rate")
     if not 0 <= rate <= _HUNDRED:
         raise _fail("the yearly interest rate is between 0 and 100 %", "annual_interest_rate")
     count = _integer(terms.number_of_installments, "number_of_installments")
@@ -162,19 +168,21 @@ def validate_terms(terms: ScheduleTerms) -> None:
         grace = _integer(getattr(terms, field), field)
         if not 0 <= grace < count:
             raise _fail("a grace period is from 0 to fewer than the number of instalments", field)
-    if not isinstance(terms.disbursement_date, date) or not isinstance(terms.first_due_date, date):
-        raise TypeError("disbursement_date and first_due_date must be dates")
+    if type(terms.disbursement_date) is not date or type(terms.first_due_date) is not date:
+        raise TypeError("disbursement_date and first_due_date are dates (not datetimes)")
     if terms.first_due_date <= terms.disbursement_date:
         raise _fail("the first due date comes after the disbursement date", "first_due_date")
     if not _last_due_date_exists(terms):
         raise _fail("the last due date would be beyond the calendar", "number_of_installments")
-    multiple = _decimal(terms.installment_multiple, "installment_multiple")
+    multiple = _decimal(terms, "installment_multiple", "installment_multiple")
     multiple_units = to_units(multiple, decimals) if 0 < multiple <= MAX_PRINCIPAL else None
     if not multiple_units:
         raise _fail(
             f"the instalment multiple is a positive multiple of the minor unit of {terms.currency}",
             "installment_multiple",
         )
+    if not isinstance(terms.fees, tuple):
+        object.__setattr__(terms, "fees", tuple(terms.fees))
     withheld = 0
     for index, fee in enumerate(terms.fees):
         withheld += _check_fee(fee, index, principal_units, decimals, terms)

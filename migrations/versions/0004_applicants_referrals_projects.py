@@ -1,4 +1,4 @@
-"""Applicants (one record per person), partner referrals and business projects.
+"""Applicants (one record per person), partner referrals, business projects and idempotency keys.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('idempotency_keys',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('scope', sa.String(length=120), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('result', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
+    sa.UniqueConstraint('scope', 'key', name='uq_idempotency_keys_scope_key')
+    )
     op.create_table('applicants',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('full_name', sa.String(length=200), nullable=False),
@@ -82,6 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('idempotency_keys')
     op.drop_index('ix_referrals_partner_id_id', table_name='referrals')
     op.drop_index(op.f('ix_referrals_applicant_id'), table_name='referrals')
     op.drop_table('referrals')

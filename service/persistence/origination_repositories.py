@@ -29,6 +29,7 @@ from domain.origination.applicants import (
 )
 from service.persistence.mapping import row_values, to_domain
 from service.persistence.origination_tables import ApplicantRow, BusinessProjectRow, ReferralRow
+from service.usecases.ports import ApplicantSearch
 
 
 def search_form(name: str) -> str:
@@ -87,6 +88,34 @@ class SqlApplicants:
         row.search_name = search_form(applicant.full_name)
         await self.session.flush()
         applicant.version = row.version
+
+    async def search(self, criteria: ApplicantSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[Applicant]:
+        query = select(ApplicantRow).order_by(ApplicantRow.id).limit(limit)
+        if after is not None:
+            query = query.where(ApplicantRow.id > after)
+        if criteria.name:
+            pattern = "%" + search_form(criteria.name).replace("\\", "").replace("%", "").replace("_", "") + "%"
+            query = query.where(ApplicantRow.search_name.like(pattern))
+        if criteria.email:
+            query = query.where(ApplicantRow.email == criteria.email)
+        if criteria.phone:
+            query = query.where(ApplicantRow.phone == criteria.phone)
+        if criteria.stage:
+            query = query.where(ApplicantRow.stage == criteria.stage.value)
+        if criteria.officer_id:
+            query = query.where(ApplicantRow.officer_id == criteria.officer_id)
+        if criteria.partner_id:
+            referred = select(ReferralRow.id).where(
+                ReferralRow.applicant_id == ApplicantRow.id, ReferralRow.partner_id == criteria.partner_id
+            )
+            query = query.where(or_(ApplicantRow.partner_id == criteria.partner_id, referred.exists()))
+        if criteria.siret:
+            query = query.where(
+                select(BusinessProjectRow.id)
+                .where(BusinessProjectRow.applicant_id == ApplicantRow.id, BusinessProjectRow.siret == criteria.siret)
+                .exists()
+            )
+        return [_applicant(r) for r in await self.session.scalars(query)]
 
     async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None:
         """Move the person along the path (training and applications call this)."""

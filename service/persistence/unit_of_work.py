@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict
+from service.persistence.idempotency import SqlIdempotency
 from service.persistence.identity_repositories import (
     SqlApiKeys,
     SqlBorrowers,
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.applicants = SqlApplicants(session)
         self.referrals = SqlReferrals(session)
         self.projects = SqlProjects(session)
+        self.idempotency = SqlIdempotency(session)
         return self
 
     async def __aexit__(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Principal, StaffUser
 from domain.origination.applicants import Applicant, BusinessProject, Referral, Stage
@@ -65,12 +66,28 @@ class LegalData(Protocol):
     async def usury_thresholds(self) -> Sequence[UsuryThreshold]: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class ApplicantSearch:
+    """Officers' search: every given criterion must match; ``name`` matches part of the name."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    siret: str | None = None
+    stage: Stage | None = None
+    officer_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+
+
 class Applicants(Protocol):
     async def add(self, applicant: Applicant) -> None: ...
     async def get(self, applicant_id: uuid.UUID, *, for_update: bool = False) -> Applicant | None: ...
     async def find_by_contact(self, email: str | None, phone: str | None) -> Applicant | None: ...
     async def save(self, applicant: Applicant) -> None: ...
     async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None: ...
+    async def search(
+        self, criteria: ApplicantSearch, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[Applicant]: ...
 
 
 class Referrals(Protocol):
@@ -84,6 +101,15 @@ class Referrals(Protocol):
 class Projects(Protocol):
     async def get(self, applicant_id: uuid.UUID) -> BusinessProject | None: ...
     async def save(self, project: BusinessProject) -> None: ...
+
+
+class Idempotency(Protocol):
+    async def begin(self, scope: str, key: str, request_hash: str) -> dict[str, Any] | None:
+        """Hold the key for this transaction; the stored result of an earlier success with the same body,
+        a Conflict while another request holds it, a RuleViolation if it was used with another body."""
+        ...
+
+    async def record(self, scope: str, key: str, request_hash: str, result: dict[str, Any]) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -109,6 +135,8 @@ class UnitOfWork(Protocol):
     def referrals(self) -> Referrals: ...
     @property
     def projects(self) -> Projects: ...
+    @property
+    def idempotency(self) -> Idempotency: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -9,7 +9,7 @@ of someone else's gets 404.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from litestar import Litestar
@@ -18,6 +18,9 @@ from litestar.testing import AsyncTestClient
 
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_api_key
+from domain.origination.applicants import BusinessProject, Situation
+from service.usecases.applicants import ReferPerson, refer_person, save_project
+from service.usecases.idempotency import IdempotencyKey
 from service.usecases.products import create_product
 from tests.api.test_products import sample_terms
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
@@ -81,6 +84,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/legal-ceilings"): protected(200, STAFF),
     ("POST", "/v1/usury-thresholds"): protected(400, ("admin",)),
     ("GET", "/v1/usury-thresholds"): protected(200, STAFF),
+    ("POST", "/v1/referrals"): protected(400, (), partner_a=400, partner_b=400),
+    ("GET", "/v1/referrals"): protected(200, (), partner_a=200, partner_b=200),
+    ("GET", "/v1/referrals/{referral_id}"): protected(200, STAFF, partner_a=200, partner_b=404),
+    ("POST", "/v1/applicants"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/applicants"): protected(200, STAFF),
+    ("GET", "/v1/applicants/{applicant_id}"): protected(200, STAFF),
+    ("PATCH", "/v1/applicants/{applicant_id}"): protected(400, ("admin", "loan_officer")),
+    ("PUT", "/v1/applicants/{applicant_id}/project"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/applicants/{applicant_id}/project"): protected(200, STAFF),
 }
 
 
@@ -115,6 +127,16 @@ async def callers(
     result["partner_a"].extra["spare_key_id"] = spare.id
     for name in ("borrower_a", "borrower_b"):
         result[name] = await sign_in_borrower(client, uow_factory, code_sender, name.replace("_", "-"))
+    referral = await refer_person(
+        ReferPerson(full_name="Matrix Person", email="matrix@example.org", phone=None, situation=Situation.JOB_SEEKER,
+                    project_idea="x", partner_contact_name="c", partner_contact_email="c@example.org",
+                    consent_given=True, consent_given_on=date(2026, 1, 1)),
+        partner_id=result["partner_a"].id, idempotency=IdempotencyKey("matrix", "k", "h"), uow=uow_factory(),
+        now=datetime.now(UTC))
+    result["anonymous"].extra["referral_id"] = referral.referral.id
+    result["anonymous"].extra["applicant_id"] = referral.referral.applicant_id
+    await save_project(BusinessProject(applicant_id=referral.referral.applicant_id, activity="a", legal_status="EI",
+                                       currency="EUR"), expected_version=None, uow=uow_factory())
     product = await create_product("MATRIX", "Matrix product", sample_terms(), uow=uow_factory(), now=datetime.now(UTC))
     result["anonymous"].extra["product_id"] = product.id
     return result
@@ -127,6 +149,8 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "borrower_id": callers["borrower_a"].id,
         "user_id": callers["loan_officer"].id,
         "product_id": callers["anonymous"].extra["product_id"],
+        "referral_id": callers["anonymous"].extra["referral_id"],
+        "applicant_id": callers["anonymous"].extra["applicant_id"],
         "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)

@@ -62,7 +62,11 @@ ADDED_FEE = (Fee("file fee", FeeCollection.ADDED_TO_INSTALLMENTS, amount=Decimal
 SCENARIOS: dict[str, ScheduleTerms] = {
     "36-month annuity, 5 % withheld fee": replace(BASE, fees=WITHHELD_5PCT),
     "36-month annuity, fee added to instalments": replace(BASE, fees=ADDED_FEE),
-    "36-month daily actual/actual, first due on the 31st": replace(
+    "36-month daily actual/actual, 5 % withheld fee": replace(
+        BASE, interest_period=InterestPeriod.DAILY, day_count=DayCount.ACTUAL_ACTUAL, fees=WITHHELD_5PCT
+    ),
+    # Month-end due dates (31, 28, 31, 30 ...) break the TAEG's runs of equally spaced payments.
+    "36-month daily actual/actual, due on month ends": replace(
         BASE,
         interest_period=InterestPeriod.DAILY,
         day_count=DayCount.ACTUAL_ACTUAL,

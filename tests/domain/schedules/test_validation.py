@@ -103,6 +103,14 @@ def test_a_float_amount_is_a_programming_error() -> None:
         terms(number_of_installments=D("36"))
 
 
+def test_whole_numbers_and_lists_are_normalised() -> None:
+    fee = Fee("f", "withheld_at_disbursement", amount=5)  # type: ignore[arg-type]
+    accepted = terms(principal=10000, annual_interest_rate=7, fees=[fee])
+    assert accepted.principal == D("10000") and isinstance(accepted.principal, Decimal)
+    assert isinstance(accepted.annual_interest_rate, Decimal)
+    assert accepted.fees == (Fee("f", WITHHELD, amount=D(5)),)
+
+
 def test_enum_values_given_as_text_are_accepted() -> None:
     accepted = terms(repayment_unit="week", rounding="half_even")
     assert accepted.repayment_unit is RepaymentUnit.WEEK
