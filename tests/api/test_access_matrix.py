@@ -16,11 +16,11 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from service.usecases.identity import create_api_key
 from domain.origination.applicants import BusinessProject, Situation
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.applicants import ReferPerson, refer_person, save_project
 from service.usecases.idempotency import IdempotencyKey
+from service.usecases.identity import create_api_key
 from service.usecases.products import create_product
 from tests.api.test_products import sample_terms
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
@@ -128,15 +128,29 @@ async def callers(
     for name in ("borrower_a", "borrower_b"):
         result[name] = await sign_in_borrower(client, uow_factory, code_sender, name.replace("_", "-"))
     referral = await refer_person(
-        ReferPerson(full_name="Matrix Person", email="matrix@example.org", phone=None, situation=Situation.JOB_SEEKER,
-                    project_idea="x", partner_contact_name="c", partner_contact_email="c@example.org",
-                    consent_given=True, consent_given_on=date(2026, 1, 1)),
-        partner_id=result["partner_a"].id, idempotency=IdempotencyKey("matrix", "k", "h"), uow=uow_factory(),
-        now=datetime.now(UTC))
+        ReferPerson(
+            full_name="Matrix Person",
+            email="matrix@example.org",
+            phone=None,
+            situation=Situation.JOB_SEEKER,
+            project_idea="x",
+            partner_contact_name="c",
+            partner_contact_email="c@example.org",
+            consent_given=True,
+            consent_given_on=date(2026, 1, 1),
+        ),
+        partner_id=result["partner_a"].id,
+        idempotency=IdempotencyKey("matrix", "k", "h"),
+        uow=uow_factory(),
+        now=datetime.now(UTC),
+    )
     result["anonymous"].extra["referral_id"] = referral.referral.id
     result["anonymous"].extra["applicant_id"] = referral.referral.applicant_id
-    await save_project(BusinessProject(applicant_id=referral.referral.applicant_id, activity="a", legal_status="EI",
-                                       currency="EUR"), expected_version=None, uow=uow_factory())
+    await save_project(
+        BusinessProject(applicant_id=referral.referral.applicant_id, activity="a", legal_status="EI", currency="EUR"),
+        expected_version=None,
+        uow=uow_factory(),
+    )
     product = await create_product("MATRIX", "Matrix product", sample_terms(), uow=uow_factory(), now=datetime.now(UTC))
     result["anonymous"].extra["product_id"] = product.id
     return result

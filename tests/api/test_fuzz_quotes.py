@@ -21,14 +21,27 @@ decimal_texts = st.one_of(
     st.from_regex(r"-?\d{1,20}(\.\d{0,14})?", fullmatch=True),
     st.sampled_from(["", "1e5", "NaN", "Infinity", "-0", "0.000", "99999999999999.99", " 5", "5,00"]),
 )
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False, allow_infinity=False),
-                    decimal_texts, st.text(max_size=8), st.dates().map(str))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5),
-                                                                                            inner, max_size=3),
-                      max_leaves=6)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    decimal_texts,
+    st.text(max_size=8),
+    st.dates().map(str),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
 FIELDS = {
-    "principal": st.one_of(st.fixed_dictionaries({"amount": decimal_texts, "currency": st.sampled_from(
-        ["EUR", "JPY", "KWD", "XXX", "eur", "ABC"])}), values),
+    "principal": st.one_of(
+        st.fixed_dictionaries(
+            {"amount": decimal_texts, "currency": st.sampled_from(["EUR", "JPY", "KWD", "XXX", "eur", "ABC"])}
+        ),
+        values,
+    ),
     "annual_interest_rate": st.one_of(decimal_texts, values),
     "number_of_installments": st.one_of(st.integers(-5, 700), values),
     "repayment_every": st.one_of(st.integers(-1, 400), values),
@@ -42,14 +55,23 @@ FIELDS = {
     "installment_multiple": st.one_of(decimal_texts, st.sampled_from(["1", "0.05", "100", "0.001"])),
     "disbursement_date": st.one_of(st.dates().map(str), values),
     "first_due_date": st.one_of(st.dates().map(str), values),
-    "fees": st.lists(st.fixed_dictionaries({"name": st.text(max_size=5), "collection": st.sampled_from(
-        ["withheld_at_disbursement", "added_to_installments"])}, optional={
-        "percent_of_principal": decimal_texts, "amount": decimal_texts}), max_size=3),
+    "fees": st.lists(
+        st.fixed_dictionaries(
+            {
+                "name": st.text(max_size=5),
+                "collection": st.sampled_from(["withheld_at_disbursement", "added_to_installments"]),
+            },
+            optional={"percent_of_principal": decimal_texts, "amount": decimal_texts},
+        ),
+        max_size=3,
+    ),
     "product_id": st.one_of(st.none(), st.uuids().map(str), st.text(max_size=5)),
 }
 quote_bodies = st.fixed_dictionaries({}, optional=FIELDS).map(lambda changes: {**EXAMPLE, **changes})
-flows = st.lists(st.fixed_dictionaries({"date": st.one_of(st.dates().map(str), values),
-                                        "amount": st.one_of(decimal_texts, values)}), max_size=40)
+flows = st.lists(
+    st.fixed_dictionaries({"date": st.one_of(st.dates().map(str), values), "amount": st.one_of(decimal_texts, values)}),
+    max_size=40,
+)
 
 
 def assert_clean(response: Any) -> None:
@@ -73,6 +95,7 @@ def test_quote_route_never_fails_on_client_input(sync_client: TestClient[Litesta
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(drawdowns=flows, payments=flows)
-def test_apr_route_never_fails_on_client_input(sync_client: TestClient[Litestar], drawdowns: list[Any],
-                                               payments: list[Any]) -> None:
+def test_apr_route_never_fails_on_client_input(
+    sync_client: TestClient[Litestar], drawdowns: list[Any], payments: list[Any]
+) -> None:
     assert_clean(sync_client.post("/v1/apr-calculations", json={"drawdowns": drawdowns, "payments": payments}))
