@@ -17,12 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Context, Decimal, localcontext
+from decimal import Decimal
 from itertools import repeat
 from operator import mul
 from typing import NamedTuple
 
 from domain.errors import RuleViolation
+from domain.schedules.apr_exact import Flow, bucket_holds_root
 from domain.schedules.calendar import taeg_interval
 from domain.schedules.model import CashFlow
 
@@ -38,8 +39,6 @@ __all__ = [
     "verify_apr",
 ]
 
-Flow = tuple[int, int, int, int]
-"""(months, days, year_days, amount): a cash flow's TAEG time and its integer amount."""
 Run = tuple[float, float, int, float]
 """(first time in years, spacing in years, count, amount relative to the drawdowns)."""
 
@@ -51,7 +50,6 @@ _DELTA_HI = math.log(1.0 + 1e10)  # X = 10^12 %
 _NEWTON_STEPS = 30
 _BRACKET_STEPS = 200
 _BOUNDARY_MARGIN = 1e-5  # in hundredths of a percent: the root within 1e-9 of a boundary
-_PRECISIONS = (40, 80, 160, 320)
 
 
 def runs_of(flows: Sequence[Flow], scale: int) -> list[Run]:
@@ -196,39 +194,6 @@ def _root(draws: _Side, pays: _Side, guess: float) -> float:
     raise RuleViolation("the TAEG search did not converge", code="apr.not_converging")
 
 
-def _exact_sign(draws: Sequence[Flow], pays: Sequence[Flow], rate: Decimal) -> int:
-    """Sign of  sum D (1+X)^-s - sum C (1+X)^-t  at X = ``rate``, decided with Decimal at a
-    precision raised until the error bound cannot flip it (0 if it vanishes to 300+ digits)."""
-    for precision in _PRECISIONS:
-        with localcontext(Context(prec=precision + 10)):
-            log_base = (1 + rate).ln()
-        with localcontext(Context(prec=precision)):
-            total = Decimal(0)
-            size = Decimal(0)
-            for sign, flows in ((1, pays), (-1, draws)):
-                for months, days, year_days, amount in flows:
-                    exponent = -log_base * (months * year_days + 12 * days) / (12 * year_days)
-                    term = amount * exponent.exp()
-                    total += sign * term
-                    size += term
-            bound = size * (len(pays) + len(draws) + 10) * Decimal(10) ** (8 - precision)
-            if abs(total) > bound:
-                return 1 if total > 0 else -1
-    return 0
-
-
-def _bucket_holds_root(draws: Sequence[Flow], pays: Sequence[Flow], hundredths: int) -> bool:
-    """Does a root lie in the set of rates that round half up to ``hundredths`` / 100 %?"""
-    lo = (Decimal(hundredths) - Decimal("0.5")) / 10000
-    hi = (Decimal(hundredths) + Decimal("0.5")) / 10000
-    sign_lo = _exact_sign(draws, pays, lo)
-    sign_hi = _exact_sign(draws, pays, hi)
-    if sign_lo * sign_hi < 0:
-        return True
-    # On a tie, half up rounds away from zero: the boundary belongs to the bucket farther from 0.
-    return (hundredths > 0 and sign_lo == 0) or (hundredths < 0 and sign_hi == 0)
-
-
 ExactFlows = Callable[[], tuple[list[Flow], list[Flow]]]
 """Gives the integer drawdown and payment flows, only when a root lies near a rounding boundary."""
 
@@ -249,7 +214,7 @@ def solve(draw_runs: list[Run], pay_runs: list[Run], exact: ExactFlows) -> Decim
     if abs(size - math.floor(size) - 0.5) < _BOUNDARY_MARGIN + size * 1e-12:
         draws, pays = exact()
         for candidate in (hundredths, hundredths - 1, hundredths + 1, hundredths - 2, hundredths + 2):
-            if _bucket_holds_root(draws, pays, candidate):
+            if bucket_holds_root(draws, pays, candidate):
                 hundredths = candidate
                 break
         else:
@@ -324,4 +289,4 @@ def verify_apr(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow], apr:
     hundredths = apr.scaleb(2)
     if hundredths != hundredths.to_integral_value():
         return False
-    return _bucket_holds_root(draws, pays, int(hundredths))
+    return bucket_holds_root(draws, pays, int(hundredths))
