@@ -13,10 +13,12 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from service.adapters.contract_pdf import PdfContractRenderer
 from service.adapters.rate_limit import RedisRateLimiter
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.adapters.senders import LogLoginCodeSender
 from service.api.applicants import ApplicantController, ReferralController
+from service.api.applications import ApplicationController
 from service.api.auth import AuthenticationMiddleware
 from service.api.dependencies import Services, provide_services
 from service.api.health import HealthController
@@ -31,6 +33,7 @@ from service.api.middleware import RequestContextMiddleware, require_json_body
 from service.api.problems import EXCEPTION_HANDLERS
 from service.api.products import LegalDataController, LoanProductController
 from service.api.quotes import QuoteController
+from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.readiness import ServersReadiness
@@ -51,6 +54,10 @@ ROUTE_HANDLERS = [
     QuoteController,
     ReferralController,
     ApplicantController,
+    TrainingProgrammeController,
+    TrainingSessionController,
+    EnrolmentController,
+    ApplicationController,
 ]
 
 
@@ -88,6 +95,7 @@ def create_app(
             tokens=JwtTokenCodec(settings.secret_key),
             login_code_sender=login_code_sender or LogLoginCodeSender(),
             readiness=ServersReadiness(engine, redis),
+            contract_renderer=PdfContractRenderer(),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis

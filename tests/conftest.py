@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -113,6 +115,28 @@ async def client(app: Litestar, settings: Settings) -> AsyncIterator[AsyncTestCl
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
     await truncate_all(settings.database_url, settings.redis_url)
+
+
+Racing = Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def racing(settings: Settings, code_sender: RecordingLoginCodeSender) -> Racing:
+    """``async with racing() as http``: a client whose requests really run at the same time.
+
+    Litestar's test client hands each request to a portal thread and waits for it, so requests
+    gathered on it run one after the other; here the app runs in the test's own event loop and
+    gathered requests interleave at every database round trip. (A context manager rather than a
+    fixture value, because the app's lifespan must start and stop in the same task.)"""
+
+    @asynccontextmanager
+    async def racing_client() -> AsyncIterator[httpx.AsyncClient]:
+        racing_app = create_app(settings, login_code_sender=code_sender, fast_password_hashing=True)
+        transport = httpx.ASGITransport(app=racing_app)
+        async with racing_app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://racing") as http:
+            yield http
+
+    return racing_client
 
 
 @dataclass

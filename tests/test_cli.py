@@ -14,8 +14,15 @@ from tests.conftest import truncate_all
 
 def run_cli(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, **env}
-    return subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, env=environment, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 async def test_create_admin_then_refuses_a_twin(settings: Settings, uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 from domain.errors import Conflict, RuleViolation
+from domain.origination.eligibility import CheckResult
 from domain.schedules import Installment
 
 
@@ -113,20 +114,33 @@ class Application:
     conditions: tuple[str, ...] = ()
     rejection_reasons: tuple[str, ...] = ()
     offer: Offer | None = None
+    eligibility: tuple[CheckResult, ...] = ()
     signed_on: date | None = None
     disbursed_amount: Decimal = Decimal(0)
     version: int = 1
     pending: list[HistoryEntry] = field(default_factory=list)
 
-    def apply(self, action: Action, *, actor_id: uuid.UUID, at: datetime, reason: str | None = None,
-              **details: Any) -> None:
+    def apply(
+        self, action: Action, *, actor_id: uuid.UUID, at: datetime, reason: str | None = None, **details: Any
+    ) -> None:
         """Move to the next state, or refuse naming the current one; the move joins ``pending`` history."""
         target = TRANSITIONS.get((self.status, action))
         if target is None:
-            raise Conflict(f"cannot {action.value.replace('_', ' ')} an application that is {self.status.value}",
-                           code="application.illegal_transition")
-        self.pending.append(HistoryEntry(at=at, actor_id=actor_id, action=action, from_status=self.status,
-                                         to_status=target, reason=reason, details=details))
+            raise Conflict(
+                f"cannot {action.value.replace('_', ' ')} an application that is {self.status.value}",
+                code="application.illegal_transition",
+            )
+        self.pending.append(
+            HistoryEntry(
+                at=at,
+                actor_id=actor_id,
+                action=action,
+                from_status=self.status,
+                to_status=target,
+                reason=reason,
+                details=details,
+            )
+        )
         self.status = target
 
     @property
@@ -137,5 +151,6 @@ class Application:
 def check_committee_decider(application: Application, decider_id: uuid.UUID) -> None:
     """Maker-checker: the officer who prepared a file does not approve it alone."""
     if decider_id == application.officer_id:
-        raise RuleViolation("the officer who prepared this file cannot decide on it",
-                            code="committee.maker_checker", field="decision")
+        raise RuleViolation(
+            "the officer who prepared this file cannot decide on it", code="committee.maker_checker", field="decision"
+        )

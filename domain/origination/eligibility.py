@@ -47,32 +47,54 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
     """Every check, passed or not, in a stable order (officers read them; failed ones block)."""
     p, amount, currency = facts.product, facts.amount, facts.product.currency
     results = [
-        CheckResult("product_amount", p.min_amount <= amount <= p.max_amount,
-                    f"{amount} {currency}; the product lends {p.min_amount} to {p.max_amount}"),
-        CheckResult("product_term", p.min_installments <= facts.number_of_installments <= p.max_installments,
-                    f"{facts.number_of_installments} instalments; the product allows {p.min_installments} to "
-                    f"{p.max_installments}"),
-        CheckResult("training_completed", facts.training_completed or not p.requires_training,
-                    "training completed" if facts.training_completed else
-                    ("the product requires a completed training" if p.requires_training else "not required")),
+        CheckResult(
+            "product_amount",
+            p.min_amount <= amount <= p.max_amount,
+            f"{amount} {currency}; the product lends {p.min_amount} to {p.max_amount}",
+        ),
+        CheckResult(
+            "product_term",
+            p.min_installments <= facts.number_of_installments <= p.max_installments,
+            f"{facts.number_of_installments} instalments; the product allows {p.min_installments} to "
+            f"{p.max_installments}",
+        ),
+        CheckResult(
+            "training_completed",
+            facts.training_completed or not p.requires_training,
+            "training completed"
+            if facts.training_completed
+            else ("the product requires a completed training" if p.requires_training else "not required"),
+        ),
     ]
     if facts.ceiling is None:
         results.append(CheckResult("legal_ceiling", False, f"no legal ceiling in force for {p.category.value}"))
         results.append(CheckResult("maximum_duration", False, "no legal maximum duration in force"))
     else:
         total = amount + facts.other_outstanding
-        results.append(CheckResult(
-            "legal_ceiling", total <= facts.ceiling.max_total_outstanding,
-            f"{total} {currency} outstanding with this loan (other: {facts.other_outstanding}); ceiling "
-            f"{facts.ceiling.max_total_outstanding}"))
+        results.append(
+            CheckResult(
+                "legal_ceiling",
+                total <= facts.ceiling.max_total_outstanding,
+                f"{total} {currency} outstanding with this loan (other: {facts.other_outstanding}); ceiling "
+                f"{facts.ceiling.max_total_outstanding}",
+            )
+        )
         months = term_in_months(p, facts.number_of_installments)
-        results.append(CheckResult(
-            "maximum_duration", months <= facts.ceiling.max_duration_months,
-            f"{months.quantize(Decimal('0.1'))} months; at most {facts.ceiling.max_duration_months}"))
+        results.append(
+            CheckResult(
+                "maximum_duration",
+                months <= facts.ceiling.max_duration_months,
+                f"{months.quantize(Decimal('0.1'))} months; at most {facts.ceiling.max_duration_months}",
+            )
+        )
     required = (amount * p.guarantor_coverage_percent / 100).quantize(Decimal("0.01"))
-    results.append(CheckResult(
-        "guarantor_coverage", facts.guaranteed_amount >= required,
-        f"{facts.guaranteed_amount} guaranteed; {required} required ({p.guarantor_coverage_percent} %)"))
+    results.append(
+        CheckResult(
+            "guarantor_coverage",
+            facts.guaranteed_amount >= required,
+            f"{facts.guaranteed_amount} guaranteed; {required} required ({p.guarantor_coverage_percent} %)",
+        )
+    )
     if p.category is ProductCategory.PERSONAL_MICROCREDIT:
         results.append(_usury(facts))
     return results
@@ -88,14 +110,17 @@ def _usury(facts: EligibilityFacts) -> CheckResult:
     return CheckResult("usury_threshold", facts.apr <= limit, f"TAEG {facts.apr} %; threshold {limit} %")
 
 
-def newest_in_force_ceiling(ceilings: list[LegalCeiling], category: ProductCategory, currency: str,
-                            on: date) -> LegalCeiling | None:
+def newest_in_force_ceiling(
+    ceilings: list[LegalCeiling], category: ProductCategory, currency: str, on: date
+) -> LegalCeiling | None:
     candidates = [c for c in ceilings if c.category is category and c.currency == currency and c.applies_on(on)]
     return max(candidates, key=lambda c: c.valid_from, default=None)
 
 
-def newest_in_force_threshold(thresholds: list[UsuryThreshold], category: ProductCategory, currency: str,
-                              amount: Decimal, on: date) -> UsuryThreshold | None:
-    candidates = [t for t in thresholds
-                  if t.category is category and t.currency == currency and t.applies_to(amount, on)]
+def newest_in_force_threshold(
+    thresholds: list[UsuryThreshold], category: ProductCategory, currency: str, amount: Decimal, on: date
+) -> UsuryThreshold | None:
+    candidates = [
+        t for t in thresholds if t.category is category and t.currency == currency and t.applies_to(amount, on)
+    ]
     return max(candidates, key=lambda t: t.valid_from, default=None)

@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date
 
 from domain.errors import RuleViolation
+from domain.money import minor_unit
 from domain.products.model import ProductTerms, QuoteRequest
 from domain.schedules import RepaymentUnit, ScheduleTerms, add_period
 
@@ -55,6 +56,9 @@ def _check_product_limits(request: QuoteRequest, product: ProductTerms) -> None:
             )
 
 
+_REQUEST_FIELDS = tuple(f.name for f in fields(QuoteRequest))
+
+
 def schedule_terms_for(request: QuoteRequest, product: ProductTerms | None, *, today: date) -> ScheduleTerms:
     """The schedule terms of a quote: the request's values, else the product's, else the defaults.
 
@@ -67,12 +71,16 @@ def schedule_terms_for(request: QuoteRequest, product: ProductTerms | None, *, t
     if product is not None:
         values.update({name: getattr(product, name) for name in FIXED_BY_PRODUCT})
         values["rounding"] = product.rounding
-    given = {f.name: getattr(request, f.name) for f in fields(request) if getattr(request, f.name) is not None}
-    values.update(given)
+    for name in _REQUEST_FIELDS:
+        value = getattr(request, name)
+        if value is not None:
+            values[name] = value
     if values.get("annual_interest_rate") is None:
         raise RuleViolation(
             "required unless product_id is given", code="quote.rate_required", field="annual_interest_rate"
         )
+    # A multiple finer than the currency's minor unit is meaningless (a yen has no cents).
+    values.setdefault("installment_multiple", minor_unit(request.currency))
     disbursed = request.disbursement_date or today
     every = int(values.get("repayment_every", 1))  # type: ignore[call-overload]
     unit = values.get("repayment_unit", RepaymentUnit.MONTH)

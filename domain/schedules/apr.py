@@ -253,9 +253,7 @@ def _checked(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow]) -> tup
         if not isinstance(amount, Decimal) or not isinstance(flow.on, date):
             raise TypeError("cash flows have a date and a Decimal amount")
         if not amount.is_finite() or amount < 0 or amount.adjusted() > 30:
-            raise RuleViolation(
-                "cash flow amounts are finite, positive or zero", code="apr.invalid_cash_flows"
-            )
+            raise RuleViolation("cash flow amounts are finite, positive or zero", code="apr.invalid_cash_flows")
         exponent = amount.as_tuple().exponent
         assert isinstance(exponent, int)
         decimals = max(decimals, -exponent)
@@ -263,9 +261,7 @@ def _checked(drawdowns: Sequence[CashFlow], payments: Sequence[CashFlow]) -> tup
         raise RuleViolation("cash flow amounts have at most 30 decimals", code="apr.invalid_cash_flows")
     drawn = [flow for flow in drawdowns if flow.amount > 0]
     if not drawn or not any(flow.amount > 0 for flow in payments):
-        raise RuleViolation(
-            "drawdowns and payments must each add up to more than zero", code="apr.invalid_cash_flows"
-        )
+        raise RuleViolation("drawdowns and payments must each add up to more than zero", code="apr.invalid_cash_flows")
     first = min(flow.on for flow in drawn)
     return _to_flows(first, drawdowns, decimals, "drawdown"), _to_flows(first, payments, decimals, "payment")
 

@@ -43,9 +43,7 @@ def _add_months(year: int, month: int, months: int, day: int) -> date:
     return date(y, m0 + 1, day if day <= last else last)
 
 
-def add_period(
-    start: date, every: int, unit: RepaymentUnit, count: int, anchor_day: int | None = None
-) -> date:
+def add_period(start: date, every: int, unit: RepaymentUnit, count: int, anchor_day: int | None = None) -> date:
     """The date ``count`` repayment periods of ``every`` ``unit`` after ``start``.
 
     Monthly dates keep the day of month ``anchor_day`` (the day of ``start`` when not given) and

@@ -72,9 +72,7 @@ def _annuity(principal: int, rates: list[int], q: int, multiple: int, mode: int)
     return _exact.div_nearest(principal * product, weighted * multiple, mode) * multiple
 
 
-def _fee_parts(
-    terms: ScheduleTerms, principal: int, decimals: int, mode: int
-) -> tuple[int, list[int] | None]:
+def _fee_parts(terms: ScheduleTerms, principal: int, decimals: int, mode: int) -> tuple[int, list[int] | None]:
     """Withheld fees in minor units, and the per-instalment shares of the added fees (or None)."""
     withheld = added = 0
     for fee in terms.fees:

@@ -139,9 +139,7 @@ def validate_terms(terms: ScheduleTerms) -> None:
     percentages 0..100, fee amounts >= 0 in the currency's unit; withheld fees below the principal.
     """
     if not isinstance(terms.currency, str):
-        raise RuleViolation(
-            "the currency is an ISO 4217 code", code="money.unknown_currency", field="currency"
-        )
+        raise RuleViolation("the currency is an ISO 4217 code", code="money.unknown_currency", field="currency")
     try:
         decimals = currency_decimals(terms.currency)
     except RuleViolation as error:
@@ -158,9 +156,7 @@ def validate_terms(terms: ScheduleTerms) -> None:
         raise _fail("the yearly interest rate is between 0 and 100 %", "annual_interest_rate")
     count = _integer(terms.number_of_installments, "number_of_installments")
     if not 1 <= count <= MAX_INSTALLMENTS:
-        raise _fail(
-            f"the number of instalments is between 1 and {MAX_INSTALLMENTS}", "number_of_installments"
-        )
+        raise _fail(f"the number of instalments is between 1 and {MAX_INSTALLMENTS}", "number_of_installments")
     every = _integer(terms.repayment_every, "repayment_every")
     if not 1 <= every <= MAX_REPAYMENT_EVERY:
         raise _fail(f"instalments fall every 1 to {MAX_REPAYMENT_EVERY} units", "repayment_every")

@@ -9,6 +9,7 @@ from litestar.datastructures import State
 
 from service.settings import Settings
 from service.usecases.ports import (
+    ContractRenderer,
     LoginCodeSender,
     PasswordHasher,
     RateLimiter,
@@ -27,6 +28,7 @@ class Services:
     login_code_sender: LoginCodeSender
     readiness: ReadinessProbe
     quote_limiter: RateLimiter
+    contract_renderer: ContractRenderer
 
     @staticmethod
     def now() -> datetime:

@@ -18,6 +18,7 @@ from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
+from service.usecases.applications import expire_offers as expire_offers_batch
 from service.usecases.identity import purge_expired_login_codes
 
 log = structlog.get_logger()
@@ -42,8 +43,20 @@ async def purge_login_codes(ctx: dict[str, Any]) -> int:
     return removed
 
 
-FUNCTIONS: list[Any] = [purge_login_codes]
-CRON_JOBS = [cron(purge_login_codes, hour={3}, minute={15}, unique=True, run_at_startup=False)]
+async def expire_offers(ctx: dict[str, Any]) -> int:
+    """Offers past their validity become expired, in batches until none is left (idempotent)."""
+    total = 0
+    while expired := await expire_offers_batch(uow=ctx["uow"](), now=datetime.now(UTC)):
+        total += expired
+    log.info("offers_expired", count=total)
+    return total
+
+
+FUNCTIONS: list[Any] = [purge_login_codes, expire_offers]
+CRON_JOBS = [
+    cron(purge_login_codes, hour={3}, minute={15}, unique=True, run_at_startup=False),
+    cron(expire_offers, hour={0}, minute={5}, unique=True, run_at_startup=True),
+]
 
 
 def build_worker(settings: Settings, **overrides: Any) -> Worker:

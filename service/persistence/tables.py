@@ -1,6 +1,13 @@
 """Every table, imported once so that the metadata is complete (for Alembic and the drift test)."""
 
-from service.persistence import identity_tables, origination_tables, product_tables  # noqa: F401
+from service.persistence import (  # noqa: F401
+    application_tables,
+    identity_tables,
+    loan_tables,
+    origination_tables,
+    product_tables,
+    training_tables,
+)
 from service.persistence.base import Base
 
 metadata = Base.metadata

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict
+from service.persistence.application_repositories import SqlApplications
 from service.persistence.idempotency import SqlIdempotency
 from service.persistence.identity_repositories import (
     SqlApiKeys,
@@ -18,8 +19,17 @@ from service.persistence.identity_repositories import (
     SqlPartners,
     SqlStaffUsers,
 )
+from service.persistence.loan_repositories import SqlLedger, SqlLoans, SqlOutbox
 from service.persistence.origination_repositories import SqlApplicants, SqlProjects, SqlReferrals
 from service.persistence.product_repositories import SqlLegalData, SqlProducts
+from service.persistence.training_repositories import SqlTrainings
+
+
+def _conflict(error: IntegrityError) -> Conflict:
+    constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    return Conflict(
+        "the change conflicts with existing data", code=f"conflict.{constraint}" if constraint else "conflict.integrity"
+    )
 
 
 class SqlUnitOfWork:
@@ -46,6 +56,11 @@ class SqlUnitOfWork:
         self.referrals = SqlReferrals(session)
         self.projects = SqlProjects(session)
         self.idempotency = SqlIdempotency(session)
+        self.trainings = SqlTrainings(session)
+        self.applications = SqlApplications(session)
+        self.loans = SqlLoans(session)
+        self.ledger = SqlLedger(session)
+        self.outbox = SqlOutbox(session)
         return self
 
     async def __aexit__(
@@ -56,6 +71,11 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
             self._session = None
+        # A unique or check constraint hit while flushing (not only at commit) is a conflict, not a 500.
+        if isinstance(exc, IntegrityError):
+            raise _conflict(exc) from None
+        if isinstance(exc, StaleDataError):
+            raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None
 
     async def commit(self) -> None:
         """Commit, turning lost updates and unique-key races into a 409 instead of a 500."""
@@ -64,11 +84,7 @@ class SqlUnitOfWork:
         except StaleDataError:
             raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None
         except IntegrityError as error:
-            constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
-            raise Conflict(
-                "the change conflicts with existing data",
-                code=f"conflict.{constraint}" if constraint else "conflict.integrity",
-            ) from None
+            raise _conflict(error) from None
 
 
 class SqlUnitOfWorkFactory:

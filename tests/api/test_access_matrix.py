@@ -10,21 +10,32 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
+from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applicants import BusinessProject, Situation
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.applicants import ReferPerson, refer_person, save_project
+from service.usecases.applications import CreateApplication, create_application
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.identity import create_api_key
 from service.usecases.products import create_product
+from service.usecases.training import (
+    CreateProgramme,
+    ScheduleSession,
+    create_programme,
+    enrol_applicant,
+    schedule_session,
+)
 from tests.api.test_products import sample_terms
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 
+OFFICERS = ("admin", "loan_officer")
 STAFF = ("admin", "loan_officer", "committee_member", "read_only")
 CALLERS = (
     "anonymous",
@@ -93,6 +104,33 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/v1/applicants/{applicant_id}"): protected(400, ("admin", "loan_officer")),
     ("PUT", "/v1/applicants/{applicant_id}/project"): protected(400, ("admin", "loan_officer")),
     ("GET", "/v1/applicants/{applicant_id}/project"): protected(200, STAFF),
+    ("POST", "/v1/training-programmes"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/training-programmes"): protected(200, STAFF),
+    ("GET", "/v1/training-programmes/{programme_id}"): protected(200, STAFF),
+    ("POST", "/v1/training-sessions"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/training-sessions"): protected(200, STAFF),
+    ("GET", "/v1/training-sessions/{session_id}"): protected(200, STAFF),
+    ("POST", "/v1/training-sessions/{session_id}/enrolments"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/training-sessions/{session_id}/enrolments"): protected(200, STAFF),
+    ("POST", "/v1/enrolments/{enrolment_id}/move"): protected(400, ("admin", "loan_officer")),
+    ("PUT", "/v1/enrolments/{enrolment_id}/attendance/{day}"): protected(400, ("admin", "loan_officer")),
+    ("POST", "/v1/enrolments/{enrolment_id}/completion"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/applicants/{applicant_id}/enrolments"): protected(200, STAFF),
+    ("POST", "/v1/applications"): protected(400, OFFICERS),
+    ("GET", "/v1/applications"): protected(200, STAFF),
+    ("GET", "/v1/applications/{application_id}"): protected(200, STAFF),
+    ("POST", "/v1/applications/{application_id}/submission"): protected(400, OFFICERS),
+    ("POST", "/v1/applications/{application_id}/review"): protected(400, OFFICERS),
+    ("POST", "/v1/applications/{application_id}/committee-referral"): protected(400, OFFICERS),
+    ("POST", "/v1/applications/{application_id}/withdrawal"): protected(400, OFFICERS),
+    ("POST", "/v1/applications/{application_id}/votes"): protected(400, ("admin", "committee_member")),
+    ("GET", "/v1/applications/{application_id}/votes"): protected(200, STAFF),
+    ("POST", "/v1/applications/{application_id}/decision"): protected(400, ("admin", "committee_member")),
+    ("POST", "/v1/applications/{application_id}/offer"): protected(400, OFFICERS),
+    ("POST", "/v1/applications/{application_id}/signature"): protected(400, OFFICERS),
+    ("GET", "/v1/applications/{application_id}/contract"): protected(422, STAFF),  # no offer yet
+    ("POST", "/v1/applications/{application_id}/disbursements"): protected(400, OFFICERS),
+    ("GET", "/v1/applications/{application_id}/history"): protected(200, ("admin",)),
 }
 
 
@@ -153,6 +191,42 @@ async def callers(
     )
     product = await create_product("MATRIX", "Matrix product", sample_terms(), uow=uow_factory(), now=datetime.now(UTC))
     result["anonymous"].extra["product_id"] = product.id
+    programme = await create_programme(
+        CreateProgramme(name="Matrix training", provider_name="Matrix provider", duration_days=10),
+        uow=uow_factory(),
+        now=datetime.now(UTC),
+    )
+    session = await schedule_session(
+        ScheduleSession(
+            programme_id=programme.id,
+            starts_on=date(2026, 1, 5),
+            ends_on=date(2026, 1, 16),
+            capacity=15,
+            trainer="Matrix trainer",
+            location="Matrix room",
+        ),
+        uow=uow_factory(),
+        now=datetime.now(UTC),
+    )
+    enrolment = await enrol_applicant(
+        session.session.id, referral.referral.applicant_id, uow=uow_factory(), now=datetime.now(UTC)
+    )
+    result["anonymous"].extra["programme_id"] = programme.id
+    result["anonymous"].extra["session_id"] = session.session.id
+    result["anonymous"].extra["enrolment_id"] = enrolment.id
+    application = await create_application(
+        CreateApplication(
+            applicant_id=referral.referral.applicant_id,
+            product_id=product.id,
+            amount=Decimal("5000.00"),
+            number_of_installments=24,
+            purpose="matrix",
+        ),
+        actor=Principal(PrincipalKind.STAFF, result["loan_officer"].id, frozenset({Role.LOAN_OFFICER})),
+        uow=uow_factory(),
+        now=datetime.now(UTC),
+    )
+    result["anonymous"].extra["application_id"] = application.id
     return result
 
 
@@ -165,6 +239,11 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "product_id": callers["anonymous"].extra["product_id"],
         "referral_id": callers["anonymous"].extra["referral_id"],
         "applicant_id": callers["anonymous"].extra["applicant_id"],
+        "programme_id": callers["anonymous"].extra["programme_id"],
+        "session_id": callers["anonymous"].extra["session_id"],
+        "enrolment_id": callers["anonymous"].extra["enrolment_id"],
+        "day": "2026-01-05",
+        "application_id": callers["anonymous"].extra["application_id"],
         "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)

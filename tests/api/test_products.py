@@ -40,6 +40,8 @@ def sample_terms() -> ProductTerms:
         max_installments=48,
         annual_interest_rate=Decimal("7.45"),
         max_principal_grace_installments=3,
+        requires_training=True,
+        guarantor_coverage_percent=Decimal(50),
         fees=(Fee("solidarity contribution", FeeCollection.WITHHELD_AT_DISBURSEMENT, Decimal(5)),),
     )
 

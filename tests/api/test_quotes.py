@@ -142,6 +142,13 @@ async def test_bad_input_is_a_problem_naming_the_field(
         assert "colour" in problem["errors"][0]["reason"]
 
 
+async def test_yen_amounts_have_no_decimals(client: AsyncTestClient[Litestar]) -> None:
+    body = {**EXAMPLE, "principal": {"amount": "1000000", "currency": "JPY"}, "fees": []}
+    quote = (await client.post("/v1/loan-quotes", json=body)).json()
+    assert quote["currency"] == "JPY" and quote["installments"][0]["total"].isdigit()
+    assert sum(int(r["principal"]) for r in quote["installments"]) == 1_000_000
+
+
 async def test_the_longest_daily_schedule_answers_quickly(client: AsyncTestClient[Litestar]) -> None:
     body = {
         **EXAMPLE,

@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from tests.conftest import Caller, sign_in_partner
+from tests.conftest import Caller, Racing, sign_in_partner
 
 REFERRAL: dict[str, Any] = {
     "person": {"full_name": "Amina Diallo", "email": "Amina.Diallo@Example.org", "phone": "06 12 34 56 78"},
@@ -68,10 +68,11 @@ async def test_same_key_replays_other_body_is_422(
 
 
 async def test_a_double_click_creates_one_referral(
-    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, racing: Racing
 ) -> None:
     partner = await sign_in_partner(client, uow_factory, "ft")
-    answers = await asyncio.gather(*(refer(client, partner, REFERRAL, "double") for _ in range(4)))
+    async with racing() as http:
+        answers = await asyncio.gather(*(refer(http, partner, REFERRAL, "double") for _ in range(4)))
     statuses = sorted(a.status_code for a in answers)
     assert set(statuses) <= {201, 409} and 201 in statuses
     assert len({a.json()["id"] for a in answers if a.status_code == 201}) == 1

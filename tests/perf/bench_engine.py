@@ -54,9 +54,7 @@ BASE = ScheduleTerms(
     disbursement_date=date(2026, 1, 15),
     first_due_date=date(2026, 2, 15),
 )
-WITHHELD_5PCT = (
-    Fee("solidarity", FeeCollection.WITHHELD_AT_DISBURSEMENT, percent_of_principal=Decimal("5")),
-)
+WITHHELD_5PCT = (Fee("solidarity", FeeCollection.WITHHELD_AT_DISBURSEMENT, percent_of_principal=Decimal("5")),)
 ADDED_FEE = (Fee("file fee", FeeCollection.ADDED_TO_INSTALLMENTS, amount=Decimal("90.00")),)
 
 SCENARIOS: dict[str, ScheduleTerms] = {

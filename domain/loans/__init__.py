@@ -1,0 +1,1 @@
+"""Loans once disbursed: their terms and schedule (servicing builds on this)."""

@@ -1,0 +1,42 @@
+"""A disbursed loan with the schedule of the contract it comes from."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain.schedules import Installment
+
+
+@dataclass(frozen=True)
+class Loan:
+    id: uuid.UUID
+    application_id: uuid.UUID
+    applicant_id: uuid.UUID
+    officer_id: uuid.UUID
+    product_id: uuid.UUID
+    product_version: int
+    currency: str
+    principal: Decimal
+    annual_interest_rate: Decimal
+    apr: Decimal
+    status: str
+    disbursed_on: date
+    installments: tuple[Installment, ...]
+
+
+@dataclass(frozen=True)
+class Disbursement:
+    """One tranche paid out; the first one keeps back the fees withheld at disbursement."""
+
+    id: uuid.UUID
+    application_id: uuid.UUID
+    loan_id: uuid.UUID
+    tranche: int
+    amount: Decimal
+    fees_withheld: Decimal
+    value_date: date
+    ledger_transaction_id: uuid.UUID
+    created_by: uuid.UUID

@@ -1,0 +1,1 @@
+"""Pre-loan trainings: programmes run by providers, their sessions (cohorts), enrolments, attendance."""

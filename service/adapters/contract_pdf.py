@@ -1,0 +1,266 @@
+"""The credit contract as a PDF: what the borrower reads and signs, schedule and TAEG included.
+
+Only the PDF core fonts are used (Helvetica, latin-1): nothing to ship, download or embed, and
+every French letter is in latin-1. Text outside latin-1 (a '€', typographic quotes, a name in
+another script) is replaced rather than allowed to crash the rendering of a contract.
+
+Figures are written from the Decimal digits of the offer, never through float: the contract must
+show the offer's amounts and TAEG to the cent (an error in the stated TAEG can cost the lender its
+interest). The renderer pads with zeros but never rounds; rounding is the schedule engine's job.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Literal
+
+from fpdf import FPDF
+from fpdf.enums import TableHeadingsDisplay, XPos, YPos
+
+from domain.errors import RuleViolation
+from domain.money import minor_unit
+from domain.origination.contract import ContractDocument
+from domain.schedules import Fee, FeeCollection
+
+__all__ = ["PdfContractRenderer", "format_decimal", "to_latin1"]
+
+FONT = "Helvetica"
+TITLE = "Contrat de prêt - microcrédit"
+SCHEDULE_HEADINGS = ("N°", "Échéance", "Capital", "Intérêts", "Frais", "Total", "Capital restant dû")
+# Millimetres on the 180 mm between A4 margins; wide enough for "999 999 999,99" at 8 pt.
+SCHEDULE_WIDTHS = (12, 24, 28, 28, 26, 30, 32)
+LABEL_WIDTH = 70
+COLLECTION_LABELS = {
+    FeeCollection.WITHHELD_AT_DISBURSEMENT: "retenu au versement du prêt",
+    FeeCollection.ADDED_TO_INSTALLMENTS: "ajouté aux échéances",
+}
+# Typography outside latin-1 with a plain equivalent (the euro sign becomes its ISO code), and
+# letters that Unicode does not decompose into a latin-1 base letter and an accent.
+_REPLACEMENTS = str.maketrans(
+    {"€": "EUR", "œ": "oe", "Œ": "OE", "…": "...", "•": "-", "‹": "<", "›": ">", "\u200b": ""}
+    | {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h", "ŧ": "t", "Ŧ": "T"}
+    | dict.fromkeys("‘’‛′", "'")
+    | dict.fromkeys("“”„″", '"')
+    | dict.fromkeys("‚", ",")
+    | dict.fromkeys("‐‑‒–—―−", "-")
+    | dict.fromkeys("\u2002\u2003\u2009\u202f", " ")
+)
+
+
+def to_latin1(text: str) -> str:
+    """``text`` writable with a core font: known typography replaced, accents outside latin-1
+    dropped from their letter ("Ŀ" -> "L·"), control characters made spaces, the rest '?'."""
+    out: list[str] = []
+    for char in text.translate(_REPLACEMENTS):
+        if ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append(" ")
+        elif ord(char) < 0x100:
+            out.append(char)
+        else:
+            decomposed = unicodedata.normalize("NFKD", char)
+            kept = "".join(c for c in decomposed if ord(c) < 0x100 and not unicodedata.combining(c))
+            out.append(kept.translate(_REPLACEMENTS) or "?")
+    return "".join(out)
+
+
+def format_decimal(value: Decimal, min_places: int = 2) -> str:
+    """French notation of the exact digits: ``Decimal("10000.00")`` -> "10 000,00".
+
+    Zeros are added up to ``min_places`` decimals; existing decimals are all kept, so formatting
+    never rounds (Decimal formatting works on the digits, no float is involved)."""
+    if not value.is_finite():
+        raise ValueError(f"cannot print {value!r} in a contract")
+    exponent = value.as_tuple().exponent
+    places = max(-exponent if isinstance(exponent, int) else 0, min_places)
+    return f"{value:,.{places}f}".replace(",", " ").replace(".", ",")
+
+
+def format_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def format_rate(rate: Decimal) -> str:
+    return f"{format_decimal(rate)} %"
+
+
+class _ContractPdf(FPDF):
+    """A4 portrait with the contract number and page numbers in every footer, so that a loose
+    page of a long schedule is still tied to its contract."""
+
+    def __init__(self, contract_number: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = to_latin1(f"Contrat n° {contract_number}")
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(auto=True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(FONT, size=8)
+        self.cell(0, 5, f"{self.footer_text} - page {self.page_no()}/{{nb}}", align="C")
+
+
+class PdfContractRenderer:
+    """Renders a ``ContractDocument`` as the French contract PDF the borrower signs."""
+
+    def render(self, document: ContractDocument) -> bytes:
+        """The PDF bytes; the same document always gives the same bytes (dates come from it)."""
+        pdf = _ContractPdf(document.contract_number)
+        pdf.set_title(f"Contrat de prêt n° {document.contract_number}")
+        pdf.set_author(document.lender_name)
+        pdf.set_lang("fr")
+        pdf.set_creation_date(datetime.combine(document.generated_on, time(), tzinfo=UTC))
+        pdf.add_page()
+        self._header(pdf, document)
+        self._terms(pdf, document)
+        self._conditions(pdf, document.conditions)
+        self._schedule(pdf, document)
+        self._signatures(pdf, document)
+        return bytes(pdf.output())
+
+    def _header(self, pdf: FPDF, document: ContractDocument) -> None:
+        pdf.set_font(FONT, "B", 16)
+        _line(pdf, TITLE, height=9, align="C")
+        pdf.set_font(FONT, size=10)
+        _line(pdf, f"Contrat n° {document.contract_number}", align="C")
+        _line(pdf, f"Document établi le {format_date(document.generated_on)}", align="C")
+        pdf.ln(3)
+        _section(pdf, "Les parties")
+        _rows(pdf, [("Prêteur", document.lender_name), ("Emprunteur", document.borrower_name)])
+        if document.business_activity:
+            _rows(pdf, [("Activité financée", document.business_activity)])
+        _rows(pdf, [("Produit", f"{document.product_name} (version {document.offer.product_version})")])
+
+    def _terms(self, pdf: FPDF, document: ContractDocument) -> None:
+        offer = document.offer
+
+        def money(amount: Decimal) -> str:
+            return f"{format_decimal(amount, _currency_places(offer.currency))} {offer.currency}"
+
+        _section(pdf, "Caractéristiques du prêt")
+        _rows(
+            pdf,
+            [
+                ("Montant prêté", money(offer.amount)),
+                ("Devise", offer.currency),
+                ("Nombre d'échéances", str(offer.number_of_installments)),
+                ("Taux nominal annuel", format_rate(offer.annual_interest_rate)),
+            ],
+        )
+        for fee in document.fees:
+            _rows(pdf, [(f"Frais : {fee.name}", _describe_fee(fee, money))])
+        if not document.fees:
+            _rows(pdf, [("Frais", "aucun")])
+        _rows(
+            pdf,
+            [
+                ("Montant net versé", money(offer.net_disbursed)),
+                ("Date de versement prévue", format_date(offer.disbursement_date)),
+                ("Total des intérêts", money(offer.total_interest)),
+                ("Total des frais", money(offer.total_fees)),
+                ("Montant total dû", money(offer.total_repayable)),
+                ("Première échéance", format_date(offer.first_due_date)),
+                ("Offre émise le", format_date(offer.issued_on)),
+                ("Offre valable jusqu'au", format_date(offer.expires_on)),
+            ],
+        )
+        pdf.ln(3)
+        pdf.set_font(FONT, "B", 14)
+        _line(pdf, f"TAEG : {format_rate(offer.apr)}", height=11, align="C", border=1)
+        pdf.set_font(FONT, "I", 8)
+        _line(pdf, "Taux annuel effectif global : intérêts et frais compris, calculé selon la directive 2008/48/CE.")
+
+    def _conditions(self, pdf: FPDF, conditions: tuple[str, ...]) -> None:
+        if not conditions:
+            return
+        _section(pdf, "Conditions fixées par le comité de crédit")
+        pdf.set_font(FONT, size=10)
+        for condition in conditions:
+            pdf.multi_cell(0, 5, to_latin1(f"- {condition}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _schedule(self, pdf: FPDF, document: ContractDocument) -> None:
+        """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
+        offer = document.offer
+        places = _currency_places(offer.currency)
+        _section(pdf, f"Échéancier (montants en {offer.currency})")
+        pdf.set_font(FONT, size=8)
+        with pdf.table(
+            col_widths=SCHEDULE_WIDTHS,
+            width=sum(SCHEDULE_WIDTHS),
+            line_height=5,
+            repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
+            text_align="RIGHT",
+        ) as table:
+            headings = table.row()
+            for heading in SCHEDULE_HEADINGS:
+                headings.cell(to_latin1(heading), align="CENTER")
+            for item in offer.installments:
+                row = table.row()
+                row.cell(str(item.number), align="CENTER")
+                row.cell(format_date(item.due_date), align="CENTER")
+                for amount in (item.principal, item.interest, item.fees, item.total, item.principal_remaining):
+                    row.cell(format_decimal(amount, places))
+
+    def _signatures(self, pdf: FPDF, document: ContractDocument) -> None:
+        """Kept on one page; a contract not yet signed gets blank lines to sign by hand."""
+        if pdf.will_page_break(55):
+            pdf.add_page()
+        _section(pdf, "Signatures")
+        pdf.set_font(FONT, size=10)
+        signed = f"Fait le {format_date(document.signed_on)}" if document.signed_on else "Fait le ____/____/________"
+        _line(pdf, f"{signed}, en deux exemplaires.")
+        pdf.ln(4)
+        rows = [
+            ("Le prêteur", "L'emprunteur"),
+            (document.lender_name, document.borrower_name),
+            ("Signature :", "Signature (précédée de « lu et approuvé ») :"),
+        ]
+        if document.signed_on is None:
+            rows += [("", ""), ("", ""), ("_" * 30, "_" * 30)]
+        # A borderless table, so that a long name wraps in its own column instead of overlapping.
+        with pdf.table(borders_layout="NONE", first_row_as_headings=False, line_height=6, text_align="LEFT") as table:
+            for left, right in rows:
+                row = table.row()
+                row.cell(to_latin1(left))
+                row.cell(to_latin1(right))
+
+
+def _currency_places(currency: str) -> int:
+    """Decimals of the currency's minor unit (2 for EUR), to pad amounts like "50" to "50,00"."""
+    try:
+        exponent = minor_unit(currency).as_tuple().exponent
+    except RuleViolation:
+        return 2
+    return -exponent if isinstance(exponent, int) else 2
+
+
+def _describe_fee(fee: Fee, money: Callable[[Decimal], str]) -> str:
+    if fee.percent_of_principal is not None:
+        value = f"{format_rate(fee.percent_of_principal)} du montant prêté"
+    elif fee.amount is not None:
+        value = money(fee.amount)
+    else:
+        value = "montant non précisé"
+    return f"{value} ({COLLECTION_LABELS.get(fee.collection, fee.collection.value)})"
+
+
+def _section(pdf: FPDF, title: str) -> None:
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 12)
+    _line(pdf, title, height=8, border="B")
+    pdf.ln(1)
+
+
+def _rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
+    """Label / value lines; a long value wraps under itself instead of running off the page."""
+    for label, value in rows:
+        pdf.set_font(FONT, size=10)
+        pdf.cell(LABEL_WIDTH, 6, to_latin1(label))
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(0, 6, to_latin1(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _line(pdf: FPDF, text: str, *, height: float = 6, align: str = "L", border: Literal[0, 1] | str = 0) -> None:
+    pdf.cell(0, height, to_latin1(text), border=border, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

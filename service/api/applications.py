@@ -1,0 +1,569 @@
+"""Routes for loan applications: checks, committee, offer, contract and disbursement."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, Parameter
+
+from domain.identity.model import Role
+from domain.origination.applications import Action, Application, Status
+from service.api.applicants import IdempotencyHeader, idempotency_key
+from service.api.auth import ALL_STAFF, AuthedRequest, allow
+from service.api.dependencies import Services
+from service.api.problems import problems
+from service.api.quotes import InstallmentOut
+from service.api.schemas_common import Page
+from service.api.wire import AmountOut, MoneyIn, amount_of
+from service.usecases import applications as uc
+from service.usecases.ports import ApplicationFilter
+
+OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
+COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
+Version = Annotated[int, msgspec.Meta(ge=1, description="the version you read; a stale one is a 409")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
+StatusName = Literal[
+    "draft",
+    "submitted",
+    "under_review",
+    "at_committee",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "offer_issued",
+    "offer_expired",
+    "contract_signed",
+    "disbursed",
+]
+
+
+class CreateApplicationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    applicant_id: uuid.UUID
+    product_id: uuid.UUID
+    amount: MoneyIn
+    number_of_installments: Installments
+    principal_grace_installments: Annotated[int, msgspec.Meta(ge=0, le=24)] = 0
+    purpose: Text
+
+
+class TransitionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    reason: Text | None = None
+
+
+class VoteRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    vote: Literal["approve", "reject", "request_changes"]
+    comment: Text
+
+
+class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The committee's decision. Approval may change the amount or the term and add conditions."""
+
+    version: Version
+    decision: Literal["approve", "reject", "request_changes"]
+    comment: Text
+    amount: MoneyIn | None = None
+    number_of_installments: Installments | None = None
+    conditions: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    reasons: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+
+
+class OfferRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    disbursement_date: date
+    first_due_date: date | None = None
+    validity_days: Annotated[int, msgspec.Meta(ge=1, le=90)] = 30
+
+
+class SignatureRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    signed_on: date
+
+
+class DisbursementRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    amount: MoneyIn
+    value_date: date
+
+
+class CheckOut(msgspec.Struct, frozen=True):
+    name: str
+    passed: bool
+    detail: str
+
+
+class OfferOut(msgspec.Struct, frozen=True):
+    product_version: int
+    amount: AmountOut
+    currency: str
+    number_of_installments: int
+    annual_interest_rate: AmountOut
+    apr: AmountOut
+    net_disbursed: AmountOut
+    total_interest: AmountOut
+    total_fees: AmountOut
+    total_repayable: AmountOut
+    disbursement_date: date
+    first_due_date: date
+    issued_on: date
+    expires_on: date
+    installments: list[InstallmentOut]
+
+
+class ApplicationResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    applicant_id: uuid.UUID
+    officer_id: uuid.UUID
+    product_id: uuid.UUID
+    product_version: int
+    amount: AmountOut
+    currency: str
+    number_of_installments: int
+    principal_grace_installments: int
+    purpose: str
+    status: str
+    conditions: list[str]
+    rejection_reasons: list[str]
+    eligibility: list[CheckOut]
+    offer: OfferOut | None
+    signed_on: date | None
+    disbursed_amount: AmountOut
+    created_at: datetime
+    version: int
+
+
+class VoteResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    member_id: uuid.UUID
+    vote: str
+    comment: str
+    at: datetime
+
+
+class HistoryEntryOut(msgspec.Struct, frozen=True):
+    at: datetime
+    actor_id: uuid.UUID
+    action: str
+    from_status: str
+    to_status: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+class DisbursementResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    application_id: uuid.UUID
+    loan_id: uuid.UUID
+    tranche: int
+    amount: AmountOut
+    fees_withheld: AmountOut
+    paid_out: AmountOut
+    value_date: date
+    application_status: str
+
+
+def application_out(a: Application) -> ApplicationResponse:
+    offer = None
+    if a.offer is not None:
+        o = a.offer
+        offer = OfferOut(
+            product_version=o.product_version,
+            amount=o.amount,
+            currency=o.currency,
+            number_of_installments=o.number_of_installments,
+            annual_interest_rate=o.annual_interest_rate,
+            apr=o.apr,
+            net_disbursed=o.net_disbursed,
+            total_interest=o.total_interest,
+            total_fees=o.total_fees,
+            total_repayable=o.total_repayable,
+            disbursement_date=o.disbursement_date,
+            first_due_date=o.first_due_date,
+            issued_on=o.issued_on,
+            expires_on=o.expires_on,
+            installments=[
+                InstallmentOut(i.number, i.due_date, i.principal, i.interest, i.fees, i.total, i.principal_remaining)
+                for i in o.installments
+            ],
+        )
+    return ApplicationResponse(
+        id=a.id,
+        applicant_id=a.applicant_id,
+        officer_id=a.officer_id,
+        product_id=a.product_id,
+        product_version=a.product_version,
+        amount=a.amount,
+        currency=a.currency,
+        number_of_installments=a.number_of_installments,
+        principal_grace_installments=a.principal_grace_installments,
+        purpose=a.purpose,
+        status=a.status.value,
+        conditions=list(a.conditions),
+        rejection_reasons=list(a.rejection_reasons),
+        eligibility=[CheckOut(c.name, c.passed, c.detail) for c in a.eligibility],
+        offer=offer,
+        signed_on=a.signed_on,
+        disbursed_amount=a.disbursed_amount,
+        created_at=a.created_at,
+        version=a.version,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ApplicationController(Controller):
+    path = "/v1/applications"
+    tags = ["applications"]
+
+    @post(
+        "/",
+        guards=[allow(*OFFICERS)],
+        operation_id="createApplication",
+        summary="Open a loan application (draft) for an applicant and a product",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def create(
+        self, data: JSONBody[CreateApplicationRequest], services: NamedDependency[Services], request: AuthedRequest
+    ) -> ApplicationResponse:
+        amount, _ = amount_of(data.amount, "amount")
+        cmd = uc.CreateApplication(
+            applicant_id=data.applicant_id,
+            product_id=data.product_id,
+            amount=amount,
+            number_of_installments=data.number_of_installments,
+            principal_grace_installments=data.principal_grace_installments,
+            purpose=data.purpose,
+        )
+        return application_out(await uc.create_application(cmd, actor=request.user, uow=services.uow(), now=_now()))
+
+    @get(
+        "/",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listApplications",
+        summary="List applications by status, applicant or officer",
+        responses=problems(400, 401, 403),
+    )
+    async def list_all(
+        self,
+        services: NamedDependency[Services],
+        status: StatusName | None = None,
+        applicant_id: uuid.UUID | None = None,
+        officer_id: uuid.UUID | None = None,
+        cursor: uuid.UUID | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> Page[ApplicationResponse]:
+        criteria = ApplicationFilter(
+            status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
+        )
+        found = list(await uc.list_applications(criteria, uow=services.uow(), after=cursor, limit=limit))
+        return Page(
+            items=[application_out(a) for a in found], next_cursor=str(found[-1].id) if len(found) == limit else None
+        )
+
+    @get(
+        "/{application_id:uuid}",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="getApplication",
+        summary="Read an application with its checks and offer",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def read(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicationResponse:
+        return application_out(await uc.get_application(application_id, uow=services.uow()))
+
+    async def _move(
+        self,
+        application_id: uuid.UUID,
+        action: Action,
+        data: TransitionRequest,
+        services: Services,
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.transition(
+                application_id,
+                action,
+                expected_version=data.version,
+                actor=request.user,
+                uow=services.uow(),
+                now=_now(),
+                reason=data.reason,
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/submission",
+        guards=[allow(*OFFICERS)],
+        operation_id="submitApplication",
+        summary="Submit the application (the eligibility checks run and must all pass)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def submit(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.SUBMIT, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/review",
+        guards=[allow(*OFFICERS)],
+        operation_id="startApplicationReview",
+        summary="Start reviewing a submitted application",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def review(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.START_REVIEW, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/committee-referral",
+        guards=[allow(*OFFICERS)],
+        operation_id="sendApplicationToCommittee",
+        summary="Put the application before the credit committee",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def to_committee(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.SEND_TO_COMMITTEE, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/withdrawal",
+        guards=[allow(*OFFICERS)],
+        operation_id="withdrawApplication",
+        summary="Withdraw the application (the applicant gave up)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def withdraw(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.WITHDRAW, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/votes",
+        guards=[allow(*COMMITTEE)],
+        operation_id="voteOnApplication",
+        summary="A committee member's vote with a comment",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def vote(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[VoteRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> VoteResponse:
+        cast = await uc.vote(
+            application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=_now()
+        )
+        return VoteResponse(cast.id, cast.member_id, cast.vote, cast.comment, cast.at)
+
+    @get(
+        "/{application_id:uuid}/votes",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listApplicationVotes",
+        summary="The committee's votes on an application",
+        responses=problems(400, 401, 403),
+    )
+    async def votes(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[VoteResponse]:
+        return [
+            VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at)
+            for v in await uc.application_votes(application_id, uow=services.uow())
+        ]
+
+    @post(
+        "/{application_id:uuid}/decision",
+        guards=[allow(*COMMITTEE)],
+        operation_id="decideOnApplication",
+        summary="The committee's decision (not by the officer who prepared the file)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def decide(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[DecisionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        amount = amount_of(data.amount, "amount")[0] if data.amount else None
+        decision = uc.CommitteeDecision(
+            decision=Action(data.decision),
+            comment=data.comment,
+            amount=amount,
+            number_of_installments=data.number_of_installments,
+            conditions=tuple(data.conditions),
+            reasons=tuple(data.reasons),
+        )
+        return application_out(
+            await uc.decide(
+                application_id,
+                decision,
+                expected_version=data.version,
+                actor=request.user,
+                uow=services.uow(),
+                now=_now(),
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/offer",
+        guards=[allow(*OFFICERS)],
+        operation_id="issueOffer",
+        summary="Issue the offer: schedule and TAEG fixed, checks run again, valid for some days",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def offer(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[OfferRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.issue_offer(
+                application_id,
+                expected_version=data.version,
+                disbursement_date=data.disbursement_date,
+                first_due_date=data.first_due_date,
+                validity_days=data.validity_days,
+                actor=request.user,
+                uow=services.uow(),
+                now=_now(),
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/signature",
+        guards=[allow(*OFFICERS)],
+        operation_id="signContract",
+        summary="Record the borrower's signature of the offer",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def sign(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[SignatureRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.sign_contract(
+                application_id,
+                expected_version=data.version,
+                signed_on=data.signed_on,
+                actor=request.user,
+                uow=services.uow(),
+                now=_now(),
+            )
+        )
+
+    @get(
+        "/{application_id:uuid}/contract",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="downloadContract",
+        summary="The credit contract as a PDF, with the schedule and the TAEG",
+        media_type="application/pdf",
+        responses={
+            **problems(400, 401, 403, 404, 422),
+            200: ResponseSpec(
+                data_container=bytes, media_type="application/pdf", description="the PDF", generate_examples=False
+            ),
+        },
+    )
+    async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
+        document = await uc.contract_document(application_id, uow=services.uow(), today=_now().date())
+        pdf = services.contract_renderer.render(document)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="contrat-{document.contract_number}.pdf"'},
+        )
+
+    @post(
+        "/{application_id:uuid}/disbursements",
+        guards=[allow(*OFFICERS)],
+        operation_id="disburseApplication",
+        summary="Pay out a tranche (the first creates the loan); takes an Idempotency-Key",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def disburse(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[DisbursementRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+        idempotency: IdempotencyHeader,
+    ) -> DisbursementResponse:
+        amount, _ = amount_of(data.amount, "amount")
+        result = await uc.disburse(
+            application_id,
+            amount=amount,
+            value_date=data.value_date,
+            actor=request.user,
+            idempotency=idempotency_key(request.user, idempotency, data),
+            uow=services.uow(),
+            now=_now(),
+        )
+        d = result.disbursement
+        return DisbursementResponse(
+            id=d.id,
+            application_id=d.application_id,
+            loan_id=d.loan_id,
+            tranche=d.tranche,
+            amount=d.amount,
+            fees_withheld=d.fees_withheld,
+            paid_out=d.amount - d.fees_withheld,
+            value_date=d.value_date,
+            application_status=result.application.status.value,
+        )
+
+    @get(
+        "/{application_id:uuid}/history",
+        guards=[allow(Role.ADMIN)],
+        operation_id="getApplicationHistory",
+        summary="The append-only history of an application (admins)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def history(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
+        return [
+            HistoryEntryOut(
+                at=h.at,
+                actor_id=h.actor_id,
+                action=h.action.value,
+                from_status=h.from_status.value,
+                to_status=h.to_status.value,
+                reason=h.reason,
+                details=h.details,
+            )
+            for h in await uc.application_history(application_id, uow=services.uow())
+        ]

@@ -1,0 +1,195 @@
+"""Repositories for loans and disbursements, the ledger and the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.ids import new_id
+from domain.ledger.model import Account, LedgerTransaction
+from domain.loans.model import Disbursement, Loan
+from domain.schedules import Installment
+from service.persistence.loan_tables import (
+    DisbursementRow,
+    LedgerEntryRow,
+    LedgerTransactionRow,
+    LoanInstallmentRow,
+    LoanRow,
+    OutboxEventRow,
+)
+
+
+class SqlLoans:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, loan: Loan) -> None:
+        self.session.add(
+            LoanRow(
+                id=loan.id,
+                application_id=loan.application_id,
+                applicant_id=loan.applicant_id,
+                officer_id=loan.officer_id,
+                product_id=loan.product_id,
+                product_version=loan.product_version,
+                currency=loan.currency,
+                principal=loan.principal,
+                annual_interest_rate=loan.annual_interest_rate,
+                apr=loan.apr,
+                status=loan.status,
+                disbursed_on=loan.disbursed_on,
+            )
+        )
+        await self.session.flush()
+        self.session.add_all(
+            [
+                LoanInstallmentRow(
+                    loan_id=loan.id,
+                    number=i.number,
+                    due_date=i.due_date,
+                    principal=i.principal,
+                    interest=i.interest,
+                    fees=i.fees,
+                    total=i.total,
+                    principal_remaining=i.principal_remaining,
+                )
+                for i in loan.installments
+            ]
+        )
+        await self.session.flush()
+
+    async def get(self, loan_id: uuid.UUID) -> Loan | None:
+        row = await self.session.get(LoanRow, loan_id)
+        return await self._with_schedule(row) if row else None
+
+    async def for_application(self, application_id: uuid.UUID) -> Loan | None:
+        row = await self.session.scalar(select(LoanRow).where(LoanRow.application_id == application_id))
+        return await self._with_schedule(row) if row else None
+
+    async def _with_schedule(self, row: LoanRow) -> Loan:
+        unit = Decimal("0.01")
+        rows = await self.session.scalars(
+            select(LoanInstallmentRow).where(LoanInstallmentRow.loan_id == row.id).order_by(LoanInstallmentRow.number)
+        )
+        schedule = tuple(
+            Installment(
+                r.number,
+                r.due_date,
+                r.principal.quantize(unit),
+                r.interest.quantize(unit),
+                r.fees.quantize(unit),
+                r.total.quantize(unit),
+                r.principal_remaining.quantize(unit),
+            )
+            for r in rows
+        )
+        return Loan(
+            id=row.id,
+            application_id=row.application_id,
+            applicant_id=row.applicant_id,
+            officer_id=row.officer_id,
+            product_id=row.product_id,
+            product_version=row.product_version,
+            currency=row.currency,
+            principal=row.principal.quantize(unit),
+            annual_interest_rate=row.annual_interest_rate,
+            apr=row.apr.quantize(unit),
+            status=row.status,
+            disbursed_on=row.disbursed_on,
+            installments=schedule,
+        )
+
+    async def add_disbursement(self, disbursement: Disbursement) -> None:
+        self.session.add(
+            DisbursementRow(
+                id=disbursement.id,
+                application_id=disbursement.application_id,
+                loan_id=disbursement.loan_id,
+                tranche=disbursement.tranche,
+                amount=disbursement.amount,
+                fees_withheld=disbursement.fees_withheld,
+                value_date=disbursement.value_date,
+                ledger_transaction_id=disbursement.ledger_transaction_id,
+                created_by=disbursement.created_by,
+            )
+        )
+
+    async def disbursements(self, application_id: uuid.UUID) -> Sequence[Disbursement]:
+        rows = await self.session.scalars(
+            select(DisbursementRow)
+            .where(DisbursementRow.application_id == application_id)
+            .order_by(DisbursementRow.tranche)
+        )
+        return [
+            Disbursement(
+                id=r.id,
+                application_id=r.application_id,
+                loan_id=r.loan_id,
+                tranche=r.tranche,
+                amount=r.amount.quantize(Decimal("0.01")),
+                fees_withheld=r.fees_withheld.quantize(Decimal("0.01")),
+                value_date=r.value_date,
+                ledger_transaction_id=r.ledger_transaction_id,
+                created_by=r.created_by,
+            )
+            for r in rows
+        ]
+
+    async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID) -> Decimal:
+        """Principal still owed on the applicant's loans, from the ledger (the source of truth)."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntryRow.amount), 0))
+            .join(LoanRow, LoanRow.id == LedgerEntryRow.loan_id)
+            .where(LoanRow.applicant_id == applicant_id, LedgerEntryRow.account == Account.LOAN_PRINCIPAL.value)
+        )
+        return Decimal(total or 0)
+
+
+class SqlLedger:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def post(self, transaction: LedgerTransaction) -> None:
+        self.session.add(
+            LedgerTransactionRow(
+                id=transaction.id,
+                kind=transaction.kind,
+                loan_id=transaction.loan_id,
+                value_date=transaction.value_date,
+                reverses_id=transaction.reverses_id,
+            )
+        )
+        await self.session.flush()
+        self.session.add_all(
+            [
+                LedgerEntryRow(
+                    id=new_id(),
+                    transaction_id=transaction.id,
+                    account=e.account.value,
+                    loan_id=e.loan_id,
+                    amount=e.amount,
+                    currency=e.currency,
+                )
+                for e in transaction.entries
+            ]
+        )
+        await self.session.flush()
+
+    async def balance(self, account: Account, *, loan_id: uuid.UUID | None = None) -> Decimal:
+        query = select(func.coalesce(func.sum(LedgerEntryRow.amount), 0)).where(LedgerEntryRow.account == account.value)
+        if loan_id is not None:
+            query = query.where(LedgerEntryRow.loan_id == loan_id)
+        return Decimal(await self.session.scalar(query) or 0)
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, topic: str, aggregate_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        self.session.add(OutboxEventRow(id=new_id(), topic=topic, aggregate_id=aggregate_id, payload=payload))

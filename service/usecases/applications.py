@@ -1,0 +1,536 @@
+"""Loan applications from draft to disbursement: checks, committee, offer, contract, money out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from domain.errors import Conflict, NotFound, RuleViolation
+from domain.identity.model import Principal
+from domain.ids import new_id
+from domain.ledger.model import disbursement_transaction
+from domain.loans.model import Disbursement, Loan
+from domain.origination.applicants import Stage
+from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status, check_committee_decider
+from domain.origination.contract import ContractDocument
+from domain.origination.eligibility import (
+    CheckResult,
+    EligibilityFacts,
+    check_eligibility,
+    newest_in_force_ceiling,
+    newest_in_force_threshold,
+)
+from domain.products.model import ProductVersion, QuoteRequest
+from domain.products.policies import schedule_terms_for
+from domain.schedules import FeeCollection, build_schedule
+from service.usecases.idempotency import IdempotencyKey
+from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
+
+SYSTEM_ACTOR = uuid.UUID(int=0)  # jobs act as this id in histories
+LENDER_NAME = "Association de microcrédit"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateApplication:
+    applicant_id: uuid.UUID
+    product_id: uuid.UUID
+    amount: Decimal
+    number_of_installments: int
+    principal_grace_installments: int = 0
+    purpose: str
+
+
+async def _load(uow: UnitOfWork, application_id: uuid.UUID, expected_version: int | None = None) -> Application:
+    """The application, locked for this transaction; a stale ``expected_version`` is a conflict."""
+    app = await uow.applications.get(application_id, for_update=True)
+    if app is None:
+        raise NotFound("application not found", code="application.not_found")
+    if expected_version is not None and app.version != expected_version:
+        raise Conflict(
+            f"the application is at version {app.version}, not {expected_version}; reload it",
+            code="application.version_mismatch",
+        )
+    return app
+
+
+async def _product_version(uow: UnitOfWork, product_id: uuid.UUID, version: int | None = None) -> ProductVersion:
+    product = await uow.products.get(product_id)
+    if product is None:
+        raise NotFound("loan product not found", code="product.not_found")
+    if version is None:
+        if not product.active:
+            raise RuleViolation("this product is no longer offered", code="product.inactive", field="product_id")
+        return product.current
+    found = await uow.products.version(product_id, version)
+    assert found is not None
+    return found
+
+
+async def create_application(
+    cmd: CreateApplication, *, actor: Principal, uow: UnitOfWork, now: datetime
+) -> Application:
+    async with uow:
+        applicant = await uow.applicants.get(cmd.applicant_id)
+        if applicant is None:
+            raise NotFound("applicant not found", code="applicant.not_found")
+        version = await _product_version(uow, cmd.product_id)
+        if cmd.amount <= 0:
+            raise RuleViolation("must be more than zero", code="money.not_positive", field="amount.amount")
+        app = Application(
+            id=new_id(),
+            applicant_id=cmd.applicant_id,
+            officer_id=actor.subject_id,
+            product_id=cmd.product_id,
+            product_version=version.version,
+            currency=version.terms.currency,
+            amount=cmd.amount,
+            number_of_installments=cmd.number_of_installments,
+            principal_grace_installments=cmd.principal_grace_installments,
+            purpose=cmd.purpose.strip(),
+            status=Status.DRAFT,
+            created_at=now,
+        )
+        await uow.applications.add(app)
+        await uow.commit()
+    return app
+
+
+async def _eligibility(
+    uow: UnitOfWork, app: Application, version: ProductVersion, *, on: date, apr: Decimal | None
+) -> list[CheckResult]:
+    terms = version.terms
+    project = await uow.projects.get(app.applicant_id)
+    legal = uow.legal_data
+    ceiling = newest_in_force_ceiling(list(await legal.ceilings()), terms.category, terms.currency, on)
+    threshold = newest_in_force_threshold(
+        list(await legal.usury_thresholds()), terms.category, terms.currency, app.amount, on
+    )
+    other = await uow.loans.outstanding_principal_of_applicant(app.applicant_id)
+    if project is not None:
+        other += project.other_microcredit_outstanding
+    facts = EligibilityFacts(
+        amount=app.amount,
+        number_of_installments=app.number_of_installments,
+        product=terms,
+        training_completed=await uow.trainings.has_completed_training(app.applicant_id, None),
+        other_outstanding=other,
+        guaranteed_amount=project.guaranteed_amount if project else Decimal(0),
+        ceiling=ceiling,
+        usury_threshold=threshold,
+        apr=apr,
+        on=on,
+    )
+    return check_eligibility(facts)
+
+
+def _require_eligible(results: list[CheckResult]) -> None:
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise EligibilityError(failed)
+
+
+class EligibilityError(RuleViolation):
+    """Some eligibility checks failed; each is reported by name with its detail."""
+
+    code = "application.not_eligible"
+
+    def __init__(self, failed: list[CheckResult]) -> None:
+        super().__init__("; ".join(f"{r.name}: {r.detail}" for r in failed), field="eligibility")
+        self.failed = failed
+
+
+async def transition(
+    application_id: uuid.UUID,
+    action: Action,
+    *,
+    expected_version: int,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+    reason: str | None = None,
+) -> Application:
+    """Submit, start the review, send to committee or withdraw. Submission runs the eligibility checks."""
+    async with uow:
+        app = await _load(uow, application_id, expected_version)
+        if action is Action.SUBMIT:
+            version = await _product_version(uow, app.product_id, app.product_version)
+            results = await _eligibility(uow, app, version, on=now.date(), apr=None)
+            app.eligibility = tuple(results)
+            if any(not r.passed for r in results):
+                await uow.applications.save(app)  # the failed checks stay visible on the file
+                await uow.commit()
+                _require_eligible(results)
+        app.apply(action, actor_id=actor.subject_id, at=now, reason=reason)
+        await uow.applications.save(app)
+        stage = {Action.SUBMIT: Stage.APPLYING, Action.WITHDRAW: Stage.WITHDRAWN}.get(action)
+        if stage is not None:
+            await uow.applicants.set_stage(app.applicant_id, stage)
+        await uow.commit()
+    return app
+
+
+async def vote(
+    application_id: uuid.UUID, vote_value: str, comment: str, *, actor: Principal, uow: UnitOfWork, now: datetime
+) -> CommitteeVote:
+    async with uow:
+        app = await _load(uow, application_id)
+        if app.status is not Status.AT_COMMITTEE:
+            raise Conflict(
+                f"votes are taken at committee; the application is {app.status.value}",
+                code="application.illegal_transition",
+            )
+        if vote_value == "approve":
+            check_committee_decider(app, actor.subject_id)
+        cast = CommitteeVote(
+            id=new_id(),
+            application_id=app.id,
+            member_id=actor.subject_id,
+            vote=vote_value,
+            comment=comment.strip(),
+            at=now,
+        )
+        await uow.applications.add_vote(cast)
+        await uow.commit()
+    return cast
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitteeDecision:
+    decision: Action  # APPROVE, REJECT or REQUEST_CHANGES
+    comment: str
+    amount: Decimal | None = None
+    number_of_installments: int | None = None
+    conditions: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+async def decide(
+    application_id: uuid.UUID,
+    decision: CommitteeDecision,
+    *,
+    expected_version: int,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+) -> Application:
+    """The committee's decision; it may change the amount or term and add conditions (maker-checker)."""
+    async with uow:
+        app = await _load(uow, application_id, expected_version)
+        check_committee_decider(app, actor.subject_id)
+        if decision.decision is Action.REJECT and not decision.reasons:
+            raise RuleViolation("a rejection states its reasons", code="committee.reasons_required", field="reasons")
+        details: dict[str, object] = {}
+        if decision.decision is Action.APPROVE:
+            if decision.amount is not None and decision.amount != app.amount:
+                details["amount"] = {"from": str(app.amount), "to": str(decision.amount)}
+                app.amount = decision.amount
+            if (
+                decision.number_of_installments is not None
+                and decision.number_of_installments != app.number_of_installments
+            ):
+                details["number_of_installments"] = {
+                    "from": app.number_of_installments,
+                    "to": decision.number_of_installments,
+                }
+                app.number_of_installments = decision.number_of_installments
+            app.conditions = decision.conditions
+            if decision.conditions:
+                details["conditions"] = list(decision.conditions)
+        if decision.decision is Action.REJECT:
+            app.rejection_reasons = decision.reasons
+            details["reasons"] = list(decision.reasons)
+        app.apply(decision.decision, actor_id=actor.subject_id, at=now, reason=decision.comment, **details)
+        await uow.applications.save(app)
+        if decision.decision is Action.REJECT:
+            await uow.applicants.set_stage(app.applicant_id, Stage.DECLINED)
+        await uow.commit()
+    return app
+
+
+async def issue_offer(
+    application_id: uuid.UUID,
+    *,
+    expected_version: int,
+    disbursement_date: date,
+    first_due_date: date | None,
+    validity_days: int,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+) -> Application:
+    """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first."""
+    async with uow:
+        app = await _load(uow, application_id, expected_version)
+        version = await _product_version(uow, app.product_id, app.product_version)
+        request = QuoteRequest(
+            principal=app.amount,
+            currency=app.currency,
+            number_of_installments=app.number_of_installments,
+            principal_grace_installments=app.principal_grace_installments or None,
+            disbursement_date=disbursement_date,
+            first_due_date=first_due_date,
+        )
+        schedule = build_schedule(schedule_terms_for(request, version.terms, today=now.date()))
+        results = await _eligibility(uow, app, version, on=now.date(), apr=schedule.apr)
+        app.eligibility = tuple(results)
+        _require_eligible(results)
+        today = now.date()
+        app.offer = Offer(
+            product_version=version.version,
+            amount=app.amount,
+            currency=app.currency,
+            number_of_installments=app.number_of_installments,
+            annual_interest_rate=version.terms.annual_interest_rate,
+            apr=schedule.apr,
+            net_disbursed=schedule.net_disbursed,
+            total_repayable=schedule.total_repayable,
+            total_interest=schedule.total_interest,
+            total_fees=schedule.total_fees,
+            disbursement_date=disbursement_date,
+            first_due_date=schedule.installments[0].due_date,
+            issued_on=today,
+            expires_on=today + timedelta(days=validity_days),
+            installments=schedule.installments,
+        )
+        app.apply(
+            Action.ISSUE_OFFER,
+            actor_id=actor.subject_id,
+            at=now,
+            apr=str(schedule.apr),
+            expires_on=app.offer.expires_on.isoformat(),
+        )
+        await uow.applications.save(app)
+        await uow.commit()
+    return app
+
+
+async def sign_contract(
+    application_id: uuid.UUID,
+    *,
+    expected_version: int,
+    signed_on: date,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+) -> Application:
+    """Record the borrower's signature of the offer, which must still be valid on the signature date."""
+    async with uow:
+        app = await _load(uow, application_id, expected_version)
+        if app.status is Status.OFFER_ISSUED and app.offer is not None:
+            if signed_on > now.date():
+                raise RuleViolation("cannot be in the future", code="contract.signed_in_future", field="signed_on")
+            if signed_on < app.offer.issued_on:
+                raise RuleViolation(
+                    "cannot be before the offer was issued", code="contract.signed_before_offer", field="signed_on"
+                )
+            if signed_on > app.offer.expires_on:
+                raise RuleViolation(
+                    f"the offer expired on {app.offer.expires_on}", code="offer.expired", field="signed_on"
+                )
+        app.apply(Action.SIGN_CONTRACT, actor_id=actor.subject_id, at=now, signed_on=signed_on.isoformat())
+        app.signed_on = signed_on
+        await uow.applications.save(app)
+        await uow.commit()
+    return app
+
+
+async def expire_offers(*, uow: UnitOfWork, now: datetime, batch: int = 500) -> int:
+    """Offers past their expiry date become expired (nightly job; running it twice changes nothing)."""
+    expired = 0
+    async with uow:
+        for application_id in await uow.applications.offers_expired_before(now.date(), limit=batch):
+            app = await _load(uow, application_id)
+            app.apply(Action.EXPIRE_OFFER, actor_id=SYSTEM_ACTOR, at=now, reason="offer validity ended")
+            await uow.applications.save(app)
+            expired += 1
+        await uow.commit()
+    return expired
+
+
+@dataclass(frozen=True)
+class DisbursementResult:
+    application: Application
+    loan: Loan
+    disbursement: Disbursement
+
+
+async def disburse(
+    application_id: uuid.UUID,
+    *,
+    amount: Decimal,
+    value_date: date,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: UnitOfWork,
+    now: datetime,
+) -> DisbursementResult:
+    """Pay out a tranche. The first creates the loan with the contract's schedule; fees withheld at
+    disbursement are kept back from it. Ledger entries, the event and the key are one transaction."""
+    async with uow:
+        replay = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
+        if replay is not None:
+            return await _disbursement_view(uow, application_id, uuid.UUID(replay["disbursement_id"]))
+        app = await _load(uow, application_id)
+        if app.offer is None or app.status not in {Status.CONTRACT_SIGNED, Status.DISBURSED}:
+            raise Conflict(
+                f"cannot disburse an application that is {app.status.value}", code="application.illegal_transition"
+            )
+        if amount <= 0 or amount > app.undisbursed:
+            raise RuleViolation(
+                f"must be more than zero and at most the {app.undisbursed} not yet disbursed",
+                code="disbursement.invalid_amount",
+                field="amount.amount",
+            )
+        if value_date < (app.signed_on or value_date):
+            raise RuleViolation(
+                "cannot precede the signature", code="disbursement.before_signature", field="value_date"
+            )
+        version = await _product_version(uow, app.product_id, app.product_version)
+        first = app.disbursed_amount == 0
+        withheld = (
+            app.offer.amount - app.offer.net_disbursed
+            if first and any(f.collection is FeeCollection.WITHHELD_AT_DISBURSEMENT for f in version.terms.fees)
+            else Decimal(0)
+        )
+        if withheld >= amount:
+            raise RuleViolation(
+                f"the first tranche must exceed the {withheld} of fees it withholds",
+                code="disbursement.invalid_amount",
+                field="amount.amount",
+            )
+        loan = await uow.loans.for_application(app.id)
+        if loan is None:
+            loan = Loan(
+                id=new_id(),
+                application_id=app.id,
+                applicant_id=app.applicant_id,
+                officer_id=app.officer_id,
+                product_id=app.product_id,
+                product_version=app.product_version,
+                currency=app.currency,
+                principal=app.amount,
+                annual_interest_rate=app.offer.annual_interest_rate,
+                apr=app.offer.apr,
+                status="active",
+                disbursed_on=value_date,
+                installments=app.offer.installments,
+            )
+            await uow.loans.add(loan)
+        transaction = disbursement_transaction(
+            new_id(), loan.id, amount=amount, fees_withheld=withheld, currency=app.currency, value_date=value_date
+        )
+        await uow.ledger.post(transaction)
+        tranche = len(await uow.loans.disbursements(app.id)) + 1
+        disbursement = Disbursement(
+            id=new_id(),
+            application_id=app.id,
+            loan_id=loan.id,
+            tranche=tranche,
+            amount=amount,
+            fees_withheld=withheld,
+            value_date=value_date,
+            ledger_transaction_id=transaction.id,
+            created_by=actor.subject_id,
+        )
+        await uow.loans.add_disbursement(disbursement)
+        app.disbursed_amount += amount
+        app.apply(
+            Action.DISBURSE,
+            actor_id=actor.subject_id,
+            at=now,
+            amount=str(amount),
+            tranche=tranche,
+            loan_id=str(loan.id),
+        )
+        await uow.applications.save(app)
+        await uow.applicants.set_stage(app.applicant_id, Stage.FINANCED)
+        await uow.outbox.add(
+            "loan.disbursed",
+            loan.id,
+            {
+                "loan_id": str(loan.id),
+                "application_id": str(app.id),
+                "applicant_id": str(app.applicant_id),
+                "tranche": tranche,
+                "amount": str(amount),
+                "currency": app.currency,
+                "value_date": value_date.isoformat(),
+            },
+        )
+        await uow.idempotency.record(
+            idempotency.scope, idempotency.key, idempotency.request_hash, {"disbursement_id": str(disbursement.id)}
+        )
+        await uow.commit()
+    return DisbursementResult(app, loan, disbursement)
+
+
+async def _disbursement_view(
+    uow: UnitOfWork, application_id: uuid.UUID, disbursement_id: uuid.UUID
+) -> DisbursementResult:
+    app = await _load(uow, application_id)
+    loan = await uow.loans.for_application(application_id)
+    found = [d for d in await uow.loans.disbursements(application_id) if d.id == disbursement_id]
+    if loan is None or not found:
+        raise RuleViolation(
+            "this Idempotency-Key was used for another application",
+            code="idempotency.key_reused",
+            field="Idempotency-Key",
+        )
+    return DisbursementResult(app, loan, found[0])
+
+
+async def get_application(application_id: uuid.UUID, *, uow: UnitOfWork) -> Application:
+    async with uow:
+        app = await uow.applications.get(application_id)
+    if app is None:
+        raise NotFound("application not found", code="application.not_found")
+    return app
+
+
+async def list_applications(
+    criteria: ApplicationFilter, *, uow: UnitOfWork, after: uuid.UUID | None, limit: int
+) -> Sequence[Application]:
+    async with uow:
+        return await uow.applications.page(criteria, after=after, limit=limit)
+
+
+async def application_history(application_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[HistoryEntry]:
+    async with uow:
+        if await uow.applications.get(application_id) is None:
+            raise NotFound("application not found", code="application.not_found")
+        return await uow.applications.history(application_id)
+
+
+async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[CommitteeVote]:
+    async with uow:
+        return await uow.applications.votes(application_id)
+
+
+async def contract_document(application_id: uuid.UUID, *, uow: UnitOfWork, today: date) -> ContractDocument:
+    async with uow:
+        app = await uow.applications.get(application_id)
+        if app is None:
+            raise NotFound("application not found", code="application.not_found")
+        if app.offer is None:
+            raise RuleViolation("there is no offer yet, so no contract", code="contract.no_offer")
+        applicant = await uow.applicants.get(app.applicant_id)
+        project = await uow.projects.get(app.applicant_id)
+        product = await uow.products.get(app.product_id)
+        version = await _product_version(uow, app.product_id, app.product_version)
+    assert applicant is not None and product is not None
+    return ContractDocument(
+        contract_number=f"MC-{app.id.hex[:12].upper()}",
+        application_id=app.id,
+        lender_name=LENDER_NAME,
+        borrower_name=applicant.full_name,
+        business_activity=project.activity if project else None,
+        product_name=product.name,
+        offer=app.offer,
+        fees=version.terms.fees,
+        conditions=app.conditions,
+        signed_on=app.signed_on,
+        generated_on=today,
+    )
