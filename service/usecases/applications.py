@@ -12,6 +12,7 @@ from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
+from domain.money import quantize
 from domain.loans.model import Disbursement, Loan
 from domain.origination.applicants import Stage
 from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status, check_committee_decider
@@ -393,7 +394,7 @@ async def disburse(
         withheld = (
             app.offer.amount - app.offer.net_disbursed
             if first and any(f.collection is FeeCollection.WITHHELD_AT_DISBURSEMENT for f in version.terms.fees)
-            else Decimal(0)
+            else quantize(Decimal(0), app.currency)
         )
         if withheld >= amount:
             raise RuleViolation(

@@ -336,3 +336,68 @@ async def test_two_officers_at_once_one_wins(
     async with uow_factory() as uow:
         history = await uow.applications.history(app_id := uuid_of(app["id"]))
         assert len(history) == 1 and app_id
+
+
+async def approved_application(client: AsyncTestClient[Litestar], admin: Caller, committee: Caller,
+                               amount: str = "6000.00") -> tuple[str, dict[str, Any]]:
+    """An application approved by the committee (a product without training or guarantee)."""
+    product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
+    applicant = await step(await client.post("/v1/applicants", headers=admin.headers, json={
+        "full_name": "Yasmine", "email": "yasmine@example.org", "situation": "job_seeker"}), 201)
+    app = await step(await client.post("/v1/applications", headers=admin.headers, json={
+        "applicant_id": applicant["id"], "product_id": product["id"],
+        "amount": {"amount": amount, "currency": "EUR"}, "number_of_installments": 24, "purpose": "x"}), 201)
+    url = f"/v1/applications/{app['id']}"
+    for path in ("submission", "review", "committee-referral"):
+        app = await step(await client.post(f"{url}/{path}", headers=admin.headers, json={"version": app["version"]}))
+    app = await step(await client.post(f"{url}/decision", headers=committee.headers, json={
+        "version": app["version"], "decision": "approve", "comment": "ok"}))
+    return url, app
+
+
+async def test_tranches_add_up_to_the_contract_and_only_the_first_withholds_fees(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
+    url, app = await approved_application(client, admin, committee)
+    today = datetime.now(UTC).date().isoformat()
+    app = await step(await client.post(f"{url}/offer", headers=admin.headers, json={
+        "version": app["version"], "disbursement_date": today}))
+    app = await step(await client.post(f"{url}/signature", headers=admin.headers, json={
+        "version": app["version"], "signed_on": today}))
+    first = await step(await client.post(f"{url}/disbursements", headers={**admin.headers, "Idempotency-Key": "t1"},
+                                         json={"amount": {"amount": "4000.00", "currency": "EUR"},
+                                               "value_date": today}), 201)
+    second = await step(await client.post(f"{url}/disbursements", headers={**admin.headers, "Idempotency-Key": "t2"},
+                                          json={"amount": {"amount": "2000.00", "currency": "EUR"},
+                                                "value_date": today}), 201)
+    assert (first["tranche"], first["fees_withheld"], first["paid_out"]) == (1, "300.00", "3700.00")
+    assert (second["tranche"], second["fees_withheld"], second["paid_out"]) == (2, "0.00", "2000.00")
+    assert first["loan_id"] == second["loan_id"]
+    read = await step(await client.get(url, headers=admin.headers))
+    assert read["status"] == "disbursed" and read["disbursed_amount"] == "6000.00"
+    async with uow_factory() as uow:
+        assert await uow.ledger.balance(Account.LOAN_PRINCIPAL, loan_id=uuid_of(first["loan_id"])) == Decimal(
+            "6000.00")
+
+
+async def test_an_offer_expires_and_can_no_longer_be_signed(client: AsyncTestClient[Litestar], admin: Caller,
+                                                            uow_factory: SqlUnitOfWorkFactory) -> None:
+    from service.usecases.applications import expire_offers
+
+    committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
+    url, app = await approved_application(client, admin, committee)
+    today = datetime.now(UTC).date()
+    app = await step(await client.post(f"{url}/offer", headers=admin.headers, json={
+        "version": app["version"], "disbursement_date": today.isoformat(), "validity_days": 1}))
+    later = datetime.now(UTC) + timedelta(days=3)
+    assert await expire_offers(uow=uow_factory(), now=later) == 1
+    assert await expire_offers(uow=uow_factory(), now=later) == 0  # running twice changes nothing
+    read = await step(await client.get(url, headers=admin.headers))
+    assert read["status"] == "offer_expired"
+    refused = await client.post(f"{url}/signature", headers=admin.headers, json={
+        "version": read["version"], "signed_on": today.isoformat()})
+    assert refused.status_code == 409 and "offer_expired" in refused.json()["detail"]
+    reissued = await step(await client.post(f"{url}/offer", headers=admin.headers, json={
+        "version": read["version"], "disbursement_date": today.isoformat()}))
+    assert reissued["status"] == "offer_issued"
