@@ -12,8 +12,8 @@ from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
-from domain.money import quantize
 from domain.loans.model import Disbursement, Loan
+from domain.money import quantize
 from domain.origination.applicants import Stage
 from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status, check_committee_decider
 from domain.origination.contract import ContractDocument
