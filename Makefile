@@ -8,7 +8,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTHON ?= python3
 
-.PHONY: run test lint test-only openapi bench sync clean
+.PHONY: run test lint test-only openapi bench sync compile clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(CURDIR)/.tools "uv==$(UV_VERSION)"
@@ -16,7 +16,11 @@ $(CURDIR)/.tools/bin/uv:
 sync: $(UV)
 	$(UV) sync --frozen --quiet
 
-run: sync
+# The schedule engine compiled to C with mypyc when a C compiler exists (pure Python otherwise).
+compile: sync
+	$(UV) run --frozen python -m service.devtools.compile_engine
+
+run: compile
 	$(UV) run --frozen python -m service dev
 
 lint: sync
@@ -25,7 +29,7 @@ lint: sync
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports --no-cache
 
-test-only: sync
+test-only: compile
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 test: lint test-only
@@ -33,8 +37,9 @@ test: lint test-only
 openapi: sync
 	$(UV) run --frozen python -m service openapi
 
-bench: sync
+bench: compile
 	$(UV) run --frozen python -m tests.perf
 
 clean:
-	rm -rf .local .tools .venv
+	rm -rf .local .tools .venv build
+	$(PYTHON) -c "from pathlib import Path; [p.unlink() for p in Path('domain/schedules').glob('*.so')]"
