@@ -40,6 +40,9 @@ def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
         "LOG_LEVEL": "WARNING",
         **env,
     }
+    # The server logs a line per request, to a file as in production (a terminal pipe would slow it).
+    (ROOT / ".local").mkdir(exist_ok=True)
+    log_file = (ROOT / ".local" / "bench-api.log").open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -55,6 +58,8 @@ def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
         ],
         env=environment,
         cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
@@ -68,6 +73,5 @@ def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+        log_file.close()
 
-
-__all__ = ["Path", "api_server", "ensure_wrk", "running_servers"]
