@@ -48,6 +48,8 @@ def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Guar
     """A guard admitting staff with any of ``roles``, and partners or borrowers when asked."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # Litestar's automatic OPTIONS answer lists the methods; it is not authenticated
         principal: Principal = connection.user
         if principal.kind is PrincipalKind.STAFF and principal.roles.intersection(roles):
             return

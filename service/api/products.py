@@ -364,7 +364,10 @@ class LoanProductController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read_version(
-        self, product_id: uuid.UUID, version: int, services: NamedDependency[Services]
+        self,
+        product_id: uuid.UUID,
+        version: Annotated[int, Parameter(ge=1, le=1_000_000)],
+        services: NamedDependency[Services],
     ) -> ProductVersionResponse:
         found = await uc.get_product_version(product_id, version, uow=services.uow())
         return ProductVersionResponse(

@@ -10,9 +10,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from tests.servers import ROOT, RunningServers, running_servers
+from tests.servers import ROOT, RunningServers
 
 
 def ensure_wrk() -> str:
