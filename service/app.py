@@ -93,9 +93,11 @@ def create_app(
             uow=SqlUnitOfWorkFactory(create_sessionmaker(engine)),
             hasher=Argon2PasswordHasher(fast=fast_password_hashing),
             tokens=JwtTokenCodec(settings.secret_key),
-            login_code_sender=login_code_sender or LogLoginCodeSender(),
+            login_code_sender=login_code_sender
+            or LogLoginCodeSender(include_code=settings.environment == "development"),
             readiness=ServersReadiness(engine, redis),
             contract_renderer=PdfContractRenderer(),
+            sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis

@@ -133,7 +133,8 @@ def configure_logging(*, json: bool, level: str = "INFO") -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer(serializer=_json) if json else structlog.dev.ConsoleRenderer(colors=False)
     )
-    tracebacks: list[Any] = [structlog.processors.format_exc_info] if json else []
+    # Tracebacks become text before the scrubber runs, in both formats, so that it sees them too.
+    tracebacks: list[Any] = [structlog.processors.format_exc_info]
     structlog.configure(
         processors=[*shared, *tracebacks, scrub_personal_data, renderer],
         logger_factory=lambda *_: _StdoutLogger(),

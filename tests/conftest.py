@@ -43,6 +43,7 @@ def make_settings(servers: RunningServers, **env: str) -> Settings:
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "json",
         "QUOTES_RATE_LIMIT": "0",
+        "SIGN_IN_RATE_LIMIT": "0",
     }
     values.update(env)
     return load_settings(values)

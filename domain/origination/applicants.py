@@ -35,6 +35,28 @@ class Stage(str, Enum):
     WITHDRAWN = "withdrawn"
 
 
+_PROGRESS = (Stage.REFERRED, Stage.CONTACTED, Stage.IN_TRAINING, Stage.TRAINED, Stage.APPLYING, Stage.FINANCED)
+
+
+def next_stage(current: Stage, proposed: Stage) -> Stage:
+    """Where an event moves a person: never backwards along the path, and never out of FINANCED
+    (a second application rejected or withdrawn does not undo a loan that was paid out). A person
+    declined or withdrawn who comes back starts again wherever the new event puts them."""
+    if current is Stage.FINANCED:
+        return current
+    if proposed in (Stage.DECLINED, Stage.WITHDRAWN) or current in (Stage.DECLINED, Stage.WITHDRAWN):
+        return proposed
+    return proposed if _PROGRESS.index(proposed) >= _PROGRESS.index(current) else current
+
+
+def stage_for_partner(stage: Stage, stage_changed_at: datetime | None, referred_at: datetime) -> Stage:
+    """A partner follows what became of the person *after* its referral; what happened before (with
+    another partner, or years ago) is not its business, so it sees REFERRED until something happens."""
+    if stage_changed_at is not None and stage_changed_at <= referred_at:
+        return Stage.REFERRED
+    return stage
+
+
 @dataclass
 class Applicant:
     """A person referred to, or walking into, the programme. E-mail and phone are normalised so a
@@ -51,6 +73,7 @@ class Applicant:
     officer_id: uuid.UUID | None = None
     borrower_id: uuid.UUID | None = None
     version: int = 1
+    stage_changed_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.email and not self.phone:

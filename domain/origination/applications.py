@@ -124,12 +124,7 @@ class Application:
         self, action: Action, *, actor_id: uuid.UUID, at: datetime, reason: str | None = None, **details: Any
     ) -> None:
         """Move to the next state, or refuse naming the current one; the move joins ``pending`` history."""
-        target = TRANSITIONS.get((self.status, action))
-        if target is None:
-            raise Conflict(
-                f"cannot {action.value.replace('_', ' ')} an application that is {self.status.value}",
-                code="application.illegal_transition",
-            )
+        target = self.ensure_can(action)
         self.pending.append(
             HistoryEntry(
                 at=at,
@@ -142,6 +137,16 @@ class Application:
             )
         )
         self.status = target
+
+    def ensure_can(self, action: Action) -> Status:
+        """The state ``action`` leads to, or a Conflict naming the current state when it is illegal."""
+        target = TRANSITIONS.get((self.status, action))
+        if target is None:
+            raise Conflict(
+                f"cannot {action.value.replace('_', ' ')} an application that is {self.status.value}",
+                code="application.illegal_transition",
+            )
+        return target
 
     @property
     def undisbursed(self) -> Decimal:

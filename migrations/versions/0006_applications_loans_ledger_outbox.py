@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('principal', sa.Numeric(precision=14, scale=4), nullable=False),
     sa.Column('annual_interest_rate', sa.Numeric(precision=9, scale=6), nullable=False),
-    sa.Column('apr', sa.Numeric(precision=9, scale=4), nullable=False),
+    sa.Column('apr', sa.Numeric(precision=16, scale=4), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('disbursed_on', sa.Date(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -189,7 +189,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['ledger_transaction_id'], ['ledger_transactions.id'], name=op.f('fk_disbursements_ledger_transaction_id_ledger_transactions')),
     sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_disbursements_loan_id_loans')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_disbursements')),
-    sa.UniqueConstraint('ledger_transaction_id', name=op.f('uq_disbursements_ledger_transaction_id'))
+    sa.UniqueConstraint('ledger_transaction_id', name=op.f('uq_disbursements_ledger_transaction_id')),
+    sa.UniqueConstraint('application_id', 'tranche', name='uq_disbursements_application_tranche')
     )
     op.create_index(op.f('ix_disbursements_application_id'), 'disbursements', ['application_id'], unique=False)
     op.create_table('ledger_entries',

@@ -93,7 +93,6 @@ class ReferralResponse(msgspec.Struct, frozen=True):
     situation: str
     stage: str
     created_at: datetime
-    linked_to_existing: bool | None = None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
@@ -317,7 +316,6 @@ class ReferralController(Controller):
             situation=r.situation.value,
             stage=view.stage.value,
             created_at=r.created_at,
-            linked_to_existing=view.linked_to_existing,
         )
 
     @get(

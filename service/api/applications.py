@@ -233,8 +233,9 @@ class ApplicationController(Controller):
     async def create(
         self, data: JSONBody[CreateApplicationRequest], services: NamedDependency[Services], request: AuthedRequest
     ) -> ApplicationResponse:
-        amount, _ = amount_of(data.amount, "amount")
+        amount, currency = amount_of(data.amount, "amount")
         cmd = uc.CreateApplication(
+            currency=currency,
             applicant_id=data.applicant_id,
             product_id=data.product_id,
             amount=amount,
@@ -413,8 +414,9 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
-        amount = amount_of(data.amount, "amount")[0] if data.amount else None
+        amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
         decision = uc.CommitteeDecision(
+            currency=currency,
             decision=Action(data.decision),
             comment=data.comment,
             amount=amount,
@@ -524,9 +526,10 @@ class ApplicationController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> DisbursementResponse:
-        amount, _ = amount_of(data.amount, "amount")
+        amount, currency = amount_of(data.amount, "amount")
         result = await uc.disburse(
             application_id,
+            currency=currency,
             amount=amount,
             value_date=data.value_date,
             actor=request.user,

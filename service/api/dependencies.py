@@ -28,6 +28,7 @@ class Services:
     login_code_sender: LoginCodeSender
     readiness: ReadinessProbe
     quote_limiter: RateLimiter
+    sign_in_limiter: RateLimiter
     contract_renderer: ContractRenderer
 
     @staticmethod

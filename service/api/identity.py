@@ -14,6 +14,7 @@ from litestar.params import JSONBody, Parameter
 from domain.identity.model import ApiKey, Borrower, Partner, Role, StaffUser
 from service.api.auth import ALL_STAFF, PUBLIC, AuthedRequest, allow
 from service.api.dependencies import Services
+from service.api.middleware import rate_limit_hook
 from service.api.problems import problems
 from service.api.schemas_common import NonEmptyText, Page, Password
 from service.api.schemas_common import Request as RequestBody
@@ -172,6 +173,9 @@ def _next_cursor(items: list[uuid.UUID], limit: int) -> str | None:
 
 
 # --- controllers ----------------------------------------------------------------------------------
+sign_in_limited = rate_limit_hook("sign_in_limiter", "too many sign-in attempts; try again later")
+
+
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
@@ -179,10 +183,11 @@ class AuthController(Controller):
     @post(
         "/token",
         **PUBLIC,
+        before_request=sign_in_limited,
         operation_id="issueStaffToken",
         summary="Sign in as staff",
         status_code=200,
-        responses=problems(400, 401),
+        responses=problems(400, 401, 429),
     )
     async def issue_token(
         self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services]
@@ -380,10 +385,11 @@ class BorrowerAuthController(Controller):
     @post(
         "/codes",
         **PUBLIC,
+        before_request=sign_in_limited,
         status_code=202,
         operation_id="requestBorrowerLoginCode",
         summary="Send a one-time sign-in code to a borrower",
-        responses=problems(400),
+        responses=problems(400, 429),
     )
     async def request_code(
         self, data: JSONBody[RequestLoginCodeRequest], services: NamedDependency[Services]
@@ -401,10 +407,11 @@ class BorrowerAuthController(Controller):
     @post(
         "/tokens",
         **PUBLIC,
+        before_request=sign_in_limited,
         status_code=200,
         operation_id="exchangeBorrowerLoginCode",
         summary="Exchange a one-time code for a borrower token",
-        responses=problems(400, 401),
+        responses=problems(400, 401, 429),
     )
     async def exchange(
         self, data: JSONBody[ExchangeLoginCodeRequest], services: NamedDependency[Services]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -78,6 +79,8 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
 
     Reads the raw ASGI headers: building Litestar's header mapping costs more than the check.
     """
+    if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope.get("path", ""):
+        raise HTTPException(status_code=400, detail="NUL characters are not accepted")
     if request.method not in _BODY_METHODS:
         return
     content_type, has_body = None, False
@@ -88,3 +91,22 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
             has_body = True
     if has_body and not is_json_media_type(content_type):
         raise HTTPException(status_code=415, detail="send the body as application/json")
+    # PostgreSQL stores no NUL character in text; refuse it here rather than fail on the way in.
+    if has_body and b"\\u0000" in await request.body():
+        raise HTTPException(status_code=400, detail="NUL characters are not accepted")
+
+
+def rate_limit_hook(limiter: str, message: str) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
+    """A ``before_request`` hook counting each call per client address with ``Services.<limiter>``,
+    before the body is parsed. A hook rather than a guard: Litestar copies the handler for every
+    guard call, which costs more than the check on hot public routes. It replaces the app's hook,
+    so it runs that one too."""
+
+    async def hook(request: Request[Any, Any, Any]) -> None:
+        await require_json_body(request)
+        client = request.client.host if request.client else "unknown"
+        wait = await getattr(request.app.state.services, limiter).hit(client)
+        if wait is not None:
+            raise HTTPException(status_code=429, detail=message, headers={"Retry-After": str(wait)})
+
+    return hook

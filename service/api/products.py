@@ -179,7 +179,7 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
         min_installments=t.min_installments,
         max_installments=t.max_installments,
         annual_interest_rate=decimal_of(
-            t.annual_interest_rate, f"{prefix}.annual_interest_rate", low=Decimal(0), high=HUNDRED
+            t.annual_interest_rate, f"{prefix}.annual_interest_rate", low=Decimal(0), high=HUNDRED, places=6
         ),
         repayment_every=t.repayment_every,
         repayment_unit=RepaymentUnit(t.repayment_unit),
@@ -198,7 +198,11 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
         ),
         requires_training=t.requires_training,
         guarantor_coverage_percent=decimal_of(
-            t.guarantor_coverage_percent, f"{prefix}.guarantor_coverage_percent", low=Decimal(0), high=HUNDRED
+            t.guarantor_coverage_percent,
+            f"{prefix}.guarantor_coverage_percent",
+            low=Decimal(0),
+            high=HUNDRED,
+            places=6,
         ),
     )
 
@@ -443,7 +447,7 @@ class LegalDataController(Controller):
             currency=currency,
             amount_above=above,
             amount_up_to=up_to,
-            max_rate=decimal_of(data.max_rate, "max_rate", low=Decimal("0.01"), high=HUNDRED),
+            max_rate=decimal_of(data.max_rate, "max_rate", low=Decimal("0.01"), high=HUNDRED, places=6),
             valid_from=data.valid_from,
             valid_to=data.valid_to,
         )

@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.di import NamedDependency
-from litestar.exceptions import TooManyRequestsException
 from litestar.params import JSONBody
 
 from domain.errors import RuleViolation
@@ -29,7 +28,7 @@ from domain.schedules import (
 )
 from service.api.auth import PUBLIC
 from service.api.dependencies import Services
-from service.api.middleware import require_json_body
+from service.api.middleware import rate_limit_hook
 from service.api.problems import problems
 from service.api.wire import AmountOut, DecimalString, MoneyIn, amount_of, checked_amount, decimal_of, text
 from service.usecases.products import quote_loan
@@ -120,7 +119,9 @@ def fee_from_wire(fee: FeeIn, index: int, currency: str) -> Fee:
     percent = (
         None
         if fee.percent_of_principal is None
-        else decimal_of(fee.percent_of_principal, f"{where}.percent_of_principal", low=Decimal(0), high=Decimal(100))
+        else decimal_of(
+            fee.percent_of_principal, f"{where}.percent_of_principal", low=Decimal(0), high=Decimal(100), places=6
+        )
     )
     amount = (
         None
@@ -184,18 +185,7 @@ def schedule_out(
     )
 
 
-async def rate_limited(request: Request[Any, Any, Any]) -> None:
-    """``before_request``: count the call before its body is parsed, per client address.
-
-    A hook rather than a guard: Litestar copies the handler for every guard call, which costs more
-    than the check on this hot public route. It replaces the app's hook, so it runs that one too.
-    """
-    await require_json_body(request)
-    services: Services = request.app.state.services
-    client = request.client.host if request.client else "unknown"
-    wait = await services.quote_limiter.hit(client)
-    if wait is not None:
-        raise TooManyRequestsException("too many quotes; try again later", headers={"Retry-After": str(wait)})
+rate_limited = rate_limit_hook("quote_limiter", "too many quotes; try again later")
 
 
 class QuoteController(Controller):

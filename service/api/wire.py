@@ -53,8 +53,14 @@ def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[
     return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
 
 
+# Amount columns hold 10 digits before the point; microcredit stays far below this bound.
+MAX_AMOUNT = Decimal(10) ** 10
+
+
 def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
     unit = minor_unit(currency)
+    if value >= MAX_AMOUNT:
+        raise RuleViolation(f"must be below {MAX_AMOUNT:,}", code="money.too_large", field=field)
     if value < 0 or (value == 0 and not allow_zero):
         raise RuleViolation(
             "must be more than zero" if not allow_zero else "must not be negative",
@@ -70,8 +76,12 @@ def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: boo
     return value.quantize(unit)
 
 
-def decimal_of(value: str, field: str, *, low: Decimal | None = None, high: Decimal | None = None) -> Decimal:
+def decimal_of(
+    value: str, field: str, *, low: Decimal | None = None, high: Decimal | None = None, places: int | None = None
+) -> Decimal:
     number = parse_decimal(value, field=field)
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise RuleViolation(f"at most {places} decimals", code="value.too_many_decimals", field=field)
     if (low is not None and number < low) or (high is not None and number > high):
         raise RuleViolation(f"must be between {low} and {high}", code="value.out_of_range", field=field)
     return number

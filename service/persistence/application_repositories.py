@@ -8,11 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.ids import new_id
+from domain.money import minor_unit
 from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status
 from domain.origination.eligibility import CheckResult
 from domain.schedules import Installment
@@ -88,7 +89,7 @@ def _application(row: ApplicationRow) -> Application:
         product_id=row.product_id,
         product_version=row.product_version,
         currency=row.currency,
-        amount=row.amount.quantize(Decimal("0.01")),
+        amount=row.amount.quantize(minor_unit(row.currency)),
         number_of_installments=row.number_of_installments,
         principal_grace_installments=row.principal_grace_installments,
         purpose=row.purpose,
@@ -99,7 +100,7 @@ def _application(row: ApplicationRow) -> Application:
         offer=offer_from_json(row.offer) if row.offer else None,
         eligibility=tuple(CheckResult(**c) for c in row.eligibility),
         signed_on=row.signed_on,
-        disbursed_amount=row.disbursed_amount.quantize(Decimal("0.01")),
+        disbursed_amount=row.disbursed_amount.quantize(minor_unit(row.currency)),
         version=row.version,
     )
 
@@ -216,6 +217,21 @@ class SqlApplications:
             .limit(limit)
         )
         return list(rows)
+
+    async def committed_undisbursed(self, applicant_id: uuid.UUID, currency: str, *, excluding: uuid.UUID) -> Decimal:
+        """What the person's other files promise but have not paid out yet (offers, signed contracts,
+        tranches still to come): it counts against the legal ceiling as much as money already lent."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(ApplicationRow.amount - ApplicationRow.disbursed_amount), 0)).where(
+                ApplicationRow.applicant_id == applicant_id,
+                ApplicationRow.currency == currency,
+                ApplicationRow.id != excluding,
+                ApplicationRow.status.in_(
+                    (Status.OFFER_ISSUED.value, Status.CONTRACT_SIGNED.value, Status.DISBURSED.value)
+                ),
+            )
+        )
+        return Decimal(total or 0)
 
     async def add_vote(self, vote: CommitteeVote) -> None:
         self.session.add(

@@ -13,6 +13,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
+        # SQL parameters (names, e-mail addresses...) must never reach an error message or a log line.
+        hide_parameters=True,
         connect_args={"server_settings": {"application_name": "microcredit", "timezone": "UTC"}},
     )
 

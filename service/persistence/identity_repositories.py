@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, StaffUser
@@ -131,6 +131,17 @@ class SqlLoginCodes:
         row = await self.session.get(LoginCodeRow, code.id)
         assert row is not None
         row.attempts, row.used_at = code.attempts, code.used_at
+
+    async def issued_since(self, borrower_id: uuid.UUID, since: datetime) -> tuple[int, int]:
+        """How many codes the borrower was sent since ``since``, and how many wrong tries they had."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(LoginCodeRow.attempts), 0)).where(
+                    LoginCodeRow.borrower_id == borrower_id, LoginCodeRow.expires_at > since
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     async def delete_expired(self, before: datetime) -> int:
         result: Any = await self.session.execute(delete(LoginCodeRow).where(LoginCodeRow.expires_at < before))

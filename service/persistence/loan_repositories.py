@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
+from domain.money import minor_unit
 from domain.schedules import Installment
 from service.persistence.loan_tables import (
     DisbursementRow,
@@ -72,7 +73,7 @@ class SqlLoans:
         return await self._with_schedule(row) if row else None
 
     async def _with_schedule(self, row: LoanRow) -> Loan:
-        unit = Decimal("0.01")
+        unit = minor_unit(row.currency)
         rows = await self.session.scalars(
             select(LoanInstallmentRow).where(LoanInstallmentRow.loan_id == row.id).order_by(LoanInstallmentRow.number)
         )
@@ -120,8 +121,9 @@ class SqlLoans:
         )
 
     async def disbursements(self, application_id: uuid.UUID) -> Sequence[Disbursement]:
-        rows = await self.session.scalars(
-            select(DisbursementRow)
+        rows = await self.session.execute(
+            select(DisbursementRow, LoanRow.currency)
+            .join(LoanRow, LoanRow.id == DisbursementRow.loan_id)
             .where(DisbursementRow.application_id == application_id)
             .order_by(DisbursementRow.tranche)
         )
@@ -131,21 +133,25 @@ class SqlLoans:
                 application_id=r.application_id,
                 loan_id=r.loan_id,
                 tranche=r.tranche,
-                amount=r.amount.quantize(Decimal("0.01")),
-                fees_withheld=r.fees_withheld.quantize(Decimal("0.01")),
+                amount=r.amount.quantize(minor_unit(currency)),
+                fees_withheld=r.fees_withheld.quantize(minor_unit(currency)),
                 value_date=r.value_date,
                 ledger_transaction_id=r.ledger_transaction_id,
                 created_by=r.created_by,
             )
-            for r in rows
+            for r, currency in rows
         ]
 
-    async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID) -> Decimal:
+    async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID, currency: str) -> Decimal:
         """Principal still owed on the applicant's loans, from the ledger (the source of truth)."""
         total = await self.session.scalar(
             select(func.coalesce(func.sum(LedgerEntryRow.amount), 0))
             .join(LoanRow, LoanRow.id == LedgerEntryRow.loan_id)
-            .where(LoanRow.applicant_id == applicant_id, LedgerEntryRow.account == Account.LOAN_PRINCIPAL.value)
+            .where(
+                LoanRow.applicant_id == applicant_id,
+                LedgerEntryRow.account == Account.LOAN_PRINCIPAL.value,
+                LedgerEntryRow.currency == currency,
+            )
         )
         return Decimal(total or 0)
 

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +33,7 @@ class LoanRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     principal: Mapped[Decimal] = mapped_column(AMOUNT)
     annual_interest_rate: Mapped[Decimal] = mapped_column(Numeric(9, 6))
-    apr: Mapped[Decimal] = mapped_column(Numeric(9, 4))
+    apr: Mapped[Decimal] = mapped_column(Numeric(16, 4))
     status: Mapped[str] = mapped_column(String(20))
     disbursed_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = created_at()
@@ -60,7 +60,10 @@ class LoanInstallmentRow(Base):
 
 class DisbursementRow(Base):
     __tablename__ = "disbursements"
-    __table_args__ = (CheckConstraint("amount > 0 AND fees_withheld >= 0 AND fees_withheld <= amount", name="amounts"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0 AND fees_withheld >= 0 AND fees_withheld <= amount", name="amounts"),
+        UniqueConstraint("application_id", "tranche", name="uq_disbursements_application_tranche"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,6 +26,7 @@ from domain.origination.applicants import (
     ResourceLine,
     Situation,
     Stage,
+    stage_for_partner,
 )
 from service.persistence.mapping import row_values, to_domain
 from service.persistence.origination_tables import ApplicantRow, BusinessProjectRow, ReferralRow
@@ -51,7 +52,7 @@ class SqlApplicants:
             ApplicantRow(
                 **row_values(
                     applicant,
-                    exclude=("version",),
+                    exclude=("version", "stage_changed_at"),
                     situation=applicant.situation.value,
                     stage=applicant.stage.value,
                     search_name=search_form(applicant.full_name),
@@ -83,7 +84,9 @@ class SqlApplicants:
         assert row is not None
         if row.version != applicant.version:
             raise StaleDataError("applicant changed")
-        for name, value in row_values(applicant, exclude=("id", "created_at", "version")).items():
+        if row.stage != applicant.stage.value:
+            row.stage_changed_at = func.now()
+        for name, value in row_values(applicant, exclude=("id", "created_at", "version", "stage_changed_at")).items():
             setattr(row, name, value.value if isinstance(value, (Situation, Stage)) else value)
         row.search_name = search_form(applicant.full_name)
         await self.session.flush()
@@ -121,8 +124,17 @@ class SqlApplicants:
         """Move the person along the path (training and applications call this)."""
         row = await self.session.get(ApplicantRow, applicant_id)
         assert row is not None
-        row.stage = stage.value
-        await self.session.flush()
+        if row.stage != stage.value:
+            row.stage, row.stage_changed_at = stage.value, func.now()
+            await self.session.flush()
+
+    async def lock_contact(self, email: str | None, phone: str | None) -> None:
+        """Serialise the creation of one person: two referrals of the same e-mail or phone arriving at
+        once must find each other, not race to insert twins (transaction-scoped advisory locks)."""
+        for value in sorted(v for v in (email, phone) if v):
+            await self.session.execute(
+                select(func.pg_advisory_xact_lock(func.hashtextextended(f"applicant:{value}", 0)))
+            )
 
 
 class SqlReferrals:
@@ -140,7 +152,7 @@ class SqlReferrals:
         self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[tuple[Referral, Stage]]:
         query = (
-            select(ReferralRow, ApplicantRow.stage)
+            select(ReferralRow, ApplicantRow.stage, ApplicantRow.stage_changed_at)
             .join(ApplicantRow, ApplicantRow.id == ReferralRow.applicant_id)
             .where(ReferralRow.partner_id == partner_id)
             .order_by(ReferralRow.id)
@@ -149,7 +161,13 @@ class SqlReferrals:
         if after is not None:
             query = query.where(ReferralRow.id > after)
         rows = await self.session.execute(query)
-        return [(to_domain(Referral, r, situation=Situation(r.situation)), Stage(stage)) for r, stage in rows]
+        return [
+            (
+                to_domain(Referral, r, situation=Situation(r.situation)),
+                stage_for_partner(Stage(stage), changed_at, r.created_at),
+            )
+            for r, stage, changed_at in rows
+        ]
 
 
 def _lines(data: list[dict[str, Any]], kind: type) -> tuple[Any, ...]:

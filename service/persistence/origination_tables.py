@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,11 +28,12 @@ class ApplicantRow(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     full_name: Mapped[str] = mapped_column(String(200))
-    search_name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
     situation: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
+    stage_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partners.id"))
     officer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     borrower_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("borrowers.id"), unique=True)

@@ -10,7 +10,14 @@ from datetime import date, datetime
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal, Role, normalise_email, normalise_phone
 from domain.ids import new_id
-from domain.origination.applicants import Applicant, BusinessProject, Referral, Situation, Stage
+from domain.origination.applicants import (
+    Applicant,
+    BusinessProject,
+    Referral,
+    Situation,
+    Stage,
+    stage_for_partner,
+)
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicantSearch, UnitOfWork
 
@@ -66,6 +73,7 @@ async def refer_person(
         replay = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
         if replay is not None:
             return await _replayed(uow, uuid.UUID(replay["referral_id"]), bool(replay["linked_to_existing"]))
+        await uow.applicants.lock_contact(email, phone)
         applicant = await uow.applicants.find_by_contact(email, phone)
         linked = applicant is not None
         if applicant is None:
@@ -99,7 +107,7 @@ async def refer_person(
             {"referral_id": str(referral.id), "linked_to_existing": linked},
         )
         await uow.commit()
-    return ReferralView(referral, applicant.stage, linked)
+    return ReferralView(referral, Stage.REFERRED if linked else applicant.stage, linked)
 
 
 async def _replayed(uow: UnitOfWork, referral_id: uuid.UUID, linked: bool) -> ReferralView:
@@ -107,7 +115,9 @@ async def _replayed(uow: UnitOfWork, referral_id: uuid.UUID, linked: bool) -> Re
     assert referral is not None
     applicant = await uow.applicants.get(referral.applicant_id)
     assert applicant is not None
-    return ReferralView(referral, applicant.stage, linked)
+    return ReferralView(
+        referral, stage_for_partner(applicant.stage, applicant.stage_changed_at, referral.created_at), linked
+    )
 
 
 async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> ReferralView:
@@ -118,7 +128,12 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: UnitOfW
             raise NotFound("referral not found", code="referral.not_found")
         applicant = await uow.applicants.get(referral.applicant_id)
     assert applicant is not None
-    return ReferralView(referral, applicant.stage, False)
+    stage = (
+        applicant.stage
+        if actor.is_staff
+        else stage_for_partner(applicant.stage, applicant.stage_changed_at, referral.created_at)
+    )
+    return ReferralView(referral, stage, False)
 
 
 async def list_partner_referrals(

@@ -14,7 +14,7 @@ from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import quantize
-from domain.origination.applicants import Stage
+from domain.origination.applicants import Stage, next_stage
 from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status, check_committee_decider
 from domain.origination.contract import ContractDocument
 from domain.origination.eligibility import (
@@ -39,6 +39,7 @@ class CreateApplication:
     applicant_id: uuid.UUID
     product_id: uuid.UUID
     amount: Decimal
+    currency: str
     number_of_installments: int
     principal_grace_installments: int = 0
     purpose: str
@@ -55,6 +56,11 @@ async def _load(uow: UnitOfWork, application_id: uuid.UUID, expected_version: in
             code="application.version_mismatch",
         )
     return app
+
+
+def _same_currency(given: str, expected: str, field: str = "amount.currency") -> None:
+    if given != expected:
+        raise RuleViolation(f"this loan is in {expected}", code="money.currency_mismatch", field=field)
 
 
 async def _product_version(uow: UnitOfWork, product_id: uuid.UUID, version: int | None = None) -> ProductVersion:
@@ -78,6 +84,7 @@ async def create_application(
         if applicant is None:
             raise NotFound("applicant not found", code="applicant.not_found")
         version = await _product_version(uow, cmd.product_id)
+        _same_currency(cmd.currency, version.terms.currency)
         if cmd.amount <= 0:
             raise RuleViolation("must be more than zero", code="money.not_positive", field="amount.amount")
         app = Application(
@@ -109,7 +116,9 @@ async def _eligibility(
     threshold = newest_in_force_threshold(
         list(await legal.usury_thresholds()), terms.category, terms.currency, app.amount, on
     )
-    other = await uow.loans.outstanding_principal_of_applicant(app.applicant_id)
+    # Everything the person owes or has been promised in this currency, this application excepted.
+    other = await uow.loans.outstanding_principal_of_applicant(app.applicant_id, terms.currency)
+    other += await uow.applications.committed_undisbursed(app.applicant_id, terms.currency, excluding=app.id)
     if project is not None:
         other += project.other_microcredit_outstanding
     facts = EligibilityFacts(
@@ -156,6 +165,7 @@ async def transition(
     """Submit, start the review, send to committee or withdraw. Submission runs the eligibility checks."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
+        app.ensure_can(action)  # an illegal move is a 409 naming the state, before any check runs
         if action is Action.SUBMIT:
             version = await _product_version(uow, app.product_id, app.product_version)
             results = await _eligibility(uow, app, version, on=now.date(), apr=None)
@@ -168,9 +178,16 @@ async def transition(
         await uow.applications.save(app)
         stage = {Action.SUBMIT: Stage.APPLYING, Action.WITHDRAW: Stage.WITHDRAWN}.get(action)
         if stage is not None:
-            await uow.applicants.set_stage(app.applicant_id, stage)
+            await _move_applicant(uow, app.applicant_id, stage)
         await uow.commit()
     return app
+
+
+async def _move_applicant(uow: UnitOfWork, applicant_id: uuid.UUID, stage: Stage) -> None:
+    """Move the person along the path, never backwards (see ``next_stage``)."""
+    applicant = await uow.applicants.get(applicant_id, for_update=True)
+    assert applicant is not None
+    await uow.applicants.set_stage(applicant_id, next_stage(applicant.stage, stage))
 
 
 async def vote(
@@ -203,6 +220,7 @@ class CommitteeDecision:
     decision: Action  # APPROVE, REJECT or REQUEST_CHANGES
     comment: str
     amount: Decimal | None = None
+    currency: str | None = None
     number_of_installments: int | None = None
     conditions: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
@@ -220,7 +238,12 @@ async def decide(
     """The committee's decision; it may change the amount or term and add conditions (maker-checker)."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
+        app.ensure_can(decision.decision)
         check_committee_decider(app, actor.subject_id)
+        if decision.currency is not None:
+            _same_currency(decision.currency, app.currency)
+        if decision.decision is Action.APPROVE:
+            _within_product(await _product_version(uow, app.product_id, app.product_version), decision)
         if decision.decision is Action.REJECT and not decision.reasons:
             raise RuleViolation("a rejection states its reasons", code="committee.reasons_required", field="reasons")
         details: dict[str, object] = {}
@@ -246,9 +269,27 @@ async def decide(
         app.apply(decision.decision, actor_id=actor.subject_id, at=now, reason=decision.comment, **details)
         await uow.applications.save(app)
         if decision.decision is Action.REJECT:
-            await uow.applicants.set_stage(app.applicant_id, Stage.DECLINED)
+            await _move_applicant(uow, app.applicant_id, Stage.DECLINED)
         await uow.commit()
     return app
+
+
+def _within_product(version: ProductVersion, decision: CommitteeDecision) -> None:
+    """The committee may change the amount or term only within the product, or no offer could follow."""
+    terms = version.terms
+    if decision.amount is not None and not terms.min_amount <= decision.amount <= terms.max_amount:
+        raise RuleViolation(
+            f"the product lends from {terms.min_amount} to {terms.max_amount}",
+            code="product.limit_exceeded",
+            field="amount.amount",
+        )
+    count = decision.number_of_installments
+    if count is not None and not terms.min_installments <= count <= terms.max_installments:
+        raise RuleViolation(
+            f"the product allows {terms.min_installments} to {terms.max_installments} instalments",
+            code="product.limit_exceeded",
+            field="number_of_installments",
+        )
 
 
 async def issue_offer(
@@ -262,9 +303,22 @@ async def issue_offer(
     uow: UnitOfWork,
     now: datetime,
 ) -> Application:
-    """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first."""
+    """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first.
+
+    The planned disbursement date must fall within the offer's validity: the schedule and the TAEG
+    are computed from it."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
+        app.ensure_can(Action.ISSUE_OFFER)
+        today = now.date()
+        if not today <= disbursement_date <= today + timedelta(days=validity_days):
+            raise RuleViolation(
+                f"must be between today and the offer's expiry ({validity_days} days)",
+                code="offer.invalid_disbursement_date",
+                field="disbursement_date",
+            )
+        # The person's other commitments count against the ceiling: serialise offers for one person.
+        await uow.applicants.get(app.applicant_id, for_update=True)
         version = await _product_version(uow, app.product_id, app.product_version)
         request = QuoteRequest(
             principal=app.amount,
@@ -278,7 +332,6 @@ async def issue_offer(
         results = await _eligibility(uow, app, version, on=now.date(), apr=schedule.apr)
         app.eligibility = tuple(results)
         _require_eligible(results)
-        today = now.date()
         app.offer = Offer(
             product_version=version.version,
             amount=app.amount,
@@ -317,10 +370,16 @@ async def sign_contract(
     uow: UnitOfWork,
     now: datetime,
 ) -> Application:
-    """Record the borrower's signature of the offer, which must still be valid on the signature date."""
+    """Record the borrower's signature of the offer, which must still be valid today (whatever date the
+    signature carries) and on the signature date."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
-        if app.status is Status.OFFER_ISSUED and app.offer is not None:
+        app.ensure_can(Action.SIGN_CONTRACT)
+        if app.offer is not None:
+            if now.date() > app.offer.expires_on:
+                raise RuleViolation(
+                    f"the offer expired on {app.offer.expires_on}", code="offer.expired", field="signed_on"
+                )
             if signed_on > now.date():
                 raise RuleViolation("cannot be in the future", code="contract.signed_in_future", field="signed_on")
             if signed_on < app.offer.issued_on:
@@ -362,6 +421,7 @@ async def disburse(
     application_id: uuid.UUID,
     *,
     amount: Decimal,
+    currency: str,
     value_date: date,
     actor: Principal,
     idempotency: IdempotencyKey,
@@ -379,18 +439,25 @@ async def disburse(
             raise Conflict(
                 f"cannot disburse an application that is {app.status.value}", code="application.illegal_transition"
             )
+        _same_currency(currency, app.currency)
         if amount <= 0 or amount > app.undisbursed:
             raise RuleViolation(
                 f"must be more than zero and at most the {app.undisbursed} not yet disbursed",
                 code="disbursement.invalid_amount",
                 field="amount.amount",
             )
-        if value_date < (app.signed_on or value_date):
+        if not (app.signed_on or value_date) <= value_date <= now.date():
             raise RuleViolation(
-                "cannot precede the signature", code="disbursement.before_signature", field="value_date"
+                "must be between the signature and today (money cannot go out in the future)",
+                code="disbursement.invalid_value_date",
+                field="value_date",
             )
         version = await _product_version(uow, app.product_id, app.product_version)
         first = app.disbursed_amount == 0
+        if first:  # the ceiling again, now that the money goes out (other files may have moved on)
+            await uow.applicants.get(app.applicant_id, for_update=True)
+            results = await _eligibility(uow, app, version, on=now.date(), apr=app.offer.apr)
+            _require_eligible([r for r in results if r.name == "legal_ceiling"])
         withheld = (
             app.offer.amount - app.offer.net_disbursed
             if first and any(f.collection is FeeCollection.WITHHELD_AT_DISBURSEMENT for f in version.terms.fees)
@@ -447,7 +514,7 @@ async def disburse(
             loan_id=str(loan.id),
         )
         await uow.applications.save(app)
-        await uow.applicants.set_stage(app.applicant_id, Stage.FINANCED)
+        await _move_applicant(uow, app.applicant_id, Stage.FINANCED)
         await uow.outbox.add(
             "loan.disbursed",
             loan.id,
@@ -507,6 +574,8 @@ async def application_history(application_id: uuid.UUID, *, uow: UnitOfWork) -> 
 
 async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[CommitteeVote]:
     async with uow:
+        if await uow.applications.get(application_id) is None:
+            raise NotFound("application not found", code="application.not_found")
         return await uow.applications.votes(application_id)
 
 

@@ -32,6 +32,9 @@ from domain.ids import new_id
 from service.usecases.ports import LoginCodeSender, PasswordHasher, TokenCodec, UnitOfWork
 
 API_KEY_PREFIX = "mck"
+# A new code must not mean five new guesses: wrong tries are counted per borrower over an hour.
+CODES_PER_HOUR = 5
+WRONG_TRIES_PER_HOUR = 10
 # Verifying against a real hash when the user is unknown keeps the answer time the same either way.
 _DUMMY_HASH_SOURCE = "timing-equaliser-password"
 
@@ -279,6 +282,9 @@ async def request_login_code(
         borrower = await uow.borrowers.by_email(address)
         if borrower is None:
             return
+        issued, wrong = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1))
+        if issued >= CODES_PER_HOUR or wrong >= WRONG_TRIES_PER_HOUR:
+            return  # same answer: a flood of codes (or of guesses) gets nothing more this hour
         await uow.login_codes.add(
             LoginCode(
                 id=new_id(),
@@ -304,6 +310,9 @@ async def exchange_login_code(
         borrower = await uow.borrowers.by_email(address)
         login = await uow.login_codes.latest_for(borrower.id) if borrower is not None else None
         if borrower is None or login is None or not login.is_usable(now):
+            raise failure
+        _, wrong = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1))
+        if wrong >= WRONG_TRIES_PER_HOUR:
             raise failure
         if not hmac.compare_digest(login.code_hash, _code_hash(code.strip(), pepper)):
             login.attempts += 1

@@ -219,6 +219,7 @@ async def callers(
             applicant_id=referral.referral.applicant_id,
             product_id=product.id,
             amount=Decimal("5000.00"),
+            currency="EUR",
             number_of_installments=24,
             purpose="matrix",
         ),

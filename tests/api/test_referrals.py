@@ -31,7 +31,7 @@ async def test_a_referral_creates_an_applicant_the_partner_can_follow(
     response = await refer(client, partner, REFERRAL, "ref-1")
     assert response.status_code == 201, response.text
     referral = response.json()
-    assert referral["stage"] == "referred" and referral["linked_to_existing"] is False
+    assert referral["stage"] == "referred"
     applicant = (await client.get(f"/v1/applicants/{referral['applicant_id']}", headers=officer.headers)).json()
     assert applicant["email"] == "amina.diallo@example.org" and applicant["phone"] == "+33612345678"
     assert applicant["partner_id"] == str(partner.id)
@@ -50,8 +50,36 @@ async def test_the_same_person_twice_links_instead_of_creating_a_twin(
     first = (await refer(client, first_partner, REFERRAL, "a")).json()
     same_phone = {**REFERRAL, "person": {"full_name": "A. Diallo", "phone": "+33 6 12 34 56 78"}}
     second = (await refer(client, second_partner, same_phone, "b")).json()
-    assert second["applicant_id"] == first["applicant_id"] and second["linked_to_existing"] is True
-    assert second["id"] != first["id"]
+    assert second["applicant_id"] == first["applicant_id"] and second["id"] != first["id"]
+
+
+async def test_a_partner_sees_nothing_of_what_happened_before_its_referral(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    first_partner = await sign_in_partner(client, uow_factory, "ft")
+    prober = await sign_in_partner(client, uow_factory, "prober")
+    first = (await refer(client, first_partner, REFERRAL, "a")).json()
+    applicant = (await client.get(f"/v1/applicants/{first['applicant_id']}", headers=officer.headers)).json()
+    await client.patch(f"/v1/applicants/{applicant['id']}", json={"version": applicant["version"], "stage": "declined"},
+                       headers=officer.headers)
+    probe = (await refer(client, prober, REFERRAL, "probe")).json()
+    assert probe["stage"] == "referred" and "linked_to_existing" not in probe
+    assert (await client.get(f"/v1/referrals/{probe['id']}", headers=prober.headers)).json()["stage"] == "referred"
+    assert (await client.get("/v1/referrals", headers=prober.headers)).json()["items"][0]["stage"] == "referred"
+    assert (await client.get(f"/v1/referrals/{first['id']}", headers=first_partner.headers)).json()["stage"] == (
+        "declined")
+
+
+async def test_two_referrals_of_one_person_at_once_make_one_applicant(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, racing: Racing, officer: Caller
+) -> None:
+    first_partner = await sign_in_partner(client, uow_factory, "ft")
+    second_partner = await sign_in_partner(client, uow_factory, "ml")
+    async with racing() as http:
+        answers = await asyncio.gather(refer(http, first_partner, REFERRAL, "x"), refer(http, second_partner,
+                                                                                         REFERRAL, "y"))
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json()["applicant_id"] == answers[1].json()["applicant_id"]
 
 
 async def test_same_key_replays_other_body_is_422(
