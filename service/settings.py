@@ -30,6 +30,7 @@ class Settings:
     borrower_code_minutes: int = 10
     quotes_rate_limit: int = 120
     sign_in_rate_limit: int = 30
+    lender_name: str = "Association de microcrédit"
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 20
     db_max_overflow: int = 20
@@ -111,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         borrower_code_minutes=_int(env, "BORROWER_CODE_MINUTES", 10, minimum=1),
         quotes_rate_limit=_int(env, "QUOTES_RATE_LIMIT", 120),
         sign_in_rate_limit=_int(env, "SIGN_IN_RATE_LIMIT", 30),
+        lender_name=(env.get("LENDER_NAME") or "Association de microcrédit").strip(),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),

@@ -55,9 +55,10 @@ Limit = Annotated[int, Parameter(ge=1, le=200)]
 OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
 
 
-def idempotency_key(principal: Principal, key: str, data: msgspec.Struct) -> IdempotencyKey:
-    """A key is the caller's own; the body's canonical encoding is its fingerprint."""
-    fingerprint = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+def idempotency_key(principal: Principal, key: str, data: msgspec.Struct, *, operation: str) -> IdempotencyKey:
+    """A key is the caller's own; the operation and its target, with the body's canonical encoding,
+    are the fingerprint, so a key reused on another route or object is refused rather than replayed."""
+    fingerprint = hashlib.sha256(operation.encode() + b"\x1f" + msgspec.json.encode(data)).hexdigest()
     return IdempotencyKey(scope=f"{principal.kind.value}:{principal.subject_id}", key=key, request_hash=fingerprint)
 
 
@@ -307,7 +308,7 @@ class ReferralController(Controller):
             partner_id=partner_id,
             uow=services.uow(),
             now=services.now(),
-            idempotency=idempotency_key(request.user, idempotency, data),
+            idempotency=idempotency_key(request.user, idempotency, data, operation="createReferral"),
         )
         r = view.referral
         return ReferralResponse(

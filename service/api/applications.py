@@ -503,7 +503,9 @@ class ApplicationController(Controller):
         },
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
-        document = await uc.contract_document(application_id, uow=services.uow(), today=_now().date())
+        document = await uc.contract_document(
+            application_id, lender_name=services.settings.lender_name, uow=services.uow(), today=_now().date()
+        )
         pdf = services.contract_renderer.render(document)
         return Response(
             pdf,
@@ -533,7 +535,9 @@ class ApplicationController(Controller):
             amount=amount,
             value_date=data.value_date,
             actor=request.user,
-            idempotency=idempotency_key(request.user, idempotency, data),
+            idempotency=idempotency_key(
+                request.user, idempotency, data, operation=f"disburseApplication:{application_id}"
+            ),
             uow=services.uow(),
             now=_now(),
         )

@@ -31,7 +31,6 @@ from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
 
 SYSTEM_ACTOR = uuid.UUID(int=0)  # jobs act as this id in histories
-LENDER_NAME = "Association de microcrédit"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -579,7 +578,9 @@ async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> Se
         return await uow.applications.votes(application_id)
 
 
-async def contract_document(application_id: uuid.UUID, *, uow: UnitOfWork, today: date) -> ContractDocument:
+async def contract_document(
+    application_id: uuid.UUID, *, lender_name: str, uow: UnitOfWork, today: date
+) -> ContractDocument:
     async with uow:
         app = await uow.applications.get(application_id)
         if app is None:
@@ -594,7 +595,7 @@ async def contract_document(application_id: uuid.UUID, *, uow: UnitOfWork, today
     return ContractDocument(
         contract_number=f"MC-{app.id.hex[:12].upper()}",
         application_id=app.id,
-        lender_name=LENDER_NAME,
+        lender_name=lender_name,
         borrower_name=applicant.full_name,
         business_activity=project.activity if project else None,
         product_name=product.name,
