@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from service.devtools.embedded import free_port
-from tests.perf.servers import api_server, ensure_wrk, running_servers
+from tests.perf.servers import api_server, ensure_wrk
+from tests.servers import running_servers
 
 QUOTE = {
     "principal": {"amount": "10000.00", "currency": "EUR"},
