@@ -19,6 +19,7 @@ from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.adapters.senders import LogLoginCodeSender
 from service.api.applicants import ApplicantController, ReferralController
 from service.api.applications import ApplicationController
+from service.api.loans import LoanController
 from service.api.auth import AuthenticationMiddleware
 from service.api.dependencies import Services, provide_services
 from service.api.health import HealthController
@@ -58,6 +59,7 @@ ROUTE_HANDLERS = [
     TrainingSessionController,
     EnrolmentController,
     ApplicationController,
+    LoanController,
 ]
 
 

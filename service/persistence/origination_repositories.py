@@ -128,6 +128,12 @@ class SqlApplicants:
             row.stage, row.stage_changed_at = stage.value, func.now()
             await self.session.flush()
 
+    async def link_borrower(self, applicant_id: uuid.UUID, borrower_id: uuid.UUID) -> None:
+        row = await self.session.get(ApplicantRow, applicant_id)
+        assert row is not None
+        row.borrower_id = borrower_id
+        await self.session.flush()
+
     async def lock_contact(self, email: str | None, phone: str | None) -> None:
         """Serialise the creation of one person: two referrals of the same e-mail or phone arriving at
         once must find each other, not race to insert twins (transaction-scoped advisory locks)."""

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from domain.errors import Conflict, NotFound, RuleViolation
-from domain.identity.model import Principal
+from domain.identity.model import Borrower, Principal
 from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
 from domain.loans.model import Disbursement, Loan
@@ -514,6 +514,8 @@ async def disburse(
         )
         await uow.applications.save(app)
         await _move_applicant(uow, app.applicant_id, Stage.FINANCED)
+        if first:
+            await _open_borrower_space(uow, app.applicant_id, now)
         await uow.outbox.add(
             "loan.disbursed",
             loan.id,
@@ -532,6 +534,40 @@ async def disburse(
         )
         await uow.commit()
     return DisbursementResult(app, loan, disbursement)
+
+
+async def _open_borrower_space(uow: UnitOfWork, applicant_id: uuid.UUID, now: datetime) -> None:
+    """Once money goes out, the person becomes a borrower who can sign in (one-time code by e-mail)
+    and see their loans; an existing borrower with the same address is reused."""
+    applicant = await uow.applicants.get(applicant_id, for_update=True)
+    assert applicant is not None
+    if applicant.borrower_id is not None or applicant.email is None:
+        return
+    borrower = await uow.borrowers.by_email(applicant.email)
+    if borrower is None:
+        borrower = Borrower(
+            id=new_id(),
+            full_name=applicant.full_name,
+            email=applicant.email,
+            phone=applicant.phone,
+            language="fr",
+            created_at=now,
+        )
+        await uow.borrowers.add(borrower)
+    await uow.applicants.link_borrower(applicant_id, borrower.id)
+
+
+async def get_loan(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> tuple[Loan, Sequence[Disbursement]]:
+    """Staff read every loan; a borrower reads only their own (anyone else's is a 404)."""
+    async with uow:
+        loan = await uow.loans.get(loan_id)
+        if loan is not None and not actor.is_staff:
+            applicant = await uow.applicants.get(loan.applicant_id)
+            if applicant is None or applicant.borrower_id is None or applicant.borrower_id != actor.borrower_id:
+                loan = None
+        if loan is None:
+            raise NotFound("loan not found", code="loan.not_found")
+        return loan, await uow.loans.disbursements(loan.application_id)
 
 
 async def _disbursement_view(

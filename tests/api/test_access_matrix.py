@@ -131,6 +131,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/applications/{application_id}/contract"): protected(422, STAFF),  # no offer yet
     ("POST", "/v1/applications/{application_id}/disbursements"): protected(400, OFFICERS),
     ("GET", "/v1/applications/{application_id}/history"): protected(200, ("admin",)),
+    # An unknown loan: the guard lets staff and borrowers through, the use case answers 404.
+    ("GET", "/v1/loans/{loan_id}"): protected(404, STAFF, borrower_a=404, borrower_b=404),
 }
 
 
@@ -245,6 +247,7 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "enrolment_id": callers["anonymous"].extra["enrolment_id"],
         "day": "2026-01-05",
         "application_id": callers["anonymous"].extra["application_id"],
+        "loan_id": "01900000-0000-7000-8000-000000000000",
         "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)

@@ -16,7 +16,14 @@ from domain.ledger.model import Account
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.api.test_products import create as create_product
 from tests.api.test_referrals import REFERRAL, refer
-from tests.conftest import Caller, Racing, sign_in_partner, sign_in_staff
+from tests.conftest import (
+    Caller,
+    Racing,
+    RecordingLoginCodeSender,
+    sign_in_borrower,
+    sign_in_partner,
+    sign_in_staff,
+)
 
 
 async def step(response: Any, status: int = 200) -> dict[str, Any]:
@@ -77,7 +84,12 @@ async def train(client: AsyncTestClient[Litestar], officer: Caller, applicant_id
 
 
 async def test_from_referral_to_disbursement(
-    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, admin: Caller, officer: Caller, racing: Racing
+    client: AsyncTestClient[Litestar],
+    code_sender: RecordingLoginCodeSender,
+    uow_factory: SqlUnitOfWorkFactory,
+    admin: Caller,
+    officer: Caller,
+    racing: Racing,
 ) -> None:
     partner = await sign_in_partner(client, uow_factory, "france-travail")
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
@@ -222,6 +234,19 @@ async def test_from_referral_to_disbursement(
         assert await uow.ledger.balance(Account.BANK) == Decimal("-9500.00")
         assert await uow.ledger.balance(Account.FEE_INCOME, loan_id=loan.id) == Decimal("-500.00")
 
+    # The person now has a borrower space: a one-time code to their address, then their own loan only.
+    email = "amina.diallo@example.org"
+    await step(await client.post("/v1/borrower-auth/codes", json={"email": email}), 202)
+    token = await step(
+        await client.post("/v1/borrower-auth/tokens", json={"email": email, "code": code_sender.sent[email]})
+    )
+    borrower = {"Authorization": f"Bearer {token['access_token']}"}
+    own = await step(await client.get(f"/v1/loans/{disbursement['loan_id']}", headers=borrower))
+    assert own["principal"] == "10000.00" and len(own["installments"]) == 30 and own["tranches"][0]["tranche"] == 1
+    stranger = await sign_in_borrower(client, uow_factory, code_sender, "stranger")
+    assert (await client.get(f"/v1/loans/{disbursement['loan_id']}", headers=stranger.headers)).status_code == 404
+    assert (await client.get(f"/v1/loans/{disbursement['loan_id']}", headers=partner.headers)).status_code == 403
+
     followed = await step(await client.get(f"/v1/referrals/{referral['id']}", headers=partner.headers))
     assert followed["stage"] == "financed"
     history = await step(await client.get(f"{url}/history", headers=admin.headers))
@@ -338,20 +363,43 @@ async def test_two_officers_at_once_one_wins(
         assert len(history) == 1 and app_id
 
 
-async def approved_application(client: AsyncTestClient[Litestar], admin: Caller, committee: Caller,
-                               amount: str = "6000.00") -> tuple[str, dict[str, Any]]:
+async def approved_application(
+    client: AsyncTestClient[Litestar], admin: Caller, committee: Caller, amount: str = "6000.00"
+) -> tuple[str, dict[str, Any]]:
     """An application approved by the committee (a product without training or guarantee)."""
     product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
-    applicant = await step(await client.post("/v1/applicants", headers=admin.headers, json={
-        "full_name": "Yasmine", "email": "yasmine@example.org", "situation": "job_seeker"}), 201)
-    app = await step(await client.post("/v1/applications", headers=admin.headers, json={
-        "applicant_id": applicant["id"], "product_id": product["id"],
-        "amount": {"amount": amount, "currency": "EUR"}, "number_of_installments": 24, "purpose": "x"}), 201)
+    applicant = await step(
+        await client.post(
+            "/v1/applicants",
+            headers=admin.headers,
+            json={"full_name": "Yasmine", "email": "yasmine@example.org", "situation": "job_seeker"},
+        ),
+        201,
+    )
+    app = await step(
+        await client.post(
+            "/v1/applications",
+            headers=admin.headers,
+            json={
+                "applicant_id": applicant["id"],
+                "product_id": product["id"],
+                "amount": {"amount": amount, "currency": "EUR"},
+                "number_of_installments": 24,
+                "purpose": "x",
+            },
+        ),
+        201,
+    )
     url = f"/v1/applications/{app['id']}"
     for path in ("submission", "review", "committee-referral"):
         app = await step(await client.post(f"{url}/{path}", headers=admin.headers, json={"version": app["version"]}))
-    app = await step(await client.post(f"{url}/decision", headers=committee.headers, json={
-        "version": app["version"], "decision": "approve", "comment": "ok"}))
+    app = await step(
+        await client.post(
+            f"{url}/decision",
+            headers=committee.headers,
+            json={"version": app["version"], "decision": "approve", "comment": "ok"},
+        )
+    )
     return url, app
 
 
@@ -361,43 +409,70 @@ async def test_tranches_add_up_to_the_contract_and_only_the_first_withholds_fees
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
     url, app = await approved_application(client, admin, committee)
     today = datetime.now(UTC).date().isoformat()
-    app = await step(await client.post(f"{url}/offer", headers=admin.headers, json={
-        "version": app["version"], "disbursement_date": today}))
-    app = await step(await client.post(f"{url}/signature", headers=admin.headers, json={
-        "version": app["version"], "signed_on": today}))
-    first = await step(await client.post(f"{url}/disbursements", headers={**admin.headers, "Idempotency-Key": "t1"},
-                                         json={"amount": {"amount": "4000.00", "currency": "EUR"},
-                                               "value_date": today}), 201)
-    second = await step(await client.post(f"{url}/disbursements", headers={**admin.headers, "Idempotency-Key": "t2"},
-                                          json={"amount": {"amount": "2000.00", "currency": "EUR"},
-                                                "value_date": today}), 201)
+    app = await step(
+        await client.post(
+            f"{url}/offer", headers=admin.headers, json={"version": app["version"], "disbursement_date": today}
+        )
+    )
+    app = await step(
+        await client.post(
+            f"{url}/signature", headers=admin.headers, json={"version": app["version"], "signed_on": today}
+        )
+    )
+    first = await step(
+        await client.post(
+            f"{url}/disbursements",
+            headers={**admin.headers, "Idempotency-Key": "t1"},
+            json={"amount": {"amount": "4000.00", "currency": "EUR"}, "value_date": today},
+        ),
+        201,
+    )
+    second = await step(
+        await client.post(
+            f"{url}/disbursements",
+            headers={**admin.headers, "Idempotency-Key": "t2"},
+            json={"amount": {"amount": "2000.00", "currency": "EUR"}, "value_date": today},
+        ),
+        201,
+    )
     assert (first["tranche"], first["fees_withheld"], first["paid_out"]) == (1, "300.00", "3700.00")
     assert (second["tranche"], second["fees_withheld"], second["paid_out"]) == (2, "0.00", "2000.00")
     assert first["loan_id"] == second["loan_id"]
     read = await step(await client.get(url, headers=admin.headers))
     assert read["status"] == "disbursed" and read["disbursed_amount"] == "6000.00"
     async with uow_factory() as uow:
-        assert await uow.ledger.balance(Account.LOAN_PRINCIPAL, loan_id=uuid_of(first["loan_id"])) == Decimal(
-            "6000.00")
+        assert await uow.ledger.balance(Account.LOAN_PRINCIPAL, loan_id=uuid_of(first["loan_id"])) == Decimal("6000.00")
 
 
-async def test_an_offer_expires_and_can_no_longer_be_signed(client: AsyncTestClient[Litestar], admin: Caller,
-                                                            uow_factory: SqlUnitOfWorkFactory) -> None:
+async def test_an_offer_expires_and_can_no_longer_be_signed(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
     from service.usecases.applications import expire_offers
 
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
     url, app = await approved_application(client, admin, committee)
     today = datetime.now(UTC).date()
-    app = await step(await client.post(f"{url}/offer", headers=admin.headers, json={
-        "version": app["version"], "disbursement_date": today.isoformat(), "validity_days": 1}))
+    app = await step(
+        await client.post(
+            f"{url}/offer",
+            headers=admin.headers,
+            json={"version": app["version"], "disbursement_date": today.isoformat(), "validity_days": 1},
+        )
+    )
     later = datetime.now(UTC) + timedelta(days=3)
     assert await expire_offers(uow=uow_factory(), now=later) == 1
     assert await expire_offers(uow=uow_factory(), now=later) == 0  # running twice changes nothing
     read = await step(await client.get(url, headers=admin.headers))
     assert read["status"] == "offer_expired"
-    refused = await client.post(f"{url}/signature", headers=admin.headers, json={
-        "version": read["version"], "signed_on": today.isoformat()})
+    refused = await client.post(
+        f"{url}/signature", headers=admin.headers, json={"version": read["version"], "signed_on": today.isoformat()}
+    )
     assert refused.status_code == 409 and "offer_expired" in refused.json()["detail"]
-    reissued = await step(await client.post(f"{url}/offer", headers=admin.headers, json={
-        "version": read["version"], "disbursement_date": today.isoformat()}))
+    reissued = await step(
+        await client.post(
+            f"{url}/offer",
+            headers=admin.headers,
+            json={"version": read["version"], "disbursement_date": today.isoformat()},
+        )
+    )
     assert reissued["status"] == "offer_issued"

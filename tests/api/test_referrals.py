@@ -60,14 +60,18 @@ async def test_a_partner_sees_nothing_of_what_happened_before_its_referral(
     prober = await sign_in_partner(client, uow_factory, "prober")
     first = (await refer(client, first_partner, REFERRAL, "a")).json()
     applicant = (await client.get(f"/v1/applicants/{first['applicant_id']}", headers=officer.headers)).json()
-    await client.patch(f"/v1/applicants/{applicant['id']}", json={"version": applicant["version"], "stage": "declined"},
-                       headers=officer.headers)
+    await client.patch(
+        f"/v1/applicants/{applicant['id']}",
+        json={"version": applicant["version"], "stage": "declined"},
+        headers=officer.headers,
+    )
     probe = (await refer(client, prober, REFERRAL, "probe")).json()
     assert probe["stage"] == "referred" and "linked_to_existing" not in probe
     assert (await client.get(f"/v1/referrals/{probe['id']}", headers=prober.headers)).json()["stage"] == "referred"
     assert (await client.get("/v1/referrals", headers=prober.headers)).json()["items"][0]["stage"] == "referred"
     assert (await client.get(f"/v1/referrals/{first['id']}", headers=first_partner.headers)).json()["stage"] == (
-        "declined")
+        "declined"
+    )
 
 
 async def test_two_referrals_of_one_person_at_once_make_one_applicant(
@@ -76,8 +80,9 @@ async def test_two_referrals_of_one_person_at_once_make_one_applicant(
     first_partner = await sign_in_partner(client, uow_factory, "ft")
     second_partner = await sign_in_partner(client, uow_factory, "ml")
     async with racing() as http:
-        answers = await asyncio.gather(refer(http, first_partner, REFERRAL, "x"), refer(http, second_partner,
-                                                                                         REFERRAL, "y"))
+        answers = await asyncio.gather(
+            refer(http, first_partner, REFERRAL, "x"), refer(http, second_partner, REFERRAL, "y")
+        )
     assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
     assert answers[0].json()["applicant_id"] == answers[1].json()["applicant_id"]
 
