@@ -19,7 +19,6 @@ from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.adapters.senders import LogLoginCodeSender
 from service.api.applicants import ApplicantController, ReferralController
 from service.api.applications import ApplicationController
-from service.api.loans import LoanController
 from service.api.auth import AuthenticationMiddleware
 from service.api.dependencies import Services, provide_services
 from service.api.health import HealthController
@@ -30,6 +29,7 @@ from service.api.identity import (
     PartnerController,
     StaffUserController,
 )
+from service.api.loans import LoanController
 from service.api.middleware import RequestContextMiddleware, require_json_body
 from service.api.problems import EXCEPTION_HANDLERS
 from service.api.products import LegalDataController, LoanProductController
