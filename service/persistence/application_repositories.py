@@ -182,7 +182,7 @@ class SqlApplications:
         rows = await self.session.scalars(
             select(ApplicationEventRow)
             .where(ApplicationEventRow.application_id == application_id)
-            .order_by(ApplicationEventRow.id)
+            .order_by(ApplicationEventRow.at, ApplicationEventRow.id)
         )
         return [
             HistoryEntry(
