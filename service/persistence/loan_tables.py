@@ -7,13 +7,25 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.persistence.base import Base, created_at, uuid_pk
 
 AMOUNT = Numeric(14, 4)
+UNPAID = "outstanding > 0 AND status IN ('due', 'late', 'partially_paid', 'not_due')"
 
 
 class LoanRow(Base):
@@ -21,7 +33,10 @@ class LoanRow(Base):
     __table_args__ = (
         CheckConstraint("principal > 0", name="principal"),
         CheckConstraint("status IN ('active', 'closed', 'written_off')", name="status"),
+        CheckConstraint("outstanding_principal >= 0 AND credit_balance >= 0", name="balances"),
+        CheckConstraint("days_past_due >= 0 AND event_count >= 0", name="counters"),
         Index("ix_loans_applicant_id", "applicant_id"),
+        Index("ix_loans_active_id", "id", postgresql_where=text("status = 'active'")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -37,6 +52,20 @@ class LoanRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     disbursed_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = created_at()
+    # Who brought the borrower (for the portfolio by partner), copied from the applicant.
+    partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partners.id"))
+    # The product version's servicing terms, fixed at disbursement (see domain.servicing.ServicingTerms).
+    servicing: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # The state as of the last recorded event or close of business, derived by the replay.
+    outstanding_principal: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    credit_balance: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    days_past_due: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    arrears_bucket: Mapped[str] = mapped_column(String(20), server_default=text("'current'"))
+    next_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    written_off_on: Mapped[dt.date | None] = mapped_column(Date)
+    event_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    state_as_of: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class LoanInstallmentRow(Base):
@@ -46,6 +75,18 @@ class LoanInstallmentRow(Base):
             "principal >= 0 AND interest >= 0 AND fees >= 0 AND principal_remaining >= 0", name="not_negative"
         ),
         CheckConstraint("total = principal + interest + fees", name="total"),
+        CheckConstraint("origin IN ('contract', 'reschedule')", name="origin"),
+        CheckConstraint(
+            "status IN ('paid', 'partially_paid', 'due', 'late', 'not_due', 'cancelled', 'rescheduled', 'written_off')",
+            name="status",
+        ),
+        CheckConstraint(
+            "principal_paid >= 0 AND interest_paid >= 0 AND fees_paid >= 0 AND penalties_paid >= 0"
+            " AND principal_paid <= principal_due AND outstanding >= 0 AND days_past_due >= 0",
+            name="state",
+        ),
+        # The close of business looks only at instalments still owing something.
+        Index("ix_loan_installments_unpaid", "due_date", postgresql_where=text(UNPAID)),
     )
 
     loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"), primary_key=True)
@@ -56,6 +97,30 @@ class LoanInstallmentRow(Base):
     fees: Mapped[Decimal] = mapped_column(AMOUNT)
     total: Mapped[Decimal] = mapped_column(AMOUNT)
     principal_remaining: Mapped[Decimal] = mapped_column(AMOUNT)
+    # "contract" rows are the signed schedule the replay starts from; "reschedule" rows came later.
+    origin: Mapped[str] = mapped_column(String(12), server_default=text("'contract'"))
+    # The instalment as of ``loans.state_as_of`` (see domain.servicing.InstallmentState).
+    principal_due: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    interest_due: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    fees_due: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    penalties_due: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    principal_paid: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    interest_paid: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    fees_paid: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    penalties_paid: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    written_off: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    rescheduled: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    outstanding: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'not_due'"))
+    days_past_due: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Lateness charges, kept so that the close of business can add a day without a replay:
+    # the late fee charged, the sum over late days of overdue principal + interest, the last day
+    # charged, and the penalty interest (that sum x rate / 365, rounded once).
+    late_fee: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    carried_penalties: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
+    late_amount_days: Mapped[Decimal] = mapped_column(Numeric(20, 4), server_default=text("0"))
+    charged_through: Mapped[dt.date | None] = mapped_column(Date)
+    penalty_interest: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
 
 
 class DisbursementRow(Base):

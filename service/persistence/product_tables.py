@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -67,6 +67,8 @@ class ProductVersionRow(Base):
     installment_multiple: Mapped[Decimal] = mapped_column(AMOUNT)
     requires_training: Mapped[bool] = mapped_column(Boolean)
     guarantor_coverage_percent: Mapped[Decimal] = mapped_column(RATE)
+    # How loans of this version are serviced (allocation order, overpayment, late charges, buckets).
+    servicing: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_at: Mapped[dt.datetime] = created_at()
 
 

@@ -6,6 +6,7 @@ from service.persistence import (  # noqa: F401
     loan_tables,
     origination_tables,
     product_tables,
+    servicing_tables,
     training_tables,
 )
 from service.persistence.base import Base
