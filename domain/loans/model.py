@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.schedules import Installment
+from domain.servicing import ServicingTerms
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,12 @@ class Loan:
     status: str
     disbursed_on: date
     installments: tuple[Installment, ...]
+    servicing: ServicingTerms | None = None  # the product version's; None: the defaults
+    partner_id: uuid.UUID | None = None  # the partner who referred the borrower, if any
+
+    @property
+    def servicing_terms(self) -> ServicingTerms:
+        return self.servicing or ServicingTerms(currency=self.currency)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import RuleViolation
-from domain.money import RoundingMode, minor_unit
+from domain.money import RoundingMode, currency_of, minor_unit
 from domain.schedules import (
     Amortization,
     DayCount,
@@ -22,6 +22,7 @@ from domain.schedules import (
     InterestPeriod,
     RepaymentUnit,
 )
+from domain.servicing import ServicingTerms
 
 
 class ProductCategory(str, Enum):
@@ -55,9 +56,18 @@ class ProductTerms:
     installment_multiple: Decimal = Decimal("0.01")
     requires_training: bool = False
     guarantor_coverage_percent: Decimal = Decimal(0)
+    servicing: ServicingTerms | None = None  # how its loans are serviced; None: the defaults
+
+    @property
+    def servicing_terms(self) -> ServicingTerms:
+        return self.servicing or ServicingTerms(currency=self.currency)
 
     def __post_init__(self) -> None:
         unit = minor_unit(self.currency)
+        if self.servicing is not None and self.servicing.currency != currency_of(self.currency).code:
+            raise RuleViolation(
+                "servicing terms must be in the product's currency", field="servicing", code="product.invalid_terms"
+            )
         if self.min_amount <= 0 or self.min_amount != self.min_amount.quantize(unit):
             raise RuleViolation(
                 "must be positive, in the currency's minor unit", field="min_amount", code="product.invalid_terms"

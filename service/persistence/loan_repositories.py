@@ -23,6 +23,7 @@ from service.persistence.loan_tables import (
     LoanRow,
     OutboxEventRow,
 )
+from service.persistence.mapping import servicing_from_json, servicing_to_json
 
 
 class SqlLoans:
@@ -44,6 +45,11 @@ class SqlLoans:
                 apr=loan.apr,
                 status=loan.status,
                 disbursed_on=loan.disbursed_on,
+                partner_id=loan.partner_id,
+                servicing=servicing_to_json(loan.servicing_terms),
+                outstanding_principal=loan.principal,
+                next_due_date=loan.installments[0].due_date,
+                state_as_of=loan.disbursed_on,
             )
         )
         await self.session.flush()
@@ -58,6 +64,11 @@ class SqlLoans:
                     fees=i.fees,
                     total=i.total,
                     principal_remaining=i.principal_remaining,
+                    # Nothing paid yet: the instalment asks for its contract amounts.
+                    principal_due=i.principal,
+                    interest_due=i.interest,
+                    fees_due=i.fees,
+                    outstanding=i.total,
                 )
                 for i in loan.installments
             ]
@@ -75,7 +86,9 @@ class SqlLoans:
     async def _with_schedule(self, row: LoanRow) -> Loan:
         unit = minor_unit(row.currency)
         rows = await self.session.scalars(
-            select(LoanInstallmentRow).where(LoanInstallmentRow.loan_id == row.id).order_by(LoanInstallmentRow.number)
+            select(LoanInstallmentRow)
+            .where(LoanInstallmentRow.loan_id == row.id, LoanInstallmentRow.origin == "contract")
+            .order_by(LoanInstallmentRow.number)
         )
         schedule = tuple(
             Installment(
@@ -103,6 +116,8 @@ class SqlLoans:
             status=row.status,
             disbursed_on=row.disbursed_on,
             installments=schedule,
+            servicing=servicing_from_json(row.currency, row.servicing),
+            partner_id=row.partner_id,
         )
 
     async def add_disbursement(self, disbursement: Disbursement) -> None:

@@ -20,7 +20,7 @@ from domain.products.model import (
     UsuryThreshold,
 )
 from domain.schedules import Amortization, DayCount, Fee, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
-from service.persistence.mapping import row_values, to_domain
+from service.persistence.mapping import row_values, servicing_from_json, servicing_to_json, to_domain
 from service.persistence.product_tables import LegalCeilingRow, LoanProductRow, ProductVersionRow, UsuryThresholdRow
 
 _ENUMS: dict[str, Any] = {
@@ -67,6 +67,7 @@ def _terms_from_row(row: ProductVersionRow) -> ProductTerms:
         ProductTerms,
         row,
         fees=tuple(_fee_from_json(f) for f in row.fees),
+        servicing=servicing_from_json(row.currency, row.servicing) if row.servicing else None,
         **enums,
         min_amount=row.min_amount.quantize(unit),
         max_amount=row.max_amount.quantize(unit),
@@ -84,7 +85,7 @@ def _version_from_row(row: ProductVersionRow) -> ProductVersion:
 
 def _version_row(version: ProductVersion) -> ProductVersionRow:
     terms = version.terms
-    values = row_values(terms, exclude=("fees", *_ENUMS))
+    values = row_values(terms, exclude=("fees", "servicing", *_ENUMS))
     values.update({name: getattr(terms, name).value for name in _ENUMS})
     return ProductVersionRow(
         id=version.id,
@@ -92,6 +93,7 @@ def _version_row(version: ProductVersion) -> ProductVersionRow:
         version=version.version,
         created_at=version.created_at,
         fees=[_fee_to_json(f) for f in terms.fees],
+        servicing=servicing_to_json(terms.servicing) if terms.servicing else {},
         **values,
     )
 

@@ -182,6 +182,11 @@ async def transition(
     return app
 
 
+async def _referring_partner(uow: UnitOfWork, applicant_id: uuid.UUID) -> uuid.UUID | None:
+    applicant = await uow.applicants.get(applicant_id)
+    return applicant.partner_id if applicant else None
+
+
 async def _move_applicant(uow: UnitOfWork, applicant_id: uuid.UUID, stage: Stage) -> None:
     """Move the person along the path, never backwards (see ``next_stage``)."""
     applicant = await uow.applicants.get(applicant_id, for_update=True)
@@ -484,6 +489,8 @@ async def disburse(
                 status="active",
                 disbursed_on=value_date,
                 installments=app.offer.installments,
+                servicing=version.terms.servicing_terms,
+                partner_id=await _referring_partner(uow, app.applicant_id),
             )
             await uow.loans.add(loan)
         transaction = disbursement_transaction(
