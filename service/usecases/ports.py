@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Principal, StaffUser
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
+from domain.notifications.model import Message
 from domain.origination.applicants import Applicant, BusinessProject, Referral, Stage
 from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
@@ -276,3 +277,13 @@ class RateLimiter(Protocol):
 
 class ReadinessProbe(Protocol):
     async def check(self) -> dict[str, bool]: ...
+
+
+class NotificationChannel(Protocol):
+    """Delivers a rendered notice by e-mail, SMS or, in development, the log.
+
+    Returns once the provider accepted the message; raises ``domain.notifications.DeliveryFailed``
+    otherwise, with ``retryable`` telling whether a later attempt may succeed.
+    """
+
+    async def send(self, message: Message) -> None: ...
