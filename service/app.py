@@ -34,6 +34,7 @@ from service.api.middleware import RequestContextMiddleware, require_json_body
 from service.api.problems import EXCEPTION_HANDLERS
 from service.api.products import LegalDataController, LoanProductController
 from service.api.quotes import QuoteController
+from service.api.servicing import ServicingController
 from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
@@ -60,6 +61,7 @@ ROUTE_HANDLERS = [
     EnrolmentController,
     ApplicationController,
     LoanController,
+    ServicingController,
 ]
 
 

@@ -18,6 +18,11 @@ class Account(str, Enum):
     LOAN_PRINCIPAL = "loan_principal"  # asset: principal the borrower owes
     BANK = "bank"  # asset: the association's bank account
     FEE_INCOME = "fee_income"  # income: fees withheld or charged
+    INTEREST_INCOME = "interest_income"  # income: interest paid
+    PENALTY_INCOME = "penalty_income"  # income: late fees and penalty interest paid
+    BORROWER_CREDIT = "borrower_credit"  # liability: money received and not yet applied
+    LOAN_LOSSES = "loan_losses"  # expense: principal written off
+    RECOVERY_INCOME = "recovery_income"  # income: money recovered on written-off loans
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,15 @@ class InstallmentState:
     outstanding: Decimal
     days_past_due: int
     status: InstallmentStatus
+    # Lateness charges as the replay left them, so that the close of business can add the next
+    # day without a replay: the late fee and penalties carried by a reschedule (both in
+    # ``penalties_due``), the sum over the days charged of the overdue principal + interest, and
+    # the last day charged. ``penalty_interest`` is that sum x rate / 365, rounded once.
+    late_fee: Decimal = Decimal(0)
+    carried_penalties: Decimal = Decimal(0)
+    penalty_interest: Decimal = Decimal(0)
+    late_amount_days: Decimal = Decimal(0)
+    charged_through: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -214,4 +214,9 @@ def _installment(line: Line, as_of: date, active: bool, grace: int, dec: _Conver
         outstanding=dec(remaining),
         days_past_due=max(late_days, 0),
         status=status,
+        late_fee=dec(line.late_fee),
+        carried_penalties=dec(line.carried_penalties),
+        penalty_interest=dec(line.penalty_interest),
+        late_amount_days=dec(line.late_amount_days),
+        charged_through=line.charged_through,
     )

@@ -22,6 +22,7 @@ from service.persistence.identity_repositories import (
 from service.persistence.loan_repositories import SqlLedger, SqlLoans, SqlOutbox
 from service.persistence.origination_repositories import SqlApplicants, SqlProjects, SqlReferrals
 from service.persistence.product_repositories import SqlLegalData, SqlProducts
+from service.persistence.servicing_repositories import SqlLoanServicing
 from service.persistence.training_repositories import SqlTrainings
 
 
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.trainings = SqlTrainings(session)
         self.applications = SqlApplications(session)
         self.loans = SqlLoans(session)
+        self.servicing = SqlLoanServicing(session)
         self.ledger = SqlLedger(session)
         self.outbox = SqlOutbox(session)
         return self

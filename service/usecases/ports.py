@@ -19,6 +19,7 @@ from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
 from domain.products.model import LegalCeiling, LoanProduct, ProductVersion, UsuryThreshold
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
+from service.usecases.servicing_ports import LoanServicing
 
 
 class StaffUsers(Protocol):
@@ -237,6 +238,8 @@ class UnitOfWork(Protocol):
     def applications(self) -> Applications: ...
     @property
     def loans(self) -> Loans: ...
+    @property
+    def servicing(self) -> LoanServicing: ...
     @property
     def ledger(self) -> Ledger: ...
     @property

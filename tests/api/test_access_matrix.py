@@ -133,6 +133,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/applications/{application_id}/history"): protected(200, ("admin",)),
     # An unknown loan: the guard lets staff and borrowers through, the use case answers 404.
     ("GET", "/v1/loans/{loan_id}"): protected(404, STAFF, borrower_a=404, borrower_b=404),
+    ("GET", "/v1/loans/{loan_id}/schedule"): protected(404, STAFF, borrower_a=404, borrower_b=404),
+    ("GET", "/v1/loans/{loan_id}/payoff"): protected(404, STAFF, borrower_a=404, borrower_b=404),
+    ("POST", "/v1/loans/{loan_id}/payments"): protected(400, OFFICERS),
+    ("POST", "/v1/loans/{loan_id}/payments/{payment_id}/reversal"): protected(400, OFFICERS),
+    ("POST", "/v1/loans/{loan_id}/write-off"): protected(400, ("admin",)),
+    ("POST", "/v1/loans/{loan_id}/reschedules"): protected(400, OFFICERS),
 }
 
 
@@ -248,6 +254,7 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "day": "2026-01-05",
         "application_id": callers["anonymous"].extra["application_id"],
         "loan_id": "01900000-0000-7000-8000-000000000000",
+        "payment_id": "01900000-0000-7000-8000-000000000001",
         "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)

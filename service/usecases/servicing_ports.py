@@ -1,0 +1,76 @@
+"""Ports of loan servicing: the loan with its events, locked for a change; its stored state; its statement."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from domain.ledger.model import Account
+from domain.loans.events import LoanEvent
+from domain.loans.model import Loan
+from domain.servicing import InstallmentState, LoanState
+
+
+@dataclass(frozen=True)
+class ServicedLoan:
+    """A loan locked for a change: its contract, its events in recording order, and the state of
+    its instalments as last written (to write back only what the replay changed)."""
+
+    loan: Loan
+    events: tuple[LoanEvent, ...]
+    stored: tuple[InstallmentState, ...]
+    borrower_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanSummary:
+    id: uuid.UUID
+    currency: str
+    principal: Decimal
+    annual_interest_rate: Decimal
+    apr: Decimal
+    status: str
+    disbursed_on: date
+    outstanding_principal: Decimal
+    credit_balance: Decimal
+    days_past_due: int
+    arrears_bucket: str
+    next_due_date: date | None
+    closed_on: date | None
+    written_off_on: date | None
+    state_as_of: date | None
+    borrower_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class LoanStatement:
+    """A loan's schedule with what is paid, due and late per instalment, and its transactions."""
+
+    loan: LoanSummary
+    installments: tuple[InstallmentState, ...]
+    events: tuple[LoanEvent, ...]
+
+
+class LoanServicing(Protocol):
+    async def lock(self, loan_id: uuid.UUID, *, for_update: bool = True) -> ServicedLoan | None:
+        """The loan and its events; the loan row locked until the end of the transaction unless
+        ``for_update`` is false (a read)."""
+        ...
+
+    async def add_event(self, event: LoanEvent) -> None: ...
+
+    async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:
+        """What the loan's ledger transactions other than disbursements add up to per account."""
+        ...
+
+    async def write_state(
+        self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
+    ) -> None: ...
+
+    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
+        """The loan, its instalments and its events, in at most three statements."""
+        ...

@@ -1,0 +1,288 @@
+"""Servicing over the API: payments, back-dated payments, reversals, payoff, write-off, reschedule,
+and the ledger agreeing with the replay after each of them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from domain.ledger.model import Account
+from domain.ledger.servicing import servicing_balances
+from domain.servicing import Overpayment, ServicingTerms, state_as_of
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
+from tests.loans import MadeLoan, make_loan
+
+D = Decimal
+TODAY = date.today()
+DISBURSED = TODAY - timedelta(days=100)  # three instalments fell due, the fourth is due in a few days
+
+
+async def post(
+    client: AsyncTestClient[Litestar], caller: Caller, path: str, body: dict[str, Any], key: str | None = None
+) -> Any:
+    headers = {**caller.headers, "Idempotency-Key": key or uuid.uuid4().hex}
+    return await client.post(path, json=body, headers=headers)
+
+
+def payment(amount: str, on: date, channel: str = "transfer", **extra: Any) -> dict[str, Any]:
+    return {"amount": {"amount": amount, "currency": "EUR"}, "value_date": on.isoformat(), "channel": channel, **extra}
+
+
+def fields(response: Any) -> list[str]:
+    return [error["field"] for error in response.json()["errors"]]
+
+
+async def ledger_agrees(uow_factory: SqlUnitOfWorkFactory, loan: MadeLoan) -> None:
+    """The ledger equals the replay of the stored events, and so does the stored state."""
+    async with uow_factory() as uow:
+        serviced = await uow.servicing.lock(loan.id, for_update=False)
+        assert serviced is not None
+        posted = await uow.servicing.posted_balances(loan.id)
+        principal = await uow.ledger.balance(Account.LOAN_PRINCIPAL, loan_id=loan.id)
+    events = [e.as_servicing_event() for e in serviced.events]
+    state = state_as_of(loan.schedule, loan.servicing, events, TODAY, disbursed_on=loan.disbursed_on)
+    expected = {account: amount for account, amount in servicing_balances(state).items() if amount}
+    assert {account: amount for account, amount in posted.items() if amount} == expected
+    assert principal == state.outstanding_principal
+    assert serviced.stored == state.installments
+
+
+async def test_a_payment_pays_the_oldest_instalment_first_and_the_ledger_follows(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    first = loan.schedule[0]
+    response = await post(
+        client,
+        officer,
+        f"/v1/loans/{loan.id}/payments",
+        payment(str(first.total + D("10.00")), TODAY, external_reference="bank ref 42"),
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["kind"] == "payment" and body["amount"] == str(first.total + D("10.00"))
+    paid_first = [a for a in body["allocations"] if a["installment"] == 1]
+    assert sum(D(a["amount"]) for a in paid_first) == first.total
+    assert [a["component"] for a in paid_first] == ["interest", "principal"]  # no fees or penalties in this loan
+    assert body["loan"]["status"] == "active" and body["loan"]["days_past_due"] > 30
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    lines = schedule["installments"]
+    assert lines[0]["status"] == "paid" and lines[0]["outstanding"] == "0.00"
+    assert lines[1]["status"] == "late" and D(lines[1]["total_paid"]) == D("10.00")
+    assert lines[2]["status"] == "due" or lines[2]["status"] == "late"
+    assert schedule["transactions"][0]["external_reference"] == "bank ref 42"
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_the_same_key_replays_another_body_is_refused(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    body = payment("100.00", TODAY)
+    first = await post(client, officer, f"/v1/loans/{loan.id}/payments", body, key="k-1")
+    again = await post(client, officer, f"/v1/loans/{loan.id}/payments", body, key="k-1")
+    other = await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("100.01", TODAY), key="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert other.status_code == 422 and fields(other) == ["Idempotency-Key"]
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert len(schedule["transactions"]) == 1
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_a_back_dated_payment_and_a_reversal_replay_the_allocation(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    terms = ServicingTerms(currency="EUR", late_fee=D("15.00"), penalty_annual_rate=D("10"))
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, servicing=terms)
+    path = f"/v1/loans/{loan.id}/payments"
+    late = (await post(client, officer, path, payment("600.00", TODAY))).json()
+    # Paid today, the first instalments are late: a late fee and penalty interest come first.
+    assert {a["component"] for a in late["allocations"]} >= {"penalties", "interest", "principal"}
+    # A payment made on the first due date (recorded only now) changes what the later one paid.
+    on_time = await post(client, officer, path, payment(str(loan.schedule[0].total), loan.schedule[0].due_date))
+    assert on_time.status_code == 201
+    assert {a["component"] for a in on_time.json()["allocations"]} == {"interest", "principal"}
+    await ledger_agrees(uow_factory, loan)
+    reversal = await post(
+        client,
+        officer,
+        f"/v1/loans/{loan.id}/payments/{on_time.json()['id']}/reversal",
+        {"value_date": TODAY.isoformat(), "reason": "AM04 insufficient funds"},
+    )
+    assert reversal.status_code == 201, reversal.text
+    await ledger_agrees(uow_factory, loan)
+    twice = await post(
+        client,
+        officer,
+        f"/v1/loans/{loan.id}/payments/{on_time.json()['id']}/reversal",
+        {"value_date": TODAY.isoformat(), "reason": "again"},
+    )
+    assert twice.status_code == 409
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert [t["reversed"] for t in schedule["transactions"]] == [False, True, False]
+
+
+async def test_the_payoff_quote_is_exactly_what_a_payment_settles(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    terms = ServicingTerms(currency="EUR", late_fee=D("5.00"), penalty_annual_rate=D("8"))
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, servicing=terms)
+    await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("250.00", DISBURSED + timedelta(days=40)))
+    quote = await client.get(f"/v1/loans/{loan.id}/payoff?on={TODAY.isoformat()}", headers=officer.headers)
+    assert quote.status_code == 200, quote.text
+    figures = quote.json()
+    parts = sum(D(figures[k]) for k in ("principal", "interest", "fees", "penalties", "unrecovered"))
+    assert D(figures["amount"]) == parts - D(figures["credit_balance"])
+    settled = await post(client, officer, f"/v1/loans/{loan.id}/payments", payment(figures["amount"], TODAY))
+    assert settled.json()["loan"]["status"] == "closed"
+    assert settled.json()["loan"]["credit_balance"] == "0.00"
+    assert settled.json()["loan"]["outstanding_principal"] == "0.00"
+    await ledger_agrees(uow_factory, loan)
+    after = (await client.get(f"/v1/loans/{loan.id}/payoff", headers=officer.headers)).json()
+    assert after["amount"] == "0.00"
+
+
+async def test_an_overpayment_shortens_the_term_when_the_product_says_so(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    terms = ServicingTerms(currency="EUR", overpayment=Overpayment.REDUCE_TERM)
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=10), servicing=terms)
+    response = await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("1000.00", TODAY))
+    assert [a["component"] for a in response.json()["allocations"]] == ["principal"]
+    lines = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()["installments"]
+    assert [line["status"] for line in lines].count("cancelled") >= 3
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_write_off_then_recovery(
+    client: AsyncTestClient[Litestar], officer: Caller, admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    body = {"value_date": TODAY.isoformat(), "reason": "borrower unreachable, business closed"}
+    assert (await post(client, officer, f"/v1/loans/{loan.id}/write-off", body)).status_code == 403
+    written = await post(client, admin, f"/v1/loans/{loan.id}/write-off", body)
+    assert written.status_code == 201, written.text
+    assert written.json()["loan"]["status"] == "written_off"
+    recovery = await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("50.00", TODAY))
+    assert recovery.json()["allocations"] == [
+        {"installment": None, "component": "recovery", "amount": "50.00", "applied_on": TODAY.isoformat()}
+    ]
+    again = await post(client, admin, f"/v1/loans/{loan.id}/write-off", body)
+    assert again.status_code == 409
+    await ledger_agrees(uow_factory, loan)
+    async with uow_factory() as uow:
+        assert await uow.ledger.balance(Account.LOAN_LOSSES, loan_id=loan.id) == loan.servicing.late_fee + D("3000.00")
+
+
+async def test_a_reschedule_replaces_the_open_instalments(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    body = {
+        "value_date": TODAY.isoformat(),
+        "number_of_installments": 18,
+        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "principal_grace_installments": 2,
+        "reason": "seasonal activity, agreed at the follow-up visit",
+    }
+    response = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", body)
+    assert response.status_code == 201, response.text
+    lines = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()["installments"]
+    assert len(lines) == 12 + 18
+    assert {line["status"] for line in lines[:12]} == {"rescheduled"}
+    new = lines[12:]
+    assert new[0]["principal_due"] == "0.00" and new[1]["principal_due"] == "0.00"
+    assert D(new[0]["interest_due"]) > 0  # arrears of interest carried to the first new instalment
+    assert sum(D(line["principal_due"]) for line in new) == D("3000.00")
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_bad_servicing_input_is_a_clear_4xx(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    cases = [
+        (payment("10.00", TODAY + timedelta(days=1)), 422, "value_date"),
+        (payment("10.00", DISBURSED - timedelta(days=1)), 422, "value_date"),
+        (payment("10.001", TODAY), 422, "amount.amount"),
+        (payment("0.00", TODAY), 422, "amount.amount"),
+        ({**payment("10.00", TODAY), "amount": {"amount": "10.00", "currency": "USD"}}, 422, "amount.currency"),
+        ({**payment("10.00", TODAY), "channel": "cheque"}, 400, None),
+        ({**payment("10.00", TODAY), "surprise": 1}, 400, None),
+    ]
+    for body, status, field in cases:
+        response = await post(client, officer, path, body)
+        assert response.status_code == status, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        if field:
+            assert fields(response) == [field], response.json()
+    missing = await client.post(path, json=payment("10.00", TODAY), headers=officer.headers)
+    assert missing.status_code == 400
+    unknown = await post(client, officer, f"/v1/loans/{uuid.uuid4()}/payments", payment("10.00", TODAY))
+    assert unknown.status_code == 404
+    reversal = await post(
+        client,
+        officer,
+        f"/v1/loans/{loan.id}/payments/{uuid.uuid4()}/reversal",
+        {"value_date": TODAY.isoformat(), "reason": "x"},
+    )
+    assert reversal.status_code == 404
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert schedule["transactions"] == []
+
+
+async def test_a_borrower_reads_only_their_own_schedule_and_payoff(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    uow_factory: SqlUnitOfWorkFactory,
+    code_sender: RecordingLoginCodeSender,
+) -> None:
+    alice = await sign_in_borrower(client, uow_factory, code_sender, "alice")
+    bob = await sign_in_borrower(client, uow_factory, code_sender, "bob")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=alice.id)
+    for path in (f"/v1/loans/{loan.id}/schedule", f"/v1/loans/{loan.id}/payoff"):
+        assert (await client.get(path, headers=alice.headers)).status_code == 200
+        assert (await client.get(path, headers=bob.headers)).status_code == 404
+    assert (await post(client, alice, f"/v1/loans/{loan.id}/payments", payment("1.00", TODAY))).status_code == 403
+
+
+async def test_the_schedule_takes_at_most_three_statements(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    from sqlalchemy import event
+
+    from service.usecases.servicing import statement
+
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=48)
+    for k in range(5):
+        await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("20.00", DISBURSED + timedelta(days=k)))
+    engine = uow_factory.sessionmaker.kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        admin = await sign_in_staff(client, uow_factory, "counting-admin", "admin")
+        seen.clear()
+        found = await statement(loan.id, actor=_principal(admin), uow=uow_factory())
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(found.installments) == 48 and len(found.events) == 5
+    queries = [q for q in seen if not q.strip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))]
+    assert len(queries) <= 3, queries
+
+
+def _principal(caller: Caller) -> Any:
+    from domain.identity.model import Principal, PrincipalKind, Role
+
+    return Principal(PrincipalKind.STAFF, caller.id, frozenset({Role.ADMIN}))
