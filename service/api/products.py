@@ -23,6 +23,7 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.quotes import FeeIn, fee_from_wire
 from service.api.schemas_common import NonEmptyText, Page
+from service.api.servicing_terms_wire import ServicingTermsIn, ServicingTermsOut, servicing_from_wire, servicing_out
 from service.api.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, text
 from service.usecases import products as uc
 
@@ -53,6 +54,7 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     installment_multiple: DecimalString = "0.01"
     requires_training: bool = False
     guarantor_coverage_percent: DecimalString = "0"
+    servicing: ServicingTermsIn | None = None
 
 
 class FeeOut(msgspec.Struct, frozen=True):
@@ -83,6 +85,7 @@ class ProductTermsOut(msgspec.Struct, frozen=True):
     installment_multiple: str
     requires_training: bool
     guarantor_coverage_percent: str
+    servicing: ServicingTermsOut
 
 
 class CreateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -204,6 +207,7 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
             high=HUNDRED,
             places=6,
         ),
+        servicing=None if t.servicing is None else servicing_from_wire(t.servicing, currency, f"{prefix}.servicing"),
     )
 
 
@@ -237,6 +241,7 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
         installment_multiple=text(t.installment_multiple),
         requires_training=t.requires_training,
         guarantor_coverage_percent=text(t.guarantor_coverage_percent),
+        servicing=servicing_out(t.servicing_terms),
     )
 
 

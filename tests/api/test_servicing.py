@@ -286,3 +286,51 @@ def _principal(caller: Caller) -> Any:
     from domain.identity.model import Principal, PrincipalKind, Role
 
     return Principal(PrincipalKind.STAFF, caller.id, frozenset({Role.ADMIN}))
+
+
+async def test_a_products_servicing_terms_reach_its_loans(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    terms = {
+        "currency": "EUR",
+        "category": "professional_microcredit",
+        "min_amount": "500.00",
+        "max_amount": "12000.00",
+        "min_installments": 6,
+        "max_installments": 60,
+        "annual_interest_rate": "7.45",
+    }
+    servicing = {
+        "allocation_order": ["principal", "interest", "fees", "penalties"],
+        "overpayment": "reduce_installment",
+        "grace_days_before_late": 5,
+        "late_fee": "12.50",
+        "penalty_annual_rate": "4",
+        "arrears_buckets": [15, 45],
+    }
+    created = await client.post(
+        "/v1/loan-products",
+        json={"code": "SERV-1", "name": "Serviced", "terms": {**terms, "servicing": servicing}},
+        headers=admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["terms"]["servicing"] == servicing
+    bad = await client.post(
+        "/v1/loan-products",
+        json={"code": "SERV-2", "name": "Bad", "terms": {**terms, "servicing": {**servicing, "late_fee": "1.001"}}},
+        headers=admin.headers,
+    )
+    assert bad.status_code == 422 and fields(bad) == ["terms.servicing.late_fee"]
+    async with uow_factory() as uow:
+        product = await uow.products.by_code("SERV-1")
+    assert product is not None
+    loan = await make_loan(
+        uow_factory,
+        officer_id=officer.id,
+        product_id=product.id,
+        disbursed_on=DISBURSED,
+        servicing=product.current.terms.servicing_terms,
+    )
+    paid = await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("50.00", TODAY))
+    assert [a["component"] for a in paid.json()["allocations"]] == ["principal"]  # principal first, as set
+    assert paid.json()["loan"]["arrears_bucket"] == "over 45"
