@@ -44,3 +44,10 @@ class Forbidden(DomainError):
     """The caller is known but lacks the right for this action (HTTP 403)."""
 
     code = "auth.forbidden"
+
+
+class Unavailable(DomainError):
+    """A part the service depends on (the database) is down for a moment; retry (HTTP 503).
+    Nothing was changed, or the change was committed and a retry with the same key replays it."""
+
+    code = "service.unavailable"

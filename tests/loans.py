@@ -50,7 +50,12 @@ async def make_product(uow_factory: SqlUnitOfWorkFactory, servicing: ServicingTe
     )
     version = ProductVersion(id=new_id(), product_id=product_id, version=1, terms=terms, created_at=now)
     product = LoanProduct(
-        id=product_id, code=f"P{product_id.hex[:8]}", name="Test product", active=True, created_at=now, current=version
+        id=product_id,
+        code=f"P{product_id.hex[-12:].upper()}",
+        name="Test product",
+        active=True,
+        created_at=now,
+        current=version,
     )
     async with uow_factory() as uow:
         await uow.products.add(product)

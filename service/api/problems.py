@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from domain.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound, RuleViolation
+from domain.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound, RuleViolation, Unavailable
 
 log = structlog.get_logger()
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -45,6 +45,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (NotAuthenticated, 401),
     (Forbidden, 403),
     (RuleViolation, 422),
+    (Unavailable, 503),
 ]
 _TITLES = {
     400: "Bad request",
@@ -98,7 +99,7 @@ def problem_response(
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 422)
     errors = [FieldError(field=exc.field, reason=exc.message)] if exc.field else None
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return problem_response(request, status, exc.code, exc.message, errors=errors, headers=headers)
 
 

@@ -74,6 +74,9 @@ class EmbeddedPostgres:
 
     data_dir: Path
     port: int
+    # Development and test servers trade durability for speed; a test that crashes the server
+    # on purpose needs every acknowledged commit to survive, as in production.
+    durable: bool = False
 
     @property
     def url(self) -> str:
@@ -103,10 +106,10 @@ class EmbeddedPostgres:
                 stdout=subprocess.DEVNULL,
             )
         self._stop_stale()
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
-            "-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
+        options += " -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             _as_pg_user(
                 [
@@ -137,9 +140,10 @@ class EmbeddedPostgres:
                 stderr=subprocess.DEVNULL,
             )
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server; ``mode="immediate"`` is a crash (no checkpoint, clients cut off)."""
         subprocess.run(
-            _as_pg_user([str(_pg_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
+            _as_pg_user([str(_pg_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"]),
             check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from domain.errors import Conflict
+from domain.errors import Conflict, Unavailable
 from service.persistence.application_repositories import SqlApplications
 from service.persistence.idempotency import SqlIdempotency
 from service.persistence.identity_repositories import (
@@ -31,6 +31,25 @@ def _conflict(error: IntegrityError) -> Conflict:
     return Conflict(
         "the change conflicts with existing data", code=f"conflict.{constraint}" if constraint else "conflict.integrity"
     )
+
+
+# SQLSTATEs of a server that is going away or not back yet: connection exceptions (08xxx),
+# admin or crash shutdown and "the database system is starting up" (57P01-57P03).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """The database went away (restart, network): a retry may succeed, so a 503, not a 500."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DBAPIError) and (
+            seen.connection_invalidated or isinstance(seen, OperationalError | InterfaceError)
+        ):
+            return True
+        if isinstance(seen, OSError) or str(getattr(seen, "sqlstate", "") or "").startswith(_UNAVAILABLE_STATES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class SqlUnitOfWork:
@@ -70,9 +89,15 @@ class SqlUnitOfWork:
     ) -> None:
         try:
             await self.session.rollback()
-        finally:
             await self.session.close()
+        except Exception as error:  # the connection is gone: nothing more to undo on our side
+            if not _connection_lost(error):
+                raise
+            await self.session.invalidate()
+        finally:
             self._session = None
+        if exc is not None and _connection_lost(exc):
+            raise Unavailable("the database is unavailable for a moment; retry", code="service.unavailable") from None
         # A unique or check constraint hit while flushing (not only at commit) is a conflict, not a 500.
         if isinstance(exc, IntegrityError):
             raise _conflict(exc) from None
