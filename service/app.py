@@ -31,6 +31,7 @@ from service.api.identity import (
 )
 from service.api.loans import LoanController
 from service.api.middleware import RequestContextMiddleware, require_json_body
+from service.api.portfolio import PortfolioController
 from service.api.problems import EXCEPTION_HANDLERS
 from service.api.products import LegalDataController, LoanProductController
 from service.api.quotes import QuoteController
@@ -38,6 +39,7 @@ from service.api.servicing import ServicingController
 from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.persistence.readiness import ServersReadiness
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
@@ -62,6 +64,7 @@ ROUTE_HANDLERS = [
     ApplicationController,
     LoanController,
     ServicingController,
+    PortfolioController,
 ]
 
 
@@ -101,6 +104,7 @@ def create_app(
             or LogLoginCodeSender(include_code=settings.environment == "development"),
             readiness=ServersReadiness(engine, redis),
             contract_renderer=PdfContractRenderer(),
+            portfolio=SqlPortfolioReports(engine),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )

@@ -2,7 +2,8 @@
 
 Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
 from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` (write the
-contract), ``dev`` (embedded servers, migrations, demo data, API and worker: what `make run` runs).
+contract), ``close-of-business --date YYYY-MM-DD`` (age the loans to that date), ``dev`` (embedded
+servers, migrations, demo data, API and worker: what `make run` runs).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import getpass
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from domain.errors import DomainError
@@ -52,6 +53,29 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
     print(f"admin {user.username!r} created (id {user.id})")
 
 
+async def _close_of_business(settings: Settings, business_date: date) -> None:
+    from functools import partial
+
+    from service.persistence.close_of_business_sql import SqlCloseOfBusiness
+    from service.persistence.database import create_engine, create_sessionmaker
+    from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+    from service.usecases.close_of_business import close_business_day
+    from service.usecases.servicing import refresh_loan_state
+
+    engine = create_engine(settings)
+    try:
+        uow_factory = SqlUnitOfWorkFactory(create_sessionmaker(engine))
+        report = await close_business_day(
+            business_date,
+            book=SqlCloseOfBusiness(engine),
+            refresh=partial(refresh_loan_state, uow_factory=uow_factory),
+        )
+    finally:
+        await engine.dispose()
+    done = "already done" if report.already_done else f"{report.loans_aged} loans aged"
+    print(f"close of business {business_date.isoformat()}: {done}, {report.loans_refreshed} replayed")
+
+
 def write_openapi(path: Path) -> None:
     from service.app import create_app
 
@@ -79,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     spec = sub.add_parser("openapi", help="write the OpenAPI contract")
     spec.add_argument("--output", type=Path, default=ROOT / "openapi" / "openapi.json")
     sub.add_parser("dev", help="run everything for development (what `make run` does)")
+    cob = sub.add_parser("close-of-business", help="age the loans to a business date and record its figures")
+    cob.add_argument("--date", type=date.fromisoformat, required=True, help="the business date, YYYY-MM-DD")
     args = parser.parse_args(argv)
     try:
         if args.command == "openapi":
@@ -98,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                 from service.devtools.demo import seed_demo
 
                 asyncio.run(seed_demo(settings))
+            elif args.command == "close-of-business":
+                asyncio.run(_close_of_business(settings, args.date))
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from service.usecases.ports import (
     ContractRenderer,
     LoginCodeSender,
     PasswordHasher,
+    PortfolioReports,
     RateLimiter,
     ReadinessProbe,
     TokenCodec,
@@ -30,6 +31,7 @@ class Services:
     quote_limiter: RateLimiter
     sign_in_limiter: RateLimiter
     contract_renderer: ContractRenderer
+    portfolio: PortfolioReports
 
     @staticmethod
     def now() -> datetime:

@@ -6,7 +6,8 @@ have is idempotent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -15,11 +16,14 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from service.logging import configure_logging
+from service.persistence.close_of_business_sql import SqlCloseOfBusiness
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
+from service.usecases.close_of_business import close_business_day
 from service.usecases.identity import purge_expired_login_codes
+from service.usecases.servicing import refresh_loan_state
 
 log = structlog.get_logger()
 
@@ -52,10 +56,23 @@ async def expire_offers(ctx: dict[str, Any]) -> int:
     return total
 
 
-FUNCTIONS: list[Any] = [purge_login_codes, expire_offers]
+async def close_of_business(ctx: dict[str, Any]) -> int:
+    """Age the loans to the previous business day (UTC) and record its figures; idempotent, and a
+    run killed halfway resumes where it stopped (see usecases.close_of_business)."""
+    business_date = datetime.now(UTC).date() - timedelta(days=1)
+    report = await close_business_day(
+        business_date,
+        book=SqlCloseOfBusiness(ctx["engine"]),
+        refresh=partial(refresh_loan_state, uow_factory=ctx["uow"]),
+    )
+    return report.loans_aged
+
+
+FUNCTIONS: list[Any] = [purge_login_codes, expire_offers, close_of_business]
 CRON_JOBS = [
     cron(purge_login_codes, hour={3}, minute={15}, unique=True, run_at_startup=False),
     cron(expire_offers, hour={0}, minute={5}, unique=True, run_at_startup=True),
+    cron(close_of_business, hour={0}, minute={30}, unique=True, run_at_startup=True, timeout=3600),
 ]
 
 

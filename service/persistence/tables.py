@@ -2,6 +2,7 @@
 
 from service.persistence import (  # noqa: F401
     application_tables,
+    close_of_business_tables,
     identity_tables,
     loan_tables,
     origination_tables,

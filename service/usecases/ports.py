@@ -290,3 +290,57 @@ class NotificationChannel(Protocol):
     """
 
     async def send(self, message: Message) -> None: ...
+
+
+@dataclass(frozen=True)
+class CloseOfBusinessRun:
+    """Progress of the close of business of one business date (see ``close_of_business``)."""
+
+    business_date: date
+    finished: bool
+    last_loan_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class AgedChunk:
+    """One committed chunk: its last loan id (None when no active loan was left), the loans and
+    instalments written, and the loans to replay instead (a credit pays an instalment falling due)."""
+
+    last_loan_id: uuid.UUID | None
+    loans_aged: int
+    installments_updated: int
+    to_refresh: tuple[uuid.UUID, ...]
+
+
+class CloseOfBusinessBook(Protocol):
+    """Set-based ageing of the loan book; every method is its own committed transaction."""
+
+    async def start(self, business_date: date) -> CloseOfBusinessRun: ...
+    async def age_chunk(self, business_date: date, *, after: uuid.UUID | None, limit: int) -> AgedChunk: ...
+    async def record_chunk(self, business_date: date, chunk: AgedChunk, *, refreshed: int) -> None: ...
+    async def finish(self, business_date: date) -> None:
+        """Record the day's portfolio figures (replacing any of an earlier run) and close the run."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortfolioFigures:
+    """Raw figures of one group and currency for a period (see ``usecases.portfolio``)."""
+
+    group_id: uuid.UUID | None
+    group_name: str | None
+    currency: str
+    figures_as_of: date | None
+    active_loans: int
+    gross_outstanding: Decimal
+    par30_outstanding: Decimal
+    par90_outstanding: Decimal
+    fell_due: Decimal
+    collected: Decimal
+    written_off_principal: Decimal
+    average_gross_outstanding: Decimal | None
+    loans_disbursed: int
+
+
+class PortfolioReports(Protocol):
+    async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]: ...

@@ -139,6 +139,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/loans/{loan_id}/payments/{payment_id}/reversal"): protected(400, OFFICERS),
     ("POST", "/v1/loans/{loan_id}/write-off"): protected(400, ("admin",)),
     ("POST", "/v1/loans/{loan_id}/reschedules"): protected(400, OFFICERS),
+    ("GET", "/v1/portfolio/indicators"): protected(400, STAFF),
 }
 
 

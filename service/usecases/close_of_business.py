@@ -1,0 +1,81 @@
+"""Close of business: age the loan book to a business date and record the day's portfolio figures.
+
+The loan state stored after every replay is valid for ``loans.state_as_of``. With no new event
+since, moving it to the business date D only lets days pass (``domain.servicing.state_as_of``):
+instalments fall due, late ones are charged their late fee once and penalty interest per day late,
+and the loan's days past due, bucket and next due date follow. The ``CloseOfBusinessBook`` does
+this with set-based SQL, a chunk of loans (by id) per committed transaction, and only moves loans
+forward (a loan already at D or later is untouched), so:
+
+- running it twice for the same date changes nothing (a finished run is not started again, and
+  no loan is behind D any more);
+- a run killed halfway resumes after the last committed chunk, and loans of a chunk committed
+  but not yet recorded are skipped because they are at D: the result is that of one clean run.
+
+One case is not only days passing: a loan with a credit balance and an instalment falling due
+since its state date (the credit pays it on its due date, which moves money). Those loans are
+replayed one by one by ``refresh`` (the servicing use case), after their chunk is committed and
+before the chunk's progress is, so that a kill in between replays them on the re-run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+import structlog
+
+from service.usecases.ports import CloseOfBusinessBook
+
+log = structlog.get_logger()
+
+Refresh = Callable[[uuid.UUID, date], Awaitable[object]]
+DEFAULT_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class CloseOfBusinessReport:
+    business_date: date
+    already_done: bool
+    chunks: int
+    loans_aged: int
+    installments_updated: int
+    loans_refreshed: int
+
+
+async def close_business_day(
+    business_date: date, *, book: CloseOfBusinessBook, refresh: Refresh, chunk_size: int = DEFAULT_CHUNK
+) -> CloseOfBusinessReport:
+    """Age every active loan to ``business_date`` and record the day's figures (idempotent)."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    run = await book.start(business_date)
+    if run.finished:
+        log.info("close_of_business_already_done", business_date=business_date.isoformat())
+        return CloseOfBusinessReport(business_date, True, 0, 0, 0, 0)
+    after = run.last_loan_id
+    chunks = aged = updated = refreshed = 0
+    while True:
+        chunk = await book.age_chunk(business_date, after=after, limit=chunk_size)
+        if chunk.last_loan_id is None:
+            break
+        for loan_id in chunk.to_refresh:
+            await refresh(loan_id, business_date)
+        await book.record_chunk(business_date, chunk, refreshed=len(chunk.to_refresh))
+        after = chunk.last_loan_id
+        chunks += 1
+        aged += chunk.loans_aged
+        updated += chunk.installments_updated
+        refreshed += len(chunk.to_refresh)
+    await book.finish(business_date)
+    log.info(
+        "close_of_business_finished",
+        business_date=business_date.isoformat(),
+        chunks=chunks,
+        loans_aged=aged,
+        installments_updated=updated,
+        loans_refreshed=refreshed,
+    )
+    return CloseOfBusinessReport(business_date, False, chunks, aged, updated, refreshed)
