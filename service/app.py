@@ -21,6 +21,7 @@ from service.api.applicants import ApplicantController, ReferralController
 from service.api.applications import ApplicationController
 from service.api.auth import AuthenticationMiddleware
 from service.api.dependencies import Services, provide_services
+from service.api.fast_quotes import with_fast_quote_routes
 from service.api.health import HealthController
 from service.api.identity import (
     AuthController,
@@ -129,7 +130,8 @@ def create_app(
     )
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
     # app's outermost handler gives every response, routed or not, its request id and log line.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    # The quote routes' ordinary requests skip Litestar's pipeline (see service/api/fast_quotes.py).
+    app.asgi_handler = RequestContextMiddleware(with_fast_quote_routes(app, app.asgi_handler))
     return app
 
 

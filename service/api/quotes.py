@@ -185,10 +185,36 @@ def schedule_out(
     )
 
 
-rate_limited = rate_limit_hook("quote_limiter", "too many quotes; try again later")
+async def price_loan(data: CreateLoanQuoteRequest, services: Services) -> LoanQuoteResponse:
+    """What ``POST /v1/loan-quotes`` answers, whichever lane serves it (see ``fast_quotes``)."""
+    quote = await quote_loan(
+        quote_request_from_wire(data), data.product_id, uow=services.uow(), today=datetime.now(UTC).date()
+    )
+    version = quote.product
+    return schedule_out(quote.schedule, version.product_id if version else None, version.version if version else None)
+
+
+async def calculate_apr(data: CreateAprCalculationRequest, services: Services) -> AprCalculationResponse:
+    """What ``POST /v1/apr-calculations`` answers, whichever lane serves it (see ``fast_quotes``)."""
+    drawdowns = [
+        CashFlow(on=f.date, amount=decimal_of(f.amount, f"drawdowns[{i}].amount", low=Decimal(0)))
+        for i, f in enumerate(data.drawdowns)
+    ]
+    payments = [
+        CashFlow(on=f.date, amount=decimal_of(f.amount, f"payments[{i}].amount", low=Decimal(0)))
+        for i, f in enumerate(data.payments)
+    ]
+    return AprCalculationResponse(apr=text(compute_apr(drawdowns, payments)))
+
+
+RATE_LIMITED = "too many quotes; try again later"
+rate_limited = rate_limit_hook("quote_limiter", RATE_LIMITED)
 
 
 class QuoteController(Controller):
+    """Documents both routes in the contract and serves what the fast lane hands over to Litestar
+    (``service.api.fast_quotes`` answers the ordinary requests with the same functions)."""
+
     path = "/v1"
     tags = ["quotes"]
 
@@ -204,13 +230,7 @@ class QuoteController(Controller):
     async def create_quote(
         self, data: JSONBody[CreateLoanQuoteRequest], services: NamedDependency[Services]
     ) -> LoanQuoteResponse:
-        quote = await quote_loan(
-            quote_request_from_wire(data), data.product_id, uow=services.uow(), today=datetime.now(UTC).date()
-        )
-        version = quote.product
-        return schedule_out(
-            quote.schedule, version.product_id if version else None, version.version if version else None
-        )
+        return await price_loan(data, services)
 
     @post(
         "/apr-calculations",
@@ -224,12 +244,4 @@ class QuoteController(Controller):
     async def create_apr(
         self, data: JSONBody[CreateAprCalculationRequest], services: NamedDependency[Services]
     ) -> AprCalculationResponse:
-        drawdowns = [
-            CashFlow(on=f.date, amount=decimal_of(f.amount, f"drawdowns[{i}].amount", low=Decimal(0)))
-            for i, f in enumerate(data.drawdowns)
-        ]
-        payments = [
-            CashFlow(on=f.date, amount=decimal_of(f.amount, f"payments[{i}].amount", low=Decimal(0)))
-            for i, f in enumerate(data.payments)
-        ]
-        return AprCalculationResponse(apr=text(compute_apr(drawdowns, payments)))
+        return await calculate_apr(data, services)

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from service.api.fast_quotes import FastQuoteRoutes
+from service.api.middleware import RequestContextMiddleware
 from service.settings import Settings
-from tests.api.test_quotes import EXAMPLE
+from tests.api.test_quotes import EXAMPLE, assert_same_answer
 from tests.conftest import truncate_all
 
 decimal_texts = st.one_of(
@@ -99,3 +101,37 @@ def test_apr_route_never_fails_on_client_input(
     sync_client: TestClient[Litestar], drawdowns: list[Any], payments: list[Any]
 ) -> None:
     assert_clean(sync_client.post("/v1/apr-calculations", json={"drawdowns": drawdowns, "payments": payments}))
+
+
+def both_lanes(app: Litestar, client: TestClient[Litestar], path: str, body: Any) -> tuple[Any, Any]:
+    """The answer of the app as built (fast lane first), then of Litestar's route alone."""
+    built = app.asgi_handler
+    lane = built.app  # type: ignore[attr-defined]
+    assert isinstance(lane, FastQuoteRoutes)
+    fast = client.post(path, json=body)
+    app.asgi_handler = RequestContextMiddleware(lane.app)
+    try:
+        slow = client.post(path, json=body)
+    finally:
+        app.asgi_handler = built
+    return fast, slow
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=quote_bodies)
+def test_the_fast_lane_answers_any_quote_as_litestar_does(
+    app: Litestar, sync_client: TestClient[Litestar], body: dict[str, Any]
+) -> None:
+    fast, slow = both_lanes(app, sync_client, "/v1/loan-quotes", body)
+    assert_clean(fast)
+    assert_same_answer(fast, slow)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(drawdowns=flows, payments=flows)
+def test_the_fast_lane_answers_any_apr_calculation_as_litestar_does(
+    app: Litestar, sync_client: TestClient[Litestar], drawdowns: list[Any], payments: list[Any]
+) -> None:
+    fast, slow = both_lanes(app, sync_client, "/v1/apr-calculations", {"drawdowns": drawdowns, "payments": payments})
+    assert_clean(fast)
+    assert_same_answer(fast, slow)
