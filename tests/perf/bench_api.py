@@ -13,10 +13,11 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from service.devtools.embedded import free_port
-from tests.perf.servers import api_server, ensure_wrk
+from tests.perf.servers import SERVER_PIDS, api_server, cpu_seconds, ensure_wrk
 from tests.servers import running_servers
 
 QUOTE = {
@@ -41,6 +42,7 @@ def wrk(tool: str, url: str, seconds: int, connections: int, script: Path | None
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
+        "seconds": float(seconds),
         "rps": rps,
         "p99_ms": float(p99.group(1)) * scale,  # type: ignore[union-attr]
         "errors": float(non_2xx.group(1)) if non_2xx else 0.0,
@@ -65,14 +67,29 @@ def main() -> None:
         script.write_text(
             f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = "{body}"\n'
         )
+        pid = SERVER_PIDS[base]
         wrk(tool, f"{base}/health/live", 2, args.connections)  # warm-up
-        live = wrk(tool, f"{base}/health/live", args.seconds, args.connections)
-        quotes = wrk(tool, f"{base}/v1/loan-quotes", args.seconds, args.connections, script)
+        live = measured(pid, lambda: wrk(tool, f"{base}/health/live", args.seconds, args.connections))
+        quotes = measured(pid, lambda: wrk(tool, f"{base}/v1/loan-quotes", args.seconds, args.connections, script))
     print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, one uvicorn worker")
-    print(f"{'route':<24}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    print(f"{'route':<24}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>10}{'server CPU µs/req':>20}")
     for name, figures in (("GET /health/live", live), ("POST /v1/loan-quotes", quotes)):
-        print(f"{name:<24}{figures['rps']:>10.0f}{figures['p99_ms']:>10.1f}{figures['errors']:>10.0f}")
+        cpu = f"{figures['cpu_us']:.0f}" if figures["cpu_us"] else "n/a"
+        print(f"{name:<24}{figures['rps']:>10.0f}{figures['p99_ms']:>10.1f}{figures['errors']:>10.0f}{cpu:>20}")
     print(f"quotes / live = {quotes['rps'] / live['rps']:.2f} (target >= 0.50)")
+    if live["cpu_us"] and quotes["cpu_us"]:
+        # On a shared machine requests/s move with the neighbours' load; CPU time per request less so.
+        print(f"server CPU per request, live / quotes = {live['cpu_us'] / quotes['cpu_us']:.2f}")
+
+
+def measured(pid: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """wrk's figures plus the server's CPU time (user + system) per request during the run."""
+    before = cpu_seconds(pid)
+    figures = run()
+    after = cpu_seconds(pid)
+    requests = figures["rps"] * figures["seconds"]
+    cpu = (after - before) / requests * 1e6 if before is not None and after is not None and requests else 0.0
+    return {**figures, "cpu_us": cpu}
 
 
 if __name__ == "__main__":

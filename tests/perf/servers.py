@@ -10,8 +10,21 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from tests.servers import ROOT, RunningServers
+
+# The uvicorn process behind each base URL that api_server yields, for CPU accounting.
+SERVER_PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None where it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ensure_wrk() -> str:
@@ -68,9 +81,11 @@ def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        SERVER_PIDS[base] = process.pid
+        yield base
     finally:
+        SERVER_PIDS.pop(f"http://127.0.0.1:{port}", None)
         process.terminate()
         process.wait(timeout=15)
         log_file.close()
-
