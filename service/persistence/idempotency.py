@@ -1,15 +1,18 @@
-"""Idempotency keys in PostgreSQL: an advisory lock for requests in flight, a row for finished ones."""
+"""Idempotency keys in PostgreSQL: an advisory lock for requests in flight, a row for finished ones.
+
+Raw statements on the session's connection (see ``driver``): every money-moving POST pays for these.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict, RuleViolation
 from domain.ids import new_id
-from service.persistence.origination_tables import IdempotencyKeyRow
+from service.persistence.driver import driver
 
 
 class SqlIdempotency:
@@ -19,21 +22,31 @@ class SqlIdempotency:
     async def begin(self, scope: str, key: str, request_hash: str) -> dict[str, Any] | None:
         """Hold ``key`` for this transaction. The stored result when it already succeeded with the
         same body; a 409 while another request holds it; a 422 when it was used with another body."""
-        lock_id = func.hashtextextended(f"{scope}\x1f{key}", 0)
-        if not await self.session.scalar(select(func.pg_try_advisory_xact_lock(lock_id))):
+        connection = await driver(self.session)
+        if not await connection.fetchval(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", f"{scope}\x1f{key}"
+        ):
             raise Conflict("a request with this Idempotency-Key is still being processed", code="idempotency.in_flight")
-        row = await self.session.scalar(
-            select(IdempotencyKeyRow).where(IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key)
+        row = await connection.fetchrow(
+            "SELECT request_hash, result FROM idempotency_keys WHERE scope = $1 AND key = $2", scope, key
         )
         if row is None:
             return None
-        if row.request_hash != request_hash:
+        if row["request_hash"] != request_hash:
             raise RuleViolation(
                 "this Idempotency-Key was used with another request body",
                 code="idempotency.key_reused",
                 field="Idempotency-Key",
             )
-        return dict(row.result)
+        return dict(row["result"])
 
     async def record(self, scope: str, key: str, request_hash: str, result: dict[str, Any]) -> None:
-        self.session.add(IdempotencyKeyRow(id=new_id(), scope=scope, key=key, request_hash=request_hash, result=result))
+        connection = await driver(self.session)
+        await connection.execute(
+            "INSERT INTO idempotency_keys (id, scope, key, request_hash, result) VALUES ($1, $2, $3, $4, $5)",
+            new_id(),
+            scope,
+            key,
+            request_hash,
+            msgspec.json.encode(result).decode(),
+        )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +16,12 @@ from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
 from domain.schedules import Installment
+from service.persistence.driver import driver
 from service.persistence.loan_tables import (
     DisbursementRow,
     LedgerEntryRow,
-    LedgerTransactionRow,
     LoanInstallmentRow,
     LoanRow,
-    OutboxEventRow,
 )
 from service.persistence.mapping import servicing_from_json, servicing_to_json
 
@@ -171,35 +171,38 @@ class SqlLoans:
         return Decimal(total or 0)
 
 
+_POST_TRANSACTION = """
+WITH posted AS (
+    INSERT INTO ledger_transactions (id, kind, loan_id, value_date, reverses_id) VALUES ($1, $2, $3, $4, $5)
+)
+INSERT INTO ledger_entries (id, transaction_id, account, loan_id, amount, currency)
+SELECT e.id, $1, e.account, e.loan_id, e.amount, e.currency
+FROM unnest($6::uuid[], $7::text[], $8::uuid[], $9::numeric[], $10::text[]) AS e(id, account, loan_id, amount, currency)
+"""
+
+
 class SqlLedger:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def post(self, transaction: LedgerTransaction) -> None:
-        self.session.add(
-            LedgerTransactionRow(
-                id=transaction.id,
-                kind=transaction.kind,
-                loan_id=transaction.loan_id,
-                value_date=transaction.value_date,
-                reverses_id=transaction.reverses_id,
-            )
+        """The transaction and its entries in one statement (the balance check runs at commit)."""
+        entries = transaction.entries
+        await self.session.flush()  # rows the entries refer to (a new loan) go first
+        connection = await driver(self.session)
+        await connection.execute(
+            _POST_TRANSACTION,
+            transaction.id,
+            transaction.kind,
+            transaction.loan_id,
+            transaction.value_date,
+            transaction.reverses_id,
+            [new_id() for _ in entries],
+            [e.account.value for e in entries],
+            [e.loan_id for e in entries],
+            [e.amount for e in entries],
+            [e.currency for e in entries],
         )
-        await self.session.flush()
-        self.session.add_all(
-            [
-                LedgerEntryRow(
-                    id=new_id(),
-                    transaction_id=transaction.id,
-                    account=e.account.value,
-                    loan_id=e.loan_id,
-                    amount=e.amount,
-                    currency=e.currency,
-                )
-                for e in transaction.entries
-            ]
-        )
-        await self.session.flush()
 
     async def balance(self, account: Account, *, loan_id: uuid.UUID | None = None) -> Decimal:
         query = select(func.coalesce(func.sum(LedgerEntryRow.amount), 0)).where(LedgerEntryRow.account == account.value)
@@ -213,4 +216,11 @@ class SqlOutbox:
         self.session = session
 
     async def add(self, topic: str, aggregate_id: uuid.UUID, payload: dict[str, Any]) -> None:
-        self.session.add(OutboxEventRow(id=new_id(), topic=topic, aggregate_id=aggregate_id, payload=payload))
+        connection = await driver(self.session)
+        await connection.execute(
+            "INSERT INTO outbox_events (id, topic, aggregate_id, payload) VALUES ($1, $2, $3, $4)",
+            new_id(),
+            topic,
+            aggregate_id,
+            msgspec.json.encode(payload).decode(),
+        )

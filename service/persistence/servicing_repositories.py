@@ -1,6 +1,7 @@
 """Loan servicing in PostgreSQL: the loan locked with its events, its state written back, its statement.
 
-Core statements, not ORM loads: a payment and a statement are hot paths (issue 5 speed targets).
+Raw statements on the session's connection (see ``driver``): a payment and a statement are hot
+paths (issue 5 speed targets), and SQLAlchemy's per-statement work cost more than the queries.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, bindparam, func, insert, select, update
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ledger.model import Account
@@ -20,15 +21,10 @@ from domain.loans.model import Loan
 from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
-from service.persistence.loan_tables import LedgerEntryRow, LedgerTransactionRow, LoanInstallmentRow, LoanRow
+from service.persistence.driver import driver
 from service.persistence.mapping import servicing_from_json
-from service.persistence.origination_tables import ApplicantRow
-from service.persistence.servicing_tables import LoanEventRow
-from service.usecases.servicing_ports import LoanStatement, LoanSummary, ServicedLoan
+from service.usecases.servicing_ports import LoanStatement, LoanSummary, ServicedLoan, Transaction
 
-LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
-INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
-EVENTS: Table = LoanEventRow.__table__  # type: ignore[assignment]
 _STATE_AMOUNTS = (
     "principal_due",
     "interest_due",
@@ -47,7 +43,7 @@ _STATE_AMOUNTS = (
 )
 
 
-def _installment_state(row: RowMapping, unit: Decimal) -> InstallmentState:
+def _installment_state(row: Mapping[str, Any], unit: Decimal) -> InstallmentState:
     amounts = {name: row[name].quantize(unit) for name in _STATE_AMOUNTS}
     return InstallmentState(
         number=row["number"],
@@ -60,16 +56,17 @@ def _installment_state(row: RowMapping, unit: Decimal) -> InstallmentState:
     )
 
 
-def _state_values(line: InstallmentState) -> dict[str, Any]:
-    values: dict[str, Any] = {name: getattr(line, name) for name in _STATE_AMOUNTS}
-    values.update(
-        due_date=line.due_date,
-        status=line.status.value,
-        days_past_due=line.days_past_due,
-        late_amount_days=line.late_amount_days,
-        charged_through=line.charged_through,
+def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
+    """(number, then the values of ``_STATE_COLUMNS``) for the raw statements."""
+    return (
+        line.number,
+        *(getattr(line, name) for name in _STATE_AMOUNTS),
+        line.due_date,
+        line.status.value,
+        line.days_past_due,
+        line.late_amount_days,
+        line.charged_through,
     )
-    return values
 
 
 def _installment_json(i: Installment) -> dict[str, Any]:
@@ -96,7 +93,7 @@ def _installment_from_json(data: dict[str, Any]) -> Installment:
     )
 
 
-def _event(row: RowMapping, unit: Decimal) -> LoanEvent:
+def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
     return LoanEvent(
         id=row["id"],
         loan_id=row["loan_id"],
@@ -115,7 +112,7 @@ def _event(row: RowMapping, unit: Decimal) -> LoanEvent:
     )
 
 
-def _loan(row: RowMapping, schedule: tuple[Installment, ...], unit: Decimal) -> Loan:
+def _loan(row: Mapping[str, Any], schedule: tuple[Installment, ...], unit: Decimal) -> Loan:
     return Loan(
         id=row["id"],
         application_id=row["application_id"],
@@ -135,7 +132,7 @@ def _loan(row: RowMapping, schedule: tuple[Installment, ...], unit: Decimal) -> 
     )
 
 
-def _contract(row: RowMapping, unit: Decimal) -> Installment:
+def _contract(row: Mapping[str, Any], unit: Decimal) -> Installment:
     return Installment(
         row["number"],
         row["due_date"],
@@ -147,9 +144,53 @@ def _contract(row: RowMapping, unit: Decimal) -> Installment:
     )
 
 
-_LOAN_WITH_BORROWER = select(LOANS, ApplicantRow.borrower_id).join_from(
-    LOANS, ApplicantRow.__table__, ApplicantRow.id == LOANS.c.applicant_id
+_LOAN_COLUMNS = "SELECT l.*, a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
+_LOCK_LOAN = _LOAN_COLUMNS + " FOR UPDATE OF l"
+_READ_LOAN = _LOAN_COLUMNS
+_INSERT_EVENT = (
+    "INSERT INTO loan_events (id, loan_id, sequence, kind, value_date, amount, channel, external_reference,"
+    " reverses_id, reason, details, ledger_transaction_id, recorded_by)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 )
+_POSTED_BALANCES = (
+    "SELECT e.account, sum(e.amount) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
+    " WHERE e.loan_id = $1 AND t.kind <> 'disbursement' GROUP BY e.account"
+)
+_UPDATE_LOAN = (
+    "UPDATE loans SET status = $2, outstanding_principal = $3, credit_balance = $4, days_past_due = $5,"
+    " arrears_bucket = $6, next_due_date = $7, closed_on = $8, written_off_on = $9, event_count = $10,"
+    " state_as_of = $11 WHERE id = $1"
+)
+_STATE_COLUMNS = (*_STATE_AMOUNTS, "due_date", "status", "days_past_due", "late_amount_days", "charged_through")
+_UPDATE_INSTALLMENT = (
+    "UPDATE loan_installments SET "
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_STATE_COLUMNS, start=3))
+    + " WHERE loan_id = $1 AND number = $2"
+)
+_INSERT_INSTALLMENT = (
+    "INSERT INTO loan_installments (loan_id, principal, interest, fees, total, principal_remaining, origin, number, "
+    + ", ".join(_STATE_COLUMNS)
+    + ") VALUES ($1, $2, $3, $4, $5, 0, 'reschedule', "
+    + ", ".join(f"${n}" for n in range(6, 6 + 1 + len(_STATE_COLUMNS)))
+    + ")"
+)
+_TRANSACTIONS_SQL = (
+    "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
+    " reverses_id, reason, recorded_at FROM loan_events WHERE loan_id = $1 ORDER BY sequence"
+)
+# The same list as JSON, built by PostgreSQL (the API embeds it as is: hundreds of rows cost the
+# single API worker nothing to decode and encode again). Keys and formats are those of the API's
+# TransactionOut; tests/api/test_servicing.py decodes the answer with that type.
+_TRANSACTIONS_JSON_SQL = """
+SELECT coalesce(json_agg(json_build_object(
+    'id', e.id, 'sequence', e.sequence, 'kind', e.kind, 'value_date', e.value_date,
+    'amount', e.amount::numeric(14, {decimals})::text, 'channel', e.channel,
+    'external_reference', e.external_reference, 'reverses_id', e.reverses_id,
+    'reversed', r.id IS NOT NULL, 'reason', e.reason, 'recorded_at', e.recorded_at
+) ORDER BY e.sequence), '[]')::text
+FROM loan_events e LEFT JOIN loan_events r ON r.reverses_id = e.id
+WHERE e.loan_id = $1
+"""
 
 
 class SqlLoanServicing:
@@ -157,69 +198,46 @@ class SqlLoanServicing:
         self.session = session
 
     async def lock(self, loan_id: uuid.UUID, *, for_update: bool = True) -> ServicedLoan | None:
-        query = _LOAN_WITH_BORROWER.where(LOANS.c.id == loan_id)
-        if for_update:
-            query = query.with_for_update(of=LOANS)
-        loan_row = (await self.session.execute(query)).mappings().first()
+        connection = await driver(self.session)
+        loan_row = await connection.fetchrow(_LOCK_LOAN if for_update else _READ_LOAN, loan_id)
         if loan_row is None:
             return None
         unit = minor_unit(loan_row["currency"])
-        rows = (
-            (
-                await self.session.execute(
-                    select(INSTALLMENTS).where(INSTALLMENTS.c.loan_id == loan_id).order_by(INSTALLMENTS.c.number)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        events = await self._events(loan_id, unit)
+        # Read after the lock: these statements see every event committed before it was granted.
+        rows = await connection.fetch("SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number", loan_id)
+        events = await connection.fetch("SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY sequence", loan_id)
         schedule = tuple(_contract(r, unit) for r in rows if r["origin"] == "contract")
         return ServicedLoan(
             _loan(loan_row, schedule, unit),
-            events,
+            tuple(_event(r, unit) for r in events),
             tuple(_installment_state(r, unit) for r in rows),
             loan_row["borrower_id"],
         )
 
-    async def _events(self, loan_id: uuid.UUID, unit: Decimal) -> tuple[LoanEvent, ...]:
-        rows = (
-            (await self.session.execute(select(EVENTS).where(EVENTS.c.loan_id == loan_id).order_by(EVENTS.c.sequence)))
-            .mappings()
-            .all()
-        )
-        return tuple(_event(r, unit) for r in rows)
-
     async def add_event(self, event: LoanEvent) -> None:
         details = {"installments": [_installment_json(i) for i in event.installments]} if event.installments else {}
-        await self.session.execute(
-            insert(EVENTS).values(
-                id=event.id,
-                loan_id=event.loan_id,
-                sequence=event.sequence,
-                kind=event.kind.value,
-                value_date=event.value_date,
-                amount=event.amount,
-                channel=event.channel.value if event.channel else None,
-                external_reference=event.external_reference,
-                reverses_id=event.reverses_id,
-                reason=event.reason,
-                details=details,
-                ledger_transaction_id=event.ledger_transaction_id,
-                recorded_by=event.recorded_by,
-            )
+        connection = await driver(self.session)
+        await connection.execute(
+            _INSERT_EVENT,
+            event.id,
+            event.loan_id,
+            event.sequence,
+            event.kind.value,
+            event.value_date,
+            event.amount,
+            event.channel.value if event.channel else None,
+            event.external_reference,
+            event.reverses_id,
+            event.reason,
+            msgspec.json.encode(details).decode(),
+            event.ledger_transaction_id,
+            event.recorded_by,
         )
 
     async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:
-        entries = LedgerEntryRow.__table__
-        transactions = LedgerTransactionRow.__table__
-        rows = await self.session.execute(
-            select(entries.c.account, func.sum(entries.c.amount))
-            .join_from(entries, transactions, transactions.c.id == entries.c.transaction_id)
-            .where(entries.c.loan_id == loan_id, transactions.c.kind != "disbursement")
-            .group_by(entries.c.account)
-        )
-        return {Account(account): Decimal(total) for account, total in rows.all()}
+        connection = await driver(self.session)
+        rows = await connection.fetch(_POSTED_BALANCES, loan_id)
+        return {Account(account): total for account, total in rows}
 
     async def write_state(
         self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
@@ -228,69 +246,50 @@ class SqlLoanServicing:
         next_due = min(
             (i.due_date for i in state.installments if i.due_date >= state.as_of and i.outstanding > 0), default=None
         )
-        await self.session.execute(
-            update(LOANS)
-            .where(LOANS.c.id == loan.id)
-            .values(
-                status=status,
-                outstanding_principal=state.outstanding_principal,
-                credit_balance=state.credit_balance,
-                days_past_due=state.days_past_due,
-                arrears_bucket=state.arrears_bucket,
-                next_due_date=next_due,
-                closed_on=state.closed_on,
-                written_off_on=state.written_off_on,
-                event_count=event_count,
-                state_as_of=state.as_of,
-            )
+        connection = await driver(self.session)
+        await connection.execute(
+            _UPDATE_LOAN,
+            loan.id,
+            status,
+            state.outstanding_principal,
+            state.credit_balance,
+            state.days_past_due,
+            state.arrears_bucket,
+            next_due,
+            state.closed_on,
+            state.written_off_on,
+            event_count,
+            state.as_of,
         )
         before = {line.number: line for line in stored}
         changed = [line for line in state.installments if line.number in before and before[line.number] != line]
         added = [line for line in state.installments if line.number not in before]
         if changed:
-            statement = (
-                update(INSTALLMENTS)
-                .where(INSTALLMENTS.c.loan_id == bindparam("b_loan_id"), INSTALLMENTS.c.number == bindparam("b_number"))
-                .values({name: bindparam(name) for name in _state_values(changed[0])})
-            )
-            await self.session.execute(
-                statement,
-                [{"b_loan_id": loan.id, "b_number": line.number, **_state_values(line)} for line in changed],
-            )
+            await connection.executemany(_UPDATE_INSTALLMENT, [(loan.id, *_state_tuple(line)) for line in changed])
         if added:
-            await self.session.execute(
-                insert(INSTALLMENTS),
+            await connection.executemany(
+                _INSERT_INSTALLMENT,
                 [
-                    {
-                        "loan_id": loan.id,
-                        "number": line.number,
-                        "origin": "reschedule",
+                    (
+                        loan.id,
                         # A new instalment's own amounts, as drawn up (the contract columns).
-                        "principal": line.principal_due,
-                        "interest": line.interest_due,
-                        "fees": line.fees_due,
-                        "total": line.principal_due + line.interest_due + line.fees_due,
-                        "principal_remaining": Decimal(0),
-                        **_state_values(line),
-                    }
+                        line.principal_due,
+                        line.interest_due,
+                        line.fees_due,
+                        line.principal_due + line.interest_due + line.fees_due,
+                        *_state_tuple(line),
+                    )
                     for line in added
                 ],
             )
 
-    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
-        row = (await self.session.execute(_LOAN_WITH_BORROWER.where(LOANS.c.id == loan_id))).mappings().first()
+    async def statement(self, loan_id: uuid.UUID, *, transactions_as_json: bool = False) -> LoanStatement | None:
+        connection = await driver(self.session)
+        row = await connection.fetchrow(_READ_LOAN, loan_id)
         if row is None:
             return None
         unit = minor_unit(row["currency"])
-        lines = (
-            (
-                await self.session.execute(
-                    select(INSTALLMENTS).where(INSTALLMENTS.c.loan_id == loan_id).order_by(INSTALLMENTS.c.number)
-                )
-            )
-            .mappings()
-            .all()
-        )
+        lines = await connection.fetch("SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number", loan_id)
         summary = LoanSummary(
             id=row["id"],
             currency=row["currency"],
@@ -309,6 +308,12 @@ class SqlLoanServicing:
             state_as_of=row["state_as_of"],
             borrower_id=row["borrower_id"],
         )
-        return LoanStatement(
-            summary, tuple(_installment_state(r, unit) for r in lines), await self._events(loan_id, unit)
-        )
+        # Hundreds of rows: amounts cast to the currency's decimals by PostgreSQL.
+        exponent = unit.as_tuple().exponent
+        decimals = -exponent if isinstance(exponent, int) else 0
+        installments = tuple(_installment_state(r, unit) for r in lines)
+        if transactions_as_json:
+            rendered = await connection.fetchval(_TRANSACTIONS_JSON_SQL.format(decimals=decimals), loan_id)
+            return LoanStatement(summary, installments, (), rendered)
+        rows = await connection.fetch(_TRANSACTIONS_SQL.format(decimals=decimals), loan_id)
+        return LoanStatement(summary, installments, tuple(Transaction._make(row) for row in rows))

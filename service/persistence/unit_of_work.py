@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import asyncpg
+from asyncpg.exceptions import IntegrityConstraintViolationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,8 +28,12 @@ from service.persistence.servicing_repositories import SqlLoanServicing
 from service.persistence.training_repositories import SqlTrainings
 
 
-def _conflict(error: IntegrityError) -> Conflict:
-    constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+def _conflict(error: IntegrityError | IntegrityConstraintViolationError) -> Conflict:
+    # Through SQLAlchemy the driver's error is the cause of the wrapped one; raw statements raise it as is.
+    driver_error = (
+        error if isinstance(error, IntegrityConstraintViolationError) else getattr(error.orig, "__cause__", None)
+    )
+    constraint = getattr(driver_error, "constraint_name", None)
     return Conflict(
         "the change conflicts with existing data", code=f"conflict.{constraint}" if constraint else "conflict.integrity"
     )
@@ -47,6 +53,8 @@ def _connection_lost(error: BaseException) -> bool:
         ):
             return True
         if isinstance(seen, OSError) or str(getattr(seen, "sqlstate", "") or "").startswith(_UNAVAILABLE_STATES):
+            return True
+        if isinstance(seen, asyncpg.InterfaceError) and "connection is closed" in str(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -87,19 +95,23 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        lost = exc is not None and _connection_lost(exc)
         try:
-            await self.session.rollback()
-            await self.session.close()
+            if lost:  # a dead connection must not go back to the pool for the next request
+                await self.session.invalidate()
+            else:
+                await self.session.rollback()
+                await self.session.close()
         except Exception as error:  # the connection is gone: nothing more to undo on our side
             if not _connection_lost(error):
                 raise
             await self.session.invalidate()
         finally:
             self._session = None
-        if exc is not None and _connection_lost(exc):
+        if lost:
             raise Unavailable("the database is unavailable for a moment; retry", code="service.unavailable") from None
         # A unique or check constraint hit while flushing (not only at commit) is a conflict, not a 500.
-        if isinstance(exc, IntegrityError):
+        if isinstance(exc, IntegrityError | IntegrityConstraintViolationError):
             raise _conflict(exc) from None
         if isinstance(exc, StaleDataError):
             raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None

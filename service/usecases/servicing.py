@@ -381,10 +381,12 @@ async def payoff(
         return quote, loan.currency
 
 
-async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> LoanStatement:
+async def statement(
+    loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork, transactions_as_json: bool = False
+) -> LoanStatement:
     """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
     async with uow:
-        found = await uow.servicing.statement(loan_id)
+        found = await uow.servicing.statement(loan_id, transactions_as_json=transactions_as_json)
         if found is None or not _visible(found.loan.borrower_id, actor):
             raise NotFound("loan not found", code="loan.not_found")
         return found

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from domain.ledger.model import Account
 from domain.loans.events import LoanEvent
@@ -46,13 +46,29 @@ class LoanSummary:
     borrower_id: uuid.UUID | None
 
 
+class Transaction(NamedTuple):
+    """A loan event as the statement lists it (a tuple: a loan may have hundreds of them)."""
+
+    id: uuid.UUID
+    sequence: int
+    kind: str
+    value_date: date
+    amount: Decimal | None
+    channel: str | None
+    external_reference: str | None
+    reverses_id: uuid.UUID | None
+    reason: str | None
+    recorded_at: datetime
+
+
 @dataclass(frozen=True)
 class LoanStatement:
     """A loan's schedule with what is paid, due and late per instalment, and its transactions."""
 
     loan: LoanSummary
     installments: tuple[InstallmentState, ...]
-    events: tuple[LoanEvent, ...]
+    transactions: tuple[Transaction, ...]
+    transactions_json: str | None = None  # the transactions already as a JSON array, when asked
 
 
 class LoanServicing(Protocol):
@@ -71,6 +87,7 @@ class LoanServicing(Protocol):
         self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
     ) -> None: ...
 
-    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
-        """The loan, its instalments and its events, in at most three statements."""
+    async def statement(self, loan_id: uuid.UUID, *, transactions_as_json: bool = False) -> LoanStatement | None:
+        """The loan, its instalments and its events, in at most three statements; the events as
+        a JSON array in ``transactions_json`` (the API's TransactionOut) if ``transactions_as_json``."""
         ...

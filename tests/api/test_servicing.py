@@ -8,13 +8,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from domain.ledger.model import Account
 from domain.ledger.servicing import servicing_balances
 from domain.servicing import Overpayment, ServicingTerms, state_as_of
+from service.api.servicing import LoanScheduleResponse, TransactionOut
+from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.settings import Settings
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
 from tests.loans import MadeLoan, make_loan
 
@@ -125,8 +129,13 @@ async def test_a_back_dated_payment_and_a_reversal_replay_the_allocation(
         {"value_date": TODAY.isoformat(), "reason": "again"},
     )
     assert twice.status_code == 409
-    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    response = await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)
+    schedule = response.json()
     assert [t["reversed"] for t in schedule["transactions"]] == [False, True, False]
+    # The transactions come as JSON built by PostgreSQL: exactly the documented TransactionOut.
+    documented = msgspec.json.decode(response.content, type=LoanScheduleResponse)
+    assert [t.amount for t in documented.transactions] == [D("600.00"), loan.schedule[0].total, None]
+    assert all(set(t) == set(TransactionOut.__struct_fields__) for t in schedule["transactions"])
 
 
 async def test_the_payoff_quote_is_exactly_what_a_payment_settles(
@@ -255,8 +264,9 @@ async def test_a_borrower_reads_only_their_own_schedule_and_payoff(
 
 
 async def test_the_schedule_takes_at_most_three_statements(
-    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings
 ) -> None:
+    """Counted on the connection itself: statements sent through SQLAlchemy and straight to asyncpg."""
     from sqlalchemy import event
 
     from service.usecases.servicing import statement
@@ -264,22 +274,29 @@ async def test_the_schedule_takes_at_most_three_statements(
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=48)
     for k in range(5):
         await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("20.00", DISBURSED + timedelta(days=k)))
-    engine = uow_factory.sessionmaker.kw["bind"].sync_engine
+    admin = await sign_in_staff(client, uow_factory, "counting-admin", "admin")
     seen: list[str] = []
+    engine = create_engine(settings)
 
-    def count(*args: Any) -> None:
+    def through_sqlalchemy(*args: Any) -> None:
         seen.append(args[2])
 
-    event.listen(engine, "before_cursor_execute", count)
+    def on_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda record: seen.append(record.query))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", through_sqlalchemy)
+    event.listen(engine.sync_engine, "connect", on_connect)
+    counting = SqlUnitOfWorkFactory(create_sessionmaker(engine))
     try:
-        admin = await sign_in_staff(client, uow_factory, "counting-admin", "admin")
-        seen.clear()
-        found = await statement(loan.id, actor=_principal(admin), uow=uow_factory())
+        for as_json in (False, True):
+            seen.clear()
+            found = await statement(loan.id, actor=_principal(admin), uow=counting(), transactions_as_json=as_json)
+            queries = [q for q in seen if not q.strip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))]
+            assert len(queries) == 3, queries
+            assert len(found.installments) == 48
+            assert len(found.transactions) == 5 or msgspec.json.decode(found.transactions_json or "").__len__() == 5
     finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(found.installments) == 48 and len(found.events) == 5
-    queries = [q for q in seen if not q.strip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))]
-    assert len(queries) <= 3, queries
+        await engine.dispose()
 
 
 def _principal(caller: Caller) -> Any:

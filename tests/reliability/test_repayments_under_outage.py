@@ -170,6 +170,7 @@ async def _run(postgres: EmbeddedPostgres, servers: RunningServers) -> None:
                 f"/v1/loans/{first['loan_id']}/payments", json=body, headers={**headers, "Idempotency-Key": key}
             )
             assert again.status_code == 201 and again.json() == first
+    await engine.dispose()  # its pooled connections died with the crash
     await _check_books(engine, uow_factory, loans, outcomes)
     await engine.dispose()
 
