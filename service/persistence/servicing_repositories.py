@@ -23,7 +23,8 @@ from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
 from service.persistence.driver import driver
 from service.persistence.mapping import servicing_from_json
-from service.usecases.servicing_ports import LoanStatement, LoanSummary, ServicedLoan, Transaction
+from service.persistence.schedule_document import fetch_schedule_document
+from service.usecases.servicing_ports import LoanStatement, LoanSummary, ScheduleDocument, ServicedLoan, Transaction
 
 _STATE_AMOUNTS = (
     "principal_due",
@@ -178,19 +179,6 @@ _TRANSACTIONS_SQL = (
     "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
     " reverses_id, reason, recorded_at FROM loan_events WHERE loan_id = $1 ORDER BY sequence"
 )
-# The same list as JSON, built by PostgreSQL (the API embeds it as is: hundreds of rows cost the
-# single API worker nothing to decode and encode again). Keys and formats are those of the API's
-# TransactionOut; tests/api/test_servicing.py decodes the answer with that type.
-_TRANSACTIONS_JSON_SQL = """
-SELECT coalesce(json_agg(json_build_object(
-    'id', e.id, 'sequence', e.sequence, 'kind', e.kind, 'value_date', e.value_date,
-    'amount', e.amount::numeric(14, {decimals})::text, 'channel', e.channel,
-    'external_reference', e.external_reference, 'reverses_id', e.reverses_id,
-    'reversed', r.id IS NOT NULL, 'reason', e.reason, 'recorded_at', e.recorded_at
-) ORDER BY e.sequence), '[]')::text
-FROM loan_events e LEFT JOIN loan_events r ON r.reverses_id = e.id
-WHERE e.loan_id = $1
-"""
 
 
 class SqlLoanServicing:
@@ -283,7 +271,10 @@ class SqlLoanServicing:
                 ],
             )
 
-    async def statement(self, loan_id: uuid.UUID, *, transactions_as_json: bool = False) -> LoanStatement | None:
+    async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
+        return await fetch_schedule_document(await driver(self.session), loan_id)
+
+    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
         connection = await driver(self.session)
         row = await connection.fetchrow(_READ_LOAN, loan_id)
         if row is None:
@@ -312,8 +303,5 @@ class SqlLoanServicing:
         exponent = unit.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) else 0
         installments = tuple(_installment_state(r, unit) for r in lines)
-        if transactions_as_json:
-            rendered = await connection.fetchval(_TRANSACTIONS_JSON_SQL.format(decimals=decimals), loan_id)
-            return LoanStatement(summary, installments, (), rendered)
         rows = await connection.fetch(_TRANSACTIONS_SQL.format(decimals=decimals), loan_id)
         return LoanStatement(summary, installments, tuple(Transaction._make(row) for row in rows))

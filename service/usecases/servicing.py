@@ -381,15 +381,22 @@ async def payoff(
         return quote, loan.currency
 
 
-async def statement(
-    loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork, transactions_as_json: bool = False
-) -> LoanStatement:
+async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> LoanStatement:
     """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
     async with uow:
-        found = await uow.servicing.statement(loan_id, transactions_as_json=transactions_as_json)
+        found = await uow.servicing.statement(loan_id)
         if found is None or not _visible(found.loan.borrower_id, actor):
             raise NotFound("loan not found", code="loan.not_found")
         return found
+
+
+async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> str:
+    """``statement`` as the JSON document the API sends (one statement, rendered by the database)."""
+    async with uow:
+        found = await uow.servicing.schedule_document(loan_id)
+        if found is None or not _visible(found.borrower_id, actor):
+            raise NotFound("loan not found", code="loan.not_found")
+        return found.json
 
 
 async def refresh_loan_state(loan_id: uuid.UUID, as_of: date, *, uow_factory: UnitOfWorkFactory) -> None:

@@ -68,7 +68,14 @@ class LoanStatement:
     loan: LoanSummary
     installments: tuple[InstallmentState, ...]
     transactions: tuple[Transaction, ...]
-    transactions_json: str | None = None  # the transactions already as a JSON array, when asked
+
+
+@dataclass(frozen=True)
+class ScheduleDocument:
+    """The schedule as the API sends it (JSON, rendered by the database), and whose loan it is."""
+
+    borrower_id: uuid.UUID | None
+    json: str
 
 
 class LoanServicing(Protocol):
@@ -87,7 +94,10 @@ class LoanServicing(Protocol):
         self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
     ) -> None: ...
 
-    async def statement(self, loan_id: uuid.UUID, *, transactions_as_json: bool = False) -> LoanStatement | None:
-        """The loan, its instalments and its events, in at most three statements; the events as
-        a JSON array in ``transactions_json`` (the API's TransactionOut) if ``transactions_as_json``."""
+    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
+        """The loan, its instalments and its events, in three statements."""
+        ...
+
+    async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
+        """The same as the API's schedule document, in one statement."""
         ...

@@ -15,10 +15,11 @@ from litestar.testing import AsyncTestClient
 from domain.ledger.model import Account
 from domain.ledger.servicing import servicing_balances
 from domain.servicing import Overpayment, ServicingTerms, state_as_of
-from service.api.servicing import LoanScheduleResponse, TransactionOut
+from service.api.servicing import InstallmentStateOut, LoanScheduleResponse, TransactionOut, schedule_response
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
+from service.usecases.servicing import statement
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
 from tests.loans import MadeLoan, make_loan
 
@@ -132,10 +133,16 @@ async def test_a_back_dated_payment_and_a_reversal_replay_the_allocation(
     response = await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)
     schedule = response.json()
     assert [t["reversed"] for t in schedule["transactions"]] == [False, True, False]
-    # The transactions come as JSON built by PostgreSQL: exactly the documented TransactionOut.
+    # The document comes as JSON built by PostgreSQL: exactly what the documented type, built in
+    # Python from the typed statement, would say.
     documented = msgspec.json.decode(response.content, type=LoanScheduleResponse)
     assert [t.amount for t in documented.transactions] == [D("600.00"), loan.schedule[0].total, None]
     assert all(set(t) == set(TransactionOut.__struct_fields__) for t in schedule["transactions"])
+    assert set(schedule) == set(LoanScheduleResponse.__struct_fields__)
+    assert set(schedule["installments"][0]) == set(InstallmentStateOut.__struct_fields__)
+    reference = schedule_response(await statement(loan.id, actor=_principal(officer), uow=uow_factory()))
+    assert documented == reference
+    assert schedule == msgspec.json.decode(msgspec.json.encode(reference)) | {"transactions": schedule["transactions"]}
 
 
 async def test_the_payoff_quote_is_exactly_what_a_payment_settles(
@@ -269,7 +276,7 @@ async def test_the_schedule_takes_at_most_three_statements(
     """Counted on the connection itself: statements sent through SQLAlchemy and straight to asyncpg."""
     from sqlalchemy import event
 
-    from service.usecases.servicing import statement
+    from service.usecases.servicing import schedule_document
 
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=48)
     for k in range(5):
@@ -288,13 +295,16 @@ async def test_the_schedule_takes_at_most_three_statements(
     event.listen(engine.sync_engine, "connect", on_connect)
     counting = SqlUnitOfWorkFactory(create_sessionmaker(engine))
     try:
-        for as_json in (False, True):
-            seen.clear()
-            found = await statement(loan.id, actor=_principal(admin), uow=counting(), transactions_as_json=as_json)
-            queries = [q for q in seen if not q.strip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))]
-            assert len(queries) == 3, queries
-            assert len(found.installments) == 48
-            assert len(found.transactions) == 5 or msgspec.json.decode(found.transactions_json or "").__len__() == 5
+        seen.clear()
+        found = await statement(loan.id, actor=_principal(admin), uow=counting())
+        queries = [q for q in seen if not q.strip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))]
+        assert len(queries) == 3, queries
+        assert len(found.installments) == 48 and len(found.transactions) == 5
+        seen.clear()  # what the route sends: one statement
+        document = msgspec.json.decode(await schedule_document(loan.id, actor=_principal(admin), uow=counting()))
+        queries = [q for q in seen if not q.strip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))]
+        assert len(queries) == 1, queries
+        assert len(document["installments"]) == 48 and len(document["transactions"]) == 5
     finally:
         await engine.dispose()
 
