@@ -206,7 +206,13 @@ def solve(draw_runs: list[Run], pay_runs: list[Run], exact: ExactFlows) -> Decim
     pay_time = sum(_run_time(run) for run in pay_runs) / paid
     guess = math.log(paid) / (pay_time - draw_time) if pay_time > draw_time else 0.0
     draw_side = _AT_START if draw_runs == _AT_START_RUNS else _side(draw_runs)
-    rate = math.expm1(_root(draw_side, _side(pay_runs), guess)) * 10000  # in hundredths of a percent
+    try:
+        rate = math.expm1(_root(draw_side, _side(pay_runs), guess)) * 10000  # in hundredths of a percent
+    except OverflowError:  # flows so far apart that a bound of the search overflows a float
+        raise RuleViolation(
+            f"no TAEG between {MIN_APR} % and {MAX_APR:,f} % can be computed for these cash flows",
+            code="apr.not_converging",
+        ) from None
     size = abs(rate)
     hundredths = math.floor(size + 0.5) * (1 if rate >= 0 else -1)
     # The float root is good to ~1e-15 relative; near a boundary (or for huge rates, where that

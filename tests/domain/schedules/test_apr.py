@@ -122,3 +122,13 @@ def test_many_equal_payments_solve_like_an_annuity() -> None:
     apr = compute_apr([CashFlow(START, D("1000.00"))], pays)
     assert apr == D(math.floor(rate * 10000 + 0.5)).scaleb(-2)
     assert verify_apr([CashFlow(START, D("1000.00"))], pays, apr)
+
+
+def test_flows_centuries_apart_are_a_rule_violation_not_an_overflow() -> None:
+    # Found by the API fuzz test: a payment 174 years after the drawdown made exp() overflow
+    # at the low bound of the search (a 500). No TAEG in range can be computed: a 422.
+    draws = [CashFlow(START, D("1000000.00"))]
+    pays = [CashFlow(date(2026, 1, 16), D("1.00")), CashFlow(date(2200, 1, 15), D("0.01"))]
+    with pytest.raises(RuleViolation) as caught:
+        compute_apr(draws, pays)
+    assert caught.value.code == "apr.not_converging"
