@@ -163,6 +163,20 @@ async def _record(
         return receipt
 
 
+def _new_event(
+    loan_id: uuid.UUID, sequence: int, kind: LoanEventKind, value_date: date, actor: Principal, **facts: Any
+) -> LoanEvent:
+    return LoanEvent(
+        id=new_id(),
+        loan_id=loan_id,
+        sequence=sequence,
+        kind=kind,
+        value_date=value_date,
+        recorded_by=actor.subject_id,
+        **facts,
+    )
+
+
 def _check_value_date(value_date: date, loan: Loan, today: date, *, not_before: date | None = None) -> None:
     earliest = max(loan.disbursed_on, not_before or loan.disbursed_on)
     if not earliest <= value_date <= today:
@@ -200,13 +214,12 @@ async def record_payment(
                 field="amount.amount",
             )
         _check_value_date(command.value_date, loan, today)
-        return LoanEvent(
-            id=new_id(),
-            loan_id=loan.id,
-            sequence=sequence,
-            kind=LoanEventKind.PAYMENT,
-            value_date=command.value_date,
-            recorded_by=actor.subject_id,
+        return _new_event(
+            loan.id,
+            sequence,
+            LoanEventKind.PAYMENT,
+            command.value_date,
+            actor,
             amount=command.amount,
             channel=command.channel,
             external_reference=command.external_reference,
@@ -236,15 +249,8 @@ async def reverse_payment(
         if any(e.reverses_id == payment_id for e in serviced.events):
             raise Conflict("this payment is already reversed", code="payment.already_reversed")
         _check_value_date(value_date, serviced.loan, today, not_before=payment.value_date)
-        return LoanEvent(
-            id=new_id(),
-            loan_id=serviced.loan.id,
-            sequence=sequence,
-            kind=LoanEventKind.REVERSAL,
-            value_date=value_date,
-            recorded_by=actor.subject_id,
-            reverses_id=payment_id,
-            reason=reason,
+        return _new_event(
+            serviced.loan.id, sequence, LoanEventKind.REVERSAL, value_date, actor, reverses_id=payment_id, reason=reason
         )
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
@@ -274,15 +280,7 @@ async def write_off(
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
         _require_active(serviced, today, "write off")
         _check_value_date(value_date, serviced.loan, today, not_before=_last_event_date(serviced))
-        return LoanEvent(
-            id=new_id(),
-            loan_id=serviced.loan.id,
-            sequence=sequence,
-            kind=LoanEventKind.WRITE_OFF,
-            value_date=value_date,
-            recorded_by=actor.subject_id,
-            reason=reason,
-        )
+        return _new_event(serviced.loan.id, sequence, LoanEventKind.WRITE_OFF, value_date, actor, reason=reason)
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
 
@@ -336,13 +334,12 @@ async def reschedule(
                 installment_multiple=terms.installment_multiple,
             )
         )
-        return LoanEvent(
-            id=new_id(),
-            loan_id=loan.id,
-            sequence=sequence,
-            kind=LoanEventKind.RESCHEDULE,
-            value_date=command.value_date,
-            recorded_by=actor.subject_id,
+        return _new_event(
+            loan.id,
+            sequence,
+            LoanEventKind.RESCHEDULE,
+            command.value_date,
+            actor,
             reason=command.reason,
             installments=schedule.installments,
         )

@@ -20,7 +20,7 @@ from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.servicing import statement
-from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
+from tests.conftest import Caller, Racing, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
 from tests.loans import MadeLoan, make_loan
 
 D = Decimal
@@ -361,3 +361,29 @@ async def test_a_products_servicing_terms_reach_its_loans(
     paid = await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("50.00", TODAY))
     assert [a["component"] for a in paid.json()["allocations"]] == ["principal"]  # principal first, as set
     assert paid.json()["loan"]["arrears_bucket"] == "over 45"
+
+
+async def test_the_same_key_at_the_same_time_is_one_payment(
+    racing: Racing, officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    """Requests with one key truly in flight together: one records the payment, the others get a
+    409 (still in flight) or, once it committed, the same answer; never a second payment."""
+    import asyncio
+
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    headers = {**officer.headers, "Idempotency-Key": "same-time"}
+    async with racing() as http:
+        answers = await asyncio.gather(
+            *(
+                http.post(f"/v1/loans/{loan.id}/payments", json=payment("75.00", TODAY), headers=headers)
+                for _ in range(6)
+            )
+        )
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {201, 409} and 201 in statuses, statuses
+    created = [a.json() for a in answers if a.status_code == 201]
+    assert all(c == created[0] for c in created)
+    assert all(a.json()["code"] == "idempotency.in_flight" for a in answers if a.status_code == 409)
+    async with uow_factory() as uow:
+        serviced = await uow.servicing.lock(loan.id, for_update=False)
+    assert serviced is not None and len(serviced.events) == 1
