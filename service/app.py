@@ -16,6 +16,8 @@ from redis.asyncio import Redis
 
 from service.adapters.contract_pdf import PdfContractRenderer
 from service.adapters.rate_limit import RedisRateLimiter
+from service.adapters.schedule_ics import IcsScheduleRenderer
+from service.adapters.schedule_pdf import PdfScheduleRenderer
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.adapters.senders import LogLoginCodeSender
 from service.api.applicants import ApplicantController, ReferralController
@@ -37,6 +39,7 @@ from service.api.portfolio import PortfolioController
 from service.api.problems import EXCEPTION_HANDLERS
 from service.api.products import LegalDataController, LoanProductController
 from service.api.quotes import QuoteController
+from service.api.self_service import BorrowerLoanController, ScheduleFileController
 from service.api.servicing import ServicingController
 from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
@@ -66,6 +69,8 @@ ROUTE_HANDLERS = [
     ApplicationController,
     LoanController,
     ServicingController,
+    ScheduleFileController,
+    BorrowerLoanController,
     PortfolioController,
 ]
 
@@ -107,6 +112,8 @@ def create_app(
             readiness=ServersReadiness(engine, redis),
             contract_renderer=PdfContractRenderer(),
             portfolio=SqlPortfolioReports(engine),
+            schedule_pdf=PdfScheduleRenderer(),
+            schedule_calendar=IcsScheduleRenderer(),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )

@@ -18,6 +18,7 @@ from service.usecases.ports import (
     TokenCodec,
     UnitOfWorkFactory,
 )
+from service.usecases.servicing_ports import ScheduleRenderer
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Services:
     sign_in_limiter: RateLimiter
     contract_renderer: ContractRenderer
     portfolio: PortfolioReports
+    schedule_pdf: ScheduleRenderer
+    schedule_calendar: ScheduleRenderer
 
     @staticmethod
     def now() -> datetime:

@@ -175,6 +175,10 @@ _INSERT_INSTALLMENT = (
     + ", ".join(f"${n}" for n in range(6, 6 + 1 + len(_STATE_COLUMNS)))
     + ")"
 )
+_LOANS_OF_BORROWER = (
+    "SELECT l.id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE a.borrower_id = $1"
+    " ORDER BY l.disbursed_on DESC, l.id"
+)
 _TRANSACTIONS_SQL = (
     "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
     " reverses_id, reason, recorded_at FROM loan_events WHERE loan_id = $1 ORDER BY sequence"
@@ -273,6 +277,10 @@ class SqlLoanServicing:
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
         return await fetch_schedule_document(await driver(self.session), loan_id)
+
+    async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
+        connection = await driver(self.session)
+        return [row["id"] for row in await connection.fetch(_LOANS_OF_BORROWER, borrower_id)]
 
     async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
         connection = await driver(self.session)

@@ -347,7 +347,7 @@ async def reschedule(
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
 
 
-def _visible(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
+def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
     """Staff see every loan; a borrower only their own (anyone else's is a 404, ids leak nothing)."""
     return actor.is_staff or (serviced_borrower is not None and serviced_borrower == actor.borrower_id)
 
@@ -359,7 +359,7 @@ async def payoff(
     ``on`` and recorded after everything else, settles (see domain.servicing.payoff_quote)."""
     async with uow:
         serviced = await uow.servicing.lock(loan_id, for_update=False)
-        if serviced is None or not _visible(serviced.borrower_id, actor):
+        if serviced is None or not visible_to(serviced.borrower_id, actor):
             raise NotFound("loan not found", code="loan.not_found")
         loan = serviced.loan
         if not loan.disbursed_on <= on <= today + PAYOFF_HORIZON:
@@ -382,7 +382,7 @@ async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) ->
     """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
     async with uow:
         found = await uow.servicing.statement(loan_id)
-        if found is None or not _visible(found.loan.borrower_id, actor):
+        if found is None or not visible_to(found.loan.borrower_id, actor):
             raise NotFound("loan not found", code="loan.not_found")
         return found
 
@@ -391,7 +391,7 @@ async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOf
     """``statement`` as the JSON document the API sends (one statement, rendered by the database)."""
     async with uow:
         found = await uow.servicing.schedule_document(loan_id)
-        if found is None or not _visible(found.borrower_id, actor):
+        if found is None or not visible_to(found.borrower_id, actor):
             raise NotFound("loan not found", code="loan.not_found")
         return found.json
 

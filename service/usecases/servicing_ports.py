@@ -78,6 +78,23 @@ class ScheduleDocument:
     json: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class ScheduleExport:
+    """What a downloadable schedule (PDF, iCalendar) shows: the statement, in the borrower's
+    language ("fr" unless the borrower chose "en"), and when it was produced."""
+
+    statement: LoanStatement
+    language: str
+    borrower_name: str | None
+    generated_at: datetime
+
+
+class ScheduleRenderer(Protocol):
+    """Writes a loan's schedule as a file for the borrower (a PDF, an iCalendar of due dates)."""
+
+    def render(self, export: ScheduleExport) -> bytes: ...
+
+
 class LoanServicing(Protocol):
     async def lock(self, loan_id: uuid.UUID, *, for_update: bool = True) -> ServicedLoan | None:
         """The loan and its events; the loan row locked until the end of the transaction unless
@@ -100,4 +117,8 @@ class LoanServicing(Protocol):
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
         """The same as the API's schedule document, in one statement."""
+        ...
+
+    async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
+        """The ids of the borrower's loans (through their applicant record), latest disbursed first."""
         ...

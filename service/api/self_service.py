@@ -1,0 +1,122 @@
+"""Borrower self-service routes: the signed-in borrower's own loans, and a loan's schedule as a PDF
+and as an iCalendar of due dates (staff, and the borrower whose loan it is; anyone else gets 404).
+
+The borrower's loans come from the token's borrower id, never from an id in the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+
+from service.api.auth import ALL_STAFF, AuthedRequest, allow
+from service.api.dependencies import Services
+from service.api.problems import problems
+from service.api.wire import AmountOut
+from service.usecases import self_service as uc
+from service.usecases.servicing_ports import ScheduleExport, ScheduleRenderer
+
+PDF = "application/pdf"
+ICS = "text/calendar; charset=utf-8"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BorrowerLoanResponse(msgspec.Struct, frozen=True):
+    """One of the borrower's loans as its schedule shows it (as of ``as_of``); ``next_due_amount`` is
+    what is left to pay on ``next_due_date``; ``payoff_amount`` is what repaying everything on
+    ``payoff_on`` (today) costs, as ``GET /v1/loans/{loan_id}/payoff`` quotes it."""
+
+    id: uuid.UUID
+    status: str
+    currency: str
+    principal: AmountOut
+    disbursed_on: date
+    as_of: date | None
+    outstanding_principal: AmountOut
+    next_due_date: date | None
+    next_due_amount: AmountOut
+    days_past_due: int
+    payoff_on: date
+    payoff_amount: AmountOut
+
+
+class BorrowerLoansResponse(msgspec.Struct, frozen=True):
+    items: list[BorrowerLoanResponse]
+
+
+def _file(export: ScheduleExport, renderer: ScheduleRenderer, *, media_type: str, extension: str) -> Response[bytes]:
+    stem = "echeancier" if export.language == "fr" else "schedule"
+    filename = f"{stem}-{export.statement.loan.id}.{extension}"
+    return Response(
+        renderer.render(export),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _file_responses(media_type: str, description: str) -> dict[int, ResponseSpec]:
+    return {
+        **problems(400, 401, 403, 404),
+        200: ResponseSpec(
+            data_container=bytes, media_type=media_type, description=description, generate_examples=False
+        ),
+    }
+
+
+class BorrowerLoanController(Controller):
+    path = "/v1/borrower"
+    tags = ["self-service"]
+
+    @get(
+        "/loans",
+        guards=[allow(borrowers=True)],
+        operation_id="listMyLoans",
+        summary="The signed-in borrower's loans: status, what is left, the next due date and the payoff amount",
+        responses=problems(401, 403),
+    )
+    async def loans(self, services: NamedDependency[Services], request: AuthedRequest) -> BorrowerLoansResponse:
+        loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=_now().date())
+        return BorrowerLoansResponse(
+            items=[msgspec.convert(loan, BorrowerLoanResponse, from_attributes=True) for loan in loans]
+        )
+
+
+class ScheduleFileController(Controller):
+    path = "/v1/loans"
+    tags = ["self-service"]
+
+    @get(
+        "/{loan_id:uuid}/schedule.pdf",
+        guards=[allow(*ALL_STAFF, borrowers=True)],
+        operation_id="downloadLoanSchedulePdf",
+        summary="The schedule as a PDF, in the borrower's language: instalments, what is paid and due, payments",
+        media_type=PDF,
+        responses=_file_responses(PDF, "the PDF"),
+    )
+    async def pdf(
+        self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
+    ) -> Response[bytes]:
+        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=_now())
+        return _file(export, services.schedule_pdf, media_type=PDF, extension="pdf")
+
+    @get(
+        "/{loan_id:uuid}/schedule.ics",
+        guards=[allow(*ALL_STAFF, borrowers=True)],
+        operation_id="downloadLoanScheduleCalendar",
+        summary="The due dates still to pay as an iCalendar file (one all-day event per instalment)",
+        media_type=ICS,
+        responses=_file_responses(ICS, "the iCalendar file (RFC 5545)"),
+    )
+    async def calendar(
+        self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
+    ) -> Response[bytes]:
+        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=_now())
+        return _file(export, services.schedule_calendar, media_type=ICS, extension="ics")
