@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ARRAY, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ARRAY, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.persistence.base import Base, created_at, uuid_pk
@@ -25,6 +25,8 @@ class StaffUserRow(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(Text)
     roles: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # Where notices to the staff member go (a missed payment escalated to the loan officer); optional.
+    email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -56,6 +58,11 @@ class ApiKeyRow(Base):
 
 class BorrowerRow(Base):
     __tablename__ = "borrowers"
+    __table_args__ = (
+        CheckConstraint(
+            "notification_channels <@ ARRAY['email', 'sms']::text[]", name="known_notification_channels"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     full_name: Mapped[str] = mapped_column(String(200))
@@ -63,6 +70,11 @@ class BorrowerRow(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2), default="fr")
     created_at: Mapped[dt.datetime] = created_at()
+    # The borrower's notice preferences (issue 6): the channels they accept, or no notices at all.
+    notification_channels: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("ARRAY['email', 'sms']::text[]")
+    )
+    notifications_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class LoginCodeRow(Base):

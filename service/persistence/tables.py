@@ -5,6 +5,7 @@ from service.persistence import (  # noqa: F401
     close_of_business_tables,
     identity_tables,
     loan_tables,
+    notification_tables,
     origination_tables,
     product_tables,
     servicing_tables,
