@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.notifications import QuietWindow
 
 
 class SettingsError(Exception):
@@ -34,10 +38,31 @@ class Settings:
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # Notices (issue 6): no messages during the quiet window, local time in the time zone.
+    notify_quiet_start: str = "21:00"
+    notify_quiet_end: str = "08:00"
+    notify_timezone: str = "Europe/Paris"
+    notify_lanes: int = 4
+    # E-mail channel; none when SMTP_HOST is unset (notices then go to the log outside production).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_from: str | None = None
+    smtp_from_name: str = ""
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    # SMS channel: an HTTP gateway; none when SMS_GATEWAY_URL is unset.
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = field(default=None, repr=False)
+    sms_sender: str | None = None
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def quiet_window(self) -> QuietWindow:
+        return QuietWindow.parse(self.notify_quiet_start, self.notify_quiet_end, self.notify_timezone)
 
 
 _ENVIRONMENTS = {"development", "test", "production"}
@@ -78,6 +103,56 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: set[str], 
     return value
 
 
+def _clock(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).strip()
+    try:
+        value = time.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a time of day like 21:00, got {raw!r}") from None
+    if value.tzinfo is not None:
+        raise SettingsError(f"{name} is a wall-clock time; set the zone in NOTIFY_TIMEZONE")
+    return raw
+
+
+def _zone(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).strip()
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} must be an IANA time zone like Europe/Paris, got {raw!r}") from None
+    return raw
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    return (env.get(name) or "").strip() or None
+
+
+def _channels(env: Mapping[str, str]) -> dict[str, object]:
+    """The notification channels' settings: each one complete, or not configured at all."""
+    smtp_host = _optional(env, "SMTP_HOST")
+    smtp_from = _optional(env, "SMTP_FROM")
+    if smtp_host and not (smtp_from and "@" in smtp_from):
+        raise SettingsError("SMTP_FROM must be set to the sender's e-mail address when SMTP_HOST is set")
+    sms_url = _optional(env, "SMS_GATEWAY_URL")
+    sms_token = _optional(env, "SMS_GATEWAY_TOKEN")
+    if sms_url:
+        sms_url = _url(env, "SMS_GATEWAY_URL", {"http", "https"})
+        if not sms_token:
+            raise SettingsError("SMS_GATEWAY_TOKEN must be set when SMS_GATEWAY_URL is set")
+    return {
+        "smtp_host": smtp_host,
+        "smtp_port": _int(env, "SMTP_PORT", 587, minimum=1),
+        "smtp_security": _choice(env, "SMTP_SECURITY", "starttls", {"none", "starttls", "tls"}),
+        "smtp_from": smtp_from,
+        "smtp_from_name": (env.get("SMTP_FROM_NAME") or env.get("LENDER_NAME") or "").strip(),
+        "smtp_username": _optional(env, "SMTP_USERNAME"),
+        "smtp_password": env.get("SMTP_PASSWORD") or None,
+        "sms_gateway_url": sms_url,
+        "sms_gateway_token": sms_token,
+        "sms_sender": _optional(env, "SMS_SENDER"),
+    }
+
+
 def normalise_database_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use the asyncpg driver for them."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
@@ -116,4 +191,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
+        notify_quiet_start=_clock(env, "NOTIFY_QUIET_START", "21:00"),
+        notify_quiet_end=_clock(env, "NOTIFY_QUIET_END", "08:00"),
+        notify_timezone=_zone(env, "NOTIFY_TIMEZONE", "Europe/Paris"),
+        notify_lanes=_int(env, "NOTIFY_LANES", 4, minimum=1),
+        **_channels(env),  # type: ignore[arg-type]
     )

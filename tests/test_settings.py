@@ -38,3 +38,48 @@ def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:
 def test_production_logs_json_by_default() -> None:
     settings = load_settings({**GOOD, "APP_ENV": "production", "SECRET_KEY": "x" * 40})
     assert settings.log_format == "json" and settings.is_production
+
+
+def test_notice_settings_default_to_a_night_quiet_window_in_paris_and_no_channel() -> None:
+    settings = load_settings(GOOD)
+    window = settings.quiet_window
+    assert (str(window.start), str(window.end), window.zone.key) == ("21:00:00", "08:00:00", "Europe/Paris")
+    assert settings.smtp_host is None and settings.sms_gateway_url is None and settings.notify_lanes == 4
+
+
+def test_channels_are_read_when_configured() -> None:
+    settings = load_settings(
+        {
+            **GOOD,
+            "SMTP_HOST": "mail.example",
+            "SMTP_PORT": "465",
+            "SMTP_SECURITY": "tls",
+            "SMTP_FROM": "rappels@example.org",
+            "SMS_GATEWAY_URL": "https://sms.example/v1/messages",
+            "SMS_GATEWAY_TOKEN": "secret-token",
+            "NOTIFY_QUIET_START": "22:30",
+            "NOTIFY_TIMEZONE": "America/Cayenne",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_security) == ("mail.example", 465, "tls")
+    assert settings.sms_gateway_token == "secret-token" and "secret-token" not in repr(settings)
+    assert settings.quiet_window.zone.key == "America/Cayenne" and settings.notify_quiet_start == "22:30"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({**GOOD, "NOTIFY_QUIET_START": "9pm"}, "NOTIFY_QUIET_START"),
+        ({**GOOD, "NOTIFY_QUIET_END": "25:00"}, "NOTIFY_QUIET_END"),
+        ({**GOOD, "NOTIFY_TIMEZONE": "Mars/Olympus"}, "NOTIFY_TIMEZONE"),
+        ({**GOOD, "SMTP_HOST": "mail.example"}, "SMTP_FROM"),
+        ({**GOOD, "SMTP_HOST": "mail.example", "SMTP_FROM": "x", "SMTP_SECURITY": "ssl"}, "SMTP_FROM"),
+        ({**GOOD, "SMTP_HOST": "m", "SMTP_FROM": "a@b.c", "SMTP_SECURITY": "ssl"}, "SMTP_SECURITY"),
+        ({**GOOD, "SMS_GATEWAY_URL": "ftp://sms.example"}, "SMS_GATEWAY_URL"),
+        ({**GOOD, "SMS_GATEWAY_URL": "https://sms.example"}, "SMS_GATEWAY_TOKEN"),
+        ({**GOOD, "NOTIFY_LANES": "0"}, "NOTIFY_LANES"),
+    ],
+)
+def test_bad_notice_setting_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings(env)

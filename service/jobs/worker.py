@@ -6,6 +6,7 @@ have is idempotent.
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -15,14 +16,18 @@ from arq import cron
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
+from domain.notifications import RetryPolicy
+from service.adapters.notifications.configured import open_channels
 from service.logging import configure_logging
 from service.persistence.close_of_business_sql import SqlCloseOfBusiness
 from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
 from service.usecases.close_of_business import close_business_day
 from service.usecases.identity import purge_expired_login_codes
+from service.usecases.notifications import deliver_due_notices, plan_loan_notices
 from service.usecases.servicing import refresh_loan_state
 
 log = structlog.get_logger()
@@ -32,10 +37,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["engine"] = create_engine(settings)
     ctx["uow"] = SqlUnitOfWorkFactory(create_sessionmaker(ctx["engine"]))
+    ctx["exit_stack"] = AsyncExitStack()
+    if "channels" not in ctx:  # tests may bring their own
+        ctx["channels"] = await open_channels(settings, ctx["exit_stack"])
     log.info("worker_started")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["exit_stack"].aclose()
     await ctx["engine"].dispose()
     log.info("worker_stopped")
 
@@ -68,11 +77,39 @@ async def close_of_business(ctx: dict[str, Any]) -> int:
     return report.loans_aged
 
 
-FUNCTIONS: list[Any] = [purge_login_codes, expire_offers, close_of_business]
+async def plan_notices(ctx: dict[str, Any]) -> int:
+    """Write today's due-date reminders and missed-payment notices into the notice outbox (idempotent),
+    then ask for a delivery run (deterministic job id: asked twice the same day, it runs once)."""
+    today = datetime.now(UTC).date()
+    report = await plan_loan_notices(today, planning=SqlNoticePlanning(ctx["engine"]))
+    if "redis" in ctx:
+        await ctx["redis"].enqueue_job("deliver_notices", _job_id=f"deliver-notices-after-plan-{today.isoformat()}")
+    return report.notices_written
+
+
+async def deliver_notices(ctx: dict[str, Any]) -> int:
+    """Send the due pending notices of the outbox (see usecases.notifications for the guarantees)."""
+    settings: Settings = ctx["settings"]
+    report = await deliver_due_notices(
+        outbox=SqlNoticeOutbox(ctx["engine"]),
+        channels=ctx["channels"],
+        now=lambda: datetime.now(UTC),
+        quiet=settings.quiet_window,
+        retry=RetryPolicy(),
+        lanes=settings.notify_lanes,
+    )
+    return report.sent
+
+
+FUNCTIONS: list[Any] = [purge_login_codes, expire_offers, close_of_business, plan_notices, deliver_notices]
 CRON_JOBS = [
     cron(purge_login_codes, hour={3}, minute={15}, unique=True, run_at_startup=False),
     cron(expire_offers, hour={0}, minute={5}, unique=True, run_at_startup=True),
     cron(close_of_business, hour={0}, minute={30}, unique=True, run_at_startup=True, timeout=3600),
+    # After the close of business has brought instalment states to yesterday.
+    cron(plan_notices, hour={1}, minute={30}, unique=True, run_at_startup=False, timeout=1800),
+    # The outbox is the source of truth: a delivery run lost with Redis is only a missed trigger.
+    cron(deliver_notices, minute=set(range(60)), unique=True, run_at_startup=False, timeout=1800),
 ]
 
 

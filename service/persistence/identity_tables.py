@@ -59,9 +59,7 @@ class ApiKeyRow(Base):
 class BorrowerRow(Base):
     __tablename__ = "borrowers"
     __table_args__ = (
-        CheckConstraint(
-            "notification_channels <@ ARRAY['email', 'sms']::text[]", name="known_notification_channels"
-        ),
+        CheckConstraint("notification_channels <@ ARRAY['email', 'sms']::text[]", name="known_notification_channels"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

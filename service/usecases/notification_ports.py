@@ -1,0 +1,105 @@
+"""The ports of the notice planner and delivery job (see ``service.usecases.notifications``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from domain.notifications import Delivery, Notice, Recipient
+
+
+class RecipientKind(StrEnum):
+    """Whose id a notice's recipient id is: a borrower's or a staff member's."""
+
+    BORROWER = "borrower"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstallmentToNotify:
+    """An instalment of an active loan still owing something, with who may hear about it.
+
+    ``borrower`` is None when the applicant has no borrower account; ``officer`` when the loan
+    officer has no e-mail address (then nobody is told of an escalation, and the report says so).
+    """
+
+    loan_id: uuid.UUID
+    installment_number: int
+    due_date: date
+    outstanding: Decimal
+    currency: str
+    borrower: Recipient | None
+    officer: Recipient | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedNotice:
+    recipient_kind: RecipientKind
+    notice: Notice
+
+
+class NoticePlanning(Protocol):
+    async def installments(
+        self, *, due_from: date, due_to: date, after: tuple[uuid.UUID, int] | None, limit: int
+    ) -> Sequence[InstallmentToNotify]:
+        """Unpaid instalments of active loans due in [due_from, due_to], by (loan id, number), after ``after``."""
+        ...
+
+    async def add(self, notices: Sequence[PlannedNotice]) -> int:
+        """Insert the notices not there yet, in one transaction; return how many were new."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueNotice:
+    """A pending notice whose time has come, with its recipient as they are now (None: gone)."""
+
+    notice: Notice
+    delivery: Delivery
+    recipient: Recipient | None
+
+
+class ClaimedNotice(Protocol):
+    """A due notice locked for this worker until ``record`` commits its new delivery state."""
+
+    @property
+    def due(self) -> DueNotice: ...
+
+    async def record(self, delivery: Delivery) -> None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailedNotice:
+    """A notice given up on, for the officers' follow-up."""
+
+    id: uuid.UUID
+    recipient_kind: RecipientKind
+    recipient_id: uuid.UUID
+    channel: str
+    kind: str
+    event_key: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+class NoticeOutbox(Protocol):
+    def claim_next(self, now: datetime) -> AbstractAsyncContextManager[ClaimedNotice | None]:
+        """Lock the oldest due pending notice that no one else holds (None when there is none).
+
+        The lock lasts until ``record`` commits or the context exits (then nothing changed)."""
+        ...
+
+    async def defer_due(self, until: datetime) -> int:
+        """Move every pending notice due before ``until`` to ``until``; return how many moved."""
+        ...
+
+    async def failed(self, *, after: uuid.UUID | None, limit: int) -> Sequence[FailedNotice]:
+        """Failed notices, by id, after ``after``."""
+        ...
