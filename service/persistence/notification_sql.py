@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -85,6 +86,11 @@ _CLAIM = text(
     """
 )
 
+log = structlog.get_logger(__name__)
+
+_GIVE_UP = text(
+    "UPDATE notices SET status = 'failed', last_error = 'notice.unreadable', attempts = attempts + 1 WHERE id = :id"
+)
 _RECORD = text(
     """
     UPDATE notices
@@ -239,10 +245,24 @@ class SqlNoticeOutbox:
     @asynccontextmanager
     async def claim_next(self, now: datetime) -> AsyncIterator[_Claim | None]:
         async with self.engine.connect() as connection:
-            await connection.begin()
-            row = (await connection.execute(_CLAIM, {"now": now})).mappings().first()
-            # Leaving without ``record`` rolls back: the notice stays pending and unlocked.
-            yield None if row is None else _Claim(connection, _due_notice(row))
+            while True:
+                await connection.begin()
+                row = (await connection.execute(_CLAIM, {"now": now})).mappings().first()
+                if row is None:
+                    yield None
+                    return
+                try:
+                    due = _due_notice(row)
+                except (KeyError, TypeError, ValueError):
+                    # Content this version cannot read (a bad or newer payload) must not stop
+                    # every later delivery run: give it up, visible to officers, and go on.
+                    log.error("notice_unreadable", notice_id=str(row["id"]))
+                    await connection.execute(_GIVE_UP, {"id": row["id"]})
+                    await connection.commit()
+                    continue
+                # Leaving without ``record`` rolls back: the notice stays pending and unlocked.
+                yield _Claim(connection, due)
+                return
 
     async def defer_due(self, until: datetime) -> int:
         async with self.engine.begin() as connection:

@@ -353,3 +353,31 @@ async def test_a_delivery_run_dying_halfway_and_redis_emptied_lose_nothing_and_r
     sent = message_ids(box)
     assert set(sent) == {str(r["id"]) for r in rows}  # none lost
     assert {i: n for i, n in sent.items() if n > 1} == {unrecorded: 2}  # only the one in flight twice
+
+
+async def test_a_notice_that_cannot_be_read_is_given_up_and_the_others_still_go(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, port = mailbox
+    officer = await add_officer(uow_factory, None)
+    await add_borrower_with_loan(uow_factory, officer, name="noor", language="fr")
+    await plan_loan_notices(date(2026, 2, 13), planning=SqlNoticePlanning(engine))
+    async with engine.begin() as connection:  # one notice's content spoilt (say, by a newer version)
+        spoilt = await connection.scalar(
+            text(
+                'UPDATE notices SET payload = \'{"kind": "no-such-kind"}\''
+                " WHERE id = (SELECT id FROM notices WHERE channel = 'sms' LIMIT 1) RETURNING id"
+            )
+        )
+    report = await deliver_due_notices(
+        outbox=SqlNoticeOutbox(engine),
+        now=lambda: datetime.now(UTC),
+        channels={Channel.EMAIL: smtp(port), Channel.SMS: smtp(port)},
+        quiet=NEVER_QUIET,
+        retry=FAST_RETRY,
+        lanes=1,
+    )
+    rows = {row["id"]: row for row in await notice_rows(engine)}
+    assert rows[spoilt]["status"] == "failed" and rows[spoilt]["last_error"] == "notice.unreadable"
+    assert {row["status"] for key, row in rows.items() if key != spoilt} == {"sent"}
+    assert report.sent == len(rows) - 1 == len(box.received)
