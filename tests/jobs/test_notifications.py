@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from http.server import ThreadingHTTPServer
@@ -35,17 +35,15 @@ from domain.notifications import (
 )
 from service.adapters.notifications import HttpSmsChannel, SmsGatewayConfig, SmtpConfig, SmtpEmailChannel, SmtpSecurity
 from service.jobs.worker import build_worker
-from service.persistence.database import create_engine
 from service.persistence.identity_tables import StaffUserRow
 from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from service.settings import Settings
 from service.usecases.identity import create_borrower
 from service.usecases.notifications import deliver_due_notices, failed_notices, plan_loan_notices
 from service.usecases.ports import NotificationChannel
 from tests.adapters.notifications.test_http_sms import Gateway, make_handler
 from tests.adapters.notifications.test_smtp_email import BUSY, Mailbox, free_port
-from tests.conftest import make_settings, truncate_all
+from tests.conftest import make_settings
 from tests.loans import make_loan
 from tests.servers import RunningServers
 
@@ -53,14 +51,6 @@ NEVER_QUIET = QuietWindow(time(0), time(0), ZoneInfo("Europe/Paris"))
 FAST_RETRY = RetryPolicy(first_delay=timedelta(minutes=1), factor=2, max_delay=timedelta(minutes=10), max_attempts=3)
 # The loan of ``make_loan``: disbursed on 15 January 2026, instalments due on the 15th from February.
 FIRST_DUE = date(2026, 2, 15)
-
-
-@pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings)
-    yield engine
-    await engine.dispose()
-    await truncate_all(settings.database_url, settings.redis_url)
 
 
 @pytest.fixture
