@@ -25,6 +25,7 @@ from service.api.applications import ApplicationController
 from service.api.auth import AuthenticationMiddleware
 from service.api.dependencies import Services, provide_services
 from service.api.fast_quotes import with_fast_quote_routes
+from service.api.followup import FollowUpContactController, FollowUpController, LoanFollowUpController
 from service.api.health import HealthController
 from service.api.identity import (
     AuthController,
@@ -72,6 +73,9 @@ ROUTE_HANDLERS = [
     ScheduleFileController,
     BorrowerLoanController,
     PortfolioController,
+    LoanFollowUpController,
+    FollowUpContactController,
+    FollowUpController,
 ]
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import RuleViolation
+from domain.followup.model import check_template
 from domain.money import RoundingMode, currency_of, minor_unit
 from domain.schedules import (
     Amortization,
@@ -57,6 +58,7 @@ class ProductTerms:
     requires_training: bool = False
     guarantor_coverage_percent: Decimal = Decimal(0)
     servicing: ServicingTerms | None = None  # how its loans are serviced; None: the defaults
+    follow_up_months: tuple[int, ...] | None = None  # post-creation contacts; None: 1, 3, 6, 12, 24 months
 
     @property
     def servicing_terms(self) -> ServicingTerms:
@@ -64,6 +66,8 @@ class ProductTerms:
 
     def __post_init__(self) -> None:
         unit = minor_unit(self.currency)
+        if self.follow_up_months is not None:
+            check_template(self.follow_up_months)
         if self.servicing is not None and self.servicing.currency != currency_of(self.currency).code:
             raise RuleViolation(
                 "servicing terms must be in the product's currency", field="servicing", code="product.invalid_terms"

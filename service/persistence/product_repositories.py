@@ -68,6 +68,7 @@ def _terms_from_row(row: ProductVersionRow) -> ProductTerms:
         row,
         fees=tuple(_fee_from_json(f) for f in row.fees),
         servicing=servicing_from_json(row.currency, row.servicing) if row.servicing else None,
+        follow_up_months=tuple(row.follow_up_months) if row.follow_up_months is not None else None,
         **enums,
         min_amount=row.min_amount.quantize(unit),
         max_amount=row.max_amount.quantize(unit),
@@ -85,7 +86,7 @@ def _version_from_row(row: ProductVersionRow) -> ProductVersion:
 
 def _version_row(version: ProductVersion) -> ProductVersionRow:
     terms = version.terms
-    values = row_values(terms, exclude=("fees", "servicing", *_ENUMS))
+    values = row_values(terms, exclude=("fees", "servicing", "follow_up_months", *_ENUMS))
     values.update({name: getattr(terms, name).value for name in _ENUMS})
     return ProductVersionRow(
         id=version.id,
@@ -94,6 +95,7 @@ def _version_row(version: ProductVersion) -> ProductVersionRow:
         created_at=version.created_at,
         fees=[_fee_to_json(f) for f in terms.fees],
         servicing=servicing_to_json(terms.servicing) if terms.servicing else {},
+        follow_up_months=list(terms.follow_up_months) if terms.follow_up_months is not None else None,
         **values,
     )
 

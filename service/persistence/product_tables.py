@@ -69,6 +69,8 @@ class ProductVersionRow(Base):
     guarantor_coverage_percent: Mapped[Decimal] = mapped_column(RATE)
     # How loans of this version are serviced (allocation order, overpayment, late charges, buckets).
     servicing: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # Months after the business start of the follow-up contacts; NULL: the default template.
+    follow_up_months: Mapped[list[int] | None] = mapped_column(JSONB)
     created_at: Mapped[dt.datetime] = created_at()
 
 

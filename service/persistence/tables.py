@@ -3,6 +3,7 @@
 from service.persistence import (  # noqa: F401
     application_tables,
     close_of_business_tables,
+    followup_tables,
     identity_tables,
     loan_tables,
     notification_tables,

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict, Unavailable
 from service.persistence.application_repositories import SqlApplications
+from service.persistence.followup_repositories import SqlFollowUps
 from service.persistence.idempotency import SqlIdempotency
 from service.persistence.identity_repositories import (
     SqlApiKeys,
@@ -90,6 +91,7 @@ class SqlUnitOfWork:
         self.servicing = SqlLoanServicing(session)
         self.ledger = SqlLedger(session)
         self.outbox = SqlOutbox(session)
+        self.follow_ups = SqlFollowUps(session)
         return self
 
     async def __aexit__(

@@ -27,6 +27,7 @@ from domain.origination.eligibility import (
 from domain.products.model import ProductVersion, QuoteRequest
 from domain.products.policies import schedule_terms_for
 from domain.schedules import FeeCollection, build_schedule
+from service.usecases.followup import start_follow_up
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
 
@@ -493,6 +494,7 @@ async def disburse(
                 partner_id=await _referring_partner(uow, app.applicant_id),
             )
             await uow.loans.add(loan)
+            await start_follow_up(uow, loan)
         transaction = disbursement_transaction(
             new_id(), loan.id, amount=amount, fees_withheld=withheld, currency=app.currency, value_date=value_date
         )

@@ -19,6 +19,7 @@ from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
 from domain.products.model import LegalCeiling, LoanProduct, ProductVersion, UsuryThreshold
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
+from service.usecases.followup_ports import FollowUps
 from service.usecases.servicing_ports import LoanServicing
 
 
@@ -244,6 +245,8 @@ class UnitOfWork(Protocol):
     def ledger(self) -> Ledger: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def follow_ups(self) -> FollowUps: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

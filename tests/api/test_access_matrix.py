@@ -143,6 +143,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/loans/{loan_id}/write-off"): protected(400, ("admin",)),
     ("POST", "/v1/loans/{loan_id}/reschedules"): protected(400, OFFICERS),
     ("GET", "/v1/portfolio/indicators"): protected(400, STAFF),
+    ("GET", "/v1/loans/{loan_id}/follow-up"): protected(404, STAFF),  # an unknown loan
+    ("POST", "/v1/loans/{loan_id}/follow-up/contacts"): protected(400, OFFICERS),
+    ("POST", "/v1/follow-up-contacts/{contact_id}/outcome"): protected(400, OFFICERS),
+    ("GET", "/v1/follow-up/agenda"): protected(200, STAFF),
+    ("GET", "/v1/follow-up/report"): protected(200, STAFF),
 }
 
 
@@ -259,6 +264,7 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "application_id": callers["anonymous"].extra["application_id"],
         "loan_id": "01900000-0000-7000-8000-000000000000",
         "payment_id": "01900000-0000-7000-8000-000000000001",
+        "contact_id": "01900000-0000-7000-8000-000000000002",
         "version": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)

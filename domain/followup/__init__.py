@@ -1,0 +1,1 @@
+"""Post-creation follow-up: planned contacts after disbursement, their outcomes, business survival."""

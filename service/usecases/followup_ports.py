@@ -1,0 +1,40 @@
+"""Ports of post-creation follow-up: plans and contacts, an officer's agenda, the report's facts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+from domain.followup.model import Contact, FollowUpPlan
+from domain.followup.policies import BusinessFacts
+
+GroupBy = Literal["product", "officer", "partner"]
+
+
+class FollowUps(Protocol):
+    async def add_plan(self, plan: FollowUpPlan) -> None:
+        """The plan and its planned contacts."""
+        ...
+
+    async def plan_for_loan(self, loan_id: uuid.UUID, *, for_update: bool = False) -> FollowUpPlan | None:
+        """The loan's plan with all its contacts; with ``for_update`` the plan stays locked (new
+        contacts are numbered under that lock)."""
+        ...
+
+    async def get_contact(self, contact_id: uuid.UUID, *, for_update: bool = False) -> Contact | None: ...
+
+    async def record_outcome(self, contact: Contact, *, recorded_by: uuid.UUID, at: datetime) -> None:
+        """Write the contact's outcome, only if none was written meanwhile (else a conflict)."""
+        ...
+
+    async def add_contact(self, contact: Contact, *, recorded_by: uuid.UUID, at: datetime) -> None: ...
+
+    async def agenda_contacts(self, officer_id: uuid.UUID, *, due_until: date, done_from: date) -> Sequence[Contact]:
+        """The officer's contacts without outcome due until ``due_until``, and those done since ``done_from``."""
+        ...
+
+    async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:
+        """Every followed business with its group key (the loan's product, officer or referring partner)."""
+        ...
