@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import RuleViolation
+from domain.followup.model import DEFAULT_OFFSETS_MONTHS, MAX_CONTACTS, MAX_OFFSET_MONTHS, check_template
 from domain.identity.model import Role
 from domain.ids import new_id
 from domain.money import RoundingMode, currency_of
@@ -30,6 +31,9 @@ from service.usecases import products as uc
 Category = Literal["professional_microcredit", "personal_microcredit"]
 Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
 Grace = Annotated[int, msgspec.Meta(ge=0, le=599)]
+FollowUpMonths = Annotated[
+    list[Annotated[int, msgspec.Meta(ge=1, le=MAX_OFFSET_MONTHS)]], msgspec.Meta(min_length=1, max_length=MAX_CONTACTS)
+]
 HUNDRED = Decimal(100)
 
 
@@ -55,6 +59,8 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     requires_training: bool = False
     guarantor_coverage_percent: DecimalString = "0"
     servicing: ServicingTermsIn | None = None
+    # Months after the business start of the follow-up contacts; absent: 1, 3, 6, 12, 24.
+    follow_up_months: FollowUpMonths | None = None
 
 
 class FeeOut(msgspec.Struct, frozen=True):
@@ -86,6 +92,7 @@ class ProductTermsOut(msgspec.Struct, frozen=True):
     requires_training: bool
     guarantor_coverage_percent: str
     servicing: ServicingTermsOut
+    follow_up_months: list[int]
 
 
 class CreateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -208,6 +215,9 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
             places=6,
         ),
         servicing=None if t.servicing is None else servicing_from_wire(t.servicing, currency, f"{prefix}.servicing"),
+        follow_up_months=None
+        if t.follow_up_months is None
+        else check_template(t.follow_up_months, f"{prefix}.follow_up_months"),
     )
 
 
@@ -242,6 +252,7 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
         requires_training=t.requires_training,
         guarantor_coverage_percent=text(t.guarantor_coverage_percent),
         servicing=servicing_out(t.servicing_terms),
+        follow_up_months=list(t.follow_up_months or DEFAULT_OFFSETS_MONTHS),
     )
 
 

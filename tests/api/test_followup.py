@@ -14,6 +14,7 @@ from domain.followup.model import add_months
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.followup import create_plan
 from tests.api.test_origination_scenario import approved_application, step
+from tests.api.test_products import PRODUCT_TERMS, create
 from tests.conftest import Caller, sign_in_staff
 from tests.loans import make_loan
 
@@ -234,3 +235,28 @@ async def test_bad_input_is_a_4xx_naming_the_field(
         assert (await client.get(f"/v1/follow-up/report?{query}", headers=officer.headers)).status_code == 400
     for query in ("officer_id=nope", "on=2026-13-01"):
         assert (await client.get(f"/v1/follow-up/agenda?{query}", headers=officer.headers)).status_code == 400
+
+
+async def test_a_product_version_carries_its_follow_up_template(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    assert officer.id is not None
+    product = await create(client, admin, code="FOLLOW-2-12", follow_up_months=[2, 12])
+    assert product["terms"]["follow_up_months"] == [2, 12]
+    default = await create(client, admin, code="FOLLOW-DEFAULT")
+    assert default["terms"]["follow_up_months"] == [1, 3, 6, 12, 24]
+    start = TODAY - timedelta(days=5)
+    loan = await make_loan(uow_factory, officer_id=officer.id, product_id=uuid.UUID(product["id"]), disbursed_on=start)
+    plan = await create_plan(loan.id, uow=uow_factory())
+    assert plan.offsets_months == (2, 12) and [c.due_on for c in plan.contacts] == [
+        add_months(start, 2),
+        add_months(start, 12),
+    ]
+    for months, status in (([3, 1], 422), ([0], 400), ([], 400)):
+        response = await client.post(
+            "/v1/loan-products",
+            headers=admin.headers,
+            json={"code": "FOLLOW-BAD", "name": "x", "terms": {**PRODUCT_TERMS, "follow_up_months": months}},
+        )
+        assert response.status_code == status, response.text
+        assert any("follow_up_months" in f for f in fields(response)), response.text
