@@ -28,6 +28,7 @@ from domain.notifications import (
     to_payload,
 )
 from service.usecases.notification_ports import (
+    ContactToNotify,
     DueNotice,
     FailedNotice,
     InstallmentToNotify,
@@ -134,9 +135,40 @@ def _staff(staff_id: uuid.UUID, email: str | None, *, active: bool = True) -> Re
     )
 
 
+_FOLLOW_UP_CONTACTS = text(
+    """
+    SELECT c.id, c.loan_id, c.due_on, (p.offsets_months ->> (c.number - 1))::int AS months, s.id AS officer_id,
+           s.email AS officer_email
+    FROM follow_up_contacts c
+    JOIN follow_up_plans p ON p.id = c.plan_id
+    JOIN staff_users s ON s.id = c.officer_id AND s.active AND s.email IS NOT NULL
+    WHERE c.due_on BETWEEN :due_from AND :due_to AND c.contacted_on IS NULL
+    ORDER BY c.due_on, c.id
+    """
+)
+
+
 class SqlNoticePlanning:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    async def follow_up_contacts(self, *, due_from: date, due_to: date) -> Sequence[ContactToNotify]:
+        async with self.engine.connect() as connection:
+            rows = (
+                (await connection.execute(_FOLLOW_UP_CONTACTS, {"due_from": due_from, "due_to": due_to}))
+                .mappings()
+                .all()
+            )
+        return [
+            ContactToNotify(
+                contact_id=row["id"],
+                loan_id=row["loan_id"],
+                due_on=row["due_on"],
+                months_after_start=row["months"],
+                officer=_staff(row["officer_id"], row["officer_email"]),
+            )
+            for row in rows
+        ]
 
     async def installments(
         self, *, due_from: date, due_to: date, after: tuple[uuid.UUID, int] | None, limit: int

@@ -39,6 +39,17 @@ class InstallmentToNotify:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactToNotify:
+    """A planned follow-up contact with no outcome yet, assigned to an officer who has an address."""
+
+    contact_id: uuid.UUID
+    loan_id: uuid.UUID
+    due_on: date
+    months_after_start: int | None
+    officer: Recipient
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlannedNotice:
     recipient_kind: RecipientKind
     notice: Notice
@@ -53,6 +64,10 @@ class NoticePlanning(Protocol):
 
     async def add(self, notices: Sequence[PlannedNotice]) -> int:
         """Insert the notices not there yet, in one transaction; return how many were new."""
+        ...
+
+    async def follow_up_contacts(self, *, due_from: date, due_to: date) -> Sequence[ContactToNotify]:
+        """Planned contacts due in [due_from, due_to] without an outcome, of officers with an address."""
         ...
 
 

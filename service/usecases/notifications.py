@@ -6,7 +6,8 @@ reached (1, 7 or 30 days late); at 30 days the loan officer is also told (an esc
 e-mail, when the officer has an address; otherwise the report counts it as not escalated). The
 notices are built by ``domain.notifications.notices_for``, so their ids are deterministic, and
 written a page of instalments per transaction with ``ON CONFLICT DO NOTHING``: planning the same
-day twice writes nothing new.
+day twice writes nothing new. ``plan_follow_up_notices`` does the same for the follow-up contacts
+an officer has coming due within a week.
 
 Delivery (``deliver_due_notices``, every minute and after planning): each lane repeatedly locks
 the oldest due pending notice that no other worker holds (``FOR UPDATE SKIP LOCKED``), renders
@@ -47,6 +48,7 @@ from domain.notifications import (
     Delivery,
     DeliveryFailed,
     DueDateReminder,
+    FollowUpContactDue,
     MissedPayment,
     MissedPaymentEscalation,
     QuietWindow,
@@ -54,6 +56,7 @@ from domain.notifications import (
     due_date_reminder_is_due,
     due_date_reminder_key,
     escalates_to_officer,
+    follow_up_contact_key,
     message_for,
     missed_payment_escalation_key,
     missed_payment_key,
@@ -170,6 +173,34 @@ async def plan_loan_notices(today: date, *, planning: NoticePlanning, page: int 
         log.warning("escalations_without_officer_email", count=unescalated, today=today.isoformat())
     log.info("loan_notices_planned", today=today.isoformat(), installments=installments, written=written)
     return PlanningReport(today, installments, written, unescalated)
+
+
+FOLLOW_UP_DAYS_BEFORE = 7
+
+
+async def plan_follow_up_notices(
+    today: date, *, planning: NoticePlanning, days_before: int = FOLLOW_UP_DAYS_BEFORE
+) -> int:
+    """Tell each officer of the follow-up contacts they have coming due in the next ``days_before``
+    days (once per contact and date: a contact moved to another day is announced again). Contacts
+    held by a volunteer mentor have no address here and are not announced."""
+    contacts = await planning.follow_up_contacts(due_from=today, due_to=today + timedelta(days=days_before))
+    planned = [
+        PlannedNotice(recipient_kind=RecipientKind.STAFF, notice=notice)
+        for contact in contacts
+        for notice in notices_for(
+            contact.officer,
+            event_key=follow_up_contact_key(contact.contact_id, contact.due_on),
+            content=FollowUpContactDue(
+                case_reference=loan_reference(contact.loan_id),
+                contact_date=contact.due_on,
+                months_after_start=contact.months_after_start,
+            ),
+        )
+    ]
+    written = await planning.add(planned) if planned else 0
+    log.info("follow_up_notices_planned", today=today.isoformat(), contacts=len(contacts), written=written)
+    return written
 
 
 @dataclass

@@ -371,3 +371,35 @@ async def test_a_notice_that_cannot_be_read_is_given_up_and_the_others_still_go(
     assert rows[spoilt]["status"] == "failed" and rows[spoilt]["last_error"] == "notice.unreadable"
     assert {row["status"] for key, row in rows.items() if key != spoilt} == {"sent"}
     assert report.sent == len(rows) - 1 == len(box.received)
+
+
+async def test_an_officer_hears_of_a_follow_up_contact_a_week_before_it_is_due(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, mailbox: tuple[Mailbox, int]
+) -> None:
+    from service.usecases.followup import create_plan
+    from service.usecases.notifications import plan_follow_up_notices
+
+    box, port = mailbox
+    officer = await add_officer(uow_factory, "conseillere@association.example")
+    _, loan = await add_borrower_with_loan(uow_factory, officer, name="follow")
+    plan = await create_plan(loan, uow=uow_factory())
+    first = min(c.due_on for c in plan.contacts if c.due_on)  # a month after the disbursement
+    planning = SqlNoticePlanning(engine)
+    assert await plan_follow_up_notices(first - timedelta(days=8), planning=planning) == 0
+    assert await plan_follow_up_notices(first - timedelta(days=7), planning=planning) == 1
+    assert await plan_follow_up_notices(first - timedelta(days=3), planning=planning) == 0  # once
+    report = await deliver_due_notices(
+        outbox=SqlNoticeOutbox(engine),
+        now=lambda: datetime.now(UTC),
+        channels={Channel.EMAIL: smtp(port)},
+        quiet=NEVER_QUIET,
+        retry=FAST_RETRY,
+        lanes=1,
+    )
+    assert report.sent == 1
+    ((_, rcpt, mail),) = box.received
+    assert rcpt == ["conseillere@association.example"]
+    from domain.notifications.formatting import format_date
+    from domain.notifications.model import Language
+
+    assert format_date(first, Language.FR) in mail.get_content()  # staff read French
