@@ -36,6 +36,7 @@ from service.api.identity import (
 )
 from service.api.loans import LoanController
 from service.api.middleware import RequestContextMiddleware, require_json_body
+from service.api.notices import NoticeController
 from service.api.portfolio import PortfolioController
 from service.api.problems import EXCEPTION_HANDLERS
 from service.api.products import LegalDataController, LoanProductController
@@ -45,6 +46,7 @@ from service.api.servicing import ServicingController
 from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.notification_sql import SqlNoticeOutbox
 from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.persistence.readiness import ServersReadiness
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -73,6 +75,7 @@ ROUTE_HANDLERS = [
     ScheduleFileController,
     BorrowerLoanController,
     PortfolioController,
+    NoticeController,
     LoanFollowUpController,
     FollowUpContactController,
     FollowUpController,
@@ -116,6 +119,7 @@ def create_app(
             readiness=ServersReadiness(engine, redis),
             contract_renderer=PdfContractRenderer(),
             portfolio=SqlPortfolioReports(engine),
+            notices=SqlNoticeOutbox(engine),
             schedule_pdf=PdfScheduleRenderer(),
             schedule_calendar=IcsScheduleRenderer(),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from litestar.datastructures import State
 
 from service.settings import Settings
+from service.usecases.notification_ports import NoticeOutbox
 from service.usecases.ports import (
     ContractRenderer,
     LoginCodeSender,
@@ -33,6 +34,7 @@ class Services:
     sign_in_limiter: RateLimiter
     contract_renderer: ContractRenderer
     portfolio: PortfolioReports
+    notices: NoticeOutbox
     schedule_pdf: ScheduleRenderer
     schedule_calendar: ScheduleRenderer
 

@@ -133,6 +133,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/applications/{application_id}/history"): protected(200, ("admin",)),
     # An unknown loan: the guard lets staff and borrowers through, the use case answers 404.
     ("GET", "/v1/loans/{loan_id}"): protected(404, STAFF, borrower_a=404, borrower_b=404),
+    ("GET", "/v1/notices/failed"): protected(200, STAFF),
     ("GET", "/v1/loans/{loan_id}/schedule"): protected(404, STAFF, borrower_a=404, borrower_b=404),
     ("GET", "/v1/loans/{loan_id}/payoff"): protected(404, STAFF, borrower_a=404, borrower_b=404),
     ("GET", "/v1/loans/{loan_id}/schedule.pdf"): protected(404, STAFF, borrower_a=404, borrower_b=404),
