@@ -27,7 +27,12 @@ from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
 from service.usecases.close_of_business import close_business_day
 from service.usecases.identity import purge_expired_login_codes
-from service.usecases.notifications import deliver_due_notices, plan_follow_up_notices, plan_loan_notices
+from service.usecases.notifications import (
+    deliver_due_notices,
+    plan_follow_up_notices,
+    plan_loan_notices,
+    plan_training_notices,
+)
 from service.usecases.servicing import refresh_loan_state
 
 log = structlog.get_logger()
@@ -79,12 +84,13 @@ async def close_of_business(ctx: dict[str, Any]) -> int:
 
 async def plan_notices(ctx: dict[str, Any]) -> int:
     """Write today's due-date reminders, missed-payment notices and officers' follow-up contacts
-    coming due into the notice outbox (idempotent),
+    coming due and trainings starting into the notice outbox (idempotent),
     then ask for a delivery run (deterministic job id: asked twice the same day, it runs once)."""
     today = datetime.now(UTC).date()
     planning = SqlNoticePlanning(ctx["engine"])
     report = await plan_loan_notices(today, planning=planning)
     follow_ups = await plan_follow_up_notices(today, planning=planning)
+    follow_ups += await plan_training_notices(today, planning=planning)
     if "redis" in ctx:
         await ctx["redis"].enqueue_job("deliver_notices", _job_id=f"deliver-notices-after-plan-{today.isoformat()}")
     return report.notices_written + follow_ups

@@ -34,6 +34,7 @@ from service.usecases.notification_ports import (
     InstallmentToNotify,
     PlannedNotice,
     RecipientKind,
+    TraineeToNotify,
 )
 
 _NIL = uuid.UUID(int=0)
@@ -76,10 +77,12 @@ _CLAIM = text(
            n.attempts, n.next_attempt_at, n.last_error,
            b.id AS borrower_id, b.email AS borrower_email, b.phone AS borrower_phone,
            b.language AS borrower_language, b.notification_channels, b.notifications_opt_out,
-           s.id AS staff_id, s.email AS staff_email, s.active AS staff_active
+           s.id AS staff_id, s.email AS staff_email, s.active AS staff_active,
+           ap.id AS applicant_id, ap.email AS applicant_email, ap.phone AS applicant_phone
     FROM notices n
     LEFT JOIN borrowers b ON n.recipient_kind = 'borrower' AND b.id = n.recipient_id
     LEFT JOIN staff_users s ON n.recipient_kind = 'staff' AND s.id = n.recipient_id
+    LEFT JOIN applicants ap ON n.recipient_kind = 'applicant' AND ap.id = n.recipient_id
     WHERE n.status = 'pending' AND n.next_attempt_at <= :now
     ORDER BY n.next_attempt_at
     LIMIT 1
@@ -148,9 +151,48 @@ _FOLLOW_UP_CONTACTS = text(
 )
 
 
+def _applicant(applicant_id: uuid.UUID, email: str | None, phone: str | None) -> Recipient:
+    # Before they borrow, people have no preferences stored: French, by every address they gave.
+    return Recipient(
+        id=applicant_id,
+        preferences=Preferences(channels=frozenset({Channel.EMAIL, Channel.SMS}), opted_out=False),
+        email=email,
+        phone=phone,
+    )
+
+
+_TRAINEES = text(
+    """
+    SELECT ts.id AS session_id, tp.name AS programme_name, ts.starts_on, ts.location,
+           ap.id AS applicant_id, ap.email, ap.phone
+    FROM training_sessions ts
+    JOIN training_programmes tp ON tp.id = ts.programme_id
+    JOIN enrolments e ON e.session_id = ts.id AND e.status = 'enrolled'
+    JOIN applicants ap ON ap.id = e.applicant_id
+    WHERE ts.starts_on BETWEEN :starts_from AND :starts_to
+    ORDER BY ts.starts_on, ts.id, ap.id
+    """
+)
+
+
 class SqlNoticePlanning:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    async def trainees(self, *, starts_from: date, starts_to: date) -> Sequence[TraineeToNotify]:
+        async with self.engine.connect() as connection:
+            params = {"starts_from": starts_from, "starts_to": starts_to}
+            rows = (await connection.execute(_TRAINEES, params)).mappings().all()
+        return [
+            TraineeToNotify(
+                session_id=row["session_id"],
+                programme_name=row["programme_name"],
+                starts_on=row["starts_on"],
+                location=row["location"],
+                applicant=_applicant(row["applicant_id"], row["email"], row["phone"]),
+            )
+            for row in rows
+        ]
 
     async def follow_up_contacts(self, *, due_from: date, due_to: date) -> Sequence[ContactToNotify]:
         async with self.engine.connect() as connection:
@@ -256,6 +298,12 @@ def _due_notice(row: RowMapping) -> DueNotice:
     recipient: Recipient | None
     if row["recipient_kind"] == RecipientKind.BORROWER:
         recipient = _borrower(row)
+    elif row["recipient_kind"] == RecipientKind.APPLICANT:
+        recipient = (
+            _applicant(row["applicant_id"], row["applicant_email"], row["applicant_phone"])
+            if row["applicant_id"]
+            else None
+        )
     elif row["staff_id"] is not None:
         recipient = _staff(row["staff_id"], row["staff_email"], active=row["staff_active"])
     else:

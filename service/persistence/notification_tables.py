@@ -24,7 +24,7 @@ PENDING = "status = 'pending'"
 class NoticeRow(Base):
     __tablename__ = "notices"
     __table_args__ = (
-        CheckConstraint("recipient_kind IN ('borrower', 'staff')", name="recipient_kind"),
+        CheckConstraint("recipient_kind IN ('borrower', 'staff', 'applicant')", name="recipient_kind"),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="status"),
         CheckConstraint("attempts >= 0", name="attempts"),

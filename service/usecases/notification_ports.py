@@ -19,6 +19,7 @@ class RecipientKind(StrEnum):
 
     BORROWER = "borrower"
     STAFF = "staff"
+    APPLICANT = "applicant"  # someone in training, who may not have a borrower account yet
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +51,17 @@ class ContactToNotify:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TraineeToNotify:
+    """An applicant enrolled in a training session that starts soon."""
+
+    session_id: uuid.UUID
+    programme_name: str
+    starts_on: date
+    location: str | None
+    applicant: Recipient
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlannedNotice:
     recipient_kind: RecipientKind
     notice: Notice
@@ -68,6 +80,10 @@ class NoticePlanning(Protocol):
 
     async def follow_up_contacts(self, *, due_from: date, due_to: date) -> Sequence[ContactToNotify]:
         """Planned contacts due in [due_from, due_to] without an outcome, of officers with an address."""
+        ...
+
+    async def trainees(self, *, starts_from: date, starts_to: date) -> Sequence[TraineeToNotify]:
+        """Applicants enrolled (not moved or dropped) in sessions starting in [starts_from, starts_to]."""
         ...
 
 

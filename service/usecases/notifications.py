@@ -7,7 +7,8 @@ e-mail, when the officer has an address; otherwise the report counts it as not e
 notices are built by ``domain.notifications.notices_for``, so their ids are deterministic, and
 written a page of instalments per transaction with ``ON CONFLICT DO NOTHING``: planning the same
 day twice writes nothing new. ``plan_follow_up_notices`` does the same for the follow-up contacts
-an officer has coming due within a week.
+an officer has coming due within a week, and ``plan_training_notices`` for the people enrolled in
+a training session starting within two days.
 
 Delivery (``deliver_due_notices``, every minute and after planning): each lane repeatedly locks
 the oldest due pending notice that no other worker holds (``FOR UPDATE SKIP LOCKED``), renders
@@ -53,6 +54,7 @@ from domain.notifications import (
     MissedPaymentEscalation,
     QuietWindow,
     RetryPolicy,
+    TrainingSessionStarting,
     due_date_reminder_is_due,
     due_date_reminder_key,
     escalates_to_officer,
@@ -62,6 +64,7 @@ from domain.notifications import (
     missed_payment_key,
     missed_payment_step,
     notices_for,
+    training_session_key,
 )
 from domain.notifications.policies import DAYS_BEFORE_DUE_DATE, MISSED_PAYMENT_STEPS
 from service.usecases.notification_ports import (
@@ -200,6 +203,31 @@ async def plan_follow_up_notices(
     ]
     written = await planning.add(planned) if planned else 0
     log.info("follow_up_notices_planned", today=today.isoformat(), contacts=len(contacts), written=written)
+    return written
+
+
+TRAINING_DAYS_BEFORE = 2
+
+
+async def plan_training_notices(
+    today: date, *, planning: NoticePlanning, days_before: int = TRAINING_DAYS_BEFORE
+) -> int:
+    """Tell each person enrolled in a training session starting within ``days_before`` days (once
+    per session and start date: a session moved to another day is announced again)."""
+    trainees = await planning.trainees(starts_from=today, starts_to=today + timedelta(days=days_before))
+    planned = [
+        PlannedNotice(recipient_kind=RecipientKind.APPLICANT, notice=notice)
+        for trainee in trainees
+        for notice in notices_for(
+            trainee.applicant,
+            event_key=training_session_key(trainee.session_id, trainee.starts_on),
+            content=TrainingSessionStarting(
+                programme_name=trainee.programme_name, starts_on=trainee.starts_on, location=trainee.location
+            ),
+        )
+    ]
+    written = await planning.add(planned) if planned else 0
+    log.info("training_notices_planned", today=today.isoformat(), trainees=len(trainees), written=written)
     return written
 
 

@@ -403,3 +403,64 @@ async def test_an_officer_hears_of_a_follow_up_contact_a_week_before_it_is_due(
     from domain.notifications.model import Language
 
     assert format_date(first, Language.FR) in mail.get_content()  # staff read French
+
+
+async def test_people_enrolled_hear_that_their_training_starts_in_two_days(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, mailbox: tuple[Mailbox, int]
+) -> None:
+    from service.usecases.notifications import plan_training_notices
+
+    box, port = mailbox
+    starts_on = date(2026, 3, 2)
+    officer = await add_officer(uow_factory, None)
+    people = [(await add_borrower_with_loan(uow_factory, officer, name=name))[1] for name in ("trainee", "dropout")]
+    programme, session = uuid.uuid4(), uuid.uuid4()
+    async with engine.begin() as connection:
+        applicants = [
+            (
+                await connection.execute(
+                    text(
+                        "SELECT a.id, a.email FROM applicants a JOIN loans l ON l.applicant_id = a.id WHERE l.id = :id"
+                    ),
+                    {"id": loan},
+                )
+            ).one()
+            for loan in people
+        ]
+        await connection.execute(
+            text(
+                "INSERT INTO training_programmes (id, name, provider_name, duration_days, min_attendance_percent,"
+                " active) VALUES (:id, 'Créer son activité', 'BGE', 5, 80, true)"
+            ),
+            {"id": programme},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO training_sessions (id, programme_id, starts_on, ends_on, capacity, trainer, location,"
+                " version) VALUES (:id, :p, :s, :s, 12, 'A. Martin', 'Maison des associations', 1)"
+            ),
+            {"id": session, "p": programme, "s": starts_on},
+        )
+        for (applicant, _), status in zip(applicants, ("enrolled", "dropped")):  # only the enrolled one hears
+            await connection.execute(
+                text(
+                    "INSERT INTO enrolments (id, session_id, applicant_id, status, enrolled_at)"
+                    " VALUES (:id, :s, :a, :status, now())"
+                ),
+                {"id": uuid.uuid4(), "s": session, "a": applicant, "status": status},
+            )
+    planning = SqlNoticePlanning(engine)
+    assert await plan_training_notices(starts_on - timedelta(days=3), planning=planning) == 0
+    assert await plan_training_notices(starts_on - timedelta(days=2), planning=planning) == 1  # e-mail only
+    assert await plan_training_notices(starts_on - timedelta(days=1), planning=planning) == 0
+    report = await deliver_due_notices(
+        outbox=SqlNoticeOutbox(engine),
+        now=lambda: datetime.now(UTC),
+        channels={Channel.EMAIL: smtp(port)},
+        quiet=NEVER_QUIET,
+        retry=FAST_RETRY,
+        lanes=1,
+    )
+    assert report.sent == 1
+    ((_, rcpt, mail),) = box.received
+    assert rcpt == [applicants[0][1]] and "Créer son activité" in mail.get_content()
