@@ -115,6 +115,12 @@ class Contact:
     def planned(self) -> bool:
         return self.due_on is not None
 
+    def assign(self, *, officer_id: uuid.UUID | None, mentor_name: str | None) -> Contact:
+        """The contact handed to another officer or to a volunteer mentor (not once it is done)."""
+        if self.outcome is not None:
+            raise Conflict("this contact is done: it cannot be handed over", code="followup.contact_done")
+        return replace(self, officer_id=officer_id, mentor_name=mentor_name, version=self.version + 1)
+
     def record(self, outcome: Outcome, *, earliest: date, today: date) -> Contact:
         """The contact with its outcome. An outcome is recorded once: a second one is a conflict
         (two officers must not overwrite each other's notes)."""

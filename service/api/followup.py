@@ -223,9 +223,32 @@ class LoanFollowUpController(Controller):
         return contact_response(contact)
 
 
+class AssignContactRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Exactly one of ``officer_id`` and ``mentor_name``."""
+
+    officer_id: uuid.UUID | None = None
+    mentor_name: NonEmptyText | None = None
+
+
 class FollowUpContactController(Controller):
     path = "/v1/follow-up-contacts"
     tags = ["follow-up"]
+
+    @post(
+        "/{contact_id:uuid}/assignment",
+        guards=[allow(*OFFICERS)],
+        operation_id="assignFollowUpContact",
+        summary="Hand a contact not yet done to another officer or to a volunteer mentor",
+        responses=problems(400, 401, 403, 404, 409, 422),
+        status_code=200,
+    )
+    async def assign(
+        self, contact_id: uuid.UUID, data: JSONBody[AssignContactRequest], services: NamedDependency[Services]
+    ) -> ContactResponse:
+        contact = await uc.assign_contact(
+            contact_id, officer_id=data.officer_id, mentor_name=data.mentor_name, uow=services.uow()
+        )
+        return contact_response(contact)
 
     @post(
         "/{contact_id:uuid}/outcome",

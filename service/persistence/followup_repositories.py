@@ -126,6 +126,20 @@ class SqlFollowUps:
         row = (await self.session.execute(query)).scalar_one_or_none()
         return None if row is None else _contact(row)
 
+    async def assign(self, contact: Contact) -> None:
+        result = await self.session.execute(
+            update(FollowUpContactRow)
+            .where(
+                FollowUpContactRow.id == contact.id,
+                FollowUpContactRow.version == contact.version - 1,
+                FollowUpContactRow.contacted_on.is_(None),
+            )
+            .values(version=contact.version, officer_id=contact.officer_id, mentor_name=contact.mentor_name)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("the contact changed meanwhile; reload and retry", code="followup.contact_changed")
+
     async def record_outcome(self, contact: Contact, *, recorded_by: uuid.UUID, at: datetime) -> None:
         assert contact.outcome is not None
         result = await self.session.execute(

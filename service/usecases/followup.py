@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.errors import NotFound
+from domain.errors import NotFound, RuleViolation
 from domain.followup.model import Contact, FollowUpPlan, Outcome, check_contact_date, plan_follow_up
 from domain.followup.policies import AGENDA_HORIZON, AgendaStatus, GroupReport, agenda, report
 from domain.identity.model import Principal
@@ -76,6 +76,26 @@ async def record_outcome(
         await uow.follow_ups.record_outcome(done, recorded_by=actor.subject_id, at=now)
         await uow.commit()
     return done
+
+
+async def assign_contact(
+    contact_id: uuid.UUID, *, officer_id: uuid.UUID | None, mentor_name: str | None, uow: UnitOfWork
+) -> Contact:
+    """Hand a contact not yet done to an officer (an active staff member) or a volunteer mentor."""
+    async with uow:
+        contact = await uow.follow_ups.get_contact(contact_id, for_update=True)
+        if contact is None:
+            raise NotFound("follow-up contact not found", code="followup.contact_not_found")
+        if officer_id is not None:
+            officer = await uow.staff_users.get(officer_id)
+            if officer is None or not officer.active:
+                raise RuleViolation(
+                    "no active staff member has this id", code="followup.unknown_officer", field="officer_id"
+                )
+        assigned = contact.assign(officer_id=officer_id, mentor_name=mentor_name)
+        await uow.follow_ups.assign(assigned)
+        await uow.commit()
+    return assigned
 
 
 @dataclass(frozen=True, kw_only=True)

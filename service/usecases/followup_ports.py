@@ -25,6 +25,10 @@ class FollowUps(Protocol):
 
     async def get_contact(self, contact_id: uuid.UUID, *, for_update: bool = False) -> Contact | None: ...
 
+    async def assign(self, contact: Contact) -> None:
+        """Write the contact's assignee, only if it did not change meanwhile (else a conflict)."""
+        ...
+
     async def record_outcome(self, contact: Contact, *, recorded_by: uuid.UUID, at: datetime) -> None:
         """Write the contact's outcome, only if none was written meanwhile (else a conflict)."""
         ...

@@ -147,6 +147,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/loans/{loan_id}/follow-up"): protected(404, STAFF),  # an unknown loan
     ("POST", "/v1/loans/{loan_id}/follow-up/contacts"): protected(400, OFFICERS),
     ("POST", "/v1/follow-up-contacts/{contact_id}/outcome"): protected(400, OFFICERS),
+    ("POST", "/v1/follow-up-contacts/{contact_id}/assignment"): protected(404, OFFICERS),
     ("GET", "/v1/follow-up/agenda"): protected(200, STAFF),
     ("GET", "/v1/follow-up/report"): protected(200, STAFF),
 }

@@ -260,3 +260,31 @@ async def test_a_product_version_carries_its_follow_up_template(
         )
         assert response.status_code == status, response.text
         assert any("follow_up_months" in f for f in fields(response)), response.text
+
+
+async def test_a_planned_contact_is_handed_to_a_mentor_or_another_officer_until_it_is_done(
+    client: AsyncTestClient[Litestar], officer: Caller, admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    start = add_months(TODAY, -3) + timedelta(days=10)
+    loan_id = await planned_loan(uow_factory, officer, start)
+    plan = (await client.get(f"/v1/loans/{loan_id}/follow-up", headers=officer.headers)).json()
+    first, second = plan["contacts"][0]["id"], plan["contacts"][1]["id"]
+    path = f"/v1/follow-up-contacts/{first}/assignment"
+    to_mentor = await client.post(path, json={"mentor_name": "Mme Durand (EGEE)"}, headers=officer.headers)
+    assert to_mentor.status_code == 200, to_mentor.text
+    assert (to_mentor.json()["mentor_name"], to_mentor.json()["officer_id"]) == ("Mme Durand (EGEE)", None)
+    agenda = (await client.get("/v1/follow-up/agenda", headers=officer.headers)).json()
+    assert first not in [c["id"] for c in agenda["overdue"] + agenda["due"]]  # no longer the officer's
+    back = await client.post(path, json={"officer_id": str(admin.id)}, headers=officer.headers)
+    assert back.status_code == 200 and back.json()["officer_id"] == str(admin.id)
+    admin_agenda = (await client.get("/v1/follow-up/agenda", headers=admin.headers)).json()
+    assert [c["id"] for c in admin_agenda["overdue"]] == [first]
+    both = await client.post(path, json={"officer_id": str(admin.id), "mentor_name": "x"}, headers=officer.headers)
+    neither = await client.post(path, json={}, headers=officer.headers)
+    nobody = await client.post(path, json={"officer_id": str(uuid.uuid4())}, headers=officer.headers)
+    assert both.status_code == neither.status_code == nobody.status_code == 422
+    await client.post(f"/v1/follow-up-contacts/{second}/outcome", json=outcome(TODAY), headers=officer.headers)
+    done = await client.post(
+        f"/v1/follow-up-contacts/{second}/assignment", json={"mentor_name": "late"}, headers=officer.headers
+    )
+    assert done.status_code == 409
