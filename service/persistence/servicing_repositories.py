@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +68,26 @@ def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
         line.late_amount_days,
         line.charged_through,
     )
+
+
+def _statement_entry(event: LoanEvent, recorded_at: datetime) -> str:
+    """The event as the statement lists it: the API's TransactionOut, ``reversed`` false (the
+    schedule document turns it true when a reversal follows; see schedule_document)."""
+    return msgspec.json.encode(
+        {
+            "id": event.id,
+            "sequence": event.sequence,
+            "kind": event.kind.value,
+            "value_date": event.value_date,
+            "amount": None if event.amount is None else str(event.amount),
+            "channel": event.channel.value if event.channel else None,
+            "external_reference": event.external_reference,
+            "reverses_id": event.reverses_id,
+            "reversed": False,
+            "reason": event.reason,
+            "recorded_at": recorded_at,
+        }
+    ).decode()
 
 
 def _installment_json(i: Installment) -> dict[str, Any]:
@@ -150,8 +170,8 @@ _LOCK_LOAN = _LOAN_COLUMNS + " FOR UPDATE OF l"
 _READ_LOAN = _LOAN_COLUMNS
 _INSERT_EVENT = (
     "INSERT INTO loan_events (id, loan_id, sequence, kind, value_date, amount, channel, external_reference,"
-    " reverses_id, reason, details, ledger_transaction_id, recorded_by)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    " reverses_id, reason, details, ledger_transaction_id, recorded_by, recorded_at, document)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 )
 _POSTED_BALANCES = (
     "SELECT e.account, sum(e.amount) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
@@ -208,6 +228,7 @@ class SqlLoanServicing:
 
     async def add_event(self, event: LoanEvent) -> None:
         details = {"installments": [_installment_json(i) for i in event.installments]} if event.installments else {}
+        recorded_at = datetime.now(UTC)
         connection = await driver(self.session)
         await connection.execute(
             _INSERT_EVENT,
@@ -224,6 +245,8 @@ class SqlLoanServicing:
             msgspec.json.encode(details).decode(),
             event.ledger_transaction_id,
             event.recorded_by,
+            recorded_at,
+            _statement_entry(event, recorded_at),
         )
 
     async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:

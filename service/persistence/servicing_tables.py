@@ -51,3 +51,6 @@ class LoanEventRow(Base):
     ledger_transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     recorded_at: Mapped[dt.datetime] = created_at()
+    # The event as the loan's statement lists it (JSON, written once with the row; events never
+    # change): the schedule document concatenates these instead of building each one per read.
+    document: Mapped[str | None] = mapped_column(Text)

@@ -220,7 +220,7 @@ async def record_payment(
             LoanEventKind.PAYMENT,
             command.value_date,
             actor,
-            amount=command.amount,
+            amount=command.amount.quantize(minor_unit(loan.currency)),
             channel=command.channel,
             external_reference=command.external_reference,
         )
