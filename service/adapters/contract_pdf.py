@@ -122,16 +122,16 @@ class PdfContractRenderer:
 
     def _header(self, pdf: FPDF, document: ContractDocument) -> None:
         pdf.set_font(FONT, "B", 16)
-        _line(pdf, TITLE, height=9, align="C")
+        line(pdf, TITLE, height=9, align="C")
         pdf.set_font(FONT, size=10)
-        _line(pdf, f"Contrat n° {document.contract_number}", align="C")
-        _line(pdf, f"Document établi le {format_date(document.generated_on)}", align="C")
+        line(pdf, f"Contrat n° {document.contract_number}", align="C")
+        line(pdf, f"Document établi le {format_date(document.generated_on)}", align="C")
         pdf.ln(3)
-        _section(pdf, "Les parties")
-        _rows(pdf, [("Prêteur", document.lender_name), ("Emprunteur", document.borrower_name)])
+        section(pdf, "Les parties")
+        label_rows(pdf, [("Prêteur", document.lender_name), ("Emprunteur", document.borrower_name)])
         if document.business_activity:
-            _rows(pdf, [("Activité financée", document.business_activity)])
-        _rows(pdf, [("Produit", f"{document.product_name} (version {document.offer.product_version})")])
+            label_rows(pdf, [("Activité financée", document.business_activity)])
+        label_rows(pdf, [("Produit", f"{document.product_name} (version {document.offer.product_version})")])
 
     def _terms(self, pdf: FPDF, document: ContractDocument) -> None:
         offer = document.offer
@@ -139,8 +139,8 @@ class PdfContractRenderer:
         def money(amount: Decimal) -> str:
             return f"{format_decimal(amount, _currency_places(offer.currency))} {offer.currency}"
 
-        _section(pdf, "Caractéristiques du prêt")
-        _rows(
+        section(pdf, "Caractéristiques du prêt")
+        label_rows(
             pdf,
             [
                 ("Montant prêté", money(offer.amount)),
@@ -150,10 +150,10 @@ class PdfContractRenderer:
             ],
         )
         for fee in document.fees:
-            _rows(pdf, [(f"Frais : {fee.name}", _describe_fee(fee, money))])
+            label_rows(pdf, [(f"Frais : {fee.name}", _describe_fee(fee, money))])
         if not document.fees:
-            _rows(pdf, [("Frais", "aucun")])
-        _rows(
+            label_rows(pdf, [("Frais", "aucun")])
+        label_rows(
             pdf,
             [
                 ("Montant net versé", money(offer.net_disbursed)),
@@ -168,14 +168,14 @@ class PdfContractRenderer:
         )
         pdf.ln(3)
         pdf.set_font(FONT, "B", 14)
-        _line(pdf, f"TAEG : {format_rate(offer.apr)}", height=11, align="C", border=1)
+        line(pdf, f"TAEG : {format_rate(offer.apr)}", height=11, align="C", border=1)
         pdf.set_font(FONT, "I", 8)
-        _line(pdf, "Taux annuel effectif global : intérêts et frais compris, calculé selon la directive 2008/48/CE.")
+        line(pdf, "Taux annuel effectif global : intérêts et frais compris, calculé selon la directive 2008/48/CE.")
 
     def _conditions(self, pdf: FPDF, conditions: tuple[str, ...]) -> None:
         if not conditions:
             return
-        _section(pdf, "Conditions fixées par le comité de crédit")
+        section(pdf, "Conditions fixées par le comité de crédit")
         pdf.set_font(FONT, size=10)
         for condition in conditions:
             pdf.multi_cell(0, 5, to_latin1(f"- {condition}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -184,7 +184,7 @@ class PdfContractRenderer:
         """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
         offer = document.offer
         places = _currency_places(offer.currency)
-        _section(pdf, f"Échéancier (montants en {offer.currency})")
+        section(pdf, f"Échéancier (montants en {offer.currency})")
         pdf.set_font(FONT, size=8)
         with pdf.table(
             col_widths=SCHEDULE_WIDTHS,
@@ -207,10 +207,10 @@ class PdfContractRenderer:
         """Kept on one page; a contract not yet signed gets blank lines to sign by hand."""
         if pdf.will_page_break(55):
             pdf.add_page()
-        _section(pdf, "Signatures")
+        section(pdf, "Signatures")
         pdf.set_font(FONT, size=10)
         signed = f"Fait le {format_date(document.signed_on)}" if document.signed_on else "Fait le ____/____/________"
-        _line(pdf, f"{signed}, en deux exemplaires.")
+        line(pdf, f"{signed}, en deux exemplaires.")
         pdf.ln(4)
         rows = [
             ("Le prêteur", "L'emprunteur"),
@@ -246,14 +246,14 @@ def _describe_fee(fee: Fee, money: Callable[[Decimal], str]) -> str:
     return f"{value} ({COLLECTION_LABELS.get(fee.collection, fee.collection.value)})"
 
 
-def _section(pdf: FPDF, title: str) -> None:
+def section(pdf: FPDF, title: str) -> None:
     pdf.ln(3)
     pdf.set_font(FONT, "B", 12)
-    _line(pdf, title, height=8, border="B")
+    line(pdf, title, height=8, border="B")
     pdf.ln(1)
 
 
-def _rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
+def label_rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
     """Label / value lines; a long value wraps under itself instead of running off the page."""
     for label, value in rows:
         pdf.set_font(FONT, size=10)
@@ -262,5 +262,5 @@ def _rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
         pdf.multi_cell(0, 6, to_latin1(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _line(pdf: FPDF, text: str, *, height: float = 6, align: str = "L", border: Literal[0, 1] | str = 0) -> None:
+def line(pdf: FPDF, text: str, *, height: float = 6, align: str = "L", border: Literal[0, 1] | str = 0) -> None:
     pdf.cell(0, height, to_latin1(text), border=border, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

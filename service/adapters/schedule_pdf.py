@@ -10,20 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date
 from decimal import Decimal
-from typing import Literal
 
 from fpdf import FPDF
-from fpdf.enums import TableHeadingsDisplay, XPos, YPos
+from fpdf.enums import TableHeadingsDisplay
 
 from domain.money import minor_unit
 from domain.servicing import InstallmentState
-from service.adapters.contract_pdf import format_decimal, to_latin1
+from service.adapters.contract_pdf import FONT, format_decimal, label_rows, line, section, to_latin1
 from service.usecases.servicing_ports import LoanSummary, ScheduleExport, Transaction
 
 __all__ = ["PdfScheduleRenderer"]
 
-FONT = "Helvetica"
-LABEL_WIDTH = 70
 # Millimetres on the 180 mm between A4 margins.
 INSTALLMENT_WIDTHS = (10, 21, 21, 19, 19, 23, 22, 22, 23)
 PAYMENT_WIDTHS = (30, 40, 40, 70)
@@ -172,10 +169,10 @@ class PdfScheduleRenderer:
         pdf.set_creation_date(export.generated_at.astimezone(UTC))
         pdf.add_page()
         pdf.set_font(FONT, "B", 16)
-        _line(pdf, words["title"], height=9, align="C")
+        line(pdf, words["title"], height=9, align="C")
         pdf.set_font(FONT, size=10)
-        _line(pdf, f"{words['loan']} {loan.id}", align="C")
-        _line(pdf, f"{words['generated']} {formats.day(export.generated_at.astimezone(UTC).date())}", align="C")
+        line(pdf, f"{words['loan']} {loan.id}", align="C")
+        line(pdf, f"{words['generated']} {formats.day(export.generated_at.astimezone(UTC).date())}", align="C")
         self._summary(pdf, export, words, formats)
         self._installments(pdf, export.statement.installments, loan.currency, language, formats)
         self._payments(pdf, export.statement.transactions, loan.currency, language, formats)
@@ -188,7 +185,7 @@ class PdfScheduleRenderer:
         def money(value: Decimal) -> str:
             return f"{formats.amount(value)} {loan.currency}"
 
-        _section(pdf, words["summary"])
+        section(pdf, words["summary"])
         rows: list[tuple[str, str]] = []
         if export.borrower_name:
             rows.append((words["borrower"], export.borrower_name))
@@ -209,7 +206,7 @@ class PdfScheduleRenderer:
         ]
         if loan.credit_balance:
             rows.append((words["credit_balance"], money(loan.credit_balance)))
-        _rows(pdf, rows)
+        label_rows(pdf, rows)
 
     def _installments(
         self,
@@ -220,7 +217,7 @@ class PdfScheduleRenderer:
         formats: _Formats,
     ) -> None:
         """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
-        _section(pdf, _WORDS[language]["schedule"].format(currency=currency))
+        section(pdf, _WORDS[language]["schedule"].format(currency=currency))
         pdf.set_font(FONT, size=8)
         with pdf.table(
             col_widths=INSTALLMENT_WIDTHS,
@@ -261,11 +258,11 @@ class PdfScheduleRenderer:
         words = _WORDS[language]
         listed = list(transactions)
         reversed_ids = {t.reverses_id for t in listed if t.reverses_id}
-        _section(pdf, words["payments"].format(currency=currency))
+        section(pdf, words["payments"].format(currency=currency))
         payments = [t for t in listed if t.kind in {"payment", "reversal"}]
         if not payments:
             pdf.set_font(FONT, size=10)
-            _line(pdf, words["no_payments"])
+            line(pdf, words["no_payments"])
             return
         pdf.set_font(FONT, size=8)
         with pdf.table(col_widths=PAYMENT_WIDTHS, width=sum(PAYMENT_WIDTHS), line_height=5) as table:
@@ -281,22 +278,3 @@ class PdfScheduleRenderer:
                 row.cell(to_latin1(kind))
                 row.cell(formats.amount(t.amount) if t.amount is not None else "", align="RIGHT")
                 row.cell(to_latin1(t.external_reference or ""))
-
-
-def _section(pdf: FPDF, title: str) -> None:
-    pdf.ln(3)
-    pdf.set_font(FONT, "B", 12)
-    _line(pdf, title, height=8, border="B")
-    pdf.ln(1)
-
-
-def _rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
-    for label, value in rows:
-        pdf.set_font(FONT, size=10)
-        pdf.cell(LABEL_WIDTH, 6, to_latin1(label))
-        pdf.set_font(FONT, "B", 10)
-        pdf.multi_cell(0, 6, to_latin1(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _line(pdf: FPDF, text: str, *, height: float = 6, align: str = "L", border: Literal[0, 1] | str = 0) -> None:
-    pdf.cell(0, height, to_latin1(text), border=border, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
@@ -42,7 +41,7 @@ from service.usecases.identity import create_borrower
 from service.usecases.notifications import deliver_due_notices, failed_notices, plan_loan_notices
 from service.usecases.ports import NotificationChannel
 from tests.adapters.notifications.test_http_sms import Gateway, make_handler
-from tests.adapters.notifications.test_smtp_email import BUSY, Mailbox, free_port
+from tests.adapters.notifications.test_smtp_email import BUSY, Mailbox, smtp_server
 from tests.conftest import make_settings
 from tests.loans import make_loan
 from tests.servers import RunningServers
@@ -56,12 +55,8 @@ FIRST_DUE = date(2026, 2, 15)
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
+    with smtp_server(box) as port:
+        yield box, port
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
@@ -24,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.persistence.notification_sql import SqlNoticePlanning
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.notifications import plan_loan_notices
-from tests.adapters.notifications.test_smtp_email import Mailbox, free_port
+from tests.adapters.notifications.test_smtp_email import Mailbox, smtp_server
 from tests.jobs.test_notifications import add_borrower_with_loan, add_officer, message_ids, notice_rows
 from tests.servers import ROOT, RunningServers
 
@@ -42,12 +41,8 @@ class SlowMailbox(Mailbox):
 @pytest.fixture
 def slow_mailbox() -> Iterator[tuple[SlowMailbox, int]]:
     box = SlowMailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
+    with smtp_server(box) as port:
+        yield box, port
 
 
 def start_worker(servers: RunningServers, smtp_port: int) -> subprocess.Popen[bytes]:

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -49,15 +50,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
+@contextmanager
+def smtp_server(box: Mailbox) -> Iterator[int]:
+    """A real SMTP server on a free port delivering into ``box``; yields the port."""
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        yield box, controller.port
+        yield controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with smtp_server(box) as port:
+        yield box, port
 
 
 def channel(port: int, **overrides: Any) -> SmtpEmailChannel:
