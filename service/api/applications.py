@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -215,10 +215,6 @@ def application_out(a: Application) -> ApplicationResponse:
     )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class ApplicationController(Controller):
     path = "/v1/applications"
     tags = ["applications"]
@@ -243,7 +239,9 @@ class ApplicationController(Controller):
             principal_grace_installments=data.principal_grace_installments,
             purpose=data.purpose,
         )
-        return application_out(await uc.create_application(cmd, actor=request.user, uow=services.uow(), now=_now()))
+        return application_out(
+            await uc.create_application(cmd, actor=request.user, uow=services.uow(), now=services.now())
+        )
 
     @get(
         "/",
@@ -294,7 +292,7 @@ class ApplicationController(Controller):
                 expected_version=data.version,
                 actor=request.user,
                 uow=services.uow(),
-                now=_now(),
+                now=services.now(),
                 reason=data.reason,
             )
         )
@@ -382,7 +380,7 @@ class ApplicationController(Controller):
         request: AuthedRequest,
     ) -> VoteResponse:
         cast = await uc.vote(
-            application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=_now()
+            application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=services.now()
         )
         return VoteResponse(cast.id, cast.member_id, cast.vote, cast.comment, cast.at)
 
@@ -431,7 +429,7 @@ class ApplicationController(Controller):
                 expected_version=data.version,
                 actor=request.user,
                 uow=services.uow(),
-                now=_now(),
+                now=services.now(),
             )
         )
 
@@ -459,7 +457,7 @@ class ApplicationController(Controller):
                 validity_days=data.validity_days,
                 actor=request.user,
                 uow=services.uow(),
-                now=_now(),
+                now=services.now(),
             )
         )
 
@@ -485,7 +483,7 @@ class ApplicationController(Controller):
                 signed_on=data.signed_on,
                 actor=request.user,
                 uow=services.uow(),
-                now=_now(),
+                now=services.now(),
             )
         )
 
@@ -504,7 +502,7 @@ class ApplicationController(Controller):
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
         document = await uc.contract_document(
-            application_id, lender_name=services.settings.lender_name, uow=services.uow(), today=_now().date()
+            application_id, lender_name=services.settings.lender_name, uow=services.uow(), today=services.now().date()
         )
         pdf = services.contract_renderer.render(document)
         return Response(
@@ -539,7 +537,7 @@ class ApplicationController(Controller):
                 request.user, idempotency, data, operation=f"disburseApplication:{application_id}"
             ),
             uow=services.uow(),
-            now=_now(),
+            now=services.now(),
         )
         d = result.disbursement
         return DisbursementResponse(

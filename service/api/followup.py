@@ -4,7 +4,7 @@ officer's agenda, and business survival and jobs created by product, officer or 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 import msgspec
@@ -28,10 +28,6 @@ ActionName = Literal["coaching", "rescheduling_request", "referral_to_other_serv
 Difficulties = Annotated[str, msgspec.Meta(max_length=2000)]
 Jobs = Annotated[int, msgspec.Meta(ge=0, le=1000)]
 Actions = Annotated[list[ActionName], msgspec.Meta(max_length=3)]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RecordOutcomeRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -218,7 +214,7 @@ class LoanFollowUpController(Controller):
             uc.AddUnplannedContact(loan_id=loan_id, outcome=_outcome(data), mentor_name=data.mentor_name),
             actor=request.user,
             uow=services.uow(),
-            now=_now(),
+            now=services.now(),
         )
         return contact_response(contact)
 
@@ -266,7 +262,7 @@ class FollowUpContactController(Controller):
         request: AuthedRequest,
     ) -> ContactResponse:
         contact = await uc.record_outcome(
-            contact_id, _outcome(data), actor=request.user, uow=services.uow(), now=_now()
+            contact_id, _outcome(data), actor=request.user, uow=services.uow(), now=services.now()
         )
         return contact_response(contact)
 
@@ -290,7 +286,7 @@ class FollowUpController(Controller):
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> AgendaResponse:
         officer = officer_id or request.user.subject_id
-        day = on or _now().date()
+        day = on or services.now().date()
         lists = await uc.officer_agenda(officer, day, uow=services.uow())
         return AgendaResponse(
             officer_id=officer,
@@ -316,6 +312,6 @@ class FollowUpController(Controller):
         ] = "product",
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> FollowUpReportResponse:
-        day = on or _now().date()
+        day = on or services.now().date()
         groups = await uc.follow_up_report(group_by, day, uow=services.uow())
         return FollowUpReportResponse(group_by=group_by, on=day, groups=[_group(g) for g in groups])

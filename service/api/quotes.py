@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -188,7 +188,7 @@ def schedule_out(
 async def price_loan(data: CreateLoanQuoteRequest, services: Services) -> LoanQuoteResponse:
     """What ``POST /v1/loan-quotes`` answers, whichever lane serves it (see ``fast_quotes``)."""
     quote = await quote_loan(
-        quote_request_from_wire(data), data.product_id, uow=services.uow(), today=datetime.now(UTC).date()
+        quote_request_from_wire(data), data.product_id, uow=services.uow(), today=services.now().date()
     )
     version = quote.product
     return schedule_out(quote.schedule, version.product_id if version else None, version.version if version else None)

@@ -7,7 +7,7 @@ The borrower's loans come from the token's borrower id, never from an id in the 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import msgspec
 from litestar import Controller, Response, get
@@ -23,10 +23,6 @@ from service.usecases.servicing_ports import ScheduleExport, ScheduleRenderer
 
 PDF = "application/pdf"
 ICS = "text/calendar; charset=utf-8"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class BorrowerLoanResponse(msgspec.Struct, frozen=True):
@@ -83,7 +79,7 @@ class BorrowerLoanController(Controller):
         responses=problems(401, 403),
     )
     async def loans(self, services: NamedDependency[Services], request: AuthedRequest) -> BorrowerLoansResponse:
-        loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=_now().date())
+        loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=services.now().date())
         return BorrowerLoansResponse(
             items=[msgspec.convert(loan, BorrowerLoanResponse, from_attributes=True) for loan in loans]
         )
@@ -104,7 +100,7 @@ class ScheduleFileController(Controller):
     async def pdf(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
-        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=_now())
+        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=services.now())
         return _file(export, services.schedule_pdf, media_type=PDF, extension="pdf")
 
     @get(
@@ -118,5 +114,5 @@ class ScheduleFileController(Controller):
     async def calendar(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
-        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=_now())
+        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=services.now())
         return _file(export, services.schedule_calendar, media_type=ICS, extension="ics")

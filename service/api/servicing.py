@@ -8,7 +8,7 @@ answer, the same key with another body is a 422, a duplicate still in flight is 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
 
@@ -30,10 +30,6 @@ from service.usecases.servicing_ports import LoanStatement
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -264,7 +260,7 @@ class ServicingController(Controller):
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"recordLoanPayment:{loan_id}"),
             uow=services.uow(),
-            now=_now(),
+            now=services.now(),
         )
         return _event_response(receipt)
 
@@ -294,7 +290,7 @@ class ServicingController(Controller):
                 request.user, idempotency, data, operation=f"reverseLoanPayment:{loan_id}:{payment_id}"
             ),
             uow=services.uow(),
-            now=_now(),
+            now=services.now(),
         )
         return _event_response(receipt)
 
@@ -320,7 +316,7 @@ class ServicingController(Controller):
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"writeOffLoan:{loan_id}"),
             uow=services.uow(),
-            now=_now(),
+            now=services.now(),
         )
         return _event_response(receipt)
 
@@ -360,7 +356,7 @@ class ServicingController(Controller):
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"rescheduleLoan:{loan_id}"),
             uow=services.uow(),
-            now=_now(),
+            now=services.now(),
         )
         return _event_response(receipt)
 
@@ -393,7 +389,7 @@ class ServicingController(Controller):
         request: AuthedRequest,
         on: Annotated[date | None, QueryParameter(description="the payoff date; today by default")] = None,
     ) -> PayoffResponse:
-        today = _now().date()
+        today = services.now().date()
         quote, currency = await uc.payoff(loan_id, on or today, actor=request.user, uow=services.uow(), today=today)
         return PayoffResponse(
             on=quote.on,

@@ -8,22 +8,25 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
-from domain.schedules import Installment
 from service.persistence.driver import driver
+from service.persistence.loan_mapping import contract_installment, loan_from_row
 from service.persistence.loan_tables import (
     DisbursementRow,
     LedgerEntryRow,
     LoanInstallmentRow,
     LoanRow,
 )
-from service.persistence.mapping import servicing_from_json, servicing_to_json
+from service.persistence.mapping import servicing_to_json
+
+LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
+INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
 
 
 class SqlLoans:
@@ -76,49 +79,22 @@ class SqlLoans:
         await self.session.flush()
 
     async def get(self, loan_id: uuid.UUID) -> Loan | None:
-        row = await self.session.get(LoanRow, loan_id)
-        return await self._with_schedule(row) if row else None
+        return await self._load(LOANS.c.id == loan_id)
 
     async def for_application(self, application_id: uuid.UUID) -> Loan | None:
-        row = await self.session.scalar(select(LoanRow).where(LoanRow.application_id == application_id))
-        return await self._with_schedule(row) if row else None
+        return await self._load(LOANS.c.application_id == application_id)
 
-    async def _with_schedule(self, row: LoanRow) -> Loan:
-        unit = minor_unit(row.currency)
-        rows = await self.session.scalars(
-            select(LoanInstallmentRow)
-            .where(LoanInstallmentRow.loan_id == row.id, LoanInstallmentRow.origin == "contract")
-            .order_by(LoanInstallmentRow.number)
+    async def _load(self, condition: ColumnElement[bool]) -> Loan | None:
+        row = (await self.session.execute(select(LOANS).where(condition))).mappings().first()
+        if row is None:
+            return None
+        unit = minor_unit(row["currency"])
+        lines = await self.session.execute(
+            select(INSTALLMENTS)
+            .where(INSTALLMENTS.c.loan_id == row["id"], INSTALLMENTS.c.origin == "contract")
+            .order_by(INSTALLMENTS.c.number)
         )
-        schedule = tuple(
-            Installment(
-                r.number,
-                r.due_date,
-                r.principal.quantize(unit),
-                r.interest.quantize(unit),
-                r.fees.quantize(unit),
-                r.total.quantize(unit),
-                r.principal_remaining.quantize(unit),
-            )
-            for r in rows
-        )
-        return Loan(
-            id=row.id,
-            application_id=row.application_id,
-            applicant_id=row.applicant_id,
-            officer_id=row.officer_id,
-            product_id=row.product_id,
-            product_version=row.product_version,
-            currency=row.currency,
-            principal=row.principal.quantize(unit),
-            annual_interest_rate=row.annual_interest_rate,
-            apr=row.apr.quantize(unit),
-            status=row.status,
-            disbursed_on=row.disbursed_on,
-            installments=schedule,
-            servicing=servicing_from_json(row.currency, row.servicing),
-            partner_id=row.partner_id,
-        )
+        return loan_from_row(row, tuple(contract_installment(r, unit) for r in lines.mappings()), unit)
 
     async def add_disbursement(self, disbursement: Disbursement) -> None:
         self.session.add(

@@ -22,7 +22,7 @@ from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
 from service.persistence.driver import driver
-from service.persistence.mapping import servicing_from_json
+from service.persistence.loan_mapping import contract_installment, loan_from_row
 from service.persistence.schedule_document import fetch_schedule_document
 from service.usecases.servicing_ports import LoanStatement, LoanSummary, ScheduleDocument, ServicedLoan, Transaction
 
@@ -133,38 +133,6 @@ def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
     )
 
 
-def _loan(row: Mapping[str, Any], schedule: tuple[Installment, ...], unit: Decimal) -> Loan:
-    return Loan(
-        id=row["id"],
-        application_id=row["application_id"],
-        applicant_id=row["applicant_id"],
-        officer_id=row["officer_id"],
-        product_id=row["product_id"],
-        product_version=row["product_version"],
-        currency=row["currency"],
-        principal=row["principal"].quantize(unit),
-        annual_interest_rate=row["annual_interest_rate"],
-        apr=row["apr"].quantize(unit),
-        status=row["status"],
-        disbursed_on=row["disbursed_on"],
-        installments=schedule,
-        servicing=servicing_from_json(row["currency"], row["servicing"]),
-        partner_id=row["partner_id"],
-    )
-
-
-def _contract(row: Mapping[str, Any], unit: Decimal) -> Installment:
-    return Installment(
-        row["number"],
-        row["due_date"],
-        row["principal"].quantize(unit),
-        row["interest"].quantize(unit),
-        row["fees"].quantize(unit),
-        row["total"].quantize(unit),
-        row["principal_remaining"].quantize(unit),
-    )
-
-
 _LOAN_COLUMNS = "SELECT l.*, a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
 _LOCK_LOAN = _LOAN_COLUMNS + " FOR UPDATE OF l"
 _READ_LOAN = _LOAN_COLUMNS
@@ -218,9 +186,9 @@ class SqlLoanServicing:
         # Read after the lock: these statements see every event committed before it was granted.
         rows = await connection.fetch("SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number", loan_id)
         events = await connection.fetch("SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY sequence", loan_id)
-        schedule = tuple(_contract(r, unit) for r in rows if r["origin"] == "contract")
+        schedule = tuple(contract_installment(r, unit) for r in rows if r["origin"] == "contract")
         return ServicedLoan(
-            _loan(loan_row, schedule, unit),
+            loan_from_row(loan_row, schedule, unit),
             tuple(_event(r, unit) for r in events),
             tuple(_installment_state(r, unit) for r in rows),
             loan_row["borrower_id"],

@@ -116,6 +116,33 @@ def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
     }
 
 
+async def _settle(
+    uow: UnitOfWork,
+    serviced: ServicedLoan,
+    events: tuple[LoanEvent, ...],
+    *,
+    as_of: date,
+    kind: str,
+    value_date: date,
+) -> tuple[LoanState, uuid.UUID | None]:
+    """Replay ``events`` as of ``as_of``, post the one ledger transaction that brings the loan's
+    accounts to that state (none when nothing moved), and write the state down."""
+    loan = serviced.loan
+    state = _replay(loan, events, as_of)
+    transaction = servicing_transaction(
+        new_id(),
+        loan.id,
+        kind=kind,
+        value_date=value_date,
+        posted=await uow.servicing.posted_balances(loan.id),
+        state=state,
+    )
+    if transaction is not None:
+        await uow.ledger.post(transaction)
+    await uow.servicing.write_state(loan, state, serviced.stored, len(events))
+    return state, None if transaction is None else transaction.id
+
+
 async def _record(
     loan_id: uuid.UUID, build: Build, *, actor: Principal, idempotency: IdempotencyKey, uow: UnitOfWork, now: datetime
 ) -> dict[str, Any]:
@@ -130,21 +157,11 @@ async def _record(
         sequence = max((e.sequence for e in serviced.events), default=0) + 1
         event = await build(serviced, sequence, today)
         loan = serviced.loan
-        events = (*serviced.events, event)
-        state = _replay(loan, events, today)
-        transaction = servicing_transaction(
-            new_id(),
-            loan.id,
-            kind=event.kind.value,
-            value_date=event.value_date,
-            posted=await uow.servicing.posted_balances(loan.id),
-            state=state,
+        state, transaction_id = await _settle(
+            uow, serviced, (*serviced.events, event), as_of=today, kind=event.kind.value, value_date=event.value_date
         )
-        if transaction is not None:
-            await uow.ledger.post(transaction)
-            event = dataclasses.replace(event, ledger_transaction_id=transaction.id)
+        event = dataclasses.replace(event, ledger_transaction_id=transaction_id)
         await uow.servicing.add_event(event)
-        await uow.servicing.write_state(loan, state, serviced.stored, len(events))
         receipt = _receipt(event, state)
         await uow.outbox.add(
             f"loan.{event.kind.value}",
@@ -403,17 +420,5 @@ async def refresh_loan_state(loan_id: uuid.UUID, as_of: date, *, uow_factory: Un
         serviced = await uow.servicing.lock(loan_id)
         if serviced is None:
             return
-        loan = serviced.loan
-        state = _replay(loan, serviced.events, as_of)
-        transaction = servicing_transaction(
-            new_id(),
-            loan.id,
-            kind="credit_application",
-            value_date=as_of,
-            posted=await uow.servicing.posted_balances(loan.id),
-            state=state,
-        )
-        if transaction is not None:
-            await uow.ledger.post(transaction)
-        await uow.servicing.write_state(loan, state, serviced.stored, len(serviced.events))
+        await _settle(uow, serviced, serviced.events, as_of=as_of, kind="credit_application", value_date=as_of)
         await uow.commit()

@@ -21,11 +21,9 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -108,26 +106,18 @@ async def open_loop(
     rate: int,
     seconds: int,
     connections: int,
-    body: Callable[[int], tuple[str, dict[str, Any]]] | None = None,
 ) -> dict[str, float]:
-    """``rate`` requests a second for ``seconds``; latency from each request's due time. With
-    ``body``, request n is a POST to the path and JSON it gives (else a GET of ``url``)."""
+    """GET ``url`` ``rate`` times a second for ``seconds``; latency from each request's due time."""
     latencies: list[float] = []
     failures = 0
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
         semaphore = asyncio.Semaphore(connections)
 
-        async def one(n: int, due: float) -> None:
+        async def one(due: float) -> None:
             nonlocal failures
             async with semaphore:
-                if body is None:
-                    response = await client.get(url, headers=headers)
-                else:
-                    path, payload = body(n)
-                    response = await client.post(
-                        url + path, json=payload, headers={**headers, "Idempotency-Key": f"open-{n}-{start}"}
-                    )
+                response = await client.get(url, headers=headers)
             if response.status_code >= 300:
                 failures += 1
             latencies.append(time.perf_counter() - due)
@@ -137,7 +127,7 @@ async def open_loop(
         for n in range(rate * seconds):
             due = start + n / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(n, due)))
+            tasks.append(asyncio.create_task(one(due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
     latencies.sort()
