@@ -142,9 +142,25 @@ class Guarantor:
     amount_guaranteed: Decimal
 
 
+class DocumentKind(str, Enum):
+    """The documents a file is built from (a closed set: officers file each under one of these, and
+    the committee checks the list). Anything else is ``other``, with its filename saying what it is."""
+
+    IDENTITY = "identity_document"
+    PROOF_OF_ADDRESS = "proof_of_address"
+    PROOF_OF_SITUATION = "proof_of_situation"  # job-seeker or minimum-income certificate
+    BUSINESS_PLAN = "business_plan"
+    SUPPLIER_QUOTE = "supplier_quote"
+    BANK_STATEMENT = "bank_statement"
+    BUSINESS_REGISTRATION = "business_registration"  # SIRENE notice or trade register extract
+    HONOUR_LOAN_AGREEMENT = "honour_loan_agreement"
+    GUARANTOR_COMMITMENT = "guarantor_commitment"
+    OTHER = "other"
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
-    kind: str
+    kind: DocumentKind
     filename: str
     received_on: date
 

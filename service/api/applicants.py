@@ -19,6 +19,7 @@ from domain.origination.applicants import (
     Applicant,
     BusinessProject,
     DocumentInfo,
+    DocumentKind,
     Guarantor,
     PlanLine,
     ResourceKind,
@@ -149,8 +150,31 @@ class GuarantorIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     amount_guaranteed: DecimalString
 
 
+DocumentKindName = Annotated[
+    Literal[
+        "identity_document",
+        "proof_of_address",
+        "proof_of_situation",
+        "business_plan",
+        "supplier_quote",
+        "bank_statement",
+        "business_registration",
+        "honour_loan_agreement",
+        "guarantor_commitment",
+        "other",
+    ],
+    msgspec.Meta(
+        description="identity_document: identity card or passport; proof_of_address; proof_of_situation: "
+        "job-seeker or minimum-income certificate; business_plan; supplier_quote: a quote for something the "
+        "plan buys; bank_statement; business_registration: SIRENE notice or trade register extract; "
+        "honour_loan_agreement; guarantor_commitment: a guarantor's signed commitment; other: anything else "
+        "(the filename says what)"
+    ),
+]
+
+
 class DocumentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    kind: DocumentKindName
     filename: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
     received_on: date
 
@@ -188,7 +212,7 @@ class GuarantorOut(msgspec.Struct, frozen=True):
 
 
 class DocumentOut(msgspec.Struct, frozen=True):
-    kind: str
+    kind: DocumentKindName
     filename: str
     received_on: date
 
@@ -235,7 +259,7 @@ def project_out(p: BusinessProject) -> ProjectResponse:
         needs=[LineOut(n.label, n.amount) for n in p.needs],
         resources=[ResourceOut(r.label, r.amount, r.kind.value) for r in p.resources],
         guarantors=[GuarantorOut(g.full_name, g.relation, g.amount_guaranteed) for g in p.guarantors],
-        documents=[DocumentOut(d.kind, d.filename, d.received_on) for d in p.documents],
+        documents=[DocumentOut(d.kind.value, d.filename, d.received_on) for d in p.documents],
         total_needs=p.total_needs,
         total_resources=p.total_resources,
         version=p.version,
@@ -268,7 +292,7 @@ def project_from_wire(applicant_id: uuid.UUID, data: SaveProjectRequest) -> Busi
             )
             for i, g in enumerate(data.guarantors)
         ),
-        documents=tuple(DocumentInfo(d.kind, d.filename, d.received_on) for d in data.documents),
+        documents=tuple(DocumentInfo(DocumentKind(d.kind), d.filename, d.received_on) for d in data.documents),
     )
 
 

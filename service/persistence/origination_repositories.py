@@ -8,6 +8,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -19,6 +20,7 @@ from domain.origination.applicants import (
     Applicant,
     BusinessProject,
     DocumentInfo,
+    DocumentKind,
     Guarantor,
     PlanLine,
     Referral,
@@ -176,7 +178,12 @@ class SqlReferrals:
         ]
 
 
+# The enum each kind of plan line files its ``kind`` under (documents and resources differ).
+_KIND_ENUMS: dict[type, type[Enum]] = {ResourceLine: ResourceKind, DocumentInfo: DocumentKind}
+
+
 def _lines(data: list[dict[str, Any]], kind: type) -> tuple[Any, ...]:
+    """Plan lines as stored in JSONB: amounts as exact strings, dates in ISO form, kinds by value."""
     result = []
     for item in data:
         values = dict(item)
@@ -184,24 +191,23 @@ def _lines(data: list[dict[str, Any]], kind: type) -> tuple[Any, ...]:
             if key in values:
                 values[key] = Decimal(values[key])
         if "kind" in values:
-            values["kind"] = ResourceKind(values["kind"])
+            values["kind"] = _KIND_ENUMS[kind](values["kind"])
         if "received_on" in values:
             values["received_on"] = dt.date.fromisoformat(values["received_on"])
         result.append(kind(**values))
     return tuple(result)
 
 
+def _stored(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value if isinstance(value, (str, type(None))) else str(value)
+
+
 def _json(items: tuple[Any, ...]) -> list[dict[str, Any]]:
-    out = []
-    for item in items:
-        values = dataclasses.asdict(item)
-        out.append(
-            {
-                k: (str(v) if not isinstance(v, (str, type(None))) else v) if k != "kind" else v.value
-                for k, v in values.items()
-            }
-        )
-    return out
+    return [{k: _stored(v) for k, v in dataclasses.asdict(item).items()} for item in items]
 
 
 class SqlProjects:

@@ -220,3 +220,33 @@ async def test_project_versions_and_siret_check(client: AsyncTestClient[Litestar
     assert updated.status_code == 200 and updated.json()["version"] == 2
     stale = await client.put(url, headers=officer.headers, json={**body, "version": 1})
     assert stale.status_code == 409
+
+
+async def test_project_documents_are_stored_and_returned_with_their_kinds(
+    client: AsyncTestClient[Litestar], officer: Caller
+) -> None:
+    applicant = (
+        await client.post(
+            "/v1/applicants",
+            headers=officer.headers,
+            json={"full_name": "Nadia", "phone": "0700000001", "situation": "job_seeker"},
+        )
+    ).json()
+    url = f"/v1/applicants/{applicant['id']}/project"
+    documents = [
+        {"kind": "identity_document", "filename": "cni.pdf", "received_on": "2026-11-02"},
+        {"kind": "supplier_quote", "filename": "devis-four.pdf", "received_on": "2026-11-03"},
+        {"kind": "other", "filename": "attestation-formation.pdf", "received_on": "2026-11-04"},
+    ]
+    body = {"activity": "Boulangerie", "legal_status": "EI", "documents": documents}
+    saved = await client.put(url, headers=officer.headers, json=body)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["documents"] == documents
+    assert (await client.get(url, headers=officer.headers)).json()["documents"] == documents
+    unknown = await client.put(
+        url,
+        headers=officer.headers,
+        json={**body, "version": 1, "documents": [{**documents[0], "kind": "passport"}]},
+    )
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "documents[0].kind"
+    assert (await client.get(url, headers=officer.headers)).json()["version"] == 1
