@@ -89,19 +89,35 @@ class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     consent: ConsentIn
 
 
-class ReferralResponse(msgspec.Struct, frozen=True):
+class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A referral as its partner sees it: its own id, the situation it stated, and where the person
+    stands since (``referred`` until something happens after the referral). Whether the lender or
+    another partner already knew the person shows nowhere: the shared applicant record's id (time-ordered,
+    so it would date the first contact) and its earlier history are not a partner's business.
+    ``applicant_id`` is given to staff only."""
+
     id: uuid.UUID
-    applicant_id: uuid.UUID
     situation: str
     stage: str
     created_at: datetime
+    applicant_id: uuid.UUID | None = None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    applicant_id: uuid.UUID
     stage: str
     created_at: datetime
+
+
+def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
+    r = view.referral
+    return ReferralResponse(
+        id=r.id,
+        situation=r.situation.value,
+        stage=view.stage.value,
+        created_at=r.created_at,
+        applicant_id=r.applicant_id if actor.is_staff else None,
+    )
 
 
 class CreateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -334,14 +350,7 @@ class ReferralController(Controller):
             now=services.now(),
             idempotency=idempotency_key(request.user, idempotency, data, operation="createReferral"),
         )
-        r = view.referral
-        return ReferralResponse(
-            id=r.id,
-            applicant_id=r.applicant_id,
-            situation=r.situation.value,
-            stage=view.stage.value,
-            created_at=r.created_at,
-        )
+        return referral_out(view, request.user)
 
     @get(
         "/",
@@ -361,7 +370,7 @@ class ReferralController(Controller):
         assert partner_id is not None
         rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
         return Page(
-            items=[ReferralSummary(r.id, r.applicant_id, stage.value, r.created_at) for r, stage in rows],
+            items=[ReferralSummary(r.id, stage.value, r.created_at) for r, stage in rows],
             next_cursor=str(rows[-1][0].id) if len(rows) == limit else None,
         )
 
@@ -376,14 +385,7 @@ class ReferralController(Controller):
         self, referral_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> ReferralResponse:
         view = await uc.get_referral(referral_id, actor=request.user, uow=services.uow())
-        r = view.referral
-        return ReferralResponse(
-            id=r.id,
-            applicant_id=r.applicant_id,
-            situation=r.situation.value,
-            stage=view.stage.value,
-            created_at=r.created_at,
-        )
+        return referral_out(view, request.user)
 
 
 class ApplicantController(Controller):

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from domain.ledger.model import Account
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.api.test_products import create as create_product
-from tests.api.test_referrals import REFERRAL, refer
+from tests.api.test_referrals import REFERRAL, refer, referred_applicant
 from tests.conftest import (
     Caller,
     Racing,
@@ -95,7 +95,7 @@ async def test_from_referral_to_disbursement(
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
     product = await create_product(client, admin)  # €1,000–12,000, 6–48 months, training, 50 % guarantee
     referral = await step(await refer(client, partner, REFERRAL, "scenario"), 201)
-    applicant_id = referral["applicant_id"]
+    applicant_id = await referred_applicant(client, officer, referral["id"])
     await step(
         await client.put(
             f"/v1/applicants/{applicant_id}/project",

@@ -24,6 +24,13 @@ async def refer(client: AsyncTestClient[Litestar], partner: Caller, body: dict[s
     return await client.post("/v1/referrals", json=body, headers={**partner.headers, "Idempotency-Key": key})
 
 
+async def referred_applicant(client: AsyncTestClient[Litestar], staff: Caller, referral_id: str) -> str:
+    """The applicant a referral led to, as staff see it (partners are not told)."""
+    read = await client.get(f"/v1/referrals/{referral_id}", headers=staff.headers)
+    assert read.status_code == 200, read.text
+    return str(read.json()["applicant_id"])
+
+
 async def test_a_referral_creates_an_applicant_the_partner_can_follow(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
 ) -> None:
@@ -32,7 +39,8 @@ async def test_a_referral_creates_an_applicant_the_partner_can_follow(
     assert response.status_code == 201, response.text
     referral = response.json()
     assert referral["stage"] == "referred"
-    applicant = (await client.get(f"/v1/applicants/{referral['applicant_id']}", headers=officer.headers)).json()
+    applicant_id = await referred_applicant(client, officer, referral["id"])
+    applicant = (await client.get(f"/v1/applicants/{applicant_id}", headers=officer.headers)).json()
     assert applicant["email"] == "amina.diallo@example.org" and applicant["phone"] == "+33612345678"
     assert applicant["partner_id"] == str(partner.id)
     await client.patch(
@@ -43,14 +51,17 @@ async def test_a_referral_creates_an_applicant_the_partner_can_follow(
 
 
 async def test_the_same_person_twice_links_instead_of_creating_a_twin(
-    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
 ) -> None:
     first_partner = await sign_in_partner(client, uow_factory, "ft")
     second_partner = await sign_in_partner(client, uow_factory, "mission-locale")
     first = (await refer(client, first_partner, REFERRAL, "a")).json()
     same_phone = {**REFERRAL, "person": {"full_name": "A. Diallo", "phone": "+33 6 12 34 56 78"}}
     second = (await refer(client, second_partner, same_phone, "b")).json()
-    assert second["applicant_id"] == first["applicant_id"] and second["id"] != first["id"]
+    assert second["id"] != first["id"]
+    assert await referred_applicant(client, officer, second["id"]) == await referred_applicant(
+        client, officer, first["id"]
+    )
 
 
 async def test_a_partner_sees_nothing_of_what_happened_before_its_referral(
@@ -59,7 +70,8 @@ async def test_a_partner_sees_nothing_of_what_happened_before_its_referral(
     first_partner = await sign_in_partner(client, uow_factory, "ft")
     prober = await sign_in_partner(client, uow_factory, "prober")
     first = (await refer(client, first_partner, REFERRAL, "a")).json()
-    applicant = (await client.get(f"/v1/applicants/{first['applicant_id']}", headers=officer.headers)).json()
+    first_applicant = await referred_applicant(client, officer, first["id"])
+    applicant = (await client.get(f"/v1/applicants/{first_applicant}", headers=officer.headers)).json()
     await client.patch(
         f"/v1/applicants/{applicant['id']}",
         json={"version": applicant["version"], "stage": "declined"},
@@ -84,7 +96,8 @@ async def test_two_referrals_of_one_person_at_once_make_one_applicant(
             refer(http, first_partner, REFERRAL, "x"), refer(http, second_partner, REFERRAL, "y")
         )
     assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
-    assert answers[0].json()["applicant_id"] == answers[1].json()["applicant_id"]
+    linked = {await referred_applicant(client, officer, a.json()["id"]) for a in answers}
+    assert len(linked) == 1
 
 
 async def test_same_key_replays_other_body_is_422(
@@ -147,7 +160,7 @@ async def test_officers_search_applicants(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
 ) -> None:
     partner = await sign_in_partner(client, uow_factory, "ft")
-    amina = (await refer(client, partner, REFERRAL, "1")).json()["applicant_id"]
+    amina = await referred_applicant(client, officer, (await refer(client, partner, REFERRAL, "1")).json()["id"])
     walk_in = await client.post(
         "/v1/applicants",
         headers=officer.headers,
@@ -250,3 +263,42 @@ async def test_project_documents_are_stored_and_returned_with_their_kinds(
     )
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "documents[0].kind"
     assert (await client.get(url, headers=officer.headers)).json()["version"] == 1
+
+
+async def test_a_partner_learns_nothing_of_what_the_lender_or_another_partner_knew(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    first_partner = await sign_in_partner(client, uow_factory, "ft")
+    second_partner = await sign_in_partner(client, uow_factory, "mission-locale")
+    late_partner = await sign_in_partner(client, uow_factory, "incubateur")
+    # A person the lender already knows (a walk-in, months of history), and a fresh one referred twice.
+    known = await client.post(
+        "/v1/applicants",
+        headers=officer.headers,
+        json={"full_name": "Karim B.", "email": "karim@example.org", "situation": "employee"},
+    )
+    assert known.status_code == 201, known.text
+    await client.patch(
+        f"/v1/applicants/{known.json()['id']}", json={"version": 1, "stage": "declined"}, headers=officer.headers
+    )
+    fresh = await refer(client, first_partner, REFERRAL, "a")
+    twice = await refer(client, second_partner, {**REFERRAL, "situation": "other"}, "b")
+    karim = {**REFERRAL, "person": {"full_name": "Karim", "email": "KARIM@example.org"}}
+    known_referral = await refer(client, late_partner, karim, "c")
+    answers = [fresh, twice, known_referral]
+    assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+    shapes = {tuple(sorted(a.json())) for a in answers}
+    assert shapes == {("created_at", "id", "situation", "stage")}, shapes
+    assert len({a.json()["id"] for a in answers}) == 3
+    for partner, answer in zip((first_partner, second_partner, late_partner), answers, strict=True):
+        sent = answer.json()
+        assert sent["stage"] == "referred"
+        read = await client.get(f"/v1/referrals/{sent['id']}", headers=partner.headers)
+        assert read.json() == sent, (read.json(), sent)
+        listed = (await client.get("/v1/referrals", headers=partner.headers)).json()["items"]
+        assert listed == [{k: sent[k] for k in ("id", "stage", "created_at")}]
+    # The second partner's referral carries its own statement of the situation, not the first's.
+    assert twice.json()["situation"] == "other" and fresh.json()["situation"] == "job_seeker"
+    # Staff still follow a referral to the shared record.
+    staff_view = (await client.get(f"/v1/referrals/{known_referral.json()['id']}", headers=officer.headers)).json()
+    assert staff_view["applicant_id"] == known.json()["id"] and staff_view["stage"] == "declined"
