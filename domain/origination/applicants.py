@@ -114,11 +114,16 @@ def check_siret(siret: str) -> str:
 
 
 class ResourceKind(str, Enum):
+    """Where the financing plan's money comes from. The loan being applied for is a resource of its
+    own plan (``requested_microcredit``); only ``other_microcredit`` (another lender's) counts with it
+    against the legal ceiling per enterprise (R518-61 CMF)."""
+
     OWN_FUNDS = "own_funds"
-    HONOUR_LOAN = "honour_loan"
+    HONOUR_LOAN = "honour_loan"  # interest-free personal loan to the founder, not a microcredit
     BANK_LOAN = "bank_loan"
     GRANT = "grant"
-    MICROCREDIT = "microcredit"
+    REQUESTED_MICROCREDIT = "requested_microcredit"  # the loan this plan applies for, here
+    OTHER_MICROCREDIT = "other_microcredit"  # a microcredit from another lender
     OTHER = "other"
 
 
@@ -194,6 +199,6 @@ class BusinessProject:
         return sum((g.amount_guaranteed for g in self.guarantors), Decimal(0))
 
     @property
-    def other_microcredit_outstanding(self) -> Decimal:
-        """Microcredit from elsewhere in the plan: it counts against the legal ceiling per enterprise."""
-        return sum((r.amount for r in self.resources if r.kind is ResourceKind.MICROCREDIT), Decimal(0))
+    def other_microcredits(self) -> tuple[ResourceLine, ...]:
+        """Other lenders' microcredit in the plan: it counts against the legal ceiling per enterprise."""
+        return tuple(r for r in self.resources if r.kind is ResourceKind.OTHER_MICROCREDIT)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from domain.origination.applicants import BusinessProject
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
 from domain.schedules import RepaymentUnit
 
@@ -17,20 +18,45 @@ class CheckResult:
     detail: str
 
 
+@dataclass(frozen=True)
+class Commitment:
+    """Money the person owes or has been promised, with where the figure comes from (officers and the
+    committee must be able to check every figure a refusal rests on)."""
+
+    source: str
+    amount: Decimal
+
+
 @dataclass(frozen=True, kw_only=True)
 class EligibilityFacts:
-    """What the checks look at, gathered by the use case."""
+    """What the checks look at, gathered by the use case. ``commitments`` are what the lender's own
+    records show (loans outstanding, offers not yet paid out); the project adds other lenders'
+    microcredit from its financing plan. ``apr`` is None before any schedule was computed."""
 
     amount: Decimal
     number_of_installments: int
     product: ProductTerms
     training_completed: bool
-    other_outstanding: Decimal
-    guaranteed_amount: Decimal
+    project: BusinessProject | None
+    commitments: tuple[Commitment, ...]
     ceiling: LegalCeiling | None
     usury_threshold: UsuryThreshold | None
     apr: Decimal | None
     on: date
+    apr_source: str = "the offer's TAEG"
+
+    @property
+    def all_commitments(self) -> tuple[Commitment, ...]:
+        """Everything counted with this loan against the legal ceiling, each figure with its source."""
+        plan = self.project.other_microcredits if self.project else ()
+        return self.commitments + tuple(
+            Commitment(f"another lender's microcredit in the financing plan ({line.label})", line.amount)
+            for line in plan
+        )
+
+    @property
+    def guaranteed_amount(self) -> Decimal:
+        return self.project.guaranteed_amount if self.project else Decimal(0)
 
 
 def term_in_months(terms: ProductTerms, installments: int) -> Decimal:
@@ -47,10 +73,11 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
     """Every check, passed or not, in a stable order (officers read them; failed ones block)."""
     p, amount, currency = facts.product, facts.amount, facts.product.currency
     results = [
+        _business_project(facts),
         CheckResult(
             "product_amount",
             p.min_amount <= amount <= p.max_amount,
-            f"{amount} {currency}; the product lends {p.min_amount} to {p.max_amount}",
+            f"this loan {amount} {currency}; the product lends {p.min_amount} to {p.max_amount}",
         ),
         CheckResult(
             "product_term",
@@ -70,34 +97,58 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
         results.append(CheckResult("legal_ceiling", False, f"no legal ceiling in force for {p.category.value}"))
         results.append(CheckResult("maximum_duration", False, "no legal maximum duration in force"))
     else:
-        total = amount + facts.other_outstanding
+        ceiling = facts.ceiling
+        commitments = facts.all_commitments
+        total = amount + sum((c.amount for c in commitments), Decimal(0))
+        terms = " + ".join([f"this loan {amount}", *(f"{c.source} {c.amount}" for c in commitments)])
         results.append(
             CheckResult(
                 "legal_ceiling",
-                total <= facts.ceiling.max_total_outstanding,
-                f"{total} {currency} outstanding with this loan (other: {facts.other_outstanding}); ceiling "
-                f"{facts.ceiling.max_total_outstanding}",
+                total <= ceiling.max_total_outstanding,
+                f"{terms} = {total} {currency}; legal ceiling {ceiling.max_total_outstanding} {currency} "
+                f"(in force since {ceiling.valid_from.isoformat()})",
             )
         )
         months = term_in_months(p, facts.number_of_installments)
         results.append(
             CheckResult(
                 "maximum_duration",
-                months <= facts.ceiling.max_duration_months,
-                f"{months.quantize(Decimal('0.1'))} months; at most {facts.ceiling.max_duration_months}",
+                months <= ceiling.max_duration_months,
+                f"{facts.number_of_installments} instalments = {months.quantize(Decimal('0.1'))} months; legal "
+                f"maximum {ceiling.max_duration_months} months (in force since {ceiling.valid_from.isoformat()})",
             )
         )
     required = (amount * p.guarantor_coverage_percent / 100).quantize(Decimal("0.01"))
+    guarantors = len(facts.project.guarantors) if facts.project else 0
     results.append(
         CheckResult(
             "guarantor_coverage",
             facts.guaranteed_amount >= required,
-            f"{facts.guaranteed_amount} guaranteed; {required} required ({p.guarantor_coverage_percent} %)",
+            f"{facts.guaranteed_amount} guaranteed by the project's {guarantors} guarantor(s); {required} required "
+            f"({p.guarantor_coverage_percent} % of this loan {amount}, set by the product)",
         )
     )
     if p.category is ProductCategory.PERSONAL_MICROCREDIT:
         results.append(_usury(facts))
     return results
+
+
+def _business_project(facts: EligibilityFacts) -> CheckResult:
+    """A file is decided on its business project and financing plan: without one (or with a plan in
+    another currency, whose figures cannot be added to the loan's) there is nothing to decide on."""
+    project, currency = facts.project, facts.product.currency
+    if project is None:
+        return CheckResult("business_project", False, "no business project: complete it before submitting")
+    if project.currency != currency:
+        return CheckResult(
+            "business_project", False, f"the financing plan is in {project.currency}, the loan in {currency}"
+        )
+    return CheckResult(
+        "business_project",
+        True,
+        f"business project version {project.version}: needs {project.total_needs}, resources "
+        f"{project.total_resources} {currency}",
+    )
 
 
 def _usury(facts: EligibilityFacts) -> CheckResult:
@@ -107,7 +158,12 @@ def _usury(facts: EligibilityFacts) -> CheckResult:
     if facts.usury_threshold is None:
         return CheckResult("usury_threshold", False, "no usury threshold in force for this amount")
     limit = facts.usury_threshold.max_rate
-    return CheckResult("usury_threshold", facts.apr <= limit, f"TAEG {facts.apr} %; threshold {limit} %")
+    return CheckResult(
+        "usury_threshold",
+        facts.apr <= limit,
+        f"{facts.apr_source} {facts.apr} %; usury threshold {limit} % "
+        f"(in force since {facts.usury_threshold.valid_from.isoformat()})",
+    )
 
 
 def newest_in_force_ceiling(

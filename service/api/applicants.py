@@ -156,8 +156,19 @@ class LineIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     amount: DecimalString
 
 
+ResourceKindName = Annotated[
+    Literal["own_funds", "honour_loan", "bank_loan", "grant", "requested_microcredit", "other_microcredit", "other"],
+    msgspec.Meta(
+        description="own_funds: the founder's savings or contribution; honour_loan: interest-free personal loan "
+        "to the founder (prêt d'honneur); bank_loan; grant; requested_microcredit: the loan this application "
+        "asks for, here; other_microcredit: a microcredit from another lender, counted with this loan against "
+        "the legal ceiling per enterprise; other"
+    ),
+]
+
+
 class ResourceIn(LineIn, kw_only=True, forbid_unknown_fields=True):
-    kind: Literal["own_funds", "honour_loan", "bank_loan", "grant", "microcredit", "other"]
+    kind: ResourceKindName
 
 
 class GuarantorIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -218,7 +229,7 @@ class LineOut(msgspec.Struct, frozen=True):
 class ResourceOut(msgspec.Struct, frozen=True):
     label: str
     amount: AmountOut
-    kind: str
+    kind: ResourceKindName
 
 
 class GuarantorOut(msgspec.Struct, frozen=True):

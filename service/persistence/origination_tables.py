@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.origination.applicants import DocumentKind, ResourceKind, Situation, Stage
 from service.persistence.base import Base, created_at, uuid_pk
+
+
+def one_of(column: str, kinds: type[Enum]) -> str:
+    """A CHECK that a text column holds one of the enum's values (stored by value, read back by value)."""
+    return f"{column} IN ({', '.join(repr(k.value) for k in kinds)})"
+
+
+def kinds_one_of(column: str, kinds: type[Enum]) -> str:
+    """A CHECK that every line of a JSONB array has a ``kind`` from the closed set."""
+    allowed = " || ".join(f'@.kind == "{k.value}"' for k in kinds)
+    return f"NOT jsonb_path_exists({column}, '$[*] ? (!({allowed}))')"
 
 
 class ApplicantRow(Base):
     __tablename__ = "applicants"
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
+        CheckConstraint(one_of("situation", Situation), name="situation"),
+        CheckConstraint(one_of("stage", Stage), name="stage"),
         # One person, one record: a second referral finds the first through these.
         Index("uq_applicants_email", "email", unique=True, postgresql_where="email IS NOT NULL"),
         Index("uq_applicants_phone", "phone", unique=True, postgresql_where="phone IS NOT NULL"),
@@ -45,7 +60,10 @@ class ApplicantRow(Base):
 
 class ReferralRow(Base):
     __tablename__ = "referrals"
-    __table_args__ = (Index("ix_referrals_partner_id_id", "partner_id", "id"),)
+    __table_args__ = (
+        Index("ix_referrals_partner_id_id", "partner_id", "id"),
+        CheckConstraint(one_of("situation", Situation), name="situation"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partners.id"))
@@ -63,6 +81,8 @@ class BusinessProjectRow(Base):
     __table_args__ = (
         UniqueConstraint("applicant_id", name="uq_business_projects_applicant_id"),
         CheckConstraint("siret IS NULL OR siret ~ '^[0-9]{14}$'", name="siret"),
+        CheckConstraint(kinds_one_of("resources", ResourceKind), name="resource_kinds"),
+        CheckConstraint(kinds_one_of("documents", DocumentKind), name="document_kinds"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -19,14 +19,15 @@ from domain.origination.applications import Action, Application, HistoryEntry, O
 from domain.origination.contract import ContractDocument
 from domain.origination.eligibility import (
     CheckResult,
+    Commitment,
     EligibilityFacts,
     check_eligibility,
     newest_in_force_ceiling,
     newest_in_force_threshold,
 )
-from domain.products.model import ProductVersion, QuoteRequest
+from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
 from domain.products.policies import schedule_terms_for
-from domain.schedules import FeeCollection, build_schedule
+from domain.schedules import FeeCollection, Schedule, build_schedule
 from service.usecases.followup import start_follow_up
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
@@ -107,8 +108,9 @@ async def create_application(
 
 
 async def _eligibility(
-    uow: UnitOfWork, app: Application, version: ProductVersion, *, on: date, apr: Decimal | None
+    uow: UnitOfWork, app: Application, version: ProductVersion, *, on: date, apr: Decimal | None, apr_source: str
 ) -> list[CheckResult]:
+    """Every check on what the records say now (the same checks at submission and before the offer)."""
     terms = version.terms
     project = await uow.projects.get(app.applicant_id)
     legal = uow.legal_data
@@ -116,24 +118,64 @@ async def _eligibility(
     threshold = newest_in_force_threshold(
         list(await legal.usury_thresholds()), terms.category, terms.currency, app.amount, on
     )
-    # Everything the person owes or has been promised in this currency, this application excepted.
-    other = await uow.loans.outstanding_principal_of_applicant(app.applicant_id, terms.currency)
-    other += await uow.applications.committed_undisbursed(app.applicant_id, terms.currency, excluding=app.id)
-    if project is not None:
-        other += project.other_microcredit_outstanding
+    # Everything the person owes or has been promised in this currency, this application excepted;
+    # the project adds other lenders' microcredit from its financing plan.
+    commitments = (
+        Commitment(
+            "outstanding on loans with us",
+            quantize(
+                await uow.loans.outstanding_principal_of_applicant(app.applicant_id, terms.currency), terms.currency
+            ),
+        ),
+        Commitment(
+            "offered or signed with us, not yet paid out",
+            quantize(
+                await uow.applications.committed_undisbursed(app.applicant_id, terms.currency, excluding=app.id),
+                terms.currency,
+            ),
+        ),
+    )
     facts = EligibilityFacts(
         amount=app.amount,
         number_of_installments=app.number_of_installments,
         product=terms,
         training_completed=await uow.trainings.has_completed_training(app.applicant_id, None),
-        other_outstanding=other,
-        guaranteed_amount=project.guaranteed_amount if project else Decimal(0),
+        project=project,
+        commitments=commitments,
         ceiling=ceiling,
         usury_threshold=threshold,
         apr=apr,
+        apr_source=apr_source,
         on=on,
     )
     return check_eligibility(facts)
+
+
+def _schedule(
+    app: Application, version: ProductVersion, *, disbursement_date: date, first_due_date: date | None, today: date
+) -> Schedule:
+    """The schedule the offer would fix (at submission: an indicative one, disbursed today)."""
+    request = QuoteRequest(
+        principal=app.amount,
+        currency=app.currency,
+        number_of_installments=app.number_of_installments,
+        principal_grace_installments=app.principal_grace_installments or None,
+        disbursement_date=disbursement_date,
+        first_due_date=first_due_date,
+    )
+    return build_schedule(schedule_terms_for(request, version.terms, today=today))
+
+
+def _indicative_apr(app: Application, version: ProductVersion, today: date) -> Decimal | None:
+    """The TAEG the offer would have if the money went out today, so that the usury check runs at
+    submission too (it binds personal loans only). None when the file is outside the product's
+    limits: those checks fail by name instead of the quote's error hiding them."""
+    if version.terms.category is not ProductCategory.PERSONAL_MICROCREDIT:
+        return None
+    try:
+        return _schedule(app, version, disbursement_date=today, first_due_date=None, today=today).apr
+    except RuleViolation:
+        return None
 
 
 def _require_eligible(results: list[CheckResult]) -> None:
@@ -168,7 +210,15 @@ async def transition(
         app.ensure_can(action)  # an illegal move is a 409 naming the state, before any check runs
         if action is Action.SUBMIT:
             version = await _product_version(uow, app.product_id, app.product_version)
-            results = await _eligibility(uow, app, version, on=now.date(), apr=None)
+            today = now.date()
+            results = await _eligibility(
+                uow,
+                app,
+                version,
+                on=today,
+                apr=_indicative_apr(app, version, today),
+                apr_source="indicative TAEG (disbursed today)",
+            )
             app.eligibility = tuple(results)
             if any(not r.passed for r in results):
                 await uow.applications.save(app)  # the failed checks stay visible on the file
@@ -325,16 +375,10 @@ async def issue_offer(
         # The person's other commitments count against the ceiling: serialise offers for one person.
         await uow.applicants.get(app.applicant_id, for_update=True)
         version = await _product_version(uow, app.product_id, app.product_version)
-        request = QuoteRequest(
-            principal=app.amount,
-            currency=app.currency,
-            number_of_installments=app.number_of_installments,
-            principal_grace_installments=app.principal_grace_installments or None,
-            disbursement_date=disbursement_date,
-            first_due_date=first_due_date,
+        schedule = _schedule(
+            app, version, disbursement_date=disbursement_date, first_due_date=first_due_date, today=today
         )
-        schedule = build_schedule(schedule_terms_for(request, version.terms, today=now.date()))
-        results = await _eligibility(uow, app, version, on=now.date(), apr=schedule.apr)
+        results = await _eligibility(uow, app, version, on=today, apr=schedule.apr, apr_source="the offer's TAEG")
         app.eligibility = tuple(results)
         _require_eligible(results)
         app.offer = Offer(
@@ -461,7 +505,9 @@ async def disburse(
         first = app.disbursed_amount == 0
         if first:  # the ceiling again, now that the money goes out (other files may have moved on)
             await uow.applicants.get(app.applicant_id, for_update=True)
-            results = await _eligibility(uow, app, version, on=now.date(), apr=app.offer.apr)
+            results = await _eligibility(
+                uow, app, version, on=now.date(), apr=app.offer.apr, apr_source="the signed offer's TAEG"
+            )
             _require_eligible([r for r in results if r.name == "legal_ceiling"])
         withheld = (
             app.offer.amount - app.offer.net_disbursed

@@ -108,8 +108,16 @@ async def test_from_referral_to_disbursement(
                     {"label": "matériel de cuisine", "amount": "9000.00"},
                     {"label": "stock", "amount": "3000.00"},
                 ],
-                "resources": [{"label": "prêt d'honneur", "amount": "2000.00", "kind": "honour_loan"}],
+                # The loan applied for is a resource of its own plan, not another lender's microcredit.
+                "resources": [
+                    {"label": "ce microcrédit", "amount": "10000.00", "kind": "requested_microcredit"},
+                    {"label": "prêt d'honneur", "amount": "2000.00", "kind": "honour_loan"},
+                ],
                 "guarantors": [{"full_name": "Moussa Diallo", "relation": "frère", "amount_guaranteed": "5000.00"}],
+                "documents": [
+                    {"kind": "identity_document", "filename": "cni.pdf", "received_on": "2026-11-02"},
+                    {"kind": "supplier_quote", "filename": "devis-cuisine.pdf", "received_on": "2026-11-03"},
+                ],
             },
         )
     )
@@ -137,6 +145,7 @@ async def test_from_referral_to_disbursement(
         c["name"]: c["passed"] for c in (await step(await client.get(url, headers=officer.headers)))["eligibility"]
     }
     assert checks == {
+        "business_project": True,
         "product_amount": True,
         "product_term": True,
         "training_completed": False,
@@ -266,6 +275,28 @@ async def test_from_referral_to_disbursement(
     assert (await client.get(f"{url}/history", headers=officer.headers)).status_code == 403
 
 
+async def put_project(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    applicant_id: str,
+    *,
+    requested: str,
+    version: int | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """Save a small business project whose plan lists the loan applied for."""
+    body: dict[str, Any] = {
+        "activity": "Épicerie fine",
+        "legal_status": "micro-entreprise",
+        "needs": [{"label": "stock et vitrine", "amount": requested}],
+        "resources": [{"label": "ce microcrédit", "amount": requested, "kind": "requested_microcredit"}],
+        **changes,
+    }
+    if version is not None:
+        body["version"] = version
+    return await step(await client.put(f"/v1/applicants/{applicant_id}/project", headers=officer.headers, json=body))
+
+
 def uuid_of(text: str) -> Any:
     import uuid
 
@@ -284,6 +315,7 @@ async def test_maker_checker_and_illegal_transitions(
         ),
         201,
     )
+    await put_project(client, admin, applicant["id"], requested="3000.00")
     app = await step(
         await client.post(
             "/v1/applications",
@@ -337,6 +369,7 @@ async def test_two_officers_at_once_one_wins(
         ),
         201,
     )
+    await put_project(client, first, applicant["id"], requested="2000.00")
     app = await step(
         await client.post(
             "/v1/applications",
@@ -376,6 +409,7 @@ async def approved_application(
         ),
         201,
     )
+    await put_project(client, admin, applicant["id"], requested=amount)
     app = await step(
         await client.post(
             "/v1/applications",

@@ -10,9 +10,9 @@ import pytest
 
 from domain.errors import Conflict, RuleViolation
 from domain.ledger.model import Account, Entry, LedgerTransaction, disbursement_transaction
-from domain.origination.applicants import check_siret
+from domain.origination.applicants import BusinessProject, Guarantor, ResourceKind, ResourceLine, check_siret
 from domain.origination.applications import Action, Application, Status, check_committee_decider
-from domain.origination.eligibility import EligibilityFacts, check_eligibility
+from domain.origination.eligibility import Commitment, EligibilityFacts, check_eligibility
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
 from tests.api.test_products import sample_terms
 
@@ -80,14 +80,25 @@ def test_the_preparer_cannot_decide_alone() -> None:
     check_committee_decider(draft(), MEMBER)
 
 
+def project(*resources: ResourceLine, guaranteed: str = "5000.00", currency: str = "EUR") -> BusinessProject:
+    return BusinessProject(
+        applicant_id=uuid.uuid4(),
+        activity="Traiteur",
+        legal_status="EI",
+        currency=currency,
+        resources=resources or (ResourceLine("prêt d'honneur", Decimal("2000.00"), ResourceKind.HONOUR_LOAN),),
+        guarantors=(Guarantor("Moussa Diallo", "frère", Decimal(guaranteed)),),
+    )
+
+
 def facts(**changes: object) -> EligibilityFacts:
     base: dict[str, object] = {
         "amount": Decimal("10000.00"),
         "number_of_installments": 36,
         "product": sample_terms(),
         "training_completed": True,
-        "other_outstanding": Decimal(0),
-        "guaranteed_amount": Decimal("5000.00"),
+        "project": project(),
+        "commitments": (),
         "ceiling": LegalCeiling(
             id=uuid.uuid4(),
             category=ProductCategory.PROFESSIONAL_MICROCREDIT,
@@ -111,6 +122,7 @@ def failed(results: list) -> set[str]:  # type: ignore[type-arg]
 def test_every_check_passes_for_a_sound_file() -> None:
     results = check_eligibility(facts())
     assert [r.name for r in results] == [
+        "business_project",
         "product_amount",
         "product_term",
         "training_completed",
@@ -127,8 +139,10 @@ def test_every_check_passes_for_a_sound_file() -> None:
         ({"amount": Decimal("12500.00")}, "product_amount"),
         ({"number_of_installments": 60}, "product_term"),
         ({"training_completed": False}, "training_completed"),
-        ({"other_outstanding": Decimal("2000.01")}, "legal_ceiling"),
-        ({"guaranteed_amount": Decimal("4999.99")}, "guarantor_coverage"),
+        ({"commitments": (Commitment("loans with us", Decimal("2000.01")),)}, "legal_ceiling"),
+        ({"project": project(guaranteed="4999.99")}, "guarantor_coverage"),
+        ({"project": None}, "business_project"),
+        ({"project": project(currency="XOF")}, "business_project"),
     ],
 )
 def test_each_check_fails_on_its_own(changes: dict[str, object], name: str) -> None:
@@ -136,7 +150,36 @@ def test_each_check_fails_on_its_own(changes: dict[str, object], name: str) -> N
 
 
 def test_the_legal_ceiling_counts_other_loans_exactly_up_to_the_limit() -> None:
-    assert "legal_ceiling" not in failed(check_eligibility(facts(other_outstanding=Decimal("2000.00"))))
+    at_limit = (Commitment("loans with us", Decimal("2000.00")),)
+    assert "legal_ceiling" not in failed(check_eligibility(facts(commitments=at_limit)))
+
+
+def test_the_requested_loan_listed_in_the_plan_is_not_counted_as_another_lenders() -> None:
+    plan = project(
+        ResourceLine("ce microcrédit", Decimal("10000.00"), ResourceKind.REQUESTED_MICROCREDIT),
+        ResourceLine("prêt d'honneur", Decimal("2000.00"), ResourceKind.HONOUR_LOAN),
+    )
+    assert failed(check_eligibility(facts(project=plan))) == set()
+
+
+def test_another_lenders_microcredit_in_the_plan_counts_against_the_ceiling() -> None:
+    plan = project(ResourceLine("Adie", Decimal("2000.01"), ResourceKind.OTHER_MICROCREDIT))
+    assert "legal_ceiling" in failed(check_eligibility(facts(project=plan)))
+
+
+def test_the_ceiling_names_the_source_of_every_figure() -> None:
+    plan = project(ResourceLine("Adie", Decimal("1500.00"), ResourceKind.OTHER_MICROCREDIT))
+    lender = (
+        Commitment("outstanding on loans with us", Decimal("800.00")),
+        Commitment("offered or signed with us, not yet paid out", Decimal("0.00")),
+    )
+    (ceiling,) = [r for r in check_eligibility(facts(project=plan, commitments=lender)) if r.name == "legal_ceiling"]
+    assert ceiling.passed is False
+    assert ceiling.detail == (
+        "this loan 10000.00 + outstanding on loans with us 800.00 + offered or signed with us, not yet paid out "
+        "0.00 + another lender's microcredit in the financing plan (Adie) 1500.00 = 12300.00 EUR; "
+        "legal ceiling 12000.00 EUR (in force since 2022-02-07)"
+    )
 
 
 def test_no_ceiling_in_force_fails_rather_than_passes() -> None:

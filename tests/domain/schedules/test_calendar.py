@@ -86,7 +86,5 @@ def test_actual_actual_weighs_each_year_by_its_length() -> None:
         (date(2026, 1, 15), date(2026, 1, 15), (0, 0, 365)),
     ],
 )
-def test_taeg_time_counts_whole_months_back_then_days(
-    start: date, end: date, expected: tuple[int, int, int]
-) -> None:
+def test_taeg_time_counts_whole_months_back_then_days(start: date, end: date, expected: tuple[int, int, int]) -> None:
     assert taeg_interval(start, end) == expected

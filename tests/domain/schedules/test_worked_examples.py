@@ -91,9 +91,7 @@ def test_10000_over_36_months_at_7_45_with_5pct_withheld_fee() -> None:
 
 def test_due_dates_on_31st_fall_back_to_month_end() -> None:
     schedule = build_schedule(
-        terms(
-            disbursement_date=date(2027, 12, 31), first_due_date=date(2028, 1, 31), number_of_installments=5
-        )
+        terms(disbursement_date=date(2027, 12, 31), first_due_date=date(2028, 1, 31), number_of_installments=5)
     )
     assert [i.due_date for i in schedule.installments] == [
         date(2028, 1, 31),
@@ -126,9 +124,7 @@ def test_interest_grace_defers_interest_to_next_installment() -> None:
     # Principal is repaid as usual; the first two interest amounts move to instalment 3.
     assert [i.principal for i in deferred.installments] == [dec(r.principal) for r in expected]
     assert [i.interest for i in deferred.installments[:2]] == [0, 0]
-    assert deferred.installments[2].interest == dec(
-        expected[0].interest + expected[1].interest + expected[2].interest
-    )
+    assert deferred.installments[2].interest == dec(expected[0].interest + expected[1].interest + expected[2].interest)
     assert deferred.installments[0].total == dec(expected[0].principal)
     assert [i.interest for i in deferred.installments[3:]] == [dec(r.interest) for r in expected[3:]]
     # Deferred, not waived, and not capitalised: the same interest in total.
