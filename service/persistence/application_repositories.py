@@ -233,6 +233,17 @@ class SqlApplications:
         )
         return Decimal(total or 0)
 
+    async def statuses_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[tuple[uuid.UUID, Status]]:
+        """The person's applications and their states, locked: a change of their project waits for a
+        move of any of them (and the other way round), so neither decides on a plan the other changed."""
+        rows = await self.session.execute(
+            select(ApplicationRow.id, ApplicationRow.status)
+            .where(ApplicationRow.applicant_id == applicant_id)
+            .order_by(ApplicationRow.id)
+            .with_for_update()
+        )
+        return [(application_id, Status(status)) for application_id, status in rows]
+
     async def add_vote(self, vote: CommitteeVote) -> None:
         self.session.add(
             CommitteeVoteRow(

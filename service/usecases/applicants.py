@@ -10,6 +10,7 @@ from datetime import date, datetime
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal, Role, normalise_email, normalise_phone
 from domain.ids import new_id
+from domain.origination.applications import Status
 from domain.origination.applicants import (
     Applicant,
     BusinessProject,
@@ -254,10 +255,33 @@ async def search_applicants(
         return await uow.applicants.search(normalised, after=after, limit=limit)
 
 
+# From the committee's referral on, a file is decided (and then priced, signed and paid out) on the
+# project as it stood: the plan may change again only if the committee sends the file back to review
+# (request changes) or the file ends (rejected or withdrawn). A paid-out loan keeps its plan.
+PROJECT_UNDER_DECISION = frozenset(
+    {
+        Status.AT_COMMITTEE,
+        Status.APPROVED,
+        Status.OFFER_ISSUED,
+        Status.OFFER_EXPIRED,
+        Status.CONTRACT_SIGNED,
+        Status.DISBURSED,
+    }
+)
+
+
 async def save_project(project: BusinessProject, *, expected_version: int | None, uow: UnitOfWork) -> BusinessProject:
-    """Create the applicant's project (no version) or replace it (the version you read, else 409)."""
+    """Create the applicant's project (no version) or replace it (the version you read, else 409);
+    refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``)."""
     async with uow:
         await get_applicant_in(uow, project.applicant_id)
+        for application_id, status in await uow.applications.statuses_of_applicant(project.applicant_id):
+            if status in PROJECT_UNDER_DECISION:
+                raise Conflict(
+                    f"application {application_id} is {status.value}: the project it is decided on cannot "
+                    "change (the committee may send the file back to review, or the application be withdrawn)",
+                    code="project.under_decision",
+                )
         current = await uow.projects.get(project.applicant_id)
         if current is not None and expected_version != current.version:
             raise Conflict(

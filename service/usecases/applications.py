@@ -224,7 +224,11 @@ async def transition(
                 await uow.applications.save(app)  # the failed checks stay visible on the file
                 await uow.commit()
                 _require_eligible(results)
-        app.apply(action, actor_id=actor.subject_id, at=now, reason=reason)
+        details: dict[str, object] = {}
+        if action is Action.SEND_TO_COMMITTEE:  # which plan the committee is given (it cannot change after)
+            project = await uow.projects.get(app.applicant_id)
+            details["project_version"] = project.version if project else None
+        app.apply(action, actor_id=actor.subject_id, at=now, reason=reason, **details)
         await uow.applications.save(app)
         stage = {Action.SUBMIT: Stage.APPLYING, Action.WITHDRAW: Stage.WITHDRAWN}.get(action)
         if stage is not None:

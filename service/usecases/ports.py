@@ -182,6 +182,7 @@ class Applications(Protocol):
     async def committed_undisbursed(
         self, applicant_id: uuid.UUID, currency: str, *, excluding: uuid.UUID
     ) -> Decimal: ...
+    async def statuses_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[tuple[uuid.UUID, Status]]: ...
 
 
 class Loans(Protocol):
