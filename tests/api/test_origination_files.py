@@ -3,6 +3,7 @@ plan's vocabulary says which loan is which, and every check runs at submission a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.api.test_origination_scenario import approved_application, put_project, step
 from tests.api.test_products import create as create_product
-from tests.conftest import Caller, sign_in_staff
+from tests.conftest import Caller, Racing, sign_in_staff
 
 TODAY = datetime.now(UTC).date()
 
@@ -24,16 +25,20 @@ async def committee(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWor
 
 
 async def draft(
-    client: AsyncTestClient[Litestar], admin: Caller, amount: str = "6000.00", **product: Any
+    client: AsyncTestClient[Litestar],
+    admin: Caller,
+    amount: str = "6000.00",
+    person: str = "ines",
+    **product: Any,
 ) -> tuple[str, dict[str, Any], str]:
     """A draft application of a new applicant (no project yet) on a product without training or guarantee."""
     terms = {"requires_training": False, "guarantor_coverage_percent": "0", **product}
-    created = await create_product(client, admin, **terms)
+    created = await create_product(client, admin, f"PRO-{person.upper()}", **terms)
     applicant = await step(
         await client.post(
             "/v1/applicants",
             headers=admin.headers,
-            json={"full_name": "Inès", "email": "ines@example.org", "situation": "job_seeker"},
+            json={"full_name": "Inès", "email": f"{person}@example.org", "situation": "job_seeker"},
         ),
         201,
     )
@@ -196,3 +201,27 @@ async def test_a_personal_loan_above_the_usury_rate_is_refused_at_submission(
     assert refused.status_code == 422, refused.text
     usury = failed_checks(await step(await client.get(url, headers=admin.headers)))["usury_threshold"]
     assert usury.startswith("indicative TAEG (disbursed today) ") and "usury threshold 8.63 %" in usury
+
+
+async def test_a_project_change_racing_the_committee_referral_never_slips_past_it(
+    client: AsyncTestClient[Litestar], admin: Caller, racing: Racing
+) -> None:
+    for attempt in range(3):
+        url, app, applicant_id = await draft(client, admin, person=f"ines-{attempt}")
+        project = await put_project(client, admin, applicant_id, requested="6000.00")
+        for path in ("submission", "review"):
+            app = await step(
+                await client.post(f"{url}/{path}", headers=admin.headers, json={"version": app["version"]})
+            )
+        body = {"activity": f"Autre projet {attempt}", "legal_status": "SAS", "version": project["version"]}
+        async with racing() as http:
+            referral, change = await asyncio.gather(
+                http.post(f"{url}/committee-referral", headers=admin.headers, json={"version": app["version"]}),
+                http.put(f"/v1/applicants/{applicant_id}/project", headers=admin.headers, json=body),
+            )
+        assert referral.status_code == 200, referral.text
+        assert change.status_code in {200, 409}, change.text
+        # Whichever came first, the committee holds the plan that is stored.
+        history = await step(await client.get(f"{url}/history", headers=admin.headers))
+        stored = await step(await client.get(f"/v1/applicants/{applicant_id}/project", headers=admin.headers))
+        assert history[-1]["details"]["project_version"] == stored["version"], change.status_code
