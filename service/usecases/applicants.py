@@ -17,6 +17,7 @@ from domain.origination.applicants import (
     Referral,
     Situation,
     Stage,
+    next_stage,
     stage_for_partner,
 )
 from service.usecases.idempotency import IdempotencyKey
@@ -213,6 +214,14 @@ async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork) -> Applican
             raise RuleViolation(
                 f"set by the process; an officer may set {', '.join(sorted(MANUAL_STAGES))}",
                 code="applicant.stage_not_manual",
+                field="stage",
+            )
+        if cmd.stage is not None and next_stage(applicant.stage, cmd.stage) is not cmd.stage:
+            # The same rule as the process's own moves: never backwards, never out of FINANCED (a loan
+            # was paid out; partners and reports must not see the person as merely contacted).
+            raise RuleViolation(
+                f"a person who is {applicant.stage.value} cannot be set {cmd.stage.value} by hand",
+                code="applicant.stage_backwards",
                 field="stage",
             )
         if cmd.officer_id is not None:

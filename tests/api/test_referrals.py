@@ -302,3 +302,19 @@ async def test_a_partner_learns_nothing_of_what_the_lender_or_another_partner_kn
     # Staff still follow a referral to the shared record.
     staff_view = (await client.get(f"/v1/referrals/{known_referral.json()['id']}", headers=officer.headers)).json()
     assert staff_view["applicant_id"] == known.json()["id"] and staff_view["stage"] == "declined"
+
+
+async def test_an_officer_cannot_set_a_financed_person_back_by_hand(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    from tests.loans import make_loan
+
+    assert officer.id is not None
+    loan = await make_loan(uow_factory, officer_id=officer.id)
+    url = f"/v1/applicants/{loan.applicant_id}"
+    for stage in ("contacted", "declined", "withdrawn"):
+        read = (await client.get(url, headers=officer.headers)).json()
+        response = await client.patch(url, headers=officer.headers, json={"version": read["version"], "stage": stage})
+        assert response.status_code == 422, (stage, response.text)
+        assert response.json()["errors"][0]["field"] == "stage"
+    assert (await client.get(url, headers=officer.headers)).json()["stage"] == "financed"
