@@ -100,7 +100,7 @@ class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     situation: str
     stage: str
     created_at: datetime
-    applicant_id: uuid.UUID | None = None
+    applicant_id: Annotated[uuid.UUID, msgspec.Meta(description="the applicant record; staff only")] | None = None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
