@@ -10,7 +10,6 @@ from datetime import date, datetime
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal, Role, normalise_email, normalise_phone
 from domain.ids import new_id
-from domain.origination.applications import Status
 from domain.origination.applicants import (
     Applicant,
     BusinessProject,
@@ -20,6 +19,7 @@ from domain.origination.applicants import (
     next_stage,
     stage_for_partner,
 )
+from domain.origination.applications import Status
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicantSearch, UnitOfWork
 
