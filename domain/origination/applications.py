@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.origination.eligibility import CheckResult
+from domain.products.model import ProductTerms
 from domain.schedules import Installment
 
 
@@ -266,6 +267,15 @@ class CommitteeRules:
 
     quorum: int = 2
     majority_percent: Decimal = Decimal(50)
+
+    def for_product(self, terms: ProductTerms) -> CommitteeRules:
+        """These rules, with what the product version sets for itself."""
+        return CommitteeRules(
+            quorum=terms.committee_quorum if terms.committee_quorum is not None else self.quorum,
+            majority_percent=Decimal(terms.committee_majority_percent)
+            if terms.committee_majority_percent is not None
+            else self.majority_percent,
+        )
 
 
 VOTE_VALUES = ("approve", "reject", "request_changes")

@@ -5,6 +5,8 @@
   both rows stay).
 - applications.conditions becomes JSON: each condition with who met it, when, and on what evidence.
 - status partly_disbursed, and constraints tying the status to the amount paid out.
+- loan_product_versions.committee_quorum / committee_majority_percent: a version's own committee rules
+  (NULL: the settings' default).
 
 Revision ID: 0014
 Revises: 0012
@@ -56,6 +58,17 @@ UPDATE applications SET conditions_text = coalesce(
 
 
 def upgrade() -> None:
+    op.add_column('loan_product_versions', sa.Column('committee_quorum', sa.Integer(), nullable=True))
+    op.add_column('loan_product_versions', sa.Column('committee_majority_percent', sa.Integer(), nullable=True))
+    op.create_check_constraint(
+        op.f('ck_loan_product_versions_committee_quorum'), 'loan_product_versions', 'committee_quorum >= 1'
+    )
+    op.create_check_constraint(
+        op.f('ck_loan_product_versions_committee_majority_percent'),
+        'loan_product_versions',
+        'committee_majority_percent BETWEEN 0 AND 99',
+    )
+
     op.add_column('applications', sa.Column('committee_round', sa.Integer(), server_default='0', nullable=False))
     op.execute(ROUNDS)
     op.create_check_constraint(op.f('ck_applications_committee_round'), 'applications', 'committee_round >= 0')
@@ -100,3 +113,8 @@ def downgrade() -> None:
     op.drop_column('committee_votes', 'round')
     op.drop_constraint(op.f('ck_applications_committee_round'), 'applications', type_='check')
     op.drop_column('applications', 'committee_round')
+
+    op.drop_constraint(op.f('ck_loan_product_versions_committee_majority_percent'), 'loan_product_versions', type_='check')
+    op.drop_constraint(op.f('ck_loan_product_versions_committee_quorum'), 'loan_product_versions', type_='check')
+    op.drop_column('loan_product_versions', 'committee_majority_percent')
+    op.drop_column('loan_product_versions', 'committee_quorum')

@@ -274,21 +274,24 @@ async def decide(
     now: datetime,
 ) -> Application:
     """The committee's decision, by a member independent of the file, once the round's votes reach the
-    quorum and a majority backs it (or with the reason for deciding against them). It may change the
-    amount or term and set conditions."""
+    quorum and a majority backs it, or with the reason for deciding against them (``rules``, unless the
+    product version sets its own). It may change the amount or term and set conditions."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
         app.ensure_can(decision.decision)
         check_committee_decider(app, actor.subject_id, await uow.applications.history(app.id))
+        version = await _product_version(uow, app.product_id, app.product_version)
         ballots = [
             (v.member_id, v.vote) for v in await uow.applications.votes(app.id) if v.round == app.committee_round
         ]
         reason = (decision.against_votes_reason or "").strip() or None
-        tally = check_committee_votes(decision.decision, current_votes(ballots), rules, reason)
+        tally = check_committee_votes(
+            decision.decision, current_votes(ballots), rules.for_product(version.terms), reason
+        )
         if decision.currency is not None:
             _same_currency(decision.currency, app.currency)
         if decision.decision is Action.APPROVE:
-            _within_product(await _product_version(uow, app.product_id, app.product_version), decision)
+            _within_product(version, decision)
         if decision.decision is Action.REJECT and not decision.reasons:
             raise RuleViolation("a rejection states its reasons", code="committee.reasons_required", field="reasons")
         details: dict[str, object] = {"votes": tally}

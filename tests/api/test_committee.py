@@ -17,10 +17,16 @@ TODAY = datetime.now(UTC).date()
 
 
 async def at_committee(
-    client: AsyncTestClient[Litestar], admin: Caller, preparer: Caller, reviewer: Caller | None = None
+    client: AsyncTestClient[Litestar],
+    admin: Caller,
+    preparer: Caller,
+    reviewer: Caller | None = None,
+    **product_terms: Any,
 ) -> tuple[str, dict[str, Any]]:
     """A file prepared by ``preparer`` (reviewed by ``reviewer`` when given), now before the committee."""
-    product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
+    product = await create_product(
+        client, admin, requires_training=False, guarantor_coverage_percent="0", **product_terms
+    )
     applicant = await step(
         await client.post(
             "/v1/applicants",
@@ -143,6 +149,22 @@ async def test_a_new_round_starts_when_the_file_goes_back_to_review(
         (2, "approve", True),
         (2, "approve", True),
     ]
+
+
+async def test_a_product_version_sets_its_own_quorum_and_majority(
+    client: AsyncTestClient[Litestar], admin: Caller
+) -> None:
+    officer = await staff(client, admin, "officer-g", "loan_officer")
+    members = [await staff(client, admin, f"member-g{n}", "committee_member") for n in range(3)]
+    url, app = await at_committee(client, admin, officer, committee_quorum=3, committee_majority_percent=66)
+    product = await step(await client.get(f"/v1/loan-products/{app['product_id']}", headers=admin.headers))
+    assert (product["terms"]["committee_quorum"], product["terms"]["committee_majority_percent"]) == (3, 66)
+    for member in members[:2]:
+        await step(await vote(client, url, member, "approve"), 201)
+    short = await decide(client, url, members[0], app["version"], "approve")  # two votes, the product wants three
+    assert short.status_code == 422 and short.json()["code"] == "committee.quorum_not_reached"
+    await step(await vote(client, url, members[2], "reject"), 201)
+    assert (await step(await decide(client, url, members[0], app["version"], "approve")))["status"] == "approved"
 
 
 async def approved_with(
