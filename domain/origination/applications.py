@@ -68,6 +68,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.AT_COMMITTEE, Action.REQUEST_CHANGES): Status.UNDER_REVIEW,
     (Status.APPROVED, Action.ISSUE_OFFER): Status.OFFER_ISSUED,
     (Status.OFFER_EXPIRED, Action.ISSUE_OFFER): Status.OFFER_ISSUED,
+    # The money could not go out on the signed offer's date: a new offer replaces it, to be signed again.
+    (Status.CONTRACT_SIGNED, Action.ISSUE_OFFER): Status.OFFER_ISSUED,
     (Status.OFFER_ISSUED, Action.EXPIRE_OFFER): Status.OFFER_EXPIRED,
     (Status.OFFER_ISSUED, Action.SIGN_CONTRACT): Status.CONTRACT_SIGNED,
     (Status.CONTRACT_SIGNED, Action.DISBURSE_TRANCHE): Status.PARTLY_DISBURSED,

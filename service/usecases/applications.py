@@ -356,11 +356,18 @@ async def issue_offer(
     """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first.
 
     The planned disbursement date must fall within the offer's validity: the schedule and the TAEG
-    are computed from it."""
+    are computed from it, so the money goes out on that date only. A signed offer whose date passed
+    with no money out is replaced by a new one, which the borrower signs again."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
         app.ensure_can(Action.ISSUE_OFFER)
         today = now.date()
+        replaced = app.offer.disbursement_date if app.status is Status.CONTRACT_SIGNED and app.offer else None
+        if replaced is not None and replaced >= today:
+            raise Conflict(
+                f"the signed offer's money goes out on {replaced}; it is replaced only once that date has passed",
+                code="offer.signed_date_not_passed",
+            )
         if not today <= disbursement_date <= today + timedelta(days=validity_days):
             raise RuleViolation(
                 f"must be between today and the offer's expiry ({validity_days} days)",
@@ -399,13 +406,16 @@ async def issue_offer(
             expires_on=today + timedelta(days=validity_days),
             installments=schedule.installments,
         )
+        details = {"replaces_signed_offer_for": replaced.isoformat()} if replaced else {}
         app.apply(
             Action.ISSUE_OFFER,
             actor_id=actor.subject_id,
             at=now,
             apr=str(schedule.apr),
             expires_on=app.offer.expires_on.isoformat(),
+            **details,
         )
+        app.signed_on = None  # a new offer is signed anew
         await uow.applications.save(app)
         await uow.commit()
     return app

@@ -3,12 +3,17 @@ conditions met before the money goes out; tranches and the offer's value date.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from domain.identity.model import Principal, PrincipalKind, Role
+from domain.origination.applications import Status
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.usecases.applications import issue_offer
 from tests.api.test_origination_scenario import staff, step
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller
@@ -287,3 +292,32 @@ async def test_partly_disbursed_until_the_last_tranche(client: AsyncTestClient[L
         f"{url}/disbursements", headers={**officer.headers, "Idempotency-Key": "f4"}, json=disbursement("1.00")
     )
     assert more.status_code == 409
+
+
+async def test_a_signed_offer_whose_date_passed_is_replaced_by_a_new_offer(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    """The money could not go out on the planned date: a new offer, priced from the new date, is signed again."""
+    officer = await staff(client, admin, "officer-h", "loan_officer")
+    url, app = await approved_with(client, admin, officer, [])
+    signed = await offer_and_sign(client, url, officer, app["version"], TODAY.isoformat())
+    too_soon = await client.post(
+        f"{url}/offer",
+        headers=officer.headers,
+        json={"version": signed["version"], "disbursement_date": TODAY.isoformat()},
+    )
+    assert too_soon.status_code == 409 and too_soon.json()["code"] == "offer.signed_date_not_passed"
+    later, moved = datetime.now(UTC) + timedelta(days=3), TODAY + timedelta(days=4)
+    renewed = await issue_offer(
+        uuid.UUID(signed["id"]),
+        expected_version=signed["version"],
+        disbursement_date=moved,
+        first_due_date=None,
+        validity_days=30,
+        actor=Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER})),
+        uow=uow_factory(),
+        now=later,
+    )
+    assert renewed.status is Status.OFFER_ISSUED and renewed.signed_on is None
+    assert renewed.offer is not None and renewed.offer.disbursement_date == moved
+    assert renewed.offer.first_due_date > date.fromisoformat(signed["offer"]["first_due_date"])
