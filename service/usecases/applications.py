@@ -499,9 +499,12 @@ async def disburse(
         assert app.offer is not None
         _same_currency(currency, app.currency)
         app.check_disbursement(amount, value_date)
-        if not (app.signed_on or value_date) <= value_date <= now.date():
+        earlier = await uow.loans.disbursements(app.id)
+        # Tranches go out in order: never before the signature or the previous tranche, never in the future.
+        floor = max([app.signed_on or value_date, *(d.value_date for d in earlier)])
+        if not floor <= value_date <= now.date():
             raise RuleViolation(
-                "must be between the signature and today (money cannot go out in the future)",
+                f"must be between {floor} (the signature or the previous tranche) and today",
                 code="disbursement.invalid_value_date",
                 field="value_date",
             )
@@ -547,7 +550,7 @@ async def disburse(
             new_id(), loan.id, amount=amount, fees_withheld=withheld, currency=app.currency, value_date=value_date
         )
         await uow.ledger.post(transaction)
-        tranche = len(await uow.loans.disbursements(app.id)) + 1
+        tranche = len(earlier) + 1
         disbursement = Disbursement(
             id=new_id(),
             application_id=app.id,

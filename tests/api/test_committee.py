@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from domain.errors import RuleViolation
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applications import Status
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from service.usecases.applications import issue_offer
+from service.usecases.applications import disburse, issue_offer
+from service.usecases.idempotency import IdempotencyKey
 from tests.api.test_origination_scenario import staff, step
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller
@@ -321,3 +325,31 @@ async def test_a_signed_offer_whose_date_passed_is_replaced_by_a_new_offer(
     assert renewed.status is Status.OFFER_ISSUED and renewed.signed_on is None
     assert renewed.offer is not None and renewed.offer.disbursement_date == moved
     assert renewed.offer.first_due_date > date.fromisoformat(signed["offer"]["first_due_date"])
+
+
+async def test_a_later_tranche_cannot_go_out_before_the_previous_one(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    officer = await staff(client, admin, "officer-i", "loan_officer")
+    url, app = await approved_with(client, admin, officer, [])
+    signed = await offer_and_sign(client, url, officer, app["version"], TODAY.isoformat())
+    actor = Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER}))
+    later = datetime.now(UTC) + timedelta(days=10)
+
+    async def pay(key: str, amount: str, value_date: date) -> Any:
+        return await disburse(
+            uuid.UUID(signed["id"]),
+            amount=Decimal(amount),
+            currency="EUR",
+            value_date=value_date,
+            actor=actor,
+            idempotency=IdempotencyKey(f"staff:{officer.id}", key, key),
+            uow=uow_factory(),
+            now=later,
+        )
+
+    await pay("i1", "1000.00", TODAY)
+    await pay("i2", "1000.00", TODAY + timedelta(days=5))
+    with pytest.raises(RuleViolation) as refused:
+        await pay("i3", "1000.00", TODAY + timedelta(days=3))
+    assert refused.value.code == "disbursement.invalid_value_date" and refused.value.field == "value_date"
