@@ -153,6 +153,7 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
     offer: OfferOut | None
     signed_on: date | None
     disbursed_amount: AmountOut
+    committee_round: Annotated[int, msgspec.Meta(description="times the file went before the committee")]
     created_at: datetime
     version: int
 
@@ -238,6 +239,7 @@ def application_out(a: Application) -> ApplicationResponse:
         offer=offer,
         signed_on=a.signed_on,
         disbursed_amount=a.disbursed_amount,
+        committee_round=a.committee_round,
         created_at=a.created_at,
         version=a.version,
     )

@@ -147,6 +147,7 @@ async def test_a_new_round_starts_when_the_file_goes_back_to_review(
         await client.post(f"{url}/committee-referral", headers=officer.headers, json={"version": app["version"]})
     )
     await step(await vote(client, url, first, "approve"), 201)
+    assert app["committee_round"] == 2
     stale = await decide(client, url, first, app["version"], "approve")  # last round's votes do not count
     assert stale.status_code == 422 and stale.json()["code"] == "committee.quorum_not_reached"
     await step(await vote(client, url, second, "approve"), 201)
