@@ -9,10 +9,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.notifications import QuietWindow
+from domain.origination.applications import CommitteeRules
 
 
 class SettingsError(Exception):
@@ -38,6 +40,10 @@ class Settings:
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # Credit committee (issue 4): votes a decision needs, and the share of them (strictly more than this
+    # percentage) that must back it; a decision against the votes states its reason.
+    committee_quorum: int = 2
+    committee_majority_percent: int = 50
     # Notices (issue 6): no messages during the quiet window, local time in the time zone.
     notify_quiet_start: str = "21:00"
     notify_quiet_end: str = "08:00"
@@ -61,6 +67,10 @@ class Settings:
         return self.environment == "production"
 
     @property
+    def committee_rules(self) -> CommitteeRules:
+        return CommitteeRules(quorum=self.committee_quorum, majority_percent=Decimal(self.committee_majority_percent))
+
+    @property
     def quiet_window(self) -> QuietWindow:
         return QuietWindow.parse(self.notify_quiet_start, self.notify_quiet_end, self.notify_timezone)
 
@@ -82,6 +92,13 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _percent(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value > 99:  # strictly more than 100 % of the votes can never be reached
+        raise SettingsError(f"{name} must be between 0 and 99, got {value}")
     return value
 
 
@@ -191,6 +208,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
+        committee_quorum=_int(env, "COMMITTEE_QUORUM", 2, minimum=1),
+        committee_majority_percent=_percent(env, "COMMITTEE_MAJORITY_PERCENT", 50),
         notify_quiet_start=_clock(env, "NOTIFY_QUIET_START", "21:00"),
         notify_quiet_end=_clock(env, "NOTIFY_QUIET_END", "08:00"),
         notify_timezone=_zone(env, "NOTIFY_TIMEZONE", "Europe/Paris"),

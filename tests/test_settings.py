@@ -28,6 +28,8 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
         ({**GOOD, "APP_ENV": "production"}, "SECRET_KEY"),
         ({**GOOD, "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({**GOOD, "QUOTES_RATE_LIMIT": "-1"}, "QUOTES_RATE_LIMIT"),
+        ({**GOOD, "COMMITTEE_QUORUM": "0"}, "COMMITTEE_QUORUM"),
+        ({**GOOD, "COMMITTEE_MAJORITY_PERCENT": "100"}, "COMMITTEE_MAJORITY_PERCENT"),
     ],
 )
 def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:
@@ -83,3 +85,13 @@ def test_channels_are_read_when_configured() -> None:
 def test_bad_notice_setting_is_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         load_settings(env)
+
+
+def test_the_committee_needs_two_votes_and_a_simple_majority_unless_configured() -> None:
+    from decimal import Decimal
+
+    from domain.origination.applications import CommitteeRules
+
+    assert load_settings(GOOD).committee_rules == CommitteeRules(quorum=2, majority_percent=Decimal(50))
+    configured = load_settings({**GOOD, "COMMITTEE_QUORUM": "3", "COMMITTEE_MAJORITY_PERCENT": "66"})
+    assert configured.committee_rules == CommitteeRules(quorum=3, majority_percent=Decimal(66))

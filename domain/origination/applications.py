@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
-from domain.errors import Conflict, RuleViolation
+from domain.errors import Conflict, NotFound, RuleViolation
 from domain.origination.eligibility import CheckResult
+from domain.products.model import ProductTerms
 from domain.schedules import Installment
 
 
@@ -25,6 +27,7 @@ class Status(str, Enum):
     OFFER_ISSUED = "offer_issued"
     OFFER_EXPIRED = "offer_expired"
     CONTRACT_SIGNED = "contract_signed"
+    PARTLY_DISBURSED = "partly_disbursed"  # some tranches paid out, not all
     DISBURSED = "disbursed"
 
 
@@ -39,10 +42,22 @@ class Action(str, Enum):
     ISSUE_OFFER = "issue_offer"
     EXPIRE_OFFER = "expire_offer"
     SIGN_CONTRACT = "sign_contract"
-    DISBURSE = "disburse"
+    MEET_CONDITION = "meet_condition"
+    DISBURSE_TRANCHE = "disburse_tranche"  # a tranche that leaves some of the contract to pay out
+    DISBURSE = "disburse"  # the payment that completes the contract (the only one when there are no tranches)
 
 
 FINAL = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.DISBURSED})
+# Once the borrower has signed, and all the more once money went out, the file can no longer be withdrawn.
+_BOUND = frozenset({Status.CONTRACT_SIGNED, Status.PARTLY_DISBURSED})
+# Conditions set by the committee can be met from its approval until the last tranche.
+_CONDITIONS_OPEN_TO_FULFILMENT = (
+    Status.APPROVED,
+    Status.OFFER_ISSUED,
+    Status.OFFER_EXPIRED,
+    Status.CONTRACT_SIGNED,
+    Status.PARTLY_DISBURSED,
+)
 # (current status, action) -> next status. Anything else is an illegal transition (409).
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.DRAFT, Action.SUBMIT): Status.SUBMITTED,
@@ -53,12 +68,19 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.AT_COMMITTEE, Action.REQUEST_CHANGES): Status.UNDER_REVIEW,
     (Status.APPROVED, Action.ISSUE_OFFER): Status.OFFER_ISSUED,
     (Status.OFFER_EXPIRED, Action.ISSUE_OFFER): Status.OFFER_ISSUED,
+    # The money could not go out on the signed offer's date: a new offer replaces it, to be signed again.
+    (Status.CONTRACT_SIGNED, Action.ISSUE_OFFER): Status.OFFER_ISSUED,
     (Status.OFFER_ISSUED, Action.EXPIRE_OFFER): Status.OFFER_EXPIRED,
     (Status.OFFER_ISSUED, Action.SIGN_CONTRACT): Status.CONTRACT_SIGNED,
+    (Status.CONTRACT_SIGNED, Action.DISBURSE_TRANCHE): Status.PARTLY_DISBURSED,
+    (Status.PARTLY_DISBURSED, Action.DISBURSE_TRANCHE): Status.PARTLY_DISBURSED,
     (Status.CONTRACT_SIGNED, Action.DISBURSE): Status.DISBURSED,
-    (Status.DISBURSED, Action.DISBURSE): Status.DISBURSED,  # a later tranche
-    **{(s, Action.WITHDRAW): Status.WITHDRAWN for s in Status if s not in FINAL and s is not Status.CONTRACT_SIGNED},
+    (Status.PARTLY_DISBURSED, Action.DISBURSE): Status.DISBURSED,
+    **{(s, Action.MEET_CONDITION): s for s in _CONDITIONS_OPEN_TO_FULFILMENT},
+    **{(s, Action.WITHDRAW): Status.WITHDRAWN for s in Status if s not in FINAL and s not in _BOUND},
 }
+# The moves that make the file: whoever made one of them is not independent enough to vote or decide.
+PREPARING_ACTIONS = frozenset({Action.SUBMIT, Action.START_REVIEW, Action.SEND_TO_COMMITTEE})
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,21 @@ class Offer:
     issued_on: date
     expires_on: date
     installments: tuple[Installment, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition the committee set on its approval; money goes out only once each one is met, and
+    the file keeps who said it was met, when, and on what evidence."""
+
+    text: str
+    met_by: uuid.UUID | None = None
+    met_at: datetime | None = None
+    evidence: str | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.met_at is not None
 
 
 @dataclass(frozen=True)
@@ -111,12 +148,13 @@ class Application:
     purpose: str
     status: Status
     created_at: datetime
-    conditions: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
     rejection_reasons: tuple[str, ...] = ()
     offer: Offer | None = None
     eligibility: tuple[CheckResult, ...] = ()
     signed_on: date | None = None
     disbursed_amount: Decimal = Decimal(0)
+    committee_round: int = 0  # how many times the file went before the committee; votes count per round
     version: int = 1
     pending: list[HistoryEntry] = field(default_factory=list)
 
@@ -137,6 +175,8 @@ class Application:
             )
         )
         self.status = target
+        if action is Action.SEND_TO_COMMITTEE:
+            self.committee_round += 1
 
     def ensure_can(self, action: Action) -> Status:
         """The state ``action`` leads to, or a Conflict naming the current state when it is illegal."""
@@ -152,10 +192,126 @@ class Application:
     def undisbursed(self) -> Decimal:
         return self.amount - self.disbursed_amount
 
+    @property
+    def open_conditions(self) -> tuple[Condition, ...]:
+        return tuple(c for c in self.conditions if not c.met)
 
-def check_committee_decider(application: Application, decider_id: uuid.UUID) -> None:
-    """Maker-checker: the officer who prepared a file does not approve it alone."""
-    if decider_id == application.officer_id:
-        raise RuleViolation(
-            "the officer who prepared this file cannot decide on it", code="committee.maker_checker", field="decision"
+    def meet_condition(self, number: int, *, actor_id: uuid.UUID, at: datetime, evidence: str) -> None:
+        """Record that the committee's condition ``number`` (from 1) is met, by whom, when and on what evidence."""
+        self.ensure_can(Action.MEET_CONDITION)
+        if not 1 <= number <= len(self.conditions):
+            raise NotFound(f"this file has {len(self.conditions)} condition(s)", code="condition.not_found")
+        condition = self.conditions[number - 1]
+        if condition.met:
+            raise Conflict(f"condition {number} was already met on {condition.met_at}", code="condition.already_met")
+        met = replace(condition, met_by=actor_id, met_at=at, evidence=evidence)
+        self.conditions = (*self.conditions[: number - 1], met, *self.conditions[number:])
+        self.apply(
+            Action.MEET_CONDITION, actor_id=actor_id, at=at, condition=number, text=condition.text, evidence=evidence
         )
+
+    def check_disbursement(self, amount: Decimal, value_date: date) -> Action:
+        """Whether a tranche may be paid out (``record_disbursement`` says why); the move it would be.
+
+        Pay out a tranche of the signed offer: never while a committee condition is open, never more than
+        the offer leaves to pay, and the first on the offer's planned date (its schedule and TAEG are computed
+        from that date). The file reads ``partly_disbursed`` until the last tranche."""
+        undisbursed = (self.offer.amount if self.offer else self.amount) - self.disbursed_amount
+        action = Action.DISBURSE if amount == undisbursed else Action.DISBURSE_TRANCHE
+        self.ensure_can(action)
+        assert self.offer is not None  # a signed contract is a signed offer
+        if self.open_conditions:
+            raise RuleViolation(
+                "the committee's conditions are not all met: " + "; ".join(c.text for c in self.open_conditions),
+                code="application.conditions_open",
+                field="conditions",
+            )
+        if amount <= 0 or amount > undisbursed:
+            raise RuleViolation(
+                f"must be more than zero and at most the {undisbursed} not yet disbursed",
+                code="disbursement.invalid_amount",
+                field="amount.amount",
+            )
+        planned = self.offer.disbursement_date
+        if (self.disbursed_amount == 0 and value_date != planned) or value_date < planned:
+            raise RuleViolation(
+                f"the offer's schedule and TAEG are computed from a first disbursement on {planned}",
+                code="disbursement.value_date_not_offer",
+                field="value_date",
+            )
+        return action
+
+    def record_disbursement(
+        self, amount: Decimal, value_date: date, *, actor_id: uuid.UUID, at: datetime, **details: Any
+    ) -> None:
+        """Pay out a tranche (see ``check_disbursement``) and move to ``partly_disbursed`` or ``disbursed``."""
+        action = self.check_disbursement(amount, value_date)
+        self.disbursed_amount += amount
+        self.apply(action, actor_id=actor_id, at=at, amount=str(amount), **details)
+
+
+def check_committee_decider(application: Application, person_id: uuid.UUID, history: Iterable[HistoryEntry]) -> None:
+    """Maker-checker: whoever prepared, submitted, reviewed or sent the file to committee neither votes nor
+    decides on it, whatever roles they hold."""
+    makers = {application.officer_id} | {h.actor_id for h in history if h.action in PREPARING_ACTIONS}
+    if person_id in makers:
+        raise RuleViolation(
+            "whoever prepared, reviewed or referred this file cannot vote or decide on it",
+            code="committee.decider_conflict",
+            field="decision",
+        )
+
+
+@dataclass(frozen=True)
+class CommitteeRules:
+    """How many votes a decision needs (``quorum``) and which share of them must back it: strictly more than
+    ``majority_percent`` of the round's votes (50 is a simple majority). Set in settings, or by product version."""
+
+    quorum: int = 2
+    majority_percent: Decimal = Decimal(50)
+
+    def for_product(self, terms: ProductTerms) -> CommitteeRules:
+        """These rules, with what the product version sets for itself."""
+        return CommitteeRules(
+            quorum=terms.committee_quorum if terms.committee_quorum is not None else self.quorum,
+            majority_percent=Decimal(terms.committee_majority_percent)
+            if terms.committee_majority_percent is not None
+            else self.majority_percent,
+        )
+
+
+VOTE_VALUES = ("approve", "reject", "request_changes")
+
+
+V = TypeVar("V")
+
+
+def current_votes(ballots: Iterable[tuple[uuid.UUID, V]]) -> dict[uuid.UUID, V]:
+    """One vote per member: of a round's ballots, in the order cast, each member's latest replaces the earlier."""
+    latest: dict[uuid.UUID, V] = {}
+    for member_id, value in ballots:
+        latest[member_id] = value
+    return latest
+
+
+def check_committee_votes(
+    decision: Action, votes: dict[uuid.UUID, str], rules: CommitteeRules, against_votes_reason: str | None
+) -> dict[str, int]:
+    """The round's tally, once the votes reach the quorum and a majority backs ``decision``; a decision
+    the majority does not back needs a stated reason."""
+    tally = {value: sum(1 for v in votes.values() if v == value) for value in VOTE_VALUES}
+    if len(votes) < rules.quorum:
+        raise RuleViolation(
+            f"{len(votes)} member(s) voted in this round; a decision needs at least {rules.quorum}",
+            code="committee.quorum_not_reached",
+            field="decision",
+        )
+    backing = Decimal(tally[decision.value]) * 100
+    if backing <= rules.majority_percent * len(votes) and not against_votes_reason:
+        raise RuleViolation(
+            f"{tally[decision.value]} of {len(votes)} votes back this decision (more than "
+            f"{rules.majority_percent} % needed); state why the committee decides against its votes",
+            code="committee.decision_against_votes",
+            field="against_votes_reason",
+        )
+    return tally

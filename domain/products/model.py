@@ -59,6 +59,10 @@ class ProductTerms:
     guarantor_coverage_percent: Decimal = Decimal(0)
     servicing: ServicingTerms | None = None  # how its loans are serviced; None: the defaults
     follow_up_months: tuple[int, ...] | None = None  # post-creation contacts; None: 1, 3, 6, 12, 24 months
+    # Credit committee for files of this version: votes a decision needs, and the share of them (strictly
+    # more than this percentage) that must back it; None: the lender's default from settings.
+    committee_quorum: int | None = None
+    committee_majority_percent: int | None = None
 
     @property
     def servicing_terms(self) -> ServicingTerms:
@@ -100,6 +104,14 @@ class ProductTerms:
         if not Decimal(0) <= self.guarantor_coverage_percent <= Decimal(100):
             raise RuleViolation(
                 "must be between 0 and 100 percent", field="guarantor_coverage_percent", code="product.invalid_terms"
+            )
+        if self.committee_quorum is not None and self.committee_quorum < 1:
+            raise RuleViolation("must be at least 1", field="committee_quorum", code="product.invalid_terms")
+        if self.committee_majority_percent is not None and not 0 <= self.committee_majority_percent <= 99:
+            raise RuleViolation(
+                "must be between 0 and 99 (a decision needs strictly more than this share of the votes)",
+                field="committee_majority_percent",
+                code="product.invalid_terms",
             )
 
 

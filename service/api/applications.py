@@ -22,7 +22,7 @@ from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
 from service.api.wire import AmountOut, MoneyIn, amount_of
 from service.usecases import applications as uc
-from service.usecases.ports import ApplicationFilter
+from service.usecases.ports import ApplicationFilter, CommitteeVote
 
 OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
 COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
@@ -40,6 +40,7 @@ StatusName = Literal[
     "offer_issued",
     "offer_expired",
     "contract_signed",
+    "partly_disbursed",
     "disbursed",
 ]
 
@@ -73,6 +74,15 @@ class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     number_of_installments: Installments | None = None
     conditions: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
     reasons: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    against_votes_reason: Annotated[
+        Text | None,
+        msgspec.Meta(description="required when the majority of the round's votes does not back the decision"),
+    ] = None
+
+
+class MeetConditionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    evidence: Annotated[Text, msgspec.Meta(description="what shows the condition is met (document, date, reference)")]
 
 
 class OfferRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -96,6 +106,15 @@ class CheckOut(msgspec.Struct, frozen=True):
     name: str
     passed: bool
     detail: str
+
+
+class ConditionOut(msgspec.Struct, frozen=True):
+    number: int
+    text: str
+    met: bool
+    met_by: uuid.UUID | None
+    met_at: datetime | None
+    evidence: str | None
 
 
 class OfferOut(msgspec.Struct, frozen=True):
@@ -128,12 +147,13 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
     principal_grace_installments: int
     purpose: str
     status: str
-    conditions: list[str]
+    conditions: list[ConditionOut]
     rejection_reasons: list[str]
     eligibility: list[CheckOut]
     offer: OfferOut | None
     signed_on: date | None
     disbursed_amount: AmountOut
+    committee_round: Annotated[int, msgspec.Meta(description="times the file went before the committee")]
     created_at: datetime
     version: int
 
@@ -144,6 +164,8 @@ class VoteResponse(msgspec.Struct, frozen=True):
     vote: str
     comment: str
     at: datetime
+    round: int
+    current: Annotated[bool, msgspec.Meta(description="counts in the current round (not replaced by a later vote)")]
 
 
 class HistoryEntryOut(msgspec.Struct, frozen=True):
@@ -166,6 +188,10 @@ class DisbursementResponse(msgspec.Struct, frozen=True):
     paid_out: AmountOut
     value_date: date
     application_status: str
+
+
+def vote_out(v: CommitteeVote, *, current: bool) -> VoteResponse:
+    return VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at, v.round, current)
 
 
 def application_out(a: Application) -> ApplicationResponse:
@@ -204,12 +230,16 @@ def application_out(a: Application) -> ApplicationResponse:
         principal_grace_installments=a.principal_grace_installments,
         purpose=a.purpose,
         status=a.status.value,
-        conditions=list(a.conditions),
+        conditions=[
+            ConditionOut(number, c.text, c.met, c.met_by, c.met_at, c.evidence)
+            for number, c in enumerate(a.conditions, start=1)
+        ],
         rejection_reasons=list(a.rejection_reasons),
         eligibility=[CheckOut(c.name, c.passed, c.detail) for c in a.eligibility],
         offer=offer,
         signed_on=a.signed_on,
         disbursed_amount=a.disbursed_amount,
+        committee_round=a.committee_round,
         created_at=a.created_at,
         version=a.version,
     )
@@ -369,7 +399,7 @@ class ApplicationController(Controller):
         "/{application_id:uuid}/votes",
         guards=[allow(*COMMITTEE)],
         operation_id="voteOnApplication",
-        summary="A committee member's vote with a comment",
+        summary="A committee member's vote with a comment (a later vote in the same round replaces it)",
         responses=problems(400, 401, 403, 404, 409, 422),
     )
     async def vote(
@@ -382,7 +412,7 @@ class ApplicationController(Controller):
         cast = await uc.vote(
             application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=services.now()
         )
-        return VoteResponse(cast.id, cast.member_id, cast.vote, cast.comment, cast.at)
+        return vote_out(cast, current=True)
 
     @get(
         "/{application_id:uuid}/votes",
@@ -393,15 +423,16 @@ class ApplicationController(Controller):
     )
     async def votes(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[VoteResponse]:
         return [
-            VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at)
-            for v in await uc.application_votes(application_id, uow=services.uow())
+            vote_out(v, current=current)
+            for v, current in await uc.application_votes(application_id, uow=services.uow())
         ]
 
     @post(
         "/{application_id:uuid}/decision",
         guards=[allow(*COMMITTEE)],
         operation_id="decideOnApplication",
-        summary="The committee's decision (not by the officer who prepared the file)",
+        summary="The committee's decision: by a member who did not prepare, review or refer the file, once the "
+        "round's votes reach the quorum and a majority backs it (or with the reason for deciding against them)",
         status_code=200,
         responses=problems(400, 401, 403, 404, 409, 422),
     )
@@ -421,11 +452,41 @@ class ApplicationController(Controller):
             number_of_installments=data.number_of_installments,
             conditions=tuple(data.conditions),
             reasons=tuple(data.reasons),
+            against_votes_reason=data.against_votes_reason,
         )
         return application_out(
             await uc.decide(
                 application_id,
                 decision,
+                expected_version=data.version,
+                actor=request.user,
+                rules=services.settings.committee_rules,
+                uow=services.uow(),
+                now=services.now(),
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/conditions/{number:int}/fulfilment",
+        guards=[allow(*OFFICERS)],
+        operation_id="meetApplicationCondition",
+        summary="Mark one of the committee's conditions met, with the evidence (no disbursement while one is open)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def meet_condition(
+        self,
+        application_id: uuid.UUID,
+        number: Annotated[int, Parameter(ge=1, le=20)],
+        data: JSONBody[MeetConditionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.meet_condition(
+                application_id,
+                number,
+                evidence=data.evidence,
                 expected_version=data.version,
                 actor=request.user,
                 uow=services.uow(),

@@ -61,6 +61,14 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     servicing: ServicingTermsIn | None = None
     # Months after the business start of the follow-up contacts; absent: 1, 3, 6, 12, 24.
     follow_up_months: FollowUpMonths | None = None
+    # The credit committee for this version's files; absent: the lender's default (settings).
+    committee_quorum: Annotated[int, msgspec.Meta(ge=1, le=50)] | None = None
+    committee_majority_percent: (
+        Annotated[
+            int, msgspec.Meta(ge=0, le=99, description="a decision needs strictly more than this share of the votes")
+        ]
+        | None
+    ) = None
 
 
 class FeeOut(msgspec.Struct, frozen=True):
@@ -93,6 +101,8 @@ class ProductTermsOut(msgspec.Struct, frozen=True):
     guarantor_coverage_percent: str
     servicing: ServicingTermsOut
     follow_up_months: list[int]
+    committee_quorum: int | None  # None: the lender's default
+    committee_majority_percent: int | None
 
 
 class CreateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -218,6 +228,8 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
         follow_up_months=None
         if t.follow_up_months is None
         else check_template(t.follow_up_months, f"{prefix}.follow_up_months"),
+        committee_quorum=t.committee_quorum,
+        committee_majority_percent=t.committee_majority_percent,
     )
 
 
@@ -253,6 +265,8 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
         guarantor_coverage_percent=text(t.guarantor_coverage_percent),
         servicing=servicing_out(t.servicing_terms),
         follow_up_months=list(t.follow_up_months or DEFAULT_OFFSETS_MONTHS),
+        committee_quorum=t.committee_quorum,
+        committee_majority_percent=t.committee_majority_percent,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from domain.ids import new_id
 from domain.money import minor_unit
-from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status
+from domain.origination.applications import Action, Application, Condition, HistoryEntry, Offer, Status
 from domain.origination.eligibility import CheckResult
 from domain.schedules import Installment
 from service.persistence.application_tables import ApplicationEventRow, ApplicationRow, CommitteeVoteRow
@@ -81,6 +81,24 @@ def offer_from_json(data: dict[str, Any]) -> Offer:
     )
 
 
+def _condition_to_json(condition: Condition) -> dict[str, Any]:
+    return {
+        "text": condition.text,
+        "met_by": str(condition.met_by) if condition.met_by else None,
+        "met_at": condition.met_at.isoformat() if condition.met_at else None,
+        "evidence": condition.evidence,
+    }
+
+
+def _condition_from_json(data: dict[str, Any]) -> Condition:
+    return Condition(
+        text=data["text"],
+        met_by=uuid.UUID(data["met_by"]) if data.get("met_by") else None,
+        met_at=datetime.fromisoformat(data["met_at"]) if data.get("met_at") else None,
+        evidence=data.get("evidence"),
+    )
+
+
 def _application(row: ApplicationRow) -> Application:
     return Application(
         id=row.id,
@@ -95,12 +113,13 @@ def _application(row: ApplicationRow) -> Application:
         purpose=row.purpose,
         status=Status(row.status),
         created_at=row.created_at,
-        conditions=tuple(row.conditions),
+        conditions=tuple(_condition_from_json(c) for c in row.conditions),
         rejection_reasons=tuple(row.rejection_reasons),
         offer=offer_from_json(row.offer) if row.offer else None,
         eligibility=tuple(CheckResult(**c) for c in row.eligibility),
         signed_on=row.signed_on,
         disbursed_amount=row.disbursed_amount.quantize(minor_unit(row.currency)),
+        committee_round=row.committee_round,
         version=row.version,
     )
 
@@ -112,13 +131,14 @@ def _values(app: Application) -> dict[str, Any]:
         "number_of_installments": app.number_of_installments,
         "principal_grace_installments": app.principal_grace_installments,
         "purpose": app.purpose,
-        "conditions": list(app.conditions),
+        "conditions": [_condition_to_json(c) for c in app.conditions],
         "rejection_reasons": list(app.rejection_reasons),
         "offer": offer_to_json(app.offer) if app.offer else None,
         "offer_expires_on": app.offer.expires_on if app.offer else None,
         "eligibility": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in app.eligibility],
         "signed_on": app.signed_on,
         "disbursed_amount": app.disbursed_amount,
+        "committee_round": app.committee_round,
     }
 
 
@@ -227,7 +247,7 @@ class SqlApplications:
                 ApplicationRow.currency == currency,
                 ApplicationRow.id != excluding,
                 ApplicationRow.status.in_(
-                    (Status.OFFER_ISSUED.value, Status.CONTRACT_SIGNED.value, Status.DISBURSED.value)
+                    (Status.OFFER_ISSUED.value, Status.CONTRACT_SIGNED.value, Status.PARTLY_DISBURSED.value)
                 ),
             )
         )
@@ -252,6 +272,7 @@ class SqlApplications:
                 member_id=vote.member_id,
                 vote=vote.vote,
                 comment=vote.comment,
+                round=vote.round,
                 created_at=vote.at,
             )
         )
@@ -260,7 +281,7 @@ class SqlApplications:
         rows = await self.session.scalars(
             select(CommitteeVoteRow)
             .where(CommitteeVoteRow.application_id == application_id)
-            .order_by(CommitteeVoteRow.id)
+            .order_by(CommitteeVoteRow.round, CommitteeVoteRow.created_at, CommitteeVoteRow.id)
         )
         return [
             CommitteeVote(
@@ -270,6 +291,7 @@ class SqlApplications:
                 vote=r.vote,
                 comment=r.comment,
                 at=r.created_at,
+                round=r.round,
             )
             for r in rows
         ]

@@ -25,6 +25,7 @@ STATUSES = (
     "offer_issued",
     "offer_expired",
     "contract_signed",
+    "partly_disbursed",
     "disbursed",
 )
 
@@ -35,6 +36,13 @@ class ApplicationRow(Base):
         CheckConstraint("amount > 0", name="amount"),
         CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= amount", name="disbursed"),
         CheckConstraint("number_of_installments BETWEEN 1 AND 600", name="installments"),
+        CheckConstraint("committee_round >= 0", name="committee_round"),
+        # Paid out in full exactly when the file reads disbursed; partly between the first and last tranche.
+        CheckConstraint("status <> 'disbursed' OR disbursed_amount = amount", name="disbursed_status"),
+        CheckConstraint(
+            "status <> 'partly_disbursed' OR (disbursed_amount > 0 AND disbursed_amount < amount)",
+            name="partly_disbursed",
+        ),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         Index("ix_applications_applicant_id", "applicant_id"),
         Index("ix_applications_status", "status"),
@@ -52,13 +60,15 @@ class ApplicationRow(Base):
     principal_grace_installments: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
-    conditions: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # [{"text", "met_by", "met_at", "evidence"}]: the committee's conditions and who met each, when, on what.
+    conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     rejection_reasons: Mapped[list[str]] = mapped_column(ARRAY(Text))
     eligibility: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     offer: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     offer_expires_on: Mapped[dt.date | None] = mapped_column(Date)
     signed_on: Mapped[dt.date | None] = mapped_column(Date)
     disbursed_amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    committee_round: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[dt.datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -83,9 +93,12 @@ class ApplicationEventRow(Base):
 
 
 class CommitteeVoteRow(Base):
+    """Every vote cast is kept; a member's later vote in the same round replaces the earlier one in the count."""
+
     __tablename__ = "committee_votes"
     __table_args__ = (
         CheckConstraint("vote IN ('approve', 'reject', 'request_changes')", name="vote"),
+        CheckConstraint("round >= 1", name="round"),
         Index("ix_committee_votes_application_id", "application_id"),
     )
 
@@ -94,4 +107,5 @@ class CommitteeVoteRow(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     vote: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = created_at()

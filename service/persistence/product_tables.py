@@ -39,6 +39,8 @@ class ProductVersionRow(Base):
         ),
         CheckConstraint("annual_interest_rate >= 0 AND annual_interest_rate <= 100", name="rate"),
         CheckConstraint("repayment_every >= 1", name="repayment_every"),
+        CheckConstraint("committee_quorum >= 1", name="committee_quorum"),
+        CheckConstraint("committee_majority_percent BETWEEN 0 AND 99", name="committee_majority_percent"),
         CheckConstraint("guarantor_coverage_percent >= 0 AND guarantor_coverage_percent <= 100", name="coverage"),
         CheckConstraint("installment_multiple > 0", name="installment_multiple"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency"),
@@ -71,6 +73,9 @@ class ProductVersionRow(Base):
     servicing: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # Months after the business start of the follow-up contacts; NULL: the default template.
     follow_up_months: Mapped[list[int] | None] = mapped_column(JSONB)
+    # The credit committee's quorum and majority for this version's files; NULL: the settings' default.
+    committee_quorum: Mapped[int | None] = mapped_column(Integer)
+    committee_majority_percent: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = created_at()
 
 

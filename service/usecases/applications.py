@@ -15,7 +15,18 @@ from domain.ledger.model import disbursement_transaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import quantize
 from domain.origination.applicants import Stage, next_stage
-from domain.origination.applications import Action, Application, HistoryEntry, Offer, Status, check_committee_decider
+from domain.origination.applications import (
+    Action,
+    Application,
+    CommitteeRules,
+    Condition,
+    HistoryEntry,
+    Offer,
+    Status,
+    check_committee_decider,
+    check_committee_votes,
+    current_votes,
+)
 from domain.origination.contract import ContractDocument
 from domain.origination.eligibility import (
     CheckResult,
@@ -237,6 +248,25 @@ async def transition(
     return app
 
 
+async def meet_condition(
+    application_id: uuid.UUID,
+    number: int,
+    *,
+    evidence: str,
+    expected_version: int,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+) -> Application:
+    """Mark the committee's condition ``number`` met, with the evidence; the history keeps who and when."""
+    async with uow:
+        app = await _load(uow, application_id, expected_version)
+        app.meet_condition(number, actor_id=actor.subject_id, at=now, evidence=evidence.strip())
+        await uow.applications.save(app)
+        await uow.commit()
+    return app
+
+
 async def _referring_partner(uow: UnitOfWork, applicant_id: uuid.UUID) -> uuid.UUID | None:
     applicant = await uow.applicants.get(applicant_id)
     return applicant.partner_id if applicant else None
@@ -259,8 +289,8 @@ async def vote(
                 f"votes are taken at committee; the application is {app.status.value}",
                 code="application.illegal_transition",
             )
-        if vote_value == "approve":
-            check_committee_decider(app, actor.subject_id)
+        check_committee_decider(app, actor.subject_id, await uow.applications.history(app.id))
+        # Kept beside the member's earlier votes of the round; only the latest counts (``current_votes``).
         cast = CommitteeVote(
             id=new_id(),
             application_id=app.id,
@@ -268,6 +298,7 @@ async def vote(
             vote=vote_value,
             comment=comment.strip(),
             at=now,
+            round=app.committee_round,
         )
         await uow.applications.add_vote(cast)
         await uow.commit()
@@ -283,6 +314,7 @@ class CommitteeDecision:
     number_of_installments: int | None = None
     conditions: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    against_votes_reason: str | None = None  # required when the round's majority does not back the decision
 
 
 async def decide(
@@ -291,21 +323,34 @@ async def decide(
     *,
     expected_version: int,
     actor: Principal,
+    rules: CommitteeRules,
     uow: UnitOfWork,
     now: datetime,
 ) -> Application:
-    """The committee's decision; it may change the amount or term and add conditions (maker-checker)."""
+    """The committee's decision, by a member independent of the file, once the round's votes reach the
+    quorum and a majority backs it, or with the reason for deciding against them (``rules``, unless the
+    product version sets its own). It may change the amount or term and set conditions."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
         app.ensure_can(decision.decision)
-        check_committee_decider(app, actor.subject_id)
+        check_committee_decider(app, actor.subject_id, await uow.applications.history(app.id))
+        version = await _product_version(uow, app.product_id, app.product_version)
+        ballots = [
+            (v.member_id, v.vote) for v in await uow.applications.votes(app.id) if v.round == app.committee_round
+        ]
+        reason = (decision.against_votes_reason or "").strip() or None
+        tally = check_committee_votes(
+            decision.decision, current_votes(ballots), rules.for_product(version.terms), reason
+        )
         if decision.currency is not None:
             _same_currency(decision.currency, app.currency)
         if decision.decision is Action.APPROVE:
-            _within_product(await _product_version(uow, app.product_id, app.product_version), decision)
+            _within_product(version, decision)
         if decision.decision is Action.REJECT and not decision.reasons:
             raise RuleViolation("a rejection states its reasons", code="committee.reasons_required", field="reasons")
-        details: dict[str, object] = {}
+        details: dict[str, object] = {"votes": tally}
+        if reason is not None:
+            details["against_votes_reason"] = reason
         if decision.decision is Action.APPROVE:
             if decision.amount is not None and decision.amount != app.amount:
                 details["amount"] = {"from": str(app.amount), "to": str(decision.amount)}
@@ -319,7 +364,7 @@ async def decide(
                     "to": decision.number_of_installments,
                 }
                 app.number_of_installments = decision.number_of_installments
-            app.conditions = decision.conditions
+            app.conditions = tuple(Condition(text.strip()) for text in decision.conditions)
             if decision.conditions:
                 details["conditions"] = list(decision.conditions)
         if decision.decision is Action.REJECT:
@@ -365,11 +410,18 @@ async def issue_offer(
     """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first.
 
     The planned disbursement date must fall within the offer's validity: the schedule and the TAEG
-    are computed from it."""
+    are computed from it, so the money goes out on that date only. A signed offer whose date passed
+    with no money out is replaced by a new one, which the borrower signs again."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
         app.ensure_can(Action.ISSUE_OFFER)
         today = now.date()
+        replaced = app.offer.disbursement_date if app.status is Status.CONTRACT_SIGNED and app.offer else None
+        if replaced is not None and replaced >= today:
+            raise Conflict(
+                f"the signed offer's money goes out on {replaced}; it is replaced only once that date has passed",
+                code="offer.signed_date_not_passed",
+            )
         if not today <= disbursement_date <= today + timedelta(days=validity_days):
             raise RuleViolation(
                 f"must be between today and the offer's expiry ({validity_days} days)",
@@ -402,13 +454,16 @@ async def issue_offer(
             expires_on=today + timedelta(days=validity_days),
             installments=schedule.installments,
         )
+        details = {"replaces_signed_offer_for": replaced.isoformat()} if replaced else {}
         app.apply(
             Action.ISSUE_OFFER,
             actor_id=actor.subject_id,
             at=now,
             apr=str(schedule.apr),
             expires_on=app.offer.expires_on.isoformat(),
+            **details,
         )
+        app.signed_on = None  # a new offer is signed anew
         await uow.applications.save(app)
         await uow.commit()
     return app
@@ -488,20 +543,16 @@ async def disburse(
         if replay is not None:
             return await _disbursement_view(uow, application_id, uuid.UUID(replay["disbursement_id"]))
         app = await _load(uow, application_id)
-        if app.offer is None or app.status not in {Status.CONTRACT_SIGNED, Status.DISBURSED}:
-            raise Conflict(
-                f"cannot disburse an application that is {app.status.value}", code="application.illegal_transition"
-            )
+        app.ensure_can(Action.DISBURSE)  # a file that is not signed, or fully paid out, is a 409
+        assert app.offer is not None
         _same_currency(currency, app.currency)
-        if amount <= 0 or amount > app.undisbursed:
+        app.check_disbursement(amount, value_date)
+        earlier = await uow.loans.disbursements(app.id)
+        # Tranches go out in order: never before the signature or the previous tranche, never in the future.
+        floor = max([app.signed_on or value_date, *(d.value_date for d in earlier)])
+        if not floor <= value_date <= now.date():
             raise RuleViolation(
-                f"must be more than zero and at most the {app.undisbursed} not yet disbursed",
-                code="disbursement.invalid_amount",
-                field="amount.amount",
-            )
-        if not (app.signed_on or value_date) <= value_date <= now.date():
-            raise RuleViolation(
-                "must be between the signature and today (money cannot go out in the future)",
+                f"must be between {floor} (the signature or the previous tranche) and today",
                 code="disbursement.invalid_value_date",
                 field="value_date",
             )
@@ -549,7 +600,7 @@ async def disburse(
             new_id(), loan.id, amount=amount, fees_withheld=withheld, currency=app.currency, value_date=value_date
         )
         await uow.ledger.post(transaction)
-        tranche = len(await uow.loans.disbursements(app.id)) + 1
+        tranche = len(earlier) + 1
         disbursement = Disbursement(
             id=new_id(),
             application_id=app.id,
@@ -562,14 +613,8 @@ async def disburse(
             created_by=actor.subject_id,
         )
         await uow.loans.add_disbursement(disbursement)
-        app.disbursed_amount += amount
-        app.apply(
-            Action.DISBURSE,
-            actor_id=actor.subject_id,
-            at=now,
-            amount=str(amount),
-            tranche=tranche,
-            loan_id=str(loan.id),
+        app.record_disbursement(
+            amount, value_date, actor_id=actor.subject_id, at=now, tranche=tranche, loan_id=str(loan.id)
         )
         await uow.applications.save(app)
         await _move_applicant(uow, app.applicant_id, Stage.FINANCED)
@@ -666,11 +711,16 @@ async def application_history(application_id: uuid.UUID, *, uow: UnitOfWork) -> 
         return await uow.applications.history(application_id)
 
 
-async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[CommitteeVote]:
+async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> list[tuple[CommitteeVote, bool]]:
+    """Every vote cast on the file, each with whether it counts now (cast in the current round and not
+    replaced by the member's later vote)."""
     async with uow:
-        if await uow.applications.get(application_id) is None:
+        app = await uow.applications.get(application_id)
+        if app is None:
             raise NotFound("application not found", code="application.not_found")
-        return await uow.applications.votes(application_id)
+        votes = await uow.applications.votes(application_id)
+    latest = current_votes((v.member_id, v.id) for v in votes if v.round == app.committee_round)
+    return [(v, latest.get(v.member_id) == v.id) for v in votes]
 
 
 async def contract_document(
@@ -696,7 +746,7 @@ async def contract_document(
         product_name=product.name,
         offer=app.offer,
         fees=version.terms.fees,
-        conditions=app.conditions,
+        conditions=tuple(c.text for c in app.conditions),
         signed_on=app.signed_on,
         generated_on=today,
     )

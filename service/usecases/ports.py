@@ -166,6 +166,7 @@ class CommitteeVote:
     vote: str
     comment: str
     at: datetime
+    round: int  # the committee round it was cast in (a new round starts each time the file is referred)
 
 
 class Applications(Protocol):

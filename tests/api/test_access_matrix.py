@@ -126,6 +126,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/applications/{application_id}/votes"): protected(400, ("admin", "committee_member")),
     ("GET", "/v1/applications/{application_id}/votes"): protected(200, STAFF),
     ("POST", "/v1/applications/{application_id}/decision"): protected(400, ("admin", "committee_member")),
+    ("POST", "/v1/applications/{application_id}/conditions/{number}/fulfilment"): protected(400, OFFICERS),
     ("POST", "/v1/applications/{application_id}/offer"): protected(400, OFFICERS),
     ("POST", "/v1/applications/{application_id}/signature"): protected(400, OFFICERS),
     ("GET", "/v1/applications/{application_id}/contract"): protected(422, STAFF),  # no offer yet
@@ -268,6 +269,7 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "payment_id": "01900000-0000-7000-8000-000000000001",
         "contact_id": "01900000-0000-7000-8000-000000000002",
         "version": 1,
+        "number": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 

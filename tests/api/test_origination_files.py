@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from tests.api.test_origination_scenario import approved_application, put_project, step
+from tests.api.test_origination_scenario import approved_application, put_project, staff, step
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller, Racing, sign_in_staff
 
@@ -98,7 +98,14 @@ async def test_the_project_cannot_change_once_the_committee_has_the_file(
     at_committee = await change(project["version"])
     assert at_committee.status_code == 409 and at_committee.json()["code"] == "project.under_decision"
     assert "at_committee" in at_committee.json()["detail"]
+    second = await staff(client, admin, f"{committee.name}-second", "committee_member")
+
+    async def votes(value: str) -> None:  # the default quorum is two votes
+        for member in (committee, second):
+            await step(await client.post(f"{url}/votes", headers=member.headers, json={"vote": value, "comment": value}), 201)
+
     # The committee sends the file back to review: the plan may change again, and the change is on file.
+    await votes("request_changes")
     sent_back = await step(
         await client.post(
             f"{url}/decision",
@@ -112,6 +119,7 @@ async def test_the_project_cannot_change_once_the_committee_has_the_file(
     app = await step(
         await client.post(f"{url}/committee-referral", headers=admin.headers, json={"version": sent_back["version"]})
     )
+    await votes("approve")
     approved = await step(
         await client.post(
             f"{url}/decision",

@@ -17,6 +17,7 @@ from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.api.test_products import create as create_product
 from tests.api.test_referrals import REFERRAL, refer, referred_applicant
 from tests.conftest import (
+    PASSWORD,
     Caller,
     Racing,
     RecordingLoginCodeSender,
@@ -162,13 +163,16 @@ async def test_from_referral_to_disbursement(
     app = await step(
         await client.post(f"{url}/committee-referral", headers=officer.headers, json={"version": app["version"]})
     )
-    # The officer who prepared the file cannot decide on it; a committee member can.
-    await step(
-        await client.post(
-            f"{url}/votes", headers=committee.headers, json={"vote": "approve", "comment": "projet solide"}
-        ),
-        201,
-    )
+    # The officer who prepared the file neither votes nor decides; two committee members vote (the quorum),
+    # and one of them decides with the majority.
+    refused = await client.post(f"{url}/votes", headers=officer.headers, json={"vote": "approve", "comment": "x"})
+    assert refused.status_code == 403  # not a committee member at all
+    second = await sign_in_staff(client, uow_factory, "committee-second", "committee_member")
+    for member, comment in ((committee, "projet solide"), (second, "d'accord")):
+        await step(
+            await client.post(f"{url}/votes", headers=member.headers, json={"vote": "approve", "comment": comment}),
+            201,
+        )
     approved = await step(
         await client.post(
             f"{url}/decision",
@@ -211,6 +215,22 @@ async def test_from_referral_to_disbursement(
     )
     assert signed["status"] == "contract_signed"
 
+    # The committee's condition is met, with its evidence, before any money goes out.
+    early = await client.post(
+        f"{url}/disbursements",
+        json={"amount": {"amount": "10000.00", "currency": "EUR"}, "value_date": offer_day.isoformat()},
+        headers={**officer.headers, "Idempotency-Key": "disburse-0"},
+    )
+    assert early.status_code == 422 and early.json()["code"] == "application.conditions_open"
+    met = await step(
+        await client.post(
+            f"{url}/conditions/1/fulfilment",
+            headers=officer.headers,
+            json={"version": signed["version"], "evidence": "RIB du compte professionnel"},
+        )
+    )
+    assert met["conditions"][0]["met"] and met["conditions"][0]["met_by"] == str(officer.id)
+
     # A double-clicked disbursement disburses once.
     body = {"amount": {"amount": "10000.00", "currency": "EUR"}, "value_date": offer_day.isoformat()}
     async with racing() as http:
@@ -234,7 +254,7 @@ async def test_from_referral_to_disbursement(
     over = await client.post(
         f"{url}/disbursements", json=body, headers={**officer.headers, "Idempotency-Key": "disburse-2"}
     )
-    assert over.status_code == 422
+    assert over.status_code == 409 and over.json()["code"] == "application.illegal_transition"  # all paid out
 
     async with uow_factory() as uow:
         loan = await uow.loans.get(uuid_of(disbursement["loan_id"]))
@@ -266,12 +286,14 @@ async def test_from_referral_to_disbursement(
         "approve",
         "issue_offer",
         "sign_contract",
+        "meet_condition",
         "disburse",
     ]
     assert history[3]["actor_id"] == str(committee.id) and history[3]["details"]["number_of_installments"] == {
         "from": 36,
         "to": 30,
     }
+    assert history[3]["details"]["votes"] == {"approve": 2, "reject": 0, "request_changes": 0}
     assert (await client.get(f"{url}/history", headers=officer.headers)).status_code == 403
 
 
@@ -344,7 +366,7 @@ async def test_maker_checker_and_illegal_transitions(
         headers=admin.headers,
         json={"version": app["version"], "decision": "approve", "comment": "x"},
     )
-    assert self_approval.status_code == 422 and self_approval.json()["code"] == "committee.maker_checker"
+    assert self_approval.status_code == 422 and self_approval.json()["code"] == "committee.decider_conflict"
     illegal = await client.post(
         f"{url}/signature",
         headers=admin.headers,
@@ -427,6 +449,11 @@ async def approved_application(
     url = f"/v1/applications/{app['id']}"
     for path in ("submission", "review", "committee-referral"):
         app = await step(await client.post(f"{url}/{path}", headers=admin.headers, json={"version": app["version"]}))
+    second = await staff(client, admin, f"{committee.name}-second", "committee_member")
+    for member in (committee, second):  # the default quorum is two votes
+        await step(
+            await client.post(f"{url}/votes", headers=member.headers, json={"vote": "approve", "comment": "ok"}), 201
+        )
     app = await step(
         await client.post(
             f"{url}/decision",
@@ -435,6 +462,20 @@ async def approved_application(
         )
     )
     return url, app
+
+
+async def staff(client: AsyncTestClient[Litestar], admin: Caller, username: str, *roles: str) -> Caller:
+    """A staff user created by the admin and signed in, through the API."""
+    user = await step(
+        await client.post(
+            "/v1/staff-users",
+            headers=admin.headers,
+            json={"username": username, "full_name": f"Test {username}", "password": PASSWORD, "roles": list(roles)},
+        ),
+        201,
+    )
+    token = await step(await client.post("/v1/auth/token", json={"username": username, "password": PASSWORD}))
+    return Caller(username, {"Authorization": f"Bearer {token['access_token']}"}, uuid_of(user["id"]))
 
 
 async def test_tranches_add_up_to_the_contract_and_only_the_first_withholds_fees(

@@ -11,7 +11,17 @@ import pytest
 from domain.errors import Conflict, RuleViolation
 from domain.ledger.model import Account, Entry, LedgerTransaction, disbursement_transaction
 from domain.origination.applicants import BusinessProject, Guarantor, ResourceKind, ResourceLine, check_siret
-from domain.origination.applications import Action, Application, Status, check_committee_decider
+from domain.origination.applications import (
+    Action,
+    Application,
+    CommitteeRules,
+    Condition,
+    Offer,
+    Status,
+    check_committee_decider,
+    check_committee_votes,
+    current_votes,
+)
 from domain.origination.eligibility import Commitment, EligibilityFacts, check_eligibility
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
 from tests.api.test_products import sample_terms
@@ -74,10 +84,116 @@ def test_a_signed_contract_can_no_longer_be_withdrawn_and_an_expired_offer_can_b
         app.apply(Action.WITHDRAW, actor_id=OFFICER, at=NOW)
 
 
-def test_the_preparer_cannot_decide_alone() -> None:
-    with pytest.raises(RuleViolation, match="prepared"):
-        check_committee_decider(draft(), OFFICER)
-    check_committee_decider(draft(), MEMBER)
+def test_whoever_prepared_reviewed_or_referred_the_file_cannot_decide() -> None:
+    app, reviewer, referrer = draft(), uuid.uuid4(), uuid.uuid4()
+    app.apply(Action.SUBMIT, actor_id=OFFICER, at=NOW)
+    app.apply(Action.START_REVIEW, actor_id=reviewer, at=NOW)
+    app.apply(Action.SEND_TO_COMMITTEE, actor_id=referrer, at=NOW)
+    for maker in (OFFICER, reviewer, referrer):
+        with pytest.raises(RuleViolation) as refused:
+            check_committee_decider(app, maker, app.pending)
+        assert refused.value.code == "committee.decider_conflict"
+    check_committee_decider(app, MEMBER, app.pending)
+
+
+def test_a_members_later_vote_replaces_the_earlier_one() -> None:
+    other = uuid.uuid4()
+    assert current_votes([(MEMBER, "approve"), (other, "reject"), (MEMBER, "reject")]) == {
+        MEMBER: "reject",
+        other: "reject",
+    }
+
+
+@pytest.mark.parametrize(
+    ("votes", "decision", "reason", "code"),
+    [
+        (["approve"], Action.APPROVE, None, "committee.quorum_not_reached"),
+        (["approve"], Action.APPROVE, "urgent", "committee.quorum_not_reached"),  # no reason replaces the quorum
+        (["approve", "reject"], Action.APPROVE, None, "committee.decision_against_votes"),  # a tie is no majority
+        (["reject", "reject", "approve"], Action.APPROVE, None, "committee.decision_against_votes"),
+        (["approve", "approve", "reject"], Action.APPROVE, None, None),
+        (["reject", "reject"], Action.APPROVE, "new guarantee", None),
+    ],
+)
+def test_a_decision_needs_the_quorum_and_the_majority_or_a_reason(
+    votes: list[str], decision: Action, reason: str | None, code: str | None
+) -> None:
+    ballots = {uuid.uuid4(): v for v in votes}
+    if code is None:
+        tally = check_committee_votes(decision, ballots, CommitteeRules(), reason)
+        assert sum(tally.values()) == len(votes)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            check_committee_votes(decision, ballots, CommitteeRules(), reason)
+        assert refused.value.code == code
+
+
+def test_a_two_thirds_majority_is_configurable() -> None:
+    two_thirds = CommitteeRules(quorum=3, majority_percent=Decimal(66))
+    with pytest.raises(RuleViolation):
+        check_committee_votes(
+            Action.APPROVE, {uuid.uuid4(): v for v in ["approve"] * 3 + ["reject"] * 2}, two_thirds, None
+        )
+    check_committee_votes(Action.APPROVE, {uuid.uuid4(): v for v in ["approve"] * 2 + ["reject"]}, two_thirds, None)
+
+
+def signed(amount: str = "5000.00", planned: date = date(2026, 12, 1), conditions: tuple[str, ...] = ()) -> Application:
+    app = draft()
+    app.status = Status.CONTRACT_SIGNED
+    app.conditions = tuple(Condition(text) for text in conditions)
+    app.offer = Offer(
+        product_version=1,
+        amount=Decimal(amount),
+        currency="EUR",
+        number_of_installments=24,
+        annual_interest_rate=Decimal("7.45"),
+        apr=Decimal("8.1"),
+        net_disbursed=Decimal(amount),
+        total_repayable=Decimal(amount),
+        total_interest=Decimal(0),
+        total_fees=Decimal(0),
+        disbursement_date=planned,
+        first_due_date=date(2027, 1, 1),
+        issued_on=date(2026, 11, 24),
+        expires_on=date(2026, 12, 24),
+        installments=(),
+    )
+    return app
+
+
+def test_tranches_read_partly_disbursed_until_the_last_one() -> None:
+    app = signed()
+    app.record_disbursement(Decimal("2000.00"), date(2026, 12, 1), actor_id=OFFICER, at=NOW)
+    assert app.status is Status.PARTLY_DISBURSED and app.pending[-1].action is Action.DISBURSE_TRANCHE
+    with pytest.raises(RuleViolation):
+        app.check_disbursement(Decimal("3000.01"), date(2026, 12, 5))  # beyond the offer
+    app.record_disbursement(Decimal("3000.00"), date(2026, 12, 5), actor_id=OFFICER, at=NOW)
+    assert app.status is Status.DISBURSED and app.disbursed_amount == Decimal("5000.00")
+    with pytest.raises(Conflict):
+        app.check_disbursement(Decimal("1.00"), date(2026, 12, 5))
+
+
+def test_the_first_tranche_goes_out_on_the_offers_date() -> None:
+    app = signed()
+    for other_day in (date(2026, 11, 30), date(2026, 12, 2)):
+        with pytest.raises(RuleViolation) as refused:
+            app.check_disbursement(Decimal("5000.00"), other_day)
+        assert refused.value.code == "disbursement.value_date_not_offer"
+    assert app.check_disbursement(Decimal("5000.00"), date(2026, 12, 1)) is Action.DISBURSE
+
+
+def test_no_tranche_while_a_condition_is_open() -> None:
+    app = signed(conditions=("compte pro", "devis"))
+    app.meet_condition(2, actor_id=OFFICER, at=NOW, evidence="devis signé")
+    with pytest.raises(RuleViolation, match="compte pro") as refused:
+        app.check_disbursement(Decimal("5000.00"), date(2026, 12, 1))
+    assert refused.value.code == "application.conditions_open"
+    app.meet_condition(1, actor_id=MEMBER, at=NOW, evidence="RIB")
+    assert app.conditions[0] == Condition("compte pro", met_by=MEMBER, met_at=NOW, evidence="RIB")
+    assert [e.details["condition"] for e in app.pending] == [2, 1]
+    with pytest.raises(Conflict):
+        app.meet_condition(1, actor_id=MEMBER, at=NOW, evidence="again")
+    app.check_disbursement(Decimal("5000.00"), date(2026, 12, 1))
 
 
 def project(*resources: ResourceLine, guaranteed: str = "5000.00", currency: str = "EUR") -> BusinessProject:
