@@ -102,7 +102,9 @@ async def test_the_project_cannot_change_once_the_committee_has_the_file(
 
     async def votes(value: str) -> None:  # the default quorum is two votes
         for member in (committee, second):
-            await step(await client.post(f"{url}/votes", headers=member.headers, json={"vote": value, "comment": value}), 201)
+            await step(
+                await client.post(f"{url}/votes", headers=member.headers, json={"vote": value, "comment": value}), 201
+            )
 
     # The committee sends the file back to review: the plan may change again, and the change is on file.
     await votes("request_changes")
