@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,9 @@ class Settings:
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # A payment above the payoff amount plus this margin (in the loan's currency) is refused
+    # unless the request confirms it: a slip of the keyboard must not close a loan with a credit.
+    overpayment_margin: Decimal = Decimal("100.00")
     # Notices (issue 6): no messages during the quiet window, local time in the time zone.
     notify_quiet_start: str = "21:00"
     notify_quiet_end: str = "08:00"
@@ -82,6 +86,18 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _amount(env: Mapping[str, str], name: str, default: str) -> Decimal:
+    raw = env.get(name) or default
+    try:
+        value = Decimal(raw)
+        valid = value.is_finite() and 0 <= value < 10**9 and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        valid = False
+    if not valid:
+        raise SettingsError(f"{name} must be an amount from 0 to 999999999.99 with at most 2 decimals, got {raw!r}")
     return value
 
 
@@ -191,6 +207,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
+        overpayment_margin=_amount(env, "OVERPAYMENT_MARGIN", "100.00"),
         notify_quiet_start=_clock(env, "NOTIFY_QUIET_START", "21:00"),
         notify_quiet_end=_clock(env, "NOTIFY_QUIET_END", "08:00"),
         notify_timezone=_zone(env, "NOTIFY_TIMEZONE", "Europe/Paris"),

@@ -24,7 +24,7 @@ from domain.ids import new_id
 from domain.ledger.servicing import servicing_transaction
 from domain.loans.events import LoanEvent, LoanEventKind
 from domain.loans.model import Loan
-from domain.money import minor_unit
+from domain.money import AMOUNT_LIMIT, minor_unit
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.usecases.idempotency import IdempotencyKey
@@ -41,6 +41,9 @@ class PaymentCommand:
     value_date: date
     channel: PaymentChannel
     external_reference: str | None = None
+    # More than the payoff plus ``overpayment_margin`` is taken only when the client confirms it.
+    confirm_overpayment: bool = False
+    overpayment_margin: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +70,17 @@ def _replay(loan: Loan, events: tuple[LoanEvent, ...], as_of: date) -> LoanState
         loan.servicing_terms,
         [e.as_servicing_event() for e in events],
         max(as_of, loan.disbursed_on),
+        disbursed_on=loan.disbursed_on,
+    )
+
+
+def _payoff(serviced: ServicedLoan, on: date) -> PayoffQuote:
+    loan = serviced.loan
+    return payoff_quote(
+        loan.installments,
+        loan.servicing_terms,
+        [e.as_servicing_event() for e in serviced.events],
+        on,
         disbursed_on=loan.disbursed_on,
     )
 
@@ -129,6 +143,11 @@ async def _settle(
     accounts to that state (none when nothing moved), and write the state down."""
     loan = serviced.loan
     state = _replay(loan, events, as_of)
+    # Balances are sums of what clients sent: refuse the event rather than overflow a column.
+    if state.credit_balance >= AMOUNT_LIMIT:
+        raise RuleViolation(
+            f"the loan's credit balance would reach {AMOUNT_LIMIT:,}", code="money.too_large", field="amount.amount"
+        )
     transaction = servicing_transaction(
         new_id(),
         loan.id,
@@ -231,6 +250,15 @@ async def record_payment(
                 field="amount.amount",
             )
         _check_value_date(command.value_date, loan, today)
+        if not command.confirm_overpayment and command.amount > command.overpayment_margin:
+            owed = _payoff(serviced, command.value_date).amount
+            if command.amount > owed + command.overpayment_margin:
+                raise RuleViolation(
+                    f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
+                    f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                    code="payment.above_payoff",
+                    field="confirm_overpayment",
+                )
         return _new_event(
             loan.id,
             sequence,
@@ -385,14 +413,7 @@ async def payoff(
                 code="servicing.invalid_payoff_date",
                 field="on",
             )
-        quote = payoff_quote(
-            loan.installments,
-            loan.servicing_terms,
-            [e.as_servicing_event() for e in serviced.events],
-            on,
-            disbursed_on=loan.disbursed_on,
-        )
-        return quote, loan.currency
+        return _payoff(serviced, on), loan.currency
 
 
 async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> LoanStatement:

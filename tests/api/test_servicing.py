@@ -387,3 +387,60 @@ async def test_the_same_key_at_the_same_time_is_one_payment(
     async with uow_factory() as uow:
         serviced = await uow.servicing.lock(loan.id, for_update=False)
     assert serviced is not None and len(serviced.events) == 1
+
+
+async def test_a_payment_above_the_payoff_and_margin_needs_a_confirmation(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    payoff = D((await client.get(f"/v1/loans/{loan.id}/payoff", headers=officer.headers)).json()["amount"])
+    refused = await post(client, officer, path, payment("9999999999.99", TODAY))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "payment.above_payoff" and fields(refused) == ["confirm_overpayment"]
+    assert str(payoff) in refused.json()["detail"]
+    just_above = await post(
+        client, officer, path, payment(str(payoff + settings.overpayment_margin + D("0.01")), TODAY)
+    )
+    assert just_above.status_code == 422, just_above.text
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert schedule["transactions"] == []  # nothing written by the refusals
+    at_margin = await post(client, officer, path, payment(str(payoff + settings.overpayment_margin), TODAY))
+    assert at_margin.status_code == 201, at_margin.text
+    assert D(at_margin.json()["loan"]["credit_balance"]) == settings.overpayment_margin
+    confirmed = await post(client, officer, path, payment("500.00", TODAY, confirm_overpayment=True))
+    assert confirmed.status_code == 201, confirmed.text
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_no_payment_overflows_the_balance_columns(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    huge = payment("9999999999.99", TODAY, confirm_overpayment=True)
+    first = await post(client, officer, path, huge)
+    assert first.status_code == 201, first.text
+    second = await post(client, officer, path, huge)
+    assert second.status_code == 422, second.text
+    assert second.json()["code"] == "money.too_large" and fields(second) == ["amount.amount"]
+    too_big = await post(client, officer, path, payment("10000000000.00", TODAY, confirm_overpayment=True))
+    assert too_big.status_code == 422 and fields(too_big) == ["amount.amount"]
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert len(schedule["transactions"]) == 1
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_a_sepa_remittance_reference_of_140_characters_is_kept(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    reference = "RF18 " + "x" * 135
+    kept = await post(client, officer, path, payment("10.00", TODAY, external_reference=reference))
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["external_reference"] == reference
+    too_long = await post(client, officer, path, payment("10.00", TODAY, external_reference=reference + "y"))
+    assert too_long.status_code == 400, too_long.text
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert [t["external_reference"] for t in schedule["transactions"]] == [reference]

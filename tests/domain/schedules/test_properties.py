@@ -30,9 +30,7 @@ from domain.schedules import (
 from domain.schedules import apr as apr_module
 
 D = Decimal
-PROPERTY = settings(
-    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def cents(low: int, high: int) -> st.SearchStrategy[Decimal]:
@@ -76,9 +74,7 @@ def schedule_terms(draw: st.DrawFn) -> ScheduleTerms:
 
 
 def flows(schedule: Schedule, disbursed: date) -> tuple[list[CashFlow], list[CashFlow]]:
-    return [CashFlow(disbursed, schedule.net_disbursed)], [
-        CashFlow(i.due_date, i.total) for i in schedule.installments
-    ]
+    return [CashFlow(disbursed, schedule.net_disbursed)], [CashFlow(i.due_date, i.total) for i in schedule.installments]
 
 
 @PROPERTY
@@ -101,8 +97,7 @@ def test_every_schedule_adds_up_and_never_goes_negative(terms: ScheduleTerms) ->
     withheld = schedule.total_fees - sum(r.fees for r in rows)
     assert schedule.net_disbursed == terms.principal - withheld > 0
     assert [r.due_date for r in rows] == [
-        add_period(terms.first_due_date, terms.repayment_every, terms.repayment_unit, k)
-        for k in range(len(rows))
+        add_period(terms.first_due_date, terms.repayment_every, terms.repayment_unit, k) for k in range(len(rows))
     ]
 
 
