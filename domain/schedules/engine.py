@@ -122,8 +122,9 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
     nearest multiple of ``installment_multiple`` (interest-only instalments, interest deferred or
     paid later and added fees are not rounded again); with equal principal the multiple does not
     apply: each principal part is the amount over the amortizing instalments in the minor unit.
-    The last instalment takes every remainder so principal sums exactly to the amount lent. (A multiple so coarse that the principal is repaid early leaves the following
-    instalments at zero rather than negative.) Withheld fees lower ``net_disbursed`` (the TAEG
+    The last instalment takes every remainder so principal sums exactly to the amount lent. (A
+    multiple so coarse that the principal is repaid early leaves the following instalments at
+    zero rather than negative.) Withheld fees lower ``net_disbursed`` (the TAEG
     drawdown); added fees are spread over the instalments with ``domain.money.allocate``.
     Raises ``RuleViolation`` (``apr.not_converging``) only for a TAEG beyond 10^12 %.
     """

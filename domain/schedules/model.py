@@ -107,8 +107,8 @@ class ScheduleTerms:
     deferred, not waived, to instalment k + 1 (différé d'intérêts), without bearing interest.
     ``installment_multiple``: equal instalments (annuity, flat) are rounded to the nearest
     multiple of it (e.g. whole euros); equal principal ignores it (its principal parts are the
-    amount over the instalments in the minor unit); the last instalment absorbs every remainder. Invalid terms raise ``RuleViolation``
-    with code ``schedule.invalid_terms`` and the API field at fault.
+    amount over the instalments in the minor unit); the last instalment absorbs every remainder.
+    Invalid terms raise ``RuleViolation`` with code ``schedule.invalid_terms`` and the API field at fault.
     """
 
     principal: Decimal
