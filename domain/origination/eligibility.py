@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from domain.errors import RuleViolation
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
-from domain.schedules import RepaymentUnit
+from domain.products.policies import check_legal_duration, check_term_limits, check_usury, term_in_months
 
 
 @dataclass(frozen=True)
@@ -33,14 +35,13 @@ class EligibilityFacts:
     on: date
 
 
-def term_in_months(terms: ProductTerms, installments: int) -> Decimal:
-    """The loan's duration in months, for the legal maximum (5 years for business microcredit)."""
-    periods = Decimal(installments * terms.repayment_every)
-    if terms.repayment_unit is RepaymentUnit.MONTH:
-        return periods
-    if terms.repayment_unit is RepaymentUnit.WEEK:
-        return periods * 12 / 52
-    return periods * 12 / 365
+def _passes(check: Callable[[], None]) -> bool:
+    """Whether a rule that raises (the one every other door applies) passes here."""
+    try:
+        check()
+    except RuleViolation:
+        return False
+    return True
 
 
 def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
@@ -54,7 +55,7 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
         ),
         CheckResult(
             "product_term",
-            p.min_installments <= facts.number_of_installments <= p.max_installments,
+            _passes(lambda: check_term_limits(p, facts.number_of_installments)),
             f"{facts.number_of_installments} instalments; the product allows {p.min_installments} to "
             f"{p.max_installments}",
         ),
@@ -83,7 +84,7 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
         results.append(
             CheckResult(
                 "maximum_duration",
-                months <= facts.ceiling.max_duration_months,
+                _passes(lambda: check_legal_duration(p, facts.number_of_installments, facts.ceiling)),
                 f"{months.quantize(Decimal('0.1'))} months; at most {facts.ceiling.max_duration_months}",
             )
         )
@@ -107,7 +108,12 @@ def _usury(facts: EligibilityFacts) -> CheckResult:
     if facts.usury_threshold is None:
         return CheckResult("usury_threshold", False, "no usury threshold in force for this amount")
     limit = facts.usury_threshold.max_rate
-    return CheckResult("usury_threshold", facts.apr <= limit, f"TAEG {facts.apr} %; threshold {limit} %")
+    apr, threshold = facts.apr, facts.usury_threshold
+    return CheckResult(
+        "usury_threshold",
+        _passes(lambda: check_usury(facts.product, apr, threshold)),
+        f"TAEG {apr} %; threshold {limit} %",
+    )
 
 
 def newest_in_force_ceiling(

@@ -109,6 +109,9 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
     ledger_transaction_id: uuid.UUID | None
     allocations: list[AllocationOut]
     loan: LoanStateOut
+    # A reschedule's TAEG (percent) for its new schedule, from its value date on the principal
+    # owed; null for other events (and in receipts stored before it was given).
+    apr: AmountOut | None = None
 
 
 class InstallmentStateOut(msgspec.Struct, frozen=True):

@@ -25,7 +25,9 @@ from domain.ledger.servicing import servicing_transaction
 from domain.loans.events import LoanEvent, LoanEventKind
 from domain.loans.model import Loan
 from domain.money import AMOUNT_LIMIT, minor_unit
-from domain.schedules import ScheduleTerms, build_schedule
+from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
+from domain.products.policies import check_legal_duration, check_term_limits, check_usury, periods_until
+from domain.schedules import ScheduleTerms, add_period, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import UnitOfWork, UnitOfWorkFactory
@@ -114,6 +116,7 @@ def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
         "external_reference": event.external_reference,
         "reverses_id": str(event.reverses_id) if event.reverses_id else None,
         "reason": event.reason,
+        "apr": _money(event.apr),
         "ledger_transaction_id": str(event.ledger_transaction_id) if event.ledger_transaction_id else None,
         "allocations": allocations,
         "loan": {
@@ -357,28 +360,54 @@ async def reschedule(
         version = await uow.products.version(loan.product_id, loan.product_version)
         assert version is not None  # a loan keeps its product version
         terms = version.terms
-        schedule = build_schedule(
-            ScheduleTerms(
-                principal=owed,
-                currency=loan.currency,
-                annual_interest_rate=(
-                    loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
-                ),
-                number_of_installments=command.number_of_installments,
-                disbursement_date=command.value_date,
-                first_due_date=command.first_due_date,
-                repayment_every=terms.repayment_every,
-                repayment_unit=terms.repayment_unit,
-                interest_method=terms.interest_method,
-                amortization=terms.amortization,
-                interest_period=terms.interest_period,
-                day_count=terms.day_count,
-                principal_grace_installments=command.principal_grace_installments,
-                interest_grace_installments=command.interest_grace_installments,
-                rounding=terms.rounding,
-                installment_multiple=terms.installment_multiple,
+        rate = terms.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
+        if rate > terms.annual_interest_rate:
+            raise RuleViolation(
+                f"at most the product's {terms.annual_interest_rate} %",
+                code="product.limit_exceeded",
+                field="annual_interest_rate",
             )
+        new_terms = ScheduleTerms(
+            principal=owed,
+            currency=loan.currency,
+            annual_interest_rate=rate,
+            number_of_installments=command.number_of_installments,
+            disbursement_date=command.value_date,
+            first_due_date=command.first_due_date,
+            repayment_every=terms.repayment_every,
+            repayment_unit=terms.repayment_unit,
+            interest_method=terms.interest_method,
+            amortization=terms.amortization,
+            interest_period=terms.interest_period,
+            day_count=terms.day_count,
+            principal_grace_installments=command.principal_grace_installments,
+            interest_grace_installments=command.interest_grace_installments,
+            rounding=terms.rounding,
+            installment_multiple=terms.installment_multiple,
         )
+        # The rules of an offer, on the loan's whole term: from its disbursement to the last new
+        # due date, within the product's term and the legal maximum duration.
+        last_due = add_period(
+            command.first_due_date, terms.repayment_every, terms.repayment_unit, command.number_of_installments - 1
+        )
+        whole_term = periods_until(loan.disbursed_on, last_due, terms.repayment_every, terms.repayment_unit)
+        check_term_limits(
+            terms,
+            whole_term,
+            principal_grace=command.principal_grace_installments,
+            interest_grace=command.interest_grace_installments,
+        )
+        legal = uow.legal_data
+        check_legal_duration(
+            terms,
+            whole_term,
+            newest_in_force_ceiling(list(await legal.ceilings()), terms.category, loan.currency, today),
+        )
+        schedule = build_schedule(new_terms)
+        threshold = newest_in_force_threshold(
+            list(await legal.usury_thresholds()), terms.category, loan.currency, owed, today
+        )
+        check_usury(terms, schedule.apr, threshold)
         return _new_event(
             loan.id,
             sequence,
@@ -387,6 +416,7 @@ async def reschedule(
             actor,
             reason=command.reason,
             installments=schedule.installments,
+            apr=schedule.apr,
         )
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
