@@ -133,6 +133,22 @@ def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
     }
 
 
+def _check_fits(state: LoanState, field: str) -> None:
+    """Balances and instalments are sums of what clients sent (payments, a reschedule's terms):
+    refuse the event, naming ``field``, rather than overflow an amount column (a 500)."""
+    largest = max(
+        (
+            max(i.outstanding, i.principal_due + i.interest_due + i.fees_due + i.penalties_due)
+            for i in state.installments
+        ),
+        default=Decimal(0),
+    )
+    if max(state.credit_balance, largest) >= AMOUNT_LIMIT:
+        raise RuleViolation(
+            f"the loan's balances and instalments stay below {AMOUNT_LIMIT:,}", code="money.too_large", field=field
+        )
+
+
 async def _settle(
     uow: UnitOfWork,
     serviced: ServicedLoan,
@@ -141,16 +157,13 @@ async def _settle(
     as_of: date,
     kind: str,
     value_date: date,
+    overflow_field: str = "amount.amount",
 ) -> tuple[LoanState, uuid.UUID | None]:
     """Replay ``events`` as of ``as_of``, post the one ledger transaction that brings the loan's
     accounts to that state (none when nothing moved), and write the state down."""
     loan = serviced.loan
     state = _replay(loan, events, as_of)
-    # Balances are sums of what clients sent: refuse the event rather than overflow a column.
-    if state.credit_balance >= AMOUNT_LIMIT:
-        raise RuleViolation(
-            f"the loan's credit balance would reach {AMOUNT_LIMIT:,}", code="money.too_large", field="amount.amount"
-        )
+    _check_fits(state, overflow_field)
     transaction = servicing_transaction(
         new_id(),
         loan.id,
@@ -166,7 +179,14 @@ async def _settle(
 
 
 async def _record(
-    loan_id: uuid.UUID, build: Build, *, actor: Principal, idempotency: IdempotencyKey, uow: UnitOfWork, now: datetime
+    loan_id: uuid.UUID,
+    build: Build,
+    *,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: UnitOfWork,
+    now: datetime,
+    overflow_field: str = "amount.amount",
 ) -> dict[str, Any]:
     async with uow:
         stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
@@ -180,7 +200,13 @@ async def _record(
         event = await build(serviced, sequence, today)
         loan = serviced.loan
         state, transaction_id = await _settle(
-            uow, serviced, (*serviced.events, event), as_of=today, kind=event.kind.value, value_date=event.value_date
+            uow,
+            serviced,
+            (*serviced.events, event),
+            as_of=today,
+            kind=event.kind.value,
+            value_date=event.value_date,
+            overflow_field=overflow_field,
         )
         event = dataclasses.replace(event, ledger_transaction_id=transaction_id)
         await uow.servicing.add_event(event)
@@ -419,7 +445,15 @@ async def reschedule(
             apr=schedule.apr,
         )
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
+    return await _record(
+        loan_id,
+        build,
+        actor=actor,
+        idempotency=idempotency,
+        uow=uow,
+        now=now,
+        overflow_field="number_of_installments",
+    )
 
 
 def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:

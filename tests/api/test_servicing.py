@@ -536,3 +536,15 @@ async def test_a_personal_loan_is_not_rescheduled_above_the_usury_rate(
     assert usurious.json()["code"] == "legal.usury_exceeded" and fields(usurious) == ["annual_interest_rate"]
     lawful = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(24, annual_interest_rate="12"))
     assert lawful.status_code == 201, lawful.text
+
+
+async def test_a_reschedule_never_overflows_an_instalment_column(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # Principal just below the columns' 10 digits: one instalment with its interest would not fit.
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, principal="9999999000.00")
+    response = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(1))
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "money.too_large" and fields(response) == ["number_of_installments"]
+    assert (await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(24))).status_code == 201
+    await ledger_agrees(uow_factory, loan)
