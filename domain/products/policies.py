@@ -106,6 +106,34 @@ def periods_until(start: date, end: date, every: int, unit: RepaymentUnit) -> in
     return count
 
 
+def check_reschedule(
+    product: ProductTerms,
+    *,
+    disbursed_on: date,
+    first_due_date: date,
+    installments: int,
+    principal_grace: int,
+    interest_grace: int,
+    annual_interest_rate: Decimal,
+    ceiling: LegalCeiling | None,
+) -> None:
+    """A reschedule keeps to the loan's product version and to the law, as its offer did: the
+    loan's whole term, from its disbursement to the new last due date, within the product's term
+    and the legal maximum duration; deferrals within the product's maxima; a rate no higher than
+    the product's (a lower one is a concession). Its TAEG is checked with ``check_usury``."""
+    if annual_interest_rate > product.annual_interest_rate:
+        raise RuleViolation(
+            f"at most the product's {product.annual_interest_rate} %",
+            code="product.limit_exceeded",
+            field="annual_interest_rate",
+        )
+    every, unit = product.repayment_every, product.repayment_unit
+    last_due = add_period(first_due_date, every, unit, installments - 1)
+    whole_term = periods_until(disbursed_on, last_due, every, unit)
+    check_term_limits(product, whole_term, principal_grace=principal_grace, interest_grace=interest_grace)
+    check_legal_duration(product, whole_term, ceiling)
+
+
 def _check_product_limits(request: QuoteRequest, product: ProductTerms) -> None:
     if request.currency != product.currency:
         raise RuleViolation(

@@ -26,8 +26,8 @@ from domain.loans.events import LoanEvent, LoanEventKind
 from domain.loans.model import Loan
 from domain.money import AMOUNT_LIMIT, minor_unit
 from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
-from domain.products.policies import check_legal_duration, check_term_limits, check_usury, periods_until
-from domain.schedules import ScheduleTerms, add_period, build_schedule
+from domain.products.policies import check_reschedule, check_usury
+from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import UnitOfWork, UnitOfWorkFactory
@@ -386,13 +386,18 @@ async def reschedule(
         version = await uow.products.version(loan.product_id, loan.product_version)
         assert version is not None  # a loan keeps its product version
         terms = version.terms
-        rate = terms.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
-        if rate > terms.annual_interest_rate:
-            raise RuleViolation(
-                f"at most the product's {terms.annual_interest_rate} %",
-                code="product.limit_exceeded",
-                field="annual_interest_rate",
-            )
+        rate = loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
+        legal = uow.legal_data
+        check_reschedule(
+            terms,
+            disbursed_on=loan.disbursed_on,
+            first_due_date=command.first_due_date,
+            installments=command.number_of_installments,
+            principal_grace=command.principal_grace_installments,
+            interest_grace=command.interest_grace_installments,
+            annual_interest_rate=rate,
+            ceiling=newest_in_force_ceiling(list(await legal.ceilings()), terms.category, loan.currency, today),
+        )
         new_terms = ScheduleTerms(
             principal=owed,
             currency=loan.currency,
@@ -411,25 +416,8 @@ async def reschedule(
             rounding=terms.rounding,
             installment_multiple=terms.installment_multiple,
         )
-        # The rules of an offer, on the loan's whole term: from its disbursement to the last new
-        # due date, within the product's term and the legal maximum duration.
-        last_due = add_period(
-            command.first_due_date, terms.repayment_every, terms.repayment_unit, command.number_of_installments - 1
-        )
-        whole_term = periods_until(loan.disbursed_on, last_due, terms.repayment_every, terms.repayment_unit)
-        check_term_limits(
-            terms,
-            whole_term,
-            principal_grace=command.principal_grace_installments,
-            interest_grace=command.interest_grace_installments,
-        )
-        legal = uow.legal_data
-        check_legal_duration(
-            terms,
-            whole_term,
-            newest_in_force_ceiling(list(await legal.ceilings()), terms.category, loan.currency, today),
-        )
         schedule = build_schedule(new_terms)
+        # A personal loan's new TAEG stays within the usury rate in force for what is owed.
         threshold = newest_in_force_threshold(
             list(await legal.usury_thresholds()), terms.category, loan.currency, owed, today
         )
