@@ -16,6 +16,7 @@ from moneyed.classes import CurrencyDoesNotExist
 from domain.errors import RuleViolation
 
 __all__ = [
+    "AMOUNT_LIMIT",
     "Money",
     "RoundingMode",
     "allocate",
@@ -47,6 +48,11 @@ _ROUNDINGS = {
     RoundingMode.DOWN: ROUND_DOWN,
     RoundingMode.UP: ROUND_UP,
 }
+
+
+# Every amount the lender records, and every balance it keeps, stays below this: ten digits
+# before the point (the NUMERIC(14, 4) amount columns). Microcredit stays far below it.
+AMOUNT_LIMIT = Decimal(10) ** 10
 
 
 def currency_of(code: str) -> Currency:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +44,9 @@ class Settings:
     # percentage) that must back it; a decision against the votes states its reason.
     committee_quorum: int = 2
     committee_majority_percent: int = 50
+    # A payment above the payoff amount plus this margin (in the loan's currency) is refused
+    # unless the request confirms it: a slip of the keyboard must not close a loan with a credit.
+    overpayment_margin: Decimal = Decimal("100.00")
     # Notices (issue 6): no messages during the quiet window, local time in the time zone.
     notify_quiet_start: str = "21:00"
     notify_quiet_end: str = "08:00"
@@ -99,6 +102,18 @@ def _percent(env: Mapping[str, str], name: str, default: int) -> int:
     value = _int(env, name, default)
     if value > 99:  # strictly more than 100 % of the votes can never be reached
         raise SettingsError(f"{name} must be between 0 and 99, got {value}")
+    return value
+
+
+def _amount(env: Mapping[str, str], name: str, default: str) -> Decimal:
+    raw = env.get(name) or default
+    try:
+        value = Decimal(raw)
+        valid = value.is_finite() and 0 <= value < 10**9 and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        valid = False
+    if not valid:
+        raise SettingsError(f"{name} must be an amount from 0 to 999999999.99 with at most 2 decimals, got {raw!r}")
     return value
 
 
@@ -210,6 +225,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
         committee_quorum=_int(env, "COMMITTEE_QUORUM", 2, minimum=1),
         committee_majority_percent=_percent(env, "COMMITTEE_MAJORITY_PERCENT", 50),
+        overpayment_margin=_amount(env, "OVERPAYMENT_MARGIN", "100.00"),
         notify_quiet_start=_clock(env, "NOTIFY_QUIET_START", "21:00"),
         notify_quiet_end=_clock(env, "NOTIFY_QUIET_END", "08:00"),
         notify_timezone=_zone(env, "NOTIFY_TIMEZONE", "Europe/Paris"),

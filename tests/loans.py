@@ -35,17 +35,28 @@ class MadeLoan:
     disbursed_on: date
 
 
-async def make_product(uow_factory: SqlUnitOfWorkFactory, servicing: ServicingTerms | None = None) -> uuid.UUID:
+async def make_product(
+    uow_factory: SqlUnitOfWorkFactory,
+    servicing: ServicingTerms | None = None,
+    *,
+    category: ProductCategory = ProductCategory.PROFESSIONAL_MICROCREDIT,
+    max_installments: int = 60,
+    max_principal_grace_installments: int = 3,
+    max_interest_grace_installments: int = 0,
+    rate: str = "7.45",
+) -> uuid.UUID:
     now = datetime.now(UTC)
     product_id = new_id()
     terms = ProductTerms(
         currency="EUR",
-        category=ProductCategory.PROFESSIONAL_MICROCREDIT,
+        category=category,
         min_amount=D("100.00"),
         max_amount=D("12000.00"),
         min_installments=1,
-        max_installments=60,
-        annual_interest_rate=D("7.45"),
+        max_installments=max_installments,
+        annual_interest_rate=D(rate),
+        max_principal_grace_installments=max_principal_grace_installments,
+        max_interest_grace_installments=max_interest_grace_installments,
         servicing=servicing,
     )
     version = ProductVersion(id=new_id(), product_id=product_id, version=1, terms=terms, created_at=now)

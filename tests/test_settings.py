@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from service.settings import SettingsError, load_settings
@@ -13,6 +15,7 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
     settings = load_settings(GOOD)
     assert settings.database_url == "postgresql+asyncpg://u@db/app"
     assert settings.port == 8000 and settings.host == "127.0.0.1" and settings.log_format == "console"
+    assert load_settings({**GOOD, "OVERPAYMENT_MARGIN": "25.50"}).overpayment_margin == Decimal("25.50")
 
 
 @pytest.mark.parametrize(
@@ -30,6 +33,11 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
         ({**GOOD, "QUOTES_RATE_LIMIT": "-1"}, "QUOTES_RATE_LIMIT"),
         ({**GOOD, "COMMITTEE_QUORUM": "0"}, "COMMITTEE_QUORUM"),
         ({**GOOD, "COMMITTEE_MAJORITY_PERCENT": "100"}, "COMMITTEE_MAJORITY_PERCENT"),
+        ({**GOOD, "OVERPAYMENT_MARGIN": "-1"}, "OVERPAYMENT_MARGIN"),
+        ({**GOOD, "OVERPAYMENT_MARGIN": "ten"}, "OVERPAYMENT_MARGIN"),
+        ({**GOOD, "OVERPAYMENT_MARGIN": "1.001"}, "OVERPAYMENT_MARGIN"),
+        ({**GOOD, "OVERPAYMENT_MARGIN": "NaN"}, "OVERPAYMENT_MARGIN"),
+        ({**GOOD, "OVERPAYMENT_MARGIN": "1e400"}, "OVERPAYMENT_MARGIN"),
     ],
 )
 def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:

@@ -39,6 +39,7 @@ class LoanEvent:
     reverses_id: uuid.UUID | None = None
     reason: str | None = None
     installments: tuple[Installment, ...] = ()  # the new schedule of a reschedule
+    apr: Decimal | None = None  # the TAEG of that new schedule, from the reschedule's value date
     ledger_transaction_id: uuid.UUID | None = None
     recorded_at: datetime | None = None
 

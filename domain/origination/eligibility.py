@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from domain.errors import RuleViolation
 from domain.origination.applicants import BusinessProject
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
-from domain.schedules import RepaymentUnit
+from domain.products.policies import check_legal_duration, check_term_limits, check_usury, term_in_months
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,13 @@ class EligibilityFacts:
         return self.project.guaranteed_amount if self.project else Decimal(0)
 
 
-def term_in_months(terms: ProductTerms, installments: int) -> Decimal:
-    """The loan's duration in months, for the legal maximum (5 years for business microcredit)."""
-    periods = Decimal(installments * terms.repayment_every)
-    if terms.repayment_unit is RepaymentUnit.MONTH:
-        return periods
-    if terms.repayment_unit is RepaymentUnit.WEEK:
-        return periods * 12 / 52
-    return periods * 12 / 365
+def _passes(check: Callable[[], None]) -> bool:
+    """Whether a rule that raises (the one every other door applies) passes here."""
+    try:
+        check()
+    except RuleViolation:
+        return False
+    return True
 
 
 def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
@@ -81,7 +82,7 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
         ),
         CheckResult(
             "product_term",
-            p.min_installments <= facts.number_of_installments <= p.max_installments,
+            _passes(lambda: check_term_limits(p, facts.number_of_installments)),
             f"{facts.number_of_installments} instalments; the product allows {p.min_installments} to "
             f"{p.max_installments}",
         ),
@@ -113,7 +114,7 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
         results.append(
             CheckResult(
                 "maximum_duration",
-                months <= ceiling.max_duration_months,
+                _passes(lambda: check_legal_duration(p, facts.number_of_installments, ceiling)),
                 f"{facts.number_of_installments} instalments = {months.quantize(Decimal('0.1'))} months; legal "
                 f"maximum {ceiling.max_duration_months} months (in force since {ceiling.valid_from.isoformat()})",
             )
@@ -157,12 +158,12 @@ def _usury(facts: EligibilityFacts) -> CheckResult:
         return CheckResult("usury_threshold", True, "checked when the offer's TAEG is known")
     if facts.usury_threshold is None:
         return CheckResult("usury_threshold", False, "no usury threshold in force for this amount")
-    limit = facts.usury_threshold.max_rate
+    apr, threshold = facts.apr, facts.usury_threshold
     return CheckResult(
         "usury_threshold",
-        facts.apr <= limit,
-        f"{facts.apr_source} {facts.apr} %; usury threshold {limit} % "
-        f"(in force since {facts.usury_threshold.valid_from.isoformat()})",
+        _passes(lambda: check_usury(facts.product, apr, threshold)),
+        f"{facts.apr_source} {apr} %; usury threshold {threshold.max_rate} % "
+        f"(in force since {threshold.valid_from.isoformat()})",
     )
 
 

@@ -117,12 +117,14 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
     parts whatever the amortization); annuity or equal principal; principal grace (interest only,
     the annuity spread over the remaining instalments); interest grace (the interest of the
     first k instalments paid with instalment k + 1, without capitalisation). Each interest and
-    principal figure is rounded to the minor unit with the terms' mode. Principal + interest of
-    each amortizing instalment but the last is the nearest multiple of ``installment_multiple``
-    (interest-only instalments, interest deferred or paid later and added fees are not rounded
-    again); the last instalment takes every remainder so principal sums exactly to the amount
-    lent. (A multiple so coarse that the principal is repaid early leaves the following
-    instalments at zero rather than negative.) Withheld fees lower ``net_disbursed`` (the TAEG
+    principal figure is rounded to the minor unit with the terms' mode. With equal instalments
+    (annuity or flat) principal + interest of each amortizing instalment but the last is the
+    nearest multiple of ``installment_multiple`` (interest-only instalments, interest deferred or
+    paid later and added fees are not rounded again); with equal principal the multiple does not
+    apply: each principal part is the amount over the amortizing instalments in the minor unit.
+    The last instalment takes every remainder so principal sums exactly to the amount lent. (A
+    multiple so coarse that the principal is repaid early leaves the following instalments at
+    zero rather than negative.) Withheld fees lower ``net_disbursed`` (the TAEG
     drawdown); added fees are spread over the instalments with ``domain.money.allocate``.
     Raises ``RuleViolation`` (``apr.not_converging``) only for a TAEG beyond 10^12 %.
     """
@@ -142,7 +144,8 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
         rates=rates,
         q=q,
         mode=mode,
-        multiple=multiple,
+        # The multiple rounds equal instalments (annuity, flat); equal principal keeps its share.
+        multiple=multiple if flat or annuity else 1,
         principal_grace=grace,
         interest_grace=terms.interest_grace_installments,
         flat=flat,

@@ -105,9 +105,10 @@ class ScheduleTerms:
     ``principal_grace_installments``: the first k instalments pay interest only (différé
     d'amortissement). ``interest_grace_installments``: the interest of the first k instalments is
     deferred, not waived, to instalment k + 1 (différé d'intérêts), without bearing interest.
-    ``installment_multiple``: instalments are rounded to the nearest multiple of it (e.g. whole
-    euros); the last instalment absorbs every remainder. Invalid terms raise ``RuleViolation``
-    with code ``schedule.invalid_terms`` and the API field at fault.
+    ``installment_multiple``: equal instalments (annuity, flat) are rounded to the nearest
+    multiple of it (e.g. whole euros); equal principal ignores it (its principal parts are the
+    amount over the instalments in the minor unit); the last instalment absorbs every remainder.
+    Invalid terms raise ``RuleViolation`` with code ``schedule.invalid_terms`` and the API field at fault.
     """
 
     principal: Decimal

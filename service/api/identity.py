@@ -82,7 +82,7 @@ class PartnerResponse(msgspec.Struct, frozen=True):
 
 
 class CreateApiKeyRequest(RequestBody):
-    label: NonEmptyText
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
 
 
 class ApiKeyResponse(msgspec.Struct, frozen=True):

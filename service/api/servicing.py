@@ -23,7 +23,6 @@ from service.api.applicants import OFFICERS, IdempotencyHeader, idempotency_key
 from service.api.auth import ALL_STAFF, AuthedRequest, allow
 from service.api.dependencies import Services
 from service.api.problems import problems
-from service.api.schemas_common import NonEmptyText
 from service.api.wire import AmountOut, DecimalString, MoneyIn, amount_of, decimal_of
 from service.usecases import servicing as uc
 from service.usecases.servicing_ports import LoanStatement
@@ -38,7 +37,15 @@ class PaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     amount: MoneyIn
     value_date: date
     channel: Literal["direct_debit", "transfer", "cash", "card"]
-    external_reference: NonEmptyText | None = None
+    # SEPA's unstructured remittance information: 140 characters.
+    external_reference: Annotated[str, msgspec.Meta(min_length=1, max_length=140, pattern=r"\S")] | None = None
+    confirm_overpayment: Annotated[
+        bool,
+        msgspec.Meta(
+            description="required to record more than the payoff amount plus the service's margin "
+            "(422 payment.above_payoff otherwise); the excess is kept as a credit owed back"
+        ),
+    ] = False
 
 
 class ReversalRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -102,6 +109,9 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
     ledger_transaction_id: uuid.UUID | None
     allocations: list[AllocationOut]
     loan: LoanStateOut
+    # A reschedule's TAEG (percent) for its new schedule, from its value date on the principal
+    # owed; null for other events (and in receipts stored before it was given).
+    apr: AmountOut | None = None
 
 
 class InstallmentStateOut(msgspec.Struct, frozen=True):
@@ -256,6 +266,8 @@ class ServicingController(Controller):
                 value_date=data.value_date,
                 channel=PaymentChannel(data.channel),
                 external_reference=data.external_reference,
+                confirm_overpayment=data.confirm_overpayment,
+                overpayment_margin=services.settings.overpayment_margin,
             ),
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"recordLoanPayment:{loan_id}"),

@@ -13,7 +13,7 @@ from typing import Annotated
 import msgspec
 
 from domain.errors import RuleViolation
-from domain.money import currency_of, minor_unit, parse_decimal
+from domain.money import AMOUNT_LIMIT, currency_of, minor_unit, parse_decimal
 
 DecimalString = Annotated[
     str,
@@ -53,8 +53,7 @@ def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[
     return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
 
 
-# Amount columns hold 10 digits before the point; microcredit stays far below this bound.
-MAX_AMOUNT = Decimal(10) ** 10
+MAX_AMOUNT = AMOUNT_LIMIT
 
 
 def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:

@@ -128,6 +128,7 @@ def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
         reverses_id=row["reverses_id"],
         reason=row["reason"],
         installments=tuple(_installment_from_json(i) for i in row["details"].get("installments", ())),
+        apr=Decimal(row["details"]["apr"]) if "apr" in row["details"] else None,
         ledger_transaction_id=row["ledger_transaction_id"],
         recorded_at=row["recorded_at"],
     )
@@ -195,7 +196,11 @@ class SqlLoanServicing:
         )
 
     async def add_event(self, event: LoanEvent) -> None:
-        details = {"installments": [_installment_json(i) for i in event.installments]} if event.installments else {}
+        details: dict[str, Any] = {}
+        if event.installments:
+            details["installments"] = [_installment_json(i) for i in event.installments]
+        if event.apr is not None:
+            details["apr"] = str(event.apr)
         recorded_at = datetime.now(UTC)
         connection = await driver(self.session)
         await connection.execute(

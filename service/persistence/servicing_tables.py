@@ -32,6 +32,8 @@ class LoanEventRow(Base):
         CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal"),
         CheckConstraint("channel IS NULL OR channel IN ('direct_debit', 'transfer', 'cash', 'card')", name="channel"),
         CheckConstraint("sequence >= 1", name="sequence"),
+        # A reversal, a write-off and a reschedule say why (the officer's record of the decision).
+        CheckConstraint("kind = 'payment' OR (reason IS NOT NULL AND btrim(reason) <> '')", name="reason"),
         Index(
             "uq_loan_events_reverses_id", "reverses_id", unique=True, postgresql_where=text("reverses_id IS NOT NULL")
         ),
@@ -44,7 +46,7 @@ class LoanEventRow(Base):
     value_date: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
     channel: Mapped[str | None] = mapped_column(String(20))
-    external_reference: Mapped[str | None] = mapped_column(String(100))
+    external_reference: Mapped[str | None] = mapped_column(String(140))  # SEPA remittance information
     reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("loan_events.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

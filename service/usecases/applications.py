@@ -37,7 +37,7 @@ from domain.origination.eligibility import (
     newest_in_force_threshold,
 )
 from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
-from domain.products.policies import schedule_terms_for
+from domain.products.policies import check_term_limits, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
 from service.usecases.followup import start_follow_up
 from service.usecases.idempotency import IdempotencyKey
@@ -387,13 +387,8 @@ def _within_product(version: ProductVersion, decision: CommitteeDecision) -> Non
             code="product.limit_exceeded",
             field="amount.amount",
         )
-    count = decision.number_of_installments
-    if count is not None and not terms.min_installments <= count <= terms.max_installments:
-        raise RuleViolation(
-            f"the product allows {terms.min_installments} to {terms.max_installments} instalments",
-            code="product.limit_exceeded",
-            field="number_of_installments",
-        )
+    if decision.number_of_installments is not None:
+        check_term_limits(terms, decision.number_of_installments)
 
 
 async def issue_offer(

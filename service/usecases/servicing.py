@@ -24,7 +24,9 @@ from domain.ids import new_id
 from domain.ledger.servicing import servicing_transaction
 from domain.loans.events import LoanEvent, LoanEventKind
 from domain.loans.model import Loan
-from domain.money import minor_unit
+from domain.money import AMOUNT_LIMIT, minor_unit
+from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
+from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.usecases.idempotency import IdempotencyKey
@@ -41,6 +43,9 @@ class PaymentCommand:
     value_date: date
     channel: PaymentChannel
     external_reference: str | None = None
+    # More than the payoff plus ``overpayment_margin`` is taken only when the client confirms it.
+    confirm_overpayment: bool = False
+    overpayment_margin: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +72,17 @@ def _replay(loan: Loan, events: tuple[LoanEvent, ...], as_of: date) -> LoanState
         loan.servicing_terms,
         [e.as_servicing_event() for e in events],
         max(as_of, loan.disbursed_on),
+        disbursed_on=loan.disbursed_on,
+    )
+
+
+def _payoff(serviced: ServicedLoan, on: date) -> PayoffQuote:
+    loan = serviced.loan
+    return payoff_quote(
+        loan.installments,
+        loan.servicing_terms,
+        [e.as_servicing_event() for e in serviced.events],
+        on,
         disbursed_on=loan.disbursed_on,
     )
 
@@ -100,6 +116,7 @@ def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
         "external_reference": event.external_reference,
         "reverses_id": str(event.reverses_id) if event.reverses_id else None,
         "reason": event.reason,
+        "apr": _money(event.apr),
         "ledger_transaction_id": str(event.ledger_transaction_id) if event.ledger_transaction_id else None,
         "allocations": allocations,
         "loan": {
@@ -116,6 +133,22 @@ def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
     }
 
 
+def _check_fits(state: LoanState, field: str) -> None:
+    """Balances and instalments are sums of what clients sent (payments, a reschedule's terms):
+    refuse the event, naming ``field``, rather than overflow an amount column (a 500)."""
+    largest = max(
+        (
+            max(i.outstanding, i.principal_due + i.interest_due + i.fees_due + i.penalties_due)
+            for i in state.installments
+        ),
+        default=Decimal(0),
+    )
+    if max(state.credit_balance, largest) >= AMOUNT_LIMIT:
+        raise RuleViolation(
+            f"the loan's balances and instalments stay below {AMOUNT_LIMIT:,}", code="money.too_large", field=field
+        )
+
+
 async def _settle(
     uow: UnitOfWork,
     serviced: ServicedLoan,
@@ -124,11 +157,13 @@ async def _settle(
     as_of: date,
     kind: str,
     value_date: date,
+    overflow_field: str = "amount.amount",
 ) -> tuple[LoanState, uuid.UUID | None]:
     """Replay ``events`` as of ``as_of``, post the one ledger transaction that brings the loan's
     accounts to that state (none when nothing moved), and write the state down."""
     loan = serviced.loan
     state = _replay(loan, events, as_of)
+    _check_fits(state, overflow_field)
     transaction = servicing_transaction(
         new_id(),
         loan.id,
@@ -144,7 +179,14 @@ async def _settle(
 
 
 async def _record(
-    loan_id: uuid.UUID, build: Build, *, actor: Principal, idempotency: IdempotencyKey, uow: UnitOfWork, now: datetime
+    loan_id: uuid.UUID,
+    build: Build,
+    *,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: UnitOfWork,
+    now: datetime,
+    overflow_field: str = "amount.amount",
 ) -> dict[str, Any]:
     async with uow:
         stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
@@ -158,7 +200,13 @@ async def _record(
         event = await build(serviced, sequence, today)
         loan = serviced.loan
         state, transaction_id = await _settle(
-            uow, serviced, (*serviced.events, event), as_of=today, kind=event.kind.value, value_date=event.value_date
+            uow,
+            serviced,
+            (*serviced.events, event),
+            as_of=today,
+            kind=event.kind.value,
+            value_date=event.value_date,
+            overflow_field=overflow_field,
         )
         event = dataclasses.replace(event, ledger_transaction_id=transaction_id)
         await uow.servicing.add_event(event)
@@ -231,6 +279,15 @@ async def record_payment(
                 field="amount.amount",
             )
         _check_value_date(command.value_date, loan, today)
+        if not command.confirm_overpayment and command.amount > command.overpayment_margin:
+            owed = _payoff(serviced, command.value_date).amount
+            if command.amount > owed + command.overpayment_margin:
+                raise RuleViolation(
+                    f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
+                    f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                    code="payment.above_payoff",
+                    field="confirm_overpayment",
+                )
         return _new_event(
             loan.id,
             sequence,
@@ -329,28 +386,42 @@ async def reschedule(
         version = await uow.products.version(loan.product_id, loan.product_version)
         assert version is not None  # a loan keeps its product version
         terms = version.terms
-        schedule = build_schedule(
-            ScheduleTerms(
-                principal=owed,
-                currency=loan.currency,
-                annual_interest_rate=(
-                    loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
-                ),
-                number_of_installments=command.number_of_installments,
-                disbursement_date=command.value_date,
-                first_due_date=command.first_due_date,
-                repayment_every=terms.repayment_every,
-                repayment_unit=terms.repayment_unit,
-                interest_method=terms.interest_method,
-                amortization=terms.amortization,
-                interest_period=terms.interest_period,
-                day_count=terms.day_count,
-                principal_grace_installments=command.principal_grace_installments,
-                interest_grace_installments=command.interest_grace_installments,
-                rounding=terms.rounding,
-                installment_multiple=terms.installment_multiple,
-            )
+        rate = loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
+        legal = uow.legal_data
+        check_reschedule(
+            terms,
+            disbursed_on=loan.disbursed_on,
+            first_due_date=command.first_due_date,
+            installments=command.number_of_installments,
+            principal_grace=command.principal_grace_installments,
+            interest_grace=command.interest_grace_installments,
+            annual_interest_rate=rate,
+            ceiling=newest_in_force_ceiling(list(await legal.ceilings()), terms.category, loan.currency, today),
         )
+        new_terms = ScheduleTerms(
+            principal=owed,
+            currency=loan.currency,
+            annual_interest_rate=rate,
+            number_of_installments=command.number_of_installments,
+            disbursement_date=command.value_date,
+            first_due_date=command.first_due_date,
+            repayment_every=terms.repayment_every,
+            repayment_unit=terms.repayment_unit,
+            interest_method=terms.interest_method,
+            amortization=terms.amortization,
+            interest_period=terms.interest_period,
+            day_count=terms.day_count,
+            principal_grace_installments=command.principal_grace_installments,
+            interest_grace_installments=command.interest_grace_installments,
+            rounding=terms.rounding,
+            installment_multiple=terms.installment_multiple,
+        )
+        schedule = build_schedule(new_terms)
+        # A personal loan's new TAEG stays within the usury rate in force for what is owed.
+        threshold = newest_in_force_threshold(
+            list(await legal.usury_thresholds()), terms.category, loan.currency, owed, today
+        )
+        check_usury(terms, schedule.apr, threshold)
         return _new_event(
             loan.id,
             sequence,
@@ -359,9 +430,18 @@ async def reschedule(
             actor,
             reason=command.reason,
             installments=schedule.installments,
+            apr=schedule.apr,
         )
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
+    return await _record(
+        loan_id,
+        build,
+        actor=actor,
+        idempotency=idempotency,
+        uow=uow,
+        now=now,
+        overflow_field="number_of_installments",
+    )
 
 
 def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
@@ -385,14 +465,7 @@ async def payoff(
                 code="servicing.invalid_payoff_date",
                 field="on",
             )
-        quote = payoff_quote(
-            loan.installments,
-            loan.servicing_terms,
-            [e.as_servicing_event() for e in serviced.events],
-            on,
-            disbursed_on=loan.disbursed_on,
-        )
-        return quote, loan.currency
+        return _payoff(serviced, on), loan.currency
 
 
 async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> LoanStatement:

@@ -14,6 +14,8 @@ from litestar.testing import AsyncTestClient
 
 from domain.ledger.model import Account
 from domain.ledger.servicing import servicing_balances
+from domain.products.model import ProductCategory
+from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import Overpayment, ServicingTerms, state_as_of
 from service.api.servicing import InstallmentStateOut, LoanScheduleResponse, TransactionOut, schedule_response
 from service.persistence.database import create_engine, create_sessionmaker
@@ -21,7 +23,7 @@ from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.servicing import statement
 from tests.conftest import Caller, Racing, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
-from tests.loans import MadeLoan, make_loan
+from tests.loans import MadeLoan, make_loan, make_product
 
 D = Decimal
 TODAY = date.today()
@@ -387,3 +389,162 @@ async def test_the_same_key_at_the_same_time_is_one_payment(
     async with uow_factory() as uow:
         serviced = await uow.servicing.lock(loan.id, for_update=False)
     assert serviced is not None and len(serviced.events) == 1
+
+
+async def test_a_payment_above_the_payoff_and_margin_needs_a_confirmation(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    payoff = D((await client.get(f"/v1/loans/{loan.id}/payoff", headers=officer.headers)).json()["amount"])
+    refused = await post(client, officer, path, payment("9999999999.99", TODAY))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "payment.above_payoff" and fields(refused) == ["confirm_overpayment"]
+    assert str(payoff) in refused.json()["detail"]
+    just_above = await post(
+        client, officer, path, payment(str(payoff + settings.overpayment_margin + D("0.01")), TODAY)
+    )
+    assert just_above.status_code == 422, just_above.text
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert schedule["transactions"] == []  # nothing written by the refusals
+    at_margin = await post(client, officer, path, payment(str(payoff + settings.overpayment_margin), TODAY))
+    assert at_margin.status_code == 201, at_margin.text
+    assert D(at_margin.json()["loan"]["credit_balance"]) == settings.overpayment_margin
+    confirmed = await post(client, officer, path, payment("500.00", TODAY, confirm_overpayment=True))
+    assert confirmed.status_code == 201, confirmed.text
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_no_payment_overflows_the_balance_columns(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    huge = payment("9999999999.99", TODAY, confirm_overpayment=True)
+    first = await post(client, officer, path, huge)
+    assert first.status_code == 201, first.text
+    second = await post(client, officer, path, huge)
+    assert second.status_code == 422, second.text
+    assert second.json()["code"] == "money.too_large" and fields(second) == ["amount.amount"]
+    too_big = await post(client, officer, path, payment("10000000000.00", TODAY, confirm_overpayment=True))
+    assert too_big.status_code == 422 and fields(too_big) == ["amount.amount"]
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert len(schedule["transactions"]) == 1
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_a_sepa_remittance_reference_of_140_characters_is_kept(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/payments"
+    reference = "RF18 " + "x" * 135
+    kept = await post(client, officer, path, payment("10.00", TODAY, external_reference=reference))
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["external_reference"] == reference
+    too_long = await post(client, officer, path, payment("10.00", TODAY, external_reference=reference + "y"))
+    assert too_long.status_code == 400, too_long.text
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert [t["external_reference"] for t in schedule["transactions"]] == [reference]
+
+
+def reschedule(installments: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "value_date": TODAY.isoformat(),
+        "number_of_installments": installments,
+        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "reason": "activity down for a season, agreed at the follow-up visit",
+        **extra,
+    }
+
+
+async def test_a_reschedule_keeps_within_the_products_term_and_the_legal_maximum(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # The product lends over at most 60 months; the legal maximum for business microcredit is 60
+    # months from the disbursement (R518-61 CMF), and the loan is already 100 days old.
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/reschedules"
+    ten_years = await post(client, officer, path, reschedule(120))
+    assert ten_years.status_code == 422, ten_years.text
+    assert ten_years.json()["code"] == "product.limit_exceeded" and fields(ten_years) == ["number_of_installments"]
+    beyond_60_months = await post(client, officer, path, reschedule(58))  # 3 months gone + 58 > 60
+    assert beyond_60_months.status_code == 422, beyond_60_months.text
+    assert fields(beyond_60_months) == ["number_of_installments"]
+    too_much_grace = await post(client, officer, path, reschedule(24, principal_grace_installments=4))
+    assert too_much_grace.status_code == 422 and fields(too_much_grace) == ["principal_grace_installments"]
+    interest_grace = await post(client, officer, path, reschedule(24, interest_grace_installments=1))
+    assert interest_grace.status_code == 422 and fields(interest_grace) == ["interest_grace_installments"]
+    dearer = await post(client, officer, path, reschedule(24, annual_interest_rate="9.00"))
+    assert dearer.status_code == 422 and fields(dearer) == ["annual_interest_rate"]
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    assert schedule["transactions"] == [] and len(schedule["installments"]) == 12
+    longest = await post(client, officer, path, reschedule(56))  # the last instalment within 60 months of disbursement
+    assert longest.status_code == 201, longest.text
+
+
+async def test_a_reschedule_on_a_product_beyond_the_legal_maximum_is_refused(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    product_id = await make_product(uow_factory, max_installments=120)
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, product_id=product_id)
+    response = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(100))
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "legal.max_duration_exceeded" and fields(response) == ["number_of_installments"]
+
+
+async def test_a_reschedule_states_its_new_taeg_and_keeps_its_reason(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    body = reschedule(24, annual_interest_rate="5.00", principal_grace_installments=2)
+    response = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", body, key="resched-1")
+    assert response.status_code == 201, response.text
+    new = build_schedule(
+        ScheduleTerms(
+            principal=D("3000.00"),  # nothing repaid yet
+            currency="EUR",
+            annual_interest_rate=D("5.00"),
+            number_of_installments=24,
+            disbursement_date=TODAY,
+            first_due_date=TODAY + timedelta(days=30),
+            principal_grace_installments=2,
+        )
+    )
+    assert response.json()["apr"] == str(new.apr) and new.apr > 0
+    assert response.json()["reason"] == body["reason"]
+    again = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", body, key="resched-1")
+    assert again.json() == response.json()
+    async with uow_factory() as uow:
+        serviced = await uow.servicing.lock(loan.id, for_update=False)
+    assert serviced is not None
+    [event] = serviced.events
+    assert event.apr == new.apr and event.reason == body["reason"]
+    await ledger_agrees(uow_factory, loan)
+
+
+async def test_a_personal_loan_is_not_rescheduled_above_the_usury_rate(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # Personal microcredit up to EUR 3,000: usury threshold 23.24 % (seeded legal data).
+    product_id = await make_product(uow_factory, category=ProductCategory.PERSONAL_MICROCREDIT, rate="30.00")
+    loan = await make_loan(
+        uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, product_id=product_id, rate="30.00"
+    )
+    usurious = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(24))
+    assert usurious.status_code == 422, usurious.text
+    assert usurious.json()["code"] == "legal.usury_exceeded" and fields(usurious) == ["annual_interest_rate"]
+    lawful = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(24, annual_interest_rate="12"))
+    assert lawful.status_code == 201, lawful.text
+
+
+async def test_a_reschedule_never_overflows_an_instalment_column(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # Principal just below the columns' 10 digits: one instalment with its interest would not fit.
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, principal="9999999000.00")
+    response = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(1))
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "money.too_large" and fields(response) == ["number_of_installments"]
+    assert (await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(24))).status_code == 201
+    await ledger_agrees(uow_factory, loan)

@@ -24,6 +24,8 @@ from domain.origination.applications import (
 )
 from domain.origination.eligibility import Commitment, EligibilityFacts, check_eligibility
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
+from domain.products.policies import check_reschedule, periods_until
+from domain.schedules import RepaymentUnit
 from tests.api.test_products import sample_terms
 
 OFFICER, MEMBER = uuid.uuid4(), uuid.uuid4()
@@ -355,3 +357,58 @@ def test_valid_sirets(siret: str) -> None:
 def test_invalid_sirets(siret: str) -> None:
     with pytest.raises(RuleViolation):
         check_siret(siret)
+
+
+CEILING_60 = LegalCeiling(
+    id=uuid.uuid4(),
+    category=ProductCategory.PROFESSIONAL_MICROCREDIT,
+    currency="EUR",
+    max_total_outstanding=Decimal("12000.00"),
+    max_duration_months=60,
+    valid_from=date(2022, 2, 7),
+)
+
+
+def test_a_period_begun_counts_whole_towards_the_term() -> None:
+    start = date(2026, 1, 31)
+    assert periods_until(start, date(2031, 1, 31), 1, RepaymentUnit.MONTH) == 60
+    assert periods_until(start, date(2031, 2, 1), 1, RepaymentUnit.MONTH) == 61
+    assert periods_until(start, date(2026, 2, 28), 1, RepaymentUnit.MONTH) == 1  # Jan 31 + 1 month
+    assert periods_until(start, date(2026, 3, 1), 2, RepaymentUnit.WEEK) == 3
+
+
+def reschedule_of(product: ProductTerms, installments: int, **changes: object) -> None:
+    """A loan disbursed on 15 January 2026, rescheduled with a first new due date on 15 May 2026."""
+    values: dict[str, object] = {
+        "disbursed_on": date(2026, 1, 15),
+        "first_due_date": date(2026, 5, 15),
+        "installments": installments,
+        "principal_grace": 0,
+        "interest_grace": 0,
+        "annual_interest_rate": product.annual_interest_rate,
+        "ceiling": CEILING_60,
+        **changes,
+    }
+    check_reschedule(product, **values)  # type: ignore[arg-type]
+
+
+def test_a_reschedule_counts_the_loans_whole_term_against_the_product_and_the_law() -> None:
+    product = ProductTerms(**{**sample_terms().__dict__, "max_installments": 60, "max_principal_grace_installments": 3})
+    reschedule_of(product, 57)  # last due date 15 January 2031: 60 months after the disbursement
+    with pytest.raises(RuleViolation) as product_term:
+        reschedule_of(product, 58)
+    assert (product_term.value.code, product_term.value.field) == ("product.limit_exceeded", "number_of_installments")
+    longer = ProductTerms(**{**product.__dict__, "max_installments": 120})
+    with pytest.raises(RuleViolation) as legal:
+        reschedule_of(longer, 58)
+    assert (legal.value.code, legal.value.field) == ("legal.max_duration_exceeded", "number_of_installments")
+    with pytest.raises(RuleViolation) as no_ceiling:
+        reschedule_of(longer, 12, ceiling=None)
+    assert no_ceiling.value.code == "legal.no_ceiling"
+    with pytest.raises(RuleViolation) as grace:
+        reschedule_of(product, 24, principal_grace=4)
+    assert grace.value.field == "principal_grace_installments"
+    with pytest.raises(RuleViolation) as dearer:
+        reschedule_of(product, 24, annual_interest_rate=product.annual_interest_rate + Decimal("0.01"))
+    assert dearer.value.field == "annual_interest_rate"
+    reschedule_of(product, 24, annual_interest_rate=Decimal(0), principal_grace=3)

@@ -205,3 +205,24 @@ def test_settling_every_taeg_exactly_changes_no_figure(terms: ScheduleTerms) -> 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(apr_module, "_BOUNDARY_MARGIN", 1.0)
         assert build_schedule(terms).apr == expected
+
+
+@PROPERTY
+@given(schedule_terms())
+def test_equal_principal_repays_the_amount_over_n_whatever_the_instalment_multiple(terms: ScheduleTerms) -> None:
+    # The multiple rounds equal instalments (annuity, flat); with equal principal on the declining
+    # balance each principal part is amount / amortizing instalments in the minor unit (the
+    # terms' rounding), the last one taking the remainder, as without a multiple.
+    terms = replace(terms, interest_method=InterestMethod.DECLINING_BALANCE, amortization=Amortization.EQUAL_PRINCIPAL)
+    rows = build_schedule(terms).installments
+    grace = terms.principal_grace_installments
+    with localcontext() as context:
+        context.rounding = terms.rounding.decimal_rounding
+        share = (terms.principal / (terms.number_of_installments - grace)).quantize(D("0.01"))
+    balance = terms.principal
+    for row in rows[:-1]:
+        expected = D("0.00") if row.number <= grace else min(share, balance)
+        assert row.principal == expected, (row.number, share)
+        balance -= expected
+    assert rows[-1].principal == balance
+    assert rows == build_schedule(replace(terms, installment_multiple=D("0.01"))).installments
