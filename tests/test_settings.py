@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from service.settings import SettingsError, load_settings
@@ -83,3 +85,19 @@ def test_channels_are_read_when_configured() -> None:
 def test_bad_notice_setting_is_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         load_settings(env)
+
+
+def test_business_dates_are_the_lenders_dates() -> None:
+    paris = load_settings(GOOD)
+    assert paris.lender_timezone == "Europe/Paris" and paris.notify_timezone == "Europe/Paris"
+    late_evening_utc = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
+    assert paris.business_date(late_evening_utc) == date(2026, 11, 30)
+    reunion = load_settings({**GOOD, "LENDER_TIMEZONE": "Indian/Reunion"})
+    assert reunion.notify_timezone == "Indian/Reunion"
+    assert reunion.business_date(datetime(2026, 11, 29, 19, 59, tzinfo=UTC)) == date(2026, 11, 29)
+    assert reunion.business_date(datetime(2026, 11, 29, 20, 0, tzinfo=UTC)) == date(2026, 11, 30)
+
+
+def test_an_unknown_lender_time_zone_is_named() -> None:
+    with pytest.raises(SettingsError, match="LENDER_TIMEZONE"):
+        load_settings({**GOOD, "LENDER_TIMEZONE": "Mars/Olympus"})

@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from arq import cron
@@ -71,11 +72,14 @@ async def expire_offers(ctx: dict[str, Any]) -> int:
 
 
 async def close_of_business(ctx: dict[str, Any]) -> int:
-    """Age the loans to the previous business day (UTC) and record its figures; idempotent, and a
-    run killed halfway resumes where it stopped (see usecases.close_of_business)."""
-    business_date = datetime.now(UTC).date() - timedelta(days=1)
+    """Age the loans to the last business day that is over (yesterday in the lender's time zone)
+    and record its figures; idempotent, and a run killed halfway resumes where it stopped (see
+    usecases.close_of_business)."""
+    settings: Settings = ctx["settings"]
+    today = settings.business_date(datetime.now(UTC))
     report = await close_business_day(
-        business_date,
+        today - timedelta(days=1),
+        today=today,
         book=SqlCloseOfBusiness(ctx["engine"]),
         refresh=partial(refresh_loan_state, uow_factory=ctx["uow"]),
     )
@@ -86,7 +90,8 @@ async def plan_notices(ctx: dict[str, Any]) -> int:
     """Write today's due-date reminders, missed-payment notices and officers' follow-up contacts
     coming due and trainings starting into the notice outbox (idempotent),
     then ask for a delivery run (deterministic job id: asked twice the same day, it runs once)."""
-    today = datetime.now(UTC).date()
+    settings: Settings = ctx["settings"]
+    today = settings.business_date(datetime.now(UTC))
     planning = SqlNoticePlanning(ctx["engine"])
     report = await plan_loan_notices(today, planning=planning)
     follow_ups = await plan_follow_up_notices(today, planning=planning)
@@ -130,6 +135,8 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "ctx": {"settings": settings},
+        # Cron hours are the lender's: the close of business at 00:30 is just after its day ends.
+        "timezone": ZoneInfo(settings.lender_timezone),
         "job_timeout": 600,
         "max_tries": 5,
         "handle_signals": True,

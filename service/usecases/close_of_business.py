@@ -12,6 +12,11 @@ forward (a loan already at D or later is untouched), so:
 - a run killed halfway resumes after the last committed chunk, and loans of a chunk committed
   but not yet recorded are skipped because they are at D: the result is that of one clean run.
 
+Only a day that is over can be closed: D must be before ``today``, the current business date in
+the lender's time zone (``Settings.business_date``). A future D would age loans past today (a loan
+disbursed today showed 62 days late), and since ageing only moves forward, a later run for the
+right day could not undo it; a run for today would freeze figures of a day still going on.
+
 One case is not only days passing: a loan with a credit balance and an instalment falling due
 since its state date (the credit pays it on its due date, which moves money). Those loans are
 replayed one by one by ``refresh`` (the servicing use case), after their chunk is committed and
@@ -27,6 +32,7 @@ from datetime import date
 
 import structlog
 
+from domain.errors import RuleViolation
 from service.usecases.ports import CloseOfBusinessBook
 
 log = structlog.get_logger()
@@ -45,12 +51,29 @@ class CloseOfBusinessReport:
     loans_refreshed: int
 
 
+def ensure_day_is_over(business_date: date, *, today: date) -> None:
+    """A close of business runs for a day that is over: before ``today`` (the lender's date)."""
+    if business_date >= today:
+        raise RuleViolation(
+            f"only a day that is over can be closed: {business_date.isoformat()} is not before"
+            f" today ({today.isoformat()}, in the lender's time zone)",
+            code="close_of_business.day_not_over",
+            field="business_date",
+        )
+
+
 async def close_business_day(
-    business_date: date, *, book: CloseOfBusinessBook, refresh: Refresh, chunk_size: int = DEFAULT_CHUNK
+    business_date: date,
+    *,
+    today: date,
+    book: CloseOfBusinessBook,
+    refresh: Refresh,
+    chunk_size: int = DEFAULT_CHUNK,
 ) -> CloseOfBusinessReport:
     """Age every active loan to ``business_date`` and record the day's figures (idempotent)."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
+    ensure_day_is_over(business_date, today=today)
     run = await book.start(business_date)
     if run.finished:
         log.info("close_of_business_already_done", business_date=business_date.isoformat())

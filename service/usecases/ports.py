@@ -347,3 +347,6 @@ class PortfolioFigures:
 
 class PortfolioReports(Protocol):
     async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]: ...
+    async def last_close(self) -> date | None:
+        """The latest business date whose close of business finished (None before the first)."""
+        ...

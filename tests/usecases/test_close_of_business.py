@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.errors import RuleViolation
 from domain.ids import new_id
 from domain.money import RoundingMode
 from domain.servicing import InstallmentState, LoanState, Overpayment, Payment, PaymentChannel, ServicingTerms
@@ -33,6 +34,8 @@ from tests.conftest import Caller
 from tests.loans import MadeLoan, make_loan
 
 D = Decimal
+# The lender's current business date in these tests: every date closed here is over by then.
+TODAY = date(2026, 12, 31)
 EVENTS: dict[uuid.UUID, list[Payment]] = {}
 
 TERMS = [
@@ -172,7 +175,7 @@ async def test_close_of_business_over_many_dates_equals_the_replay(
     refresh = RecordingRefresh()
     book = SqlCloseOfBusiness(engine)
     for day in DATES:
-        report = await close_business_day(day, book=book, refresh=refresh, chunk_size=5)
+        report = await close_business_day(day, today=TODAY, book=book, refresh=refresh, chunk_size=5)
         assert report.chunks == 3 and report.loans_aged == 14
         for made in loans:
             await assert_matches_replay(engine, made, day)
@@ -192,12 +195,12 @@ async def test_a_loan_with_a_credit_and_an_instalment_falling_due_is_replayed_by
     refresh = RecordingRefresh()
     book = SqlCloseOfBusiness(engine)
     # Nothing falls due by 10 February: both are only aged.
-    await close_business_day(date(2026, 2, 10), book=book, refresh=refresh)
+    await close_business_day(date(2026, 2, 10), today=TODAY, book=book, refresh=refresh)
     assert refresh.calls == []
     await assert_matches_replay(engine, with_credit, date(2026, 2, 10))
     await assert_matches_replay(engine, without, date(2026, 2, 10))
     # The first instalment falls due on 15 February: the credit pays it, so that loan is replayed.
-    report = await close_business_day(date(2026, 2, 16), book=book, refresh=refresh)
+    report = await close_business_day(date(2026, 2, 16), today=TODAY, book=book, refresh=refresh)
     assert refresh.calls == [(with_credit.id, date(2026, 2, 16))]
     assert report.loans_refreshed == 1 and report.loans_aged == 1
     await assert_matches_replay(engine, without, date(2026, 2, 16))
@@ -222,20 +225,28 @@ async def test_running_twice_for_the_same_date_changes_nothing(
 ) -> None:
     await make_book(uow_factory, officer, 7)
     book = SqlCloseOfBusiness(engine)
-    first = await close_business_day(date(2026, 4, 20), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    first = await close_business_day(
+        date(2026, 4, 20), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert first.loans_aged == 7 and first.installments_updated > 0
     before = await snapshot(engine)
-    again = await close_business_day(date(2026, 4, 20), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    again = await close_business_day(
+        date(2026, 4, 20), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert again.already_done
     assert await snapshot(engine) == before
     # Even with its progress forgotten, a run for a date the loans are at touches nothing.
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM close_of_business_runs"))
-    forced = await close_business_day(date(2026, 4, 20), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    forced = await close_business_day(
+        date(2026, 4, 20), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert (forced.loans_aged, forced.installments_updated) == (0, 0)
     assert await snapshot(engine) == before
     # An earlier date does not move loans back.
-    earlier = await close_business_day(date(2026, 3, 1), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    earlier = await close_business_day(
+        date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert earlier.loans_aged == 0
     after = await snapshot(engine)
     assert after["loans"] == before["loans"] and after["loan_installments"] == before["loan_installments"]
@@ -274,14 +285,20 @@ async def test_a_run_killed_halfway_then_rerun_ends_as_one_clean_run(
     day = date(2026, 5, 20)
     with pytest.raises(Killed):
         await close_business_day(
-            day, book=DyingBook(engine, 2, after_commit=after_commit), refresh=RecordingRefresh(), chunk_size=3
+            day,
+            today=TODAY,
+            book=DyingBook(engine, 2, after_commit=after_commit),
+            refresh=RecordingRefresh(),
+            chunk_size=3,
         )
     async with engine.connect() as connection:
         run = (await connection.execute(text("SELECT * FROM close_of_business_runs"))).mappings().one()
         at_day = await connection.scalar(text("SELECT count(*) FROM loans WHERE state_as_of = :d"), {"d": day})
     assert run["finished_at"] is None and run["chunks"] == 2
     assert at_day == (9 if after_commit else 6)
-    report = await close_business_day(day, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh(), chunk_size=3)
+    report = await close_business_day(
+        day, today=TODAY, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh(), chunk_size=3
+    )
     assert report.loans_aged == (1 if after_commit else 4)
     for made in loans:
         await assert_matches_replay(engine, made, day)
@@ -306,7 +323,9 @@ async def test_portfolio_figures_of_the_day(
     paid_some = await make_loan(uow_factory, officer_id=officer.id, product_id=product_id, principal="3600.00")  # type: ignore[arg-type]
     two = sum((i.total for i in paid_some.schedule[:2]), D(0))
     await write_replayed(uow_factory, paid_some, [payment(str(two), date(2026, 3, 15))], date(2026, 3, 15))
-    await close_business_day(date(2026, 5, 20), book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh())
+    await close_business_day(
+        date(2026, 5, 20), today=TODAY, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh()
+    )
     async with engine.connect() as connection:
         row = (await connection.execute(text("SELECT * FROM portfolio_daily"))).mappings().one()
     principal_paid = sum((i.principal for i in paid_some.schedule[:2]), D(0))
@@ -318,3 +337,26 @@ async def test_portfolio_figures_of_the_day(
     assert row["loans_by_bucket"] == {"over 90": 2, "31-60": 1}
     loan, _ = await stored(engine, late.id)
     assert (loan["days_past_due"], loan["arrears_bucket"]) == (94, "over 90")
+
+
+@pytest.mark.parametrize("days_after_today", [0, 1, 60])
+async def test_a_day_that_is_not_over_is_not_closed(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller, days_after_today: int
+) -> None:
+    # A loan disbursed on the lender's today: a close for a later date made it 62 days late.
+    today = date(2026, 1, 15)
+    made = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=today)  # type: ignore[arg-type]
+    before = await snapshot(engine)
+    with pytest.raises(RuleViolation) as refused:
+        await close_business_day(
+            today + timedelta(days=days_after_today),
+            today=today,
+            book=SqlCloseOfBusiness(engine),
+            refresh=RecordingRefresh(),
+        )
+    assert (refused.value.code, refused.value.field) == ("close_of_business.day_not_over", "business_date")
+    assert await snapshot(engine) == before
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM close_of_business_runs")) == 0
+    loan, _ = await stored(engine, made.id)
+    assert loan["days_past_due"] == 0
