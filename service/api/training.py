@@ -233,7 +233,9 @@ class TrainingSessionController(Controller):
             trainer=data.trainer,
             location=data.location,
         )
-        return session_out(await uc.schedule_session(cmd, uow=services.uow(), now=services.now()))
+        return session_out(
+            await uc.schedule_session(cmd, uow=services.uow(), now=services.now(), today=services.today())
+        )
 
     @get(
         "/",
@@ -352,9 +354,7 @@ class EnrolmentController(Controller):
         self, enrolment_id: uuid.UUID, data: JSONBody[CompleteEnrolmentRequest], services: NamedDependency[Services]
     ) -> EnrolmentResponse:
         return enrolment_out(
-            await uc.complete_enrolment(
-                enrolment_id, data.completed_on, uow=services.uow(), today=services.now().date()
-            )
+            await uc.complete_enrolment(enrolment_id, data.completed_on, uow=services.uow(), today=services.today())
         )
 
     @get(

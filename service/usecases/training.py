@@ -19,6 +19,7 @@ from domain.origination.applicants import Applicant, Stage
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
 from domain.training.policies import (
     check_attendance_day,
+    check_session_fits,
     complete,
     enrol,
     move,
@@ -112,8 +113,9 @@ async def list_programmes(*, uow: UnitOfWork, after: uuid.UUID | None, limit: in
 # --- sessions ---------------------------------------------------------------------------------------
 
 
-async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: datetime) -> SessionView:
-    """A new session (cohort) of an active programme."""
+async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: datetime, today: date) -> SessionView:
+    """A new session (cohort) of an active programme, no longer than the programme (``today`` is
+    the lender's date)."""
     session = TrainingSession(
         id=new_id(),
         programme_id=cmd.programme_id,
@@ -132,6 +134,7 @@ async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: dateti
             raise RuleViolation(
                 "the programme is no longer run", code="training.programme_inactive", field="programme_id"
             )
+        check_session_fits(session, programme, today=today)
         await uow.trainings.add_session(session)
         await uow.commit()
     return SessionView(session, 0)

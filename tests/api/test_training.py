@@ -374,3 +374,25 @@ async def test_a_programme_provider_must_be_a_training_provider(
     assert wrong.status_code == 422 and wrong.json()["code"] == "training.not_a_training_provider"
     right = await add_programme(client, admin, provider_partner_id=str(provider.id), min_attendance_percent="75.5")
     assert right["provider_partner_id"] == str(provider.id) and right["min_attendance_percent"] == "75.5"
+
+
+async def test_a_session_is_bounded_by_its_programme(client: Client, officer: Caller) -> None:
+    programme = await add_programme(client, officer)  # 10 days: two weeks with their weekends
+    start = TODAY + timedelta(days=7)
+    two_weeks = await add_session(client, officer, programme["id"], start, days=14)
+    assert (date.fromisoformat(two_weeks["ends_on"]) - start).days == 13
+    body = {"programme_id": programme["id"], "capacity": 15, "trainer": "Claire Martin", "location": "Lyon"}
+    for starts_on, ends_on, field in (
+        (start, start + timedelta(days=14), "ends_on"),  # a day longer than two weeks
+        (date(1, 1, 1), date(9999, 12, 31), "ends_on"),  # stalled the completion for most of a second
+        (date(1, 1, 1), date(1, 1, 10), "starts_on"),
+        (date(9999, 12, 20), date(9999, 12, 31), "starts_on"),
+        (TODAY + timedelta(days=3 * 366), TODAY + timedelta(days=3 * 366 + 9), "starts_on"),
+    ):
+        response = await client.post(
+            "/v1/training-sessions",
+            json={**body, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+            headers=officer.headers,
+        )
+        assert response.status_code == 422, (starts_on, ends_on, response.text)
+        assert response.json()["errors"][0]["field"] == field, response.text
