@@ -184,7 +184,48 @@ class Applications(Protocol):
     ) -> Decimal: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class LoanSearch:
+    """Staff's loan list: every given criterion must match; ``borrower_name`` matches part of it."""
+
+    officer_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    applicant_id: uuid.UUID | None = None
+    borrower_name: str | None = None
+    status: str | None = None
+    arrears_bucket: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanSummary:
+    """A line of the loan list: the loan as of its last replay or close, with the names of the
+    borrower, officer, product and partner, so that a list of loans is readable without ids."""
+
+    id: uuid.UUID
+    application_id: uuid.UUID
+    applicant_id: uuid.UUID
+    borrower_name: str
+    borrower_phone: str | None
+    officer_id: uuid.UUID
+    officer_name: str
+    product_id: uuid.UUID
+    product_name: str
+    partner_id: uuid.UUID | None
+    partner_name: str | None
+    currency: str
+    principal: Decimal
+    outstanding_principal: Decimal
+    status: str
+    days_past_due: int
+    arrears_bucket: str
+    next_due_date: date | None
+    disbursed_on: date
+    state_as_of: date | None
+
+
 class Loans(Protocol):
+    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanSummary]: ...
     async def add(self, loan: Loan) -> None: ...
     async def get(self, loan_id: uuid.UUID) -> Loan | None: ...
     async def for_application(self, application_id: uuid.UUID) -> Loan | None: ...
