@@ -27,6 +27,7 @@ from domain.origination.eligibility import (
 from domain.products.model import ProductVersion, QuoteRequest
 from domain.products.policies import schedule_terms_for
 from domain.schedules import FeeCollection, build_schedule
+from service.usecases.applicants import take_file
 from service.usecases.followup import start_follow_up
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
@@ -83,6 +84,7 @@ async def create_application(
         applicant = await uow.applicants.get(cmd.applicant_id)
         if applicant is None:
             raise NotFound("applicant not found", code="applicant.not_found")
+        await take_file(uow, applicant, actor)
         version = await _product_version(uow, cmd.product_id)
         _same_currency(cmd.currency, version.terms.currency)
         if cmd.amount <= 0:
