@@ -333,7 +333,13 @@ class EnrolmentController(Controller):
         request: AuthedRequest,
     ) -> AttendanceResponse:
         a = await uc.record_attendance(
-            enrolment_id, day, data.present, actor=request.user, uow=services.uow(), now=services.now()
+            enrolment_id,
+            day,
+            data.present,
+            actor=request.user,
+            uow=services.uow(),
+            now=services.now(),
+            today=services.today(),
         )
         return AttendanceResponse(
             enrolment_id=a.enrolment_id,

@@ -258,13 +258,20 @@ async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork)
 
 
 async def record_attendance(
-    enrolment_id: uuid.UUID, day: date, present: bool, *, actor: Principal, uow: UnitOfWork, now: datetime
+    enrolment_id: uuid.UUID,
+    day: date,
+    present: bool,
+    *,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+    today: date,
 ) -> Attendance:
     """Record (or correct) whether the person was present on a day of their session."""
     async with uow:
         enrolment = await _enrolment_in(uow, enrolment_id)
         session = await _session_in(uow, enrolment.session_id)
-        check_attendance_day(enrolment, session, day, today=now.date())
+        check_attendance_day(enrolment, session, day, today=today)
         attendance = Attendance(
             enrolment_id=enrolment.id, day=day, present=present, recorded_by=actor.subject_id, recorded_at=now
         )

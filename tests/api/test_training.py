@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from litestar import Litestar
@@ -18,7 +19,7 @@ from domain.origination.applicants import Applicant, Situation, Stage
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()  # the lender's date (LENDER_TIMEZONE)
 Client = AsyncTestClient[Litestar] | httpx.AsyncClient
 
 
