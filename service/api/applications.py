@@ -22,6 +22,7 @@ from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
 from service.api.wire import AmountOut, MoneyIn, amount_of
 from service.usecases import applications as uc
+from service.usecases.loans import loans_of_applications
 from service.usecases.ports import ApplicationFilter
 
 OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
@@ -136,6 +137,8 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
     disbursed_amount: AmountOut
     created_at: datetime
     version: int
+    # The loan made at the first disbursement (null before): GET /v1/loans/{loan_id}.
+    loan_id: uuid.UUID | None = None
 
 
 class VoteResponse(msgspec.Struct, frozen=True):
@@ -168,7 +171,7 @@ class DisbursementResponse(msgspec.Struct, frozen=True):
     application_status: str
 
 
-def application_out(a: Application) -> ApplicationResponse:
+def application_out(a: Application, loan_id: uuid.UUID | None = None) -> ApplicationResponse:
     offer = None
     if a.offer is not None:
         o = a.offer
@@ -212,6 +215,7 @@ def application_out(a: Application) -> ApplicationResponse:
         disbursed_amount=a.disbursed_amount,
         created_at=a.created_at,
         version=a.version,
+        loan_id=loan_id,
     )
 
 
@@ -263,8 +267,10 @@ class ApplicationController(Controller):
             status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
         )
         found = list(await uc.list_applications(criteria, uow=services.uow(), after=cursor, limit=limit))
+        loans = await loans_of_applications([a.id for a in found], uow=services.uow())
         return Page(
-            items=[application_out(a) for a in found], next_cursor=str(found[-1].id) if len(found) == limit else None
+            items=[application_out(a, loans.get(a.id)) for a in found],
+            next_cursor=str(found[-1].id) if len(found) == limit else None,
         )
 
     @get(
@@ -275,7 +281,9 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicationResponse:
-        return application_out(await uc.get_application(application_id, uow=services.uow()))
+        application = await uc.get_application(application_id, uow=services.uow())
+        loans = await loans_of_applications([application.id], uow=services.uow())
+        return application_out(application, loans.get(application.id))
 
     async def _move(
         self,

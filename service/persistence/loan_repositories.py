@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +85,12 @@ class SqlLoans:
 
     async def get(self, loan_id: uuid.UUID) -> Loan | None:
         return await self._load(LOANS.c.id == loan_id)
+
+    async def ids_for_applications(self, application_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, uuid.UUID]:
+        rows = await self.session.execute(
+            select(LoanRow.application_id, LoanRow.id).where(LoanRow.application_id.in_(set(application_ids)))
+        )
+        return dict(rows.tuples().all())
 
     async def for_application(self, application_id: uuid.UUID) -> Loan | None:
         return await self._load(LOANS.c.application_id == application_id)

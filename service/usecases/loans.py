@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from domain.errors import RuleViolation
 from service.usecases.ports import LoanSearch, LoanSummary, UnitOfWork
@@ -31,3 +31,13 @@ async def list_loans(
     check_search(criteria)
     async with uow:
         return await uow.loans.search(criteria, after=after, limit=limit)
+
+
+async def loans_of_applications(
+    application_ids: Sequence[uuid.UUID], *, uow: UnitOfWork
+) -> Mapping[uuid.UUID, uuid.UUID]:
+    """The loan of each disbursed application, by application id (an application shows its loan)."""
+    if not application_ids:
+        return {}
+    async with uow:
+        return await uow.loans.ids_for_applications(application_ids)

@@ -117,3 +117,17 @@ async def test_bad_filters_are_named_and_only_staff_list_loans(
         assert name in response.text
     partner = await sign_in_partner(client, uow_factory, "curious")
     assert (await client.get("/v1/loans", headers=partner.headers)).status_code == 403
+
+
+async def test_an_application_shows_its_loan(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    made = await make_loan(uow_factory, officer_id=officer.id)  # type: ignore[arg-type]
+    [line] = (await client.get("/v1/loans", headers=officer.headers)).json()["items"]
+    application = await client.get(f"/v1/applications/{line['application_id']}", headers=officer.headers)
+    assert application.status_code == 200, application.text
+    assert application.json()["loan_id"] == str(made.id)
+    listed = (
+        await client.get("/v1/applications", params={"officer_id": str(officer.id)}, headers=officer.headers)
+    ).json()
+    assert [(a["id"], a["loan_id"]) for a in listed["items"]] == [(line["application_id"], str(made.id))]
