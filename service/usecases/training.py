@@ -26,7 +26,7 @@ from domain.training.policies import (
     stage_after_completion,
     stage_after_enrolment,
 )
-from service.usecases.ports import UnitOfWork
+from service.usecases.ports import EnrolmentLine, UnitOfWork
 
 TRAINING_PROVIDER = "training_provider"
 
@@ -239,14 +239,14 @@ async def move_enrolment(
     return MovedEnrolment(previous=enrolment, current=moved_to)
 
 
-async def list_session_enrolments(session_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[Enrolment]:
+async def list_session_enrolments(session_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[EnrolmentLine]:
     """Everyone enrolled in the session, past and present (moved enrolments included)."""
     async with uow:
         await _session_in(uow, session_id)
         return await uow.trainings.enrolments_in_session(session_id)
 
 
-async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[Enrolment]:
+async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[EnrolmentLine]:
     """The person's training history: every enrolment, moves and completions included."""
     async with uow:
         if await uow.applicants.get(applicant_id) is None:

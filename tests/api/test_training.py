@@ -117,8 +117,19 @@ async def test_a_training_from_programme_to_completion(
     assert (await enrol(client, officer, march["id"], chloe)).status_code == 201
     history = (await client.get(f"/v1/applicants/{bruno}/enrolments", headers=officer.headers)).json()
     assert [(e["session_id"], e["status"]) for e in history] == [(march["id"], "moved"), (april["id"], "enrolled")]
+    # The history says which programme and dates, not only a session id.
+    assert {(e["programme_name"], e["session_starts_on"]) for e in history} == {
+        ("Créer son entreprise", march["starts_on"]),
+        ("Créer son entreprise", april["starts_on"]),
+    }
     listed = (await client.get(f"/v1/training-sessions/{march['id']}/enrolments", headers=officer.headers)).json()
     assert sorted(e["status"] for e in listed) == ["enrolled", "enrolled", "moved"]
+    # Who is enrolled, by name: an officer reads the list without looking each id up.
+    assert sorted((e["applicant_name"], e["status"]) for e in listed) == [
+        ("Amina Diallo", "enrolled"),
+        ("Bruno Petit", "moved"),
+        ("Chloe Roy", "enrolled"),
+    ]
     gone = await attend(client, officer, bruno_enrolment["id"], date.fromisoformat(march["starts_on"]))
     assert gone.status_code == 422 and gone.json()["code"] == "training.enrolment_not_active"
 
