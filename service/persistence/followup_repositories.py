@@ -205,14 +205,14 @@ class SqlFollowUps:
         }
 
     async def group_names(self, group_by: GroupBy, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, str]:
-        table, name = {
-            "product": (LoanProductRow, LoanProductRow.name),
-            "officer": (StaffUserRow, StaffUserRow.full_name),
-            "partner": (PartnerRow, PartnerRow.name),
+        key, name = {
+            "product": (LoanProductRow.id, LoanProductRow.name),
+            "officer": (StaffUserRow.id, StaffUserRow.full_name),
+            "partner": (PartnerRow.id, PartnerRow.name),
         }[group_by]
         if not keys:
             return {}
-        rows = await self.session.execute(select(table.id, name).where(table.id.in_(set(keys))))
+        rows = await self.session.execute(select(key, name).where(key.in_(set(keys))))
         return dict(rows.tuples().all())
 
     async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:

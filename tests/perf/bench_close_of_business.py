@@ -260,7 +260,9 @@ async def run(url: str, loans: int, chunk: int) -> None:
             await explain_first_chunk(engine, chunk)
         for attempt in ("first run", "second run, same date"):
             started = time.perf_counter()
-            report = await close_business_day(BUSINESS_DATE, today=TODAY, book=book, refresh=refuse_refresh, chunk_size=chunk)
+            report = await close_business_day(
+                BUSINESS_DATE, today=TODAY, book=book, refresh=refuse_refresh, chunk_size=chunk
+            )
             seconds = time.perf_counter() - started
             print(
                 f"close of business {BUSINESS_DATE} ({attempt}): {seconds:.1f} s, {loans / seconds:,.0f} loans/s;"
