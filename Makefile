@@ -23,8 +23,8 @@ compile: sync
 run: compile
 	$(UV) run --frozen python -m service dev
 
-# The close of business by hand, for a day that is over (yesterday in the lender's time zone when
-# DATE is not given); on the embedded servers of `make run` unless DATABASE_URL is set.
+# The close of business by hand, for a day that is over (without DATE: every day not closed yet up
+# to yesterday in the lender's time zone); on the embedded servers of `make run` unless DATABASE_URL is set.
 close-of-business: compile
 	$(UV) run --frozen python -m service close-of-business $(if $(DATE),--date $(DATE))
 

@@ -2,10 +2,10 @@
 
 Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
 from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` (write the
-contract), ``close-of-business [--date YYYY-MM-DD]`` (age the loans to a day that is over, yesterday
-in the lender's time zone by default; with no DATABASE_URL it runs on the embedded servers, as
-`make run` does), ``dev`` (embedded servers, migrations, demo data, API and worker: what `make run`
-runs).
+contract), ``close-of-business [--date YYYY-MM-DD]`` (age the loans to a day that is over; by
+default every day not closed yet up to yesterday in the lender's time zone; with no DATABASE_URL
+it runs on the embedded servers, as `make run` does), ``dev`` (embedded servers, migrations, demo
+data, API and worker: what `make run` runs).
 """
 
 from __future__ import annotations
@@ -61,24 +61,25 @@ async def _close_of_business(settings: Settings, business_date: date | None) -> 
     from service.persistence.close_of_business_sql import SqlCloseOfBusiness
     from service.persistence.database import create_engine, create_sessionmaker
     from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-    from service.usecases.close_of_business import close_business_day
+    from service.usecases.close_of_business import close_business_day, close_days_not_closed
     from service.usecases.servicing import refresh_loan_state
 
     today = settings.business_date(datetime.now(UTC))
-    business_date = business_date or today - timedelta(days=1)
     engine = create_engine(settings)
     try:
-        uow_factory = SqlUnitOfWorkFactory(create_sessionmaker(engine))
-        report = await close_business_day(
-            business_date,
-            today=today,
-            book=SqlCloseOfBusiness(engine),
-            refresh=partial(refresh_loan_state, uow_factory=uow_factory),
-        )
+        book = SqlCloseOfBusiness(engine)
+        refresh = partial(refresh_loan_state, uow_factory=SqlUnitOfWorkFactory(create_sessionmaker(engine)))
+        if business_date is None:
+            reports = await close_days_not_closed(today=today, book=book, refresh=refresh)
+        else:
+            reports = [await close_business_day(business_date, today=today, book=book, refresh=refresh)]
     finally:
         await engine.dispose()
-    done = "already done" if report.already_done else f"{report.loans_aged} loans aged"
-    print(f"close of business {business_date.isoformat()}: {done}, {report.loans_refreshed} replayed")
+    if not reports:
+        print(f"close of business: every day up to {today - timedelta(days=1)} is closed already")
+    for report in reports:
+        done = "already done" if report.already_done else f"{report.loans_aged} loans aged"
+        print(f"close of business {report.business_date.isoformat()}: {done}, {report.loans_refreshed} replayed")
 
 
 def write_openapi(path: Path) -> None:
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     cob.add_argument(
         "--date",
         type=date.fromisoformat,
-        help="a business date that is over, YYYY-MM-DD (yesterday in the lender's time zone by default)",
+        help="a business date that is over, YYYY-MM-DD (by default every day not closed yet, up to yesterday"
+        " in the lender's time zone)",
     )
     args = parser.parse_args(argv)
     try:

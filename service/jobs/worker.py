@@ -7,7 +7,7 @@ have is idempotent.
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlann
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
-from service.usecases.close_of_business import close_business_day
+from service.usecases.close_of_business import close_days_not_closed
 from service.usecases.identity import purge_expired_login_codes
 from service.usecases.notifications import (
     deliver_due_notices,
@@ -72,18 +72,16 @@ async def expire_offers(ctx: dict[str, Any]) -> int:
 
 
 async def close_of_business(ctx: dict[str, Any]) -> int:
-    """Age the loans to the last business day that is over (yesterday in the lender's time zone)
-    and record its figures; idempotent, and a run killed halfway resumes where it stopped (see
-    usecases.close_of_business)."""
+    """Age the loans to each business day that is over and not closed yet (yesterday in the
+    lender's time zone, and the days missed while the worker was down) and record their figures;
+    idempotent, and a run killed halfway resumes where it stopped (see usecases.close_of_business)."""
     settings: Settings = ctx["settings"]
-    today = settings.business_date(datetime.now(UTC))
-    report = await close_business_day(
-        today - timedelta(days=1),
-        today=today,
+    reports = await close_days_not_closed(
+        today=settings.business_date(datetime.now(UTC)),
         book=SqlCloseOfBusiness(ctx["engine"]),
         refresh=partial(refresh_loan_state, uow_factory=ctx["uow"]),
     )
-    return report.loans_aged
+    return sum(report.loans_aged for report in reports)
 
 
 async def plan_notices(ctx: dict[str, Any]) -> int:

@@ -52,6 +52,8 @@ _START = _sql(
     """
 )
 
+_LAST_CLOSED = text("SELECT max(business_date) FROM close_of_business_runs WHERE finished_at IS NOT NULL")
+
 _CURRENCIES = text("SELECT DISTINCT currency FROM loans WHERE status = 'active'")
 
 _CHUNK_END = _sql(
@@ -271,6 +273,10 @@ class SqlCloseOfBusiness:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._decimals: str | None = None
+
+    async def last_closed(self) -> date | None:
+        async with self.engine.connect() as connection:
+            return await connection.scalar(_LAST_CLOSED)  # type: ignore[no-any-return]
 
     async def start(self, business_date: date) -> CloseOfBusinessRun:
         async with self.engine.begin() as connection:

@@ -28,7 +28,7 @@ from service.persistence.close_of_business_sql import SqlCloseOfBusiness
 from service.persistence.database import create_engine
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
-from service.usecases.close_of_business import close_business_day
+from service.usecases.close_of_business import close_business_day, close_days_not_closed, days_to_close
 from service.usecases.ports import AgedChunk
 from tests.conftest import Caller
 from tests.loans import MadeLoan, make_loan
@@ -243,13 +243,14 @@ async def test_running_twice_for_the_same_date_changes_nothing(
     )
     assert (forced.loans_aged, forced.installments_updated) == (0, 0)
     assert await snapshot(engine) == before
-    # An earlier date does not move loans back.
-    earlier = await close_business_day(
-        date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
-    )
-    assert earlier.loans_aged == 0
-    after = await snapshot(engine)
-    assert after["loans"] == before["loans"] and after["loan_installments"] == before["loan_installments"]
+    # An earlier date is refused: its figures would come from loans aged past it.
+    with pytest.raises(RuleViolation) as refused:
+        await close_business_day(date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3)
+    assert refused.value.code == "close_of_business.closed_later"
+    assert await snapshot(engine) == before
+    async with engine.connect() as connection:
+        runs = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
+    assert runs == [date(2026, 4, 20)]
 
 
 class Killed(Exception):
@@ -360,3 +361,30 @@ async def test_a_day_that_is_not_over_is_not_closed(
         assert await connection.scalar(text("SELECT count(*) FROM close_of_business_runs")) == 0
     loan, _ = await stored(engine, made.id)
     assert loan["days_past_due"] == 0
+
+
+def test_the_days_to_close_are_those_over_and_not_closed_yet() -> None:
+    today = date(2026, 3, 10)
+    assert days_to_close(None, today=today) == [date(2026, 3, 9)]
+    assert days_to_close(date(2026, 3, 9), today=today) == []
+    assert days_to_close(date(2026, 3, 6), today=today) == [date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)]
+    # A worker down for months catches up on the latest days only.
+    assert days_to_close(date(2025, 1, 1), today=today, at_most=2) == [date(2026, 3, 8), date(2026, 3, 9)]
+
+
+async def test_the_nightly_run_closes_the_days_missed_in_order(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    made = await make_loan(uow_factory, officer_id=officer.id)  # type: ignore[arg-type]
+    book = SqlCloseOfBusiness(engine)
+    await close_business_day(date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh())
+    # The worker was down on the 2nd and 3rd; on the 5th it closes the 2nd, 3rd and 4th.
+    reports = await close_days_not_closed(today=date(2026, 3, 5), book=book, refresh=RecordingRefresh())
+    assert [r.business_date for r in reports] == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)]
+    async with engine.connect() as connection:
+        days = (
+            await connection.execute(text("SELECT DISTINCT business_date FROM portfolio_daily ORDER BY 1"))
+        ).scalars()
+        assert list(days) == [date(2026, 3, n) for n in range(1, 5)]
+    await assert_matches_replay(engine, made, date(2026, 3, 4))
+    assert await close_days_not_closed(today=date(2026, 3, 5), book=book, refresh=RecordingRefresh()) == []
