@@ -75,6 +75,18 @@ def ensure_day_is_over(business_date: date, *, today: date) -> None:
         )
 
 
+async def undo_days_not_over(*, today: date, book: CloseOfBusinessBook, refresh: Refresh) -> int:
+    """Undo what closes of days not over yet left behind (this service once accepted them): their
+    runs and figures go, and loans aged past today are replayed as of today. Loans dated tomorrow
+    are left alone: payments are dated by the UTC day, which may be a day ahead of the lender's."""
+    aged_past = await book.forget_days_from(today, loans_after=today + timedelta(days=1))
+    for loan_id in aged_past:
+        await refresh(loan_id, today)
+    if aged_past:
+        log.warning("close_of_business_future_days_undone", today=today.isoformat(), loans_replayed=len(aged_past))
+    return len(aged_past)
+
+
 async def close_business_day(
     business_date: date,
     *,
@@ -87,6 +99,7 @@ async def close_business_day(
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     ensure_day_is_over(business_date, today=today)
+    await undo_days_not_over(today=today, book=book, refresh=refresh)
     last_closed = await book.last_closed()
     if last_closed is not None and business_date < last_closed:
         raise RuleViolation(
@@ -130,6 +143,7 @@ async def close_days_not_closed(
 ) -> list[CloseOfBusinessReport]:
     """Close every day that is over and not closed yet, in order (``days_to_close``): the nightly
     run, which also catches up on the days missed while the worker was down."""
+    await undo_days_not_over(today=today, book=book, refresh=refresh)
     return [
         await close_business_day(day, today=today, book=book, refresh=refresh, chunk_size=chunk_size)
         for day in days_to_close(await book.last_closed(), today=today)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import fields
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.close_of_business import close_business_day, close_days_not_closed, days_to_close
 from service.usecases.ports import AgedChunk
+from service.usecases.servicing import refresh_loan_state
 from tests.conftest import Caller
 from tests.loans import MadeLoan, make_loan
 
@@ -388,3 +390,27 @@ async def test_the_nightly_run_closes_the_days_missed_in_order(
         assert list(days) == [date(2026, 3, n) for n in range(1, 5)]
     await assert_matches_replay(engine, made, date(2026, 3, 4))
     assert await close_days_not_closed(today=date(2026, 3, 5), book=book, refresh=RecordingRefresh()) == []
+
+
+async def test_a_close_of_a_day_not_over_is_undone_by_the_next_run(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    # Before this was refused, a close for a future day aged loans past today, and closing today
+    # could not move them back: a loan disbursed on 15 January showed days late on 20 February.
+    made = await make_loan(uow_factory, officer_id=officer.id)  # type: ignore[arg-type]
+    book = SqlCloseOfBusiness(engine)
+    refresh = partial(refresh_loan_state, uow_factory=uow_factory)
+    await close_business_day(date(2026, 6, 1), today=date(2026, 6, 2), book=book, refresh=refresh)
+    loan, _ = await stored(engine, made.id)
+    assert loan["days_past_due"] > 60
+
+    reports = await close_days_not_closed(today=date(2026, 2, 20), book=book, refresh=refresh)
+
+    assert [r.business_date for r in reports] == [date(2026, 2, 19)]
+    loan, _ = await stored(engine, made.id)
+    assert loan["state_as_of"] == date(2026, 2, 20)
+    await assert_matches_replay(engine, made, date(2026, 2, 20))
+    async with engine.connect() as connection:
+        runs = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
+        figures = (await connection.execute(text("SELECT DISTINCT business_date FROM portfolio_daily"))).scalars()
+        assert runs == [date(2026, 2, 19)] and list(figures) == [date(2026, 2, 19)]
