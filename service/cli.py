@@ -102,7 +102,7 @@ def _close_of_business_on_embedded_servers(business_date: date | None) -> int:
     """The close of business on the servers `make run` uses (started for it unless running)."""
     from service.devtools.run import embedded_servers
 
-    with embedded_servers(dict(os.environ)) as env:
+    with embedded_servers(dict(os.environ), redis_needed=False) as env:
         settings = load_settings(env)
         migrate(settings.database_url)
         asyncio.run(_close_of_business(settings, business_date))

@@ -65,10 +65,11 @@ def _running_postgres_port(data_dir: Path) -> int | None:
 
 
 @contextmanager
-def embedded_servers(env: dict[str, str]) -> Iterator[dict[str, str]]:
+def embedded_servers(env: dict[str, str], *, redis_needed: bool = True) -> Iterator[dict[str, str]]:
     """What `make run` and the operations commands run on: the servers named by DATABASE_URL and
     REDIS_URL, or else the embedded ones of ``.local`` (started here and stopped on leaving, or
-    the ones a running `make run` already serves). Yields ``env`` with both URLs set."""
+    the PostgreSQL a running `make run` already serves). Yields ``env`` with both URLs set; a
+    command that uses no Redis gets a placeholder URL rather than a second server on its folder."""
     env = dict(env)
     postgres: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
@@ -85,7 +86,9 @@ def embedded_servers(env: dict[str, str]) -> Iterator[dict[str, str]]:
                 print(f"embedded PostgreSQL on 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
             asyncio.run(ensure_database(server_url, DEV_DATABASE))
             env["DATABASE_URL"] = server_url.rsplit("/", 1)[0] + f"/{DEV_DATABASE}"
-        if not env.get("REDIS_URL"):
+        if not env.get("REDIS_URL") and not redis_needed:
+            env["REDIS_URL"] = "redis://unused"
+        elif not env.get("REDIS_URL"):
             redis = EmbeddedRedis(LOCAL / "redis", free_port(56379), persist=True)
             redis.start()
             env["REDIS_URL"] = redis.url
