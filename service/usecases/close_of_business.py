@@ -13,10 +13,11 @@ forward (a loan already at D or later is untouched), so:
   but not yet recorded are skipped because they are at D: the result is that of one clean run.
 
 Days are closed in order, and only a day that is over: D must not be before the last day closed
-(its figures would be taken from loans already aged past it), and must be before ``today``, the current business date in
-the lender's time zone (``Settings.business_date``). A future D would age loans past today (a loan
-disbursed today showed 62 days late), and since ageing only moves forward, a later run for the
-right day could not undo it; a run for today would freeze figures of a day still going on.
+(its figures would be taken from loans already aged past it), and must be before ``today``, the
+current business date in the lender's time zone (``Settings.business_date``). A future D would
+age loans past today (a loan disbursed today showed 62 days late), and since ageing only moves
+forward, a later run for the right day could not undo it; a run for today would freeze figures
+of a day still going on. What such runs left behind is undone first (``undo_days_not_over``).
 
 One case is not only days passing: a loan with a credit balance and an instalment falling due
 since its state date (the credit pays it on its due date, which moves money). Those loans are
