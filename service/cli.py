@@ -2,8 +2,10 @@
 
 Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
 from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` (write the
-contract), ``close-of-business --date YYYY-MM-DD`` (age the loans to that date), ``dev`` (embedded
-servers, migrations, demo data, API and worker: what `make run` runs).
+contract), ``close-of-business [--date YYYY-MM-DD]`` (age the loans to a day that is over; by
+default every day not closed yet up to yesterday in the lender's time zone; with no DATABASE_URL
+it runs on the embedded servers, as `make run` does), ``dev`` (embedded servers, migrations, demo
+data, API and worker: what `make run` runs).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import getpass
 import json
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from domain.errors import DomainError
@@ -53,27 +55,31 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
     print(f"admin {user.username!r} created (id {user.id})")
 
 
-async def _close_of_business(settings: Settings, business_date: date) -> None:
+async def _close_of_business(settings: Settings, business_date: date | None) -> None:
     from functools import partial
 
     from service.persistence.close_of_business_sql import SqlCloseOfBusiness
     from service.persistence.database import create_engine, create_sessionmaker
     from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-    from service.usecases.close_of_business import close_business_day
+    from service.usecases.close_of_business import close_business_day, close_days_not_closed
     from service.usecases.servicing import refresh_loan_state
 
+    today = settings.business_date(datetime.now(UTC))
     engine = create_engine(settings)
     try:
-        uow_factory = SqlUnitOfWorkFactory(create_sessionmaker(engine))
-        report = await close_business_day(
-            business_date,
-            book=SqlCloseOfBusiness(engine),
-            refresh=partial(refresh_loan_state, uow_factory=uow_factory),
-        )
+        book = SqlCloseOfBusiness(engine)
+        refresh = partial(refresh_loan_state, uow_factory=SqlUnitOfWorkFactory(create_sessionmaker(engine)))
+        if business_date is None:
+            reports = await close_days_not_closed(today=today, book=book, refresh=refresh)
+        else:
+            reports = [await close_business_day(business_date, today=today, book=book, refresh=refresh)]
     finally:
         await engine.dispose()
-    done = "already done" if report.already_done else f"{report.loans_aged} loans aged"
-    print(f"close of business {business_date.isoformat()}: {done}, {report.loans_refreshed} replayed")
+    if not reports:
+        print(f"close of business: every day up to {today - timedelta(days=1)} is closed already")
+    for report in reports:
+        done = "already done" if report.already_done else f"{report.loans_aged} loans aged"
+        print(f"close of business {report.business_date.isoformat()}: {done}, {report.loans_refreshed} replayed")
 
 
 def write_openapi(path: Path) -> None:
@@ -92,6 +98,17 @@ def write_openapi(path: Path) -> None:
     print(f"wrote {path}")
 
 
+def _close_of_business_on_embedded_servers(business_date: date | None) -> int:
+    """The close of business on the servers `make run` uses (started for it unless running)."""
+    from service.devtools.run import embedded_servers
+
+    with embedded_servers(dict(os.environ), redis_needed=False) as env:
+        settings = load_settings(env)
+        migrate(settings.database_url)
+        asyncio.run(_close_of_business(settings, business_date))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     spec.add_argument("--output", type=Path, default=ROOT / "openapi" / "openapi.json")
     sub.add_parser("dev", help="run everything for development (what `make run` does)")
     cob = sub.add_parser("close-of-business", help="age the loans to a business date and record its figures")
-    cob.add_argument("--date", type=date.fromisoformat, required=True, help="the business date, YYYY-MM-DD")
+    cob.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        help="a business date that is over, YYYY-MM-DD (by default every day not closed yet, up to yesterday"
+        " in the lender's time zone)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "openapi":
@@ -113,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             from service.devtools.run import run_dev
 
             return run_dev()
+        elif args.command == "close-of-business" and not os.environ.get("DATABASE_URL"):
+            return _close_of_business_on_embedded_servers(args.date)
         else:
             settings = load_settings()
             if args.command == "migrate":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +37,8 @@ class Settings:
     quotes_rate_limit: int = 120
     sign_in_rate_limit: int = 30
     lender_name: str = "Association de microcrédit"
+    # Business dates (the close of business, "today" in the rules) are dates in this time zone.
+    lender_timezone: str = "Europe/Paris"
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 20
     db_max_overflow: int = 20
@@ -68,6 +70,10 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    def business_date(self, moment: datetime) -> date:
+        """The lender's date at ``moment`` (an aware datetime): 23:30 UTC is already tomorrow in Paris."""
+        return moment.astimezone(ZoneInfo(self.lender_timezone)).date()
 
     @property
     def committee_rules(self) -> CommitteeRules:
@@ -204,6 +210,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret = _DEV_SECRET
     if len(secret) < 32:
         raise SettingsError("SECRET_KEY must be at least 32 characters long")
+    lender_timezone = _zone(env, "LENDER_TIMEZONE", "Europe/Paris")
     database_url = normalise_database_url(_url(env, "DATABASE_URL", {"postgresql", "postgres", "postgresql+asyncpg"}))
     return Settings(
         database_url=database_url,
@@ -228,7 +235,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         overpayment_margin=_amount(env, "OVERPAYMENT_MARGIN", "100.00"),
         notify_quiet_start=_clock(env, "NOTIFY_QUIET_START", "21:00"),
         notify_quiet_end=_clock(env, "NOTIFY_QUIET_END", "08:00"),
-        notify_timezone=_zone(env, "NOTIFY_TIMEZONE", "Europe/Paris"),
+        lender_timezone=lender_timezone,
+        notify_timezone=_zone(env, "NOTIFY_TIMEZONE", lender_timezone),
         notify_lanes=_int(env, "NOTIFY_LANES", 4, minimum=1),
         **_channels(env),  # type: ignore[arg-type]
     )

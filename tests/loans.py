@@ -19,6 +19,7 @@ from domain.products.model import LoanProduct, ProductCategory, ProductTerms, Pr
 from domain.schedules import Installment, ScheduleTerms, build_schedule
 from domain.servicing import ServicingTerms
 from service.persistence.application_tables import ApplicationRow
+from service.persistence.origination_repositories import search_form
 from service.persistence.origination_tables import ApplicantRow
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 
@@ -87,6 +88,8 @@ async def make_loan(
     servicing: ServicingTerms | None = None,
     borrower_id: uuid.UUID | None = None,
     partner_id: uuid.UUID | None = None,
+    borrower_name: str = "Test Borrower",
+    borrower_phone: str | None = None,
 ) -> MadeLoan:
     """A loan disbursed on ``disbursed_on``, monthly annuity, with the product's servicing terms."""
     servicing = servicing or ServicingTerms(currency="EUR")
@@ -108,10 +111,10 @@ async def make_loan(
         session.add(
             ApplicantRow(
                 id=applicant_id,
-                full_name="Test Borrower",
-                search_name="test borrower",
+                full_name=borrower_name,
+                search_name=search_form(borrower_name),
                 email=f"{applicant_id.hex}@example.org",
-                phone=None,
+                phone=borrower_phone,
                 situation="job_seeker",
                 stage="financed",
                 partner_id=partner_id,

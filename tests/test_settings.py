@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -103,3 +104,19 @@ def test_the_committee_needs_two_votes_and_a_simple_majority_unless_configured()
     assert load_settings(GOOD).committee_rules == CommitteeRules(quorum=2, majority_percent=Decimal(50))
     configured = load_settings({**GOOD, "COMMITTEE_QUORUM": "3", "COMMITTEE_MAJORITY_PERCENT": "66"})
     assert configured.committee_rules == CommitteeRules(quorum=3, majority_percent=Decimal(66))
+
+
+def test_business_dates_are_the_lenders_dates() -> None:
+    paris = load_settings(GOOD)
+    assert paris.lender_timezone == "Europe/Paris" and paris.notify_timezone == "Europe/Paris"
+    late_evening_utc = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
+    assert paris.business_date(late_evening_utc) == date(2026, 11, 30)
+    reunion = load_settings({**GOOD, "LENDER_TIMEZONE": "Indian/Reunion"})
+    assert reunion.notify_timezone == "Indian/Reunion"
+    assert reunion.business_date(datetime(2026, 11, 29, 19, 59, tzinfo=UTC)) == date(2026, 11, 29)
+    assert reunion.business_date(datetime(2026, 11, 29, 20, 0, tzinfo=UTC)) == date(2026, 11, 30)
+
+
+def test_an_unknown_lender_time_zone_is_named() -> None:
+    with pytest.raises(SettingsError, match="LENDER_TIMEZONE"):
+        load_settings({**GOOD, "LENDER_TIMEZONE": "Mars/Olympus"})

@@ -20,6 +20,16 @@ MAX_SESSION_CAPACITY = 200
 MAX_PROGRAMME_DAYS = 365
 
 
+def max_session_days(duration_days: int) -> int:
+    """The longest session a programme of ``duration_days`` days may have, in calendar days: its
+    days plus two weekend days for every five (a 10-day programme runs over at most 14 days)."""
+    return duration_days + 2 * -(-duration_days // 5)
+
+
+# The longest session of any programme (also a database constraint on training_sessions).
+MAX_SESSION_DAYS = max_session_days(MAX_PROGRAMME_DAYS)
+
+
 class EnrolmentStatus(str, Enum):
     """Where an enrolment stands. ``moved`` keeps the history of a person sent to another session."""
 
@@ -83,9 +93,14 @@ class TrainingSession:
             )
 
     @property
+    def length(self) -> int:
+        """How many days the session runs, ``starts_on`` and ``ends_on`` included."""
+        return (self.ends_on - self.starts_on).days + 1
+
+    @property
     def days(self) -> tuple[date, ...]:
         """The session's days: every date from ``starts_on`` to ``ends_on``, both included."""
-        return tuple(self.starts_on + timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1))
+        return tuple(self.starts_on + timedelta(days=n) for n in range(self.length))
 
     def includes(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on

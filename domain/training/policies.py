@@ -4,16 +4,47 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from domain.errors import Conflict, RuleViolation
 from domain.ids import new_id
 from domain.origination.applicants import Stage
-from domain.training.model import Attendance, Enrolment, EnrolmentStatus, TrainingProgramme, TrainingSession
+from domain.training.model import (
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    TrainingProgramme,
+    TrainingSession,
+    max_session_days,
+)
 
 # Stages past training: enrolling in, or completing, another training does not send the person back.
 _PAST_TRAINING = frozenset({Stage.APPLYING, Stage.FINANCED})
+
+
+# Sessions are scheduled for the coming cohorts, or recorded for one that has just run.
+SCHEDULE_BACK = timedelta(days=366)
+SCHEDULE_AHEAD = timedelta(days=2 * 366)
+
+
+def check_session_fits(session: TrainingSession, programme: TrainingProgramme, *, today: date) -> None:
+    """A session lasts no longer than its programme (plus weekends: ``max_session_days``) and
+    starts within a year back and two years ahead of ``today``."""
+    longest = max_session_days(programme.duration_days)
+    if session.length > longest:
+        raise RuleViolation(
+            f"a session of this {programme.duration_days}-day programme runs over at most {longest} days,"
+            f" not {session.length}",
+            code="training.session_longer_than_programme",
+            field="ends_on",
+        )
+    if not today - SCHEDULE_BACK <= session.starts_on <= today + SCHEDULE_AHEAD:
+        raise RuleViolation(
+            f"must be from {today - SCHEDULE_BACK} to {today + SCHEDULE_AHEAD}",
+            code="training.session_out_of_range",
+            field="starts_on",
+        )
 
 
 def ensure_seat_left(session: TrainingSession, enrolled: int) -> None:
@@ -118,7 +149,7 @@ def attendance_percent(session: TrainingSession, attendance: Iterable[Attendance
 
     Truncated, not rounded, so that the figure shown never reaches a threshold the person missed.
     """
-    reached = Decimal(days_present(session, attendance) * 100) / Decimal(len(session.days))
+    reached = Decimal(days_present(session, attendance) * 100) / Decimal(session.length)
     return reached.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
@@ -144,7 +175,7 @@ def complete(
     if completed_on > today:
         raise RuleViolation("cannot be in the future", code="training.completion_in_future", field="completed_on")
     records = list(attendance)
-    present, total = days_present(session, records), len(session.days)
+    present, total = days_present(session, records), session.length
     # Compared exactly (present / total >= min / 100), not on the truncated figure shown.
     if present * 100 < programme.min_attendance_percent * total:
         raise RuleViolation(

@@ -411,7 +411,7 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 409, 422),
     )
     async def create(
-        self, data: JSONBody[CreateApplicantRequest], services: NamedDependency[Services]
+        self, data: JSONBody[CreateApplicantRequest], services: NamedDependency[Services], request: AuthedRequest
     ) -> ApplicantResponse:
         cmd = uc.RegisterApplicant(
             full_name=data.full_name,
@@ -420,7 +420,9 @@ class ApplicantController(Controller):
             situation=Situation(data.situation),
             officer_id=data.officer_id,
         )
-        return applicant_out(await uc.register_applicant(cmd, uow=services.uow(), now=services.now()))
+        return applicant_out(
+            await uc.register_applicant(cmd, uow=services.uow(), now=services.now(), actor=request.user)
+        )
 
     @get(
         "/",
@@ -474,7 +476,11 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 404, 409, 422),
     )
     async def update(
-        self, applicant_id: uuid.UUID, data: JSONBody[UpdateApplicantRequest], services: NamedDependency[Services]
+        self,
+        applicant_id: uuid.UUID,
+        data: JSONBody[UpdateApplicantRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
     ) -> ApplicantResponse:
         cmd = uc.UpdateApplicant(
             applicant_id=applicant_id,
@@ -486,7 +492,7 @@ class ApplicantController(Controller):
             officer_id=data.officer_id,
             stage=Stage(data.stage) if data.stage else None,
         )
-        return applicant_out(await uc.update_applicant(cmd, uow=services.uow()))
+        return applicant_out(await uc.update_applicant(cmd, uow=services.uow(), actor=request.user))
 
     @put(
         "/{applicant_id:uuid}/project",

@@ -22,6 +22,7 @@ from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
 from service.api.wire import AmountOut, MoneyIn, amount_of
 from service.usecases import applications as uc
+from service.usecases.loans import loans_of_applications
 from service.usecases.ports import ApplicationFilter, CommitteeVote
 
 OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
@@ -156,6 +157,8 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
     committee_round: Annotated[int, msgspec.Meta(description="times the file went before the committee")]
     created_at: datetime
     version: int
+    # The loan made at the first disbursement (null before): GET /v1/loans/{loan_id}.
+    loan_id: uuid.UUID | None = None
 
 
 class VoteResponse(msgspec.Struct, frozen=True):
@@ -194,7 +197,7 @@ def vote_out(v: CommitteeVote, *, current: bool) -> VoteResponse:
     return VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at, v.round, current)
 
 
-def application_out(a: Application) -> ApplicationResponse:
+def application_out(a: Application, loan_id: uuid.UUID | None = None) -> ApplicationResponse:
     offer = None
     if a.offer is not None:
         o = a.offer
@@ -242,6 +245,7 @@ def application_out(a: Application) -> ApplicationResponse:
         committee_round=a.committee_round,
         created_at=a.created_at,
         version=a.version,
+        loan_id=loan_id,
     )
 
 
@@ -293,8 +297,10 @@ class ApplicationController(Controller):
             status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
         )
         found = list(await uc.list_applications(criteria, uow=services.uow(), after=cursor, limit=limit))
+        loans = await loans_of_applications([a.id for a in found], uow=services.uow())
         return Page(
-            items=[application_out(a) for a in found], next_cursor=str(found[-1].id) if len(found) == limit else None
+            items=[application_out(a, loans.get(a.id)) for a in found],
+            next_cursor=str(found[-1].id) if len(found) == limit else None,
         )
 
     @get(
@@ -305,7 +311,9 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicationResponse:
-        return application_out(await uc.get_application(application_id, uow=services.uow()))
+        application = await uc.get_application(application_id, uow=services.uow())
+        loans = await loans_of_applications([application.id], uow=services.uow())
+        return application_out(application, loans.get(application.id))
 
     async def _move(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from litestar.datastructures import State
 
@@ -41,6 +41,10 @@ class Services:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+    def today(self) -> date:
+        """The business date: today in the lender's time zone (not UTC's)."""
+        return self.settings.business_date(self.now())
 
 
 def provide_services(state: State) -> Services:

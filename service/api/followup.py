@@ -4,6 +4,7 @@ officer's agenda, and business survival and jobs created by product, officer or 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Literal
 
@@ -21,6 +22,7 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.schemas_common import NonEmptyText
 from service.usecases import followup as uc
+from service.usecases.followup_ports import LoanBorrower
 
 StatusName = Literal["active", "in_difficulty", "closed"]
 BandName = Literal["none", "under_10k", "10k_to_30k", "30k_to_80k", "over_80k"]
@@ -77,15 +79,24 @@ class FollowUpPlanResponse(msgspec.Struct, frozen=True):
     contacts: list[ContactResponse]
 
 
+class AgendaContactOut(ContactResponse, frozen=True):
+    """A contact on the agenda with the borrower to call (``applicant_id``, name and phone)."""
+
+    applicant_id: uuid.UUID | None
+    borrower_name: str | None
+    borrower_phone: str | None
+
+
 class AgendaResponse(msgspec.Struct, frozen=True):
     """Overdue (due before ``on``, no outcome), due (in the 30 days from ``on``) and done (outcome
     recorded in the 30 days before ``on``) contacts of an officer."""
 
     officer_id: uuid.UUID
+    officer_name: str | None
     on: date
-    overdue: list[ContactResponse]
-    due: list[ContactResponse]
-    done: list[ContactResponse]
+    overdue: list[AgendaContactOut]
+    due: list[AgendaContactOut]
+    done: list[AgendaContactOut]
 
 
 class SurvivalOut(msgspec.Struct, frozen=True):
@@ -101,7 +112,10 @@ class SurvivalOut(msgspec.Struct, frozen=True):
 
 
 class ReportGroupOut(msgspec.Struct, frozen=True):
+    """``key`` is the product's, officer's or partner's id (null: no partner), ``name`` its name."""
+
     key: uuid.UUID | None
+    name: str | None
     businesses: int
     survival: list[SurvivalOut]
     jobs_created: int
@@ -161,9 +175,21 @@ def plan_response(plan: FollowUpPlan) -> FollowUpPlanResponse:
     )
 
 
-def _group(group: GroupReport) -> ReportGroupOut:
+def agenda_contact(contact: Contact, borrower: LoanBorrower | None) -> AgendaContactOut:
+    fields = {name: getattr(contact_response(contact), name) for name in ContactResponse.__struct_fields__}
+    return AgendaContactOut(
+        **fields,
+        applicant_id=borrower.applicant_id if borrower else None,
+        borrower_name=borrower.full_name if borrower else None,
+        borrower_phone=borrower.phone if borrower else None,
+    )
+
+
+def _group(group: GroupReport, names: Mapping[uuid.UUID, str]) -> ReportGroupOut:
+    key = group.key if isinstance(group.key, uuid.UUID) else None
     return ReportGroupOut(
-        key=group.key if isinstance(group.key, uuid.UUID) else None,
+        key=key,
+        name=names.get(key) if key else None,
         businesses=group.businesses,
         survival=[
             SurvivalOut(
@@ -215,6 +241,7 @@ class LoanFollowUpController(Controller):
             actor=request.user,
             uow=services.uow(),
             now=services.now(),
+            today=services.today(),
         )
         return contact_response(contact)
 
@@ -262,7 +289,12 @@ class FollowUpContactController(Controller):
         request: AuthedRequest,
     ) -> ContactResponse:
         contact = await uc.record_outcome(
-            contact_id, _outcome(data), actor=request.user, uow=services.uow(), now=services.now()
+            contact_id,
+            _outcome(data),
+            actor=request.user,
+            uow=services.uow(),
+            now=services.now(),
+            today=services.today(),
         )
         return contact_response(contact)
 
@@ -276,7 +308,7 @@ class FollowUpController(Controller):
         guards=[allow(*ALL_STAFF)],
         operation_id="getFollowUpAgenda",
         summary="An officer's follow-up agenda: overdue, due and done contacts (the caller's by default)",
-        responses=problems(400, 401, 403),
+        responses=problems(400, 401, 403, 422),
     )
     async def agenda(
         self,
@@ -286,14 +318,19 @@ class FollowUpController(Controller):
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> AgendaResponse:
         officer = officer_id or request.user.subject_id
-        day = on or services.now().date()
-        lists = await uc.officer_agenda(officer, day, uow=services.uow())
+        day = on or services.today()
+        found = await uc.officer_agenda(officer, day, uow=services.uow())
+
+        def out(status: AgendaStatus) -> list[AgendaContactOut]:
+            return [agenda_contact(c, found.borrowers.get(c.loan_id)) for c in found.contacts[status]]
+
         return AgendaResponse(
             officer_id=officer,
+            officer_name=found.officer_name,
             on=day,
-            overdue=[contact_response(c) for c in lists[AgendaStatus.OVERDUE]],
-            due=[contact_response(c) for c in lists[AgendaStatus.DUE]],
-            done=[contact_response(c) for c in lists[AgendaStatus.DONE]],
+            overdue=out(AgendaStatus.OVERDUE),
+            due=out(AgendaStatus.DUE),
+            done=out(AgendaStatus.DONE),
         )
 
     @get(
@@ -301,7 +338,7 @@ class FollowUpController(Controller):
         guards=[allow(*ALL_STAFF)],
         operation_id="getFollowUpReport",
         summary="Business survival at 1, 2 and 3 years and jobs created, by product, officer or partner",
-        responses=problems(400, 401, 403),
+        responses=problems(400, 401, 403, 422),
     )
     async def report(
         self,
@@ -312,6 +349,6 @@ class FollowUpController(Controller):
         ] = "product",
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> FollowUpReportResponse:
-        day = on or services.now().date()
-        groups = await uc.follow_up_report(group_by, day, uow=services.uow())
-        return FollowUpReportResponse(group_by=group_by, on=day, groups=[_group(g) for g in groups])
+        day = on or services.today()
+        found = await uc.follow_up_report(group_by, day, uow=services.uow())
+        return FollowUpReportResponse(group_by=group_by, on=day, groups=[_group(g, found.names) for g in found.groups])

@@ -39,10 +39,15 @@ class PortfolioGroupOut(msgspec.Struct, frozen=True):
 
 
 class PortfolioIndicatorsResponse(msgspec.Struct, frozen=True, rename={"period_from": "from", "period_to": "to"}):
+    """``last_close_of_business`` is the latest day closed (null before the first close);
+    ``stock_figures_note`` says when active loans, outstanding and PAR are unknown for the period."""
+
     group_by: str
     period_from: date
     period_to: date
     groups: list[PortfolioGroupOut]
+    last_close_of_business: date | None
+    stock_figures_note: str | None
 
 
 _COLUMNS = list(PortfolioGroupOut.__struct_fields__)
@@ -93,14 +98,16 @@ class PortfolioController(Controller):
         period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
         output: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
     ) -> Response[Any]:
-        rows = await uc.portfolio_indicators(
+        report = await uc.portfolio_indicators(
             group_by=group_by, start=period_from, end=period_to, reports=services.portfolio
         )
         response = PortfolioIndicatorsResponse(
             group_by=group_by,
             period_from=period_from,
             period_to=period_to,
-            groups=[PortfolioGroupOut(**{name: getattr(r, name) for name in _COLUMNS}) for r in rows],
+            groups=[PortfolioGroupOut(**{name: getattr(r, name) for name in _COLUMNS}) for r in report.groups],
+            last_close_of_business=report.last_close_of_business,
+            stock_figures_note=report.stock_figures_note,
         )
         wants_csv = output == "csv" or (output is None and "text/csv" in request.headers.get("accept", ""))
         if wants_csv:

@@ -20,6 +20,7 @@ from service.api.problems import problems
 from service.api.schemas_common import NonEmptyText, Page
 from service.api.wire import DecimalString, decimal_of, text
 from service.usecases import training as uc
+from service.usecases.ports import EnrolmentLine
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
 WRITERS = (Role.ADMIN, Role.LOAN_OFFICER)
@@ -100,6 +101,17 @@ class EnrolmentResponse(msgspec.Struct, frozen=True):
     moved_to_enrolment_id: uuid.UUID | None
 
 
+class EnrolmentLineResponse(EnrolmentResponse, frozen=True):
+    """An enrolment in a list, with the person's name and phone and the session's programme and dates."""
+
+    applicant_name: str
+    applicant_phone: str | None
+    programme_id: uuid.UUID
+    programme_name: str
+    session_starts_on: date
+    session_ends_on: date
+
+
 class EnrolmentMoveResponse(msgspec.Struct, frozen=True):
     """The enrolment left behind (``moved``) and the new one in the target session."""
 
@@ -154,6 +166,19 @@ def enrolment_out(e: Enrolment) -> EnrolmentResponse:
         enrolled_at=e.enrolled_at,
         completed_on=e.completed_on,
         moved_to_enrolment_id=e.moved_to_enrolment_id,
+    )
+
+
+def enrolment_line_out(line: EnrolmentLine) -> EnrolmentLineResponse:
+    e = enrolment_out(line.enrolment)
+    return EnrolmentLineResponse(
+        **{name: getattr(e, name) for name in EnrolmentResponse.__struct_fields__},
+        applicant_name=line.applicant_name,
+        applicant_phone=line.applicant_phone,
+        programme_id=line.programme_id,
+        programme_name=line.programme_name,
+        session_starts_on=line.starts_on,
+        session_ends_on=line.ends_on,
     )
 
 
@@ -233,7 +258,9 @@ class TrainingSessionController(Controller):
             trainer=data.trainer,
             location=data.location,
         )
-        return session_out(await uc.schedule_session(cmd, uow=services.uow(), now=services.now()))
+        return session_out(
+            await uc.schedule_session(cmd, uow=services.uow(), now=services.now(), today=services.today())
+        )
 
     @get(
         "/",
@@ -294,8 +321,8 @@ class TrainingSessionController(Controller):
     )
     async def list_enrolments(
         self, session_id: uuid.UUID, services: NamedDependency[Services]
-    ) -> list[EnrolmentResponse]:
-        return [enrolment_out(e) for e in await uc.list_session_enrolments(session_id, uow=services.uow())]
+    ) -> list[EnrolmentLineResponse]:
+        return [enrolment_line_out(e) for e in await uc.list_session_enrolments(session_id, uow=services.uow())]
 
 
 class EnrolmentController(Controller):
@@ -331,7 +358,13 @@ class EnrolmentController(Controller):
         request: AuthedRequest,
     ) -> AttendanceResponse:
         a = await uc.record_attendance(
-            enrolment_id, day, data.present, actor=request.user, uow=services.uow(), now=services.now()
+            enrolment_id,
+            day,
+            data.present,
+            actor=request.user,
+            uow=services.uow(),
+            now=services.now(),
+            today=services.today(),
         )
         return AttendanceResponse(
             enrolment_id=a.enrolment_id,
@@ -352,9 +385,7 @@ class EnrolmentController(Controller):
         self, enrolment_id: uuid.UUID, data: JSONBody[CompleteEnrolmentRequest], services: NamedDependency[Services]
     ) -> EnrolmentResponse:
         return enrolment_out(
-            await uc.complete_enrolment(
-                enrolment_id, data.completed_on, uow=services.uow(), today=services.now().date()
-            )
+            await uc.complete_enrolment(enrolment_id, data.completed_on, uow=services.uow(), today=services.today())
         )
 
     @get(
@@ -366,5 +397,5 @@ class EnrolmentController(Controller):
     )
     async def list_for_applicant(
         self, applicant_id: uuid.UUID, services: NamedDependency[Services]
-    ) -> list[EnrolmentResponse]:
-        return [enrolment_out(e) for e in await uc.list_applicant_enrolments(applicant_id, uow=services.uow())]
+    ) -> list[EnrolmentLineResponse]:
+        return [enrolment_line_out(e) for e in await uc.list_applicant_enrolments(applicant_id, uow=services.uow())]

@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -47,10 +50,58 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
-def run_dev() -> int:
-    env = dict(os.environ)
+def _running_postgres_port(data_dir: Path) -> int | None:
+    """The port of a server already running on ``data_dir`` (``make run`` in another terminal),
+    read from its ``postmaster.pid`` (fourth line), if it answers there."""
+    try:
+        port = int((data_dir / "postmaster.pid").read_text().splitlines()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return port
+    except OSError:
+        return None
+
+
+@contextmanager
+def embedded_servers(env: dict[str, str], *, redis_needed: bool = True) -> Iterator[dict[str, str]]:
+    """What `make run` and the operations commands run on: the servers named by DATABASE_URL and
+    REDIS_URL, or else the embedded ones of ``.local`` (started here and stopped on leaving, or
+    the PostgreSQL a running `make run` already serves). Yields ``env`` with both URLs set; a
+    command that uses no Redis gets a placeholder URL rather than a second server on its folder."""
+    env = dict(env)
     postgres: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
+    try:
+        if not env.get("DATABASE_URL"):
+            running = _running_postgres_port(LOCAL / "pg")
+            if running is not None:
+                server_url = EmbeddedPostgres(LOCAL / "pg", running).url
+                print(f"embedded PostgreSQL already running on 127.0.0.1:{running}")
+            else:
+                postgres = EmbeddedPostgres(LOCAL / "pg", free_port(55432))
+                postgres.start()
+                server_url = postgres.url
+                print(f"embedded PostgreSQL on 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
+            asyncio.run(ensure_database(server_url, DEV_DATABASE))
+            env["DATABASE_URL"] = server_url.rsplit("/", 1)[0] + f"/{DEV_DATABASE}"
+        if not env.get("REDIS_URL") and not redis_needed:
+            env["REDIS_URL"] = "redis://unused"
+        elif not env.get("REDIS_URL"):
+            redis = EmbeddedRedis(LOCAL / "redis", free_port(56379), persist=True)
+            redis.start()
+            env["REDIS_URL"] = redis.url
+            print(f"embedded Redis on 127.0.0.1:{redis.port}")
+        yield env
+    finally:
+        if redis is not None:
+            redis.stop()
+        if postgres is not None:
+            postgres.stop()
+
+
+def run_dev() -> int:
     children: list[subprocess.Popen[bytes]] = []
     stopping = {"flag": False}
 
@@ -60,63 +111,52 @@ def run_dev() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        if not env.get("DATABASE_URL"):
-            postgres = EmbeddedPostgres(LOCAL / "pg", free_port(55432))
-            postgres.start()
-            asyncio.run(ensure_database(postgres.url, DEV_DATABASE))
-            env["DATABASE_URL"] = postgres.url.rsplit("/", 1)[0] + f"/{DEV_DATABASE}"
-            print(f"embedded PostgreSQL on 127.0.0.1:{postgres.port} (data in {postgres.data_dir})")
-        if not env.get("REDIS_URL"):
-            redis = EmbeddedRedis(LOCAL / "redis", free_port(56379), persist=True)
-            redis.start()
-            env["REDIS_URL"] = redis.url
-            print(f"embedded Redis on 127.0.0.1:{redis.port}")
-        try:
-            settings = load_settings(env)
-        except SettingsError as error:
-            print(f"configuration error: {error}", file=sys.stderr)
-            return 2
-        python = sys.executable
-        subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
-        subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
-        children.append(
-            subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "uvicorn",
-                    "service.app:app_from_environment",
-                    "--factory",
-                    "--host",
-                    settings.host,
-                    "--port",
-                    str(settings.port),
-                    "--no-access-log",
-                ],
-                env=env,
-                cwd=ROOT,
-            )
-        )
-        children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
-        base = f"http://{settings.host}:{settings.port}"
-        print(
-            f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
-            f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
-            '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
-            flush=True,
-        )
-        while not stopping["flag"] and all(child.poll() is None for child in children):
-            time.sleep(0.2)
-        failed = [c for c in children if c.poll() not in (None, 0)]
-        return 1 if failed and not stopping["flag"] else 0
+        with embedded_servers(dict(os.environ)) as env:
+            try:
+                try:
+                    settings = load_settings(env)
+                except SettingsError as error:
+                    print(f"configuration error: {error}", file=sys.stderr)
+                    return 2
+                python = sys.executable
+                subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
+                subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
+                children.append(
+                    subprocess.Popen(
+                        [
+                            python,
+                            "-m",
+                            "uvicorn",
+                            "service.app:app_from_environment",
+                            "--factory",
+                            "--host",
+                            settings.host,
+                            "--port",
+                            str(settings.port),
+                            "--no-access-log",
+                        ],
+                        env=env,
+                        cwd=ROOT,
+                    )
+                )
+                children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
+                base = f"http://{settings.host}:{settings.port}"
+                print(
+                    f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
+                    f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
+                    '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
+                    flush=True,
+                )
+                while not stopping["flag"] and all(child.poll() is None for child in children):
+                    time.sleep(0.2)
+                failed = [c for c in children if c.poll() not in (None, 0)]
+                return 1 if failed and not stopping["flag"] else 0
+            finally:
+                # The children go before the servers they use (stopped on leaving the with block).
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                _stop_children(children)
     except subprocess.CalledProcessError as error:
         print(f"start-up step failed: {' '.join(map(str, error.cmd))}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _stop_children(children)
-        if redis is not None:
-            redis.stop()
-        if postgres is not None:
-            postgres.stop()
         print("stopped")

@@ -7,9 +7,10 @@ have is idempotent.
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from arq import cron
@@ -25,7 +26,7 @@ from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlann
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
-from service.usecases.close_of_business import close_business_day
+from service.usecases.close_of_business import close_days_not_closed
 from service.usecases.identity import purge_expired_login_codes
 from service.usecases.notifications import (
     deliver_due_notices,
@@ -71,22 +72,24 @@ async def expire_offers(ctx: dict[str, Any]) -> int:
 
 
 async def close_of_business(ctx: dict[str, Any]) -> int:
-    """Age the loans to the previous business day (UTC) and record its figures; idempotent, and a
-    run killed halfway resumes where it stopped (see usecases.close_of_business)."""
-    business_date = datetime.now(UTC).date() - timedelta(days=1)
-    report = await close_business_day(
-        business_date,
+    """Age the loans to each business day that is over and not closed yet (yesterday in the
+    lender's time zone, and the days missed while the worker was down) and record their figures;
+    idempotent, and a run killed halfway resumes where it stopped (see usecases.close_of_business)."""
+    settings: Settings = ctx["settings"]
+    reports = await close_days_not_closed(
+        today=settings.business_date(datetime.now(UTC)),
         book=SqlCloseOfBusiness(ctx["engine"]),
         refresh=partial(refresh_loan_state, uow_factory=ctx["uow"]),
     )
-    return report.loans_aged
+    return sum(report.loans_aged for report in reports)
 
 
 async def plan_notices(ctx: dict[str, Any]) -> int:
     """Write today's due-date reminders, missed-payment notices and officers' follow-up contacts
     coming due and trainings starting into the notice outbox (idempotent),
     then ask for a delivery run (deterministic job id: asked twice the same day, it runs once)."""
-    today = datetime.now(UTC).date()
+    settings: Settings = ctx["settings"]
+    today = settings.business_date(datetime.now(UTC))
     planning = SqlNoticePlanning(ctx["engine"])
     report = await plan_loan_notices(today, planning=planning)
     follow_ups = await plan_follow_up_notices(today, planning=planning)
@@ -130,6 +133,8 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "ctx": {"settings": settings},
+        # Cron hours are the lender's: the close of business at 00:30 is just after its day ends.
+        "timezone": ZoneInfo(settings.lender_timezone),
         "job_timeout": 600,
         "max_tries": 5,
         "handle_signals": True,

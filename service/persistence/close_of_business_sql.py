@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -51,6 +52,12 @@ _START = _sql(
     RETURNING finished_at IS NOT NULL AS finished, last_loan_id
     """
 )
+
+_LAST_CLOSED = text("SELECT max(business_date) FROM close_of_business_runs WHERE finished_at IS NOT NULL")
+
+_FORGET_FIGURES = text("DELETE FROM portfolio_daily WHERE business_date >= :d")
+_FORGET_RUNS = text("DELETE FROM close_of_business_runs WHERE business_date >= :d")
+_AGED_PAST = text("SELECT id FROM loans WHERE state_as_of > :d ORDER BY id")
 
 _CURRENCIES = text("SELECT DISTINCT currency FROM loans WHERE status = 'active'")
 
@@ -271,6 +278,16 @@ class SqlCloseOfBusiness:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._decimals: str | None = None
+
+    async def last_closed(self) -> date | None:
+        async with self.engine.connect() as connection:
+            return await connection.scalar(_LAST_CLOSED)  # type: ignore[no-any-return]
+
+    async def forget_days_from(self, day: date, *, loans_after: date) -> Sequence[uuid.UUID]:
+        async with self.engine.begin() as connection:
+            await connection.execute(_FORGET_FIGURES, {"d": day})
+            await connection.execute(_FORGET_RUNS, {"d": day})
+            return list((await connection.execute(_AGED_PAST, {"d": loans_after})).scalars())
 
     async def start(self, business_date: date) -> CloseOfBusinessRun:
         async with self.engine.begin() as connection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select, update
@@ -21,8 +21,11 @@ from domain.followup.model import (
 )
 from domain.followup.policies import BusinessFacts
 from service.persistence.followup_tables import FollowUpContactRow, FollowUpPlanRow
+from service.persistence.identity_tables import PartnerRow, StaffUserRow
 from service.persistence.loan_tables import LoanRow
-from service.usecases.followup_ports import GroupBy
+from service.persistence.origination_tables import ApplicantRow
+from service.persistence.product_tables import LoanProductRow
+from service.usecases.followup_ports import GroupBy, LoanBorrower
 
 
 def _outcome(row: FollowUpContactRow) -> Outcome | None:
@@ -187,6 +190,30 @@ class SqlFollowUps:
             )
         ).scalars()
         return [_contact(r) for r in rows]
+
+    async def borrowers_of_loans(self, loan_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, LoanBorrower]:
+        if not loan_ids:
+            return {}
+        rows = await self.session.execute(
+            select(LoanRow.id, ApplicantRow.id, ApplicantRow.full_name, ApplicantRow.phone)
+            .join(ApplicantRow, ApplicantRow.id == LoanRow.applicant_id)
+            .where(LoanRow.id.in_(set(loan_ids)))
+        )
+        return {
+            loan_id: LoanBorrower(loan_id=loan_id, applicant_id=applicant_id, full_name=name, phone=phone)
+            for loan_id, applicant_id, name, phone in rows
+        }
+
+    async def group_names(self, group_by: GroupBy, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, str]:
+        key, name = {
+            "product": (LoanProductRow.id, LoanProductRow.name),
+            "officer": (StaffUserRow.id, StaffUserRow.full_name),
+            "partner": (PartnerRow.id, PartnerRow.name),
+        }[group_by]
+        if not keys:
+            return {}
+        rows = await self.session.execute(select(key, name).where(key.in_(set(keys))))
+        return dict(rows.tuples().all())
 
     async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:
         key = {"product": LoanRow.product_id, "officer": LoanRow.officer_id, "partner": LoanRow.partner_id}[group_by]

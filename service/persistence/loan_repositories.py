@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
 from service.persistence.driver import driver
+from service.persistence.identity_tables import PartnerRow, StaffUserRow
 from service.persistence.loan_mapping import contract_installment, loan_from_row
 from service.persistence.loan_tables import (
     DisbursementRow,
@@ -24,6 +25,10 @@ from service.persistence.loan_tables import (
     LoanRow,
 )
 from service.persistence.mapping import servicing_to_json
+from service.persistence.origination_repositories import search_form
+from service.persistence.origination_tables import ApplicantRow
+from service.persistence.product_tables import LoanProductRow
+from service.usecases.ports import LoanSearch, LoanSummary
 
 LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
 INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
@@ -80,6 +85,12 @@ class SqlLoans:
 
     async def get(self, loan_id: uuid.UUID) -> Loan | None:
         return await self._load(LOANS.c.id == loan_id)
+
+    async def ids_for_applications(self, application_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, uuid.UUID]:
+        rows = await self.session.execute(
+            select(LoanRow.application_id, LoanRow.id).where(LoanRow.application_id.in_(set(application_ids)))
+        )
+        return dict(rows.tuples().all())
 
     async def for_application(self, application_id: uuid.UUID) -> Loan | None:
         return await self._load(LOANS.c.application_id == application_id)
@@ -145,6 +156,66 @@ class SqlLoans:
             )
         )
         return Decimal(total or 0)
+
+    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanSummary]:
+        """The staff's loan list in id order (ids are time-ordered: oldest first), after a cursor id."""
+        query = (
+            select(
+                LoanRow,
+                ApplicantRow.full_name,
+                ApplicantRow.phone,
+                StaffUserRow.full_name.label("officer_name"),
+                LoanProductRow.name.label("product_name"),
+                PartnerRow.name.label("partner_name"),
+            )
+            .join(ApplicantRow, ApplicantRow.id == LoanRow.applicant_id)
+            .join(StaffUserRow, StaffUserRow.id == LoanRow.officer_id)
+            .join(LoanProductRow, LoanProductRow.id == LoanRow.product_id)
+            .outerjoin(PartnerRow, PartnerRow.id == LoanRow.partner_id)
+            .order_by(LoanRow.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(LoanRow.id > after)
+        for column, wanted in (
+            (LoanRow.officer_id, criteria.officer_id),
+            (LoanRow.product_id, criteria.product_id),
+            (LoanRow.partner_id, criteria.partner_id),
+            (LoanRow.applicant_id, criteria.applicant_id),
+            (LoanRow.status, criteria.status),
+            (LoanRow.arrears_bucket, criteria.arrears_bucket),
+        ):
+            if wanted is not None:
+                query = query.where(column == wanted)
+        if criteria.borrower_name:
+            pattern = search_form(criteria.borrower_name).replace("\\", "").replace("%", "").replace("_", "")
+            query = query.where(ApplicantRow.search_name.like(f"%{pattern}%"))
+        rows = (await self.session.execute(query)).all()
+        return [
+            LoanSummary(
+                id=loan.id,
+                application_id=loan.application_id,
+                applicant_id=loan.applicant_id,
+                borrower_name=borrower_name,
+                borrower_phone=borrower_phone,
+                officer_id=loan.officer_id,
+                officer_name=officer_name,
+                product_id=loan.product_id,
+                product_name=product_name,
+                partner_id=loan.partner_id,
+                partner_name=partner_name,
+                currency=loan.currency,
+                principal=loan.principal.quantize(minor_unit(loan.currency)),
+                outstanding_principal=loan.outstanding_principal.quantize(minor_unit(loan.currency)),
+                status=loan.status,
+                days_past_due=loan.days_past_due,
+                arrears_bucket=loan.arrears_bucket,
+                next_due_date=loan.next_due_date,
+                disbursed_on=loan.disbursed_on,
+                state_as_of=loan.state_as_of,
+            )
+            for loan, borrower_name, borrower_phone, officer_name, product_name, partner_name in rows
+        ]
 
 
 _POST_TRANSACTION = """

@@ -37,6 +37,13 @@ class LoanRow(Base):
         CheckConstraint("days_past_due >= 0 AND event_count >= 0", name="counters"),
         Index("ix_loans_applicant_id", "applicant_id"),
         Index("ix_loans_active_id", "id", postgresql_where=text("status = 'active'")),
+        # The staff's loan list (GET /v1/loans) filters on these and reads in id order.
+        Index("ix_loans_officer_id_id", "officer_id", "id"),
+        Index("ix_loans_product_id_id", "product_id", "id"),
+        Index("ix_loans_partner_id_id", "partner_id", "id", postgresql_where=text("partner_id IS NOT NULL")),
+        Index(
+            "ix_loans_arrears_bucket_id", "arrears_bucket", "id", postgresql_where=text("arrears_bucket <> 'current'")
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

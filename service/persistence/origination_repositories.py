@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -129,6 +129,14 @@ class SqlApplicants:
         if row.stage != stage.value:
             row.stage, row.stage_changed_at = stage.value, func.now()
             await self.session.flush()
+
+    async def claim(self, applicant_id: uuid.UUID, officer_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(ApplicantRow)
+            .where(ApplicantRow.id == applicant_id, ApplicantRow.officer_id.is_(None))
+            .values(officer_id=officer_id, version=ApplicantRow.version + 1)
+            .execution_options(synchronize_session="fetch")
+        )
 
     async def link_borrower(self, applicant_id: uuid.UUID, borrower_id: uuid.UUID) -> None:
         row = await self.session.get(ApplicantRow, applicant_id)

@@ -84,10 +84,16 @@ LEFT JOIN disbursed d ON d.group_id IS NOT DISTINCT FROM k.group_id AND d.curren
 ORDER BY n.name NULLS LAST, k.group_id, k.currency
 """
 
+_LAST_CLOSE = text("SELECT max(business_date) FROM close_of_business_runs WHERE finished_at IS NOT NULL")
+
 
 class SqlPortfolioReports:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    async def last_close(self) -> date | None:
+        async with self.engine.connect() as connection:
+            return await connection.scalar(_LAST_CLOSE)  # type: ignore[no-any-return]
 
     async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]:
         column, names = _GROUPS[group_by]

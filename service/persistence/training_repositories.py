@@ -21,8 +21,10 @@ from domain.training.model import (
     TrainingSession,
 )
 from service.persistence.mapping import row_values, to_domain
+from service.persistence.origination_tables import ApplicantRow
 from service.persistence.product_repositories import plain
 from service.persistence.training_tables import AttendanceRow, EnrolmentRow, TrainingProgrammeRow, TrainingSessionRow
+from service.usecases.ports import EnrolmentLine
 
 _SEAT_HOLDING = sorted(s.value for s in SEAT_HOLDING)
 
@@ -119,13 +121,33 @@ class SqlTrainings:
         )
         return _enrolment(row) if row else None
 
-    async def enrolments_in_session(self, session_id: uuid.UUID) -> Sequence[Enrolment]:
-        query = select(EnrolmentRow).where(EnrolmentRow.session_id == session_id).order_by(EnrolmentRow.id)
-        return [_enrolment(r) for r in await self.session.scalars(query)]
+    async def enrolments_in_session(self, session_id: uuid.UUID) -> Sequence[EnrolmentLine]:
+        return await self._lines(EnrolmentRow.session_id == session_id)
 
-    async def enrolments_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Enrolment]:
-        query = select(EnrolmentRow).where(EnrolmentRow.applicant_id == applicant_id).order_by(EnrolmentRow.id)
-        return [_enrolment(r) for r in await self.session.scalars(query)]
+    async def enrolments_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[EnrolmentLine]:
+        return await self._lines(EnrolmentRow.applicant_id == applicant_id)
+
+    async def _lines(self, condition: ColumnElement[bool]) -> Sequence[EnrolmentLine]:
+        query = (
+            select(
+                EnrolmentRow,
+                ApplicantRow.full_name,
+                ApplicantRow.phone,
+                TrainingProgrammeRow.id,
+                TrainingProgrammeRow.name,
+                TrainingSessionRow.starts_on,
+                TrainingSessionRow.ends_on,
+            )
+            .join(ApplicantRow, ApplicantRow.id == EnrolmentRow.applicant_id)
+            .join(TrainingSessionRow, TrainingSessionRow.id == EnrolmentRow.session_id)
+            .join(TrainingProgrammeRow, TrainingProgrammeRow.id == TrainingSessionRow.programme_id)
+            .where(condition)
+            .order_by(EnrolmentRow.id)
+        )
+        return [
+            EnrolmentLine(_enrolment(row), name, phone, programme_id, programme_name, starts_on, ends_on)
+            for row, name, phone, programme_id, programme_name, starts_on, ends_on in await self.session.execute(query)
+        ]
 
     async def has_completed_training(self, applicant_id: uuid.UUID, programme_ids: Set[uuid.UUID] | None) -> bool:
         """Whether the person completed a training: of any programme (``None``) or of one of these."""

@@ -44,6 +44,9 @@ class TrainingSessionRow(Base):
     __tablename__ = "training_sessions"
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="dates"),
+        # No programme runs longer (domain.training.model.MAX_SESSION_DAYS); the programme's own
+        # bound is checked by the use case.
+        CheckConstraint("ends_on - starts_on < 511", name="length"),
         CheckConstraint("capacity BETWEEN 1 AND 200", name="capacity"),
         Index("ix_training_sessions_programme_id_starts_on", "programme_id", "starts_on"),
         Index("ix_training_sessions_starts_on", "starts_on"),

@@ -154,8 +154,23 @@ class RegisterApplicant:
     officer_id: uuid.UUID | None = None
 
 
-async def register_applicant(cmd: RegisterApplicant, *, uow: UnitOfWork, now: datetime) -> Applicant:
-    """A walk-in: a person who came without a partner. Someone already known is a 409 naming them."""
+def acting_officer(actor: Principal | None) -> uuid.UUID | None:
+    """The caller when a loan officer: the officer who creates or takes a file owns it until reassigned."""
+    return actor.subject_id if actor is not None and actor.has_any_role(Role.LOAN_OFFICER) else None
+
+
+async def take_file(uow: UnitOfWork, applicant: Applicant, actor: Principal) -> None:
+    """An officer working on a file nobody owns yet (a referral, say) becomes its officer."""
+    officer_id = acting_officer(actor)
+    if applicant.officer_id is None and officer_id is not None:
+        await uow.applicants.claim(applicant.id, officer_id)
+
+
+async def register_applicant(
+    cmd: RegisterApplicant, *, uow: UnitOfWork, now: datetime, actor: Principal | None = None
+) -> Applicant:
+    """A walk-in: a person who came without a partner. Someone already known is a 409 naming them.
+    Without ``officer_id``, an officer registering the person owns the file."""
     email, phone = _contact(cmd.email, cmd.phone)
     applicant = Applicant(
         id=new_id(),
@@ -165,7 +180,7 @@ async def register_applicant(cmd: RegisterApplicant, *, uow: UnitOfWork, now: da
         situation=cmd.situation,
         stage=Stage.CONTACTED,
         created_at=now,
-        officer_id=cmd.officer_id,
+        officer_id=cmd.officer_id or acting_officer(actor),
     )
     async with uow:
         existing = await uow.applicants.find_by_contact(email, phone)
@@ -200,7 +215,8 @@ class UpdateApplicant:
 MANUAL_STAGES = frozenset({Stage.CONTACTED, Stage.WITHDRAWN, Stage.DECLINED})
 
 
-async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork) -> Applicant:
+async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork, actor: Principal | None = None) -> Applicant:
+    """Change details, officer or stage; an officer changing a file nobody owns takes it."""
     async with uow:
         applicant = await get_applicant_in(uow, cmd.applicant_id)
         if applicant.version != cmd.expected_version:
@@ -232,7 +248,7 @@ async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork) -> Applican
             email=email,
             phone=phone,
             situation=cmd.situation or applicant.situation,
-            officer_id=cmd.officer_id or applicant.officer_id,
+            officer_id=cmd.officer_id or applicant.officer_id or acting_officer(actor),
             stage=cmd.stage or applicant.stage,
         )
         await uow.applicants.save(changed)

@@ -39,6 +39,7 @@ from domain.origination.eligibility import (
 from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
 from domain.products.policies import check_term_limits, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
+from service.usecases.applicants import take_file
 from service.usecases.followup import start_follow_up
 from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
@@ -95,6 +96,7 @@ async def create_application(
         applicant = await uow.applicants.get(cmd.applicant_id)
         if applicant is None:
             raise NotFound("applicant not found", code="applicant.not_found")
+        await take_file(uow, applicant, actor)
         version = await _product_version(uow, cmd.product_id)
         _same_currency(cmd.currency, version.terms.currency)
         if cmd.amount <= 0:

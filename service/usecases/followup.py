@@ -4,6 +4,7 @@ an officer's agenda, and survival and jobs reported by product, officer or partn
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,7 +14,7 @@ from domain.followup.policies import AGENDA_HORIZON, AgendaStatus, GroupReport, 
 from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.loans.model import Loan
-from service.usecases.followup_ports import GroupBy
+from service.usecases.followup_ports import GroupBy, LoanBorrower
 from service.usecases.ports import UnitOfWork
 
 
@@ -64,7 +65,7 @@ async def follow_up_plan(loan_id: uuid.UUID, *, uow: UnitOfWork) -> FollowUpPlan
 
 
 async def record_outcome(
-    contact_id: uuid.UUID, outcome: Outcome, *, actor: Principal, uow: UnitOfWork, now: datetime
+    contact_id: uuid.UUID, outcome: Outcome, *, actor: Principal, uow: UnitOfWork, now: datetime, today: date
 ) -> Contact:
     """The outcome of a planned contact, once (a second one is a 409)."""
     async with uow:
@@ -72,7 +73,7 @@ async def record_outcome(
         if contact is None:
             raise NotFound("follow-up contact not found", code="followup.contact_not_found")
         loan = await _loan(uow, contact.loan_id)
-        done = contact.record(outcome, earliest=loan.disbursed_on, today=now.date())
+        done = contact.record(outcome, earliest=loan.disbursed_on, today=today)
         await uow.follow_ups.record_outcome(done, recorded_by=actor.subject_id, at=now)
         await uow.commit()
     return done
@@ -106,12 +107,12 @@ class AddUnplannedContact:
 
 
 async def add_unplanned_contact(
-    cmd: AddUnplannedContact, *, actor: Principal, uow: UnitOfWork, now: datetime
+    cmd: AddUnplannedContact, *, actor: Principal, uow: UnitOfWork, now: datetime, today: date
 ) -> Contact:
     """A contact outside the plan, recorded with its outcome (the plan is made first if missing)."""
     async with uow:
         loan = await _loan(uow, cmd.loan_id)
-        check_contact_date(cmd.outcome.contacted_on, earliest=loan.disbursed_on, today=now.date())
+        check_contact_date(cmd.outcome.contacted_on, earliest=loan.disbursed_on, today=today)
         plan = await uow.follow_ups.plan_for_loan(loan.id, for_update=True)
         if plan is None:
             await start_follow_up(uow, loan)
@@ -132,16 +133,45 @@ async def add_unplanned_contact(
     return contact
 
 
-async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: UnitOfWork) -> dict[AgendaStatus, list[Contact]]:
+@dataclass(frozen=True)
+class OfficerAgenda:
+    """The contacts by status, with who each borrower is (name and phone to call) and the officer's name."""
+
+    officer_name: str | None
+    contacts: dict[AgendaStatus, list[Contact]]
+    borrowers: Mapping[uuid.UUID, LoanBorrower]
+
+
+# The agenda and report look 30 days around ``on``: a date of year 1 or 9999 would overflow.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def check_report_day(on: date) -> None:
+    if not EARLIEST_DAY <= on <= LATEST_DAY:
+        raise RuleViolation(f"must be from {EARLIEST_DAY} to {LATEST_DAY}", code="followup.invalid_day", field="on")
+
+
+async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: UnitOfWork) -> OfficerAgenda:
     """Due (in the next 30 days), overdue and done (in the last 30 days) contacts of an officer."""
+    check_report_day(on)
     async with uow:
         contacts = await uow.follow_ups.agenda_contacts(
             officer_id, due_until=on + AGENDA_HORIZON, done_from=on - AGENDA_HORIZON
         )
-    return agenda(contacts, on)
+        borrowers = await uow.follow_ups.borrowers_of_loans([c.loan_id for c in contacts])
+        officer = await uow.staff_users.get(officer_id)
+    return OfficerAgenda(officer.full_name if officer else None, agenda(contacts, on), borrowers)
 
 
-async def follow_up_report(group_by: GroupBy, on: date, *, uow: UnitOfWork) -> list[GroupReport]:
+@dataclass(frozen=True)
+class FollowUpReport:
+    groups: list[GroupReport]
+    names: Mapping[uuid.UUID, str]
+
+
+async def follow_up_report(group_by: GroupBy, on: date, *, uow: UnitOfWork) -> FollowUpReport:
+    check_report_day(on)
     async with uow:
         facts = await uow.follow_ups.report_facts(group_by)
-    return report(facts, on)
+        names = await uow.follow_ups.group_names(group_by, [key for key, _ in facts if key is not None])
+    return FollowUpReport(report(facts, on), names)

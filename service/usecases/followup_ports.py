@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
 
@@ -11,6 +12,16 @@ from domain.followup.model import Contact, FollowUpPlan
 from domain.followup.policies import BusinessFacts
 
 GroupBy = Literal["product", "officer", "partner"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanBorrower:
+    """Who to call about a loan: the borrower's name and phone, next to the loan's id."""
+
+    loan_id: uuid.UUID
+    applicant_id: uuid.UUID
+    full_name: str
+    phone: str | None
 
 
 class FollowUps(Protocol):
@@ -37,6 +48,14 @@ class FollowUps(Protocol):
 
     async def agenda_contacts(self, officer_id: uuid.UUID, *, due_until: date, done_from: date) -> Sequence[Contact]:
         """The officer's contacts without outcome due until ``due_until``, and those done since ``done_from``."""
+        ...
+
+    async def borrowers_of_loans(self, loan_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, LoanBorrower]:
+        """The borrower of each loan, by loan id."""
+        ...
+
+    async def group_names(self, group_by: GroupBy, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, str]:
+        """The name of each product, officer or partner, by id."""
         ...
 
     async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:

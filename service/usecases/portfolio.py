@@ -14,6 +14,10 @@
   the average of the daily gross outstanding recorded by the close of business in the period.
 - Loans disbursed: loans whose disbursement date is in the period.
 Ratios are percentages rounded half up to 2 decimals; None when the denominator is zero or missing.
+
+The stock figures (active loans, outstanding, PAR) exist only for days a close of business has
+closed: ``stock_figures_note`` says in words when none has run yet, or none in the period, so that
+a zero there is not read as an empty portfolio.
 """
 
 from __future__ import annotations
@@ -50,15 +54,35 @@ class PortfolioIndicators:
     loans_disbursed: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class PortfolioReport:
+    groups: Sequence[PortfolioIndicators]
+    last_close_of_business: date | None
+    stock_figures_note: str | None
+
+
+def stock_figures_note(last_close: date | None, *, start: date) -> str | None:
+    """Why active loans, outstanding and PAR show nothing, when they cannot (None when they can)."""
+    if last_close is None:
+        return (
+            "no close of business has run yet: active loans, gross outstanding and PAR are unknown"
+            " (not zero) until the first one"
+        )
+    if last_close < start:
+        return (
+            f"no close of business in the period (the last one closed {last_close.isoformat()}):"
+            " active loans, gross outstanding and PAR are unknown for it"
+        )
+    return None
+
+
 def _percent(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
     if not denominator:
         return None
     return (numerator * 100 / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-async def portfolio_indicators(
-    *, group_by: str, start: date, end: date, reports: PortfolioReports
-) -> Sequence[PortfolioIndicators]:
+async def portfolio_indicators(*, group_by: str, start: date, end: date, reports: PortfolioReports) -> PortfolioReport:
     """The indicators of every group with figures in the period (see the module docstring)."""
     if group_by not in GROUPS:
         raise RuleViolation("must be product, officer or partner", code="portfolio.invalid_group", field="group_by")
@@ -87,4 +111,7 @@ async def portfolio_indicators(
                 loans_disbursed=f.loans_disbursed,
             )
         )
-    return result
+    last_close = await reports.last_close()
+    return PortfolioReport(
+        groups=result, last_close_of_business=last_close, stock_figures_note=stock_figures_note(last_close, start=start)
+    )

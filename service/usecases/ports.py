@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -95,6 +95,10 @@ class Applicants(Protocol):
     async def find_by_contact(self, email: str | None, phone: str | None) -> Applicant | None: ...
     async def save(self, applicant: Applicant) -> None: ...
     async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None: ...
+    async def claim(self, applicant_id: uuid.UUID, officer_id: uuid.UUID) -> None:
+        """Make ``officer_id`` the applicant's officer if the applicant has none (atomically)."""
+        ...
+
     async def lock_contact(self, email: str | None, phone: str | None) -> None: ...
     async def link_borrower(self, applicant_id: uuid.UUID, borrower_id: uuid.UUID) -> None: ...
     async def search(
@@ -115,6 +119,19 @@ class Projects(Protocol):
     async def save(self, project: BusinessProject) -> None: ...
 
 
+@dataclass(frozen=True)
+class EnrolmentLine:
+    """An enrolment in a list, with who is enrolled and in which programme and dates."""
+
+    enrolment: Enrolment
+    applicant_name: str
+    applicant_phone: str | None
+    programme_id: uuid.UUID
+    programme_name: str
+    starts_on: date
+    ends_on: date
+
+
 class Trainings(Protocol):
     async def add_programme(self, programme: TrainingProgramme) -> None: ...
     async def get_programme(self, programme_id: uuid.UUID) -> TrainingProgramme | None: ...
@@ -132,8 +149,8 @@ class Trainings(Protocol):
     async def get_enrolment(self, enrolment_id: uuid.UUID, *, for_update: bool = False) -> Enrolment | None: ...
     async def save_enrolment(self, enrolment: Enrolment) -> None: ...
     async def current_enrolment(self, session_id: uuid.UUID, applicant_id: uuid.UUID) -> Enrolment | None: ...
-    async def enrolments_in_session(self, session_id: uuid.UUID) -> Sequence[Enrolment]: ...
-    async def enrolments_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Enrolment]: ...
+    async def enrolments_in_session(self, session_id: uuid.UUID) -> Sequence[EnrolmentLine]: ...
+    async def enrolments_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[EnrolmentLine]: ...
     async def has_completed_training(self, applicant_id: uuid.UUID, programme_ids: Set[uuid.UUID] | None) -> bool:
         """Whether the person completed a training of any programme (``None``) or of one of ``programme_ids``."""
         ...
@@ -186,10 +203,55 @@ class Applications(Protocol):
     async def statuses_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[tuple[uuid.UUID, Status]]: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class LoanSearch:
+    """Staff's loan list: every given criterion must match; ``borrower_name`` matches part of it."""
+
+    officer_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    applicant_id: uuid.UUID | None = None
+    borrower_name: str | None = None
+    status: str | None = None
+    arrears_bucket: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanSummary:
+    """A line of the loan list: the loan as of its last replay or close, with the names of the
+    borrower, officer, product and partner, so that a list of loans is readable without ids."""
+
+    id: uuid.UUID
+    application_id: uuid.UUID
+    applicant_id: uuid.UUID
+    borrower_name: str
+    borrower_phone: str | None
+    officer_id: uuid.UUID
+    officer_name: str
+    product_id: uuid.UUID
+    product_name: str
+    partner_id: uuid.UUID | None
+    partner_name: str | None
+    currency: str
+    principal: Decimal
+    outstanding_principal: Decimal
+    status: str
+    days_past_due: int
+    arrears_bucket: str
+    next_due_date: date | None
+    disbursed_on: date
+    state_as_of: date | None
+
+
 class Loans(Protocol):
+    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanSummary]: ...
     async def add(self, loan: Loan) -> None: ...
     async def get(self, loan_id: uuid.UUID) -> Loan | None: ...
     async def for_application(self, application_id: uuid.UUID) -> Loan | None: ...
+    async def ids_for_applications(self, application_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, uuid.UUID]:
+        """The loan id of each application that has a loan, by application id."""
+        ...
+
     async def add_disbursement(self, disbursement: Disbursement) -> None: ...
     async def disbursements(self, application_id: uuid.UUID) -> Sequence[Disbursement]: ...
     async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID, currency: str) -> Decimal: ...
@@ -320,6 +382,15 @@ class AgedChunk:
 class CloseOfBusinessBook(Protocol):
     """Set-based ageing of the loan book; every method is its own committed transaction."""
 
+    async def last_closed(self) -> date | None:
+        """The latest business date whose close finished (None before the first)."""
+        ...
+
+    async def forget_days_from(self, day: date, *, loans_after: date) -> Sequence[uuid.UUID]:
+        """Delete the runs and figures of ``day`` and later; the loans whose state is dated after
+        ``loans_after`` (aged by such a run), to be replayed."""
+        ...
+
     async def start(self, business_date: date) -> CloseOfBusinessRun: ...
     async def age_chunk(self, business_date: date, *, after: uuid.UUID | None, limit: int) -> AgedChunk: ...
     async def record_chunk(self, business_date: date, chunk: AgedChunk, *, refreshed: int) -> None: ...
@@ -349,3 +420,6 @@ class PortfolioFigures:
 
 class PortfolioReports(Protocol):
     async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]: ...
+    async def last_close(self) -> date | None:
+        """The latest business date whose close of business finished (None before the first)."""
+        ...

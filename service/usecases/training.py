@@ -19,13 +19,14 @@ from domain.origination.applicants import Applicant, Stage
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
 from domain.training.policies import (
     check_attendance_day,
+    check_session_fits,
     complete,
     enrol,
     move,
     stage_after_completion,
     stage_after_enrolment,
 )
-from service.usecases.ports import UnitOfWork
+from service.usecases.ports import EnrolmentLine, UnitOfWork
 
 TRAINING_PROVIDER = "training_provider"
 
@@ -112,8 +113,9 @@ async def list_programmes(*, uow: UnitOfWork, after: uuid.UUID | None, limit: in
 # --- sessions ---------------------------------------------------------------------------------------
 
 
-async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: datetime) -> SessionView:
-    """A new session (cohort) of an active programme."""
+async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: datetime, today: date) -> SessionView:
+    """A new session (cohort) of an active programme, no longer than the programme (``today`` is
+    the lender's date)."""
     session = TrainingSession(
         id=new_id(),
         programme_id=cmd.programme_id,
@@ -132,6 +134,7 @@ async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: dateti
             raise RuleViolation(
                 "the programme is no longer run", code="training.programme_inactive", field="programme_id"
             )
+        check_session_fits(session, programme, today=today)
         await uow.trainings.add_session(session)
         await uow.commit()
     return SessionView(session, 0)
@@ -236,14 +239,14 @@ async def move_enrolment(
     return MovedEnrolment(previous=enrolment, current=moved_to)
 
 
-async def list_session_enrolments(session_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[Enrolment]:
+async def list_session_enrolments(session_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[EnrolmentLine]:
     """Everyone enrolled in the session, past and present (moved enrolments included)."""
     async with uow:
         await _session_in(uow, session_id)
         return await uow.trainings.enrolments_in_session(session_id)
 
 
-async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[Enrolment]:
+async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[EnrolmentLine]:
     """The person's training history: every enrolment, moves and completions included."""
     async with uow:
         if await uow.applicants.get(applicant_id) is None:
@@ -255,13 +258,20 @@ async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork)
 
 
 async def record_attendance(
-    enrolment_id: uuid.UUID, day: date, present: bool, *, actor: Principal, uow: UnitOfWork, now: datetime
+    enrolment_id: uuid.UUID,
+    day: date,
+    present: bool,
+    *,
+    actor: Principal,
+    uow: UnitOfWork,
+    now: datetime,
+    today: date,
 ) -> Attendance:
     """Record (or correct) whether the person was present on a day of their session."""
     async with uow:
         enrolment = await _enrolment_in(uow, enrolment_id)
         session = await _session_in(uow, enrolment.session_id)
-        check_attendance_day(enrolment, session, day, today=now.date())
+        check_attendance_day(enrolment, session, day, today=today)
         attendance = Attendance(
             enrolment_id=enrolment.id, day=day, present=present, recorded_by=actor.subject_id, recorded_at=now
         )

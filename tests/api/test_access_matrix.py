@@ -133,6 +133,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/applications/{application_id}/disbursements"): protected(400, OFFICERS),
     ("GET", "/v1/applications/{application_id}/history"): protected(200, ("admin",)),
     # An unknown loan: the guard lets staff and borrowers through, the use case answers 404.
+    ("GET", "/v1/loans"): protected(200, STAFF),  # borrowers and partners: 403
     ("GET", "/v1/loans/{loan_id}"): protected(404, STAFF, borrower_a=404, borrower_b=404),
     ("GET", "/v1/notices/failed"): protected(200, STAFF),
     ("GET", "/v1/loans/{loan_id}/schedule"): protected(404, STAFF, borrower_a=404, borrower_b=404),
@@ -227,6 +228,7 @@ async def callers(
         ),
         uow=uow_factory(),
         now=datetime.now(UTC),
+        today=date(2026, 1, 5),
     )
     enrolment = await enrol_applicant(
         session.session.id, referral.referral.applicant_id, uow=uow_factory(), now=datetime.now(UTC)

@@ -4,8 +4,9 @@ unplanned contacts, an officer's agenda, and survival and jobs reported (checked
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -18,7 +19,7 @@ from tests.api.test_products import PRODUCT_TERMS, create
 from tests.conftest import Caller, sign_in_staff
 from tests.loans import make_loan
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()  # the lender's date (LENDER_TIMEZONE)
 
 
 def outcome(on: date, status: str = "active", jobs: int = 0, **extra: Any) -> dict[str, Any]:
@@ -36,9 +37,11 @@ def fields(response: Any) -> list[str]:
     return [f"{error.get('field')}: {error.get('reason', '')}" for error in response.json().get("errors", [])]
 
 
-async def planned_loan(uow_factory: SqlUnitOfWorkFactory, officer: Caller, disbursed_on: date) -> uuid.UUID:
+async def planned_loan(
+    uow_factory: SqlUnitOfWorkFactory, officer: Caller, disbursed_on: date, **borrower: str
+) -> uuid.UUID:
     assert officer.id is not None
-    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=disbursed_on)
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=disbursed_on, **borrower)  # type: ignore[arg-type]
     await create_plan(loan.id, uow=uow_factory())
     return loan.id
 
@@ -131,12 +134,19 @@ async def test_the_agenda_lists_overdue_due_and_done_contacts_of_the_officer(
     client: AsyncTestClient[Litestar], officer: Caller, admin: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     start = add_months(TODAY, -3) + timedelta(days=10)
-    loan_id = await planned_loan(uow_factory, officer, start)
+    loan_id = await planned_loan(uow_factory, officer, start, borrower_name="Awa Ndiaye", borrower_phone="+33698765432")
     plan = (await client.get(f"/v1/loans/{loan_id}/follow-up", headers=officer.headers)).json()
     one, three = plan["contacts"][0], plan["contacts"][1]
     agenda = (await client.get("/v1/follow-up/agenda", headers=officer.headers)).json()
     assert agenda["officer_id"] == str(officer.id) and agenda["on"] == TODAY.isoformat()
+    assert agenda["officer_name"] == "Test officer-user"
     assert [c["id"] for c in agenda["overdue"]] == [one["id"]]
+    # Whom to call, not only a loan id.
+    assert (agenda["overdue"][0]["borrower_name"], agenda["overdue"][0]["borrower_phone"]) == (
+        "Awa Ndiaye",
+        "+33698765432",
+    )
+    assert agenda["due"][0]["borrower_name"] == "Awa Ndiaye" and agenda["due"][0]["applicant_id"]
     assert [c["id"] for c in agenda["due"]] == [three["id"]]
     assert agenda["done"] == []
     await client.post(f"/v1/follow-up-contacts/{one['id']}/outcome", json=outcome(TODAY), headers=officer.headers)
@@ -183,6 +193,7 @@ async def test_report_of_survival_and_jobs_by_officer_checked_by_hand(
     response = await client.get("/v1/follow-up/report?group_by=officer", headers=admin.headers)
     assert response.status_code == 200, response.text
     [group] = [g for g in response.json()["groups"] if g["key"] == str(officer.id)]
+    assert group["name"] == "Test officer-user"
     assert group["businesses"] == 3 and group["jobs_created"] == 3 + 0 + 1
     survival = {
         s["years"]: (s["eligible"], s["surviving"], s["closed"], s["unknown"], s["rate"]) for s in group["survival"]
@@ -194,8 +205,10 @@ async def test_report_of_survival_and_jobs_by_officer_checked_by_hand(
     }
     by_product = (await client.get("/v1/follow-up/report?group_by=product", headers=admin.headers)).json()
     assert sum(g["businesses"] for g in by_product["groups"]) >= 3
+    assert {g["name"] for g in by_product["groups"]} == {"Test product"}
     by_partner = (await client.get("/v1/follow-up/report?group_by=partner", headers=admin.headers)).json()
-    assert [g["key"] for g in by_partner["groups"]] == [None]  # none of these borrowers was referred
+    # none of these borrowers was referred
+    assert [(g["key"], g["name"]) for g in by_partner["groups"]] == [(None, None)]
 
 
 async def test_bad_input_is_a_4xx_naming_the_field(
@@ -235,6 +248,11 @@ async def test_bad_input_is_a_4xx_naming_the_field(
         assert (await client.get(f"/v1/follow-up/report?{query}", headers=officer.headers)).status_code == 400
     for query in ("officer_id=nope", "on=2026-13-01"):
         assert (await client.get(f"/v1/follow-up/agenda?{query}", headers=officer.headers)).status_code == 400
+    # The agenda looks 30 days around its day: the ends of the calendar are refused, not a 500.
+    for route in ("agenda", "report"):
+        for day in ("9999-12-31", "0001-01-01"):
+            far = await client.get(f"/v1/follow-up/{route}?on={day}", headers=officer.headers)
+            assert far.status_code == 422 and far.json()["errors"][0]["field"] == "on", far.text
 
 
 async def test_a_product_version_carries_its_follow_up_template(

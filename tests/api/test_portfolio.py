@@ -19,6 +19,7 @@ from tests.conftest import Caller
 from tests.loans import make_loan
 
 D = Decimal
+TODAY = date(2026, 12, 31)  # the lender's date in this test: the days closed here are over
 
 
 async def no_refresh(*_: object) -> None:
@@ -58,7 +59,7 @@ async def test_indicators_by_product_in_json_and_csv(
     engine = create_engine(settings)
     try:
         for day in (date(2026, 3, 1), date(2026, 3, 31)):
-            await close_business_day(day, book=SqlCloseOfBusiness(engine), refresh=no_refresh)
+            await close_business_day(day, today=TODAY, book=SqlCloseOfBusiness(engine), refresh=no_refresh)
     finally:
         await engine.dispose()
 
@@ -117,3 +118,26 @@ async def test_bad_parameters_are_named(client: AsyncTestClient[Litestar], admin
         headers=admin.headers,
     )
     assert unknown.status_code == 400 and "group_by" in unknown.text
+
+
+async def test_the_portfolio_says_when_no_close_of_business_has_run(
+    client: AsyncTestClient[Litestar], settings: Settings, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    await make_loan(uow_factory, officer_id=officer.id, principal="1200.00")  # type: ignore[arg-type]
+    period = {"group_by": "product", "from": "2026-03-01", "to": "2026-03-31"}
+    before = (await client.get("/v1/portfolio/indicators", params=period, headers=officer.headers)).json()
+    assert before["last_close_of_business"] is None
+    assert "no close of business has run yet" in before["stock_figures_note"]
+    engine = create_engine(settings)
+    try:
+        await close_business_day(date(2026, 2, 27), today=TODAY, book=SqlCloseOfBusiness(engine), refresh=no_refresh)
+    finally:
+        await engine.dispose()
+    # A close before the period: still nothing known for it, and the note says which day was closed.
+    after = (await client.get("/v1/portfolio/indicators", params=period, headers=officer.headers)).json()
+    assert after["last_close_of_business"] == "2026-02-27"
+    assert "no close of business in the period" in after["stock_figures_note"]
+    closed = (
+        await client.get("/v1/portfolio/indicators", params={**period, "from": "2026-02-01"}, headers=officer.headers)
+    ).json()
+    assert closed["stock_figures_note"] is None and closed["groups"][0]["active_loans"] == 1

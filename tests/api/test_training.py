@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from litestar import Litestar
@@ -18,7 +19,7 @@ from domain.origination.applicants import Applicant, Situation, Stage
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()  # the lender's date (LENDER_TIMEZONE)
 Client = AsyncTestClient[Litestar] | httpx.AsyncClient
 
 
@@ -116,8 +117,19 @@ async def test_a_training_from_programme_to_completion(
     assert (await enrol(client, officer, march["id"], chloe)).status_code == 201
     history = (await client.get(f"/v1/applicants/{bruno}/enrolments", headers=officer.headers)).json()
     assert [(e["session_id"], e["status"]) for e in history] == [(march["id"], "moved"), (april["id"], "enrolled")]
+    # The history says which programme and dates, not only a session id.
+    assert {(e["programme_name"], e["session_starts_on"]) for e in history} == {
+        ("Créer son entreprise", march["starts_on"]),
+        ("Créer son entreprise", april["starts_on"]),
+    }
     listed = (await client.get(f"/v1/training-sessions/{march['id']}/enrolments", headers=officer.headers)).json()
     assert sorted(e["status"] for e in listed) == ["enrolled", "enrolled", "moved"]
+    # Who is enrolled, by name: an officer reads the list without looking each id up.
+    assert sorted((e["applicant_name"], e["status"]) for e in listed) == [
+        ("Amina Diallo", "enrolled"),
+        ("Bruno Petit", "moved"),
+        ("Chloe Roy", "enrolled"),
+    ]
     gone = await attend(client, officer, bruno_enrolment["id"], date.fromisoformat(march["starts_on"]))
     assert gone.status_code == 422 and gone.json()["code"] == "training.enrolment_not_active"
 
@@ -374,3 +386,25 @@ async def test_a_programme_provider_must_be_a_training_provider(
     assert wrong.status_code == 422 and wrong.json()["code"] == "training.not_a_training_provider"
     right = await add_programme(client, admin, provider_partner_id=str(provider.id), min_attendance_percent="75.5")
     assert right["provider_partner_id"] == str(provider.id) and right["min_attendance_percent"] == "75.5"
+
+
+async def test_a_session_is_bounded_by_its_programme(client: Client, officer: Caller) -> None:
+    programme = await add_programme(client, officer)  # 10 days: two weeks with their weekends
+    start = TODAY + timedelta(days=7)
+    two_weeks = await add_session(client, officer, programme["id"], start, days=14)
+    assert (date.fromisoformat(two_weeks["ends_on"]) - start).days == 13
+    body = {"programme_id": programme["id"], "capacity": 15, "trainer": "Claire Martin", "location": "Lyon"}
+    for starts_on, ends_on, field in (
+        (start, start + timedelta(days=14), "ends_on"),  # a day longer than two weeks
+        (date(1, 1, 1), date(9999, 12, 31), "ends_on"),  # stalled the completion for most of a second
+        (date(1, 1, 1), date(1, 1, 10), "starts_on"),
+        (date(9999, 12, 20), date(9999, 12, 31), "starts_on"),
+        (TODAY + timedelta(days=3 * 366), TODAY + timedelta(days=3 * 366 + 9), "starts_on"),
+    ):
+        response = await client.post(
+            "/v1/training-sessions",
+            json={**body, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+            headers=officer.headers,
+        )
+        assert response.status_code == 422, (starts_on, ends_on, response.text)
+        assert response.json()["errors"][0]["field"] == field, response.text

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.identity.model import LoginCode
 from domain.ids import new_id
-from service.jobs.worker import build_worker
+from service.jobs.worker import build_worker, close_of_business
+from service.persistence.database import create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.identity import create_borrower
-from tests.conftest import truncate_all
+from tests.conftest import make_settings, truncate_all
+from tests.servers import RunningServers
 
 
 async def test_purge_job_deletes_only_long_expired_codes(settings: Settings, uow_factory: SqlUnitOfWorkFactory) -> None:
@@ -34,3 +41,20 @@ async def test_purge_job_deletes_only_long_expired_codes(settings: Settings, uow
         await worker.close()
         await pool.aclose()
         await truncate_all(settings.database_url, settings.redis_url)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+async def test_the_nightly_close_closes_yesterday_in_the_lenders_time_zone(
+    servers: RunningServers, engine: AsyncEngine, zone: str
+) -> None:
+    # UTC+14 and UTC-11: for most of the day one of them is not on UTC's date.
+    settings = make_settings(servers, LENDER_TIMEZONE=zone)
+    ctx: dict[str, Any] = {
+        "settings": settings,
+        "engine": engine,
+        "uow": SqlUnitOfWorkFactory(create_sessionmaker(engine)),
+    }
+    await close_of_business(ctx)
+    async with engine.connect() as connection:
+        closed = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
+    assert closed == [datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)]

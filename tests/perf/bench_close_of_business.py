@@ -40,6 +40,7 @@ from service.usecases.close_of_business import close_business_day
 from tests.servers import ROOT
 
 BUSINESS_DATE = date(2027, 6, 15)
+TODAY = BUSINESS_DATE + timedelta(days=1)  # the benchmark closes its day as if it were over
 TERMS = ServicingTerms(
     currency="EUR", grace_days_before_late=5, late_fee=Decimal("10.00"), penalty_annual_rate=Decimal("10")
 )
@@ -259,7 +260,9 @@ async def run(url: str, loans: int, chunk: int) -> None:
             await explain_first_chunk(engine, chunk)
         for attempt in ("first run", "second run, same date"):
             started = time.perf_counter()
-            report = await close_business_day(BUSINESS_DATE, book=book, refresh=refuse_refresh, chunk_size=chunk)
+            report = await close_business_day(
+                BUSINESS_DATE, today=TODAY, book=book, refresh=refuse_refresh, chunk_size=chunk
+            )
             seconds = time.perf_counter() - started
             print(
                 f"close of business {BUSINESS_DATE} ({attempt}): {seconds:.1f} s, {loans / seconds:,.0f} loans/s;"

@@ -11,14 +11,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.errors import RuleViolation
 from domain.ids import new_id
 from domain.money import RoundingMode
 from domain.servicing import InstallmentState, LoanState, Overpayment, Payment, PaymentChannel, ServicingTerms
@@ -27,12 +29,15 @@ from service.persistence.close_of_business_sql import SqlCloseOfBusiness
 from service.persistence.database import create_engine
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
-from service.usecases.close_of_business import close_business_day
+from service.usecases.close_of_business import close_business_day, close_days_not_closed, days_to_close
 from service.usecases.ports import AgedChunk
+from service.usecases.servicing import refresh_loan_state
 from tests.conftest import Caller
 from tests.loans import MadeLoan, make_loan
 
 D = Decimal
+# The lender's current business date in these tests: every date closed here is over by then.
+TODAY = date(2026, 12, 31)
 EVENTS: dict[uuid.UUID, list[Payment]] = {}
 
 TERMS = [
@@ -172,7 +177,7 @@ async def test_close_of_business_over_many_dates_equals_the_replay(
     refresh = RecordingRefresh()
     book = SqlCloseOfBusiness(engine)
     for day in DATES:
-        report = await close_business_day(day, book=book, refresh=refresh, chunk_size=5)
+        report = await close_business_day(day, today=TODAY, book=book, refresh=refresh, chunk_size=5)
         assert report.chunks == 3 and report.loans_aged == 14
         for made in loans:
             await assert_matches_replay(engine, made, day)
@@ -192,12 +197,12 @@ async def test_a_loan_with_a_credit_and_an_instalment_falling_due_is_replayed_by
     refresh = RecordingRefresh()
     book = SqlCloseOfBusiness(engine)
     # Nothing falls due by 10 February: both are only aged.
-    await close_business_day(date(2026, 2, 10), book=book, refresh=refresh)
+    await close_business_day(date(2026, 2, 10), today=TODAY, book=book, refresh=refresh)
     assert refresh.calls == []
     await assert_matches_replay(engine, with_credit, date(2026, 2, 10))
     await assert_matches_replay(engine, without, date(2026, 2, 10))
     # The first instalment falls due on 15 February: the credit pays it, so that loan is replayed.
-    report = await close_business_day(date(2026, 2, 16), book=book, refresh=refresh)
+    report = await close_business_day(date(2026, 2, 16), today=TODAY, book=book, refresh=refresh)
     assert refresh.calls == [(with_credit.id, date(2026, 2, 16))]
     assert report.loans_refreshed == 1 and report.loans_aged == 1
     await assert_matches_replay(engine, without, date(2026, 2, 16))
@@ -222,23 +227,32 @@ async def test_running_twice_for_the_same_date_changes_nothing(
 ) -> None:
     await make_book(uow_factory, officer, 7)
     book = SqlCloseOfBusiness(engine)
-    first = await close_business_day(date(2026, 4, 20), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    first = await close_business_day(
+        date(2026, 4, 20), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert first.loans_aged == 7 and first.installments_updated > 0
     before = await snapshot(engine)
-    again = await close_business_day(date(2026, 4, 20), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    again = await close_business_day(
+        date(2026, 4, 20), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert again.already_done
     assert await snapshot(engine) == before
     # Even with its progress forgotten, a run for a date the loans are at touches nothing.
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM close_of_business_runs"))
-    forced = await close_business_day(date(2026, 4, 20), book=book, refresh=RecordingRefresh(), chunk_size=3)
+    forced = await close_business_day(
+        date(2026, 4, 20), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3
+    )
     assert (forced.loans_aged, forced.installments_updated) == (0, 0)
     assert await snapshot(engine) == before
-    # An earlier date does not move loans back.
-    earlier = await close_business_day(date(2026, 3, 1), book=book, refresh=RecordingRefresh(), chunk_size=3)
-    assert earlier.loans_aged == 0
-    after = await snapshot(engine)
-    assert after["loans"] == before["loans"] and after["loan_installments"] == before["loan_installments"]
+    # An earlier date is refused: its figures would come from loans aged past it.
+    with pytest.raises(RuleViolation) as refused:
+        await close_business_day(date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh(), chunk_size=3)
+    assert refused.value.code == "close_of_business.closed_later"
+    assert await snapshot(engine) == before
+    async with engine.connect() as connection:
+        runs = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
+    assert runs == [date(2026, 4, 20)]
 
 
 class Killed(Exception):
@@ -274,14 +288,20 @@ async def test_a_run_killed_halfway_then_rerun_ends_as_one_clean_run(
     day = date(2026, 5, 20)
     with pytest.raises(Killed):
         await close_business_day(
-            day, book=DyingBook(engine, 2, after_commit=after_commit), refresh=RecordingRefresh(), chunk_size=3
+            day,
+            today=TODAY,
+            book=DyingBook(engine, 2, after_commit=after_commit),
+            refresh=RecordingRefresh(),
+            chunk_size=3,
         )
     async with engine.connect() as connection:
         run = (await connection.execute(text("SELECT * FROM close_of_business_runs"))).mappings().one()
         at_day = await connection.scalar(text("SELECT count(*) FROM loans WHERE state_as_of = :d"), {"d": day})
     assert run["finished_at"] is None and run["chunks"] == 2
     assert at_day == (9 if after_commit else 6)
-    report = await close_business_day(day, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh(), chunk_size=3)
+    report = await close_business_day(
+        day, today=TODAY, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh(), chunk_size=3
+    )
     assert report.loans_aged == (1 if after_commit else 4)
     for made in loans:
         await assert_matches_replay(engine, made, day)
@@ -306,7 +326,9 @@ async def test_portfolio_figures_of_the_day(
     paid_some = await make_loan(uow_factory, officer_id=officer.id, product_id=product_id, principal="3600.00")  # type: ignore[arg-type]
     two = sum((i.total for i in paid_some.schedule[:2]), D(0))
     await write_replayed(uow_factory, paid_some, [payment(str(two), date(2026, 3, 15))], date(2026, 3, 15))
-    await close_business_day(date(2026, 5, 20), book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh())
+    await close_business_day(
+        date(2026, 5, 20), today=TODAY, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh()
+    )
     async with engine.connect() as connection:
         row = (await connection.execute(text("SELECT * FROM portfolio_daily"))).mappings().one()
     principal_paid = sum((i.principal for i in paid_some.schedule[:2]), D(0))
@@ -318,3 +340,77 @@ async def test_portfolio_figures_of_the_day(
     assert row["loans_by_bucket"] == {"over 90": 2, "31-60": 1}
     loan, _ = await stored(engine, late.id)
     assert (loan["days_past_due"], loan["arrears_bucket"]) == (94, "over 90")
+
+
+@pytest.mark.parametrize("days_after_today", [0, 1, 60])
+async def test_a_day_that_is_not_over_is_not_closed(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller, days_after_today: int
+) -> None:
+    # A loan disbursed on the lender's today: a close for a later date made it 62 days late.
+    today = date(2026, 1, 15)
+    made = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=today)  # type: ignore[arg-type]
+    before = await snapshot(engine)
+    with pytest.raises(RuleViolation) as refused:
+        await close_business_day(
+            today + timedelta(days=days_after_today),
+            today=today,
+            book=SqlCloseOfBusiness(engine),
+            refresh=RecordingRefresh(),
+        )
+    assert (refused.value.code, refused.value.field) == ("close_of_business.day_not_over", "business_date")
+    assert await snapshot(engine) == before
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM close_of_business_runs")) == 0
+    loan, _ = await stored(engine, made.id)
+    assert loan["days_past_due"] == 0
+
+
+def test_the_days_to_close_are_those_over_and_not_closed_yet() -> None:
+    today = date(2026, 3, 10)
+    assert days_to_close(None, today=today) == [date(2026, 3, 9)]
+    assert days_to_close(date(2026, 3, 9), today=today) == []
+    assert days_to_close(date(2026, 3, 6), today=today) == [date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)]
+    # A worker down for months catches up on the latest days only.
+    assert days_to_close(date(2025, 1, 1), today=today, at_most=2) == [date(2026, 3, 8), date(2026, 3, 9)]
+
+
+async def test_the_nightly_run_closes_the_days_missed_in_order(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    made = await make_loan(uow_factory, officer_id=officer.id)  # type: ignore[arg-type]
+    book = SqlCloseOfBusiness(engine)
+    await close_business_day(date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh())
+    # The worker was down on the 2nd and 3rd; on the 5th it closes the 2nd, 3rd and 4th.
+    reports = await close_days_not_closed(today=date(2026, 3, 5), book=book, refresh=RecordingRefresh())
+    assert [r.business_date for r in reports] == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)]
+    async with engine.connect() as connection:
+        days = (
+            await connection.execute(text("SELECT DISTINCT business_date FROM portfolio_daily ORDER BY 1"))
+        ).scalars()
+        assert list(days) == [date(2026, 3, n) for n in range(1, 5)]
+    await assert_matches_replay(engine, made, date(2026, 3, 4))
+    assert await close_days_not_closed(today=date(2026, 3, 5), book=book, refresh=RecordingRefresh()) == []
+
+
+async def test_a_close_of_a_day_not_over_is_undone_by_the_next_run(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    # Before this was refused, a close for a future day aged loans past today, and closing today
+    # could not move them back: a loan disbursed on 15 January showed days late on 20 February.
+    made = await make_loan(uow_factory, officer_id=officer.id)  # type: ignore[arg-type]
+    book = SqlCloseOfBusiness(engine)
+    refresh = partial(refresh_loan_state, uow_factory=uow_factory)
+    await close_business_day(date(2026, 6, 1), today=date(2026, 6, 2), book=book, refresh=refresh)
+    loan, _ = await stored(engine, made.id)
+    assert loan["days_past_due"] > 60
+
+    reports = await close_days_not_closed(today=date(2026, 2, 20), book=book, refresh=refresh)
+
+    assert [r.business_date for r in reports] == [date(2026, 2, 19)]
+    loan, _ = await stored(engine, made.id)
+    assert loan["state_as_of"] == date(2026, 2, 20)
+    await assert_matches_replay(engine, made, date(2026, 2, 20))
+    async with engine.connect() as connection:
+        runs = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
+        figures = (await connection.execute(text("SELECT DISTINCT business_date FROM portfolio_daily"))).scalars()
+        assert runs == [date(2026, 2, 19)] and list(figures) == [date(2026, 2, 19)]
