@@ -13,6 +13,7 @@ import asyncio
 import getpass
 import json
 import os
+import secrets
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -84,6 +85,7 @@ def write_openapi(path: Path) -> None:
             "DATABASE_URL": "postgresql://unused/unused",
             "REDIS_URL": "redis://unused",
             "APP_ENV": "test",
+            "SECRET_KEY": secrets.token_hex(32),  # nothing is signed: the app is built for its schema only
             "LOG_LEVEL": "WARNING",
         }
     )

@@ -5,6 +5,7 @@ A bad or missing setting stops the start with a message naming it (``SettingsErr
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,8 +69,18 @@ class Settings:
 _ENVIRONMENTS = {"development", "test", "production"}
 _LOG_FORMATS = {"console", "json"}
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
-# A development key lets `make run` work out of the box; production must set its own.
+# A development key lets `make run` work out of the box. It is public (anyone can sign an admin
+# token with it), so only a development server listening on loopback may fall back to it.
 _DEV_SECRET = "development-only-secret-key-change-me-0123456789"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
@@ -165,10 +176,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ``SettingsError`` naming the first bad one."""
     env = os.environ if env is None else env
     environment = _choice(env, "APP_ENV", "development", _ENVIRONMENTS)
+    host = env.get("HOST") or "127.0.0.1"
     secret = env.get("SECRET_KEY", "")
     if not secret:
-        if environment == "production":
-            raise SettingsError("SECRET_KEY is not set (required in production, at least 32 characters)")
+        if environment != "development" or not _is_loopback(host):
+            raise SettingsError(
+                "SECRET_KEY is not set (at least 32 random characters; only APP_ENV=development"
+                " on a loopback HOST may use the public development key)"
+            )
         secret = _DEV_SECRET
     if len(secret) < 32:
         raise SettingsError("SECRET_KEY must be at least 32 characters long")
@@ -178,7 +193,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_url(env, "REDIS_URL", {"redis", "rediss", "unix"}),
         secret_key=secret,
         environment=environment,
-        host=env.get("HOST") or "127.0.0.1",
+        host=host,
         port=_int(env, "PORT", 8000, minimum=1),
         log_format=_choice(env, "LOG_FORMAT", "json" if environment == "production" else "console", _LOG_FORMATS),
         log_level=_choice(env, "LOG_LEVEL", "INFO", _LOG_LEVELS, upper=True),
