@@ -35,8 +35,6 @@ API_KEY_PREFIX = "mck"
 # A new code must not mean five new guesses: wrong tries are counted per borrower over an hour.
 CODES_PER_HOUR = 5
 WRONG_TRIES_PER_HOUR = 10
-# Verifying against a real hash when the user is unknown keeps the answer time the same either way.
-_DUMMY_HASH_SOURCE = "timing-equaliser-password"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +75,7 @@ async def create_staff_user(
             id=new_id(),
             username=username,
             full_name=cmd.full_name.strip(),
-            password_hash=hasher.hash(cmd.password),
+            password_hash=await hasher.hash(cmd.password),
             roles=cmd.roles,
             active=True,
             created_at=now,
@@ -109,7 +107,7 @@ async def update_staff_user(
             user.active = cmd.active
         if cmd.password is not None:
             check_password_strength(cmd.password)
-            user.password_hash = hasher.hash(cmd.password)
+            user.password_hash = await hasher.hash(cmd.password)
         if user.id == actor.subject_id and (Role.ADMIN not in user.roles or not user.active):
             raise RuleViolation("an admin cannot remove their own admin access", code="identity.self_lockout")
         await uow.staff_users.save(user)
@@ -134,10 +132,9 @@ async def issue_staff_token(
 ) -> str:
     async with uow:
         user = await uow.staff_users.by_username(username.strip().lower())
-    if user is None:
-        hasher.verify(hasher.hash(_DUMMY_HASH_SOURCE), password)
-        raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
-    if not hasher.verify(user.password_hash, password) or not user.active:
+    # An unknown user costs one verification too, so the answer time does not tell who exists.
+    matches = await hasher.verify(user.password_hash if user is not None else None, password)
+    if user is None or not matches or not user.active:
         raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
     principal = Principal(PrincipalKind.STAFF, user.id, user.roles)
     return tokens.issue(principal, now=now, minutes=minutes)

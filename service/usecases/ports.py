@@ -260,8 +260,12 @@ class UnitOfWorkFactory(Protocol):
 
 
 class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    """Slow on purpose, so asynchronous: an implementation must not block the event loop."""
+
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; ``None`` (an unknown user) costs the same and is False."""
+        ...
 
 
 class TokenCodec(Protocol):

@@ -1,0 +1,88 @@
+"""Sign-in under hostile or careless clients: hashing off the event loop, no timing oracle."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import argon2
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from domain.identity.model import Role
+from service.adapters.security import Argon2PasswordHasher
+from service.app import create_app
+from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.settings import Settings
+from service.usecases.identity import CreateStaffUser, create_staff_user
+from tests.conftest import PASSWORD, Caller, RecordingLoginCodeSender
+
+
+async def _add_staff(uow_factory: SqlUnitOfWorkFactory, username: str, hasher: Argon2PasswordHasher) -> None:
+    await create_staff_user(
+        CreateStaffUser(username=username, full_name="S", password=PASSWORD, roles=frozenset({Role.READ_ONLY})),
+        uow=uow_factory(),
+        hasher=hasher,
+        now=datetime.now(UTC),
+    )
+
+
+async def test_sign_ins_do_not_stall_other_requests_of_the_worker(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
+) -> None:
+    # Production hashing parameters: each verification takes 50-400 ms of CPU here.
+    await _add_staff(uow_factory, "slow-hash-user", Argon2PasswordHasher())
+    app = create_app(settings, login_code_sender=code_sender)
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://worker") as http:
+
+        async def sign_in() -> float:
+            started = time.perf_counter()
+            response = await http.post("/v1/auth/token", json={"username": "slow-hash-user", "password": PASSWORD})
+            assert response.status_code == 200, response.text
+            return time.perf_counter() - started
+
+        sign_ins = [asyncio.create_task(sign_in()) for _ in range(6)]
+        probes: list[float] = []
+        while not all(task.done() for task in sign_ins):
+            # A probe arrives every 5 ms; its latency counts from its arrival, so time spent waiting
+            # for a blocked event loop counts (the in-process probe alone never suspends).
+            arrived = time.perf_counter() + 0.005
+            await asyncio.sleep(0.005)
+            assert (await http.get("/health/live")).status_code == 200
+            probes.append(time.perf_counter() - arrived)
+        sign_in_times = await asyncio.gather(*sign_ins)
+    # On the event loop, a probe waits behind a whole hash, as long as the quickest sign-in; in a
+    # worker thread it waits for nothing of the kind.
+    assert len(probes) >= 3
+    assert max(probes) < min(sign_in_times) / 4, (max(probes), min(sign_in_times))
+
+
+async def test_unknown_user_and_wrong_password_cost_the_same_hashing(
+    client: AsyncTestClient[Litestar], officer: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: Counter[str] = Counter()
+    real_hash, real_verify = argon2.PasswordHasher.hash, argon2.PasswordHasher.verify
+
+    def counted_hash(self: argon2.PasswordHasher, *args: Any, **kwargs: Any) -> str:
+        calls["hash"] += 1
+        return real_hash(self, *args, **kwargs)
+
+    def counted_verify(self: argon2.PasswordHasher, *args: Any, **kwargs: Any) -> bool:
+        calls["verify"] += 1
+        return real_verify(self, *args, **kwargs)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "hash", counted_hash)
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counted_verify)
+    counts = {}
+    for username in ("officer-user", "nobody-by-that-name"):
+        calls.clear()
+        response = await client.post("/v1/auth/token", json={"username": username, "password": "wrong-password!"})
+        assert response.status_code == 401
+        counts[username] = dict(calls)
+    assert counts["officer-user"] == counts["nobody-by-that-name"] == {"verify": 1}
