@@ -14,6 +14,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from domain.identity.model import PrincipalKind
 from service.adapters.contract_pdf import PdfContractRenderer
 from service.adapters.rate_limit import RedisRateLimiter
 from service.adapters.schedule_ics import IcsScheduleRenderer
@@ -46,6 +47,7 @@ from service.api.servicing import ServicingController
 from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
+from service.persistence.identity_repositories import SqlStaffTokenVersions
 from service.persistence.notification_sql import SqlNoticeOutbox
 from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.persistence.readiness import ServersReadiness
@@ -113,7 +115,14 @@ def create_app(
             settings=settings,
             uow=SqlUnitOfWorkFactory(create_sessionmaker(engine)),
             hasher=Argon2PasswordHasher(fast=fast_password_hashing),
-            tokens=JwtTokenCodec(settings.secret_key),
+            tokens=JwtTokenCodec(
+                settings.secret_key,
+                lifetimes={
+                    PrincipalKind.STAFF: settings.access_token_minutes,
+                    PrincipalKind.BORROWER: settings.borrower_token_minutes,
+                },
+            ),
+            staff_token_versions=SqlStaffTokenVersions(engine),
             login_code_sender=login_code_sender
             or LogLoginCodeSender(include_code=settings.environment == "development"),
             readiness=ServersReadiness(engine, redis),

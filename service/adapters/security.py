@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher as Argon2
@@ -49,11 +50,19 @@ class Argon2PasswordHasher:
             return False
 
 
-class JwtTokenCodec:
-    """Access tokens carry who the caller is; they expire quickly, so they are not stored."""
+# Clocks of the workers may differ a little; a token issued further in the future is forged.
+_CLOCK_SKEW = timedelta(seconds=60)
 
-    def __init__(self, secret: str) -> None:
+
+class JwtTokenCodec:
+    """Access tokens carry who the caller is; they expire quickly, so they are not stored.
+
+    ``lifetimes`` (minutes per kind of caller) caps a token's age whatever its ``exp`` says: a
+    token minted with a leaked key, or by an older release with longer lifetimes, dies anyway."""
+
+    def __init__(self, secret: str, *, lifetimes: Mapping[PrincipalKind, int]) -> None:
         self._secret = secret
+        self._lifetimes = {kind: timedelta(minutes=minutes) for kind, minutes in lifetimes.items()}
 
     def issue(self, principal: Principal, *, now: datetime, minutes: int) -> str:
         claims = {
@@ -65,6 +74,8 @@ class JwtTokenCodec:
             "exp": int((now + timedelta(minutes=minutes)).timestamp()),
             "jti": uuid.uuid4().hex,
         }
+        if principal.kind is PrincipalKind.STAFF:
+            claims["ver"] = principal.token_version
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def read(self, token: str, *, now: datetime) -> Principal | None:
@@ -79,9 +90,15 @@ class JwtTokenCodec:
             if int(claims["exp"]) <= now.timestamp():
                 return None
             kind = PrincipalKind(claims["kind"])
-            if kind is PrincipalKind.PARTNER:
+            lifetime = self._lifetimes.get(kind)
+            if lifetime is None:
                 return None  # partners authenticate with API keys only
-            roles = frozenset(Role(r) for r in claims.get("roles", [])) if kind is PrincipalKind.STAFF else frozenset()
-            return Principal(kind, uuid.UUID(claims["sub"]), roles)
+            issued_at = datetime.fromtimestamp(int(claims["iat"]), tz=UTC)
+            if issued_at > now + _CLOCK_SKEW or issued_at + lifetime <= now:
+                return None
+            if kind is PrincipalKind.STAFF:
+                roles = frozenset(Role(r) for r in claims.get("roles", []))
+                return Principal(kind, uuid.UUID(claims["sub"]), roles, token_version=int(claims.get("ver", 0)))
+            return Principal(kind, uuid.UUID(claims["sub"]))
         except (jwt.PyJWTError, ValueError, KeyError, TypeError):
             return None

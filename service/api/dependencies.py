@@ -16,6 +16,7 @@ from service.usecases.ports import (
     PortfolioReports,
     RateLimiter,
     ReadinessProbe,
+    StaffTokenVersions,
     TokenCodec,
     UnitOfWorkFactory,
 )
@@ -28,6 +29,7 @@ class Services:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     tokens: TokenCodec
+    staff_token_versions: StaffTokenVersions
     login_code_sender: LoginCodeSender
     readiness: ReadinessProbe
     quote_limiter: RateLimiter

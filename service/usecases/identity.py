@@ -29,7 +29,7 @@ from domain.identity.model import (
     normalise_phone,
 )
 from domain.ids import new_id
-from service.usecases.ports import LoginCodeSender, PasswordHasher, TokenCodec, UnitOfWork
+from service.usecases.ports import LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec, UnitOfWork
 
 API_KEY_PREFIX = "mck"
 # A new code must not mean five new guesses: wrong tries are counted per borrower over an hour.
@@ -99,15 +99,21 @@ async def update_staff_user(
             )
         if cmd.full_name is not None:
             user.full_name = cmd.full_name.strip()
+        revoke = False  # tokens issued so far carry the old roles or outlive a deactivation
         if cmd.roles is not None:
             if not cmd.roles:
                 raise RuleViolation("at least one role is required", code="identity.no_role", field="roles")
+            revoke |= cmd.roles != user.roles
             user.roles = cmd.roles
         if cmd.active is not None:
+            revoke |= cmd.active != user.active
             user.active = cmd.active
         if cmd.password is not None:
             check_password_strength(cmd.password)
             user.password_hash = await hasher.hash(cmd.password)
+            revoke = True  # a password changed after a leak must end the sessions opened with it
+        if revoke:
+            user.revoke_tokens()
         if user.id == actor.subject_id and (Role.ADMIN not in user.roles or not user.active):
             raise RuleViolation("an admin cannot remove their own admin access", code="identity.self_lockout")
         await uow.staff_users.save(user)
@@ -136,8 +142,21 @@ async def issue_staff_token(
     matches = await hasher.verify(user.password_hash if user is not None else None, password)
     if user is None or not matches or not user.active:
         raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
-    principal = Principal(PrincipalKind.STAFF, user.id, user.roles)
+    principal = Principal(PrincipalKind.STAFF, user.id, user.roles, token_version=user.token_version)
     return tokens.issue(principal, now=now, minutes=minutes)
+
+
+async def authenticate_token(
+    token: str, *, tokens: TokenCodec, staff_versions: StaffTokenVersions, now: datetime
+) -> Principal | None:
+    """The caller a bearer token names, or None. A staff token is refused as soon as its user is
+    deactivated or loses a role (the user's token version moved on), not when it expires."""
+    principal = tokens.read(token, now=now)
+    if principal is None or principal.kind is not PrincipalKind.STAFF:
+        return principal
+    if await staff_versions.current(principal.subject_id) != principal.token_version:
+        return None
+    return principal
 
 
 # --- partners and API keys -------------------------------------------------------------------------

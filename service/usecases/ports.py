@@ -273,6 +273,14 @@ class TokenCodec(Protocol):
     def read(self, token: str, *, now: datetime) -> Principal | None: ...
 
 
+class StaffTokenVersions(Protocol):
+    """Read on every staff request, so one indexed lookup outside any unit of work."""
+
+    async def current(self, user_id: uuid.UUID) -> int | None:
+        """The token version of an active staff user; None when deactivated or unknown."""
+        ...
+
+
 class LoginCodeSender(Protocol):
     """Delivers a borrower's one-time code (e-mail or SMS in production, the log in development)."""
 

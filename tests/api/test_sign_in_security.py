@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import argon2
@@ -14,8 +14,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from domain.identity.model import Role
-from service.adapters.security import Argon2PasswordHasher
+from domain.identity.model import Principal, PrincipalKind, Role
+from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.app import create_app
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
@@ -86,3 +86,64 @@ async def test_unknown_user_and_wrong_password_cost_the_same_hashing(
         assert response.status_code == 401
         counts[username] = dict(calls)
     assert counts["officer-user"] == counts["nobody-by-that-name"] == {"verify": 1}
+
+
+# --- removing access takes effect at once ---------------------------------------------------------
+
+
+async def _patch_staff(
+    client: AsyncTestClient[Litestar], admin: Caller, user: Caller, **changes: Any
+) -> dict[str, Any]:
+    current = next(
+        u
+        for u in (await client.get("/v1/staff-users/", headers=admin.headers)).json()["items"]
+        if u["id"] == str(user.id)
+    )
+    response = await client.patch(
+        f"/v1/staff-users/{user.id}", json={"version": current["version"], **changes}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_deactivation_takes_effect_on_the_next_request(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller
+) -> None:
+    assert (await client.get("/v1/auth/me", headers=officer.headers)).status_code == 200
+    await _patch_staff(client, admin, officer, active=False)
+    assert (await client.get("/v1/auth/me", headers=officer.headers)).status_code == 401
+    await _patch_staff(client, admin, officer, active=True)  # back again: the old token stays dead
+    assert (await client.get("/v1/auth/me", headers=officer.headers)).status_code == 401
+
+
+async def test_a_removed_role_stops_working_on_the_next_request(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller
+) -> None:
+    await _patch_staff(client, admin, officer, roles=["read_only"])
+    assert (await client.get("/v1/auth/me", headers=officer.headers)).status_code == 401
+    signed_in = await client.post("/v1/auth/token", json={"username": "officer-user", "password": PASSWORD})
+    me = await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"})
+    assert me.json()["roles"] == ["read_only"]
+
+
+async def test_a_name_change_keeps_the_session(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller
+) -> None:
+    await _patch_staff(client, admin, officer, full_name="Renamed Officer")
+    assert (await client.get("/v1/auth/me", headers=officer.headers)).status_code == 200
+
+
+async def test_the_server_caps_a_token_lifetime_whatever_its_exp_says(
+    client: AsyncTestClient[Litestar], settings: Settings, officer: Caller
+) -> None:
+    assert officer.id is not None
+    now = datetime.now(UTC)
+    principal = Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER}), token_version=1)
+    issuer = JwtTokenCodec(settings.secret_key, lifetimes={PrincipalKind.STAFF: 24 * 60})
+    too_old = issuer.issue(principal, now=now - timedelta(minutes=settings.access_token_minutes + 1), minutes=24 * 60)
+    from_the_future = issuer.issue(principal, now=now + timedelta(minutes=10), minutes=24 * 60)
+    fresh = issuer.issue(principal, now=now, minutes=24 * 60)
+    for token, status in ((too_old, 401), (from_the_future, 401), (fresh, 200)):
+        response = await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == status

@@ -24,8 +24,8 @@ from service.persistence.notification_sql import SqlNoticePlanning
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.notifications import plan_loan_notices
 from tests.adapters.notifications.test_smtp_email import Mailbox, smtp_server
-from tests.jobs.test_notifications import add_borrower_with_loan, add_officer, message_ids, notice_rows
 from tests.conftest import TEST_SECRET_KEY
+from tests.jobs.test_notifications import add_borrower_with_loan, add_officer, message_ids, notice_rows
 from tests.servers import ROOT, RunningServers
 
 NOTICES = 16
