@@ -3,7 +3,7 @@
 Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
 from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` (write the
 contract), ``close-of-business --date YYYY-MM-DD`` (age the loans to that date), ``dev`` (embedded
-servers, migrations, demo data, API and worker: what `make run` runs).
+servers, migrations, demo data, API and worker: what `make run` runs), ``serve`` (the API).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import secrets
 import sys
 from datetime import UTC, date, datetime
+from typing import Any
 from pathlib import Path
 
 from domain.errors import DomainError
@@ -94,6 +95,28 @@ def write_openapi(path: Path) -> None:
     print(f"wrote {path}")
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings from ours. uvicorn by itself believes X-Forwarded-For from 127.0.0.1, so
+    a local client could rotate that header to dodge the per-address limits: forwarded headers
+    are read only from the proxies listed in FORWARDED_ALLOW_IPS, and not at all by default."""
+    trusted = list(settings.forwarded_allow_ips)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,  # the app logs every request itself, with its request id
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from service.app import create_app
+
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = sub.add_parser("openapi", help="write the OpenAPI contract")
     spec.add_argument("--output", type=Path, default=ROOT / "openapi" / "openapi.json")
     sub.add_parser("dev", help="run everything for development (what `make run` does)")
+    sub.add_parser("serve", help="run the API (HOST, PORT, FORWARDED_ALLOW_IPS from the environment)")
     cob = sub.add_parser("close-of-business", help="age the loans to a business date and record its figures")
     cob.add_argument("--date", type=date.fromisoformat, required=True, help="the business date, YYYY-MM-DD")
     args = parser.parse_args(argv)
@@ -117,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_dev()
         else:
             settings = load_settings()
-            if args.command == "migrate":
+            if args.command == "serve":
+                serve(settings)
+            elif args.command == "migrate":
                 migrate()
             elif args.command == "create-admin":
                 password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")

@@ -28,6 +28,9 @@ class Settings:
     environment: str = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto headers are
+    # believed; none by default, so a client cannot pick the address the rate limits key on.
+    forwarded_allow_ips: tuple[str, ...] = ()
     log_format: str = "console"
     log_level: str = "INFO"
     access_token_minutes: int = 15
@@ -134,6 +137,21 @@ def _zone(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks (no ``*``: trusting every sender would let
+    any client choose its own address)."""
+    networks = []
+    for item in (env.get(name) or "").split(","):
+        if item.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise SettingsError(
+                    f"{name} must list IP addresses or networks like 10.0.0.0/8, got {item!r}"
+                ) from None
+    return tuple(networks)
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     return (env.get(name) or "").strip() or None
 
@@ -195,6 +213,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         environment=environment,
         host=host,
         port=_int(env, "PORT", 8000, minimum=1),
+        forwarded_allow_ips=_networks(env, "FORWARDED_ALLOW_IPS"),
         log_format=_choice(env, "LOG_FORMAT", "json" if environment == "production" else "console", _LOG_FORMATS),
         log_level=_choice(env, "LOG_LEVEL", "INFO", _LOG_LEVELS, upper=True),
         access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 15, minimum=1),

@@ -32,6 +32,8 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
         ({**GOOD, "HOST": "10.1.2.3"}, "SECRET_KEY"),
         ({**GOOD, "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({**GOOD, "QUOTES_RATE_LIMIT": "-1"}, "QUOTES_RATE_LIMIT"),
+        ({**GOOD, "FORWARDED_ALLOW_IPS": "*"}, "FORWARDED_ALLOW_IPS"),
+        ({**GOOD, "FORWARDED_ALLOW_IPS": "proxy.local"}, "FORWARDED_ALLOW_IPS"),
     ],
 )
 def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:

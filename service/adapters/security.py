@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,13 +21,14 @@ class Argon2PasswordHasher:
     """argon2id in worker threads: a hash takes 100-400 ms of CPU, which on the event loop stalls
     every other request of the worker (argon2-cffi releases the GIL while it hashes).
 
-    The pool is small on purpose: each hash holds 64 MiB, and more threads than cores would only
-    make every sign-in slower."""
+    The pool is small on purpose: each hash holds 64 MiB and already spreads over several cores
+    (argon2's lanes run in threads of their own), so more hashes at once would only make every
+    sign-in slower and the process bigger."""
 
     def __init__(self, *, fast: bool = False) -> None:
         # Tests use cheap parameters; production keeps argon2-cffi's recommended ones.
         self._argon = Argon2(time_cost=1, memory_cost=1024, parallelism=1) if fast else Argon2()
-        self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="argon2")
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
         # Made once: an unknown user is verified against it, so that costs one verification,
         # exactly like a wrong password (no hash per attempt, no timing difference).
         self._unknown_user_hash = self._argon.hash(uuid.uuid4().hex)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import argon2
+import uvicorn
 import httpx
 import pytest
 from litestar import Litestar
@@ -147,3 +148,47 @@ async def test_the_server_caps_a_token_lifetime_whatever_its_exp_says(
     for token, status in ((too_old, 401), (from_the_future, 401), (fresh, 200)):
         response = await client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == status
+
+
+# --- whose address the limits see -----------------------------------------------------------------
+
+
+async def _client_seen(config: uvicorn.Config, peer: str, forwarded_for: str) -> str:
+    """The client address the app sees behind uvicorn's own middleware for one request."""
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["client"][0])
+
+    config.app = app
+    config.loaded = False
+    config.load()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "headers": [(b"x-forwarded-for", forwarded_for.encode())],
+        "client": (peer, 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    await config.loaded_app(scope, None, None)
+    return seen[0]
+
+
+async def test_forwarded_headers_are_believed_only_from_configured_proxies(servers: Any) -> None:
+    from service.cli import uvicorn_options
+    from tests.conftest import make_settings
+
+    # The trap: uvicorn on its own believes a local client naming any address it likes.
+    assert await _client_seen(uvicorn.Config(app=None), "127.0.0.1", "203.0.113.7") == "203.0.113.7"
+
+    default = uvicorn.Config(app=None, **uvicorn_options(make_settings(servers)))
+    assert await _client_seen(default, "127.0.0.1", "203.0.113.7") == "127.0.0.1"
+    behind_proxy = uvicorn.Config(app=None, **uvicorn_options(make_settings(servers, FORWARDED_ALLOW_IPS="10.0.0.0/8")))
+    assert await _client_seen(behind_proxy, "10.1.2.3", "203.0.113.7") == "203.0.113.7"
+    assert await _client_seen(behind_proxy, "198.51.100.9", "203.0.113.7") == "198.51.100.9"
