@@ -16,8 +16,8 @@ import os
 import secrets
 import sys
 from datetime import UTC, date, datetime
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from domain.errors import DomainError
 from domain.identity.model import Role
