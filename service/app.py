@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
 from service.adapters.contract_pdf import PdfContractRenderer
-from service.adapters.rate_limit import RedisRateLimiter
+from service.adapters.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.adapters.schedule_ics import IcsScheduleRenderer
 from service.adapters.schedule_pdf import PdfScheduleRenderer
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
@@ -132,6 +132,7 @@ def create_app(
             schedule_pdf=PdfScheduleRenderer(),
             schedule_calendar=IcsScheduleRenderer(),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
+            sign_in_backoff=RedisSignInBackoff(redis),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis

@@ -127,6 +127,7 @@ class LoginCode:
     expires_at: datetime
     attempts: int = 0
     used_at: datetime | None = None
+    requested_from: str | None = None  # the client address that asked for it
 
     MAX_ATTEMPTS = 5
 

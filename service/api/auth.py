@@ -49,6 +49,11 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=None)
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The address the limits key on: the peer, or what a trusted proxy said (FORWARDED_ALLOW_IPS)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Guard:
     """A guard admitting staff with any of ``roles``, and partners or borrowers when asked."""
 

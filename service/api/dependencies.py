@@ -16,6 +16,7 @@ from service.usecases.ports import (
     PortfolioReports,
     RateLimiter,
     ReadinessProbe,
+    SignInBackoff,
     StaffTokenVersions,
     TokenCodec,
     UnitOfWorkFactory,
@@ -34,6 +35,7 @@ class Services:
     readiness: ReadinessProbe
     quote_limiter: RateLimiter
     sign_in_limiter: RateLimiter
+    sign_in_backoff: SignInBackoff
     contract_renderer: ContractRenderer
     portfolio: PortfolioReports
     notices: NoticeOutbox

@@ -90,3 +90,4 @@ class LoginCodeRow(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_from: Mapped[str | None] = mapped_column(String(64))

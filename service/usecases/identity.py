@@ -32,9 +32,12 @@ from domain.ids import new_id
 from service.usecases.ports import LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec, UnitOfWork
 
 API_KEY_PREFIX = "mck"
-# A new code must not mean five new guesses: wrong tries are counted per borrower over an hour.
-CODES_PER_HOUR = 5
-WRONG_TRIES_PER_HOUR = 10
+# Five wrong tries kill a code (LoginCode.MAX_ATTEMPTS), never the borrower's sign-in: a stranger
+# who knows the address could otherwise lock them out. What bounds guessing is how many codes are
+# sent: a few an hour per asking address, and a ceiling per borrower that one stranger cannot reach
+# (at most 5 x 20 = 100 guesses of a million an hour, however many addresses ask).
+CODES_PER_HOUR_PER_ADDRESS = 5
+CODES_PER_HOUR = 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,7 +289,7 @@ def _code_hash(code: str, pepper: str) -> str:
 
 
 async def request_login_code(
-    email: str, *, uow: UnitOfWork, sender: LoginCodeSender, pepper: str, now: datetime, minutes: int
+    email: str, *, client: str, uow: UnitOfWork, sender: LoginCodeSender, pepper: str, now: datetime, minutes: int
 ) -> None:
     """Send a fresh code to a known borrower. Unknown addresses get the same answer, and no code."""
     try:
@@ -298,15 +301,16 @@ async def request_login_code(
         borrower = await uow.borrowers.by_email(address)
         if borrower is None:
             return
-        issued, wrong = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1))
-        if issued >= CODES_PER_HOUR or wrong >= WRONG_TRIES_PER_HOUR:
-            return  # same answer: a flood of codes (or of guesses) gets nothing more this hour
+        issued, from_client = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1), client)
+        if issued >= CODES_PER_HOUR or from_client >= CODES_PER_HOUR_PER_ADDRESS:
+            return  # same answer: a flood of requests gets nothing more this hour
         await uow.login_codes.add(
             LoginCode(
                 id=new_id(),
                 borrower_id=borrower.id,
                 code_hash=_code_hash(code, pepper),
                 expires_at=now + timedelta(minutes=minutes),
+                requested_from=client,
             )
         )
         await uow.commit()
@@ -326,9 +330,6 @@ async def exchange_login_code(
         borrower = await uow.borrowers.by_email(address)
         login = await uow.login_codes.latest_for(borrower.id) if borrower is not None else None
         if borrower is None or login is None or not login.is_usable(now):
-            raise failure
-        _, wrong = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1))
-        if wrong >= WRONG_TRIES_PER_HOUR:
             raise failure
         if not hmac.compare_digest(login.code_hash, _code_hash(code.strip(), pepper)):
             login.attempts += 1

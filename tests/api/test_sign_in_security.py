@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -192,3 +194,78 @@ async def test_forwarded_headers_are_believed_only_from_configured_proxies(serve
     behind_proxy = uvicorn.Config(app=None, **uvicorn_options(make_settings(servers, FORWARDED_ALLOW_IPS="10.0.0.0/8")))
     assert await _client_seen(behind_proxy, "10.1.2.3", "203.0.113.7") == "203.0.113.7"
     assert await _client_seen(behind_proxy, "198.51.100.9", "203.0.113.7") == "198.51.100.9"
+
+
+# --- guessing passwords and codes without locking anyone out --------------------------------------
+
+
+@asynccontextmanager
+async def _clients_at(
+    settings: Settings, code_sender: RecordingLoginCodeSender, *addresses: str
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """One app, and a client for each address (what the server sees as the peer)."""
+    app = create_app(settings, login_code_sender=code_sender, fast_password_hashing=True)
+    async with app.lifespan(), AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://a")
+            )
+            for address in addresses
+        ]
+
+
+async def test_password_guessing_backs_off_per_account_and_address(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
+) -> None:
+    await _add_staff(uow_factory, "target-user", Argon2PasswordHasher(fast=True))
+    wrong = {"username": "target-user", "password": "guess-guess-guess"}
+    right = {"username": "Target-User ", "password": PASSWORD}  # the same account, written otherwise
+    async with _clients_at(settings, code_sender, "198.51.100.1", "203.0.113.2") as (guesser, colleague):
+        answers = [(await guesser.post("/v1/auth/token", json=wrong)).status_code for _ in range(6)]
+        blocked = await guesser.post("/v1/auth/token", json=right)
+        elsewhere = await colleague.post("/v1/auth/token", json=right)
+    assert answers == [401] * 5 + [429]
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+    assert elsewhere.status_code == 200  # the account's owner, from their own address, is not locked out
+
+
+async def test_wrong_codes_kill_the_code_not_the_borrowers_sign_in(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
+) -> None:
+    from service.usecases.identity import create_borrower
+
+    email = "victim@example.org"
+    await create_borrower("V", email, None, "fr", uow=uow_factory(), now=datetime.now(UTC))
+    async with _clients_at(settings, code_sender, "198.51.100.1", "203.0.113.2") as (stranger, borrower):
+        for _ in range(8):  # a stranger asks for codes and wastes every one of them
+            await stranger.post("/v1/borrower-auth/codes", json={"email": email})
+            for _ in range(5):
+                await stranger.post("/v1/borrower-auth/tokens", json={"email": email, "code": "000000"})
+        assert (await borrower.post("/v1/borrower-auth/codes", json={"email": email})).status_code == 202
+        sent = code_sender.sent[email]
+        for _ in range(5):  # the stranger kills this code too: five wrong tries
+            await stranger.post("/v1/borrower-auth/tokens", json={"email": email, "code": "000000"})
+        dead = await borrower.post("/v1/borrower-auth/tokens", json={"email": email, "code": sent})
+        assert (await borrower.post("/v1/borrower-auth/codes", json={"email": email})).status_code == 202
+        signed_in = await borrower.post(
+            "/v1/borrower-auth/tokens", json={"email": email, "code": code_sender.sent[email]}
+        )
+    assert dead.status_code == 401
+    assert signed_in.status_code == 200, signed_in.text
+
+
+async def test_codes_sent_are_limited_per_asking_address(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
+) -> None:
+    from service.usecases.identity import CODES_PER_HOUR_PER_ADDRESS, create_borrower
+
+    email = "asked@example.org"
+    await create_borrower("A", email, None, "fr", uow=uow_factory(), now=datetime.now(UTC))
+    async with _clients_at(settings, code_sender, "198.51.100.1", "203.0.113.2") as (stranger, borrower):
+        for _ in range(CODES_PER_HOUR_PER_ADDRESS):
+            await stranger.post("/v1/borrower-auth/codes", json={"email": email})
+        code_sender.sent.pop(email)
+        refused = await stranger.post("/v1/borrower-auth/codes", json={"email": email})
+        assert refused.status_code == 202 and email not in code_sender.sent  # the same answer, no code
+        await borrower.post("/v1/borrower-auth/codes", json={"email": email})
+        assert email in code_sender.sent
