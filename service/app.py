@@ -47,10 +47,10 @@ from service.api.servicing import ServicingController
 from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.logging import configure_logging
 from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.identity_repositories import SqlStaffTokenVersions
 from service.persistence.notification_sql import SqlNoticeOutbox
 from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.persistence.readiness import ServersReadiness
+from service.persistence.token_versions import SqlStaffTokenVersions
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.ports import LoginCodeSender

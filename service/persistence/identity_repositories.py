@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, StaffUser
 from service.persistence.identity_tables import ApiKeyRow, BorrowerRow, LoginCodeRow, PartnerRow, StaffUserRow
@@ -148,20 +148,3 @@ class SqlLoginCodes:
     async def delete_expired(self, before: datetime) -> int:
         result: Any = await self.session.execute(delete(LoginCodeRow).where(LoginCodeRow.expires_at < before))
         return int(result.rowcount or 0)
-
-
-class SqlStaffTokenVersions:
-    """One primary-key lookup per staff request: straight to asyncpg on a pooled connection, in
-    autocommit, so one round trip (through SQLAlchemy it is BEGIN, SELECT and ROLLBACK)."""
-
-    _QUERY = "select token_version from staff_users where id = $1 and active"
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
-    async def current(self, user_id: uuid.UUID) -> int | None:
-        async with self.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            adapter: Any = raw.dbapi_connection
-            version: int | None = await adapter._connection.fetchval(self._QUERY, user_id)
-        return version
