@@ -14,8 +14,9 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from domain.identity.model import PrincipalKind
 from service.adapters.contract_pdf import PdfContractRenderer
-from service.adapters.rate_limit import RedisRateLimiter
+from service.adapters.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.adapters.schedule_ics import IcsScheduleRenderer
 from service.adapters.schedule_pdf import PdfScheduleRenderer
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
@@ -49,6 +50,7 @@ from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.notification_sql import SqlNoticeOutbox
 from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.persistence.readiness import ServersReadiness
+from service.persistence.token_versions import SqlStaffTokenVersions
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.ports import LoginCodeSender
@@ -113,7 +115,14 @@ def create_app(
             settings=settings,
             uow=SqlUnitOfWorkFactory(create_sessionmaker(engine)),
             hasher=Argon2PasswordHasher(fast=fast_password_hashing),
-            tokens=JwtTokenCodec(settings.secret_key),
+            tokens=JwtTokenCodec(
+                settings.secret_key,
+                lifetimes={
+                    PrincipalKind.STAFF: settings.access_token_minutes,
+                    PrincipalKind.BORROWER: settings.borrower_token_minutes,
+                },
+            ),
+            staff_token_versions=SqlStaffTokenVersions(engine),
             login_code_sender=login_code_sender
             or LogLoginCodeSender(include_code=settings.environment == "development"),
             readiness=ServersReadiness(engine, redis),
@@ -123,6 +132,7 @@ def create_app(
             schedule_pdf=PdfScheduleRenderer(),
             schedule_calendar=IcsScheduleRenderer(),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
+            sign_in_backoff=RedisSignInBackoff(redis),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis

@@ -5,7 +5,7 @@ from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` 
 contract), ``close-of-business [--date YYYY-MM-DD]`` (age the loans to a day that is over; by
 default every day not closed yet up to yesterday in the lender's time zone; with no DATABASE_URL
 it runs on the embedded servers, as `make run` does), ``dev`` (embedded servers, migrations, demo
-data, API and worker: what `make run` runs).
+data, API and worker: what `make run` runs), ``serve`` (the API).
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import asyncio
 import getpass
 import json
 import os
+import secrets
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from domain.errors import DomainError
 from domain.identity.model import Role
@@ -90,6 +92,7 @@ def write_openapi(path: Path) -> None:
             "DATABASE_URL": "postgresql://unused/unused",
             "REDIS_URL": "redis://unused",
             "APP_ENV": "test",
+            "SECRET_KEY": secrets.token_hex(32),  # nothing is signed: the app is built for its schema only
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -109,6 +112,28 @@ def _close_of_business_on_embedded_servers(business_date: date | None) -> int:
     return 0
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings from ours. uvicorn by itself believes X-Forwarded-For from 127.0.0.1, so
+    a local client could rotate that header to dodge the per-address limits: forwarded headers
+    are read only from the proxies listed in FORWARDED_ALLOW_IPS, and not at all by default."""
+    trusted = list(settings.forwarded_allow_ips)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,  # the app logs every request itself, with its request id
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from service.app import create_app
+
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = sub.add_parser("openapi", help="write the OpenAPI contract")
     spec.add_argument("--output", type=Path, default=ROOT / "openapi" / "openapi.json")
     sub.add_parser("dev", help="run everything for development (what `make run` does)")
+    sub.add_parser("serve", help="run the API (HOST, PORT, FORWARDED_ALLOW_IPS from the environment)")
     cob = sub.add_parser("close-of-business", help="age the loans to a business date and record its figures")
     cob.add_argument(
         "--date",
@@ -139,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             return _close_of_business_on_embedded_servers(args.date)
         else:
             settings = load_settings()
-            if args.command == "migrate":
+            if args.command == "serve":
+                serve(settings)
+            elif args.command == "migrate":
                 migrate()
             elif args.command == "create-admin":
                 password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")

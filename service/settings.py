@@ -5,6 +5,7 @@ A bad or missing setting stops the start with a message naming it (``SettingsErr
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ class Settings:
     environment: str = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto headers are
+    # believed; none by default, so a client cannot pick the address the rate limits key on.
+    forwarded_allow_ips: tuple[str, ...] = ()
     log_format: str = "console"
     log_level: str = "INFO"
     access_token_minutes: int = 15
@@ -87,8 +91,18 @@ class Settings:
 _ENVIRONMENTS = {"development", "test", "production"}
 _LOG_FORMATS = {"console", "json"}
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
-# A development key lets `make run` work out of the box; production must set its own.
+# A development key lets `make run` work out of the box. It is public (anyone can sign an admin
+# token with it), so only a development server listening on loopback may fall back to it.
 _DEV_SECRET = "development-only-secret-key-change-me-0123456789"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
@@ -161,6 +175,21 @@ def _zone(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks (no ``*``: trusting every sender would let
+    any client choose its own address)."""
+    networks = []
+    for item in (env.get(name) or "").split(","):
+        if item.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise SettingsError(
+                    f"{name} must list IP addresses or networks like 10.0.0.0/8, got {item!r}"
+                ) from None
+    return tuple(networks)
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     return (env.get(name) or "").strip() or None
 
@@ -203,10 +232,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ``SettingsError`` naming the first bad one."""
     env = os.environ if env is None else env
     environment = _choice(env, "APP_ENV", "development", _ENVIRONMENTS)
+    host = env.get("HOST") or "127.0.0.1"
     secret = env.get("SECRET_KEY", "")
     if not secret:
-        if environment == "production":
-            raise SettingsError("SECRET_KEY is not set (required in production, at least 32 characters)")
+        if environment != "development" or not _is_loopback(host):
+            raise SettingsError(
+                "SECRET_KEY is not set (at least 32 random characters; only APP_ENV=development"
+                " on a loopback HOST may use the public development key)"
+            )
         secret = _DEV_SECRET
     if len(secret) < 32:
         raise SettingsError("SECRET_KEY must be at least 32 characters long")
@@ -217,8 +250,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=_url(env, "REDIS_URL", {"redis", "rediss", "unix"}),
         secret_key=secret,
         environment=environment,
-        host=env.get("HOST") or "127.0.0.1",
+        host=host,
         port=_int(env, "PORT", 8000, minimum=1),
+        forwarded_allow_ips=_networks(env, "FORWARDED_ALLOW_IPS"),
         log_format=_choice(env, "LOG_FORMAT", "json" if environment == "production" else "console", _LOG_FORMATS),
         log_level=_choice(env, "LOG_LEVEL", "INFO", _LOG_LEVELS, upper=True),
         access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 15, minimum=1),

@@ -35,11 +35,15 @@ def servers() -> Iterator[RunningServers]:
         yield running
 
 
+TEST_SECRET_KEY = "test-only-secret-key-0123456789abcdef"
+
+
 def make_settings(servers: RunningServers, **env: str) -> Settings:
     values = {
         "DATABASE_URL": servers.database_url,
         "REDIS_URL": servers.redis_url,
         "APP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "json",
         "QUOTES_RATE_LIMIT": "0",

@@ -30,6 +30,10 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
         ({**GOOD, "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({**GOOD, "APP_ENV": "staging"}, "APP_ENV"),
         ({**GOOD, "APP_ENV": "production"}, "SECRET_KEY"),
+        # The development key is public: only a development server on loopback may sign with it.
+        ({**GOOD, "APP_ENV": "test"}, "SECRET_KEY"),
+        ({**GOOD, "HOST": "0.0.0.0"}, "SECRET_KEY"),  # noqa: S104 - the case under test
+        ({**GOOD, "HOST": "10.1.2.3"}, "SECRET_KEY"),
         ({**GOOD, "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({**GOOD, "QUOTES_RATE_LIMIT": "-1"}, "QUOTES_RATE_LIMIT"),
         ({**GOOD, "COMMITTEE_QUORUM": "0"}, "COMMITTEE_QUORUM"),
@@ -39,11 +43,19 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
         ({**GOOD, "OVERPAYMENT_MARGIN": "1.001"}, "OVERPAYMENT_MARGIN"),
         ({**GOOD, "OVERPAYMENT_MARGIN": "NaN"}, "OVERPAYMENT_MARGIN"),
         ({**GOOD, "OVERPAYMENT_MARGIN": "1e400"}, "OVERPAYMENT_MARGIN"),
+        ({**GOOD, "FORWARDED_ALLOW_IPS": "*"}, "FORWARDED_ALLOW_IPS"),
+        ({**GOOD, "FORWARDED_ALLOW_IPS": "proxy.local"}, "FORWARDED_ALLOW_IPS"),
     ],
 )
 def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         load_settings(env)
+
+
+def test_the_development_key_is_used_only_on_loopback_in_development() -> None:
+    for host in ("127.0.0.1", "localhost", "::1"):
+        assert load_settings({**GOOD, "HOST": host}).secret_key == load_settings(GOOD).secret_key
+    assert load_settings({**GOOD, "APP_ENV": "test", "SECRET_KEY": "t" * 32}).secret_key == "t" * 32
 
 
 def test_production_logs_json_by_default() -> None:

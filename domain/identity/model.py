@@ -33,6 +33,8 @@ class Principal:
     kind: PrincipalKind
     subject_id: uuid.UUID
     roles: frozenset[Role] = field(default_factory=frozenset)
+    # A staff user's token version when the token was issued: a token of an older version is dead.
+    token_version: int = 0
 
     @property
     def is_staff(self) -> bool:
@@ -74,6 +76,11 @@ class StaffUser:
     active: bool
     created_at: datetime
     version: int = 1
+    # Bumped whenever access shrinks or credentials change, which ends every token issued before.
+    token_version: int = 1
+
+    def revoke_tokens(self) -> None:
+        self.token_version += 1
 
 
 @dataclass
@@ -120,6 +127,7 @@ class LoginCode:
     expires_at: datetime
     attempts: int = 0
     used_at: datetime | None = None
+    requested_from: str | None = None  # the client address that asked for it
 
     MAX_ATTEMPTS = 5
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher as Argon2
@@ -15,25 +18,51 @@ _ISSUER = "microcredit"
 
 
 class Argon2PasswordHasher:
+    """argon2id in worker threads: a hash takes 100-400 ms of CPU, which on the event loop stalls
+    every other request of the worker (argon2-cffi releases the GIL while it hashes).
+
+    The pool is small on purpose: each hash holds 64 MiB and already spreads over several cores
+    (argon2's lanes run in threads of their own), so more hashes at once would only make every
+    sign-in slower and the process bigger."""
+
     def __init__(self, *, fast: bool = False) -> None:
         # Tests use cheap parameters; production keeps argon2-cffi's recommended ones.
         self._argon = Argon2(time_cost=1, memory_cost=1024, parallelism=1) if fast else Argon2()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+        # Made once: an unknown user is verified against it, so that costs one verification,
+        # exactly like a wrong password (no hash per attempt, no timing difference).
+        self._unknown_user_hash = self._argon.hash(uuid.uuid4().hex)
 
-    def hash(self, password: str) -> str:
-        return self._argon.hash(password)
+    async def hash(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._argon.hash, password)
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; ``None`` (no such user) costs the same and is False."""
+        if password_hash is None:
+            await asyncio.get_running_loop().run_in_executor(self._pool, self._check, self._unknown_user_hash, password)
+            return False
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._check, password_hash, password)
+
+    def _check(self, password_hash: str, password: str) -> bool:
         try:
             return self._argon.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
 
-class JwtTokenCodec:
-    """Access tokens carry who the caller is; they expire quickly, so they are not stored."""
+# Clocks of the workers may differ a little; a token issued further in the future is forged.
+_CLOCK_SKEW = timedelta(seconds=60)
 
-    def __init__(self, secret: str) -> None:
+
+class JwtTokenCodec:
+    """Access tokens carry who the caller is; they expire quickly, so they are not stored.
+
+    ``lifetimes`` (minutes per kind of caller) caps a token's age whatever its ``exp`` says: a
+    token minted with a leaked key, or by an older release with longer lifetimes, dies anyway."""
+
+    def __init__(self, secret: str, *, lifetimes: Mapping[PrincipalKind, int]) -> None:
         self._secret = secret
+        self._lifetimes = {kind: timedelta(minutes=minutes) for kind, minutes in lifetimes.items()}
 
     def issue(self, principal: Principal, *, now: datetime, minutes: int) -> str:
         claims = {
@@ -45,6 +74,8 @@ class JwtTokenCodec:
             "exp": int((now + timedelta(minutes=minutes)).timestamp()),
             "jti": uuid.uuid4().hex,
         }
+        if principal.kind is PrincipalKind.STAFF:
+            claims["ver"] = principal.token_version
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def read(self, token: str, *, now: datetime) -> Principal | None:
@@ -59,9 +90,15 @@ class JwtTokenCodec:
             if int(claims["exp"]) <= now.timestamp():
                 return None
             kind = PrincipalKind(claims["kind"])
-            if kind is PrincipalKind.PARTNER:
+            lifetime = self._lifetimes.get(kind)
+            if lifetime is None:
                 return None  # partners authenticate with API keys only
-            roles = frozenset(Role(r) for r in claims.get("roles", [])) if kind is PrincipalKind.STAFF else frozenset()
-            return Principal(kind, uuid.UUID(claims["sub"]), roles)
+            issued_at = datetime.fromtimestamp(int(claims["iat"]), tz=UTC)
+            if issued_at > now + _CLOCK_SKEW or issued_at + lifetime <= now:
+                return None
+            if kind is PrincipalKind.STAFF:
+                roles = frozenset(Role(r) for r in claims.get("roles", []))
+                return Principal(kind, uuid.UUID(claims["sub"]), roles, token_version=int(claims.get("ver", 0)))
+            return Principal(kind, uuid.UUID(claims["sub"]))
         except (jwt.PyJWTError, ValueError, KeyError, TypeError):
             return None

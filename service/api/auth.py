@@ -21,7 +21,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from service.api.dependencies import Services
-from service.usecases.identity import authenticate_api_key
+from service.usecases.identity import authenticate_api_key, authenticate_token
 
 AuthedRequest = Request[Principal, None, State]
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
@@ -36,12 +36,22 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if api_key:
             principal = await authenticate_api_key(api_key.strip(), uow=services.uow())
         elif authorization.lower().startswith("bearer "):
-            principal = services.tokens.read(authorization[7:].strip(), now=datetime.now(UTC))
+            principal = await authenticate_token(
+                authorization[7:].strip(),
+                tokens=services.tokens,
+                staff_versions=services.staff_token_versions,
+                now=datetime.now(UTC),
+            )
         if principal is None:
             raise NotAuthorizedException(
                 "missing, invalid or expired credentials", headers={"WWW-Authenticate": "Bearer"}
             )
         return AuthenticationResult(user=principal, auth=None)
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The address the limits key on: the peer, or what a trusted proxy said (FORWARDED_ALLOW_IPS)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Guard:

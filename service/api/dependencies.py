@@ -16,6 +16,8 @@ from service.usecases.ports import (
     PortfolioReports,
     RateLimiter,
     ReadinessProbe,
+    SignInBackoff,
+    StaffTokenVersions,
     TokenCodec,
     UnitOfWorkFactory,
 )
@@ -28,10 +30,12 @@ class Services:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     tokens: TokenCodec
+    staff_token_versions: StaffTokenVersions
     login_code_sender: LoginCodeSender
     readiness: ReadinessProbe
     quote_limiter: RateLimiter
     sign_in_limiter: RateLimiter
+    sign_in_backoff: SignInBackoff
     contract_renderer: ContractRenderer
     portfolio: PortfolioReports
     notices: NoticeOutbox

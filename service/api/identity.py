@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import JSONBody, Parameter
 
+from domain.errors import NotAuthenticated
 from domain.identity.model import ApiKey, Borrower, Partner, Role, StaffUser
-from service.api.auth import ALL_STAFF, PUBLIC, AuthedRequest, allow
+from service.api.auth import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.api.dependencies import Services
 from service.api.middleware import rate_limit_hook
 from service.api.problems import problems
@@ -190,18 +192,30 @@ class AuthController(Controller):
         responses=problems(400, 401, 429),
     )
     async def issue_token(
-        self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services]
+        self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> TokenResponse:
         minutes = services.settings.access_token_minutes
-        token = await uc.issue_staff_token(
-            data.username,
-            data.password,
-            uow=services.uow(),
-            hasher=services.hasher,
-            tokens=services.tokens,
-            now=services.now(),
-            minutes=minutes,
-        )
+        # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
+        account, client = data.username.strip().lower(), client_address(request)
+        wait = await services.sign_in_backoff.wait(account, client)
+        if wait is not None:
+            raise HTTPException(
+                status_code=429, detail="too many failed sign-ins; try again later", headers={"Retry-After": str(wait)}
+            )
+        try:
+            token = await uc.issue_staff_token(
+                data.username,
+                data.password,
+                uow=services.uow(),
+                hasher=services.hasher,
+                tokens=services.tokens,
+                now=services.now(),
+                minutes=minutes,
+            )
+        except NotAuthenticated:
+            await services.sign_in_backoff.failed(account, client)
+            raise
+        await services.sign_in_backoff.succeeded(account, client)
         return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)
 
     @get("/me", operation_id="whoAmI", summary="Who the presented credentials belong to", responses=problems(401))
@@ -392,10 +406,14 @@ class BorrowerAuthController(Controller):
         responses=problems(400, 429),
     )
     async def request_code(
-        self, data: JSONBody[RequestLoginCodeRequest], services: NamedDependency[Services]
+        self,
+        data: JSONBody[RequestLoginCodeRequest],
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
     ) -> LoginCodeRequestedResponse:
         await uc.request_login_code(
             data.email,
+            client=client_address(request),
             uow=services.uow(),
             sender=services.login_code_sender,
             pepper=services.settings.secret_key,

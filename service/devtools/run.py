@@ -123,18 +123,7 @@ def run_dev() -> int:
                 subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
                 children.append(
                     subprocess.Popen(
-                        [
-                            python,
-                            "-m",
-                            "uvicorn",
-                            "service.app:app_from_environment",
-                            "--factory",
-                            "--host",
-                            settings.host,
-                            "--port",
-                            str(settings.port),
-                            "--no-access-log",
-                        ],
+                        [python, "-m", "service", "serve"],
                         env=env,
                         cwd=ROOT,
                     )

@@ -39,6 +39,7 @@ class SqlStaffUsers:
         row = await self.session.get(StaffUserRow, user.id)
         assert row is not None
         row.full_name, row.password_hash, row.active = user.full_name, user.password_hash, user.active
+        row.token_version = user.token_version
         row.roles = sorted(r.value for r in user.roles)
         await self.session.flush()
         user.version = row.version
@@ -132,11 +133,12 @@ class SqlLoginCodes:
         assert row is not None
         row.attempts, row.used_at = code.attempts, code.used_at
 
-    async def issued_since(self, borrower_id: uuid.UUID, since: datetime) -> tuple[int, int]:
-        """How many codes the borrower was sent since ``since``, and how many wrong tries they had."""
+    async def issued_since(self, borrower_id: uuid.UUID, since: datetime, requested_from: str) -> tuple[int, int]:
+        """How many codes the borrower was sent since ``since``: in all, and asked from that address."""
+        from_address = func.count().filter(LoginCodeRow.requested_from == requested_from)
         row = (
             await self.session.execute(
-                select(func.count(), func.coalesce(func.sum(LoginCodeRow.attempts), 0)).where(
+                select(func.count(), from_address).where(
                     LoginCodeRow.borrower_id == borrower_id, LoginCodeRow.expires_at > since
                 )
             )

@@ -18,6 +18,7 @@ class StaffUserRow(Base):
             "roles <@ ARRAY['admin','loan_officer','committee_member','read_only']::text[] AND cardinality(roles) > 0",
             name="known_roles",
         ),
+        CheckConstraint("token_version >= 1", name="token_version_positive"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -30,6 +31,7 @@ class StaffUserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, default=1)
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -88,3 +90,4 @@ class LoginCodeRow(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_from: Mapped[str | None] = mapped_column(String(64))

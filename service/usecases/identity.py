@@ -29,14 +29,15 @@ from domain.identity.model import (
     normalise_phone,
 )
 from domain.ids import new_id
-from service.usecases.ports import LoginCodeSender, PasswordHasher, TokenCodec, UnitOfWork
+from service.usecases.ports import LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec, UnitOfWork
 
 API_KEY_PREFIX = "mck"
-# A new code must not mean five new guesses: wrong tries are counted per borrower over an hour.
-CODES_PER_HOUR = 5
-WRONG_TRIES_PER_HOUR = 10
-# Verifying against a real hash when the user is unknown keeps the answer time the same either way.
-_DUMMY_HASH_SOURCE = "timing-equaliser-password"
+# Five wrong tries kill a code (LoginCode.MAX_ATTEMPTS), never the borrower's sign-in: a stranger
+# who knows the address could otherwise lock them out. What bounds guessing is how many codes are
+# sent: a few an hour per asking address, and a ceiling per borrower that one stranger cannot reach
+# (at most 5 x 20 = 100 guesses of a million an hour, however many addresses ask).
+CODES_PER_HOUR_PER_ADDRESS = 5
+CODES_PER_HOUR = 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +78,7 @@ async def create_staff_user(
             id=new_id(),
             username=username,
             full_name=cmd.full_name.strip(),
-            password_hash=hasher.hash(cmd.password),
+            password_hash=await hasher.hash(cmd.password),
             roles=cmd.roles,
             active=True,
             created_at=now,
@@ -101,15 +102,21 @@ async def update_staff_user(
             )
         if cmd.full_name is not None:
             user.full_name = cmd.full_name.strip()
+        revoke = False  # tokens issued so far carry the old roles or outlive a deactivation
         if cmd.roles is not None:
             if not cmd.roles:
                 raise RuleViolation("at least one role is required", code="identity.no_role", field="roles")
+            revoke |= cmd.roles != user.roles
             user.roles = cmd.roles
         if cmd.active is not None:
+            revoke |= cmd.active != user.active
             user.active = cmd.active
         if cmd.password is not None:
             check_password_strength(cmd.password)
-            user.password_hash = hasher.hash(cmd.password)
+            user.password_hash = await hasher.hash(cmd.password)
+            revoke = True  # a password changed after a leak must end the sessions opened with it
+        if revoke:
+            user.revoke_tokens()
         if user.id == actor.subject_id and (Role.ADMIN not in user.roles or not user.active):
             raise RuleViolation("an admin cannot remove their own admin access", code="identity.self_lockout")
         await uow.staff_users.save(user)
@@ -134,13 +141,25 @@ async def issue_staff_token(
 ) -> str:
     async with uow:
         user = await uow.staff_users.by_username(username.strip().lower())
-    if user is None:
-        hasher.verify(hasher.hash(_DUMMY_HASH_SOURCE), password)
+    # An unknown user costs one verification too, so the answer time does not tell who exists.
+    matches = await hasher.verify(user.password_hash if user is not None else None, password)
+    if user is None or not matches or not user.active:
         raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
-    if not hasher.verify(user.password_hash, password) or not user.active:
-        raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
-    principal = Principal(PrincipalKind.STAFF, user.id, user.roles)
+    principal = Principal(PrincipalKind.STAFF, user.id, user.roles, token_version=user.token_version)
     return tokens.issue(principal, now=now, minutes=minutes)
+
+
+async def authenticate_token(
+    token: str, *, tokens: TokenCodec, staff_versions: StaffTokenVersions, now: datetime
+) -> Principal | None:
+    """The caller a bearer token names, or None. A staff token is refused as soon as its user is
+    deactivated or loses a role (the user's token version moved on), not when it expires."""
+    principal = tokens.read(token, now=now)
+    if principal is None or principal.kind is not PrincipalKind.STAFF:
+        return principal
+    if await staff_versions.current(principal.subject_id) != principal.token_version:
+        return None
+    return principal
 
 
 # --- partners and API keys -------------------------------------------------------------------------
@@ -270,7 +289,7 @@ def _code_hash(code: str, pepper: str) -> str:
 
 
 async def request_login_code(
-    email: str, *, uow: UnitOfWork, sender: LoginCodeSender, pepper: str, now: datetime, minutes: int
+    email: str, *, client: str, uow: UnitOfWork, sender: LoginCodeSender, pepper: str, now: datetime, minutes: int
 ) -> None:
     """Send a fresh code to a known borrower. Unknown addresses get the same answer, and no code."""
     try:
@@ -282,15 +301,16 @@ async def request_login_code(
         borrower = await uow.borrowers.by_email(address)
         if borrower is None:
             return
-        issued, wrong = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1))
-        if issued >= CODES_PER_HOUR or wrong >= WRONG_TRIES_PER_HOUR:
-            return  # same answer: a flood of codes (or of guesses) gets nothing more this hour
+        issued, from_client = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1), client)
+        if issued >= CODES_PER_HOUR or from_client >= CODES_PER_HOUR_PER_ADDRESS:
+            return  # same answer: a flood of requests gets nothing more this hour
         await uow.login_codes.add(
             LoginCode(
                 id=new_id(),
                 borrower_id=borrower.id,
                 code_hash=_code_hash(code, pepper),
                 expires_at=now + timedelta(minutes=minutes),
+                requested_from=client,
             )
         )
         await uow.commit()
@@ -310,9 +330,6 @@ async def exchange_login_code(
         borrower = await uow.borrowers.by_email(address)
         login = await uow.login_codes.latest_for(borrower.id) if borrower is not None else None
         if borrower is None or login is None or not login.is_usable(now):
-            raise failure
-        _, wrong = await uow.login_codes.issued_since(borrower.id, now - timedelta(hours=1))
-        if wrong >= WRONG_TRIES_PER_HOUR:
             raise failure
         if not hmac.compare_digest(login.code_hash, _code_hash(code.strip(), pepper)):
             login.attempts += 1

@@ -15,7 +15,7 @@ from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from tests.api.test_origination_scenario import approved_application, step
 from tests.api.test_products import create as create_product
-from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_staff
+from tests.conftest import Caller, sign_in_staff
 
 TODAY = datetime.now(UTC).date()
 
@@ -229,22 +229,6 @@ async def test_nul_characters_are_a_400_not_a_500(client: AsyncTestClient[Litest
 async def test_votes_of_an_unknown_application_are_a_404(client: AsyncTestClient[Litestar], admin: Caller) -> None:
     response = await client.get("/v1/applications/01900000-0000-7000-8000-000000000000/votes", headers=admin.headers)
     assert response.status_code == 404
-
-
-async def test_guessing_codes_stops_after_ten_wrong_tries_an_hour(
-    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, code_sender: RecordingLoginCodeSender
-) -> None:
-    from service.usecases.identity import create_borrower
-
-    await create_borrower("G", "g@example.org", None, "fr", uow=uow_factory(), now=datetime.now(UTC))
-    for _ in range(2):
-        await client.post("/v1/borrower-auth/codes", json={"email": "g@example.org"})
-        for _ in range(5):
-            await client.post("/v1/borrower-auth/tokens", json={"email": "g@example.org", "code": "000000"})
-    await client.post("/v1/borrower-auth/codes", json={"email": "g@example.org"})
-    right = code_sender.sent["g@example.org"]
-    refused = await client.post("/v1/borrower-auth/tokens", json={"email": "g@example.org", "code": right})
-    assert refused.status_code == 401
 
 
 async def test_sign_in_is_rate_limited_per_address(servers: Any) -> None:

@@ -33,10 +33,10 @@ async def test_expired_or_forged_token_is_refused(
 ) -> None:
     assert officer.id is not None
     principal = Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.ADMIN}))
-    expired = JwtTokenCodec(settings.secret_key).issue(
+    expired = JwtTokenCodec(settings.secret_key, lifetimes={PrincipalKind.STAFF: 15}).issue(
         principal, now=datetime.now(UTC) - timedelta(hours=1), minutes=15
     )
-    forged = JwtTokenCodec("another-secret-that-is-long-enough-000000").issue(
+    forged = JwtTokenCodec("another-secret-that-is-long-enough-000000", lifetimes={PrincipalKind.STAFF: 15}).issue(
         principal, now=datetime.now(UTC), minutes=15
     )
     for token in (expired, forged, "not-a-token"):

@@ -27,7 +27,7 @@ from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import load_settings
 from service.usecases.identity import CreateStaffUser, create_staff_user
-from tests.conftest import truncate_all
+from tests.conftest import TEST_SECRET_KEY, truncate_all
 from tests.servers import RunningServers
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi" / "openapi.json")
@@ -56,6 +56,7 @@ def server(servers: RunningServers) -> Iterator[tuple[str, dict[str, str]]]:
         "DATABASE_URL": servers.database_url,
         "REDIS_URL": servers.redis_url,
         "APP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "LOG_LEVEL": "WARNING",
         "QUOTES_RATE_LIMIT": "0",
     }

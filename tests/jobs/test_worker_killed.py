@@ -24,6 +24,7 @@ from service.persistence.notification_sql import SqlNoticePlanning
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.notifications import plan_loan_notices
 from tests.adapters.notifications.test_smtp_email import Mailbox, smtp_server
+from tests.conftest import TEST_SECRET_KEY
 from tests.jobs.test_notifications import add_borrower_with_loan, add_officer, message_ids, notice_rows
 from tests.servers import ROOT, RunningServers
 
@@ -51,6 +52,7 @@ def start_worker(servers: RunningServers, smtp_port: int) -> subprocess.Popen[by
         "DATABASE_URL": servers.database_url,
         "REDIS_URL": servers.redis_url,
         "APP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "LOG_LEVEL": "WARNING",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
