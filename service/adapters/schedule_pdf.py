@@ -17,7 +17,7 @@ from fpdf.enums import TableHeadingsDisplay
 from domain.money import minor_unit
 from domain.servicing import InstallmentState
 from service.adapters.contract_pdf import FONT, format_decimal, label_rows, line, section, to_latin1
-from service.usecases.servicing_ports import LoanSummary, ScheduleExport, Transaction
+from service.usecases.servicing_ports import LoanSummary, ScheduleExport, ScheduleVersion, Transaction
 
 __all__ = ["PdfScheduleRenderer"]
 
@@ -48,6 +48,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "payments": "Paiements reçus (montants en {currency})",
         "no_payments": "Aucun paiement reçu pour l'instant.",
         "reversed": "annulé",
+        "in_force": "Échéancier en vigueur",
+        "amendment": "Avenant n° {number} du {day}",
+        "earlier": "Échéanciers précédents",
+        "contract_replaced": "Contrat du {day}, remplacé le {replaced}",
+        "amendment_replaced": "Avenant n° {number} du {day}, remplacé le {replaced}",
+        "terms": "Taux nominal annuel {rate} - TAEG {apr}",
+        "unknown": "non conservé",
     },
     "en": {
         "title": "Your loan repayment schedule",
@@ -71,6 +78,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "payments": "Payments received (amounts in {currency})",
         "no_payments": "No payment received yet.",
         "reversed": "reversed",
+        "in_force": "Schedule in force",
+        "amendment": "Amendment no. {number} of {day}",
+        "earlier": "Earlier schedules",
+        "contract_replaced": "Contract of {day}, replaced on {replaced}",
+        "amendment_replaced": "Amendment no. {number} of {day}, replaced on {replaced}",
+        "terms": "Annual interest rate {rate} - APR {apr}",
+        "unknown": "not kept",
     },
 }
 _INSTALLMENT_HEADINGS = {
@@ -138,7 +152,12 @@ class _Formats:
         return value.strftime("%d/%m/%Y") if self.language == "fr" else value.isoformat()
 
     def rate(self, value: Decimal) -> str:
-        return f"{self.decimal(value)} %"
+        """A rate as the API writes it (trailing zeros of the stored NUMERIC dropped, at least two
+        decimals): "7,45 %", never "7,450000 %"."""
+        return f"{self.decimal(value.normalize())} %"
+
+    def rate_or(self, value: Decimal | None, unknown: str) -> str:
+        return unknown if value is None else self.rate(value)
 
 
 class _SchedulePdf(FPDF):
@@ -173,12 +192,39 @@ class PdfScheduleRenderer:
         pdf.set_font(FONT, size=10)
         line(pdf, f"{words['loan']} {loan.id}", align="C")
         line(pdf, f"{words['generated']} {formats.day(export.generated_at.astimezone(UTC).date())}", align="C")
-        self._summary(pdf, export, words, formats)
-        self._installments(pdf, export.statement.installments, loan.currency, language, formats)
+        *earlier, live = export.statement.schedules()
+        self._summary(pdf, export, live, words, formats)
+        section(pdf, words["schedule"].format(currency=loan.currency))
+        self._installments(pdf, live.installments, language, formats)
         self._payments(pdf, export.statement.transactions, loan.currency, language, formats)
+        if earlier:
+            self._earlier(pdf, earlier, words, formats)
         return bytes(pdf.output())
 
-    def _summary(self, pdf: FPDF, export: ScheduleExport, words: dict[str, str], formats: _Formats) -> None:
+    def _earlier(self, pdf: FPDF, earlier: list[ScheduleVersion], words: dict[str, str], formats: _Formats) -> None:
+        """The schedules amendments replaced, oldest first, each numbered as it was."""
+        section(pdf, words["earlier"])
+        for schedule in earlier:
+            day, replaced = formats.day(schedule.starts_on), formats.day(schedule.replaced_on or schedule.starts_on)
+            title = (
+                words["contract_replaced"].format(day=day, replaced=replaced)
+                if schedule.amendment == 0
+                else words["amendment_replaced"].format(number=schedule.amendment, day=day, replaced=replaced)
+            )
+            pdf.ln(2)
+            pdf.set_font(FONT, "B", 10)
+            line(pdf, title)
+            pdf.set_font(FONT, size=9)
+            terms = words["terms"].format(
+                rate=formats.rate_or(schedule.annual_interest_rate, words["unknown"]),
+                apr=formats.rate_or(schedule.apr, words["unknown"]),
+            )
+            line(pdf, terms)
+            self._installments(pdf, schedule.installments, formats.language, formats)
+
+    def _summary(
+        self, pdf: FPDF, export: ScheduleExport, live: ScheduleVersion, words: dict[str, str], formats: _Formats
+    ) -> None:
         loan: LoanSummary = export.statement.loan
         language = formats.language
 
@@ -192,10 +238,16 @@ class PdfScheduleRenderer:
         rows += [
             (words["principal"], money(loan.principal)),
             (words["currency"], loan.currency),
-            (words["rate"], formats.rate(loan.annual_interest_rate)),
-            (words["apr"], formats.rate(loan.apr)),
             (words["disbursed_on"], formats.day(loan.disbursed_on)),
             (words["status"], _LOAN_STATUS[language].get(loan.status, loan.status)),
+        ]
+        if live.amendment:
+            day = formats.day(live.starts_on)
+            rows.append((words["in_force"], words["amendment"].format(number=live.amendment, day=day)))
+        # The terms of the schedule in force: an amendment's own rate and TAEG once rescheduled.
+        rows += [
+            (words["rate"], formats.rate_or(live.annual_interest_rate, words["unknown"])),
+            (words["apr"], formats.rate_or(live.apr, words["unknown"])),
         ]
         if loan.state_as_of is not None:
             rows.append((words["as_of"], formats.day(loan.state_as_of)))
@@ -209,15 +261,9 @@ class PdfScheduleRenderer:
         label_rows(pdf, rows)
 
     def _installments(
-        self,
-        pdf: FPDF,
-        installments: Iterable[InstallmentState],
-        currency: str,
-        language: str,
-        formats: _Formats,
+        self, pdf: FPDF, installments: Iterable[InstallmentState], language: str, formats: _Formats
     ) -> None:
         """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
-        section(pdf, _WORDS[language]["schedule"].format(currency=currency))
         pdf.set_font(FONT, size=8)
         with pdf.table(
             col_widths=INSTALLMENT_WIDTHS,

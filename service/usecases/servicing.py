@@ -326,6 +326,7 @@ async def reschedule(
             raise RuleViolation(
                 "must be after the value date", code="servicing.invalid_schedule", field="first_due_date"
             )
+        rate = loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
         version = await uow.products.version(loan.product_id, loan.product_version)
         assert version is not None  # a loan keeps its product version
         terms = version.terms
@@ -333,9 +334,7 @@ async def reschedule(
             ScheduleTerms(
                 principal=owed,
                 currency=loan.currency,
-                annual_interest_rate=(
-                    loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
-                ),
+                annual_interest_rate=rate,
                 number_of_installments=command.number_of_installments,
                 disbursement_date=command.value_date,
                 first_due_date=command.first_due_date,
@@ -359,6 +358,8 @@ async def reschedule(
             actor,
             reason=command.reason,
             installments=schedule.installments,
+            annual_interest_rate=rate,  # the amendment's terms, shown on the borrower's documents
+            apr=schedule.apr,
         )
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)

@@ -188,6 +188,56 @@ async def test_the_calendar_has_one_all_day_event_per_instalment_still_owing(
     ]
 
 
+async def reschedule(client: AsyncTestClient[Litestar], officer: Caller, loan_id: uuid.UUID, rate: str) -> None:
+    body = {
+        "value_date": TODAY.isoformat(),
+        "number_of_installments": 18,
+        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "annual_interest_rate": rate,
+        "reason": "seasonal activity",
+    }
+    response = await client.post(
+        f"/v1/loans/{loan_id}/reschedules", json=body, headers={**officer.headers, "Idempotency-Key": uuid.uuid4().hex}
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_after_a_reschedule_the_files_show_the_amendment_and_the_contract_apart(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    uow_factory: SqlUnitOfWorkFactory,
+    code_sender: RecordingLoginCodeSender,
+) -> None:
+    alice = await sign_in_borrower(client, uow_factory, code_sender, "alice")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=alice.id)
+    await pay(client, officer, loan.id, str(loan.schedule[0].total))
+    await reschedule(client, officer, loan.id, "5.5")
+    schedule = await get_json(client, alice, f"/v1/loans/{loan.id}/schedule")
+    live, [contract] = schedule["installments"], schedule["earlier_schedules"]
+    assert schedule["apr"] != contract["apr"]
+
+    text = pdf_text((await client.get(f"/v1/loans/{loan.id}/schedule.pdf", headers=alice.headers)).content)
+    assert f"Avenant n° 1 du {TODAY:%d/%m/%Y}" in text
+    assert "Taux nominal annuel 5,50 %" in text and f"TAEG {_fr(D(schedule['apr']))} %" in text
+    current, _, earlier = text.partition("Échéanciers précédents")
+    # The live table: the amendment's 18 instalments numbered 1 to 18, none rescheduled.
+    for item in live:
+        assert f"{item['number']} {date.fromisoformat(item['due_date']):%d/%m/%Y}" in current
+    assert " 19 " not in current and "rééchelonnée" not in current
+    # The contract's schedule apart, with its own terms, its paid and rescheduled instalments.
+    assert f"Contrat du {DISBURSED:%d/%m/%Y}, remplacé le {TODAY:%d/%m/%Y}" in earlier
+    assert "TAEG 7,45 %" in earlier and "payée" in earlier and "rééchelonnée" in earlier
+    assert f"12 {loan.schedule[-1].due_date:%d/%m/%Y}" in earlier
+
+    calendar = icalendar.Calendar.from_ical(
+        (await client.get(f"/v1/loans/{loan.id}/schedule.ics", headers=alice.headers)).content
+    )
+    events = calendar.walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == [f"{loan.id}-a1-{i['number']}@microcredit" for i in live]
+    assert [e.decoded("DTSTART").isoformat() for e in events] == [i["due_date"] for i in live]
+    assert "Échéance n° 1 du prêt" in str(events[0]["SUMMARY"])
+
+
 async def test_someone_elses_loan_is_not_found_on_every_self_service_route(
     client: AsyncTestClient[Litestar],
     officer: Caller,
