@@ -20,7 +20,7 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
-from service.api.wire import AmountOut, MoneyIn, amount_of
+from service.api.wire import AmountOut, MoneyIn, RateOut, amount_of, rate_text
 from service.usecases import applications as uc
 from service.usecases.ports import ApplicationFilter
 
@@ -103,8 +103,8 @@ class OfferOut(msgspec.Struct, frozen=True):
     amount: AmountOut
     currency: str
     number_of_installments: int
-    annual_interest_rate: AmountOut
-    apr: AmountOut
+    annual_interest_rate: RateOut
+    apr: RateOut
     net_disbursed: AmountOut
     total_interest: AmountOut
     total_fees: AmountOut
@@ -177,8 +177,8 @@ def application_out(a: Application) -> ApplicationResponse:
             amount=o.amount,
             currency=o.currency,
             number_of_installments=o.number_of_installments,
-            annual_interest_rate=o.annual_interest_rate,
-            apr=o.apr,
+            annual_interest_rate=rate_text(o.annual_interest_rate),
+            apr=rate_text(o.apr),
             net_disbursed=o.net_disbursed,
             total_interest=o.total_interest,
             total_fees=o.total_fees,

@@ -376,7 +376,8 @@ async def test_a_products_servicing_terms_reach_its_loans(
         headers=admin.headers,
     )
     assert created.status_code == 201, created.text
-    assert created.json()["terms"]["servicing"] == servicing
+    # Read back with rates written as every rate is ("4" -> "4.00").
+    assert created.json()["terms"]["servicing"] == {**servicing, "penalty_annual_rate": "4.00"}
     bad = await client.post(
         "/v1/loan-products",
         json={"code": "SERV-2", "name": "Bad", "terms": {**terms, "servicing": {**servicing, "late_fee": "1.001"}}},
@@ -422,3 +423,29 @@ async def test_the_same_key_at_the_same_time_is_one_payment(
     async with uow_factory() as uow:
         serviced = await uow.servicing.lock(loan.id, for_update=False)
     assert serviced is not None and len(serviced.events) == 1
+
+
+async def test_rates_have_one_format_on_every_route(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    """A rate or TAEG is written the same way wherever it appears: at least two decimals, never
+    the padding of the NUMERIC column ("7.450000")."""
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, rate="7.45")
+    read = (await client.get(f"/v1/loans/{loan.id}", headers=officer.headers)).json()
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    product = (await client.get(f"/v1/loan-products/{loan.product_id}", headers=admin.headers)).json()
+    assert (read["annual_interest_rate"], read["apr"]) == ("7.45", "7.45")
+    assert (schedule["annual_interest_rate"], schedule["apr"]) == ("7.45", "7.45")
+    assert product["terms"]["annual_interest_rate"] == "7.45"
+    assert product["terms"]["guarantor_coverage_percent"] == "0.00"
+    quote = await client.post(
+        "/v1/loan-quotes",
+        json={
+            "principal": {"amount": "1000.00", "currency": "EUR"},
+            "annual_interest_rate": "6",
+            "number_of_installments": 10,
+            "disbursement_date": "2026-01-15",
+            "first_due_date": "2026-02-15",
+        },
+    )
+    assert quote.json()["apr"] == "6.17"
