@@ -1,8 +1,8 @@
 """A loan's schedule as a PDF for the borrower: the loan summary, every instalment with what it
 asks, what was paid and where it stands, and the payments received; in French or English.
 
-Made like the contract (service.adapters.contract_pdf): PDF core fonts, latin-1 text, figures
-written from the Decimal digits, never through float.
+Made like the contract (service.adapters.contract_pdf): DejaVu Sans embedded (names in any
+script), figures written from the Decimal digits, never through float.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fpdf.enums import TableHeadingsDisplay
 
 from domain.money import minor_unit
 from domain.servicing import InstallmentState
-from service.adapters.contract_pdf import FONT, format_decimal, label_rows, line, section, to_latin1
+from service.adapters.contract_pdf import FONT, format_decimal, label_rows, line, printable, section, use_unicode_font
 from service.usecases.servicing_ports import LoanSummary, ScheduleExport, ScheduleVersion, Transaction
 
 __all__ = ["PdfScheduleRenderer"]
@@ -40,7 +40,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "status": "Situation",
         "as_of": "Situation au",
         "outstanding_principal": "Capital restant dû",
-        "credit_balance": "Trop-perçu à rembourser",
+        "credit_balance": "Avance pour vos prochaines échéances",
+        "credit_to_refund": "Trop-perçu à vous rembourser",
         "days_past_due": "Jours de retard",
         "next_due_date": "Prochaine échéance",
         "none": "aucune",
@@ -70,7 +71,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "status": "Status",
         "as_of": "Status as of",
         "outstanding_principal": "Principal outstanding",
-        "credit_balance": "Overpayment to refund",
+        "credit_balance": "Credit for your next instalments",
+        "credit_to_refund": "Overpayment to be refunded to you",
         "days_past_due": "Days past due",
         "next_due_date": "Next due date",
         "none": "none",
@@ -163,7 +165,8 @@ class _Formats:
 class _SchedulePdf(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = to_latin1(footer_text)
+        use_unicode_font(self)
+        self.footer_text = printable(footer_text)
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=18)
 
@@ -257,7 +260,10 @@ class PdfScheduleRenderer:
             (words["next_due_date"], formats.day(loan.next_due_date) if loan.next_due_date else words["none"]),
         ]
         if loan.credit_balance:
-            rows.append((words["credit_balance"], money(loan.credit_balance)))
+            # While the loan runs, a credit pays the next instalments as they fall due; only once
+            # the loan is repaid (or written off) is what is left owed back to the borrower.
+            label = words["credit_balance"] if loan.status == "active" else words["credit_to_refund"]
+            rows.append((label, money(loan.credit_balance)))
         label_rows(pdf, rows)
 
     def _installments(
@@ -274,7 +280,7 @@ class PdfScheduleRenderer:
         ) as table:
             headings = table.row()
             for heading in _INSTALLMENT_HEADINGS[language]:
-                headings.cell(to_latin1(heading), align="CENTER")
+                headings.cell(printable(heading), align="CENTER")
             for item in installments:
                 due = item.principal_due + item.interest_due + item.fees_due + item.penalties_due
                 paid = item.principal_paid + item.interest_paid + item.fees_paid + item.penalties_paid
@@ -291,7 +297,7 @@ class PdfScheduleRenderer:
                 ):
                     row.cell(formats.amount(amount))
                 status = _INSTALLMENT_STATUS[language].get(item.status.value, item.status.value)
-                row.cell(to_latin1(status), align="LEFT")
+                row.cell(printable(status), align="LEFT")
 
     def _payments(
         self,
@@ -304,6 +310,7 @@ class PdfScheduleRenderer:
         words = _WORDS[language]
         listed = list(transactions)
         reversed_ids = {t.reverses_id for t in listed if t.reverses_id}
+        amounts = {t.id: t.amount for t in listed}
         section(pdf, words["payments"].format(currency=currency))
         payments = [t for t in listed if t.kind in {"payment", "reversal"}]
         if not payments:
@@ -314,13 +321,16 @@ class PdfScheduleRenderer:
         with pdf.table(col_widths=PAYMENT_WIDTHS, width=sum(PAYMENT_WIDTHS), line_height=5) as table:
             headings = table.row()
             for heading in _PAYMENT_HEADINGS[language]:
-                headings.cell(to_latin1(heading), align="CENTER")
+                headings.cell(printable(heading), align="CENTER")
             for t in payments:
                 kind = _TRANSACTION_KINDS[language].get(t.kind, t.kind)
                 if t.id in reversed_ids:
                     kind = f"{kind} ({words['reversed']})"
                 row = table.row()
                 row.cell(formats.day(t.value_date), align="CENTER")
-                row.cell(to_latin1(kind))
-                row.cell(formats.amount(t.amount) if t.amount is not None else "", align="RIGHT")
-                row.cell(to_latin1(t.external_reference or ""))
+                row.cell(printable(kind))
+                # A reversal takes back the amount of the payment it reverses.
+                taken_back = amounts.get(t.reverses_id) if t.reverses_id else None
+                amount = t.amount if taken_back is None else -taken_back
+                row.cell(formats.amount(amount) if amount is not None else "", align="RIGHT")
+                row.cell(printable(t.external_reference or ""))

@@ -238,6 +238,38 @@ async def test_after_a_reschedule_the_files_show_the_amendment_and_the_contract_
     assert "Échéance n° 1 du prêt" in str(events[0]["SUMMARY"])
 
 
+async def test_the_pdf_names_credit_and_reversals_plainly_and_prints_any_script(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    greek = await create_borrower("Αλίκη Παπαδοπούλου", "aliki@example.org", None, "fr", uow=uow_factory(), now=_now())
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=greek.id)
+    owed = sum((i.total for i in loan.schedule[:3]), D(0))
+    await pay(client, officer, loan.id, str(owed + D("500.00")))  # the late ones, and 500.00 ahead
+    rejected = await client.post(
+        f"/v1/loans/{loan.id}/payments",
+        json={"amount": {"amount": "75.00", "currency": "EUR"}, "value_date": TODAY.isoformat(), "channel": "card"},
+        headers={**officer.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    reversal = await client.post(
+        f"/v1/loans/{loan.id}/payments/{rejected.json()['id']}/reversal",
+        json={"value_date": TODAY.isoformat(), "reason": "card payment disputed"},
+        headers={**officer.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert reversal.status_code == 201, reversal.text
+    schedule = await get_json(client, officer, f"/v1/loans/{loan.id}/schedule")
+    assert D(schedule["credit_balance"]) > 0 and schedule["status"] == "active"
+
+    text = pdf_text((await client.get(f"/v1/loans/{loan.id}/schedule.pdf", headers=officer.headers)).content)
+    # The name in its own script (a Unicode font is embedded), not question marks.
+    assert "Αλίκη Παπαδοπούλου" in text and "???" not in text
+    # Money kept for the next instalments is not an overpayment to refund while the loan runs.
+    assert "rembourser" not in text
+    assert f"Avance pour vos prochaines échéances {_fr(D(schedule['credit_balance']))} EUR" in text
+    # A reversal shows the amount it takes back.
+    assert f"{TODAY:%d/%m/%Y} paiement (annulé) 75,00" in text
+    assert f"{TODAY:%d/%m/%Y} annulation -75,00" in text
+
+
 async def test_someone_elses_loan_is_not_found_on_every_self_service_route(
     client: AsyncTestClient[Litestar],
     officer: Caller,
