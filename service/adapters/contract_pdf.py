@@ -124,7 +124,7 @@ class PdfContractRenderer:
         """The PDF bytes; the same document always gives the same bytes (dates come from it)."""
         pdf = _ContractPdf(document.contract_number)
         pdf.set_title(f"Contrat de prêt n° {document.contract_number}")
-        pdf.set_author(document.lender_name)
+        pdf.set_author(document.lender.name)
         pdf.set_lang("fr")
         pdf.set_creation_date(datetime.combine(document.generated_on, time(), tzinfo=UTC))
         pdf.add_page()
@@ -143,7 +143,23 @@ class PdfContractRenderer:
         line(pdf, f"Document établi le {format_date(document.generated_on)}", align="C")
         pdf.ln(3)
         section(pdf, "Les parties")
-        label_rows(pdf, [("Prêteur", document.lender_name), ("Emprunteur", document.borrower_name)])
+        lender = document.lender
+        label_rows(
+            pdf,
+            [
+                ("Prêteur", lender.name),
+                ("Siège", lender.address),
+                ("Immatriculation", lender.registration),
+                ("Emprunteur", document.borrower_name),
+                ("Adresse de l'emprunteur", document.borrower_address or "non renseignée"),
+            ],
+        )
+        places = _currency_places(document.offer.currency)
+        for guarantor in document.guarantors:
+            amount = f"{format_decimal(guarantor.amount_guaranteed, places)} {document.offer.currency}"
+            label_rows(pdf, [("Caution", f"{guarantor.full_name} ({guarantor.relation}), à hauteur de {amount}")])
+        if not document.guarantors:
+            label_rows(pdf, [("Caution", "aucune")])
         if document.business_activity:
             label_rows(pdf, [("Activité financée", document.business_activity)])
         label_rows(pdf, [("Produit", f"{document.product_name} (version {document.offer.product_version})")])
@@ -220,20 +236,26 @@ class PdfContractRenderer:
 
     def _signatures(self, pdf: FPDF, document: ContractDocument) -> None:
         """Kept on one page; a contract not yet signed gets blank lines to sign by hand."""
-        if pdf.will_page_break(55):
+        if pdf.will_page_break(55 + 30 * ((len(document.guarantors) + 1) // 2)):
             pdf.add_page()
         section(pdf, "Signatures")
         pdf.set_font(FONT, size=10)
         signed = f"Fait le {format_date(document.signed_on)}" if document.signed_on else "Fait le ____/____/________"
         line(pdf, f"{signed}, en deux exemplaires.")
         pdf.ln(4)
+        blank = [("", ""), ("", ""), ("_" * 30, "_" * 30)] if document.signed_on is None else []
         rows = [
             ("Le prêteur", "L'emprunteur"),
-            (document.lender_name, document.borrower_name),
+            (document.lender.name, document.borrower_name),
             ("Signature :", "Signature (précédée de « lu et approuvé ») :"),
+            *blank,
         ]
-        if document.signed_on is None:
-            rows += [("", ""), ("", ""), ("_" * 30, "_" * 30)]
+        # Each guarantor signs their own undertaking, two to a row.
+        guarantors = [g.full_name for g in document.guarantors]
+        for pair in (guarantors[i : i + 2] for i in range(0, len(guarantors), 2)):
+            left, right = pair[0], pair[1] if len(pair) > 1 else ""
+            rows += [("", ""), ("La caution", "La caution" if right else ""), (left, right)]
+            rows += [("Signature :", "Signature :" if right else ""), *blank]
         # A borderless table, so that a long name wraps in its own column instead of overlapping.
         with pdf.table(borders_layout="NONE", first_row_as_headings=False, line_height=6, text_align="LEFT") as table:
             for left, right in rows:

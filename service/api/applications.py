@@ -502,7 +502,7 @@ class ApplicationController(Controller):
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
         document = await uc.contract_document(
-            application_id, lender_name=services.settings.lender_name, uow=services.uow(), today=services.now().date()
+            application_id, lender=services.settings.lender, uow=services.uow(), today=services.now().date()
         )
         pdf = services.contract_renderer.render(document)
         return Response(

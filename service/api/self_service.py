@@ -1,5 +1,6 @@
-"""Borrower self-service routes: the signed-in borrower's own loans, and a loan's schedule as a PDF
-and as an iCalendar of due dates (staff, and the borrower whose loan it is; anyone else gets 404).
+"""Borrower self-service routes: the signed-in borrower's own loans, a loan's schedule as a PDF and
+as an iCalendar of due dates, and its credit contract as a PDF (staff, and the borrower whose loan
+it is; anyone else gets 404).
 
 The borrower's loans come from the token's borrower id, never from an id in the request.
 """
@@ -19,6 +20,7 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.wire import AmountOut
 from service.usecases import self_service as uc
+from service.usecases.applications import loan_contract_document
 from service.usecases.servicing_ports import ScheduleExport, ScheduleRenderer
 
 PDF = "application/pdf"
@@ -116,3 +118,27 @@ class ScheduleFileController(Controller):
     ) -> Response[bytes]:
         export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=services.now())
         return _file(export, services.schedule_calendar, media_type=ICS, extension="ics")
+
+    @get(
+        "/{loan_id:uuid}/contract.pdf",
+        guards=[allow(*ALL_STAFF, borrowers=True)],
+        operation_id="downloadLoanContract",
+        summary="The loan's credit contract as a PDF (the borrower downloads their own)",
+        media_type=PDF,
+        responses=_file_responses(PDF, "the contract PDF"),
+    )
+    async def contract(
+        self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
+    ) -> Response[bytes]:
+        document = await loan_contract_document(
+            loan_id,
+            actor=request.user,
+            lender=services.settings.lender,
+            uow=services.uow(),
+            today=services.now().date(),
+        )
+        return Response(
+            services.contract_renderer.render(document),
+            media_type=PDF,
+            headers={"Content-Disposition": f'attachment; filename="contrat-{document.contract_number}.pdf"'},
+        )

@@ -150,6 +150,7 @@ class RegisterApplicant:
     phone: str | None
     situation: Situation
     officer_id: uuid.UUID | None = None
+    postal_address: str | None = None
 
 
 async def register_applicant(cmd: RegisterApplicant, *, uow: UnitOfWork, now: datetime) -> Applicant:
@@ -164,6 +165,7 @@ async def register_applicant(cmd: RegisterApplicant, *, uow: UnitOfWork, now: da
         stage=Stage.CONTACTED,
         created_at=now,
         officer_id=cmd.officer_id,
+        postal_address=cmd.postal_address.strip() if cmd.postal_address else None,
     )
     async with uow:
         existing = await uow.applicants.find_by_contact(email, phone)
@@ -192,6 +194,7 @@ class UpdateApplicant:
     situation: Situation | None = None
     officer_id: uuid.UUID | None = None
     stage: Stage | None = None
+    postal_address: str | None = None
 
 
 # Stages an officer may set by hand; the others follow from trainings and applications.
@@ -224,6 +227,7 @@ async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork) -> Applican
             situation=cmd.situation or applicant.situation,
             officer_id=cmd.officer_id or applicant.officer_id,
             stage=cmd.stage or applicant.stage,
+            postal_address=cmd.postal_address.strip() if cmd.postal_address else applicant.postal_address,
         )
         await uow.applicants.save(changed)
         await uow.commit()

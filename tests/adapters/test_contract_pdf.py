@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from domain.origination.applicants import Guarantor
 from domain.origination.applications import Offer
-from domain.origination.contract import ContractDocument
+from domain.origination.contract import ContractDocument, Lender
 from domain.schedules import Fee, FeeCollection, Installment
 from domain.schedules.calendar import add_period
 from domain.schedules.model import RepaymentUnit
@@ -55,13 +56,19 @@ def make_document(offer: Offer | None = None, **changes: object) -> ContractDocu
     document = ContractDocument(
         contract_number="MC-2026-000042",
         application_id=uuid.UUID(int=42),
-        lender_name="Association Crédit Solidaire",
+        lender=Lender(
+            name="Association Crédit Solidaire",
+            address="12 rue des Lilas, 69001 Lyon",
+            registration="RNA W691234567 - SIREN 123 456 789",
+        ),
         borrower_name="Hélène Durand",
+        borrower_address="3 chemin du Moulin, 38000 Grenoble",
         business_activity="Boulangerie artisanale",
         product_name="Microcrédit professionnel",
         offer=offer or make_offer(THREE),
         fees=FEES,
         conditions=("Caution personnelle de Jean Durand à hauteur de 50 %", "Ouverture d'un compte professionnel"),
+        guarantors=(Guarantor("Jean Durand", "père", D("1500.00")),),
         signed_on=None,
         generated_on=date(2026, 1, 5),
     )
@@ -85,6 +92,23 @@ def pages_text(pdf: bytes) -> list[str]:
 
 def render_text(document: ContractDocument) -> str:
     return "\n".join(pages_text(PdfContractRenderer().render(document)))
+
+
+def test_the_contract_names_both_parties_with_their_addresses_and_the_guarantors() -> None:
+    text = " ".join(render_text(make_document()).split())
+    assert "Prêteur Association Crédit Solidaire" in text
+    assert "Siège 12 rue des Lilas, 69001 Lyon" in text
+    assert "Immatriculation RNA W691234567 - SIREN 123 456 789" in text
+    assert "Adresse de l'emprunteur 3 chemin du Moulin, 38000 Grenoble" in text
+    assert "Caution Jean Durand (père), à hauteur de 1 500,00 EUR" in text
+    assert "La caution Jean Durand Signature" in text  # the guarantor signs too
+    two = make_document(
+        guarantors=(Guarantor("Jean Durand", "père", D("1500.00")), Guarantor("Anne Roy", "amie", D("500.00"))),
+        borrower_address=None,
+    )
+    text = " ".join(render_text(two).split())
+    assert "Caution Anne Roy (amie), à hauteur de 500,00 EUR" in text
+    assert "Adresse de l'emprunteur non renseignée" in text
 
 
 def test_the_contract_shows_parties_terms_taeg_and_conditions() -> None:
@@ -163,7 +187,7 @@ def test_a_long_schedule_repeats_the_table_header_on_every_page(count: int) -> N
 def test_characters_the_font_lacks_do_not_crash(name: str) -> None:
     document = make_document(
         borrower_name=name,
-        lender_name=f"Prêteur {name}",
+        lender=Lender(name=f"Prêteur {name}", address=name, registration=name),
         contract_number=f"MC–{name}",
         business_activity=name,
         product_name=name,

@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 from sqlalchemy import text
 
+from domain.origination.applications import Offer
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_borrower
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower
@@ -268,6 +269,65 @@ async def test_the_pdf_names_credit_and_reversals_plainly_and_prints_any_script(
     # A reversal shows the amount it takes back.
     assert f"{TODAY:%d/%m/%Y} paiement (annulé) 75,00" in text
     assert f"{TODAY:%d/%m/%Y} annulation -75,00" in text
+
+
+async def give_offer(uow_factory: SqlUnitOfWorkFactory, loan: Any) -> None:
+    """The offer the loan was made from (test loans are written without the origination steps)."""
+    application_id = await _application_of_loan(uow_factory, loan.id)
+    async with uow_factory() as uow:
+        application = await uow.applications.get(application_id)
+        assert application is not None
+        total = sum((i.total for i in loan.schedule), D(0))
+        application.offer = Offer(
+            product_version=1,
+            amount=D("3000.00"),
+            currency="EUR",
+            number_of_installments=len(loan.schedule),
+            annual_interest_rate=D("7.45"),
+            apr=D("7.45"),
+            net_disbursed=D("3000.00"),
+            total_repayable=total,
+            total_interest=total - D("3000.00"),
+            total_fees=D("0.00"),
+            disbursement_date=loan.disbursed_on,
+            first_due_date=loan.schedule[0].due_date,
+            issued_on=loan.disbursed_on,
+            expires_on=loan.disbursed_on + timedelta(days=30),
+            installments=loan.schedule,
+        )
+        await uow.applications.save(application)
+        await uow.commit()
+
+
+async def _application_of_loan(uow_factory: SqlUnitOfWorkFactory, loan_id: uuid.UUID) -> uuid.UUID:
+    async with uow_factory() as uow:
+        return await _application_of(uow, loan_id)
+
+
+async def test_a_borrower_downloads_their_own_contract_and_nobody_elses(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    uow_factory: SqlUnitOfWorkFactory,
+    code_sender: RecordingLoginCodeSender,
+) -> None:
+    alice = await sign_in_borrower(client, uow_factory, code_sender, "alice")
+    bob = await sign_in_borrower(client, uow_factory, code_sender, "bob")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=alice.id)
+    await give_offer(uow_factory, loan)
+    response = await client.get(f"/v1/loans/{loan.id}/contract.pdf", headers=alice.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith('attachment; filename="contrat-MC-')
+    text = " ".join(pdf_text(response.content).split())
+    assert "Contrat de prêt - microcrédit" in text and "Emprunteur Test Borrower" in text
+    assert "TAEG : 7,45 %" in text
+    # The lender's details come from the settings (placeholders saying so when not configured).
+    assert "Siège adresse du siège non renseignée (LENDER_ADDRESS)" in text
+    # Staff too; another borrower, or an unknown loan, is a 404.
+    assert (await client.get(f"/v1/loans/{loan.id}/contract.pdf", headers=officer.headers)).status_code == 200
+    for loan_id in (loan.id, uuid.uuid4()):
+        other = await client.get(f"/v1/loans/{loan_id}/contract.pdf", headers=bob.headers)
+        assert other.status_code == 404 and other.json()["code"] == "loan.not_found"
 
 
 async def test_someone_elses_loan_is_not_found_on_every_self_service_route(

@@ -1,6 +1,7 @@
 """Each instalment knows the schedule it belongs to: 0 for the contract's, else the sequence of the
 reschedule event that drew it up, so that documents show the live schedule apart from the earlier
-ones and number each as its contract or amendment does.
+ones and number each as its contract or amendment does. Applicants get a postal address, printed on
+the credit contract.
 
 Revision ID: 0016
 Revises: 0012
@@ -39,6 +40,7 @@ WHERE i.origin = 'reschedule'
 
 
 def upgrade() -> None:
+    op.add_column('applicants', sa.Column('postal_address', sa.String(length=500), nullable=True))
     op.add_column(
         'loan_installments',
         sa.Column('schedule_version', sa.Integer(), server_default=sa.text('0'), nullable=False),
@@ -54,3 +56,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint(op.f('ck_loan_installments_schedule_version'), 'loan_installments', type_='check')
     op.drop_column('loan_installments', 'schedule_version')
+    op.drop_column('applicants', 'postal_address')
