@@ -20,6 +20,7 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
+from service.api.self_service import render_off_the_loop
 from service.api.wire import AmountOut, MoneyIn, RateOut, amount_of, rate_text
 from service.usecases import applications as uc
 from service.usecases.ports import ApplicationFilter
@@ -504,7 +505,7 @@ class ApplicationController(Controller):
         document = await uc.contract_document(
             application_id, lender=services.settings.lender, uow=services.uow(), today=services.now().date()
         )
-        pdf = services.contract_renderer.render(document)
+        pdf = await render_off_the_loop(services.contract_renderer.render, document)
         return Response(
             pdf,
             media_type="application/pdf",

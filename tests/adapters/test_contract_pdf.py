@@ -200,7 +200,9 @@ def test_characters_the_font_lacks_do_not_crash(name: str) -> None:
     assert "Garantie de 1 000 € par" in text
 
 
-@pytest.mark.parametrize("name", ["Αλίκη Παπαδοπούλου", "Алиса Иванова", "Łukasz Żółć", "Nguyễn Thị Ánh", "Œdipe “Zoë”"])
+@pytest.mark.parametrize(
+    "name", ["Αλίκη Παπαδοπούλου", "Алиса Иванова", "Łukasz Żółć", "Nguyễn Thị Ánh", "Œdipe “Zoë”"]
+)
 def test_names_in_other_scripts_print_as_written(name: str) -> None:
     text = render_text(make_document(borrower_name=name))
     assert text.count(name) >= 2  # the parties and the signatures
