@@ -206,6 +206,8 @@ class PdfScheduleRenderer:
 
     def _earlier(self, pdf: FPDF, earlier: list[ScheduleVersion], words: dict[str, str], formats: _Formats) -> None:
         """The schedules amendments replaced, oldest first, each numbered as it was."""
+        if pdf.will_page_break(45):  # the heading stays with the first schedule's title and rows
+            pdf.add_page()
         section(pdf, words["earlier"])
         for schedule in earlier:
             day, replaced = formats.day(schedule.starts_on), formats.day(schedule.replaced_on or schedule.starts_on)
