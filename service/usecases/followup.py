@@ -135,9 +135,10 @@ async def add_unplanned_contact(
 async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: UnitOfWork) -> dict[AgendaStatus, list[Contact]]:
     """Due (in the next 30 days), overdue and done (in the last 30 days) contacts of an officer."""
     async with uow:
-        contacts = await uow.follow_ups.agenda_contacts(
-            officer_id, due_until=on + AGENDA_HORIZON, done_from=on - AGENDA_HORIZON
-        )
+        # The window stops at the ends of the calendar (a date near them would overflow).
+        due_until = on + AGENDA_HORIZON if on <= date.max - AGENDA_HORIZON else date.max
+        done_from = on - AGENDA_HORIZON if on >= date.min + AGENDA_HORIZON else date.min
+        contacts = await uow.follow_ups.agenda_contacts(officer_id, due_until=due_until, done_from=done_from)
     return agenda(contacts, on)
 
 

@@ -288,3 +288,12 @@ async def test_a_planned_contact_is_handed_to_a_mentor_or_another_officer_until_
         f"/v1/follow-up-contacts/{second}/assignment", json={"mentor_name": "late"}, headers=officer.headers
     )
     assert done.status_code == 409
+
+
+async def test_an_agenda_at_the_ends_of_the_calendar_is_empty_not_an_error(
+    client: AsyncTestClient[Litestar], officer: Caller
+) -> None:
+    for day in ("0001-01-01", "9999-12-31"):  # the 30-day window would step outside the calendar
+        response = await client.get(f"/v1/follow-up/agenda?on={day}", headers=officer.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["overdue"] == response.json()["due"] == response.json()["done"] == []
