@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.notifications import QuietWindow
 from domain.origination.applications import CommitteeRules
+from domain.origination.contract import Lender
 
 
 class SettingsError(Exception):
@@ -43,6 +44,10 @@ class Settings:
     lender_name: str = "Association de microcrédit"
     # Business dates (the close of business, "today" in the rules) are dates in this time zone.
     lender_timezone: str = "Europe/Paris"
+    # Printed on every contract with the name (the law asks for the lender's identity and address);
+    # the defaults say plainly on the contract that they were not configured.
+    lender_address: str = "adresse du siège non renseignée (LENDER_ADDRESS)"
+    lender_registration: str = "immatriculation non renseignée (LENDER_REGISTRATION)"
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 20
     db_max_overflow: int = 20
@@ -70,6 +75,11 @@ class Settings:
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = field(default=None, repr=False)
     sms_sender: str | None = None
+
+    @property
+    def lender(self) -> Lender:
+        """The lender as contracts name it."""
+        return Lender(name=self.lender_name, address=self.lender_address, registration=self.lender_registration)
 
     @property
     def is_production(self) -> bool:
@@ -261,6 +271,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         quotes_rate_limit=_int(env, "QUOTES_RATE_LIMIT", 120),
         sign_in_rate_limit=_int(env, "SIGN_IN_RATE_LIMIT", 30),
         lender_name=(env.get("LENDER_NAME") or "Association de microcrédit").strip(),
+        lender_address=(env.get("LENDER_ADDRESS") or "").strip() or Settings.lender_address,
+        lender_registration=(env.get("LENDER_REGISTRATION") or "").strip() or Settings.lender_registration,
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),

@@ -39,7 +39,10 @@ class LoanEvent:
     reverses_id: uuid.UUID | None = None
     reason: str | None = None
     installments: tuple[Installment, ...] = ()  # the new schedule of a reschedule
-    apr: Decimal | None = None  # the TAEG of that new schedule, from the reschedule's value date
+    # The amendment's own terms (a reschedule's): its nominal rate and its TAEG, which the
+    # borrower's documents show instead of the contract's once it is the live schedule.
+    annual_interest_rate: Decimal | None = None
+    apr: Decimal | None = None
     ledger_transaction_id: uuid.UUID | None = None
     recorded_at: datetime | None = None
 

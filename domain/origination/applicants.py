@@ -74,6 +74,7 @@ class Applicant:
     borrower_id: uuid.UUID | None = None
     version: int = 1
     stage_changed_at: datetime | None = None
+    postal_address: str | None = None  # printed on the credit contract
 
     def __post_init__(self) -> None:
         if not self.email and not self.phone:

@@ -187,9 +187,10 @@ class Book:
                 self.written_off += sum(line.removed.values())
         self.written_off_on = on
 
-    def reschedule(self, on: date, installments: Sequence[Installment]) -> None:
-        """Replace the open instalments by ``installments`` (see ``model.Reschedule``); nothing
-        to do on a loan already closed or written off."""
+    def reschedule(self, on: date, installments: Sequence[Installment], version: int) -> None:
+        """Replace the open instalments by ``installments`` (see ``model.Reschedule``), lines of
+        schedule ``version`` (the reschedule's sequence); nothing to do on a loan already closed or
+        written off."""
         if not self.active:
             return
         self.charge_all(on)
@@ -197,7 +198,7 @@ class Book:
         open_lines = [line for line in self.lines[self.first_open :] if line.state is LineState.OPEN]
         owed = {c: sum(line.owed(c) for line in open_lines) for c in REPAYABLE}
         number = max(line.number for line in (*self.lines, *self.retired)) + 1
-        new_lines = make_lines(installments, on, number, self.decimals, principal=owed[PRINCIPAL])
+        new_lines = make_lines(installments, on, number, self.decimals, principal=owed[PRINCIPAL], version=version)
         for line in open_lines:
             if line.remaining() or line.due_date > on:
                 line.remove_rest(LineState.RESCHEDULED)

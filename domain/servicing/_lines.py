@@ -73,6 +73,7 @@ class Line:
     paid: dict[Component, int] = field(default_factory=_zeros)
     removed: dict[Component, int] = field(default_factory=_zeros)
     cleared: int = 0  # everything paid or removed, kept so that ``remaining`` is cheap
+    version: int = 0  # the schedule it belongs to: 0 the contract's, else its reschedule's sequence
 
     def record_payment(self, component: Component, amount: int) -> None:
         self.paid[component] += amount
@@ -117,7 +118,13 @@ class Line:
 
 
 def make_lines(
-    installments: Sequence[Installment], start: date, first_number: int, decimals: int, *, principal: int | None = None
+    installments: Sequence[Installment],
+    start: date,
+    first_number: int,
+    decimals: int,
+    *,
+    principal: int | None = None,
+    version: int = 0,
 ) -> list[Line]:
     """Lines of a schedule (or of a new one from a reschedule) starting to accrue on ``start``.
 
@@ -163,6 +170,7 @@ def make_lines(
                 principal_part,
                 interest,
                 fees,
+                version=version,
             )
         )
         balance -= principal_part

@@ -227,6 +227,10 @@ class InstallmentState:
     penalty_interest: Decimal = Decimal(0)
     late_amount_days: Decimal = Decimal(0)
     charged_through: date | None = None
+    # The schedule it belongs to: 0 the contract's, else the sequence of the reschedule that drew
+    # it up. ``number`` runs on across schedules; the borrower's documents number each schedule
+    # from 1, as its contract or amendment does.
+    schedule_version: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

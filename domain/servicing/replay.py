@@ -102,7 +102,7 @@ def replay(
         elif isinstance(event, WriteOff):
             book.write_off(event.value_date)
         elif isinstance(event, Reschedule):
-            book.reschedule(event.value_date, event.installments)
+            book.reschedule(event.value_date, event.installments, event.sequence)
     book.accrue_to(as_of)
     book.charge_all(as_of)
     return book
@@ -219,4 +219,5 @@ def _installment(line: Line, as_of: date, active: bool, grace: int, dec: _Conver
         penalty_interest=dec(line.penalty_interest),
         late_amount_days=dec(line.late_amount_days),
         charged_through=line.charged_through,
+        schedule_version=line.version,
     )

@@ -1,8 +1,9 @@
 """The credit contract as a PDF: what the borrower reads and signs, schedule and TAEG included.
 
-Only the PDF core fonts are used (Helvetica, latin-1): nothing to ship, download or embed, and
-every French letter is in latin-1. Text outside latin-1 (a '€', typographic quotes, a name in
-another script) is replaced rather than allowed to crash the rendering of a contract.
+The text is set in DejaVu Sans, shipped in ``service/adapters/fonts`` (its licence there) and
+embedded as a subset: a borrower's name prints in its own script (Greek, Cyrillic, Arabic...).
+A character the font lacks (Chinese, an emoji) loses its accent or becomes '?' rather than
+crashing the rendering of a contract.
 
 Figures are written from the Decimal digits of the offer, never through float: the contract must
 show the offer's amounts and TAEG to the cent (an error in the stated TAEG can cost the lender its
@@ -15,8 +16,11 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 
@@ -25,44 +29,52 @@ from domain.money import minor_unit
 from domain.origination.contract import ContractDocument
 from domain.schedules import Fee, FeeCollection
 
-__all__ = ["PdfContractRenderer", "format_decimal", "to_latin1"]
+__all__ = ["PdfContractRenderer", "format_decimal", "printable", "use_unicode_font"]
 
-FONT = "Helvetica"
+FONT = "DejaVuSans"
+# Two faces only: each one embedded costs about 50 ms of parsing and subsetting per document.
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+FONTS_DIR = Path(__file__).parent / "fonts"
 TITLE = "Contrat de prêt - microcrédit"
 SCHEDULE_HEADINGS = ("N°", "Échéance", "Capital", "Intérêts", "Frais", "Total", "Capital restant dû")
 # Millimetres on the 180 mm between A4 margins; wide enough for "999 999 999,99" at 8 pt.
 SCHEDULE_WIDTHS = (12, 24, 28, 28, 26, 30, 32)
-LABEL_WIDTH = 70
+LABEL_WIDTH = 80  # the longest label ("Avance pour vos prochaines échéances") at 10 pt
 COLLECTION_LABELS = {
     FeeCollection.WITHHELD_AT_DISBURSEMENT: "retenu au versement du prêt",
     FeeCollection.ADDED_TO_INSTALLMENTS: "ajouté aux échéances",
 }
-# Typography outside latin-1 with a plain equivalent (the euro sign becomes its ISO code), and
-# letters that Unicode does not decompose into a latin-1 base letter and an accent.
-_REPLACEMENTS = str.maketrans(
-    {"€": "EUR", "œ": "oe", "Œ": "OE", "…": "...", "•": "-", "‹": "<", "›": ">", "\u200b": ""}
-    | {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h", "ŧ": "t", "Ŧ": "T"}
-    | dict.fromkeys("‘’‛′", "'")
-    | dict.fromkeys("“”„″", '"')
-    | dict.fromkeys("‚", ",")
-    | dict.fromkeys("‐‑‒–—―−", "-")
-    | dict.fromkeys("\u2002\u2003\u2009\u202f", " ")
-)
+# Letters that Unicode does not decompose into a base letter the font has and an accent.
+_REPLACEMENTS = str.maketrans({"Ŀ": "L·", "ŀ": "l·", "\u200b": ""})
 
 
-def to_latin1(text: str) -> str:
-    """``text`` writable with a core font: known typography replaced, accents outside latin-1
-    dropped from their letter ("Ŀ" -> "L·"), control characters made spaces, the rest '?'."""
+def use_unicode_font(pdf: FPDF) -> None:
+    """Registers DejaVu Sans (regular and bold) as ``FONT``; only the glyphs used are embedded."""
+    for style, file in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(FONTS_DIR / file))
+
+
+@cache
+def _font_characters() -> frozenset[int]:
+    """The code points DejaVu Sans draws (read once, when the first document is rendered)."""
+    with TTFont(FONTS_DIR / FONT_FILES[""], lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def printable(text: str) -> str:
+    """``text`` as the embedded font can draw it: control characters made spaces; a character
+    the font lacks replaced by its base letter when it has one ("ǅ" -> "Dž"), else by '?'."""
+    drawn = _font_characters()
     out: list[str] = []
     for char in text.translate(_REPLACEMENTS):
         if ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
             out.append(" ")
-        elif ord(char) < 0x100:
+        elif ord(char) in drawn:
             out.append(char)
         else:
             decomposed = unicodedata.normalize("NFKD", char)
-            kept = "".join(c for c in decomposed if ord(c) < 0x100 and not unicodedata.combining(c))
-            out.append(kept.translate(_REPLACEMENTS) or "?")
+            kept = "".join(c for c in decomposed if ord(c) in drawn and not unicodedata.combining(c))
+            out.append(kept or "?")
     return "".join(out)
 
 
@@ -83,7 +95,9 @@ def format_date(day: date) -> str:
 
 
 def format_rate(rate: Decimal) -> str:
-    return f"{format_decimal(rate)} %"
+    """A rate as every document and the API write it: "7,45 %", never the padding of the stored
+    NUMERIC ("7,450000 %"); at least two decimals."""
+    return f"{format_decimal(rate.normalize())} %"
 
 
 class _ContractPdf(FPDF):
@@ -92,7 +106,8 @@ class _ContractPdf(FPDF):
 
     def __init__(self, contract_number: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = to_latin1(f"Contrat n° {contract_number}")
+        use_unicode_font(self)
+        self.footer_text = printable(f"Contrat n° {contract_number}")
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=18)
 
@@ -109,7 +124,7 @@ class PdfContractRenderer:
         """The PDF bytes; the same document always gives the same bytes (dates come from it)."""
         pdf = _ContractPdf(document.contract_number)
         pdf.set_title(f"Contrat de prêt n° {document.contract_number}")
-        pdf.set_author(document.lender_name)
+        pdf.set_author(document.lender.name)
         pdf.set_lang("fr")
         pdf.set_creation_date(datetime.combine(document.generated_on, time(), tzinfo=UTC))
         pdf.add_page()
@@ -128,7 +143,23 @@ class PdfContractRenderer:
         line(pdf, f"Document établi le {format_date(document.generated_on)}", align="C")
         pdf.ln(3)
         section(pdf, "Les parties")
-        label_rows(pdf, [("Prêteur", document.lender_name), ("Emprunteur", document.borrower_name)])
+        lender = document.lender
+        label_rows(
+            pdf,
+            [
+                ("Prêteur", lender.name),
+                ("Siège", lender.address),
+                ("Immatriculation", lender.registration),
+                ("Emprunteur", document.borrower_name),
+                ("Adresse de l'emprunteur", document.borrower_address or "non renseignée"),
+            ],
+        )
+        places = _currency_places(document.offer.currency)
+        for guarantor in document.guarantors:
+            amount = f"{format_decimal(guarantor.amount_guaranteed, places)} {document.offer.currency}"
+            label_rows(pdf, [("Caution", f"{guarantor.full_name} ({guarantor.relation}), à hauteur de {amount}")])
+        if not document.guarantors:
+            label_rows(pdf, [("Caution", "aucune")])
         if document.business_activity:
             label_rows(pdf, [("Activité financée", document.business_activity)])
         label_rows(pdf, [("Produit", f"{document.product_name} (version {document.offer.product_version})")])
@@ -169,7 +200,7 @@ class PdfContractRenderer:
         pdf.ln(3)
         pdf.set_font(FONT, "B", 14)
         line(pdf, f"TAEG : {format_rate(offer.apr)}", height=11, align="C", border=1)
-        pdf.set_font(FONT, "I", 8)
+        pdf.set_font(FONT, size=8)
         line(pdf, "Taux annuel effectif global : intérêts et frais compris, calculé selon la directive 2008/48/CE.")
 
     def _conditions(self, pdf: FPDF, conditions: tuple[str, ...]) -> None:
@@ -178,7 +209,7 @@ class PdfContractRenderer:
         section(pdf, "Conditions fixées par le comité de crédit")
         pdf.set_font(FONT, size=10)
         for condition in conditions:
-            pdf.multi_cell(0, 5, to_latin1(f"- {condition}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.multi_cell(0, 5, printable(f"- {condition}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def _schedule(self, pdf: FPDF, document: ContractDocument) -> None:
         """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
@@ -195,7 +226,7 @@ class PdfContractRenderer:
         ) as table:
             headings = table.row()
             for heading in SCHEDULE_HEADINGS:
-                headings.cell(to_latin1(heading), align="CENTER")
+                headings.cell(printable(heading), align="CENTER")
             for item in offer.installments:
                 row = table.row()
                 row.cell(str(item.number), align="CENTER")
@@ -205,26 +236,32 @@ class PdfContractRenderer:
 
     def _signatures(self, pdf: FPDF, document: ContractDocument) -> None:
         """Kept on one page; a contract not yet signed gets blank lines to sign by hand."""
-        if pdf.will_page_break(55):
+        if pdf.will_page_break(55 + 30 * ((len(document.guarantors) + 1) // 2)):
             pdf.add_page()
         section(pdf, "Signatures")
         pdf.set_font(FONT, size=10)
         signed = f"Fait le {format_date(document.signed_on)}" if document.signed_on else "Fait le ____/____/________"
         line(pdf, f"{signed}, en deux exemplaires.")
         pdf.ln(4)
+        blank = [("", ""), ("", ""), ("_" * 30, "_" * 30)] if document.signed_on is None else []
         rows = [
             ("Le prêteur", "L'emprunteur"),
-            (document.lender_name, document.borrower_name),
+            (document.lender.name, document.borrower_name),
             ("Signature :", "Signature (précédée de « lu et approuvé ») :"),
+            *blank,
         ]
-        if document.signed_on is None:
-            rows += [("", ""), ("", ""), ("_" * 30, "_" * 30)]
+        # Each guarantor signs their own undertaking, two to a row.
+        guarantors = [g.full_name for g in document.guarantors]
+        for pair in (guarantors[i : i + 2] for i in range(0, len(guarantors), 2)):
+            left, right = pair[0], pair[1] if len(pair) > 1 else ""
+            rows += [("", ""), ("La caution", "La caution" if right else ""), (left, right)]
+            rows += [("Signature :", "Signature :" if right else ""), *blank]
         # A borderless table, so that a long name wraps in its own column instead of overlapping.
         with pdf.table(borders_layout="NONE", first_row_as_headings=False, line_height=6, text_align="LEFT") as table:
             for left, right in rows:
                 row = table.row()
-                row.cell(to_latin1(left))
-                row.cell(to_latin1(right))
+                row.cell(printable(left))
+                row.cell(printable(right))
 
 
 def _currency_places(currency: str) -> int:
@@ -257,10 +294,10 @@ def label_rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
     """Label / value lines; a long value wraps under itself instead of running off the page."""
     for label, value in rows:
         pdf.set_font(FONT, size=10)
-        pdf.cell(LABEL_WIDTH, 6, to_latin1(label))
+        pdf.cell(LABEL_WIDTH, 6, printable(label))
         pdf.set_font(FONT, "B", 10)
-        pdf.multi_cell(0, 6, to_latin1(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, printable(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def line(pdf: FPDF, text: str, *, height: float = 6, align: str = "L", border: Literal[0, 1] | str = 0) -> None:
-    pdf.cell(0, height, to_latin1(text), border=border, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, height, printable(text), border=border, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

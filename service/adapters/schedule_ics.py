@@ -1,8 +1,10 @@
 """A loan's due dates as an iCalendar file (RFC 5545) the borrower imports into their calendar.
 
-One all-day event per instalment that still owes something; paid, cancelled, rescheduled and
-written-off instalments are left out. Each event's UID is ``<loan_id>-<number>@microcredit``, so
-importing a newer file updates the same events instead of adding copies.
+One all-day event per instalment of the live schedule (the contract's, or the latest amendment's,
+numbered as it numbers them) that still owes something; paid, cancelled, rescheduled and
+written-off instalments are left out. Each event's UID is ``<loan_id>-<number>@microcredit``
+(``<loan_id>-a<k>-<number>@microcredit`` for amendment k), so importing a newer file updates the
+same events instead of adding copies.
 
 Written by hand: the format is small, and RFC 5545 is strict where libraries are lenient. Lines end
 with CRLF and are folded at 75 octets (never inside a UTF-8 character); TEXT values escape
@@ -11,6 +13,7 @@ backslashes, semicolons, commas and newlines (a French amount has a decimal comm
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, timedelta
 from decimal import Decimal
@@ -61,6 +64,13 @@ def fold(line: str) -> str:
     return (CRLF + " ").join(parts)
 
 
+def _uid(loan_id: uuid.UUID, amendment: int, number: int) -> str:
+    """Stable per instalment of a schedule: the contract's keep the UIDs files had before
+    amendments were told apart; an amendment's instalment n is ``<loan>-a<k>-<n>``."""
+    prefix = f"{loan_id}" if amendment == 0 else f"{loan_id}-a{amendment}"
+    return f"{prefix}-{number}@microcredit"
+
+
 def _ics_date(day: date) -> str:
     return day.strftime("%Y%m%d")
 
@@ -84,12 +94,15 @@ class IcsScheduleRenderer:
         yield "CALSCALE:GREGORIAN"
         yield "METHOD:PUBLISH"
         yield f"X-WR-CALNAME:{escape_text(calendar_name)}"
-        for item in export.statement.installments:
+        live = export.statement.live_schedule()
+        for item in live.installments:
             if item.outstanding > 0:
-                yield from self._event(export, item, language, stamp)
+                yield from self._event(export, live.amendment, item, language, stamp)
         yield "END:VCALENDAR"
 
-    def _event(self, export: ScheduleExport, item: InstallmentState, language: Language, stamp: str) -> Iterator[str]:
+    def _event(
+        self, export: ScheduleExport, amendment: int, item: InstallmentState, language: Language, stamp: str
+    ) -> Iterator[str]:
         loan = export.statement.loan
 
         def amount(value: Decimal) -> str:
@@ -117,7 +130,7 @@ class IcsScheduleRenderer:
                 f"Loan {loan.id}",
             ]
         yield "BEGIN:VEVENT"
-        yield f"UID:{loan.id}-{item.number}@microcredit"
+        yield f"UID:{_uid(loan.id, amendment, item.number)}"
         yield f"DTSTAMP:{stamp}"
         yield f"DTSTART;VALUE=DATE:{_ics_date(item.due_date)}"
         yield f"DTEND;VALUE=DATE:{_ics_date(item.due_date + timedelta(days=1))}"

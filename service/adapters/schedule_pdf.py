@@ -1,8 +1,8 @@
 """A loan's schedule as a PDF for the borrower: the loan summary, every instalment with what it
 asks, what was paid and where it stands, and the payments received; in French or English.
 
-Made like the contract (service.adapters.contract_pdf): PDF core fonts, latin-1 text, figures
-written from the Decimal digits, never through float.
+Made like the contract (service.adapters.contract_pdf): DejaVu Sans embedded (names in any
+script), figures written from the Decimal digits, never through float.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from fpdf.enums import TableHeadingsDisplay
 
 from domain.money import minor_unit
 from domain.servicing import InstallmentState
-from service.adapters.contract_pdf import FONT, format_decimal, label_rows, line, section, to_latin1
-from service.usecases.servicing_ports import LoanSummary, ScheduleExport, Transaction
+from service.adapters.contract_pdf import FONT, format_decimal, label_rows, line, printable, section, use_unicode_font
+from service.usecases.servicing_ports import LoanSummary, ScheduleExport, ScheduleVersion, Transaction
 
 __all__ = ["PdfScheduleRenderer"]
 
@@ -40,7 +40,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "status": "Situation",
         "as_of": "Situation au",
         "outstanding_principal": "Capital restant dû",
-        "credit_balance": "Trop-perçu à rembourser",
+        "credit_balance": "Avance pour vos prochaines échéances",
+        "credit_to_refund": "Trop-perçu à vous rembourser",
         "days_past_due": "Jours de retard",
         "next_due_date": "Prochaine échéance",
         "none": "aucune",
@@ -48,6 +49,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "payments": "Paiements reçus (montants en {currency})",
         "no_payments": "Aucun paiement reçu pour l'instant.",
         "reversed": "annulé",
+        "in_force": "Échéancier en vigueur",
+        "amendment": "Avenant n° {number} du {day}",
+        "earlier": "Échéanciers précédents",
+        "contract_replaced": "Contrat du {day}, remplacé le {replaced}",
+        "amendment_replaced": "Avenant n° {number} du {day}, remplacé le {replaced}",
+        "terms": "Taux nominal annuel {rate} - TAEG {apr}",
+        "unknown": "non conservé",
     },
     "en": {
         "title": "Your loan repayment schedule",
@@ -63,7 +71,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "status": "Status",
         "as_of": "Status as of",
         "outstanding_principal": "Principal outstanding",
-        "credit_balance": "Overpayment to refund",
+        "credit_balance": "Credit for your next instalments",
+        "credit_to_refund": "Overpayment to be refunded to you",
         "days_past_due": "Days past due",
         "next_due_date": "Next due date",
         "none": "none",
@@ -71,6 +80,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "payments": "Payments received (amounts in {currency})",
         "no_payments": "No payment received yet.",
         "reversed": "reversed",
+        "in_force": "Schedule in force",
+        "amendment": "Amendment no. {number} of {day}",
+        "earlier": "Earlier schedules",
+        "contract_replaced": "Contract of {day}, replaced on {replaced}",
+        "amendment_replaced": "Amendment no. {number} of {day}, replaced on {replaced}",
+        "terms": "Annual interest rate {rate} - APR {apr}",
+        "unknown": "not kept",
     },
 }
 _INSTALLMENT_HEADINGS = {
@@ -138,13 +154,19 @@ class _Formats:
         return value.strftime("%d/%m/%Y") if self.language == "fr" else value.isoformat()
 
     def rate(self, value: Decimal) -> str:
-        return f"{self.decimal(value)} %"
+        """A rate as the API writes it (trailing zeros of the stored NUMERIC dropped, at least two
+        decimals): "7,45 %", never "7,450000 %"."""
+        return f"{self.decimal(value.normalize())} %"
+
+    def rate_or(self, value: Decimal | None, unknown: str) -> str:
+        return unknown if value is None else self.rate(value)
 
 
 class _SchedulePdf(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = to_latin1(footer_text)
+        use_unicode_font(self)
+        self.footer_text = printable(footer_text)
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=18)
 
@@ -173,12 +195,41 @@ class PdfScheduleRenderer:
         pdf.set_font(FONT, size=10)
         line(pdf, f"{words['loan']} {loan.id}", align="C")
         line(pdf, f"{words['generated']} {formats.day(export.generated_at.astimezone(UTC).date())}", align="C")
-        self._summary(pdf, export, words, formats)
-        self._installments(pdf, export.statement.installments, loan.currency, language, formats)
+        *earlier, live = export.statement.schedules()
+        self._summary(pdf, export, live, words, formats)
+        section(pdf, words["schedule"].format(currency=loan.currency))
+        self._installments(pdf, live.installments, language, formats)
         self._payments(pdf, export.statement.transactions, loan.currency, language, formats)
+        if earlier:
+            self._earlier(pdf, earlier, words, formats)
         return bytes(pdf.output())
 
-    def _summary(self, pdf: FPDF, export: ScheduleExport, words: dict[str, str], formats: _Formats) -> None:
+    def _earlier(self, pdf: FPDF, earlier: list[ScheduleVersion], words: dict[str, str], formats: _Formats) -> None:
+        """The schedules amendments replaced, oldest first, each numbered as it was."""
+        if pdf.will_page_break(45):  # the heading stays with the first schedule's title and rows
+            pdf.add_page()
+        section(pdf, words["earlier"])
+        for schedule in earlier:
+            day, replaced = formats.day(schedule.starts_on), formats.day(schedule.replaced_on or schedule.starts_on)
+            title = (
+                words["contract_replaced"].format(day=day, replaced=replaced)
+                if schedule.amendment == 0
+                else words["amendment_replaced"].format(number=schedule.amendment, day=day, replaced=replaced)
+            )
+            pdf.ln(2)
+            pdf.set_font(FONT, "B", 10)
+            line(pdf, title)
+            pdf.set_font(FONT, size=9)
+            terms = words["terms"].format(
+                rate=formats.rate_or(schedule.annual_interest_rate, words["unknown"]),
+                apr=formats.rate_or(schedule.apr, words["unknown"]),
+            )
+            line(pdf, terms)
+            self._installments(pdf, schedule.installments, formats.language, formats)
+
+    def _summary(
+        self, pdf: FPDF, export: ScheduleExport, live: ScheduleVersion, words: dict[str, str], formats: _Formats
+    ) -> None:
         loan: LoanSummary = export.statement.loan
         language = formats.language
 
@@ -192,10 +243,16 @@ class PdfScheduleRenderer:
         rows += [
             (words["principal"], money(loan.principal)),
             (words["currency"], loan.currency),
-            (words["rate"], formats.rate(loan.annual_interest_rate)),
-            (words["apr"], formats.rate(loan.apr)),
             (words["disbursed_on"], formats.day(loan.disbursed_on)),
             (words["status"], _LOAN_STATUS[language].get(loan.status, loan.status)),
+        ]
+        if live.amendment:
+            day = formats.day(live.starts_on)
+            rows.append((words["in_force"], words["amendment"].format(number=live.amendment, day=day)))
+        # The terms of the schedule in force: an amendment's own rate and TAEG once rescheduled.
+        rows += [
+            (words["rate"], formats.rate_or(live.annual_interest_rate, words["unknown"])),
+            (words["apr"], formats.rate_or(live.apr, words["unknown"])),
         ]
         if loan.state_as_of is not None:
             rows.append((words["as_of"], formats.day(loan.state_as_of)))
@@ -205,19 +262,16 @@ class PdfScheduleRenderer:
             (words["next_due_date"], formats.day(loan.next_due_date) if loan.next_due_date else words["none"]),
         ]
         if loan.credit_balance:
-            rows.append((words["credit_balance"], money(loan.credit_balance)))
+            # While the loan runs, a credit pays the next instalments as they fall due; only once
+            # the loan is repaid (or written off) is what is left owed back to the borrower.
+            label = words["credit_balance"] if loan.status == "active" else words["credit_to_refund"]
+            rows.append((label, money(loan.credit_balance)))
         label_rows(pdf, rows)
 
     def _installments(
-        self,
-        pdf: FPDF,
-        installments: Iterable[InstallmentState],
-        currency: str,
-        language: str,
-        formats: _Formats,
+        self, pdf: FPDF, installments: Iterable[InstallmentState], language: str, formats: _Formats
     ) -> None:
         """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
-        section(pdf, _WORDS[language]["schedule"].format(currency=currency))
         pdf.set_font(FONT, size=8)
         with pdf.table(
             col_widths=INSTALLMENT_WIDTHS,
@@ -228,7 +282,7 @@ class PdfScheduleRenderer:
         ) as table:
             headings = table.row()
             for heading in _INSTALLMENT_HEADINGS[language]:
-                headings.cell(to_latin1(heading), align="CENTER")
+                headings.cell(printable(heading), align="CENTER")
             for item in installments:
                 due = item.principal_due + item.interest_due + item.fees_due + item.penalties_due
                 paid = item.principal_paid + item.interest_paid + item.fees_paid + item.penalties_paid
@@ -245,7 +299,7 @@ class PdfScheduleRenderer:
                 ):
                     row.cell(formats.amount(amount))
                 status = _INSTALLMENT_STATUS[language].get(item.status.value, item.status.value)
-                row.cell(to_latin1(status), align="LEFT")
+                row.cell(printable(status), align="LEFT")
 
     def _payments(
         self,
@@ -258,6 +312,7 @@ class PdfScheduleRenderer:
         words = _WORDS[language]
         listed = list(transactions)
         reversed_ids = {t.reverses_id for t in listed if t.reverses_id}
+        amounts = {t.id: t.amount for t in listed}
         section(pdf, words["payments"].format(currency=currency))
         payments = [t for t in listed if t.kind in {"payment", "reversal"}]
         if not payments:
@@ -268,13 +323,16 @@ class PdfScheduleRenderer:
         with pdf.table(col_widths=PAYMENT_WIDTHS, width=sum(PAYMENT_WIDTHS), line_height=5) as table:
             headings = table.row()
             for heading in _PAYMENT_HEADINGS[language]:
-                headings.cell(to_latin1(heading), align="CENTER")
+                headings.cell(printable(heading), align="CENTER")
             for t in payments:
                 kind = _TRANSACTION_KINDS[language].get(t.kind, t.kind)
                 if t.id in reversed_ids:
                     kind = f"{kind} ({words['reversed']})"
                 row = table.row()
                 row.cell(formats.day(t.value_date), align="CENTER")
-                row.cell(to_latin1(kind))
-                row.cell(formats.amount(t.amount) if t.amount is not None else "", align="RIGHT")
-                row.cell(to_latin1(t.external_reference or ""))
+                row.cell(printable(kind))
+                # A reversal takes back the amount of the payment it reverses.
+                taken_back = amounts.get(t.reverses_id) if t.reverses_id else None
+                amount = t.amount if taken_back is None else -taken_back
+                row.cell(formats.amount(amount) if amount is not None else "", align="RIGHT")
+                row.cell(printable(t.external_reference or ""))

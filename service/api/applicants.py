@@ -120,12 +120,19 @@ def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
     )
 
 
+PostalAddress = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=500, pattern=r"\S", description="postal address, printed on the contract"),
+]
+
+
 class CreateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     full_name: NonEmptyText
     email: Email | None = None
     phone: Phone | None = None
     situation: SituationName
     officer_id: uuid.UUID | None = None
+    postal_address: PostalAddress | None = None
 
 
 class UpdateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -136,6 +143,7 @@ class UpdateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     situation: SituationName | None = None
     officer_id: uuid.UUID | None = None
     stage: Literal["contacted", "withdrawn", "declined"] | None = None
+    postal_address: PostalAddress | None = None
 
 
 class ApplicantResponse(msgspec.Struct, frozen=True):
@@ -149,6 +157,7 @@ class ApplicantResponse(msgspec.Struct, frozen=True):
     officer_id: uuid.UUID | None
     created_at: datetime
     version: int
+    postal_address: str | None = None
 
 
 class LineIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -272,6 +281,7 @@ def applicant_out(a: Applicant) -> ApplicantResponse:
         officer_id=a.officer_id,
         created_at=a.created_at,
         version=a.version,
+        postal_address=a.postal_address,
     )
 
 
@@ -419,6 +429,7 @@ class ApplicantController(Controller):
             phone=data.phone,
             situation=Situation(data.situation),
             officer_id=data.officer_id,
+            postal_address=data.postal_address,
         )
         return applicant_out(
             await uc.register_applicant(cmd, uow=services.uow(), now=services.now(), actor=request.user)
@@ -491,6 +502,7 @@ class ApplicantController(Controller):
             situation=Situation(data.situation) if data.situation else None,
             officer_id=data.officer_id,
             stage=Stage(data.stage) if data.stage else None,
+            postal_address=data.postal_address,
         )
         return applicant_out(await uc.update_applicant(cmd, uow=services.uow(), actor=request.user))
 

@@ -20,7 +20,8 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
-from service.api.wire import AmountOut, MoneyIn, amount_of
+from service.api.self_service import render_off_the_loop
+from service.api.wire import AmountOut, MoneyIn, RateOut, amount_of, rate_text
 from service.usecases import applications as uc
 from service.usecases.loans import loans_of_applications
 from service.usecases.ports import ApplicationFilter, CommitteeVote
@@ -123,8 +124,8 @@ class OfferOut(msgspec.Struct, frozen=True):
     amount: AmountOut
     currency: str
     number_of_installments: int
-    annual_interest_rate: AmountOut
-    apr: AmountOut
+    annual_interest_rate: RateOut
+    apr: RateOut
     net_disbursed: AmountOut
     total_interest: AmountOut
     total_fees: AmountOut
@@ -206,8 +207,8 @@ def application_out(a: Application, loan_id: uuid.UUID | None = None) -> Applica
             amount=o.amount,
             currency=o.currency,
             number_of_installments=o.number_of_installments,
-            annual_interest_rate=o.annual_interest_rate,
-            apr=o.apr,
+            annual_interest_rate=rate_text(o.annual_interest_rate),
+            apr=rate_text(o.apr),
             net_disbursed=o.net_disbursed,
             total_interest=o.total_interest,
             total_fees=o.total_fees,
@@ -571,9 +572,9 @@ class ApplicationController(Controller):
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
         document = await uc.contract_document(
-            application_id, lender_name=services.settings.lender_name, uow=services.uow(), today=services.now().date()
+            application_id, lender=services.settings.lender, uow=services.uow(), today=services.now().date()
         )
-        pdf = services.contract_renderer.render(document)
+        pdf = await render_off_the_loop(services.contract_renderer.render, document)
         return Response(
             pdf,
             media_type="application/pdf",

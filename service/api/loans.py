@@ -16,7 +16,7 @@ from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.quotes import InstallmentOut
 from service.api.schemas_common import Page
-from service.api.wire import AmountOut
+from service.api.wire import AmountOut, RateOut, rate_text
 from service.usecases import applications as uc
 from service.usecases.loans import list_loans
 from service.usecases.ports import LoanSearch, LoanSummary
@@ -47,8 +47,8 @@ class LoanResponse(msgspec.Struct, frozen=True):
     product_version: int
     currency: str
     principal: AmountOut
-    annual_interest_rate: AmountOut
-    apr: AmountOut
+    annual_interest_rate: RateOut
+    apr: RateOut
     status: str
     disbursed_on: date
     tranches: list[TrancheOut]
@@ -143,8 +143,8 @@ class LoanController(Controller):
             product_version=loan.product_version,
             currency=loan.currency,
             principal=loan.principal,
-            annual_interest_rate=loan.annual_interest_rate,
-            apr=loan.apr,
+            annual_interest_rate=rate_text(loan.annual_interest_rate),
+            apr=rate_text(loan.apr),
             status=loan.status,
             disbursed_on=loan.disbursed_on,
             tranches=[TrancheOut(t.tranche, t.amount, t.fees_withheld, t.value_date) for t in tranches],

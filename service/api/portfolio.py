@@ -17,7 +17,7 @@ from litestar.params import Parameter
 from service.api.auth import ALL_STAFF, AuthedRequest, allow
 from service.api.dependencies import Services
 from service.api.problems import problems
-from service.api.wire import AmountOut
+from service.api.wire import AmountOut, RateOut, rate_text
 from service.usecases import portfolio as uc
 
 
@@ -28,13 +28,13 @@ class PortfolioGroupOut(msgspec.Struct, frozen=True):
     figures_as_of: date | None
     active_loans: int
     gross_outstanding: AmountOut
-    par30_percent: AmountOut | None
-    par90_percent: AmountOut | None
+    par30_percent: RateOut | None
+    par90_percent: RateOut | None
     fell_due: AmountOut
     collected: AmountOut
-    repayment_rate_percent: AmountOut | None
+    repayment_rate_percent: RateOut | None
     written_off_principal: AmountOut
-    write_off_ratio_percent: AmountOut | None
+    write_off_ratio_percent: RateOut | None
     loans_disbursed: int
 
 
@@ -51,6 +51,15 @@ class PortfolioIndicatorsResponse(msgspec.Struct, frozen=True, rename={"period_f
 
 
 _COLUMNS = list(PortfolioGroupOut.__struct_fields__)
+_PERCENTS = {"par30_percent", "par90_percent", "repayment_rate_percent", "write_off_ratio_percent"}
+
+
+def _group_out(row: Any) -> PortfolioGroupOut:
+    def value(name: str) -> Any:
+        figure = getattr(row, name)
+        return rate_text(figure) if name in _PERCENTS and figure is not None else figure
+
+    return PortfolioGroupOut(**{name: value(name) for name in _COLUMNS})
 
 
 def _csv(response: PortfolioIndicatorsResponse) -> str:
@@ -105,7 +114,7 @@ class PortfolioController(Controller):
             group_by=group_by,
             period_from=period_from,
             period_to=period_to,
-            groups=[PortfolioGroupOut(**{name: getattr(r, name) for name in _COLUMNS}) for r in report.groups],
+            groups=[_group_out(r) for r in report.groups],
             last_close_of_business=report.last_close_of_business,
             stock_figures_note=report.stock_figures_note,
         )

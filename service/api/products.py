@@ -25,7 +25,7 @@ from service.api.problems import problems
 from service.api.quotes import FeeIn, fee_from_wire
 from service.api.schemas_common import NonEmptyText, Page
 from service.api.servicing_terms_wire import ServicingTermsIn, ServicingTermsOut, servicing_from_wire, servicing_out
-from service.api.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, text
+from service.api.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, rate_text, text
 from service.usecases import products as uc
 
 Category = Literal["professional_microcredit", "personal_microcredit"]
@@ -241,7 +241,7 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
         max_amount=text(t.max_amount),
         min_installments=t.min_installments,
         max_installments=t.max_installments,
-        annual_interest_rate=text(t.annual_interest_rate),
+        annual_interest_rate=rate_text(t.annual_interest_rate),
         repayment_every=t.repayment_every,
         repayment_unit=t.repayment_unit.value,
         interest_method=t.interest_method.value,
@@ -254,7 +254,7 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
             FeeOut(
                 name=f.name,
                 collection=f.collection.value,
-                percent_of_principal=None if f.percent_of_principal is None else text(f.percent_of_principal),
+                percent_of_principal=None if f.percent_of_principal is None else rate_text(f.percent_of_principal),
                 amount=None if f.amount is None else text(f.amount),
             )
             for f in t.fees
@@ -262,7 +262,7 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
         rounding=t.rounding.value,
         installment_multiple=text(t.installment_multiple),
         requires_training=t.requires_training,
-        guarantor_coverage_percent=text(t.guarantor_coverage_percent),
+        guarantor_coverage_percent=rate_text(t.guarantor_coverage_percent),
         servicing=servicing_out(t.servicing_terms),
         follow_up_months=list(t.follow_up_months or DEFAULT_OFFSETS_MONTHS),
         committee_quorum=t.committee_quorum,

@@ -30,7 +30,16 @@ from service.api.auth import PUBLIC
 from service.api.dependencies import Services
 from service.api.middleware import rate_limit_hook
 from service.api.problems import problems
-from service.api.wire import AmountOut, DecimalString, MoneyIn, amount_of, checked_amount, decimal_of, text
+from service.api.wire import (
+    AmountOut,
+    DecimalString,
+    MoneyIn,
+    RateOut,
+    amount_of,
+    checked_amount,
+    decimal_of,
+    rate_text,
+)
 from service.usecases.products import quote_loan
 
 Unset = msgspec.UnsetType
@@ -85,7 +94,7 @@ class LoanQuoteResponse(msgspec.Struct, frozen=True):
     total_fees: AmountOut
     total_repayable: AmountOut
     net_disbursed: AmountOut
-    apr: AmountOut
+    apr: RateOut
     product_id: uuid.UUID | None = None
     product_version: int | None = None
 
@@ -103,7 +112,7 @@ class CreateAprCalculationRequest(msgspec.Struct, kw_only=True, forbid_unknown_f
 
 
 class AprCalculationResponse(msgspec.Struct, frozen=True):
-    apr: str
+    apr: RateOut
 
 
 def _given(value: Any, convert: Any = None) -> Any:
@@ -179,7 +188,7 @@ def schedule_out(
         total_fees=schedule.total_fees,
         total_repayable=schedule.total_repayable,
         net_disbursed=schedule.net_disbursed,
-        apr=schedule.apr,
+        apr=rate_text(schedule.apr),
         product_id=product_id,
         product_version=product_version,
     )
@@ -204,7 +213,7 @@ async def calculate_apr(data: CreateAprCalculationRequest, services: Services) -
         CashFlow(on=f.date, amount=decimal_of(f.amount, f"payments[{i}].amount", low=Decimal(0)))
         for i, f in enumerate(data.payments)
     ]
-    return AprCalculationResponse(apr=text(compute_apr(drawdowns, payments)))
+    return AprCalculationResponse(apr=rate_text(compute_apr(drawdowns, payments)))
 
 
 RATE_LIMITED = "too many quotes; try again later"

@@ -23,7 +23,7 @@ from service.api.applicants import OFFICERS, IdempotencyHeader, idempotency_key
 from service.api.auth import ALL_STAFF, AuthedRequest, allow
 from service.api.dependencies import Services
 from service.api.problems import problems
-from service.api.wire import AmountOut, DecimalString, MoneyIn, amount_of, decimal_of
+from service.api.wire import AmountOut, DecimalString, MoneyIn, RateOut, amount_of, decimal_of, rate_text
 from service.usecases import servicing as uc
 from service.usecases.servicing_ports import LoanStatement
 
@@ -148,14 +148,33 @@ class TransactionOut(msgspec.Struct, frozen=True):
     recorded_at: datetime | None
 
 
+class EarlierScheduleOut(msgspec.Struct, frozen=True):
+    """A schedule an amendment replaced on ``replaced_on``: ``amendment`` 0 is the contract's,
+    then 1, 2... for each reschedule; instalments numbered as that contract or amendment numbers
+    them, with what was paid on them and what moved to the next schedule (``rescheduled``)."""
+
+    amendment: int
+    starts_on: date
+    replaced_on: date
+    annual_interest_rate: RateOut | None
+    apr: RateOut | None
+    installments: list[InstallmentStateOut]
+
+
 class LoanScheduleResponse(msgspec.Struct, frozen=True):
-    """The loan as of ``as_of`` (its last event or close of business)."""
+    """The loan as of ``as_of`` (its last event or close of business). ``installments`` are the
+    live schedule's (``amendment`` 0: the contract's; after a reschedule, the amendment's, numbered
+    from 1 as the amendment numbers them), and ``annual_interest_rate`` and ``apr`` its terms (null
+    for an amendment recorded before its terms were kept); ``earlier_schedules`` are the ones
+    replaced, oldest first."""
 
     id: uuid.UUID
     currency: str
     principal: AmountOut
-    annual_interest_rate: AmountOut
-    apr: AmountOut
+    annual_interest_rate: RateOut | None
+    apr: RateOut | None
+    amendment: int
+    schedule_starts_on: date
     status: str
     disbursed_on: date
     as_of: date | None
@@ -167,6 +186,7 @@ class LoanScheduleResponse(msgspec.Struct, frozen=True):
     closed_on: date | None
     written_off_on: date | None
     installments: list[InstallmentStateOut]
+    earlier_schedules: list[EarlierScheduleOut]
     transactions: list[TransactionOut]
 
 
@@ -212,17 +232,24 @@ def _installment_out(i: InstallmentState) -> InstallmentStateOut:
     )
 
 
+def _rate(value: Decimal | None) -> str | None:
+    return None if value is None else rate_text(value)
+
+
 def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
     """The schedule document built in Python from a statement (the route sends the same JSON
     rendered by PostgreSQL; this is its reference)."""
     loan = found.loan
     reversed_ids = {t.reverses_id for t in found.transactions if t.reverses_id}
+    *earlier, live = found.schedules()
     return LoanScheduleResponse(
         id=loan.id,
         currency=loan.currency,
         principal=loan.principal,
-        annual_interest_rate=loan.annual_interest_rate,
-        apr=loan.apr,
+        annual_interest_rate=_rate(live.annual_interest_rate),
+        apr=_rate(live.apr),
+        amendment=live.amendment,
+        schedule_starts_on=live.starts_on,
         status=loan.status,
         disbursed_on=loan.disbursed_on,
         as_of=loan.state_as_of,
@@ -233,7 +260,18 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
         next_due_date=loan.next_due_date,
         closed_on=loan.closed_on,
         written_off_on=loan.written_off_on,
-        installments=[_installment_out(i) for i in found.installments],
+        installments=[_installment_out(i) for i in live.installments],
+        earlier_schedules=[
+            EarlierScheduleOut(
+                amendment=s.amendment,
+                starts_on=s.starts_on,
+                replaced_on=s.replaced_on or s.starts_on,  # every earlier schedule was replaced
+                annual_interest_rate=_rate(s.annual_interest_rate),
+                apr=_rate(s.apr),
+                installments=[_installment_out(i) for i in s.installments],
+            )
+            for s in earlier
+        ],
         transactions=[TransactionOut(*t[:8], t.id in reversed_ids, *t[8:]) for t in found.transactions],
     )
 

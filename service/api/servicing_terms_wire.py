@@ -8,7 +8,7 @@ import msgspec
 
 from domain.errors import RuleViolation
 from domain.servicing import Component, Overpayment, ServicingTerms
-from service.api.wire import DecimalString, checked_amount, decimal_of, text
+from service.api.wire import DecimalString, checked_amount, decimal_of, rate_text, text
 
 ComponentName = Literal["penalties", "fees", "interest", "principal"]
 BucketBound = Annotated[int, msgspec.Meta(ge=1, le=3650)]
@@ -68,6 +68,6 @@ def servicing_out(t: ServicingTerms) -> ServicingTermsOut:
         overpayment=t.overpayment.value,
         grace_days_before_late=t.grace_days_before_late,
         late_fee=text(t.late_fee),
-        penalty_annual_rate=text(t.penalty_annual_rate),
+        penalty_annual_rate=rate_text(t.penalty_annual_rate),
         arrears_buckets=list(t.arrears_buckets),
     )

@@ -32,6 +32,27 @@ CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="I
 AmountOut = Decimal
 
 
+# Rates and percentages (nominal rate, TAEG, portfolio ratios) in responses: one representation
+# everywhere, the number as written with at least two decimals ("7.45", "7.50", "12.125"), never
+# the zeros a NUMERIC column pads with ("7.450000"). The schedule document renders the same in SQL
+# (service.persistence.schedule_document.rate_sql).
+RateOut = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^-?\d+\.\d{2,}$", description='a rate in percent, as a string, e.g. "7.45"', examples=["7.45"]
+    ),
+]
+
+
+def rate_text(value: Decimal) -> str:
+    """``value`` as ``RateOut`` writes it: trailing zeros dropped down to two decimals."""
+    plain = value.normalize()
+    exponent = plain.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        plain = plain.quantize(Decimal("0.01"))
+    return f"{plain:f}"
+
+
 class MoneyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     amount: DecimalString
     currency: CurrencyCode

@@ -23,7 +23,7 @@ def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], uni
         currency=row["currency"],
         principal=row["principal"].quantize(unit),
         annual_interest_rate=row["annual_interest_rate"],
-        apr=row["apr"].quantize(unit),
+        apr=row["apr"],  # a percentage: not in the currency's unit
         status=row["status"],
         disbursed_on=row["disbursed_on"],
         installments=schedule,

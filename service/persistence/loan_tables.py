@@ -84,6 +84,9 @@ class LoanInstallmentRow(Base):
         CheckConstraint("total = principal + interest + fees", name="total"),
         CheckConstraint("origin IN ('contract', 'reschedule')", name="origin"),
         CheckConstraint(
+            "schedule_version >= 0 AND (schedule_version = 0) = (origin = 'contract')", name="schedule_version"
+        ),
+        CheckConstraint(
             "status IN ('paid', 'partially_paid', 'due', 'late', 'not_due', 'cancelled', 'rescheduled', 'written_off')",
             name="status",
         ),
@@ -106,6 +109,8 @@ class LoanInstallmentRow(Base):
     principal_remaining: Mapped[Decimal] = mapped_column(AMOUNT)
     # "contract" rows are the signed schedule the replay starts from; "reschedule" rows came later.
     origin: Mapped[str] = mapped_column(String(12), server_default=text("'contract'"))
+    # 0 for the contract's schedule, else the sequence of the reschedule event that drew it up.
+    schedule_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # The instalment as of ``loans.state_as_of`` (see domain.servicing.InstallmentState).
     principal_due: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))
     interest_due: Mapped[Decimal] = mapped_column(AMOUNT, server_default=text("0"))

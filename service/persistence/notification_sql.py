@@ -42,6 +42,10 @@ _NIL = uuid.UUID(int=0)
 _INSTALLMENTS = text(
     """
     SELECT i.loan_id, i.number, i.due_date, i.outstanding, l.currency,
+           i.number + 1 - (
+               SELECT min(j.number) FROM loan_installments j
+               WHERE j.loan_id = i.loan_id AND j.schedule_version = i.schedule_version
+           ) AS number_in_schedule,
            b.id AS borrower_id, b.email AS borrower_email, b.phone AS borrower_phone,
            b.language AS borrower_language, b.notification_channels, b.notifications_opt_out,
            s.id AS officer_id, s.email AS officer_email
@@ -232,6 +236,7 @@ class SqlNoticePlanning:
             InstallmentToNotify(
                 loan_id=row["loan_id"],
                 installment_number=row["number"],
+                number_in_schedule=row["number_in_schedule"],
                 due_date=row["due_date"],
                 outstanding=row["outstanding"],
                 currency=row["currency"],

@@ -46,6 +46,7 @@ class ApplicantRow(Base):
     search_name: Mapped[str] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
+    postal_address: Mapped[str | None] = mapped_column(String(500))
     situation: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
     stage_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -24,7 +24,14 @@ from domain.servicing import InstallmentState, InstallmentStatus, LoanState, Pay
 from service.persistence.driver import driver
 from service.persistence.loan_mapping import contract_installment, loan_from_row
 from service.persistence.schedule_document import fetch_schedule_document
-from service.usecases.servicing_ports import LoanStatement, LoanSummary, ScheduleDocument, ServicedLoan, Transaction
+from service.usecases.servicing_ports import (
+    LoanStatement,
+    LoanSummary,
+    ScheduleDocument,
+    ScheduleTermsOf,
+    ServicedLoan,
+    Transaction,
+)
 
 _STATE_AMOUNTS = (
     "principal_due",
@@ -53,6 +60,7 @@ def _installment_state(row: Mapping[str, Any], unit: Decimal) -> InstallmentStat
         status=InstallmentStatus(row["status"]),
         late_amount_days=row["late_amount_days"].quantize(unit),
         charged_through=row["charged_through"],
+        schedule_version=row["schedule_version"],
         **amounts,
     )
 
@@ -67,6 +75,7 @@ def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
         line.days_past_due,
         line.late_amount_days,
         line.charged_through,
+        line.schedule_version,
     )
 
 
@@ -102,6 +111,21 @@ def _installment_json(i: Installment) -> dict[str, Any]:
     }
 
 
+def _details(event: LoanEvent) -> dict[str, Any]:
+    """A reschedule's new schedule and its terms (read back by ``_event`` and the schedule document)."""
+    if not event.installments:
+        return {}
+    details: dict[str, Any] = {"installments": [_installment_json(i) for i in event.installments]}
+    for name in ("annual_interest_rate", "apr"):
+        if getattr(event, name) is not None:
+            details[name] = str(getattr(event, name))
+    return details
+
+
+def _optional_decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 def _installment_from_json(data: dict[str, Any]) -> Installment:
     return Installment(
         data["number"],
@@ -128,7 +152,8 @@ def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
         reverses_id=row["reverses_id"],
         reason=row["reason"],
         installments=tuple(_installment_from_json(i) for i in row["details"].get("installments", ())),
-        apr=Decimal(row["details"]["apr"]) if "apr" in row["details"] else None,
+        annual_interest_rate=_optional_decimal(row["details"].get("annual_interest_rate")),
+        apr=_optional_decimal(row["details"].get("apr")),
         ledger_transaction_id=row["ledger_transaction_id"],
         recorded_at=row["recorded_at"],
     )
@@ -151,7 +176,15 @@ _UPDATE_LOAN = (
     " arrears_bucket = $6, next_due_date = $7, closed_on = $8, written_off_on = $9, event_count = $10,"
     " state_as_of = $11 WHERE id = $1"
 )
-_STATE_COLUMNS = (*_STATE_AMOUNTS, "due_date", "status", "days_past_due", "late_amount_days", "charged_through")
+_STATE_COLUMNS = (
+    *_STATE_AMOUNTS,
+    "due_date",
+    "status",
+    "days_past_due",
+    "late_amount_days",
+    "charged_through",
+    "schedule_version",
+)
 _UPDATE_INSTALLMENT = (
     "UPDATE loan_installments SET "
     + ", ".join(f"{name} = ${n}" for n, name in enumerate(_STATE_COLUMNS, start=3))
@@ -167,6 +200,13 @@ _INSERT_INSTALLMENT = (
 _LOANS_OF_BORROWER = (
     "SELECT l.id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE a.borrower_id = $1"
     " ORDER BY l.disbursed_on DESC, l.id"
+)
+# Each instalment with the terms of the reschedule that drew it up (none for the contract's).
+_STATEMENT_LINES = (
+    "SELECT i.*, e.value_date AS amended_on, e.details ->> 'annual_interest_rate' AS amended_rate,"
+    " e.details ->> 'apr' AS amended_apr FROM loan_installments i"
+    " LEFT JOIN loan_events e ON e.loan_id = i.loan_id AND e.sequence = i.schedule_version"
+    " WHERE i.loan_id = $1 ORDER BY i.number"
 )
 _TRANSACTIONS_SQL = (
     "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
@@ -196,11 +236,7 @@ class SqlLoanServicing:
         )
 
     async def add_event(self, event: LoanEvent) -> None:
-        details: dict[str, Any] = {}
-        if event.installments:
-            details["installments"] = [_installment_json(i) for i in event.installments]
-        if event.apr is not None:
-            details["apr"] = str(event.apr)
+        details = _details(event)
         recorded_at = datetime.now(UTC)
         connection = await driver(self.session)
         await connection.execute(
@@ -284,13 +320,13 @@ class SqlLoanServicing:
         if row is None:
             return None
         unit = minor_unit(row["currency"])
-        lines = await connection.fetch("SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number", loan_id)
+        lines = await connection.fetch(_STATEMENT_LINES, loan_id)
         summary = LoanSummary(
             id=row["id"],
             currency=row["currency"],
             principal=row["principal"].quantize(unit),
             annual_interest_rate=row["annual_interest_rate"],
-            apr=row["apr"].quantize(unit),
+            apr=row["apr"],
             status=row["status"],
             disbursed_on=row["disbursed_on"],
             outstanding_principal=row["outstanding_principal"].quantize(unit),
@@ -307,5 +343,22 @@ class SqlLoanServicing:
         exponent = unit.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) else 0
         installments = tuple(_installment_state(r, unit) for r in lines)
+        contract = ScheduleTermsOf(
+            version=0,
+            starts_on=summary.disbursed_on,
+            annual_interest_rate=summary.annual_interest_rate,
+            apr=summary.apr,
+        )
+        amendments = {
+            r["schedule_version"]: ScheduleTermsOf(
+                version=r["schedule_version"],
+                starts_on=r["amended_on"],
+                annual_interest_rate=_optional_decimal(r["amended_rate"]),
+                apr=_optional_decimal(r["amended_apr"]),
+            )
+            for r in lines
+            if r["schedule_version"]
+        }
         rows = await connection.fetch(_TRANSACTIONS_SQL.format(decimals=decimals), loan_id)
-        return LoanStatement(summary, installments, tuple(Transaction._make(row) for row in rows))
+        transactions = tuple(Transaction._make(row) for row in rows)
+        return LoanStatement(summary, installments, transactions, (contract, *amendments.values()))

@@ -152,6 +152,7 @@ class RegisterApplicant:
     phone: str | None
     situation: Situation
     officer_id: uuid.UUID | None = None
+    postal_address: str | None = None
 
 
 def acting_officer(actor: Principal | None) -> uuid.UUID | None:
@@ -181,6 +182,7 @@ async def register_applicant(
         stage=Stage.CONTACTED,
         created_at=now,
         officer_id=cmd.officer_id or acting_officer(actor),
+        postal_address=cmd.postal_address.strip() if cmd.postal_address else None,
     )
     async with uow:
         existing = await uow.applicants.find_by_contact(email, phone)
@@ -209,6 +211,7 @@ class UpdateApplicant:
     situation: Situation | None = None
     officer_id: uuid.UUID | None = None
     stage: Stage | None = None
+    postal_address: str | None = None
 
 
 # Stages an officer may set by hand; the others follow from trainings and applications.
@@ -250,6 +253,7 @@ async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork, actor: Prin
             situation=cmd.situation or applicant.situation,
             officer_id=cmd.officer_id or applicant.officer_id or acting_officer(actor),
             stage=cmd.stage or applicant.stage,
+            postal_address=cmd.postal_address.strip() if cmd.postal_address else applicant.postal_address,
         )
         await uow.applicants.save(changed)
         await uow.commit()

@@ -27,7 +27,7 @@ from domain.origination.applications import (
     check_committee_votes,
     current_votes,
 )
-from domain.origination.contract import ContractDocument
+from domain.origination.contract import ContractDocument, Lender
 from domain.origination.eligibility import (
     CheckResult,
     Commitment,
@@ -720,8 +720,17 @@ async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> li
     return [(v, latest.get(v.member_id) == v.id) for v in votes]
 
 
+async def loan_contract_document(
+    loan_id: uuid.UUID, *, actor: Principal, lender: Lender, uow: UnitOfWork, today: date
+) -> ContractDocument:
+    """The contract of a disbursed loan, for staff or the borrower whose loan it is (anyone
+    else's is a 404, as for a loan that does not exist)."""
+    loan, _ = await get_loan(loan_id, actor=actor, uow=uow)
+    return await contract_document(loan.application_id, lender=lender, uow=uow, today=today)
+
+
 async def contract_document(
-    application_id: uuid.UUID, *, lender_name: str, uow: UnitOfWork, today: date
+    application_id: uuid.UUID, *, lender: Lender, uow: UnitOfWork, today: date
 ) -> ContractDocument:
     async with uow:
         app = await uow.applications.get(application_id)
@@ -737,13 +746,15 @@ async def contract_document(
     return ContractDocument(
         contract_number=f"MC-{app.id.hex[:12].upper()}",
         application_id=app.id,
-        lender_name=lender_name,
+        lender=lender,
         borrower_name=applicant.full_name,
+        borrower_address=applicant.postal_address,
         business_activity=project.activity if project else None,
         product_name=product.name,
         offer=app.offer,
         fees=version.terms.fees,
         conditions=tuple(c.text for c in app.conditions),
+        guarantors=project.guarantors if project else (),
         signed_on=app.signed_on,
         generated_on=today,
     )

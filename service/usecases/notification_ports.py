@@ -31,7 +31,9 @@ class InstallmentToNotify:
     """
 
     loan_id: uuid.UUID
-    installment_number: int
+    installment_number: int  # as stored: runs on across a loan's schedules (keys notices)
+    # As the borrower's contract or amendment numbers it (from 1 in each schedule): what notices say.
+    number_in_schedule: int
     due_date: date
     outstanding: Decimal
     currency: str

@@ -108,7 +108,7 @@ def notices_for_installment(today: date, row: InstallmentToNotify) -> tuple[list
         if row.borrower is not None:
             content = DueDateReminder(
                 loan_reference=reference,
-                installment_number=row.installment_number,
+                installment_number=row.number_in_schedule,
                 due_date=row.due_date,
                 amount_due=amount,
             )
@@ -124,7 +124,7 @@ def notices_for_installment(today: date, row: InstallmentToNotify) -> tuple[list
     if row.borrower is not None:
         missed = MissedPayment(
             loan_reference=reference,
-            installment_number=row.installment_number,
+            installment_number=row.number_in_schedule,
             due_date=row.due_date,
             amount_due=amount,
             days_late=step,
@@ -140,7 +140,7 @@ def notices_for_installment(today: date, row: InstallmentToNotify) -> tuple[list
         return planned, True
     escalation = MissedPaymentEscalation(
         loan_reference=reference,
-        installment_number=row.installment_number,
+        installment_number=row.number_in_schedule,
         due_date=row.due_date,
         amount_due=amount,
         days_late=step,

@@ -383,10 +383,10 @@ async def reschedule(
             raise RuleViolation(
                 "must be after the value date", code="servicing.invalid_schedule", field="first_due_date"
             )
+        rate = loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
         version = await uow.products.version(loan.product_id, loan.product_version)
         assert version is not None  # a loan keeps its product version
         terms = version.terms
-        rate = loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
         legal = uow.legal_data
         check_reschedule(
             terms,
@@ -430,6 +430,7 @@ async def reschedule(
             actor,
             reason=command.reason,
             installments=schedule.installments,
+            annual_interest_rate=rate,  # the amendment's terms, shown on the borrower's documents
             apr=schedule.apr,
         )
 

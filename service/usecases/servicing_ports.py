@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol
@@ -61,13 +61,71 @@ class Transaction(NamedTuple):
     recorded_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class ScheduleTermsOf:
+    """The terms of one of a loan's schedules: the contract's (``version`` 0, from the
+    disbursement) or an amendment's (``version`` the reschedule's sequence, from its value date).
+    Amendments recorded before their terms were kept have no rate or TAEG (None)."""
+
+    version: int
+    starts_on: date
+    annual_interest_rate: Decimal | None
+    apr: Decimal | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleVersion:
+    """One schedule as the borrower's documents show it: ``amendment`` 0 is the contract's, then
+    1, 2... for each reschedule; its instalments are numbered from 1, as that contract or amendment
+    numbers them. ``replaced_on`` is the date the next amendment took over (None: the live one)."""
+
+    amendment: int
+    starts_on: date
+    replaced_on: date | None
+    annual_interest_rate: Decimal | None
+    apr: Decimal | None
+    installments: tuple[InstallmentState, ...]
+
+
 @dataclass(frozen=True)
 class LoanStatement:
-    """A loan's schedule with what is paid, due and late per instalment, and its transactions."""
+    """A loan's schedule with what is paid, due and late per instalment, and its transactions.
+    ``installments`` are every schedule's, numbered on across schedules as the replay numbers
+    them; ``schedules()`` splits them into the contract's and each amendment's."""
 
     loan: LoanSummary
     installments: tuple[InstallmentState, ...]
     transactions: tuple[Transaction, ...]
+    terms: tuple[ScheduleTermsOf, ...] = ()
+
+    def schedules(self) -> tuple[ScheduleVersion, ...]:
+        """The contract's schedule and each amendment's, in the order they took over; the last is
+        the live one. (The schedule document renders the same in SQL: see schedule_document.)"""
+        by_version = {t.version: t for t in self.terms}
+        versions = sorted(
+            {i.schedule_version for i in self.installments},
+            key=lambda v: (by_version[v].starts_on, v) if v in by_version else (self.loan.disbursed_on, v),
+        )
+        shown: list[ScheduleVersion] = []
+        for amendment, version in enumerate(versions):
+            terms = by_version.get(version)
+            later = by_version.get(versions[amendment + 1]) if amendment + 1 < len(versions) else None
+            lines = sorted((i for i in self.installments if i.schedule_version == version), key=lambda i: i.number)
+            shown.append(
+                ScheduleVersion(
+                    amendment=amendment,
+                    starts_on=terms.starts_on if terms else self.loan.disbursed_on,
+                    replaced_on=later.starts_on if later else None,
+                    annual_interest_rate=terms.annual_interest_rate if terms else None,
+                    apr=terms.apr if terms else None,
+                    installments=tuple(replace(line, number=n) for n, line in enumerate(lines, start=1)),
+                )
+            )
+        return tuple(shown)
+
+    def live_schedule(self) -> ScheduleVersion:
+        """The schedule in force: the last amendment's, or the contract's."""
+        return self.schedules()[-1]
 
 
 @dataclass(frozen=True)

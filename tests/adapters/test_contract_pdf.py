@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from domain.origination.applicants import Guarantor
 from domain.origination.applications import Offer
-from domain.origination.contract import ContractDocument
+from domain.origination.contract import ContractDocument, Lender
 from domain.schedules import Fee, FeeCollection, Installment
 from domain.schedules.calendar import add_period
 from domain.schedules.model import RepaymentUnit
-from service.adapters.contract_pdf import PdfContractRenderer, format_decimal, to_latin1
+from service.adapters.contract_pdf import PdfContractRenderer, format_decimal, printable
 
 D = Decimal
 HEADER = "Capital restant dû"
@@ -55,13 +56,19 @@ def make_document(offer: Offer | None = None, **changes: object) -> ContractDocu
     document = ContractDocument(
         contract_number="MC-2026-000042",
         application_id=uuid.UUID(int=42),
-        lender_name="Association Crédit Solidaire",
+        lender=Lender(
+            name="Association Crédit Solidaire",
+            address="12 rue des Lilas, 69001 Lyon",
+            registration="RNA W691234567 - SIREN 123 456 789",
+        ),
         borrower_name="Hélène Durand",
+        borrower_address="3 chemin du Moulin, 38000 Grenoble",
         business_activity="Boulangerie artisanale",
         product_name="Microcrédit professionnel",
         offer=offer or make_offer(THREE),
         fees=FEES,
         conditions=("Caution personnelle de Jean Durand à hauteur de 50 %", "Ouverture d'un compte professionnel"),
+        guarantors=(Guarantor("Jean Durand", "père", D("1500.00")),),
         signed_on=None,
         generated_on=date(2026, 1, 5),
     )
@@ -87,10 +94,28 @@ def render_text(document: ContractDocument) -> str:
     return "\n".join(pages_text(PdfContractRenderer().render(document)))
 
 
+def test_the_contract_names_both_parties_with_their_addresses_and_the_guarantors() -> None:
+    text = " ".join(render_text(make_document()).split())
+    assert "Prêteur Association Crédit Solidaire" in text
+    assert "Siège 12 rue des Lilas, 69001 Lyon" in text
+    assert "Immatriculation RNA W691234567 - SIREN 123 456 789" in text
+    assert "Adresse de l'emprunteur 3 chemin du Moulin, 38000 Grenoble" in text
+    assert "Caution Jean Durand (père), à hauteur de 1 500,00 EUR" in text
+    assert "La caution Jean Durand Signature" in text  # the guarantor signs too
+    two = make_document(
+        guarantors=(Guarantor("Jean Durand", "père", D("1500.00")), Guarantor("Anne Roy", "amie", D("500.00"))),
+        borrower_address=None,
+    )
+    text = " ".join(render_text(two).split())
+    assert "Caution Anne Roy (amie), à hauteur de 500,00 EUR" in text
+    assert "Adresse de l'emprunteur non renseignée" in text
+
+
 def test_the_contract_shows_parties_terms_taeg_and_conditions() -> None:
     pdf = PdfContractRenderer().render(make_document())
     assert pdf.startswith(b"%PDF")
     text = "\n".join(pages_text(pdf))
+    text = " ".join(text.split())  # a long value wraps under its label
     for expected in (
         "Contrat de prêt - microcrédit",
         "MC-2026-000042",
@@ -159,10 +184,10 @@ def test_a_long_schedule_repeats_the_table_header_on_every_page(count: int) -> N
 
 
 @pytest.mark.parametrize("name", ["Zoë Ŀ", "€ Ŀukasz “Łódź” — 名前", "Tab\tand\nnewline", "Ǆemal Ørsted ‰ 🙂"])
-def test_characters_outside_latin1_do_not_crash(name: str) -> None:
+def test_characters_the_font_lacks_do_not_crash(name: str) -> None:
     document = make_document(
         borrower_name=name,
-        lender_name=f"Prêteur {name}",
+        lender=Lender(name=f"Prêteur {name}", address=name, registration=name),
         contract_number=f"MC–{name}",
         business_activity=name,
         product_name=name,
@@ -172,15 +197,22 @@ def test_characters_outside_latin1_do_not_crash(name: str) -> None:
     pdf = PdfContractRenderer().render(document)
     assert pdf.startswith(b"%PDF")
     text = "\n".join(pages_text(pdf))
-    assert "Garantie de 1 000 EUR par" in text
+    assert "Garantie de 1 000 € par" in text
 
 
-def test_latin1_replacements() -> None:
-    assert to_latin1("Zoë Ŀ") == "Zoë L·"
-    assert to_latin1("1 000 € – « oui » “non” l’œuvre…") == '1 000 EUR - « oui » "non" l\'oeuvre...'
-    assert to_latin1("Łódź") == "Lódz"
-    assert to_latin1("a\tb\nc") == "a b c"
-    assert to_latin1("名") == "?"
+@pytest.mark.parametrize(
+    "name", ["Αλίκη Παπαδοπούλου", "Алиса Иванова", "Łukasz Żółć", "Nguyễn Thị Ánh", "Œdipe “Zoë”"]
+)
+def test_names_in_other_scripts_print_as_written(name: str) -> None:
+    text = render_text(make_document(borrower_name=name))
+    assert text.count(name) >= 2  # the parties and the signatures
+
+
+def test_what_the_font_cannot_draw() -> None:
+    assert printable("1 000 € – « oui » “non” l’œuvre…") == "1 000 € – « oui » “non” l’œuvre…"
+    assert printable("Ŀ") == "L·"
+    assert printable("a\tb\nc") == "a b c"
+    assert printable("名 🙂") == "? ?"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 from sqlalchemy import text
 
+from domain.origination.applications import Offer
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_borrower
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower
@@ -186,6 +187,147 @@ async def test_the_calendar_has_one_all_day_event_per_instalment_still_owing(
     assert [str(e["UID"]) for e in icalendar.Calendar.from_ical(again.content).walk("VEVENT")] == [
         str(e["UID"]) for e in events
     ]
+
+
+async def reschedule(client: AsyncTestClient[Litestar], officer: Caller, loan_id: uuid.UUID, rate: str) -> None:
+    body = {
+        "value_date": TODAY.isoformat(),
+        "number_of_installments": 18,
+        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "annual_interest_rate": rate,
+        "reason": "seasonal activity",
+    }
+    response = await client.post(
+        f"/v1/loans/{loan_id}/reschedules", json=body, headers={**officer.headers, "Idempotency-Key": uuid.uuid4().hex}
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_after_a_reschedule_the_files_show_the_amendment_and_the_contract_apart(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    uow_factory: SqlUnitOfWorkFactory,
+    code_sender: RecordingLoginCodeSender,
+) -> None:
+    alice = await sign_in_borrower(client, uow_factory, code_sender, "alice")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=alice.id)
+    await pay(client, officer, loan.id, str(loan.schedule[0].total))
+    await reschedule(client, officer, loan.id, "5.5")
+    schedule = await get_json(client, alice, f"/v1/loans/{loan.id}/schedule")
+    live, [contract] = schedule["installments"], schedule["earlier_schedules"]
+    assert schedule["apr"] != contract["apr"]
+
+    text = pdf_text((await client.get(f"/v1/loans/{loan.id}/schedule.pdf", headers=alice.headers)).content)
+    assert f"Avenant n° 1 du {TODAY:%d/%m/%Y}" in text
+    assert "Taux nominal annuel 5,50 %" in text and f"TAEG {_fr(D(schedule['apr']))} %" in text
+    current, _, earlier = text.partition("Échéanciers précédents")
+    # The live table: the amendment's 18 instalments numbered 1 to 18, none rescheduled.
+    for item in live:
+        assert f"{item['number']} {date.fromisoformat(item['due_date']):%d/%m/%Y}" in current
+    assert " 19 " not in current and "rééchelonnée" not in current
+    # The contract's schedule apart, with its own terms, its paid and rescheduled instalments.
+    assert f"Contrat du {DISBURSED:%d/%m/%Y}, remplacé le {TODAY:%d/%m/%Y}" in earlier
+    assert "TAEG 7,45 %" in earlier and "payée" in earlier and "rééchelonnée" in earlier
+    assert f"12 {loan.schedule[-1].due_date:%d/%m/%Y}" in earlier
+
+    calendar = icalendar.Calendar.from_ical(
+        (await client.get(f"/v1/loans/{loan.id}/schedule.ics", headers=alice.headers)).content
+    )
+    events = calendar.walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == [f"{loan.id}-a1-{i['number']}@microcredit" for i in live]
+    assert [e.decoded("DTSTART").isoformat() for e in events] == [i["due_date"] for i in live]
+    assert "Échéance n° 1 du prêt" in str(events[0]["SUMMARY"])
+
+
+async def test_the_pdf_names_credit_and_reversals_plainly_and_prints_any_script(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    greek = await create_borrower("Αλίκη Παπαδοπούλου", "aliki@example.org", None, "fr", uow=uow_factory(), now=_now())
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=greek.id)
+    owed = sum((i.total for i in loan.schedule[:3]), D(0))
+    await pay(client, officer, loan.id, str(owed + D("500.00")))  # the late ones, and 500.00 ahead
+    rejected = await client.post(
+        f"/v1/loans/{loan.id}/payments",
+        json={"amount": {"amount": "75.00", "currency": "EUR"}, "value_date": TODAY.isoformat(), "channel": "card"},
+        headers={**officer.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    reversal = await client.post(
+        f"/v1/loans/{loan.id}/payments/{rejected.json()['id']}/reversal",
+        json={"value_date": TODAY.isoformat(), "reason": "card payment disputed"},
+        headers={**officer.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert reversal.status_code == 201, reversal.text
+    schedule = await get_json(client, officer, f"/v1/loans/{loan.id}/schedule")
+    assert D(schedule["credit_balance"]) > 0 and schedule["status"] == "active"
+
+    text = pdf_text((await client.get(f"/v1/loans/{loan.id}/schedule.pdf", headers=officer.headers)).content)
+    # The name in its own script (a Unicode font is embedded), not question marks.
+    assert "Αλίκη Παπαδοπούλου" in text and "???" not in text
+    # Money kept for the next instalments is not an overpayment to refund while the loan runs.
+    assert "rembourser" not in text
+    assert f"Avance pour vos prochaines échéances {_fr(D(schedule['credit_balance']))} EUR" in text
+    # A reversal shows the amount it takes back.
+    assert f"{TODAY:%d/%m/%Y} paiement (annulé) 75,00" in text
+    assert f"{TODAY:%d/%m/%Y} annulation -75,00" in text
+
+
+async def give_offer(uow_factory: SqlUnitOfWorkFactory, loan: Any) -> None:
+    """The offer the loan was made from (test loans are written without the origination steps)."""
+    application_id = await _application_of_loan(uow_factory, loan.id)
+    async with uow_factory() as uow:
+        application = await uow.applications.get(application_id)
+        assert application is not None
+        total = sum((i.total for i in loan.schedule), D(0))
+        application.offer = Offer(
+            product_version=1,
+            amount=D("3000.00"),
+            currency="EUR",
+            number_of_installments=len(loan.schedule),
+            annual_interest_rate=D("7.45"),
+            apr=D("7.45"),
+            net_disbursed=D("3000.00"),
+            total_repayable=total,
+            total_interest=total - D("3000.00"),
+            total_fees=D("0.00"),
+            disbursement_date=loan.disbursed_on,
+            first_due_date=loan.schedule[0].due_date,
+            issued_on=loan.disbursed_on,
+            expires_on=loan.disbursed_on + timedelta(days=30),
+            installments=loan.schedule,
+        )
+        await uow.applications.save(application)
+        await uow.commit()
+
+
+async def _application_of_loan(uow_factory: SqlUnitOfWorkFactory, loan_id: uuid.UUID) -> uuid.UUID:
+    async with uow_factory() as uow:
+        return await _application_of(uow, loan_id)
+
+
+async def test_a_borrower_downloads_their_own_contract_and_nobody_elses(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    uow_factory: SqlUnitOfWorkFactory,
+    code_sender: RecordingLoginCodeSender,
+) -> None:
+    alice = await sign_in_borrower(client, uow_factory, code_sender, "alice")
+    bob = await sign_in_borrower(client, uow_factory, code_sender, "bob")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, borrower_id=alice.id)
+    await give_offer(uow_factory, loan)
+    response = await client.get(f"/v1/loans/{loan.id}/contract.pdf", headers=alice.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith('attachment; filename="contrat-MC-')
+    text = " ".join(pdf_text(response.content).split())
+    assert "Contrat de prêt - microcrédit" in text and "Emprunteur Test Borrower" in text
+    assert "TAEG : 7,45 %" in text
+    # The lender's details come from the settings (placeholders saying so when not configured).
+    assert "Siège adresse du siège non renseignée (LENDER_ADDRESS)" in text
+    # Staff too; another borrower, or an unknown loan, is a 404.
+    assert (await client.get(f"/v1/loans/{loan.id}/contract.pdf", headers=officer.headers)).status_code == 200
+    for loan_id in (loan.id, uuid.uuid4()):
+        other = await client.get(f"/v1/loans/{loan_id}/contract.pdf", headers=bob.headers)
+        assert other.status_code == 404 and other.json()["code"] == "loan.not_found"
 
 
 async def test_someone_elses_loan_is_not_found_on_every_self_service_route(

@@ -62,12 +62,12 @@ async def test_created_product_reads_back_with_its_terms(client: AsyncTestClient
     assert read["version"] == 1
     terms = read["terms"]
     assert terms["min_amount"] == "1000.00" and terms["max_amount"] == "12000.00"
-    assert terms["annual_interest_rate"] == "7.45" and terms["guarantor_coverage_percent"] == "50"
+    assert terms["annual_interest_rate"] == "7.45" and terms["guarantor_coverage_percent"] == "50.00"
     assert terms["fees"] == [
         {
             "name": "solidarity contribution",
             "collection": "withheld_at_disbursement",
-            "percent_of_principal": "5",
+            "percent_of_principal": "5.00",
             "amount": None,
         }
     ]
@@ -85,7 +85,7 @@ async def test_a_new_version_leaves_the_old_one_readable(client: AsyncTestClient
     old = (await client.get(f"/v1/loan-products/{product['id']}/versions/1", headers=admin.headers)).json()
     assert old["terms"]["annual_interest_rate"] == "7.45"
     current = (await client.get(f"/v1/loan-products/{product['id']}", headers=admin.headers)).json()
-    assert current["terms"]["annual_interest_rate"] == "6.9"
+    assert current["terms"]["annual_interest_rate"] == "6.90"
 
 
 async def test_a_stale_version_is_a_409(client: AsyncTestClient[Litestar], admin: Caller) -> None:

@@ -318,3 +318,28 @@ async def test_an_officer_cannot_set_a_financed_person_back_by_hand(
         assert response.status_code == 422, (stage, response.text)
         assert response.json()["errors"][0]["field"] == "stage"
     assert (await client.get(url, headers=officer.headers)).json()["stage"] == "financed"
+
+
+async def test_an_officer_records_the_postal_address_printed_on_the_contract(
+    client: AsyncTestClient[Litestar], officer: Caller
+) -> None:
+    created = await client.post(
+        "/v1/applicants",
+        json={"full_name": "Léa Martin", "email": "lea@example.org", "situation": "job_seeker"},
+        headers=officer.headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["postal_address"] is None
+    changed = await client.patch(
+        f"/v1/applicants/{created.json()['id']}",
+        json={"version": 1, "postal_address": "  5 rue Haute, 13001 Marseille "},
+        headers=officer.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["postal_address"] == "5 rue Haute, 13001 Marseille"
+    blank = await client.patch(
+        f"/v1/applicants/{created.json()['id']}",
+        json={"version": changed.json()["version"], "postal_address": "   "},
+        headers=officer.headers,
+    )
+    assert blank.status_code == 400

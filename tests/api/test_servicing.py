@@ -203,22 +203,56 @@ async def test_a_reschedule_replaces_the_open_instalments(
     client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    await post(client, officer, f"/v1/loans/{loan.id}/payments", payment(str(loan.schedule[0].total), TODAY))
+    first_due = TODAY + timedelta(days=30)
     body = {
         "value_date": TODAY.isoformat(),
         "number_of_installments": 18,
-        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "first_due_date": first_due.isoformat(),
         "principal_grace_installments": 2,
+        "annual_interest_rate": "5.5",
         "reason": "seasonal activity, agreed at the follow-up visit",
     }
     response = await post(client, officer, f"/v1/loans/{loan.id}/reschedules", body)
     assert response.status_code == 201, response.text
-    lines = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()["installments"]
-    assert len(lines) == 12 + 18
-    assert {line["status"] for line in lines[:12]} == {"rescheduled"}
-    new = lines[12:]
+    owed = D(response.json()["loan"]["outstanding_principal"])
+    response = await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)
+    schedule = response.json()
+    # The live schedule is the amendment's, numbered as the amendment numbers it, with its own TAEG.
+    amendment = build_schedule(
+        ScheduleTerms(
+            principal=owed,
+            currency="EUR",
+            annual_interest_rate=D("5.5"),
+            number_of_installments=18,
+            disbursement_date=TODAY,
+            first_due_date=first_due,
+            principal_grace_installments=2,
+        )
+    )
+    assert (schedule["amendment"], schedule["schedule_starts_on"]) == (1, TODAY.isoformat())
+    assert (schedule["annual_interest_rate"], schedule["apr"]) == ("5.50", f"{amendment.apr:f}")
+    new = schedule["installments"]
+    assert [line["number"] for line in new] == list(range(1, 19))
+    assert [line["due_date"] for line in new] == [i.due_date.isoformat() for i in amendment.installments]
+    assert "rescheduled" not in {line["status"] for line in new}
     assert new[0]["principal_due"] == "0.00" and new[1]["principal_due"] == "0.00"
     assert D(new[0]["interest_due"]) > 0  # arrears of interest carried to the first new instalment
-    assert sum(D(line["principal_due"]) for line in new) == D("3000.00")
+    assert sum(D(line["principal_due"]) for line in new) == owed
+    # The contract's schedule is kept apart, as it was numbered, with the contract's terms.
+    [contract] = schedule["earlier_schedules"]
+    assert (contract["amendment"], contract["starts_on"], contract["replaced_on"]) == (
+        0,
+        DISBURSED.isoformat(),
+        TODAY.isoformat(),
+    )
+    assert (contract["annual_interest_rate"], contract["apr"]) == ("7.45", "7.45")
+    assert [line["number"] for line in contract["installments"]] == list(range(1, 13))
+    assert contract["installments"][0]["status"] == "paid"
+    assert {line["status"] for line in contract["installments"][1:]} == {"rescheduled"}
+    # PostgreSQL's document is the one built in Python from the statement.
+    documented = msgspec.json.decode(response.content, type=LoanScheduleResponse)
+    assert documented == schedule_response(await statement(loan.id, actor=_principal(officer), uow=uow_factory()))
     await ledger_agrees(uow_factory, loan)
 
 
@@ -343,7 +377,8 @@ async def test_a_products_servicing_terms_reach_its_loans(
         headers=admin.headers,
     )
     assert created.status_code == 201, created.text
-    assert created.json()["terms"]["servicing"] == servicing
+    # Read back with rates written as every rate is ("4" -> "4.00").
+    assert created.json()["terms"]["servicing"] == {**servicing, "penalty_annual_rate": "4.00"}
     bad = await client.post(
         "/v1/loan-products",
         json={"code": "SERV-2", "name": "Bad", "terms": {**terms, "servicing": {**servicing, "late_fee": "1.001"}}},
@@ -548,3 +583,29 @@ async def test_a_reschedule_never_overflows_an_instalment_column(
     assert response.json()["code"] == "money.too_large" and fields(response) == ["number_of_installments"]
     assert (await post(client, officer, f"/v1/loans/{loan.id}/reschedules", reschedule(24))).status_code == 201
     await ledger_agrees(uow_factory, loan)
+
+
+async def test_rates_have_one_format_on_every_route(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    """A rate or TAEG is written the same way wherever it appears: at least two decimals, never
+    the padding of the NUMERIC column ("7.450000")."""
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, rate="7.45")
+    read = (await client.get(f"/v1/loans/{loan.id}", headers=officer.headers)).json()
+    schedule = (await client.get(f"/v1/loans/{loan.id}/schedule", headers=officer.headers)).json()
+    product = (await client.get(f"/v1/loan-products/{loan.product_id}", headers=admin.headers)).json()
+    assert (read["annual_interest_rate"], read["apr"]) == ("7.45", "7.45")
+    assert (schedule["annual_interest_rate"], schedule["apr"]) == ("7.45", "7.45")
+    assert product["terms"]["annual_interest_rate"] == "7.45"
+    assert product["terms"]["guarantor_coverage_percent"] == "0.00"
+    quote = await client.post(
+        "/v1/loan-quotes",
+        json={
+            "principal": {"amount": "1000.00", "currency": "EUR"},
+            "annual_interest_rate": "6",
+            "number_of_installments": 10,
+            "disbursement_date": "2026-01-15",
+            "first_due_date": "2026-02-15",
+        },
+    )
+    assert quote.json()["apr"] == "6.17"

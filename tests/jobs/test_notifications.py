@@ -459,3 +459,44 @@ async def test_people_enrolled_hear_that_their_training_starts_in_two_days(
     assert report.sent == 1
     ((_, rcpt, mail),) = box.received
     assert rcpt == [applicants[0][1]] and "Créer son activité" in mail.get_content()
+
+
+async def test_after_a_reschedule_notices_number_instalments_as_the_amendment_does(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Any
+) -> None:
+    from dataclasses import replace
+
+    from domain.identity.model import Principal, PrincipalKind, Role
+    from domain.notifications import Channel, Preferences, Recipient
+    from service.usecases.idempotency import IdempotencyKey
+    from service.usecases.notifications import notices_for_installment
+    from service.usecases.servicing import RescheduleCommand, reschedule
+
+    today = date.today()
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=today - timedelta(days=40))
+    await reschedule(
+        loan.id,
+        RescheduleCommand(
+            value_date=today, number_of_installments=6, first_due_date=today + timedelta(days=10), reason="harvest"
+        ),
+        actor=Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER})),
+        idempotency=IdempotencyKey("test", uuid.uuid4().hex, "h"),
+        uow=uow_factory(),
+        now=datetime.now(UTC),
+    )
+    rows = [
+        row
+        for row in await SqlNoticePlanning(engine).installments(
+            due_from=today, due_to=today + timedelta(days=400), after=None, limit=1000
+        )
+        if row.loan_id == loan.id
+    ]
+    # The amendment's six instalments follow the contract's twelve in the store; notices number
+    # them 1 to 6, as the amendment the borrower signed does, and keep the stored number in their keys.
+    assert [row.installment_number for row in rows] == list(range(13, 19))
+    assert [row.number_in_schedule for row in rows] == list(range(1, 7))
+    borrower = Recipient(id=uuid.uuid4(), preferences=Preferences(channels=frozenset({Channel.EMAIL})), email="b@x.org")
+    reminded, _ = notices_for_installment(rows[0].due_date - timedelta(days=3), replace(rows[0], borrower=borrower))
+    [planned] = reminded
+    assert planned.notice.content.installment_number == 1  # type: ignore[union-attr]
+    assert f":installment:{rows[0].installment_number}:" in planned.notice.event_key
