@@ -3,8 +3,8 @@ reschedule event that drew it up, so that documents show the live schedule apart
 ones and number each as its contract or amendment does. Applicants get a postal address, printed on
 the credit contract.
 
-Revision ID: 0016
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-29 22:10:00.000000
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0016'
-down_revision: str | None = '0018'
+revision: str = '0018'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

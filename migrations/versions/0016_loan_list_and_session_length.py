@@ -4,7 +4,7 @@ bucket, in id order) and a bound on a training session's length (no programme ru
 The session bound is added NOT VALID: sessions already stored that run longer (up to year 9999)
 are left for a person to correct, and every new or changed session is checked.
 
-Revision ID: 0017
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-11-29 22:00:00.000000
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0017'
+revision: str = '0016'
 down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
