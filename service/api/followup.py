@@ -20,6 +20,7 @@ from service.api.auth import ALL_STAFF, AuthedRequest, allow
 from service.api.dependencies import Services
 from service.api.problems import problems
 from service.api.schemas_common import NonEmptyText
+from service.api.wire import checked_date
 from service.usecases import followup as uc
 
 StatusName = Literal["active", "in_difficulty", "closed"]
@@ -286,7 +287,7 @@ class FollowUpController(Controller):
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> AgendaResponse:
         officer = officer_id or request.user.subject_id
-        day = on or services.now().date()
+        day = checked_date(on, "on") if on else services.now().date()
         lists = await uc.officer_agenda(officer, day, uow=services.uow())
         return AgendaResponse(
             officer_id=officer,
@@ -312,6 +313,6 @@ class FollowUpController(Controller):
         ] = "product",
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> FollowUpReportResponse:
-        day = on or services.now().date()
+        day = checked_date(on, "on") if on else services.now().date()
         groups = await uc.follow_up_report(group_by, day, uow=services.uow())
         return FollowUpReportResponse(group_by=group_by, on=day, groups=[_group(g) for g in groups])

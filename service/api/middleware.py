@@ -1,7 +1,14 @@
-"""Request id and request log line (outermost ASGI layer), and the JSON media-type check.
+"""Request id and request log line (outermost ASGI layer), and the checks every request passes.
 
 The request id is taken from a well-formed ``X-Request-ID`` header or made up, bound to every
 log line of the request, stored in the scope for problem responses, and echoed in the response.
+
+``require_json_body`` runs before any handler: it refuses a body that is not JSON (415), names
+every missing required header and query parameter at once, and decodes the body strictly
+against the handler's request Struct. Litestar converts bodies leniently (``strict=False``:
+``0`` is read as false, ``"true"`` as true, ``"5"`` as 5) and lets malformed bytes (invalid
+UTF-8, JSON nested thousands deep) escape as 500s; the strict decoding here makes all of these
+a 400 naming the field before Litestar reads the body.
 """
 
 from __future__ import annotations
@@ -9,13 +16,17 @@ from __future__ import annotations
 import re
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import HTTPException
+from litestar.enums import ParamType
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger()
@@ -74,13 +85,82 @@ def is_json_media_type(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """``before_request`` hook: a body sent as anything but JSON is a 415, before anyone parses it.
+@dataclass(frozen=True)
+class RouteInput:
+    """What a route handler requires of a request: its body type and its required parameters."""
 
-    Reads the raw ASGI headers: building Litestar's header mapping costs more than the check.
-    """
+    body: msgspec.json.Decoder[Any] | None
+    headers: tuple[tuple[bytes, str], ...]  # (lower-case name on the wire, name as documented)
+    queries: tuple[str, ...]
+
+
+_ROUTE_INPUTS: weakref.WeakKeyDictionary[Any, RouteInput] = weakref.WeakKeyDictionary()
+
+
+def route_input(request: Request[Any, Any, Any]) -> RouteInput:
+    handler = request.route_handler
+    known = _ROUTE_INPUTS.get(handler)
+    if known is None:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        model = handler.create_kwargs_model(path_parameters=request.path_params)
+        params = [p for p in model.expected_header_params | model.expected_query_params if p.is_required]
+        known = RouteInput(
+            body=msgspec.json.Decoder(data.annotation) if data is not None else None,
+            headers=tuple(
+                sorted(
+                    (p.field_alias.lower().encode("latin-1"), p.field_alias)
+                    for p in params
+                    if p.param_type == ParamType.HEADER
+                )
+            ),
+            queries=tuple(sorted(p.field_alias for p in params if p.param_type == ParamType.QUERY)),
+        )
+        _ROUTE_INPUTS[handler] = known
+    return known
+
+
+def missing_parameters(request: Request[Any, Any, Any], needed: RouteInput) -> list[dict[str, str]]:
+    """Every required header and query parameter the request lacks (Litestar reports only the first)."""
+    missing: list[dict[str, str]] = []
+    if needed.headers:
+        present = {key for key, _ in request.scope["headers"]}
+        missing += [{"key": name, "message": "required header"} for key, name in needed.headers if key not in present]
+    if needed.queries:
+        query = request.query_params
+        missing += [
+            {"key": name, "message": "required query parameter"} for name in needed.queries if name not in query
+        ]
+    return missing
+
+
+def decode_strictly(body: bytes, decoder: msgspec.json.Decoder[Any]) -> None:
+    """Raise a 400 naming the field unless ``body`` is exactly what ``decoder`` expects."""
+    try:
+        decoder.decode(body)
+    except msgspec.ValidationError as error:
+        raise ValidationException(detail=str(error), extra=[{"message": str(error)}]) from None
+    except msgspec.DecodeError as error:
+        raise ValidationException(detail=str(error), extra=[{"key": "body", "message": "malformed JSON"}]) from None
+    except UnicodeError:
+        raise ValidationException(extra=[{"key": "body", "message": "not valid UTF-8"}]) from None
+    except RecursionError:
+        raise ValidationException(extra=[{"key": "body", "message": "nested too deeply"}]) from None
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` hook: what every request must satisfy before a handler parses it."""
+    await check_request(request)
+    await decode_body(request)
+
+
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """NUL characters are a 400, missing required parameters are named all at once, and a body
+    sent as anything but JSON is a 415. Reads the raw ASGI headers: building Litestar's header
+    mapping costs more than the check."""
     if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope.get("path", ""):
         raise HTTPException(status_code=400, detail="NUL characters are not accepted")
+    if missing := missing_parameters(request, route_input(request)):
+        raise ValidationException(detail="missing parameters", extra=missing)
     if request.method not in _BODY_METHODS:
         return
     content_type, has_body = None, False
@@ -96,17 +176,27 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
         raise HTTPException(status_code=400, detail="NUL characters are not accepted")
 
 
+async def decode_body(request: Request[Any, Any, Any]) -> None:
+    """Decode the body strictly against the handler's Struct (after ``check_request``)."""
+    decoder = route_input(request).body
+    if decoder is not None and request.method in _BODY_METHODS:
+        body = await request.body()
+        if body:
+            decode_strictly(body, decoder)
+
+
 def rate_limit_hook(limiter: str, message: str) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
     """A ``before_request`` hook counting each call per client address with ``Services.<limiter>``,
-    before the body is parsed. A hook rather than a guard: Litestar copies the handler for every
+    before the body is decoded. A hook rather than a guard: Litestar copies the handler for every
     guard call, which costs more than the check on hot public routes. It replaces the app's hook,
     so it runs that one too."""
 
     async def hook(request: Request[Any, Any, Any]) -> None:
-        await require_json_body(request)
+        await check_request(request)
         client = request.client.host if request.client else "unknown"
         wait = await getattr(request.app.state.services, limiter).hit(client)
         if wait is not None:
             raise HTTPException(status_code=429, detail=message, headers={"Retry-After": str(wait)})
+        await decode_body(request)
 
     return hook

@@ -106,9 +106,16 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 _MSGSPEC_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
 
 
-def _field_from_path(path: str) -> str:
+_MISSING_FIELD = re.compile(r"^Object missing required field `(?P<name>[^`]+)`$")
+
+
+def _field_from_path(path: str, reason: str) -> str:
     # msgspec reports "$.fees[0].percent" and "$.principal"; clients see "fees[0].percent", "principal".
-    return path.lstrip(".") or "body"
+    # A missing field is reported at its parent object: name the field itself.
+    field = path.lstrip(".")
+    if missing := _MISSING_FIELD.match(reason):
+        field = f"{field}.{missing.group('name')}" if field else missing.group("name")
+    return field or "body"
 
 
 def _validation_errors(exc: ValidationException) -> list[FieldError]:
@@ -120,8 +127,9 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
         message = str(item.get("message", "invalid value"))
         key = item.get("key")
         match = _MSGSPEC_PATH.match(message)
-        if match and match.group("path") is not None:
-            errors.append(FieldError(field=_field_from_path(match.group("path")), reason=match.group("reason")))
+        if key is None and match:
+            reason = match.group("reason")
+            errors.append(FieldError(field=_field_from_path(match.group("path") or "", reason), reason=reason))
         else:
             errors.append(FieldError(field=str(key) if key else "body", reason=message))
     return errors

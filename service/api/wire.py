@@ -7,6 +7,7 @@ the currency's decimals and answers 422 naming the field.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,7 +19,8 @@ from domain.money import currency_of, minor_unit, parse_decimal
 DecimalString = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^-?\d{1,15}(\.\d{1,12})?$",
+        # [0-9], not \d: \d also matches other scripts' digits ("١٠٠"), which Decimal would accept.
+        pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,12})?$",
         max_length=32,
         description='a decimal number written as a string, e.g. "7.45"',
         examples=["7.45"],
@@ -90,3 +92,19 @@ def decimal_of(
 def text(value: Decimal) -> str:
     """A Decimal as plain text, never in exponent form."""
     return f"{value:f}"
+
+
+# Business dates a request may name: wide enough for any real loan, narrow enough that date
+# arithmetic (horizons, anniversaries) never leaves Python's calendar (year 1 to 9999).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def checked_date(value: date, field: str) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise RuleViolation(
+            f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}",
+            code="date.out_of_range",
+            field=field,
+        )
+    return value
