@@ -36,6 +36,9 @@ class Settings:
     sign_in_rate_limit: int = 30
     lender_name: str = "Association de microcrédit"
     max_body_bytes: int = 1_048_576
+    # Strict-Transport-Security max-age in seconds; 0 (the default) sends none. Set it only where
+    # the service itself ends TLS: behind a proxy that does, the proxy sends the header.
+    hsts_max_age: int = 0
     db_pool_size: int = 20
     db_max_overflow: int = 20
     # Notices (issue 6): no messages during the quiet window, local time in the time zone.
@@ -189,6 +192,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sign_in_rate_limit=_int(env, "SIGN_IN_RATE_LIMIT", 30),
         lender_name=(env.get("LENDER_NAME") or "Association de microcrédit").strip(),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
+        hsts_max_age=_int(env, "HSTS_MAX_AGE", 0),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
         notify_quiet_start=_clock(env, "NOTIFY_QUIET_START", "21:00"),

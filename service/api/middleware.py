@@ -41,9 +41,29 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+# The API answers JSON, PDFs and calendars: nothing to run, frame or sniff. The docs page (Swagger
+# UI, served from /schema) needs its inline start-up script and styles.
+CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+DOCS_PATH = "/schema"
+
+
+def security_headers(*, hsts_max_age: int = 0) -> list[tuple[str, str]]:
+    """Headers every response carries. ``no-store``: answers carry personal or financial data
+    (loans, schedules, PDFs, calendars, exports), which no cache or browser history may keep."""
+    headers = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+    if hsts_max_age:
+        headers.append(("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"))
+    return headers
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, headers: list[tuple[str, str]] | None = None) -> None:
         self.app = app
+        self.headers = headers if headers is not None else security_headers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -57,10 +77,19 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
+        docs = scope.get("path", "").startswith(DOCS_PATH)
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
+                headers = MutableScopeHeaders.from_message(message)
+                headers["X-Request-ID"] = request_id
+                for name, value in self.headers:
+                    headers.add(name, value)
+                headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
+                # The docs' static files set their own caching: they hold no data.
+                if not (docs and "cache-control" in headers):
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         try:

@@ -34,6 +34,24 @@ async def ensure_database(server_url: str, name: str) -> None:
         await connection.close()
 
 
+def api_command(host: str, port: int) -> list[str]:
+    """The API server as deploy/Dockerfile runs it: no ``Server`` header (it names the software
+    and its version for nobody's benefit), no access log (the app writes its own line)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "service.app:app_from_environment",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--no-server-header",
+    ]
+
+
 def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
@@ -79,24 +97,7 @@ def run_dev() -> int:
         python = sys.executable
         subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
         subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
-        children.append(
-            subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "uvicorn",
-                    "service.app:app_from_environment",
-                    "--factory",
-                    "--host",
-                    settings.host,
-                    "--port",
-                    str(settings.port),
-                    "--no-access-log",
-                ],
-                env=env,
-                cwd=ROOT,
-            )
-        )
+        children.append(subprocess.Popen(api_command(settings.host, settings.port), env=env, cwd=ROOT))
         children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
         base = f"http://{settings.host}:{settings.port}"
         print(
