@@ -35,7 +35,7 @@ from service.api.identity import (
     StaffUserController,
 )
 from service.api.loans import LoanController
-from service.api.middleware import RequestContextMiddleware, require_json_body, security_headers
+from service.api.middleware import CreatedLocation, RequestContextMiddleware, require_json_body, security_headers
 from service.api.notices import NoticeController
 from service.api.portfolio import PortfolioController
 from service.api.problems import EXCEPTION_HANDLERS
@@ -153,8 +153,10 @@ def create_app(
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
     # app's outermost handler gives every response, routed or not, its request id and log line.
     # The quote routes' ordinary requests skip Litestar's pipeline (see service/api/fast_quotes.py).
+    # Every 201 gets its Location there too.
     app.asgi_handler = RequestContextMiddleware(
-        with_fast_quote_routes(app, app.asgi_handler), headers=security_headers(hsts_max_age=settings.hsts_max_age)
+        with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
+        headers=security_headers(hsts_max_age=settings.hsts_max_age),
     )
     return app
 

@@ -92,3 +92,26 @@ def test_the_api_server_does_not_name_itself(api_server: str) -> None:
     assert response.status_code == 200
     assert "server" not in response.headers
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_created_resource_is_located(client: AsyncTestClient[Litestar], admin: Caller) -> None:
+    created = await client.post("/v1/partners", json={"name": "Agence", "kind": "other"}, headers=admin.headers)
+    assert created.status_code == 201
+    assert created.headers["location"] == f"/v1/partners/{created.json()['id']}"
+    shown = await client.get(created.headers["location"], headers=admin.headers)
+    assert shown.status_code == 200 and shown.json() == created.json()
+
+
+async def test_a_creation_without_its_own_address_points_to_the_list(
+    client: AsyncTestClient[Litestar], admin: Caller
+) -> None:
+    body = {
+        "username": "someone",
+        "full_name": "Some One",
+        "password": "a-long-enough-password",
+        "roles": ["read_only"],
+    }
+    created = await client.post("/v1/staff-users", json=body, headers=admin.headers)
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == "/v1/staff-users"
+    assert (await client.get("/v1/staff-users", headers=admin.headers)).status_code == 200
