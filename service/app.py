@@ -35,7 +35,13 @@ from service.api.identity import (
     StaffUserController,
 )
 from service.api.loans import LoanController
-from service.api.middleware import CreatedLocation, RequestContextMiddleware, require_json_body, security_headers
+from service.api.middleware import (
+    CreatedLocation,
+    RequestContextMiddleware,
+    require_json_body,
+    route_segments,
+    security_headers,
+)
 from service.api.notices import NoticeController
 from service.api.portfolio import PortfolioController
 from service.api.problems import EXCEPTION_HANDLERS
@@ -157,6 +163,7 @@ def create_app(
     app.asgi_handler = RequestContextMiddleware(
         with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
         headers=security_headers(hsts_max_age=settings.hsts_max_age),
+        route_words=route_segments(app),
     )
     return app
 

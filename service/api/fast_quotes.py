@@ -111,6 +111,7 @@ class FastQuoteRoutes:
             return
 
         # From here on the request counts against the client's limit and is answered here.
+        scope["path_template"] = scope["path"]  # a fixed path: what Litestar's router would set
         try:
             client = scope.get("client")
             wait = await services.quote_limiter.hit(client[0] if client else "unknown")

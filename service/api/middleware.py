@@ -29,6 +29,8 @@ from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.logging import REDACTED
+
 log = structlog.get_logger()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -60,10 +62,40 @@ def security_headers(*, hsts_max_age: int = 0) -> list[tuple[str, str]]:
     return headers
 
 
+# Path segments that are identifiers, dates or numbers: not personal, useful when reading a log.
+_ID_SEGMENT = re.compile(
+    r"^(?:[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,12})$"
+)
+
+
+def route_segments(litestar: Litestar) -> frozenset[str]:
+    """The fixed words of the app's routes ("v1", "loans", "schedule.pdf"), which a log may show."""
+    return frozenset(
+        segment for route in litestar.routes for segment in route.path.split("/") if segment and "{" not in segment
+    )
+
+
+def loggable_path(path: str, known: frozenset[str]) -> str:
+    """``path`` with every segment that is neither a route word nor an identifier redacted: a client
+    may put anything in a URL, a person's name included ("/v1/borrowers/Camille Martin")."""
+    return "/".join(
+        segment if not segment or segment in known or _ID_SEGMENT.match(segment) else REDACTED
+        for segment in path.split("/")
+    )
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, headers: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        headers: list[tuple[str, str]] | None = None,
+        route_words: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.headers = headers if headers is not None else security_headers()
+        self.route_words = route_words
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -100,7 +132,7 @@ class RequestContextMiddleware:
                 log.info(
                     "request_finished",
                     method=scope.get("method"),
-                    path=path,
+                    path=loggable_path(path, self.route_words),
                     status=status["code"],
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )

@@ -143,7 +143,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if status >= 500:
         if exc.detail == "client disconnected prematurely":
             # Litestar reports a client that hung up mid-body as a 500; nobody is there to answer.
-            log.info("client_disconnected", path=request.url.path)
+            log.info("client_disconnected", path=_route_of(request))
             return problem_response(request, 400, "request.incomplete", "the client disconnected")
         return internal_error_handler(request, exc)
     detail = exc.detail if status != 404 or exc.detail != "Not Found" else "no such resource"
@@ -152,8 +152,13 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     )
 
 
+def _route_of(request: Request[Any, Any, Any]) -> str:
+    # The route's template, not the path: a client may put a person's name in a URL.
+    return str(request.scope.get("path_template") or "unrouted")
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    log.error("request_failed", error_type=type(exc).__name__, path=request.url.path, exc_info=exc)
+    log.error("request_failed", error_type=type(exc).__name__, path=_route_of(request), exc_info=exc)
     return problem_response(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
