@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from service.devtools.demo import DEMO_KEY_FILE, Banner, read_demo_key
 from service.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from service.settings import SettingsError, load_settings
 
@@ -99,13 +100,9 @@ def run_dev() -> int:
         subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
         children.append(subprocess.Popen(api_command(settings.host, settings.port), env=env, cwd=ROOT))
         children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
-        base = f"http://{settings.host}:{settings.port}"
-        print(
-            f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
-            f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
-            '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
-            flush=True,
-        )
+        kept = read_demo_key(DEMO_KEY_FILE)
+        partner_key = kept.secret if kept else "(none: see the seed-demo output above)"
+        print(Banner(f"http://{settings.host}:{settings.port}", partner_key).text(), flush=True)
         while not stopping["flag"] and all(child.poll() is None for child in children):
             time.sleep(0.2)
         failed = [c for c in children if c.poll() not in (None, 0)]
