@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.datastructures import CacheControlHeader

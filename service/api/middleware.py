@@ -43,12 +43,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-# The API answers JSON, PDFs and calendars: nothing to run, frame or sniff. The docs page (Swagger
-# UI, served from /schema) needs its inline start-up script and styles.
-CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# One policy for the API's answers and the coming officers' pages: their own scripts, styles and
+# images only (vendored, no CDN), no inline script, no framing, no plug-ins. The docs page (Swagger
+# UI, under /schema) needs its inline start-up script and styles.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
 DOCS_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 DOCS_PATH = "/schema"
 

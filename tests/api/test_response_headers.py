@@ -32,7 +32,8 @@ QUOTE = {
 def assert_secured(response: httpx.Response) -> None:
     assert response.headers["x-content-type-options"] == "nosniff", response.headers
     assert response.headers["cache-control"] == "no-store", response.headers
-    assert "default-src 'none'" in response.headers["content-security-policy"]
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
     assert "strict-transport-security" not in response.headers  # only when configured
 
 
