@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -207,7 +206,9 @@ class RouteInput:
     queries: tuple[str, ...]
 
 
-_ROUTE_INPUTS: weakref.WeakKeyDictionary[Any, RouteInput] = weakref.WeakKeyDictionary()
+# Per route handler, worked out on its first request. A plain dict: Litestar's own OPTIONS handlers
+# take no weak reference. It holds one entry per handler of the apps a process builds.
+_ROUTE_INPUTS: dict[Any, RouteInput] = {}
 
 
 def route_input(request: Request[Any, Any, Any]) -> RouteInput:

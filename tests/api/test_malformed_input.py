@@ -169,3 +169,9 @@ async def test_every_missing_header_and_query_parameter_is_named(
     response = await client.post(f"/v1/loans/{uuid.uuid4()}/payments", json={"amount": "1"}, headers=admin.headers)
     assert response.status_code == 400, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
+
+
+async def test_options_on_every_route_is_answered(client: AsyncTestClient[Litestar]) -> None:
+    for path in CONTRACT["paths"]:
+        response = await client.options(concrete(path))
+        assert response.status_code < 500, f"OPTIONS {path}: {response.text}"
