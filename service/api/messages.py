@@ -55,11 +55,33 @@ FRENCH_BY_CODE: dict[str, str] = {
     "training.session_not_found": "session de formation introuvable",
     "auth.invalid_credentials": "identifiant ou mot de passe incorrect",
     "auth.invalid_code": "code invalide ou expiré",
-    "idempotency.key_reused": "cette clé d'idempotence a déjà servi pour une autre requête",
-    "money.not_positive": "doit être supérieur à zéro",
     "money.unknown_currency": "devise inconnue",
     "money.currency_mismatch": "les montants ne sont pas dans la même devise",
     "service.unavailable": "service momentanément indisponible ; réessayez",
+    "borrower.duplicate_email": "un emprunteur a déjà cette adresse e-mail",
+    "idempotency.in_flight": "une requête avec cette clé d'idempotence est encore en cours",
+    "conflict.stale": "l'enregistrement a été modifié entre-temps ; rechargez et réessayez",
+    "followup.contact_changed": "le contact a été modifié entre-temps ; rechargez et réessayez",
+    "followup.contact_done": "ce contact est terminé : il ne peut plus être confié",
+    "followup.outcome_already_recorded": "le compte rendu de ce contact est déjà enregistré",
+    "payment.already_reversed": "ce paiement est déjà annulé",
+    "loan.nothing_to_reschedule": "il ne reste pas de capital à rééchelonner",
+    "committee.maker_checker": "l'agent qui a préparé ce dossier ne peut pas le décider",
+    "committee.reasons_required": "un refus doit être motivé",
+    "identity.self_lockout": "un administrateur ne peut pas retirer son propre accès administrateur",
+    "identity.no_role": "au moins un rôle est requis",
+    "identity.invalid_email": "adresse e-mail invalide",
+    "identity.invalid_phone": "numéro de téléphone invalide",
+    "borrower.unknown_language": "la langue doit être fr ou en",
+    "applicant.no_contact": "une adresse e-mail ou un numéro de téléphone est requis",
+    "applicant.unknown_officer": "pas un agent de crédit actif",
+    "referral.consent_in_future": "le consentement ne peut pas être daté dans le futur",
+    "training.day_in_future": "la présence ne peut pas être enregistrée à l'avance",
+    "training.same_session": "le candidat est déjà dans cette session",
+    "training.programme_inactive": "ce programme n'est plus proposé",
+    "contract.signed_before_offer": "ne peut pas précéder l'émission de l'offre",
+    "contract.signed_in_future": "ne peut pas être dans le futur",
+    "training.completion_in_future": "ne peut pas être dans le futur",
 }
 
 # French texts of the HTTP layer's messages, by their English text.
@@ -78,6 +100,16 @@ FRENCH_BY_TEXT: dict[str, str] = {
     "malformed JSON": "JSON mal formé",
     "not valid UTF-8": "UTF-8 invalide",
     "nested too deeply": "imbrication trop profonde",
+    # Messages shared by several codes, or codes with several messages.
+    "must be more than zero": "doit être supérieur à zéro",
+    "must not be negative": "ne doit pas être négatif",
+    "cannot be in the future": "ne peut pas être dans le futur",
+    "this Idempotency-Key was used for another application": (
+        "cette clé d'idempotence a déjà servi pour une autre demande"
+    ),
+    "this Idempotency-Key was used with another request body": (
+        "cette clé d'idempotence a déjà servi avec un autre corps de requête"
+    ),
 }
 
 # msgspec's reasons for a field, as patterns: (English pattern, French template).

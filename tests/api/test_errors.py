@@ -6,6 +6,8 @@ import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
+from service.api import messages
+from service.cli import ROOT
 from tests.conftest import Caller
 
 
@@ -146,3 +148,17 @@ async def test_a_malformed_request_id_is_replaced(client: AsyncTestClient[Litest
     response = await client.get("/health/live", headers={"X-Request-ID": "bad id\nwith newline"})
     assert response.headers["x-request-id"] != "bad id\nwith newline"
     assert len(response.headers["x-request-id"]) == 32
+
+
+def test_the_catalogue_translates_codes_and_texts_that_exist() -> None:
+    catalogue = ROOT / "service" / "api" / "messages.py"
+    sources = "".join(
+        path.read_text()
+        for folder in ("domain", "service")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != catalogue
+    )
+    stale = [code for code in messages.FRENCH_BY_CODE if f'"{code}"' not in sources]
+    assert not stale, stale
+    stale = [text for text in messages.FRENCH_BY_TEXT if text not in sources.replace("\n", " ")]
+    assert not stale, stale
