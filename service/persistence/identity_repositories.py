@@ -35,7 +35,16 @@ class SqlStaffUsers:
 
     async def add(self, user: StaffUser) -> None:
         roles = sorted(r.value for r in user.roles)
-        self.session.add(StaffUserRow(**row_values(user, exclude=("version",), roles=roles)))
+        # ON CONFLICT: a unique violation would write the username (often a person's name) into
+        # PostgreSQL's log.
+        inserted = await self.session.scalar(
+            insert(StaffUserRow)
+            .values(**row_values(user, exclude=("version",), roles=roles))
+            .on_conflict_do_nothing()
+            .returning(StaffUserRow.id)
+        )
+        if inserted is None:
+            raise Conflict("this username is taken", code="identity.username_taken")
 
     async def save(self, user: StaffUser) -> None:
         row = await self.session.get(StaffUserRow, user.id)

@@ -83,6 +83,12 @@ async def test_racing_creations_of_one_person_leave_no_personal_data_in_the_data
         pytest.skip("the database server is not ours: its log is elsewhere")
     borrower = {"full_name": "Racing Person", "email": "racing.person@example.org", "language": "fr"}
     applicant = {"full_name": "Racing Applicant", "email": "racing.applicant@example.org", "situation": "other"}
+    staff = {
+        "username": "racing.officer",
+        "full_name": "Racing Officer",
+        "password": "long-enough-pass-1234",
+        "roles": ["loan_officer"],
+    }
     async with racing() as http:
         for _ in range(3):
             borrowers = await asyncio.gather(
@@ -91,10 +97,14 @@ async def test_racing_creations_of_one_person_leave_no_personal_data_in_the_data
             applicants = await asyncio.gather(
                 *(http.post("/v1/applicants", json=applicant, headers=officer.headers) for _ in range(4))
             )
-            for answer in [*borrowers, *applicants]:
+            staff_users = await asyncio.gather(
+                *(http.post("/v1/staff-users", json=staff, headers=admin.headers) for _ in range(4))
+            )
+            for answer in [*borrowers, *applicants, *staff_users]:
                 assert answer.status_code in (201, 409), answer.text
     assert "racing.person@example.org" not in database_log()
     assert "racing.applicant@example.org" not in database_log()
+    assert "racing.officer" not in database_log()
 
 
 async def test_a_name_in_a_url_is_not_logged(
