@@ -15,6 +15,7 @@ import msgspec
 
 from domain.errors import RuleViolation
 from domain.money import currency_of, minor_unit, parse_decimal
+from domain.schedules.validation import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 
 DecimalString = Annotated[
     str,
@@ -94,16 +95,12 @@ def text(value: Decimal) -> str:
     return f"{value:f}"
 
 
-# Business dates a request may name: wide enough for any real loan, narrow enough that date
-# arithmetic (horizons, anniversaries) never leaves Python's calendar (year 1 to 9999).
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2999, 12, 31)
-
-
 def checked_date(value: date, field: str) -> date:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
+    """A business date a request names (an agenda's day): the range loans live in, so that date
+    arithmetic on it (horizons, anniversaries) never leaves Python's calendar (years 1 to 9999)."""
+    if not EARLIEST_BUSINESS_DATE <= value <= LATEST_BUSINESS_DATE:
         raise RuleViolation(
-            f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}",
+            f"must be between {EARLIEST_BUSINESS_DATE.isoformat()} and {LATEST_BUSINESS_DATE.isoformat()}",
             code="date.out_of_range",
             field=field,
         )

@@ -5,6 +5,7 @@ The JSON routes are taken from the committed contract, so a route added later is
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from typing import Any
@@ -88,18 +89,30 @@ async def test_every_json_route_answers_malformed_bodies_with_a_400_logged_in_on
         assert 400 in statuses, f"{kind}: {method} {path} never reached the body check: {statuses}"
 
 
-@pytest.mark.parametrize(
-    "dates",
-    [
-        {"number_of_installments": 600, "first_due_date": "9999-12-31"},
-        {"number_of_installments": 600, "disbursement_date": "9999-11-30", "first_due_date": "9999-12-31"},
-    ],
-)
-async def test_a_quote_with_dates_at_the_end_of_the_calendar_is_a_4xx(
-    client: AsyncTestClient[Litestar], dates: dict[str, Any]
-) -> None:
-    response = await client.post("/v1/loan-quotes", json={**QUOTE, **dates})
-    assert 400 <= response.status_code < 500 and response.json()["errors"][0]["field"], response.text
+async def test_quotes_with_dates_at_the_ends_of_the_calendar_are_a_4xx(client: AsyncTestClient[Litestar]) -> None:
+    dates = ["9999-12-31", "9999-01-01", "0001-01-01", None]
+    bodies = []
+    for count, unit, every, period, first, disbursed in itertools.product(
+        [1, 600], ["day", "month"], [1, 366], ["installment", "daily"], dates, dates
+    ):
+        if first is None and disbursed is None:
+            continue  # today's quote: valid
+        body = {**QUOTE, "number_of_installments": count, "repayment_unit": unit, "repayment_every": every}
+        body |= {"interest_period": period, "day_count": "actual/actual"}
+        for name, value in (("first_due_date", first), ("disbursement_date", disbursed)):
+            if value is None:
+                del body[name]
+            else:
+                body[name] = value
+        bodies.append(body)
+    for body in bodies:
+        response = await client.post("/v1/loan-quotes", json=body)
+        assert 400 <= response.status_code < 500, f"{body}: {response.text}"
+        assert response.json()["errors"][0]["field"], response.text
+    for first, last in itertools.product(["0001-01-01", "9999-12-31"], repeat=2):
+        cash_flows = {"drawdowns": [{"date": first, "amount": "100"}], "payments": [{"date": last, "amount": "110"}]}
+        response = await client.post("/v1/apr-calculations", json=cash_flows)
+        assert response.status_code < 500, f"{cash_flows}: {response.text}"
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
