@@ -5,13 +5,16 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
@@ -36,7 +39,13 @@ from service.api.identity import (
     StaffUserController,
 )
 from service.api.loans import LoanController
-from service.api.middleware import RequestContextMiddleware, require_json_body
+from service.api.middleware import (
+    CreatedLocation,
+    RequestContextMiddleware,
+    require_json_body,
+    route_segments,
+    security_headers,
+)
 from service.api.notices import NoticeController
 from service.api.portfolio import PortfolioController
 from service.api.problems import EXCEPTION_HANDLERS
@@ -84,13 +93,37 @@ ROUTE_HANDLERS = [
 ]
 
 
+# Swagger UI's files are served by the service itself (vendored from the npm package
+# swagger-ui-dist, see service/api/static/swagger-ui/VERSION): the docs page works offline and
+# loads nothing from a CDN.
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_UI_FILES = Path(__file__).parent / "api" / "static" / "swagger-ui"
+SWAGGER_UI_PATH = "/schema/static/swagger-ui"
+
+
+def swagger_ui_files() -> Router:
+    return create_static_files_router(
+        path=SWAGGER_UI_PATH,
+        directories=[SWAGGER_UI_FILES],
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+    )
+
+
 def openapi_config() -> OpenAPIConfig:
+    swagger = SwaggerRenderPlugin(
+        version=SWAGGER_UI_VERSION,
+        js_url=f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js",
+        css_url=f"{SWAGGER_UI_PATH}/swagger-ui.css",
+        standalone_preset_js_url=f"{SWAGGER_UI_PATH}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_UI_PATH}/favicon-32x32.png'>",
+    )
     return OpenAPIConfig(
         title="Microcredit service API",
         version=API_VERSION,
         description="Referrals, trainings, loan origination and servicing for microcredit programmes.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=[swagger],
         security=[{"bearer": []}, {"apiKey": []}],
         components=Components(
             security_schemes={
@@ -149,7 +182,7 @@ def create_app(
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, swagger_ui_files()],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"])],
         before_request=require_json_body,
@@ -163,7 +196,12 @@ def create_app(
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
     # app's outermost handler gives every response, routed or not, its request id and log line.
     # The quote routes' ordinary requests skip Litestar's pipeline (see service/api/fast_quotes.py).
-    app.asgi_handler = RequestContextMiddleware(with_fast_quote_routes(app, app.asgi_handler))
+    # Every 201 gets its Location there too.
+    app.asgi_handler = RequestContextMiddleware(
+        with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
+        headers=security_headers(hsts_max_age=settings.hsts_max_age),
+        route_words=route_segments(app),
+    )
     return app
 
 

@@ -121,6 +121,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "access_log": False,  # the app logs every request itself, with its request id
+        "server_header": False,  # no Server header: it only tells a prober what to try
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
     }
@@ -173,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
                 password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")
                 asyncio.run(_create_admin(settings, args.username, args.full_name, password))
             elif args.command == "seed-demo":
-                from service.devtools.demo import seed_demo
+                from service.devtools.demo import DEMO_KEY_FILE, seed_demo
 
-                asyncio.run(seed_demo(settings))
+                secret = asyncio.run(seed_demo(settings, DEMO_KEY_FILE))
+                print(f"demo data ready: staff users admin/officer/committee/viewer, partner API key {secret}")
             elif args.command == "close-of-business":
                 asyncio.run(_close_of_business(settings, args.date))
     except SettingsError as error:

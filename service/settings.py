@@ -49,6 +49,9 @@ class Settings:
     lender_address: str = "adresse du siège non renseignée (LENDER_ADDRESS)"
     lender_registration: str = "immatriculation non renseignée (LENDER_REGISTRATION)"
     max_body_bytes: int = 1_048_576
+    # Strict-Transport-Security max-age in seconds; 0 (the default) sends none. Set it only where
+    # the service itself ends TLS: behind a proxy that does, the proxy sends the header.
+    hsts_max_age: int = 0
     db_pool_size: int = 20
     db_max_overflow: int = 20
     # Credit committee (issue 4): votes a decision needs, and the share of them (strictly more than this
@@ -274,6 +277,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lender_address=(env.get("LENDER_ADDRESS") or "").strip() or Settings.lender_address,
         lender_registration=(env.get("LENDER_REGISTRATION") or "").strip() or Settings.lender_registration,
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
+        hsts_max_age=_int(env, "HSTS_MAX_AGE", 0),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
         committee_quorum=_int(env, "COMMITTEE_QUORUM", 2, minimum=1),

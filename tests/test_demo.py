@@ -1,21 +1,28 @@
-"""The demo data walks the real path: files prepared by the officer, decided by the committee, paid out."""
+"""`make run`'s demo data: it walks the real path (files prepared by the officer, decided by the
+committee, paid out), and every start can print sign-ins and a partner key that works."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from domain.origination.applications import Action, Status
-from service.devtools.demo import seed_demo
+from service.devtools.demo import DEMO_STAFF, Banner, demo_password, read_demo_key, seed_demo
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from service.settings import Settings
+from service.settings import Settings, SettingsError
+from service.usecases.identity import authenticate_api_key
 from service.usecases.ports import ApplicationFilter
-from tests.conftest import truncate_all
+from tests.conftest import make_settings, truncate_all
+from tests.servers import RunningServers
 
 
 async def test_the_demo_has_an_approved_file_and_a_disbursed_loan_decided_by_someone_else(
-    settings: Settings, uow_factory: SqlUnitOfWorkFactory
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, tmp_path: Path
 ) -> None:
     try:
-        await seed_demo(settings)
-        await seed_demo(settings)  # a second run loads nothing twice
+        await seed_demo(settings, tmp_path / "key.json")
+        await seed_demo(settings, tmp_path / "key.json")  # a second run loads nothing twice
         async with uow_factory() as uow:
             files = await uow.applications.page(ApplicationFilter(), after=None, limit=50)
             by_status = {f.status: f for f in files}
@@ -30,3 +37,44 @@ async def test_the_demo_has_an_approved_file_and_a_disbursed_loan_decided_by_som
                 assert decision.actor_id != file.officer_id and decision.details["votes"]["approve"] >= 2
     finally:
         await truncate_all(settings.database_url, settings.redis_url)
+
+
+async def works(secret: str, uow_factory: SqlUnitOfWorkFactory) -> bool:
+    return await authenticate_api_key(secret, uow=uow_factory()) is not None
+
+
+async def test_every_start_gives_the_same_working_partner_key(
+    settings: Settings, uow_factory: SqlUnitOfWorkFactory, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "demo-partner-key.json"
+    try:
+        first = await seed_demo(settings, key_file)
+        second = await seed_demo(settings, key_file)
+        assert first == second and await works(second, uow_factory)
+        assert key_file.stat().st_mode & 0o077 == 0  # the owner's only
+        # A lost file or a key revoked by hand: the next start makes a new key that works.
+        key_file.unlink()
+        third = await seed_demo(settings, key_file)
+        assert third != first and await works(third, uow_factory)
+        kept = read_demo_key(key_file)
+        assert kept is not None
+        key = await authenticate_api_key(third, uow=uow_factory())
+        assert key is not None and key.partner_id == kept.partner_id
+    finally:
+        await truncate_all(settings.database_url, settings.redis_url)
+
+
+async def test_no_demo_data_in_production(servers: RunningServers, tmp_path: Path) -> None:
+    production = make_settings(servers, APP_ENV="production", SECRET_KEY="x" * 40)
+    with pytest.raises(SettingsError):
+        await seed_demo(production, tmp_path / "key.json")
+    assert not (tmp_path / "key.json").exists()
+
+
+def test_the_start_banner_names_the_urls_sign_ins_key_and_where_codes_appear() -> None:
+    text = Banner("http://127.0.0.1:8000", "mc_abc_secret").text()
+    assert "http://127.0.0.1:8000/schema/swagger" in text and "http://127.0.0.1:8000/v1" in text
+    assert "X-API-Key: mc_abc_secret" in text
+    for username, _, _ in DEMO_STAFF:
+        assert username in text and demo_password(username) in text
+    assert "borrower_login_code_issued" in text

@@ -10,6 +10,7 @@ from domain.errors import RuleViolation
 from domain.money import minor_unit
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, QuoteRequest, UsuryThreshold
 from domain.schedules import RepaymentUnit, ScheduleTerms, add_period
+from domain.schedules.validation import check_business_date
 
 # Terms a product fixes: a client may repeat them but not change them.
 FIXED_BY_PRODUCT = (
@@ -185,6 +186,7 @@ def schedule_terms_for(request: QuoteRequest, product: ProductTerms | None, *, t
     # A multiple finer than the currency's minor unit is meaningless (a yen has no cents).
     values.setdefault("installment_multiple", minor_unit(request.currency))
     disbursed = request.disbursement_date or today
+    check_business_date(disbursed, "disbursement_date")  # before the default first due date is worked out
     every = int(values.get("repayment_every", 1))  # type: ignore[call-overload]
     unit = values.get("repayment_unit", RepaymentUnit.MONTH)
     assert isinstance(unit, RepaymentUnit)

@@ -121,6 +121,20 @@ def _check_fee(fee: Fee, index: int, principal_units: int, decimals: int, terms:
     return units if fee.collection is FeeCollection.WITHHELD_AT_DISBURSEMENT else 0
 
 
+# The dates a loan may start and fall due between: any real loan, and far enough from the ends
+# of Python's calendar (years 1 and 9999) that date arithmetic on them cannot leave it.
+EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
+LATEST_BUSINESS_DATE = date(2999, 12, 31)
+
+
+def check_business_date(value: date, field: str) -> None:
+    """A date a loan starts or falls due on is between 1900 and 2999 (a 422 naming ``field``)."""
+    if not EARLIEST_BUSINESS_DATE <= value <= LATEST_BUSINESS_DATE:
+        raise _fail(
+            f"must be between {EARLIEST_BUSINESS_DATE.isoformat()} and {LATEST_BUSINESS_DATE.isoformat()}", field
+        )
+
+
 def _last_due_date_exists(terms: ScheduleTerms) -> bool:
     first = terms.first_due_date
     periods = terms.repayment_every * (terms.number_of_installments - 1)
@@ -166,6 +180,8 @@ def validate_terms(terms: ScheduleTerms) -> None:
             raise _fail("a grace period is from 0 to fewer than the number of instalments", field)
     if type(terms.disbursement_date) is not date or type(terms.first_due_date) is not date:
         raise TypeError("disbursement_date and first_due_date are dates (not datetimes)")
+    check_business_date(terms.disbursement_date, "disbursement_date")
+    check_business_date(terms.first_due_date, "first_due_date")
     if terms.first_due_date <= terms.disbursement_date:
         raise _fail("the first due date comes after the disbursement date", "first_due_date")
     if not _last_due_date_exists(terms):

@@ -9,8 +9,8 @@ same use case, the same rate limiter, the same error table.
 Anything out of the ordinary is handed to Litestar *before* the rate limiter is counted, so that
 Litestar's route (the one the OpenAPI contract documents) answers it exactly as before: another
 method, a query string, a body that is not announced as JSON with a length within the limit, a
-``\\u0000`` escape, a client that hangs up, or a body the strict decoder refuses (Litestar then
-names the faulty field in its 400, or accepts what its lax conversion allows). The body read so
+``\\u0000`` escape, a client that hangs up, or a body the strict decoder refuses (Litestar's
+``require_json_body`` hook then names the faulty field in its 400). The body read so
 far is replayed to Litestar. Once the limiter has been counted the lane answers everything itself,
 errors through the handlers of ``service.api.problems``.
 """
@@ -106,11 +106,12 @@ class FastQuoteRoutes:
             return
         try:
             data = route.decoder.decode(body)
-        except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+        except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError):
             await self.app(scope, _replay(received, receive), send)
             return
 
         # From here on the request counts against the client's limit and is answered here.
+        scope["path_template"] = scope["path"]  # a fixed path: what Litestar's router would set
         try:
             client = scope.get("client")
             wait = await services.quote_limiter.hit(client[0] if client else "unknown")

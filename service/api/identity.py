@@ -129,7 +129,7 @@ class LoginCodeRequestedResponse(msgspec.Struct, frozen=True):
 
 class ExchangeLoginCodeRequest(RequestBody):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-    code: Annotated[str, msgspec.Meta(pattern=r"^\s*\d{6}\s*$")]
+    code: Annotated[str, msgspec.Meta(pattern=r"^\s*[0-9]{6}\s*$")]
 
 
 def given(value: T | msgspec.UnsetType) -> T | None:

@@ -122,7 +122,7 @@ class PortfolioController(Controller):
         if wants_csv:
             return Response(
                 _csv(response),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text/* type
                 headers={"Content-Disposition": f'attachment; filename="portfolio-{group_by}-{period_to}.csv"'},
             )
         return Response(response)

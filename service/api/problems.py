@@ -1,7 +1,8 @@
 """RFC 9457 problem+json: the one table mapping errors to HTTP answers.
 
 No stack trace, SQL or driver text ever reaches a response; unexpected errors are logged with
-the request id and answered with a bare 500 problem that carries the same id.
+the request id and answered with a bare 500 problem that carries the same id. Titles, details
+and reasons are in French unless the caller asks for English (``service.api.messages``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound, RuleViolation, Unavailable
+from service.api import messages
 
 log = structlog.get_logger()
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -47,20 +49,6 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (RuleViolation, 422),
     (Unavailable, 503),
 ]
-_TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
 _HTTP_CODES = {
     400: "request.invalid",
     401: "auth.not_authenticated",
@@ -84,21 +72,33 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
+    """The problem, in the caller's language: ``detail`` and the reasons are given in English."""
+    language = request_language(request)
     problem = Problem(
         type=f"urn:microcredit:problem:{code}",
-        title=_TITLES.get(status, "Error"),
+        title=messages.title(status, language),
         status=status,
         code=code,
-        detail=detail,
+        detail=messages.text(code, detail, language) if detail else None,
         request_id=request.scope.get("state", {}).get("request_id"),
-        errors=errors,
+        errors=[FieldError(e.field, messages.reason(e.reason, language)) for e in errors] if errors else None,
     )
     return Response(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def request_language(request: Request[Any, Any, Any]) -> messages.Language:
+    # The raw ASGI headers: building Litestar's header mapping costs more than the look-up.
+    for key, value in request.scope.get("headers", ()):
+        if key == b"accept-language":
+            return messages.language_of(value.decode("latin-1"))
+    return messages.DEFAULT_LANGUAGE
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 422)
-    errors = [FieldError(field=exc.field, reason=exc.message)] if exc.field else None
+    # The field's reason is the error's message: translated by the error's code, like the detail.
+    reason = messages.text(exc.code, exc.message, request_language(request))
+    errors = [FieldError(field=exc.field, reason=reason)] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return problem_response(request, status, exc.code, exc.message, errors=errors, headers=headers)
 
@@ -106,9 +106,16 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 _MSGSPEC_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
 
 
-def _field_from_path(path: str) -> str:
+_MISSING_FIELD = re.compile(r"^Object missing required field `(?P<name>[^`]+)`$")
+
+
+def _field_from_path(path: str, reason: str) -> str:
     # msgspec reports "$.fees[0].percent" and "$.principal"; clients see "fees[0].percent", "principal".
-    return path.lstrip(".") or "body"
+    # A missing field is reported at its parent object: name the field itself.
+    field = path.lstrip(".")
+    if missing := _MISSING_FIELD.match(reason):
+        field = f"{field}.{missing.group('name')}" if field else missing.group("name")
+    return field or "body"
 
 
 def _validation_errors(exc: ValidationException) -> list[FieldError]:
@@ -120,8 +127,9 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
         message = str(item.get("message", "invalid value"))
         key = item.get("key")
         match = _MSGSPEC_PATH.match(message)
-        if match and match.group("path") is not None:
-            errors.append(FieldError(field=_field_from_path(match.group("path")), reason=match.group("reason")))
+        if key is None and match:
+            reason = match.group("reason")
+            errors.append(FieldError(field=_field_from_path(match.group("path") or "", reason), reason=reason))
         else:
             errors.append(FieldError(field=str(key) if key else "body", reason=message))
     return errors
@@ -135,7 +143,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if status >= 500:
         if exc.detail == "client disconnected prematurely":
             # Litestar reports a client that hung up mid-body as a 500; nobody is there to answer.
-            log.info("client_disconnected", path=request.url.path)
+            log.info("client_disconnected", path=_route_of(request))
             return problem_response(request, 400, "request.incomplete", "the client disconnected")
         return internal_error_handler(request, exc)
     detail = exc.detail if status != 404 or exc.detail != "Not Found" else "no such resource"
@@ -144,8 +152,13 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     )
 
 
+def _route_of(request: Request[Any, Any, Any]) -> str:
+    # The route's template, not the path: a client may put a person's name in a URL.
+    return str(request.scope.get("path_template") or "unrouted")
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    log.error("request_failed", error_type=type(exc).__name__, path=request.url.path, exc_info=exc)
+    log.error("request_failed", error_type=type(exc).__name__, path=_route_of(request), exc_info=exc)
     return problem_response(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
@@ -166,7 +179,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     return {
         s: ResponseSpec(
             data_container=Problem,
-            description=_TITLES.get(s, "Error"),
+            description=messages.TITLES.get(s, ("", "Error"))[1],
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
         )

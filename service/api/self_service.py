@@ -28,7 +28,7 @@ from service.usecases.servicing_ports import ScheduleExport, ScheduleRenderer
 
 T = TypeVar("T")
 PDF = "application/pdf"
-ICS = "text/calendar; charset=utf-8"
+ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to every text/* type
 
 
 class BorrowerLoanResponse(msgspec.Struct, frozen=True):

@@ -18,7 +18,8 @@ from domain.money import AMOUNT_LIMIT, currency_of, minor_unit, parse_decimal
 DecimalString = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^-?\d{1,15}(\.\d{1,12})?$",
+        # [0-9], not \d: \d also matches other scripts' digits ("١٠٠"), which Decimal would accept.
+        pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,12})?$",
         max_length=32,
         description='a decimal number written as a string, e.g. "7.45"',
         examples=["7.45"],

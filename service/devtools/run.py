@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+from service.devtools.demo import DEMO_KEY_FILE, Banner, read_demo_key
 from service.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from service.settings import SettingsError, load_settings
 
@@ -35,6 +36,12 @@ async def ensure_database(server_url: str, name: str) -> None:
             await connection.execute(f'create database "{name}"')
     finally:
         await connection.close()
+
+
+def api_command() -> list[str]:
+    """The API server as deploy/Dockerfile runs it (``python -m service serve``: uvicorn from the
+    settings, no ``Server`` header, forwarded headers only from the configured proxies)."""
+    return [sys.executable, "-m", "service", "serve"]
 
 
 def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
@@ -121,21 +128,11 @@ def run_dev() -> int:
                 python = sys.executable
                 subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
                 subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
-                children.append(
-                    subprocess.Popen(
-                        [python, "-m", "service", "serve"],
-                        env=env,
-                        cwd=ROOT,
-                    )
-                )
+                children.append(subprocess.Popen(api_command(), env=env, cwd=ROOT))
                 children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
-                base = f"http://{settings.host}:{settings.port}"
-                print(
-                    f"\n  API            {base}\n  API docs       {base}/schema/swagger\n"
-                    f"  health         {base}/health/ready\n  demo sign-in   POST {base}/v1/auth/token "
-                    '{"username": "admin", "password": "demo-admin-password"}\n\n  Ctrl-C stops everything.\n',
-                    flush=True,
-                )
+                kept = read_demo_key(DEMO_KEY_FILE)
+                partner_key = kept.secret if kept else "(none: see the seed-demo output above)"
+                print(Banner(f"http://{settings.host}:{settings.port}", partner_key).text(), flush=True)
                 while not stopping["flag"] and all(child.poll() is None for child in children):
                     time.sleep(0.2)
                 failed = [c for c in children if c.poll() not in (None, 0)]

@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import Conflict
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, StaffUser
 from service.persistence.identity_tables import ApiKeyRow, BorrowerRow, LoginCodeRow, PartnerRow, StaffUserRow
 from service.persistence.mapping import row_values, to_domain
@@ -33,7 +35,16 @@ class SqlStaffUsers:
 
     async def add(self, user: StaffUser) -> None:
         roles = sorted(r.value for r in user.roles)
-        self.session.add(StaffUserRow(**row_values(user, exclude=("version",), roles=roles)))
+        # ON CONFLICT: a unique violation would write the username (often a person's name) into
+        # PostgreSQL's log.
+        inserted = await self.session.scalar(
+            insert(StaffUserRow)
+            .values(**row_values(user, exclude=("version",), roles=roles))
+            .on_conflict_do_nothing()
+            .returning(StaffUserRow.id)
+        )
+        if inserted is None:
+            raise Conflict("this username is taken", code="identity.username_taken")
 
     async def save(self, user: StaffUser) -> None:
         row = await self.session.get(StaffUserRow, user.id)
@@ -107,7 +118,13 @@ class SqlBorrowers:
         return to_domain(Borrower, row) if row else None
 
     async def add(self, borrower: Borrower) -> None:
-        self.session.add(BorrowerRow(**row_values(borrower)))
+        # ON CONFLICT rather than a unique violation: PostgreSQL writes a violation's key, the
+        # e-mail address, into its server log. Two people racing to create one borrower meet here.
+        inserted = await self.session.scalar(
+            insert(BorrowerRow).values(**row_values(borrower)).on_conflict_do_nothing().returning(BorrowerRow.id)
+        )
+        if inserted is None:
+            raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email")
 
 
 class SqlLoginCodes:

@@ -12,9 +12,11 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from domain.errors import Conflict
 from domain.ids import new_id
 from domain.origination.applicants import (
     Applicant,
@@ -50,18 +52,20 @@ class SqlApplicants:
         self.session = session
 
     async def add(self, applicant: Applicant) -> None:
-        self.session.add(
-            ApplicantRow(
-                **row_values(
-                    applicant,
-                    exclude=("version", "stage_changed_at"),
-                    situation=applicant.situation.value,
-                    stage=applicant.stage.value,
-                    search_name=search_form(applicant.full_name),
-                )
-            )
+        # ON CONFLICT rather than a unique violation: PostgreSQL writes a violation's key (the
+        # person's e-mail address or phone number) into its server log.
+        values = row_values(
+            applicant,
+            exclude=("version", "stage_changed_at"),
+            situation=applicant.situation.value,
+            stage=applicant.stage.value,
+            search_name=search_form(applicant.full_name),
         )
-        await self.session.flush()
+        inserted = await self.session.scalar(
+            insert(ApplicantRow).values(**values).on_conflict_do_nothing().returning(ApplicantRow.id)
+        )
+        if inserted is None:
+            raise Conflict("this person is already known as an applicant", code="applicant.duplicate")
 
     async def get(self, applicant_id: uuid.UUID, *, for_update: bool = False) -> Applicant | None:
         row = await self.session.get(ApplicantRow, applicant_id, with_for_update=for_update)

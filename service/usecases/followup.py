@@ -14,6 +14,7 @@ from domain.followup.policies import AGENDA_HORIZON, AgendaStatus, GroupReport, 
 from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.loans.model import Loan
+from domain.schedules.validation import check_business_date
 from service.usecases.followup_ports import GroupBy, LoanBorrower
 from service.usecases.ports import UnitOfWork
 
@@ -143,12 +144,12 @@ class OfficerAgenda:
 
 
 # The agenda and report look 30 days around ``on``: a date of year 1 or 9999 would overflow.
-EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 
 
 def check_report_day(on: date) -> None:
-    if not EARLIEST_DAY <= on <= LATEST_DAY:
-        raise RuleViolation(f"must be from {EARLIEST_DAY} to {LATEST_DAY}", code="followup.invalid_day", field="on")
+    """A report's day lies in the range of business dates loans live in (its 30-day windows and
+    anniversaries then never leave the calendar)."""
+    check_business_date(on, "on")
 
 
 async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: UnitOfWork) -> OfficerAgenda:

@@ -155,7 +155,7 @@ async def test_the_calendar_has_one_all_day_event_per_instalment_still_owing(
 
     response = await client.get(f"/v1/loans/{loan.id}/schedule.ics", headers=alice.headers)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/calendar")
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     assert response.headers["content-disposition"] == f'attachment; filename="echeancier-{loan.id}.ics"'
     raw = response.content
     # CRLF everywhere, no physical line over 75 octets, and long lines folded with a space.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
+from service.api import messages
+from service.cli import ROOT
 from tests.conftest import Caller
 
 
@@ -40,15 +43,74 @@ async def test_body_that_is_not_json_is_a_415_problem(client: AsyncTestClient[Li
 async def test_wrong_type_names_the_field(client: AsyncTestClient[Litestar], admin: Caller) -> None:
     response = await client.post("/v1/partners", json={"name": 3, "kind": "other"}, headers=admin.headers)
     body = assert_problem(response, 400, "request.invalid")
-    assert body["errors"] == [{"field": "name", "reason": "Expected `str`, got `int`"}]
+    assert body["errors"] == [{"field": "name", "reason": "attendu `str`, reçu `int`"}]
 
 
 async def test_unknown_field_is_refused_by_name(client: AsyncTestClient[Litestar], admin: Caller) -> None:
     response = await client.post(
-        "/v1/partners", json={"name": "A", "kind": "other", "colour": "red"}, headers=admin.headers
+        "/v1/partners",
+        json={"name": "A", "kind": "other", "colour": "red"},
+        headers={**admin.headers, "Accept-Language": "en"},
     )
     body = assert_problem(response, 400, "request.invalid")
     assert body["errors"][0]["reason"] == "Object contains unknown field `colour`"
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "title", "detail"),
+    [
+        (None, "Ressource introuvable", "ressource introuvable"),
+        ("fr-FR,fr;q=0.9", "Ressource introuvable", "ressource introuvable"),
+        ("de", "Ressource introuvable", "ressource introuvable"),
+        ("en", "Not found", "no such resource"),
+        ("en-GB,en;q=0.9,fr;q=0.8", "Not found", "no such resource"),
+        ("de-DE, fr;q=0.5, en;q=0.7", "Not found", "no such resource"),
+        ("fr, en", "Ressource introuvable", "ressource introuvable"),
+    ],
+)
+async def test_problems_are_in_french_unless_english_is_preferred(
+    client: AsyncTestClient[Litestar], accept_language: str | None, title: str, detail: str
+) -> None:
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    body = assert_problem(await client.get("/no/such/route", headers=headers), 404, "not_found")
+    assert (body["title"], body["detail"]) == (title, detail)
+
+
+async def test_domain_errors_are_translated_by_code(client: AsyncTestClient[Litestar], admin: Caller) -> None:
+    french = assert_problem(
+        await client.post("/v1/partners", json={"name": "A", "kind": "bakery"}, headers=admin.headers),
+        422,
+        "partner.unknown_kind",
+    )
+    assert french["title"] == "Règle métier non respectée"
+    assert french["detail"] == french["errors"][0]["reason"] == "type de partenaire inconnu"
+    english = assert_problem(
+        await client.post(
+            "/v1/partners", json={"name": "A", "kind": "bakery"}, headers={**admin.headers, "Accept-Language": "en"}
+        ),
+        422,
+        "partner.unknown_kind",
+    )
+    assert english["title"] == "Unprocessable content" and "kind" in english["detail"]
+
+
+async def test_the_quote_fast_lane_answers_in_the_same_language(client: AsyncTestClient[Litestar]) -> None:
+    quote = {
+        "principal": {"amount": "10000.00", "currency": "XXX"},
+        "annual_interest_rate": "7.45",
+        "number_of_installments": 36,
+        "disbursement_date": "2026-01-15",
+        "first_due_date": "2026-02-15",
+    }
+    french = assert_problem(await client.post("/v1/loan-quotes", json=quote), 422, "money.unknown_currency")
+    assert french["detail"] == "devise inconnue"
+    english = await client.post("/v1/loan-quotes", json=quote, headers={"Accept-Language": "en"})
+    assert english.json()["detail"] != "devise inconnue"
+
+
+async def test_missing_parameters_are_reported_in_french(client: AsyncTestClient[Litestar], admin: Caller) -> None:
+    body = assert_problem(await client.get("/v1/portfolio/indicators", headers=admin.headers), 400, "request.invalid")
+    assert {e["reason"] for e in body["errors"]} == {"paramètre de requête obligatoire"}
 
 
 async def test_malformed_json_is_a_400_problem(client: AsyncTestClient[Litestar], admin: Caller) -> None:
@@ -86,3 +148,17 @@ async def test_a_malformed_request_id_is_replaced(client: AsyncTestClient[Litest
     response = await client.get("/health/live", headers={"X-Request-ID": "bad id\nwith newline"})
     assert response.headers["x-request-id"] != "bad id\nwith newline"
     assert len(response.headers["x-request-id"]) == 32
+
+
+def test_the_catalogue_translates_codes_and_texts_that_exist() -> None:
+    catalogue = ROOT / "service" / "api" / "messages.py"
+    sources = "".join(
+        path.read_text()
+        for folder in ("domain", "service")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != catalogue
+    )
+    stale = [code for code in messages.FRENCH_BY_CODE if f'"{code}"' not in sources]
+    assert not stale, stale
+    stale = [text for text in messages.FRENCH_BY_TEXT if text not in sources.replace("\n", " ")]
+    assert not stale, stale

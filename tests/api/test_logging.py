@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 
 import pytest
 import structlog
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from service.cli import ROOT
 from service.logging import configure_logging, scrub_text
-from tests.conftest import Caller
+from tests.conftest import Caller, Racing
 
 PERSONAL = [
     "Camille Martin",
@@ -65,3 +68,53 @@ async def test_a_whole_borrower_journey_logs_no_personal_data(
     assert len(request_lines) >= 5 and all(line.get("request_id") for line in request_lines)
     for text in [*PERSONAL[:4], "+33612345678"]:
         assert text not in out
+
+
+def database_log() -> str:
+    """What the test session's PostgreSQL server has logged so far (tests/servers.py starts it)."""
+    logs = sorted((ROOT / ".local").glob("test-pg-*/server.log"))
+    return "".join(path.read_text(errors="replace") for path in logs)
+
+
+async def test_racing_creations_of_one_person_leave_no_personal_data_in_the_database_log(
+    racing: Racing, officer: Caller, admin: Caller
+) -> None:
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("the database server is not ours: its log is elsewhere")
+    borrower = {"full_name": "Racing Person", "email": "racing.person@example.org", "language": "fr"}
+    applicant = {"full_name": "Racing Applicant", "email": "racing.applicant@example.org", "situation": "other"}
+    staff = {
+        "username": "racing.officer",
+        "full_name": "Racing Officer",
+        "password": "long-enough-pass-1234",
+        "roles": ["loan_officer"],
+    }
+    async with racing() as http:
+        for _ in range(3):
+            borrowers = await asyncio.gather(
+                *(http.post("/v1/borrowers", json=borrower, headers=officer.headers) for _ in range(4))
+            )
+            applicants = await asyncio.gather(
+                *(http.post("/v1/applicants", json=applicant, headers=officer.headers) for _ in range(4))
+            )
+            staff_users = await asyncio.gather(
+                *(http.post("/v1/staff-users", json=staff, headers=admin.headers) for _ in range(4))
+            )
+            for answer in [*borrowers, *applicants, *staff_users]:
+                assert answer.status_code in (201, 409), answer.text
+    assert "racing.person@example.org" not in database_log()
+    assert "racing.applicant@example.org" not in database_log()
+    assert "racing.officer" not in database_log()
+
+
+async def test_a_name_in_a_url_is_not_logged(
+    client: AsyncTestClient[Litestar], admin: Caller, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await client.get("/v1/borrowers/Camille Martin", headers=admin.headers)
+    await client.get("/v1/no-such-thing/Camille%20Martin/loans", headers=admin.headers)
+    await client.get("/Camille-Martin", headers=admin.headers)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"')]
+    service_lines = [line for line in lines if "request_id" in line]  # the test client logs too
+    paths = [line["path"] for line in service_lines if line["event"] == "request_finished"]
+    assert len(paths) == 3 and "/v1/borrowers/[redacted]" in paths, paths
+    assert "Camille" not in json.dumps(service_lines)

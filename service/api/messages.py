@@ -1,0 +1,180 @@
+"""The language of error answers: French by default, English on request (``Accept-Language``).
+
+The one catalogue of translated problem texts. Problems are raised with English messages (the
+domain's, Litestar's, msgspec's); here they get their French text by problem code, or by the
+English text where one code covers several messages (the HTTP layer's). A message not in the
+catalogue (most carry figures: "the session is full (2 of 2)") keeps its English text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Language = Literal["fr", "en"]
+DEFAULT_LANGUAGE: Language = "fr"
+
+TITLES: dict[int, tuple[str, str]] = {  # status: (French, English)
+    400: ("Requête invalide", "Bad request"),
+    401: ("Authentification requise", "Not authenticated"),
+    403: ("Action non autorisée", "Forbidden"),
+    404: ("Ressource introuvable", "Not found"),
+    405: ("Méthode non autorisée", "Method not allowed"),
+    409: ("Conflit", "Conflict"),
+    413: ("Requête trop volumineuse", "Request body too large"),
+    415: ("Type de contenu non pris en charge", "Unsupported media type"),
+    422: ("Règle métier non respectée", "Unprocessable content"),
+    429: ("Trop de requêtes", "Too many requests"),
+    500: ("Erreur interne", "Internal server error"),
+    503: ("Service indisponible", "Service unavailable"),
+}
+
+# French texts of problems whose code names one message.
+FRENCH_BY_CODE: dict[str, str] = {
+    "internal_error": "une erreur inattendue s'est produite ; citez l'identifiant de la requête pour la signaler",
+    "request.incomplete": "le client s'est déconnecté",
+    "request.too_large": "le corps de la requête dépasse la taille admise",
+    "request.method_not_allowed": "méthode non autorisée pour cette adresse",
+    "api_key.not_found": "clé d'API introuvable",
+    "applicant.not_found": "candidat introuvable",
+    "application.not_found": "demande de prêt introuvable",
+    "borrower.not_found": "emprunteur introuvable",
+    "training.enrolment_not_found": "inscription introuvable",
+    "followup.contact_not_found": "contact de suivi introuvable",
+    "followup.no_plan": "ce prêt n'a pas de plan de suivi",
+    "loan.not_found": "prêt introuvable",
+    "product.not_found": "produit de prêt introuvable",
+    "product.version_not_found": "version du produit de prêt introuvable",
+    "partner.not_found": "partenaire introuvable",
+    "partner.unknown_kind": "type de partenaire inconnu",
+    "payment.not_found": "paiement introuvable sur ce prêt",
+    "referral.not_found": "orientation introuvable",
+    "staff_user.not_found": "utilisateur introuvable",
+    "project.not_found": "ce candidat n'a pas encore de projet d'entreprise",
+    "training.programme_not_found": "programme de formation introuvable",
+    "training.session_not_found": "session de formation introuvable",
+    "auth.invalid_credentials": "identifiant ou mot de passe incorrect",
+    "auth.invalid_code": "code invalide ou expiré",
+    "money.unknown_currency": "devise inconnue",
+    "money.currency_mismatch": "les montants ne sont pas dans la même devise",
+    "service.unavailable": "service momentanément indisponible ; réessayez",
+    "borrower.duplicate_email": "un emprunteur a déjà cette adresse e-mail",
+    "idempotency.in_flight": "une requête avec cette clé d'idempotence est encore en cours",
+    "conflict.stale": "l'enregistrement a été modifié entre-temps ; rechargez et réessayez",
+    "followup.contact_changed": "le contact a été modifié entre-temps ; rechargez et réessayez",
+    "followup.contact_done": "ce contact est terminé : il ne peut plus être confié",
+    "followup.outcome_already_recorded": "le compte rendu de ce contact est déjà enregistré",
+    "payment.already_reversed": "ce paiement est déjà annulé",
+    "loan.nothing_to_reschedule": "il ne reste pas de capital à rééchelonner",
+    "committee.reasons_required": "un refus doit être motivé",
+    "committee.decider_conflict": "qui a préparé, instruit ou transmis ce dossier au comité ne peut ni voter ni décider",
+    "contract.no_offer": "il n'y a pas encore d'offre, donc pas de contrat",
+    "legal.no_usury_threshold": "aucun taux d'usure n'est en vigueur pour ce montant",
+    "followup.invalid_assignee": "un contact est suivi soit par un conseiller, soit par un parrain bénévole",
+    "followup.unknown_officer": "aucun membre actif du personnel n'a cet identifiant",
+    "training.other_programme": "un changement reste dans le même programme ; inscrivez la personne à l'autre programme",
+    "referral.no_consent": "la personne doit avoir consenti à la transmission de ses données",
+    "quote.rate_required": "obligatoire sans product_id",
+    "portfolio.invalid_group": "doit valoir product, officer ou partner",
+    "identity.self_lockout": "un administrateur ne peut pas retirer son propre accès administrateur",
+    "identity.no_role": "au moins un rôle est requis",
+    "identity.invalid_email": "adresse e-mail invalide",
+    "identity.invalid_phone": "numéro de téléphone invalide",
+    "borrower.unknown_language": "la langue doit être fr ou en",
+    "applicant.no_contact": "une adresse e-mail ou un numéro de téléphone est requis",
+    "applicant.unknown_officer": "pas un agent de crédit actif",
+    "referral.consent_in_future": "le consentement ne peut pas être daté dans le futur",
+    "training.day_in_future": "la présence ne peut pas être enregistrée à l'avance",
+    "training.same_session": "le candidat est déjà dans cette session",
+    "training.programme_inactive": "ce programme n'est plus proposé",
+    "contract.signed_before_offer": "ne peut pas précéder l'émission de l'offre",
+    "contract.signed_in_future": "ne peut pas être dans le futur",
+    "training.completion_in_future": "ne peut pas être dans le futur",
+}
+
+# French texts of the HTTP layer's messages, by their English text.
+FRENCH_BY_TEXT: dict[str, str] = {
+    "no such resource": "ressource introuvable",
+    "the request does not match the schema": "la requête ne respecte pas le schéma",
+    "missing parameters": "paramètres obligatoires manquants",
+    "send the body as application/json": "envoyez le corps de la requête en application/json",
+    "NUL characters are not accepted": "les caractères NUL ne sont pas acceptés",
+    "missing, invalid or expired credentials": "identifiants absents, invalides ou expirés",
+    "your role does not allow this action": "votre rôle ne permet pas cette action",
+    "too many quotes; try again later": "trop de simulations ; réessayez plus tard",
+    "too many sign-in attempts; try again later": "trop de tentatives de connexion ; réessayez plus tard",
+    "required header": "en-tête obligatoire",
+    "required query parameter": "paramètre de requête obligatoire",
+    "malformed JSON": "JSON mal formé",
+    "not valid UTF-8": "UTF-8 invalide",
+    "nested too deeply": "imbrication trop profonde",
+    # Messages shared by several codes, or codes with several messages.
+    "must be more than zero": "doit être supérieur à zéro",
+    "must not be negative": "ne doit pas être négatif",
+    "cannot be in the future": "ne peut pas être dans le futur",
+    "this Idempotency-Key was used for another application": (
+        "cette clé d'idempotence a déjà servi pour une autre demande"
+    ),
+    "this Idempotency-Key was used with another request body": (
+        "cette clé d'idempotence a déjà servi avec un autre corps de requête"
+    ),
+}
+
+# msgspec's reasons for a field, as patterns: (English pattern, French template).
+_FRENCH_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Expected `(?P<a>[^`]+)`, got `(?P<b>[^`]+)`$"), "attendu `{a}`, reçu `{b}`"),
+    (re.compile(r"^Object missing required field `(?P<a>[^`]+)`$"), "champ obligatoire manquant `{a}`"),
+    (re.compile(r"^Object contains unknown field `(?P<a>[^`]+)`$"), "champ inconnu `{a}`"),
+    (re.compile(r"^Invalid enum value (?P<a>.+)$"), "valeur non prévue {a}"),
+    (re.compile(r"^Expected `(?P<a>[^`]+)` matching regex (?P<b>.+)$"), "attendu `{a}` au format {b}"),
+    (re.compile(r"^Expected `(?P<a>[^`]+)` of length (?P<b>.+)$"), "attendu `{a}` de longueur {b}"),
+    (re.compile(r"^Expected `(?P<a>[^`]+)` (?P<b>[<>=]+ .+)$"), "attendu `{a}` {b}"),
+    (re.compile(r"^Invalid (?P<a>\w+)$"), "{a} invalide"),
+]
+
+_LANGUAGE_RANGE = re.compile(r"^\s*(?P<tag>[A-Za-z]{1,8}|\*)(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*(?P<q>[0-9.]+))?")
+
+
+def language_of(accept_language: str | None) -> Language:
+    """The caller's preferred language among French and English (RFC 9110 quality values)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    best: tuple[float, Language] = (0.0, DEFAULT_LANGUAGE)
+    for position, item in enumerate(accept_language.split(",")[:20]):
+        match = _LANGUAGE_RANGE.match(item)
+        tag = match.group("tag").lower() if match else ""
+        if tag not in ("fr", "en"):
+            continue
+        try:
+            quality = float(match.group("q")) if match and match.group("q") else 1.0
+        except ValueError:
+            continue
+        # Equal qualities: the first listed wins (the small offset keeps the order).
+        score = quality - position * 1e-6
+        if score > best[0]:
+            best = (score, "fr" if tag == "fr" else "en")
+    return best[1]
+
+
+def title(status: int, language: Language) -> str:
+    french, english = TITLES.get(status, ("Erreur", "Error"))
+    return french if language == "fr" else english
+
+
+def text(code: str | None, english: str, language: Language) -> str:
+    """``english`` in ``language``: by code, else by text, else the English text itself."""
+    if language == "en":
+        return english
+    return FRENCH_BY_CODE.get(code or "") or FRENCH_BY_TEXT.get(english) or english
+
+
+def reason(english: str, language: Language) -> str:
+    """A field's reason (msgspec's or the request checks') in ``language``."""
+    if language == "en":
+        return english
+    if english in FRENCH_BY_TEXT:
+        return FRENCH_BY_TEXT[english]
+    for pattern, template in _FRENCH_REASONS:
+        if match := pattern.match(english):
+            return template.format(**match.groupdict())
+    return english
