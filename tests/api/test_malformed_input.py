@@ -42,7 +42,8 @@ QUOTE = {
 
 
 def concrete(path: str) -> str:
-    return path.replace("{day}", "2026-01-15").replace("{number}", "1").format_map({name: uuid.uuid4() for name in _names(path)})
+    path = path.replace("{day}", "2026-01-15").replace("{number}", "1")
+    return path.format_map({name: uuid.uuid4() for name in _names(path)})
 
 
 def _names(path: str) -> list[str]:
