@@ -60,10 +60,13 @@ async def test_sign_ins_do_not_stall_other_requests_of_the_worker(
             assert (await http.get("/health/live")).status_code == 200
             probes.append(time.perf_counter() - arrived)
         sign_in_times = await asyncio.gather(*sign_ins)
-    # On the event loop, a probe waits behind a whole hash, as long as the quickest sign-in; in a
-    # worker thread it waits for nothing of the kind.
+    # On the event loop the worker stalls for a whole hash at a time: the probes caught behind
+    # one add up to about all the hashing time. In a worker thread the loop does not stall; on a
+    # loaded 2-core machine the hashing threads may still delay the odd probe, hence a total.
     assert len(probes) >= 3
-    assert max(probes) < min(sign_in_times) / 4, (max(probes), min(sign_in_times))
+    quickest, slowest = min(sign_in_times), max(sign_in_times)
+    stalled = sum(p for p in probes if p > quickest / 4)
+    assert stalled < slowest / 4, (stalled, sorted(probes)[-3:], sign_in_times)
 
 
 async def test_unknown_user_and_wrong_password_cost_the_same_hashing(
