@@ -7,11 +7,12 @@ set -euo pipefail
 overlay=${1:?usage: rollout.sh <overlay directory>}
 namespace=$(kubectl kustomize "$overlay" | sed -n 's/^  namespace: //p' | head -1)
 migration='app.kubernetes.io/component=migration'
+# Everything but the API's and the worker's objects: the Job, and the settings and account it uses.
+before_rollout='app.kubernetes.io/component notin (api,worker)'
 
 # A Job's pod template cannot be changed: the previous run goes, a new one runs the new image.
 kubectl -n "$namespace" delete job -l "$migration" --ignore-not-found --wait
-# The settings first (the Job reads them), then the Job.
-kubectl apply -k "$overlay" -l 'app.kubernetes.io/name=microcredit,app.kubernetes.io/component notin (api,worker)'
+kubectl apply -k "$overlay" -l "$before_rollout"
 kubectl -n "$namespace" wait job -l "$migration" --for=condition=complete --timeout=15m
 kubectl apply -k "$overlay"
 kubectl -n "$namespace" rollout status deployment/microcredit-api --timeout=10m

@@ -89,6 +89,20 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(key) == value for key, value in selector.items())
 
 
+def matches_label_selector(selector: str, labels: dict[str, str]) -> bool:
+    """kubectl's -l for the two forms rollout.sh may use: `key=value` and `key notin (a,b)`."""
+    for term in re.findall(r"[^,(]+(?:\([^)]*\))?", selector):
+        if match := re.fullmatch(r"\s*([\w./-]+)\s+notin\s+\(([^)]*)\)\s*", term):
+            if labels.get(match[1]) in {v.strip() for v in match[2].split(",")}:
+                return False
+        elif match := re.fullmatch(r"\s*([\w./-]+)\s*==?\s*([\w.-]+)\s*", term):
+            if labels.get(match[1]) != match[2]:
+                return False
+        else:
+            raise AssertionError(f"selector term not understood by this test: {term!r}")
+    return True
+
+
 def compose() -> Manifest:
     loaded: Manifest = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     return loaded
@@ -234,9 +248,18 @@ def test_the_migration_job_runs_before_the_rollout(rendered: list[Manifest]) -> 
     component = job["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
     script = (K8S / "rollout.sh").read_text()
     # The script waits for the Job (found by its label) before it applies the Deployments.
-    wait = script.index('wait job -l "$migration"')
     assert f"migration='app.kubernetes.io/component={component}'" in script
-    assert wait < script.index('kubectl apply -k "$overlay"\n')
+    assert script.index('wait job -l "$migration"') < script.index('kubectl apply -k "$overlay"\n')
+    # Its first apply (a label selector) takes the Job and what the Job needs, not the Deployments.
+    [selector] = re.findall(r"before_rollout='([^']*)'", script)
+    first = {
+        (d["kind"], d["metadata"]["name"].rsplit("-", 1)[0] if d["kind"] in {"ConfigMap", "Secret"} else "")
+        for d in rendered
+        if matches_label_selector(selector, d["metadata"].get("labels", {}))
+    }
+    assert {("Job", ""), ("ConfigMap", "microcredit-config"), ("Secret", "microcredit-secrets")} <= first
+    assert ("ServiceAccount", "") in first
+    assert not {kind for kind, _ in first} & {"Deployment", "HorizontalPodAutoscaler"}
 
 
 # --- Compose ----------------------------------------------------------------------------------
