@@ -28,11 +28,15 @@ run: compile
 close-of-business: compile
 	$(UV) run --frozen python -m service close-of-business $(if $(DATE),--date $(DATE))
 
+# The last three lines check deploy/ (the Kubernetes schemas are checked by tests/deploy/).
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check service domain migrations/env.py
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports --no-cache
+	$(UV) run --frozen yamllint --strict -c deploy/yamllint.yaml deploy
+	$(UV) run --frozen hadolint deploy/Dockerfile
+	$(UV) run --frozen shellcheck deploy/k8s/rollout.sh
 
 test-only: compile
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
