@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.identity.model import Borrower
 from service.adapters.security import Argon2PasswordHasher
+from service.api.dependencies import Services
 from service.app import create_app
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.tables import metadata
@@ -108,6 +109,24 @@ class RecordingLoginCodeSender:
 @pytest.fixture
 def code_sender() -> RecordingLoginCodeSender:
     return RecordingLoginCodeSender()
+
+
+@dataclass
+class Clock:
+    """The API's clock (``Services.now``): the real time until a test sets ``moment``."""
+
+    moment: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.moment or datetime.now(UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Sign callers in first: tokens are checked against the real time, not this clock."""
+    fixed = Clock()
+    monkeypatch.setattr(Services, "now", staticmethod(fixed.now))
+    return fixed
 
 
 @pytest.fixture

@@ -369,6 +369,7 @@ class ReferralController(Controller):
             partner_id=partner_id,
             uow=services.uow(),
             now=services.now(),
+            today=services.today(),
             idempotency=idempotency_key(request.user, idempotency, data, operation="createReferral"),
         )
         return referral_out(view, request.user)

@@ -332,6 +332,7 @@ class ApplicationController(Controller):
                 actor=request.user,
                 uow=services.uow(),
                 now=services.now(),
+                today=services.today(),
                 reason=data.reason,
             )
         )
@@ -528,6 +529,7 @@ class ApplicationController(Controller):
                 actor=request.user,
                 uow=services.uow(),
                 now=services.now(),
+                today=services.today(),
             )
         )
 
@@ -554,6 +556,7 @@ class ApplicationController(Controller):
                 actor=request.user,
                 uow=services.uow(),
                 now=services.now(),
+                today=services.today(),
             )
         )
 
@@ -572,7 +575,7 @@ class ApplicationController(Controller):
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
         document = await uc.contract_document(
-            application_id, lender=services.settings.lender, uow=services.uow(), today=services.now().date()
+            application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()
         )
         pdf = await render_off_the_loop(services.contract_renderer.render, document)
         return Response(
@@ -608,6 +611,7 @@ class ApplicationController(Controller):
             ),
             uow=services.uow(),
             now=services.now(),
+            today=services.today(),
         )
         d = result.disbursement
         return DisbursementResponse(

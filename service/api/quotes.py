@@ -196,9 +196,7 @@ def schedule_out(
 
 async def price_loan(data: CreateLoanQuoteRequest, services: Services) -> LoanQuoteResponse:
     """What ``POST /v1/loan-quotes`` answers, whichever lane serves it (see ``fast_quotes``)."""
-    quote = await quote_loan(
-        quote_request_from_wire(data), data.product_id, uow=services.uow(), today=services.now().date()
-    )
+    quote = await quote_loan(quote_request_from_wire(data), data.product_id, uow=services.uow(), today=services.today())
     version = quote.product
     return schedule_out(quote.schedule, version.product_id if version else None, version.version if version else None)
 

@@ -93,7 +93,7 @@ class BorrowerLoanController(Controller):
         responses=problems(401, 403),
     )
     async def loans(self, services: NamedDependency[Services], request: AuthedRequest) -> BorrowerLoansResponse:
-        loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=services.now().date())
+        loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=services.today())
         return BorrowerLoansResponse(
             items=[msgspec.convert(loan, BorrowerLoanResponse, from_attributes=True) for loan in loans]
         )
@@ -147,7 +147,7 @@ class ScheduleFileController(Controller):
             actor=request.user,
             lender=services.settings.lender,
             uow=services.uow(),
-            today=services.now().date(),
+            today=services.today(),
         )
         return Response(
             await render_off_the_loop(services.contract_renderer.render, document),

@@ -310,7 +310,7 @@ class ServicingController(Controller):
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"recordLoanPayment:{loan_id}"),
             uow=services.uow(),
-            now=services.now(),
+            today=services.today(),
         )
         return _event_response(receipt)
 
@@ -340,7 +340,7 @@ class ServicingController(Controller):
                 request.user, idempotency, data, operation=f"reverseLoanPayment:{loan_id}:{payment_id}"
             ),
             uow=services.uow(),
-            now=services.now(),
+            today=services.today(),
         )
         return _event_response(receipt)
 
@@ -366,7 +366,7 @@ class ServicingController(Controller):
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"writeOffLoan:{loan_id}"),
             uow=services.uow(),
-            now=services.now(),
+            today=services.today(),
         )
         return _event_response(receipt)
 
@@ -406,7 +406,7 @@ class ServicingController(Controller):
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"rescheduleLoan:{loan_id}"),
             uow=services.uow(),
-            now=services.now(),
+            today=services.today(),
         )
         return _event_response(receipt)
 
@@ -439,7 +439,7 @@ class ServicingController(Controller):
         request: AuthedRequest,
         on: Annotated[date | None, QueryParameter(description="the payoff date; today by default")] = None,
     ) -> PayoffResponse:
-        today = services.now().date()
+        today = services.today()
         quote, currency = await uc.payoff(loan_id, on or today, actor=request.user, uow=services.uow(), today=today)
         return PayoffResponse(
             on=quote.on,

@@ -132,6 +132,7 @@ async def _demo_files(
 ) -> None:
     """Two files walked through the real path: prepared by the officer, voted on by both committee members
     and decided by one of them; one stays approved with an open condition, the other is paid out."""
+    today = settings.business_date(now)  # the lender's date: offers, signatures and payouts are dated in it
     terms = ProductTerms(
         currency="EUR",
         category=ProductCategory.PROFESSIONAL_MICROCREDIT,
@@ -188,7 +189,7 @@ async def _demo_files(
         )
         for action in (Action.SUBMIT, Action.START_REVIEW, Action.SEND_TO_COMMITTEE):
             app = await applications_uc.transition(
-                app.id, action, expected_version=app.version, actor=officer, uow=uow(), now=now
+                app.id, action, expected_version=app.version, actor=officer, uow=uow(), now=now, today=today
             )
         for member in committee:
             await applications_uc.vote(app.id, "approve", "projet solide", actor=member, uow=uow(), now=now)
@@ -206,7 +207,7 @@ async def _demo_files(
             )
         )
     # The second file: condition met, offer, signature, and the money out on the offer's date.
-    app, today = approved[1], now.date()
+    app = approved[1]
     app = await applications_uc.meet_condition(
         app.id, 1, evidence="devis n° 2026-114", expected_version=app.version, actor=officer, uow=uow(), now=now
     )
@@ -219,9 +220,10 @@ async def _demo_files(
         actor=officer,
         uow=uow(),
         now=now,
+        today=today,
     )
     app = await applications_uc.sign_contract(
-        app.id, expected_version=app.version, signed_on=today, actor=officer, uow=uow(), now=now
+        app.id, expected_version=app.version, signed_on=today, actor=officer, uow=uow(), now=now, today=today
     )
     await applications_uc.disburse(
         app.id,
@@ -232,6 +234,7 @@ async def _demo_files(
         idempotency=IdempotencyKey(f"staff:{officer.subject_id}", f"demo-{app.id}", "demo"),
         uow=uow(),
         now=now,
+        today=today,
     )
 
 

@@ -64,8 +64,9 @@ async def purge_login_codes(ctx: dict[str, Any]) -> int:
 
 async def expire_offers(ctx: dict[str, Any]) -> int:
     """Offers past their validity become expired, in batches until none is left (idempotent)."""
-    total = 0
-    while expired := await expire_offers_batch(uow=ctx["uow"](), now=datetime.now(UTC)):
+    total, now = 0, datetime.now(UTC)
+    today = ctx["settings"].business_date(now)  # an offer is valid to the end of its day in the lender's zone
+    while expired := await expire_offers_batch(uow=ctx["uow"](), now=now, today=today):
         total += expired
     log.info("offers_expired", count=total)
     return total

@@ -55,7 +55,13 @@ def _contact(email: str | None, phone: str | None) -> tuple[str | None, str | No
 
 
 async def refer_person(
-    cmd: ReferPerson, *, partner_id: uuid.UUID, idempotency: IdempotencyKey, uow: UnitOfWork, now: datetime
+    cmd: ReferPerson,
+    *,
+    partner_id: uuid.UUID,
+    idempotency: IdempotencyKey,
+    uow: UnitOfWork,
+    now: datetime,
+    today: date,
 ) -> ReferralView:
     """Record a partner's referral. The same person (same e-mail or phone) is linked, not duplicated;
     the same Idempotency-Key and body replays the first answer."""
@@ -65,7 +71,7 @@ async def refer_person(
             code="referral.no_consent",
             field="consent.given",
         )
-    if cmd.consent_given_on > now.date():
+    if cmd.consent_given_on > today:
         raise RuleViolation(
             "consent cannot be dated in the future", code="referral.consent_in_future", field="consent.given_on"
         )

@@ -215,6 +215,7 @@ async def transition(
     actor: Principal,
     uow: UnitOfWork,
     now: datetime,
+    today: date,
     reason: str | None = None,
 ) -> Application:
     """Submit, start the review, send to committee or withdraw. Submission runs the eligibility checks."""
@@ -223,7 +224,6 @@ async def transition(
         app.ensure_can(action)  # an illegal move is a 409 naming the state, before any check runs
         if action is Action.SUBMIT:
             version = await _product_version(uow, app.product_id, app.product_version)
-            today = now.date()
             results = await _eligibility(
                 uow,
                 app,
@@ -403,6 +403,7 @@ async def issue_offer(
     actor: Principal,
     uow: UnitOfWork,
     now: datetime,
+    today: date,
 ) -> Application:
     """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first.
 
@@ -412,7 +413,6 @@ async def issue_offer(
     async with uow:
         app = await _load(uow, application_id, expected_version)
         app.ensure_can(Action.ISSUE_OFFER)
-        today = now.date()
         replaced = app.offer.disbursement_date if app.status is Status.CONTRACT_SIGNED and app.offer else None
         if replaced is not None and replaced >= today:
             raise Conflict(
@@ -474,6 +474,7 @@ async def sign_contract(
     actor: Principal,
     uow: UnitOfWork,
     now: datetime,
+    today: date,
 ) -> Application:
     """Record the borrower's signature of the offer, which must still be valid today (whatever date the
     signature carries) and on the signature date."""
@@ -481,11 +482,11 @@ async def sign_contract(
         app = await _load(uow, application_id, expected_version)
         app.ensure_can(Action.SIGN_CONTRACT)
         if app.offer is not None:
-            if now.date() > app.offer.expires_on:
+            if today > app.offer.expires_on:
                 raise RuleViolation(
                     f"the offer expired on {app.offer.expires_on}", code="offer.expired", field="signed_on"
                 )
-            if signed_on > now.date():
+            if signed_on > today:
                 raise RuleViolation("cannot be in the future", code="contract.signed_in_future", field="signed_on")
             if signed_on < app.offer.issued_on:
                 raise RuleViolation(
@@ -502,11 +503,11 @@ async def sign_contract(
     return app
 
 
-async def expire_offers(*, uow: UnitOfWork, now: datetime, batch: int = 500) -> int:
+async def expire_offers(*, uow: UnitOfWork, now: datetime, today: date, batch: int = 500) -> int:
     """Offers past their expiry date become expired (nightly job; running it twice changes nothing)."""
     expired = 0
     async with uow:
-        for application_id in await uow.applications.offers_expired_before(now.date(), limit=batch):
+        for application_id in await uow.applications.offers_expired_before(today, limit=batch):
             app = await _load(uow, application_id)
             app.apply(Action.EXPIRE_OFFER, actor_id=SYSTEM_ACTOR, at=now, reason="offer validity ended")
             await uow.applications.save(app)
@@ -532,6 +533,7 @@ async def disburse(
     idempotency: IdempotencyKey,
     uow: UnitOfWork,
     now: datetime,
+    today: date,
 ) -> DisbursementResult:
     """Pay out a tranche. The first creates the loan with the contract's schedule; fees withheld at
     disbursement are kept back from it. Ledger entries, the event and the key are one transaction."""
@@ -547,7 +549,13 @@ async def disburse(
         earlier = await uow.loans.disbursements(app.id)
         # Tranches go out in order: never before the signature or the previous tranche, never in the future.
         floor = max([app.signed_on or value_date, *(d.value_date for d in earlier)])
-        if not floor <= value_date <= now.date():
+        if not earlier and app.offer.disbursement_date < today:  # its schedule and TAEG no longer hold
+            raise Conflict(
+                f"the signed offer's money was to go out on {app.offer.disbursement_date}, which has passed;"
+                " issue a new offer",
+                code="offer.disbursement_date_passed",
+            )
+        if not floor <= value_date <= today:
             raise RuleViolation(
                 f"must be between {floor} (the signature or the previous tranche) and today",
                 code="disbursement.invalid_value_date",
@@ -558,7 +566,7 @@ async def disburse(
         if first:  # the ceiling again, now that the money goes out (other files may have moved on)
             await uow.applicants.get(app.applicant_id, for_update=True)
             results = await _eligibility(
-                uow, app, version, on=now.date(), apr=app.offer.apr, apr_source="the signed offer's TAEG"
+                uow, app, version, on=today, apr=app.offer.apr, apr_source="the signed offer's TAEG"
             )
             _require_eligible([r for r in results if r.name == "legal_ceiling"])
         withheld = (

@@ -14,7 +14,7 @@ import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -185,7 +185,7 @@ async def _record(
     actor: Principal,
     idempotency: IdempotencyKey,
     uow: UnitOfWork,
-    now: datetime,
+    today: date,
     overflow_field: str = "amount.amount",
 ) -> dict[str, Any]:
     async with uow:
@@ -195,7 +195,6 @@ async def _record(
         serviced = await uow.servicing.lock(loan_id)
         if serviced is None:
             raise NotFound("loan not found", code="loan.not_found")
-        today = now.date()
         sequence = max((e.sequence for e in serviced.events), default=0) + 1
         event = await build(serviced, sequence, today)
         loan = serviced.loan
@@ -261,7 +260,7 @@ async def record_payment(
     actor: Principal,
     idempotency: IdempotencyKey,
     uow: UnitOfWork,
-    now: datetime,
+    today: date,
 ) -> dict[str, Any]:
     """A payment, possibly back-dated (the replay re-allocates everything after its value date).
     On a written-off loan it is a recovery; on a closed one it is kept as a credit owed back."""
@@ -299,7 +298,7 @@ async def record_payment(
             external_reference=command.external_reference,
         )
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
+    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
 
 
 async def reverse_payment(
@@ -311,7 +310,7 @@ async def reverse_payment(
     actor: Principal,
     idempotency: IdempotencyKey,
     uow: UnitOfWork,
-    now: datetime,
+    today: date,
 ) -> dict[str, Any]:
     """A payment that did not happen after all (a rejected direct debit): from its value date on,
     the loan is replayed without it."""
@@ -327,7 +326,7 @@ async def reverse_payment(
             serviced.loan.id, sequence, LoanEventKind.REVERSAL, value_date, actor, reverses_id=payment_id, reason=reason
         )
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
+    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
 
 
 def _require_active(serviced: ServicedLoan, today: date, action: str) -> LoanState:
@@ -346,7 +345,7 @@ async def write_off(
     actor: Principal,
     idempotency: IdempotencyKey,
     uow: UnitOfWork,
-    now: datetime,
+    today: date,
 ) -> dict[str, Any]:
     """Write off what is owed on ``value_date``; later payments are recoveries. Not before the
     loan's last event (history is not rewritten under a write-off)."""
@@ -356,7 +355,7 @@ async def write_off(
         _check_value_date(value_date, serviced.loan, today, not_before=_last_event_date(serviced))
         return _new_event(serviced.loan.id, sequence, LoanEventKind.WRITE_OFF, value_date, actor, reason=reason)
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, now=now)
+    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
 
 
 async def reschedule(
@@ -366,7 +365,7 @@ async def reschedule(
     actor: Principal,
     idempotency: IdempotencyKey,
     uow: UnitOfWork,
-    now: datetime,
+    today: date,
 ) -> dict[str, Any]:
     """Replace the open instalments by a new schedule for the principal owed on the value date;
     arrears of interest, fees and penalties are carried to the first new instalment (see
@@ -440,7 +439,7 @@ async def reschedule(
         actor=actor,
         idempotency=idempotency,
         uow=uow,
-        now=now,
+        today=today,
         overflow_field="number_of_installments",
     )
 
