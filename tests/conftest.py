@@ -7,8 +7,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -109,6 +110,11 @@ class RecordingLoginCodeSender:
 @pytest.fixture
 def code_sender() -> RecordingLoginCodeSender:
     return RecordingLoginCodeSender()
+
+
+def lender_today() -> date:
+    """Today in the lender's time zone (LENDER_TIMEZONE's default), the date the rules call today."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 @dataclass

@@ -203,6 +203,7 @@ async def callers(
         idempotency=IdempotencyKey("matrix", "k", "h"),
         uow=uow_factory(),
         now=datetime.now(UTC),
+        today=date(2026, 1, 1),
     )
     result["anonymous"].extra["referral_id"] = referral.referral.id
     result["anonymous"].extra["applicant_id"] = referral.referral.applicant_id

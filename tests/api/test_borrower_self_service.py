@@ -19,11 +19,11 @@ from sqlalchemy import text
 from domain.origination.applications import Offer
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_borrower
-from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower
+from tests.conftest import Caller, RecordingLoginCodeSender, lender_today, sign_in_borrower
 from tests.loans import make_loan
 
 D = Decimal
-TODAY = date.today()
+TODAY = lender_today()
 DISBURSED = TODAY - timedelta(days=100)  # three instalments fell due, the fourth is due in a few days
 
 

@@ -20,9 +20,9 @@ from service.usecases.applications import disburse, issue_offer
 from service.usecases.idempotency import IdempotencyKey
 from tests.api.test_origination_scenario import put_project, staff, step
 from tests.api.test_products import create as create_product
-from tests.conftest import Caller
+from tests.conftest import Caller, lender_today
 
-TODAY = datetime.now(UTC).date()
+TODAY = lender_today()
 
 
 async def at_committee(
@@ -323,6 +323,7 @@ async def test_a_signed_offer_whose_date_passed_is_replaced_by_a_new_offer(
         actor=Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER})),
         uow=uow_factory(),
         now=later,
+        today=TODAY + timedelta(days=3),
     )
     assert renewed.status is Status.OFFER_ISSUED and renewed.signed_on is None
     assert renewed.offer is not None and renewed.offer.disbursement_date == moved
@@ -338,7 +339,7 @@ async def test_a_later_tranche_cannot_go_out_before_the_previous_one(
     actor = Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER}))
     later = datetime.now(UTC) + timedelta(days=10)
 
-    async def pay(key: str, amount: str, value_date: date) -> Any:
+    async def pay(key: str, amount: str, value_date: date, today: date = TODAY + timedelta(days=10)) -> Any:
         return await disburse(
             uuid.UUID(signed["id"]),
             amount=Decimal(amount),
@@ -348,9 +349,10 @@ async def test_a_later_tranche_cannot_go_out_before_the_previous_one(
             idempotency=IdempotencyKey(f"staff:{officer.id}", key, key),
             uow=uow_factory(),
             now=later,
+            today=today,
         )
 
-    await pay("i1", "1000.00", TODAY)
+    await pay("i1", "1000.00", TODAY, today=TODAY)  # the first on the offer's date, the day it is
     await pay("i2", "1000.00", TODAY + timedelta(days=5))
     with pytest.raises(RuleViolation) as refused:
         await pay("i3", "1000.00", TODAY + timedelta(days=3))

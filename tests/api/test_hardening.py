@@ -15,9 +15,9 @@ from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from tests.api.test_origination_scenario import approved_application, step
 from tests.api.test_products import create as create_product
-from tests.conftest import Caller, sign_in_staff
+from tests.conftest import Caller, lender_today, sign_in_staff
 
-TODAY = datetime.now(UTC).date()
+TODAY = lender_today()
 
 
 async def signed(
@@ -159,6 +159,7 @@ async def test_an_expired_offer_cannot_be_signed_with_an_earlier_date(
             actor=Principal(PrincipalKind.STAFF, admin.id, frozenset({Role.ADMIN})),  # type: ignore[arg-type]
             uow=uow_factory(),
             now=datetime.now(UTC) + timedelta(days=20),
+            today=TODAY + timedelta(days=20),
         )
     assert app_id
 

@@ -9,8 +9,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-from tests.api.test_committee import approved_with, disbursement, offer_and_sign
-from tests.api.test_origination_scenario import staff
+from tests.api.test_committee import approved_with, disbursement
+from tests.api.test_origination_scenario import staff, step
 from tests.api.test_referrals import REFERRAL, refer
 from tests.api.test_servicing import payment, post
 from tests.conftest import Caller, Clock, sign_in_partner
@@ -48,7 +48,10 @@ async def test_a_signed_offer_dated_yesterday_in_paris_needs_a_new_offer(
     officer = await staff(client, admin, "officer-late", "loan_officer")
     url, app = await approved_with(client, admin, officer, [])
     clock.moment = datetime.combine(UTC_DAY, time(12, 0), UTC)  # midday: the same date in UTC and Paris
-    await offer_and_sign(client, url, officer, app["version"], UTC_DAY.isoformat())
+    offer = {"version": app["version"], "disbursement_date": UTC_DAY.isoformat()}
+    app = await step(await client.post(f"{url}/offer", headers=officer.headers, json=offer))
+    signature = {"version": app["version"], "signed_on": UTC_DAY.isoformat()}
+    await step(await client.post(f"{url}/signature", headers=officer.headers, json=signature))
     clock.moment = LATE_EVENING  # the offer's date is over in Paris: its schedule and TAEG no longer hold
     late = await client.post(
         f"{url}/disbursements",

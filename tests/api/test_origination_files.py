@@ -4,7 +4,6 @@ plan's vocabulary says which loan is which, and every check runs at submission a
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,9 +13,9 @@ from litestar.testing import AsyncTestClient
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.api.test_origination_scenario import approved_application, put_project, staff, step
 from tests.api.test_products import create as create_product
-from tests.conftest import Caller, Racing, sign_in_staff
+from tests.conftest import Caller, Racing, lender_today, sign_in_staff
 
-TODAY = datetime.now(UTC).date()
+TODAY = lender_today()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from tests.conftest import (
     Caller,
     Racing,
     RecordingLoginCodeSender,
+    lender_today,
     sign_in_borrower,
     sign_in_partner,
     sign_in_staff,
@@ -42,7 +43,7 @@ async def train(client: AsyncTestClient[Litestar], officer: Caller, applicant_id
         ),
         201,
     )
-    today = datetime.now(UTC).date()
+    today = lender_today()
     starts = today - timedelta(days=20)
     session = await step(
         await client.post(
@@ -188,7 +189,7 @@ async def test_from_referral_to_disbursement(
     )
     assert approved["status"] == "approved" and approved["number_of_installments"] == 30
 
-    offer_day = datetime.now(UTC).date()
+    offer_day = lender_today()
     offered = await step(
         await client.post(
             f"{url}/offer",
@@ -370,7 +371,7 @@ async def test_maker_checker_and_illegal_transitions(
     illegal = await client.post(
         f"{url}/signature",
         headers=admin.headers,
-        json={"version": app["version"], "signed_on": date.today().isoformat()},
+        json={"version": app["version"], "signed_on": lender_today().isoformat()},
     )
     assert illegal.status_code == 409 and "at_committee" in illegal.json()["detail"]
     stale = await client.post(f"{url}/withdrawal", headers=admin.headers, json={"version": app["version"] - 1})
@@ -483,7 +484,7 @@ async def test_tranches_add_up_to_the_contract_and_only_the_first_withholds_fees
 ) -> None:
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
     url, app = await approved_application(client, admin, committee)
-    today = datetime.now(UTC).date().isoformat()
+    today = lender_today().isoformat()
     app = await step(
         await client.post(
             f"{url}/offer", headers=admin.headers, json={"version": app["version"], "disbursement_date": today}
@@ -526,7 +527,7 @@ async def test_an_offer_expires_and_can_no_longer_be_signed(
 
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
     url, app = await approved_application(client, admin, committee)
-    today = datetime.now(UTC).date()
+    today = lender_today()
     app = await step(
         await client.post(
             f"{url}/offer",
@@ -535,8 +536,8 @@ async def test_an_offer_expires_and_can_no_longer_be_signed(
         )
     )
     later = datetime.now(UTC) + timedelta(days=3)
-    assert await expire_offers(uow=uow_factory(), now=later) == 1
-    assert await expire_offers(uow=uow_factory(), now=later) == 0  # running twice changes nothing
+    assert await expire_offers(uow=uow_factory(), now=later, today=today + timedelta(days=3)) == 1
+    assert await expire_offers(uow=uow_factory(), now=later, today=today + timedelta(days=3)) == 0  # twice: no change
     read = await step(await client.get(url, headers=admin.headers))
     assert read["status"] == "offer_expired"
     refused = await client.post(

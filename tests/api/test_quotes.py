@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -18,7 +18,7 @@ from service.api.fast_quotes import FastQuoteRoutes
 from service.api.middleware import RequestContextMiddleware
 from service.app import create_app
 from tests.api.test_products import create as create_product
-from tests.conftest import Caller, make_settings, truncate_all
+from tests.conftest import Caller, lender_today, make_settings, truncate_all
 from tests.servers import RunningServers
 
 EXAMPLE: dict[str, Any] = {
@@ -71,7 +71,7 @@ async def test_the_published_example_prices_to_the_cent(client: AsyncTestClient[
 async def test_dates_default_to_today_and_one_period_later(client: AsyncTestClient[Litestar]) -> None:
     body = {k: v for k, v in EXAMPLE.items() if k not in {"disbursement_date", "first_due_date", "fees"}}
     quote = (await client.post("/v1/loan-quotes", json={**body, "repayment_unit": "week", "repayment_every": 2})).json()
-    today = datetime.now(UTC).date()
+    today = lender_today()
     assert quote["installments"][0]["due_date"] == (today + timedelta(weeks=2)).isoformat()
     assert quote["net_disbursed"] == "10000.00"
 
@@ -207,7 +207,7 @@ async def test_quotes_are_rate_limited_per_client(limited_client: AsyncTestClien
 
 
 def test_example_dates_are_in_the_past_so_defaults_differ() -> None:
-    assert date.fromisoformat(EXAMPLE["disbursement_date"]) < datetime.now(UTC).date()
+    assert date.fromisoformat(EXAMPLE["disbursement_date"]) < lender_today()
 
 
 # The fast lane (service/api/fast_quotes.py) must answer exactly as Litestar's documented route.

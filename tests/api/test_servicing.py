@@ -22,11 +22,11 @@ from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.servicing import statement
-from tests.conftest import Caller, Racing, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
+from tests.conftest import Caller, Racing, RecordingLoginCodeSender, lender_today, sign_in_borrower, sign_in_staff
 from tests.loans import MadeLoan, make_loan, make_product
 
 D = Decimal
-TODAY = date.today()
+TODAY = lender_today()
 DISBURSED = TODAY - timedelta(days=100)  # three instalments fell due, the fourth is due in a few days
 
 

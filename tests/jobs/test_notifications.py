@@ -42,7 +42,7 @@ from service.usecases.notifications import deliver_due_notices, failed_notices, 
 from service.usecases.ports import NotificationChannel
 from tests.adapters.notifications.test_http_sms import Gateway, make_handler
 from tests.adapters.notifications.test_smtp_email import BUSY, Mailbox, smtp_server
-from tests.conftest import make_settings
+from tests.conftest import lender_today, make_settings
 from tests.loans import make_loan
 from tests.servers import RunningServers
 
@@ -472,7 +472,7 @@ async def test_after_a_reschedule_notices_number_instalments_as_the_amendment_do
     from service.usecases.notifications import notices_for_installment
     from service.usecases.servicing import RescheduleCommand, reschedule
 
-    today = date.today()
+    today = lender_today()
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=today - timedelta(days=40))
     await reschedule(
         loan.id,
@@ -482,7 +482,7 @@ async def test_after_a_reschedule_notices_number_instalments_as_the_amendment_do
         actor=Principal(PrincipalKind.STAFF, officer.id, frozenset({Role.LOAN_OFFICER})),
         idempotency=IdempotencyKey("test", uuid.uuid4().hex, "h"),
         uow=uow_factory(),
-        now=datetime.now(UTC),
+        today=today,
     )
     rows = [
         row

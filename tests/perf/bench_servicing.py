@@ -74,7 +74,7 @@ async def arrange(servers: RunningServers, payment_loans: int) -> tuple[uuid.UUI
             actor=actor,
             idempotency=IdempotencyKey("bench", f"arrange-{n}", "x"),
             uow=uow_factory(),
-            now=now,
+            today=TODAY,
         )
     fresh = [
         (await make_loan(uow_factory, officer_id=user.id, disbursed_on=TODAY - timedelta(days=20))).id

@@ -11,7 +11,7 @@ import asyncio
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,7 @@ from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
 from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import CreateStaffUser, create_staff_user
-from tests.conftest import PASSWORD, RecordingLoginCodeSender, make_settings
+from tests.conftest import PASSWORD, RecordingLoginCodeSender, lender_today, make_settings
 from tests.loans import MadeLoan, make_loan
 from tests.servers import ROOT, RunningServers, _recreate_database, _with_database
 
@@ -36,7 +36,7 @@ SEED = 20261124
 KEYS = 36
 CLIENTS = 12
 D = Decimal
-TODAY = date.today()
+TODAY = lender_today()
 
 
 @dataclass
