@@ -40,9 +40,9 @@ def migrate(database_url: str | None = None) -> None:
 
 async def _create_admin(settings: Settings, username: str, full_name: str, password: str) -> None:
     from service.adapters.security import Argon2PasswordHasher
-    from service.persistence.database import create_engine, create_sessionmaker
-    from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+    from service.kernel.db.engine import create_engine, create_sessionmaker
     from service.usecases.identity import CreateStaffUser, create_staff_user
+    from service.wiring import SqlUnitOfWorkFactory
 
     engine = create_engine(settings)
     try:
@@ -60,11 +60,11 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
 async def _close_of_business(settings: Settings, business_date: date | None) -> None:
     from functools import partial
 
+    from service.kernel.db.engine import create_engine, create_sessionmaker
     from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-    from service.persistence.database import create_engine, create_sessionmaker
-    from service.persistence.unit_of_work import SqlUnitOfWorkFactory
     from service.usecases.close_of_business import close_business_day, close_days_not_closed
     from service.usecases.servicing import refresh_loan_state
+    from service.wiring import SqlUnitOfWorkFactory
 
     today = settings.business_date(datetime.now(UTC))
     engine = create_engine(settings)

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from domain.identity.model import Borrower
 from service.adapters.security import Argon2PasswordHasher
 from service.app import create_app
-from service.persistence.database import create_engine, create_sessionmaker
+from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.persistence.tables import metadata
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
+from service.wiring import SqlUnitOfWorkFactory
 from tests.servers import RunningServers, running_servers
 
 

@@ -21,7 +21,7 @@ from domain.servicing import ServicingTerms
 from service.persistence.application_tables import ApplicationRow
 from service.persistence.origination_repositories import search_form
 from service.persistence.origination_tables import ApplicantRow
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 
 D = Decimal
 

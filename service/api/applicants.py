@@ -28,13 +28,13 @@ from domain.origination.applicants import (
     Stage,
     check_siret,
 )
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
-from service.api.schemas_common import NonEmptyText, Page
-from service.api.wire import AmountOut, CurrencyCode, DecimalString, checked_amount, decimal_of
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import NonEmptyText, Page
+from service.kernel.http.wire import AmountOut, CurrencyCode, DecimalString, checked_amount, decimal_of
+from service.kernel.idempotency import IdempotencyKey
+from service.services import Services
 from service.usecases import applicants as uc
-from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicantSearch
 
 SituationName = Literal[

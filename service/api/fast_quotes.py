@@ -12,7 +12,7 @@ method, a query string, a body that is not announced as JSON with a length withi
 ``\\u0000`` escape, a client that hangs up, or a body the strict decoder refuses (Litestar's
 ``require_json_body`` hook then names the faulty field in its 400). The body read so
 far is replayed to Litestar. Once the limiter has been counted the lane answers everything itself,
-errors through the handlers of ``service.api.problems``.
+errors through the handlers of ``service.kernel.http.problems``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from litestar import Litestar, Request
 from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from service.api.dependencies import Services
-from service.api.middleware import is_json_media_type
-from service.api.problems import EXCEPTION_HANDLERS
 from service.api.quotes import (
     RATE_LIMITED,
     CreateAprCalculationRequest,
@@ -36,6 +33,9 @@ from service.api.quotes import (
     calculate_apr,
     price_loan,
 )
+from service.kernel.http.middleware import is_json_media_type
+from service.kernel.http.problems import EXCEPTION_HANDLERS
+from service.services import Services
 
 _JSON_HEADERS = b"application/json"
 

@@ -17,10 +17,10 @@ from domain.errors import RuleViolation
 from domain.followup.model import BusinessStatus, Contact, FollowUpAction, FollowUpPlan, Outcome, RevenueBand
 from domain.followup.policies import AgendaStatus, GroupReport
 from service.api.applicants import OFFICERS
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
-from service.api.schemas_common import NonEmptyText
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import NonEmptyText
+from service.services import Services
 from service.usecases import followup as uc
 from service.usecases.followup_ports import LoanBorrower
 

@@ -14,12 +14,12 @@ from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
 from domain.identity.model import ApiKey, Borrower, Partner, Role, StaffUser
-from service.api.auth import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
-from service.api.dependencies import Services
-from service.api.middleware import rate_limit_hook
-from service.api.problems import problems
-from service.api.schemas_common import NonEmptyText, Page, Password
-from service.api.schemas_common import Request as RequestBody
+from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
+from service.kernel.http.middleware import rate_limit_hook
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import NonEmptyText, Page, Password
+from service.kernel.http.schemas import Request as RequestBody
+from service.services import Services
 from service.usecases import identity as uc
 
 T = TypeVar("T")

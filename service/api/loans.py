@@ -11,12 +11,12 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
 from service.api.quotes import InstallmentOut
-from service.api.schemas_common import Page
-from service.api.wire import AmountOut, RateOut, rate_text
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import Page
+from service.kernel.http.wire import AmountOut, RateOut, rate_text
+from service.services import Services
 from service.usecases import applications as uc
 from service.usecases.loans import list_loans
 from service.usecases.ports import LoanSearch, LoanSummary

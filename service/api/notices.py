@@ -11,9 +11,9 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from service.api.auth import ALL_STAFF, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
+from service.kernel.http.guards import ALL_STAFF, allow
+from service.kernel.http.problems import problems
+from service.services import Services
 from service.usecases.notifications import failed_notices
 
 

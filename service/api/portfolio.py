@@ -14,10 +14,10 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
-from service.api.wire import AmountOut, RateOut, rate_text
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.wire import AmountOut, RateOut, rate_text
+from service.services import Services
 from service.usecases import portfolio as uc
 
 

@@ -19,13 +19,13 @@ from domain.ids import new_id
 from domain.money import RoundingMode, currency_of
 from domain.products.model import LegalCeiling, LoanProduct, ProductCategory, ProductTerms, UsuryThreshold
 from domain.schedules import Amortization, DayCount, InterestMethod, InterestPeriod, RepaymentUnit
-from service.api.auth import ALL_STAFF, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
 from service.api.quotes import FeeIn, fee_from_wire
-from service.api.schemas_common import NonEmptyText, Page
 from service.api.servicing_terms_wire import ServicingTermsIn, ServicingTermsOut, servicing_from_wire, servicing_out
-from service.api.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, rate_text, text
+from service.kernel.http.guards import ALL_STAFF, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import NonEmptyText, Page
+from service.kernel.http.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, rate_text, text
+from service.services import Services
 from service.usecases import products as uc
 
 Category = Literal["professional_microcredit", "personal_microcredit"]

@@ -26,11 +26,10 @@ from domain.schedules import (
     Schedule,
     compute_apr,
 )
-from service.api.auth import PUBLIC
-from service.api.dependencies import Services
-from service.api.middleware import rate_limit_hook
-from service.api.problems import problems
-from service.api.wire import (
+from service.kernel.http.guards import PUBLIC
+from service.kernel.http.middleware import rate_limit_hook
+from service.kernel.http.problems import problems
+from service.kernel.http.wire import (
     AmountOut,
     DecimalString,
     MoneyIn,
@@ -40,6 +39,7 @@ from service.api.wire import (
     decimal_of,
     rate_text,
 )
+from service.services import Services
 from service.usecases.products import quote_loan
 
 Unset = msgspec.UnsetType

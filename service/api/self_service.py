@@ -18,10 +18,10 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
-from service.api.wire import AmountOut
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.wire import AmountOut
+from service.services import Services
 from service.usecases import self_service as uc
 from service.usecases.applications import loan_contract_document
 from service.usecases.servicing_ports import ScheduleExport, ScheduleRenderer

@@ -20,10 +20,10 @@ from litestar.params import JSONBody, QueryParameter
 from domain.identity.model import Role
 from domain.servicing import InstallmentState, PaymentChannel
 from service.api.applicants import OFFICERS, IdempotencyHeader, idempotency_key
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
-from service.api.wire import AmountOut, DecimalString, MoneyIn, RateOut, amount_of, decimal_of, rate_text
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.wire import AmountOut, DecimalString, MoneyIn, RateOut, amount_of, decimal_of, rate_text
+from service.services import Services
 from service.usecases import servicing as uc
 from service.usecases.servicing_ports import LoanStatement
 

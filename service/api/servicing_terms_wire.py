@@ -8,7 +8,7 @@ import msgspec
 
 from domain.errors import RuleViolation
 from domain.servicing import Component, Overpayment, ServicingTerms
-from service.api.wire import DecimalString, checked_amount, decimal_of, rate_text, text
+from service.kernel.http.wire import DecimalString, checked_amount, decimal_of, rate_text, text
 
 ComponentName = Literal["penalties", "fees", "interest", "principal"]
 BucketBound = Annotated[int, msgspec.Meta(ge=1, le=3650)]

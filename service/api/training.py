@@ -14,11 +14,11 @@ from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import Role
 from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
-from service.api.auth import ALL_STAFF, AuthedRequest, allow
-from service.api.dependencies import Services
-from service.api.problems import problems
-from service.api.schemas_common import NonEmptyText, Page
-from service.api.wire import DecimalString, decimal_of, text
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import NonEmptyText, Page
+from service.kernel.http.wire import DecimalString, decimal_of, text
+from service.services import Services
 from service.usecases import training as uc
 from service.usecases.ports import EnrolmentLine
 

@@ -23,14 +23,14 @@ from domain.origination.applications import Action, Application
 from domain.products.model import ProductCategory, ProductTerms
 from domain.schedules import Fee, FeeCollection
 from service.adapters.security import Argon2PasswordHasher
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.kernel.idempotency import IdempotencyKey
 from service.settings import Settings, SettingsError
 from service.usecases import applicants as applicants_uc
 from service.usecases import applications as applications_uc
 from service.usecases import identity as uc
 from service.usecases import products as products_uc
-from service.usecases.idempotency import IdempotencyKey
+from service.wiring import SqlUnitOfWorkFactory
 
 DEMO_PASSWORD_SUFFIX = "-password"
 DEMO_STAFF = [

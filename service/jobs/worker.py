@@ -19,11 +19,10 @@ from arq.worker import Worker
 
 from domain.notifications import RetryPolicy
 from service.adapters.notifications.configured import open_channels
+from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.logging import configure_logging
 from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-from service.persistence.database import create_engine, create_sessionmaker
 from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
 from service.usecases.close_of_business import close_days_not_closed
@@ -35,6 +34,7 @@ from service.usecases.notifications import (
     plan_training_notices,
 )
 from service.usecases.servicing import refresh_loan_state
+from service.wiring import SqlUnitOfWorkFactory
 
 log = structlog.get_logger()
 

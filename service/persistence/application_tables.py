@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 AMOUNT = Numeric(14, 4)
 STATUSES = (

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base
+from service.kernel.db.base import Base
 from service.persistence.loan_tables import LoanInstallmentRow
 
 FIGURE = Numeric(18, 4)

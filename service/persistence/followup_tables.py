@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 
 class FollowUpPlanRow(Base):

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, StaffUser
+from service.kernel.db.mapping import row_values, to_domain
 from service.persistence.identity_tables import ApiKeyRow, BorrowerRow, LoginCodeRow, PartnerRow, StaffUserRow
-from service.persistence.mapping import row_values, to_domain
 
 
 def _staff(row: StaffUserRow) -> StaffUser:

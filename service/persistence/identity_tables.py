@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import ARRAY, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 
 class StaffUserRow(Base):

@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.loans.model import Loan
 from domain.schedules import Installment
-from service.persistence.mapping import servicing_from_json
+from service.kernel.db.mapping import servicing_from_json
 
 
 def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], unit: Decimal) -> Loan:

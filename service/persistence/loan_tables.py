@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 AMOUNT = Numeric(14, 4)
 UNPAID = "outstanding > 0 AND status IN ('due', 'late', 'partially_paid', 'not_due')"

@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base
+from service.kernel.db.base import Base
 
 PENDING = "status = 'pending'"
 

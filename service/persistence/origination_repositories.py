@@ -32,7 +32,7 @@ from domain.origination.applicants import (
     Stage,
     stage_for_partner,
 )
-from service.persistence.mapping import row_values, to_domain
+from service.kernel.db.mapping import row_values, to_domain
 from service.persistence.origination_tables import ApplicantRow, BusinessProjectRow, ReferralRow
 from service.usecases.ports import ApplicantSearch
 

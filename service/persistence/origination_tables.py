@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.origination.applicants import DocumentKind, ResourceKind, Situation, Stage
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 
 def one_of(column: str, kinds: type[Enum]) -> str:

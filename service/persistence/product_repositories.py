@@ -20,7 +20,7 @@ from domain.products.model import (
     UsuryThreshold,
 )
 from domain.schedules import Amortization, DayCount, Fee, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
-from service.persistence.mapping import row_values, servicing_from_json, servicing_to_json, to_domain
+from service.kernel.db.mapping import row_values, servicing_from_json, servicing_to_json, to_domain
 from service.persistence.product_tables import LegalCeilingRow, LoanProductRow, ProductVersionRow, UsuryThresholdRow
 
 _ENUMS: dict[str, Any] = {

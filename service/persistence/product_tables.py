@@ -11,7 +11,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Nume
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 AMOUNT = Numeric(14, 4)
 RATE = Numeric(9, 6)

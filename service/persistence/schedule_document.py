@@ -38,7 +38,7 @@ def _money(column: str) -> str:
 
 
 def rate_sql(column: str) -> str:
-    """A rate as the API writes every rate (service.api.wire.rate_text): trailing zeros dropped
+    """A rate as the API writes every rate (service.kernel.http.wire.rate_text): trailing zeros dropped
     down to two decimals ("7.450000" -> "7.45", "5.5" -> "5.50")."""
     return f"(CASE WHEN scale(trim_scale({column})) < 2 THEN round({column}, 2) ELSE trim_scale({column}) END)::text"
 

@@ -21,7 +21,7 @@ from domain.loans.model import Loan
 from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
-from service.persistence.driver import driver
+from service.kernel.db.driver import driver
 from service.persistence.loan_mapping import contract_installment, loan_from_row
 from service.persistence.schedule_document import fetch_schedule_document
 from service.usecases.servicing_ports import (

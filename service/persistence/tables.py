@@ -1,5 +1,6 @@
 """Every table, imported once so that the metadata is complete (for Alembic and the drift test)."""
 
+from service.kernel.db.base import Base
 from service.persistence import (  # noqa: F401
     application_tables,
     close_of_business_tables,
@@ -12,6 +13,5 @@ from service.persistence import (  # noqa: F401
     servicing_tables,
     training_tables,
 )
-from service.persistence.base import Base
 
 metadata = Base.metadata

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import Unavailable
-from service.persistence.unit_of_work import _connection_lost
+from service.kernel.db.unit_of_work import _connection_lost
 
 
 class SqlStaffTokenVersions:

@@ -20,7 +20,7 @@ from domain.training.model import (
     TrainingProgramme,
     TrainingSession,
 )
-from service.persistence.mapping import row_values, to_domain
+from service.kernel.db.mapping import row_values, to_domain
 from service.persistence.origination_tables import ApplicantRow
 from service.persistence.product_repositories import plain
 from service.persistence.training_tables import AttendanceRow, EnrolmentRow, TrainingProgrammeRow, TrainingSessionRow

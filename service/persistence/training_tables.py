@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.persistence.base import Base, created_at, uuid_pk
+from service.kernel.db.base import Base, created_at, uuid_pk
 
 
 class TrainingProgrammeRow(Base):

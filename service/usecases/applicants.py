@@ -20,7 +20,7 @@ from domain.origination.applicants import (
     stage_for_partner,
 )
 from domain.origination.applications import Status
-from service.usecases.idempotency import IdempotencyKey
+from service.kernel.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicantSearch, UnitOfWork
 
 

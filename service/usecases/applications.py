@@ -39,9 +39,9 @@ from domain.origination.eligibility import (
 from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
 from domain.products.policies import check_term_limits, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
+from service.kernel.idempotency import IdempotencyKey
 from service.usecases.applicants import take_file
 from service.usecases.followup import start_follow_up
-from service.usecases.idempotency import IdempotencyKey
 from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
 
 SYSTEM_ACTOR = uuid.UUID(int=0)  # jobs act as this id in histories

@@ -29,7 +29,7 @@ from domain.origination.eligibility import newest_in_force_ceiling, newest_in_fo
 from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
-from service.usecases.idempotency import IdempotencyKey
+from service.kernel.idempotency import IdempotencyKey
 from service.usecases.ports import UnitOfWork, UnitOfWorkFactory
 from service.usecases.servicing_ports import LoanStatement, ServicedLoan
 

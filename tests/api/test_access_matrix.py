@@ -19,10 +19,9 @@ from litestar.testing import AsyncTestClient
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applicants import BusinessProject, Situation
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.idempotency import IdempotencyKey
 from service.usecases.applicants import ReferPerson, refer_person, save_project
 from service.usecases.applications import CreateApplication, create_application
-from service.usecases.idempotency import IdempotencyKey
 from service.usecases.identity import create_api_key
 from service.usecases.products import create_product
 from service.usecases.training import (
@@ -32,6 +31,7 @@ from service.usecases.training import (
     enrol_applicant,
     schedule_session,
 )
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_products import sample_terms
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 

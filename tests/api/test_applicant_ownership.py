@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from domain.servicing import ServicingTerms
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_referrals import REFERRAL, refer, referred_applicant
 from tests.conftest import Caller, sign_in_partner, sign_in_staff
 from tests.loans import make_product

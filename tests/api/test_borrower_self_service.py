@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from domain.origination.applications import Offer
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_borrower
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower
 from tests.loans import make_loan
 

@@ -15,9 +15,9 @@ from litestar.testing import AsyncTestClient
 from domain.errors import RuleViolation
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applications import Status
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.idempotency import IdempotencyKey
 from service.usecases.applications import disburse, issue_offer
-from service.usecases.idempotency import IdempotencyKey
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_origination_scenario import put_project, staff, step
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller

@@ -6,8 +6,8 @@ import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
-from service.api import messages
 from service.cli import ROOT
+from service.kernel.http import messages
 from tests.conftest import Caller
 
 

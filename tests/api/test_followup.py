@@ -12,8 +12,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from domain.followup.model import add_months
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.followup import create_plan
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_origination_scenario import approved_application, step
 from tests.api.test_products import PRODUCT_TERMS, create
 from tests.conftest import Caller, sign_in_staff

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from service.api.fast_quotes import FastQuoteRoutes
-from service.api.middleware import RequestContextMiddleware
+from service.kernel.http.middleware import RequestContextMiddleware
 from service.settings import Settings
 from tests.api.test_quotes import EXAMPLE, assert_same_answer
 from tests.conftest import truncate_all

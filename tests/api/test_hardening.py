@@ -10,9 +10,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.adapters.senders import LogLoginCodeSender
-from service.persistence.database import create_engine
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine
 from service.settings import Settings
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_origination_scenario import approved_application, step
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller, sign_in_staff

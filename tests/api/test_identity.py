@@ -9,8 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from service.adapters.security import JwtTokenCodec
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 
 

@@ -7,9 +7,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from service.persistence.database import create_engine
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine
 from service.settings import Settings
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, sign_in_partner, sign_in_staff
 from tests.loans import MadeLoan, make_loan
 

@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.cli import ROOT
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, sign_in_partner, sign_in_staff
 
 CONTRACT = json.loads((ROOT / "openapi" / "openapi.json").read_text())

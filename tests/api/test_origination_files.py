@@ -11,7 +11,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_origination_scenario import approved_application, put_project, staff, step
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller, Racing, sign_in_staff

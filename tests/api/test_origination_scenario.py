@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 
 from domain.ledger.model import Account
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 from tests.api.test_products import create as create_product
 from tests.api.test_referrals import REFERRAL, refer, referred_applicant
 from tests.conftest import (

@@ -15,8 +15,8 @@ from litestar.testing import AsyncTestClient
 from litestar.types import Receive, Scope, Send
 
 from service.api.fast_quotes import FastQuoteRoutes
-from service.api.middleware import RequestContextMiddleware
 from service.app import create_app
+from service.kernel.http.middleware import RequestContextMiddleware
 from tests.api.test_products import create as create_product
 from tests.conftest import Caller, make_settings, truncate_all
 from tests.servers import RunningServers

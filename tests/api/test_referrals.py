@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing, sign_in_partner
 
 REFERRAL: dict[str, Any] = {

@@ -18,10 +18,10 @@ from domain.products.model import ProductCategory
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import Overpayment, ServicingTerms, state_as_of
 from service.api.servicing import InstallmentStateOut, LoanScheduleResponse, TransactionOut, schedule_response
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.settings import Settings
 from service.usecases.servicing import statement
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
 from tests.loans import MadeLoan, make_loan, make_product
 

@@ -20,9 +20,9 @@ from litestar.testing import AsyncTestClient
 from domain.identity.model import Principal, PrincipalKind, Role
 from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from service.app import create_app
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.settings import Settings
 from service.usecases.identity import CreateStaffUser, create_staff_user
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import PASSWORD, Caller, RecordingLoginCodeSender
 
 

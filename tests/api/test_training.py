@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from domain.identity.model import Partner
 from domain.ids import new_id
 from domain.origination.applicants import Applicant, Situation, Stage
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing
 
 TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()  # the lender's date (LENDER_TIMEZONE)

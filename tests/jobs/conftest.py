@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.persistence.database import create_engine
+from service.kernel.db.engine import create_engine
 from service.settings import Settings
 from tests.conftest import truncate_all
 

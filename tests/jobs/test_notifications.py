@@ -36,10 +36,10 @@ from service.adapters.notifications import HttpSmsChannel, SmsGatewayConfig, Smt
 from service.jobs.worker import build_worker
 from service.persistence.identity_tables import StaffUserRow
 from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.identity import create_borrower
 from service.usecases.notifications import deliver_due_notices, failed_notices, plan_loan_notices
 from service.usecases.ports import NotificationChannel
+from service.wiring import SqlUnitOfWorkFactory
 from tests.adapters.notifications.test_http_sms import Gateway, make_handler
 from tests.adapters.notifications.test_smtp_email import BUSY, Mailbox, smtp_server
 from tests.conftest import make_settings
@@ -468,7 +468,7 @@ async def test_after_a_reschedule_notices_number_instalments_as_the_amendment_do
 
     from domain.identity.model import Principal, PrincipalKind, Role
     from domain.notifications import Channel, Preferences, Recipient
-    from service.usecases.idempotency import IdempotencyKey
+    from service.kernel.idempotency import IdempotencyKey
     from service.usecases.notifications import notices_for_installment
     from service.usecases.servicing import RescheduleCommand, reschedule
 

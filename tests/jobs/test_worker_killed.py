@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.persistence.notification_sql import SqlNoticePlanning
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
 from service.usecases.notifications import plan_loan_notices
+from service.wiring import SqlUnitOfWorkFactory
 from tests.adapters.notifications.test_smtp_email import Mailbox, smtp_server
 from tests.conftest import TEST_SECRET_KEY
 from tests.jobs.test_notifications import add_borrower_with_loan, add_officer, message_ids, notice_rows

@@ -33,8 +33,8 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from domain.servicing import ServicingTerms
 from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
+from service.kernel.db.mapping import servicing_to_json
 from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-from service.persistence.mapping import servicing_to_json
 from service.persistence.tables import metadata
 from service.usecases.close_of_business import close_business_day
 from tests.servers import ROOT

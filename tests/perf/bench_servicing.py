@@ -31,12 +31,12 @@ from domain.identity.model import Principal, PrincipalKind, Role
 from domain.servicing import PaymentChannel
 from service.adapters.security import Argon2PasswordHasher
 from service.devtools.embedded import free_port
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.kernel.idempotency import IdempotencyKey
 from service.settings import load_settings
-from service.usecases.idempotency import IdempotencyKey
 from service.usecases.identity import CreateStaffUser, create_staff_user
 from service.usecases.servicing import PaymentCommand, record_payment
+from service.wiring import SqlUnitOfWorkFactory
 from tests.loans import make_loan
 from tests.perf.bench_api import wrk
 from tests.perf.servers import api_server, ensure_wrk

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from service.persistence.driver import driver
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.driver import driver
+from service.wiring import SqlUnitOfWorkFactory
 
 
 async def test_a_raw_write_is_rolled_back_with_the_unit_of_work(uow_factory: SqlUnitOfWorkFactory) -> None:

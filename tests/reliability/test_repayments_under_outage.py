@@ -25,9 +25,9 @@ from domain.servicing import state_as_of
 from service.adapters.security import Argon2PasswordHasher
 from service.app import create_app
 from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.usecases.identity import CreateStaffUser, create_staff_user
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import PASSWORD, RecordingLoginCodeSender, make_settings
 from tests.loans import MadeLoan, make_loan
 from tests.servers import ROOT, RunningServers, _recreate_database, _with_database

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict, RuleViolation
 from domain.ids import new_id
-from service.persistence.driver import driver
+from service.kernel.db.driver import driver
 
 
 class SqlIdempotency:

@@ -7,8 +7,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
-from service.api.auth import PUBLIC
-from service.api.dependencies import Services
+from service.kernel.http.guards import PUBLIC
+from service.services import Services
 
 
 class HealthResponse(msgspec.Struct, frozen=True):

@@ -2,7 +2,7 @@
 
 No stack trace, SQL or driver text ever reaches a response; unexpected errors are logged with
 the request id and answered with a bare 500 problem that carries the same id. Titles, details
-and reasons are in French unless the caller asks for English (``service.api.messages``).
+and reasons are in French unless the caller asks for English (``service.kernel.http.messages``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound, RuleViolation, Unavailable
-from service.api import messages
+from service.kernel.http import messages
 
 log = structlog.get_logger()
 PROBLEM_MEDIA_TYPE = "application/problem+json"

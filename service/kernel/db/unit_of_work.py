@@ -1,9 +1,12 @@
-"""The SQLAlchemy unit of work: one session, one transaction, commit only when asked."""
+"""The unit-of-work base every context shares: one session, one transaction, commit only when asked.
+
+Repositories are built on first use (``_repo``), so a request builds only the ones it touches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 import asyncpg
 from asyncpg.exceptions import IntegrityConstraintViolationError
@@ -12,21 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict, Unavailable
-from service.persistence.application_repositories import SqlApplications
-from service.persistence.followup_repositories import SqlFollowUps
-from service.persistence.idempotency import SqlIdempotency
-from service.persistence.identity_repositories import (
-    SqlApiKeys,
-    SqlBorrowers,
-    SqlLoginCodes,
-    SqlPartners,
-    SqlStaffUsers,
-)
-from service.persistence.loan_repositories import SqlLedger, SqlLoans, SqlOutbox
-from service.persistence.origination_repositories import SqlApplicants, SqlProjects, SqlReferrals
-from service.persistence.product_repositories import SqlLegalData, SqlProducts
-from service.persistence.servicing_repositories import SqlLoanServicing
-from service.persistence.training_repositories import SqlTrainings
+
+R = TypeVar("R")
 
 
 def _conflict(error: IntegrityError | IntegrityConstraintViolationError) -> Conflict:
@@ -61,10 +51,11 @@ def _connection_lost(error: BaseException) -> bool:
     return False
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWorkBase:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
+        self._repositories: dict[Callable[[AsyncSession], Any], Any] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -73,26 +64,15 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._sessionmaker()
-        session = self._session
-        self.staff_users = SqlStaffUsers(session)
-        self.partners = SqlPartners(session)
-        self.api_keys = SqlApiKeys(session)
-        self.borrowers = SqlBorrowers(session)
-        self.login_codes = SqlLoginCodes(session)
-        self.products = SqlProducts(session)
-        self.legal_data = SqlLegalData(session)
-        self.applicants = SqlApplicants(session)
-        self.referrals = SqlReferrals(session)
-        self.projects = SqlProjects(session)
-        self.idempotency = SqlIdempotency(session)
-        self.trainings = SqlTrainings(session)
-        self.applications = SqlApplications(session)
-        self.loans = SqlLoans(session)
-        self.servicing = SqlLoanServicing(session)
-        self.ledger = SqlLedger(session)
-        self.outbox = SqlOutbox(session)
-        self.follow_ups = SqlFollowUps(session)
+        self._repositories = {}
         return self
+
+    def _repo(self, make: Callable[[AsyncSession], R]) -> R:
+        """The repository ``make`` builds on this unit's session, built the first time it is used."""
+        repository = self._repositories.get(make)
+        if repository is None:
+            repository = self._repositories[make] = make(self.session)
+        return repository  # type: ignore[no-any-return]
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -110,6 +90,7 @@ class SqlUnitOfWork:
             await self.session.invalidate()
         finally:
             self._session = None
+            self._repositories = {}
         if lost:
             raise Unavailable("the database is unavailable for a moment; retry", code="service.unavailable") from None
         # A unique or check constraint hit while flushing (not only at commit) is a conflict, not a 500.
@@ -126,11 +107,3 @@ class SqlUnitOfWork:
             raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None
         except IntegrityError as error:
             raise _conflict(error) from None
-
-
-class SqlUnitOfWorkFactory:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.sessionmaker = sessionmaker
-
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessionmaker)
