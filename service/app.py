@@ -21,29 +21,26 @@ from domain.identity.model import PrincipalKind
 from service.adapters.contract_pdf import PdfContractRenderer
 from service.adapters.schedule_ics import IcsScheduleRenderer
 from service.adapters.schedule_pdf import PdfScheduleRenderer
-from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
-from service.adapters.senders import LogLoginCodeSender
 from service.api.applicants import ApplicantController, ReferralController
 from service.api.applications import ApplicationController
-from service.api.fast_quotes import with_fast_quote_routes
 from service.api.followup import FollowUpContactController, FollowUpController, LoanFollowUpController
-from service.api.identity import (
+from service.api.loans import LoanController
+from service.api.notices import NoticeController
+from service.api.portfolio import PortfolioController
+from service.api.self_service import BorrowerLoanController, ScheduleFileController
+from service.api.servicing import ServicingController
+from service.health import HealthController
+from service.identity.http.authentication import AuthenticationMiddleware
+from service.identity.http.users import (
     AuthController,
     BorrowerAuthController,
     BorrowerController,
     PartnerController,
     StaffUserController,
 )
-from service.api.loans import LoanController
-from service.api.notices import NoticeController
-from service.api.portfolio import PortfolioController
-from service.api.products import LegalDataController, LoanProductController
-from service.api.quotes import QuoteController
-from service.api.self_service import BorrowerLoanController, ScheduleFileController
-from service.api.servicing import ServicingController
-from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
-from service.health import HealthController
-from service.identity.http.authentication import AuthenticationMiddleware
+from service.identity.read import SqlStaffTokenVersions
+from service.identity.security import Argon2PasswordHasher, JwtTokenCodec
+from service.identity.senders import LogLoginCodeSender
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.db.readiness import ServersReadiness
 from service.kernel.http.middleware import (
@@ -58,9 +55,12 @@ from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
 from service.persistence.notification_sql import SqlNoticeOutbox
 from service.persistence.portfolio_sql import SqlPortfolioReports
-from service.persistence.token_versions import SqlStaffTokenVersions
+from service.products.http.fast_quotes import with_fast_quote_routes
+from service.products.http.products import LegalDataController, LoanProductController
+from service.products.http.quotes import QuoteController
 from service.services import Services, provide_services
 from service.settings import Settings
+from service.training.http import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.usecases.ports import LoginCodeSender
 from service.wiring import SqlUnitOfWorkFactory
 

@@ -39,9 +39,9 @@ def migrate(database_url: str | None = None) -> None:
 
 
 async def _create_admin(settings: Settings, username: str, full_name: str, password: str) -> None:
-    from service.adapters.security import Argon2PasswordHasher
+    from service.identity.handlers import CreateStaffUser, create_staff_user
+    from service.identity.security import Argon2PasswordHasher
     from service.kernel.db.engine import create_engine, create_sessionmaker
-    from service.usecases.identity import CreateStaffUser, create_staff_user
     from service.wiring import SqlUnitOfWorkFactory
 
     engine = create_engine(settings)

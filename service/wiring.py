@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.kernel.db.idempotency import SqlIdempotency
-from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
-from service.persistence.application_repositories import SqlApplications
-from service.persistence.followup_repositories import SqlFollowUps
-from service.persistence.identity_repositories import (
+from service.identity.repositories import (
     SqlApiKeys,
     SqlBorrowers,
     SqlLoginCodes,
     SqlPartners,
     SqlStaffUsers,
 )
+from service.kernel.db.idempotency import SqlIdempotency
+from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
+from service.persistence.application_repositories import SqlApplications
+from service.persistence.followup_repositories import SqlFollowUps
 from service.persistence.loan_repositories import SqlLedger, SqlLoans, SqlOutbox
 from service.persistence.origination_repositories import SqlApplicants, SqlProjects, SqlReferrals
-from service.persistence.product_repositories import SqlLegalData, SqlProducts
 from service.persistence.servicing_repositories import SqlLoanServicing
-from service.persistence.training_repositories import SqlTrainings
+from service.products.repositories import SqlLegalData, SqlProducts
+from service.training.repositories import SqlTrainings
 
 
 class SqlUnitOfWork(SqlUnitOfWorkBase):

@@ -15,12 +15,12 @@ from litestar.params import JSONBody, Parameter
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, Status
 from service.api.applicants import IdempotencyHeader, idempotency_key
-from service.api.quotes import InstallmentOut
 from service.api.self_service import render_off_the_loop
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page
 from service.kernel.http.wire import AmountOut, MoneyIn, RateOut, amount_of, rate_text
+from service.products.http.quotes import InstallmentOut
 from service.services import Services
 from service.usecases import applications as uc
 from service.usecases.loans import loans_of_applications

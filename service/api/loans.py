@@ -11,11 +11,11 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from service.api.quotes import InstallmentOut
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page
 from service.kernel.http.wire import AmountOut, RateOut, rate_text
+from service.products.http.quotes import InstallmentOut
 from service.services import Services
 from service.usecases import applications as uc
 from service.usecases.loans import list_loans

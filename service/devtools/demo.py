@@ -22,14 +22,14 @@ from domain.origination.applicants import BusinessProject, PlanLine, ResourceKin
 from domain.origination.applications import Action, Application
 from domain.products.model import ProductCategory, ProductTerms
 from domain.schedules import Fee, FeeCollection
-from service.adapters.security import Argon2PasswordHasher
+from service.identity import handlers as uc
+from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.idempotency import IdempotencyKey
+from service.products import handlers as products_uc
 from service.settings import Settings, SettingsError
 from service.usecases import applicants as applicants_uc
 from service.usecases import applications as applications_uc
-from service.usecases import identity as uc
-from service.usecases import products as products_uc
 from service.wiring import SqlUnitOfWorkFactory
 
 DEMO_PASSWORD_SUFFIX = "-password"

@@ -19,6 +19,7 @@ from arq.worker import Worker
 
 from domain.notifications import RetryPolicy
 from service.adapters.notifications.configured import open_channels
+from service.identity.handlers import purge_expired_login_codes
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.logging import configure_logging
 from service.persistence.close_of_business_sql import SqlCloseOfBusiness
@@ -26,7 +27,6 @@ from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlann
 from service.settings import Settings, load_settings
 from service.usecases.applications import expire_offers as expire_offers_batch
 from service.usecases.close_of_business import close_days_not_closed
-from service.usecases.identity import purge_expired_login_codes
 from service.usecases.notifications import (
     deliver_due_notices,
     plan_follow_up_notices,

@@ -20,11 +20,11 @@ from domain.followup.model import (
     StartSource,
 )
 from domain.followup.policies import BusinessFacts
+from service.identity.tables import PartnerRow, StaffUserRow
 from service.persistence.followup_tables import FollowUpContactRow, FollowUpPlanRow
-from service.persistence.identity_tables import PartnerRow, StaffUserRow
 from service.persistence.loan_tables import LoanRow
 from service.persistence.origination_tables import ApplicantRow
-from service.persistence.product_tables import LoanProductRow
+from service.products.tables import LoanProductRow
 from service.usecases.followup_ports import GroupBy, LoanBorrower
 
 

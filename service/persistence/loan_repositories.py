@@ -15,9 +15,9 @@ from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
+from service.identity.tables import PartnerRow, StaffUserRow
 from service.kernel.db.driver import driver
 from service.kernel.db.mapping import servicing_to_json
-from service.persistence.identity_tables import PartnerRow, StaffUserRow
 from service.persistence.loan_mapping import contract_installment, loan_from_row
 from service.persistence.loan_tables import (
     DisbursementRow,
@@ -27,7 +27,7 @@ from service.persistence.loan_tables import (
 )
 from service.persistence.origination_repositories import search_form
 from service.persistence.origination_tables import ApplicantRow
-from service.persistence.product_tables import LoanProductRow
+from service.products.tables import LoanProductRow
 from service.usecases.ports import LoanSearch, LoanSummary
 
 LOANS: Table = LoanRow.__table__  # type: ignore[assignment]

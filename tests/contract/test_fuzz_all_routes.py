@@ -20,12 +20,12 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from domain.identity.model import Role
-from service.adapters.security import Argon2PasswordHasher
 from service.cli import ROOT
 from service.devtools.embedded import free_port
+from service.identity.handlers import CreateStaffUser, create_staff_user
+from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.settings import load_settings
-from service.usecases.identity import CreateStaffUser, create_staff_user
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import TEST_SECRET_KEY, truncate_all
 from tests.servers import RunningServers

@@ -33,7 +33,7 @@ from service.adapters.notifications import SmtpConfig, SmtpEmailChannel, SmtpSec
 from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
 from service.usecases.notification_ports import PlannedNotice, RecipientKind
 from service.usecases.notifications import deliver_due_notices
-from tests.adapters.notifications.test_smtp_email import free_port
+from tests.notifications.channels.test_smtp_email import free_port
 
 _MESSAGE_ID = re.compile(rb"^Message-ID: <([^>]+)>", re.MULTILINE | re.IGNORECASE)
 NEVER_QUIET = QuietWindow(clock(0), clock(0), ZoneInfo("Europe/Paris"))

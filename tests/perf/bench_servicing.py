@@ -29,12 +29,12 @@ import httpx
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.servicing import PaymentChannel
-from service.adapters.security import Argon2PasswordHasher
 from service.devtools.embedded import free_port
+from service.identity.handlers import CreateStaffUser, create_staff_user
+from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.idempotency import IdempotencyKey
 from service.settings import load_settings
-from service.usecases.identity import CreateStaffUser, create_staff_user
 from service.usecases.servicing import PaymentCommand, record_payment
 from service.wiring import SqlUnitOfWorkFactory
 from tests.loans import make_loan

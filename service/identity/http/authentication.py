@@ -15,8 +15,8 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from domain.identity.model import Principal
+from service.identity.handlers import authenticate_api_key, authenticate_token
 from service.services import Services
-from service.usecases.identity import authenticate_api_key, authenticate_token
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
