@@ -18,17 +18,9 @@ from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
-from service.adapters.contract_pdf import PdfContractRenderer
-from service.adapters.schedule_ics import IcsScheduleRenderer
-from service.adapters.schedule_pdf import PdfScheduleRenderer
-from service.api.applicants import ApplicantController, ReferralController
-from service.api.applications import ApplicationController
-from service.api.followup import FollowUpContactController, FollowUpController, LoanFollowUpController
-from service.api.loans import LoanController
 from service.api.notices import NoticeController
 from service.api.portfolio import PortfolioController
-from service.api.self_service import BorrowerLoanController, ScheduleFileController
-from service.api.servicing import ServicingController
+from service.followup.http import FollowUpContactController, FollowUpController, LoanFollowUpController
 from service.health import HealthController
 from service.identity.http.authentication import AuthenticationMiddleware
 from service.identity.http.users import (
@@ -53,12 +45,20 @@ from service.kernel.http.middleware import (
 from service.kernel.http.problems import EXCEPTION_HANDLERS
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
+from service.origination.http.applicants import ApplicantController, ReferralController
+from service.origination.http.applications import ApplicationController
+from service.origination.pdf import PdfContractRenderer
 from service.persistence.notification_sql import SqlNoticeOutbox
 from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.products.http.fast_quotes import with_fast_quote_routes
 from service.products.http.products import LegalDataController, LoanProductController
 from service.products.http.quotes import QuoteController
 from service.services import Services, provide_services
+from service.servicing.http.loans import LoanController
+from service.servicing.http.payments import ServicingController
+from service.servicing.http.self_service import BorrowerLoanController, ScheduleFileController
+from service.servicing.ics import IcsScheduleRenderer
+from service.servicing.pdf import PdfScheduleRenderer
 from service.settings import Settings
 from service.training.http import EnrolmentController, TrainingProgrammeController, TrainingSessionController
 from service.usecases.ports import LoginCodeSender

@@ -61,9 +61,9 @@ async def _close_of_business(settings: Settings, business_date: date | None) -> 
     from functools import partial
 
     from service.kernel.db.engine import create_engine, create_sessionmaker
-    from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-    from service.usecases.close_of_business import close_business_day, close_days_not_closed
-    from service.usecases.servicing import refresh_loan_state
+    from service.servicing.handlers.close_of_business import close_business_day, close_days_not_closed
+    from service.servicing.handlers.payments import refresh_loan_state
+    from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
     from service.wiring import SqlUnitOfWorkFactory
 
     today = settings.business_date(datetime.now(UTC))

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from litestar.datastructures import State
 
+from service.servicing.ports import ScheduleRenderer
 from service.settings import Settings
 from service.usecases.notification_ports import NoticeOutbox
 from service.usecases.ports import (
@@ -21,7 +22,6 @@ from service.usecases.ports import (
     TokenCodec,
     UnitOfWorkFactory,
 )
-from service.usecases.servicing_ports import ScheduleRenderer
 
 
 @dataclass(frozen=True)

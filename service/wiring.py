@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.followup.repositories import SqlFollowUps
 from service.identity.repositories import (
     SqlApiKeys,
     SqlBorrowers,
@@ -18,12 +19,11 @@ from service.identity.repositories import (
 )
 from service.kernel.db.idempotency import SqlIdempotency
 from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
-from service.persistence.application_repositories import SqlApplications
-from service.persistence.followup_repositories import SqlFollowUps
-from service.persistence.loan_repositories import SqlLedger, SqlLoans, SqlOutbox
-from service.persistence.origination_repositories import SqlApplicants, SqlProjects, SqlReferrals
-from service.persistence.servicing_repositories import SqlLoanServicing
+from service.origination.repositories.applicants import SqlApplicants, SqlProjects, SqlReferrals
+from service.origination.repositories.applications import SqlApplications
 from service.products.repositories import SqlLegalData, SqlProducts
+from service.servicing.repositories.events import SqlLoanServicing
+from service.servicing.repositories.loans import SqlLedger, SqlLoans, SqlOutbox
 from service.training.repositories import SqlTrainings
 
 

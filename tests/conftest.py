@@ -22,7 +22,7 @@ from domain.identity.model import Borrower
 from service.app import create_app
 from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
-from service.persistence.tables import metadata
+from service.metadata import metadata
 from service.settings import Settings, load_settings
 from service.wiring import SqlUnitOfWorkFactory
 from tests.servers import RunningServers, running_servers

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.persistence.tables import metadata
+from service.metadata import metadata
 from service.settings import Settings
 
 

@@ -26,10 +26,10 @@ from service.identity import handlers as uc
 from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.idempotency import IdempotencyKey
+from service.origination.handlers import applicants as applicants_uc
+from service.origination.handlers import applications as applications_uc
 from service.products import handlers as products_uc
 from service.settings import Settings, SettingsError
-from service.usecases import applicants as applicants_uc
-from service.usecases import applications as applications_uc
 from service.wiring import SqlUnitOfWorkFactory
 
 DEMO_PASSWORD_SUFFIX = "-password"

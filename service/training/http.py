@@ -16,7 +16,7 @@ from domain.identity.model import Role
 from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page
+from service.kernel.http.schemas import NonEmptyText, Page, published_as
 from service.kernel.http.wire import DecimalString, decimal_of, text
 from service.services import Services
 from service.training import handlers as uc
@@ -221,7 +221,7 @@ class TrainingProgrammeController(Controller):
     )
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
-    ) -> Page[TrainingProgrammeResponse]:
+    ) -> TrainingProgrammePage:
         found = list(await uc.list_programmes(uow=services.uow(), after=cursor, limit=limit))
         return Page(items=[programme_out(p) for p in found], next_cursor=_next_cursor([p.id for p in found], limit))
 
@@ -234,6 +234,15 @@ class TrainingProgrammeController(Controller):
     )
     async def read(self, programme_id: uuid.UUID, services: NamedDependency[Services]) -> TrainingProgrammeResponse:
         return programme_out(await uc.get_programme(programme_id, uow=services.uow()))
+
+
+# The published names of the pages (see ``published_as``).
+TrainingProgrammePage = Annotated[
+    Page[TrainingProgrammeResponse], published_as("Page_service.api.training.TrainingProgrammeResponse_")
+]
+TrainingSessionPage = Annotated[
+    Page[TrainingSessionResponse], published_as("Page_service.api.training.TrainingSessionResponse_")
+]
 
 
 class TrainingSessionController(Controller):
@@ -278,7 +287,7 @@ class TrainingSessionController(Controller):
         ] = None,
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
-    ) -> Page[TrainingSessionResponse]:
+    ) -> TrainingSessionPage:
         found = list(
             await uc.list_sessions(
                 uow=services.uow(), programme_id=programme_id, starts_from=starts_from, after=cursor, limit=limit

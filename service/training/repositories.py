@@ -21,7 +21,7 @@ from domain.training.model import (
     TrainingSession,
 )
 from service.kernel.db.mapping import row_values, to_domain
-from service.persistence.origination_tables import ApplicantRow
+from service.origination.tables.applicants import ApplicantRow
 from service.products.repositories import plain
 from service.training.tables import AttendanceRow, EnrolmentRow, TrainingProgrammeRow, TrainingSessionRow
 from service.usecases.ports import EnrolmentLine

@@ -19,8 +19,8 @@ from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
 from domain.products.model import LegalCeiling, LoanProduct, ProductVersion, UsuryThreshold
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
-from service.usecases.followup_ports import FollowUps
-from service.usecases.servicing_ports import LoanServicing
+from service.followup.ports import FollowUps
+from service.servicing.ports import LoanServicing
 
 
 class StaffUsers(Protocol):

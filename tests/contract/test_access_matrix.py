@@ -21,6 +21,8 @@ from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applicants import BusinessProject, Situation
 from service.identity.handlers import create_api_key
 from service.kernel.idempotency import IdempotencyKey
+from service.origination.handlers.applicants import ReferPerson, refer_person, save_project
+from service.origination.handlers.applications import CreateApplication, create_application
 from service.products.handlers import create_product
 from service.training.handlers import (
     CreateProgramme,
@@ -29,8 +31,6 @@ from service.training.handlers import (
     enrol_applicant,
     schedule_session,
 )
-from service.usecases.applicants import ReferPerson, refer_person, save_project
-from service.usecases.applications import CreateApplication, create_application
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 from tests.products.test_http import sample_terms

@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from domain.followup.model import add_months
-from service.usecases.followup import create_plan
+from service.followup.handlers import create_plan
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, sign_in_staff
 from tests.loans import make_loan

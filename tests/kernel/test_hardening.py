@@ -138,7 +138,7 @@ async def test_submitting_a_signed_file_is_a_409_and_changes_nothing(
 async def test_an_expired_offer_cannot_be_signed_with_an_earlier_date(
     client: AsyncTestClient[Litestar], admin: Caller, committee: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    from service.usecases.applications import sign_contract
+    from service.origination.handlers.applications import sign_contract
 
     url, app = await approved_application(client, admin, committee)
     app = await step(

@@ -371,7 +371,7 @@ async def test_a_notice_that_cannot_be_read_is_given_up_and_the_others_still_go(
 async def test_an_officer_hears_of_a_follow_up_contact_a_week_before_it_is_due(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, mailbox: tuple[Mailbox, int]
 ) -> None:
-    from service.usecases.followup import create_plan
+    from service.followup.handlers import create_plan
     from service.usecases.notifications import plan_follow_up_notices
 
     box, port = mailbox
@@ -469,8 +469,8 @@ async def test_after_a_reschedule_notices_number_instalments_as_the_amendment_do
     from domain.identity.model import Principal, PrincipalKind, Role
     from domain.notifications import Channel, Preferences, Recipient
     from service.kernel.idempotency import IdempotencyKey
+    from service.servicing.handlers.payments import RescheduleCommand, reschedule
     from service.usecases.notifications import notices_for_installment
-    from service.usecases.servicing import RescheduleCommand, reschedule
 
     today = date.today()
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=today - timedelta(days=40))

@@ -16,7 +16,7 @@ from domain.errors import RuleViolation
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applications import Status
 from service.kernel.idempotency import IdempotencyKey
-from service.usecases.applications import disburse, issue_offer
+from service.origination.handlers.applications import disburse, issue_offer
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller
 from tests.origination.test_scenario import put_project, staff, step

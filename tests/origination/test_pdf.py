@@ -17,7 +17,7 @@ from domain.origination.contract import ContractDocument, Lender
 from domain.schedules import Fee, FeeCollection, Installment
 from domain.schedules.calendar import add_period
 from domain.schedules.model import RepaymentUnit
-from service.adapters.contract_pdf import PdfContractRenderer, format_decimal, printable
+from service.origination.pdf import PdfContractRenderer, format_decimal, printable
 
 D = Decimal
 HEADER = "Capital restant dû"

@@ -522,7 +522,7 @@ async def test_tranches_add_up_to_the_contract_and_only_the_first_withholds_fees
 async def test_an_offer_expires_and_can_no_longer_be_signed(
     client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    from service.usecases.applications import expire_offers
+    from service.origination.handlers.applications import expire_offers
 
     committee = await sign_in_staff(client, uow_factory, "committee-user", "committee_member")
     url, app = await approved_application(client, admin, committee)

@@ -34,9 +34,9 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from domain.servicing import ServicingTerms
 from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
 from service.kernel.db.mapping import servicing_to_json
-from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-from service.persistence.tables import metadata
-from service.usecases.close_of_business import close_business_day
+from service.metadata import metadata
+from service.servicing.handlers.close_of_business import close_business_day
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from tests.servers import ROOT
 
 BUSINESS_DATE = date(2027, 6, 15)
@@ -231,8 +231,7 @@ async def mix(engine: AsyncEngine) -> str:
 
 async def explain_first_chunk(engine: AsyncEngine, chunk: int) -> None:
     """Print the plan of the first chunk's statement (rolled back), to see where the time goes."""
-    from service.persistence import close_of_business_sql as sql
-
+    from service.servicing.repositories import close_of_business as sql
     async with engine.connect() as connection:
         params = {"d": BUSINESS_DATE, "after": uuid.UUID(int=0), "limit": chunk, "decimals": '{"EUR": 2}'}
         params["last"] = await connection.scalar(sql._CHUNK_END, params)

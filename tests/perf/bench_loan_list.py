@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
-from service.persistence.loan_repositories import SqlLoans
+from service.servicing.repositories.loans import SqlLoans
 from service.usecases.ports import LoanSearch
 from tests.perf.bench_close_of_business import ROOT, _async, build_book, prepare
 

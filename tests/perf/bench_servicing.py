@@ -34,8 +34,8 @@ from service.identity.handlers import CreateStaffUser, create_staff_user
 from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.idempotency import IdempotencyKey
+from service.servicing.handlers.payments import PaymentCommand, record_payment
 from service.settings import load_settings
-from service.usecases.servicing import PaymentCommand, record_payment
 from service.wiring import SqlUnitOfWorkFactory
 from tests.loans import make_loan
 from tests.perf.bench_api import wrk
@@ -88,7 +88,7 @@ async def query_time(servers: RunningServers, loan_id: uuid.UUID) -> float:
     """Milliseconds PostgreSQL alone takes to render the schedule document (median of 50)."""
     import asyncpg
 
-    from service.persistence.schedule_document import SCHEDULE_DOCUMENT_SQL
+    from service.servicing.read import SCHEDULE_DOCUMENT_SQL
 
     connection = await asyncpg.connect(servers.database_url)
     timings = []

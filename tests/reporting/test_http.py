@@ -11,9 +11,9 @@ from litestar.testing import AsyncTestClient
 from domain.ids import new_id
 from domain.ledger.model import Account, Entry, LedgerTransaction
 from service.kernel.db.engine import create_engine
-from service.persistence.close_of_business_sql import SqlCloseOfBusiness
+from service.servicing.handlers.close_of_business import close_business_day
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.settings import Settings
-from service.usecases.close_of_business import close_business_day
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller
 from tests.loans import make_loan

@@ -26,11 +26,11 @@ from domain.money import RoundingMode
 from domain.servicing import InstallmentState, LoanState, Overpayment, Payment, PaymentChannel, ServicingTerms
 from domain.servicing import state_as_of as replay_state
 from service.kernel.db.engine import create_engine
-from service.persistence.close_of_business_sql import SqlCloseOfBusiness
+from service.servicing.handlers.close_of_business import close_business_day, close_days_not_closed, days_to_close
+from service.servicing.handlers.payments import refresh_loan_state
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.settings import Settings
-from service.usecases.close_of_business import close_business_day, close_days_not_closed, days_to_close
 from service.usecases.ports import AgedChunk
-from service.usecases.servicing import refresh_loan_state
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller
 from tests.loans import MadeLoan, make_loan

@@ -17,10 +17,10 @@ from domain.ledger.servicing import servicing_balances
 from domain.products.model import ProductCategory
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import Overpayment, ServicingTerms, state_as_of
-from service.api.servicing import InstallmentStateOut, LoanScheduleResponse, TransactionOut, schedule_response
 from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.servicing.handlers.payments import statement
+from service.servicing.http.payments import InstallmentStateOut, LoanScheduleResponse, TransactionOut, schedule_response
 from service.settings import Settings
-from service.usecases.servicing import statement
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing, RecordingLoginCodeSender, sign_in_borrower, sign_in_staff
 from tests.loans import MadeLoan, make_loan, make_product
@@ -312,7 +312,7 @@ async def test_the_schedule_takes_at_most_three_statements(
     """Counted on the connection itself: statements sent through SQLAlchemy and straight to asyncpg."""
     from sqlalchemy import event
 
-    from service.usecases.servicing import schedule_document
+    from service.servicing.handlers.payments import schedule_document
 
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=48)
     for k in range(5):

@@ -18,7 +18,7 @@ from service.identity import handlers as uc
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.kernel.http.middleware import rate_limit_hook
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, Password
+from service.kernel.http.schemas import NonEmptyText, Page, Password, published_as
 from service.kernel.http.schemas import Request as RequestBody
 from service.services import Services
 
@@ -178,6 +178,11 @@ def _next_cursor(items: list[uuid.UUID], limit: int) -> str | None:
 sign_in_limited = rate_limit_hook("sign_in_limiter", "too many sign-in attempts; try again later")
 
 
+# The published names of the pages (see ``published_as``).
+StaffUserPage = Annotated[Page[StaffUserResponse], published_as("Page_service.api.identity.StaffUserResponse_")]
+PartnerPage = Annotated[Page[PartnerResponse], published_as("Page_service.api.identity.PartnerResponse_")]
+
+
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
@@ -248,7 +253,7 @@ class StaffUserController(Controller):
     @get("/", operation_id="listStaffUsers", summary="List staff users", responses=problems(400, 401, 403))
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
-    ) -> Page[StaffUserResponse]:
+    ) -> StaffUserPage:
         users = list(await uc.list_staff_users(uow=services.uow(), after=cursor, limit=limit))
         return Page(items=[_staff_out(u) for u in users], next_cursor=_next_cursor([u.id for u in users], limit))
 
@@ -304,7 +309,7 @@ class PartnerController(Controller):
     )
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
-    ) -> Page[PartnerResponse]:
+    ) -> PartnerPage:
         partners = list(await uc.list_partners(uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[_partner_out(p) for p in partners], next_cursor=_next_cursor([p.id for p in partners], limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar.params import KwargDefinition
 
 T = TypeVar("T")
 
@@ -21,3 +22,12 @@ class Page(msgspec.Struct, Generic[T], frozen=True):
 
     items: list[T]
     next_cursor: str | None
+
+
+def published_as(component: str) -> KwargDefinition:
+    """Pins the OpenAPI component name of a response (``Annotated[Page[X], published_as(...)]``).
+
+    A generic's name embeds its argument's module path (``Page_service.api.identity.X_``), so
+    moving a module would rename it in the published contract; these names are that contract's.
+    """
+    return KwargDefinition(schema_component_key=component)

@@ -36,7 +36,7 @@ AmountOut = Decimal
 # Rates and percentages (nominal rate, TAEG, portfolio ratios) in responses: one representation
 # everywhere, the number as written with at least two decimals ("7.45", "7.50", "12.125"), never
 # the zeros a NUMERIC column pads with ("7.450000"). The schedule document renders the same in SQL
-# (service.persistence.schedule_document.rate_sql).
+# (service.servicing.read.rate_sql).
 RateOut = Annotated[
     str,
     msgspec.Meta(

@@ -21,7 +21,7 @@ from domain.products.model import LegalCeiling, LoanProduct, ProductCategory, Pr
 from domain.schedules import Amortization, DayCount, InterestMethod, InterestPeriod, RepaymentUnit
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page
+from service.kernel.http.schemas import NonEmptyText, Page, published_as
 from service.kernel.http.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, rate_text, text
 from service.products import handlers as uc
 from service.products.http.quotes import FeeIn, fee_from_wire
@@ -312,6 +312,10 @@ def _check_validity(valid_from: date, valid_to: date | None) -> None:
         raise RuleViolation("must not be before valid_from", code="value.out_of_range", field="valid_to")
 
 
+# The published names of the pages (see ``published_as``).
+LoanProductPage = Annotated[Page[LoanProductResponse], published_as("Page_service.api.products.LoanProductResponse_")]
+
+
 class LoanProductController(Controller):
     path = "/v1/loan-products"
     tags = ["products"]
@@ -343,7 +347,7 @@ class LoanProductController(Controller):
         services: NamedDependency[Services],
         cursor: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-    ) -> Page[LoanProductResponse]:
+    ) -> LoanProductPage:
         items = list(await uc.list_products(uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[product_out(p) for p in items], next_cursor=str(items[-1].id) if len(items) == limit else None
