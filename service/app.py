@@ -18,8 +18,6 @@ from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
-from service.api.notices import NoticeController
-from service.api.portfolio import PortfolioController
 from service.followup.http import FollowUpContactController, FollowUpController, LoanFollowUpController
 from service.health import HealthController
 from service.identity.http.authentication import AuthenticationMiddleware
@@ -30,6 +28,7 @@ from service.identity.http.users import (
     PartnerController,
     StaffUserController,
 )
+from service.identity.ports import LoginCodeSender
 from service.identity.read import SqlStaffTokenVersions
 from service.identity.security import Argon2PasswordHasher, JwtTokenCodec
 from service.identity.senders import LogLoginCodeSender
@@ -45,14 +44,16 @@ from service.kernel.http.middleware import (
 from service.kernel.http.problems import EXCEPTION_HANDLERS
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
+from service.notifications.http import NoticeController
+from service.notifications.read import SqlNoticeOutbox
 from service.origination.http.applicants import ApplicantController, ReferralController
 from service.origination.http.applications import ApplicationController
 from service.origination.pdf import PdfContractRenderer
-from service.persistence.notification_sql import SqlNoticeOutbox
-from service.persistence.portfolio_sql import SqlPortfolioReports
 from service.products.http.fast_quotes import with_fast_quote_routes
 from service.products.http.products import LegalDataController, LoanProductController
 from service.products.http.quotes import QuoteController
+from service.reporting.http import PortfolioController
+from service.reporting.read import SqlPortfolioReports
 from service.services import Services, provide_services
 from service.servicing.http.loans import LoanController
 from service.servicing.http.payments import ServicingController
@@ -61,7 +62,6 @@ from service.servicing.ics import IcsScheduleRenderer
 from service.servicing.pdf import PdfScheduleRenderer
 from service.settings import Settings
 from service.training.http import EnrolmentController, TrainingProgrammeController, TrainingSessionController
-from service.usecases.ports import LoginCodeSender
 from service.wiring import SqlUnitOfWorkFactory
 
 API_VERSION = "0.1.0"
@@ -195,7 +195,7 @@ def create_app(
     )
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
     # app's outermost handler gives every response, routed or not, its request id and log line.
-    # The quote routes' ordinary requests skip Litestar's pipeline (see service/api/fast_quotes.py).
+    # The quote routes' ordinary requests skip Litestar's pipeline (see service/products/http/fast_quotes.py).
     # Every 201 gets its Location there too.
     app.asgi_handler = RequestContextMiddleware(
         with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),

@@ -4,9 +4,9 @@ test). A new ``service/<context>/tables`` module is added here; tests/test_migra
 from service.followup import tables as followup_tables
 from service.identity import tables as identity_tables
 from service.kernel.db.base import Base
+from service.notifications import tables as notification_tables
 from service.origination.tables import applicants as applicant_tables
 from service.origination.tables import applications as application_tables
-from service.persistence import notification_tables
 from service.products import tables as product_tables
 from service.servicing.tables import close_of_business as close_of_business_tables
 from service.servicing.tables import events as servicing_event_tables

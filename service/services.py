@@ -2,32 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from litestar.datastructures import State
 
-from service.servicing.ports import ScheduleRenderer
-from service.settings import Settings
-from service.usecases.notification_ports import NoticeOutbox
-from service.usecases.ports import (
-    ContractRenderer,
+from service.followup.ports import FollowUpUnitOfWork
+from service.identity.ports import (
+    IdentityUnitOfWork,
     LoginCodeSender,
     PasswordHasher,
-    PortfolioReports,
-    RateLimiter,
-    ReadinessProbe,
     SignInBackoff,
     StaffTokenVersions,
     TokenCodec,
-    UnitOfWorkFactory,
 )
+from service.kernel.ports import RateLimiter, ReadinessProbe
+from service.notifications.ports import NoticeOutbox
+from service.origination.ports import ContractRenderer, OriginationUnitOfWork
+from service.products.ports import ProductsUnitOfWork
+from service.reporting.ports import PortfolioReports
+from service.servicing.ports import ScheduleRenderer, ServicingUnitOfWork
+from service.settings import Settings
+from service.training.ports import TrainingUnitOfWork
+
+
+class AppUnitOfWork(
+    IdentityUnitOfWork,
+    ProductsUnitOfWork,
+    OriginationUnitOfWork,
+    TrainingUnitOfWork,
+    ServicingUnitOfWork,
+    FollowUpUnitOfWork,
+    Protocol,
+):
+    """The unit of work the app hands out: every context's repositories on one session, each one
+    built when a handler first touches it (``service.wiring.SqlUnitOfWork``). A handler's
+    parameter type says which of them it may use."""
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    uow: UnitOfWorkFactory
+    uow: Callable[[], AppUnitOfWork]
     hasher: PasswordHasher
     tokens: TokenCodec
     staff_token_versions: StaffTokenVersions

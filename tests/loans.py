@@ -18,7 +18,7 @@ from domain.loans.model import Loan
 from domain.products.model import LoanProduct, ProductCategory, ProductTerms, ProductVersion
 from domain.schedules import Installment, ScheduleTerms, build_schedule
 from domain.servicing import ServicingTerms
-from service.origination.repositories.applicants import search_form
+from service.kernel.db.mapping import search_form
 from service.origination.tables.applicants import ApplicantRow
 from service.origination.tables.applications import ApplicationRow
 from service.wiring import SqlUnitOfWorkFactory

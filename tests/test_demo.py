@@ -10,8 +10,8 @@ import pytest
 from domain.origination.applications import Action, Status
 from service.devtools.demo import DEMO_STAFF, Banner, demo_password, read_demo_key, seed_demo
 from service.identity.handlers import authenticate_api_key
+from service.origination.ports import ApplicationFilter
 from service.settings import Settings, SettingsError
-from service.usecases.ports import ApplicationFilter
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import make_settings, truncate_all
 from tests.servers import RunningServers

@@ -129,7 +129,7 @@ def run_dev() -> int:
                 subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
                 subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
                 children.append(subprocess.Popen(api_command(), env=env, cwd=ROOT))
-                children.append(subprocess.Popen([python, "-m", "service.jobs.worker"], env=env, cwd=ROOT))
+                children.append(subprocess.Popen([python, "-m", "service.worker"], env=env, cwd=ROOT))
                 kept = read_demo_key(DEMO_KEY_FILE)
                 partner_key = kept.secret if kept else "(none: see the seed-demo output above)"
                 print(Banner(f"http://{settings.host}:{settings.port}", partner_key).text(), flush=True)

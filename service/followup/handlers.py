@@ -15,11 +15,10 @@ from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.loans.model import Loan
 from domain.schedules.validation import check_business_date
-from service.followup.ports import GroupBy, LoanBorrower
-from service.usecases.ports import UnitOfWork
+from service.followup.ports import FollowUpUnitOfWork, GroupBy, LoanBorrower
 
 
-async def start_follow_up(uow: UnitOfWork, loan: Loan) -> FollowUpPlan:
+async def start_follow_up(uow: FollowUpUnitOfWork, loan: Loan) -> FollowUpPlan:
     """Inside the caller's transaction: the loan's plan from its product version's template,
     counted from the project's start date when known, else the disbursement date."""
     version = await uow.products.version(loan.product_id, loan.product_version)
@@ -37,14 +36,14 @@ async def start_follow_up(uow: UnitOfWork, loan: Loan) -> FollowUpPlan:
     return plan
 
 
-async def _loan(uow: UnitOfWork, loan_id: uuid.UUID) -> Loan:
+async def _loan(uow: FollowUpUnitOfWork, loan_id: uuid.UUID) -> Loan:
     loan = await uow.loans.get(loan_id)
     if loan is None:
         raise NotFound("loan not found", code="loan.not_found")
     return loan
 
 
-async def create_plan(loan_id: uuid.UUID, *, uow: UnitOfWork) -> FollowUpPlan:
+async def create_plan(loan_id: uuid.UUID, *, uow: FollowUpUnitOfWork) -> FollowUpPlan:
     """The plan of a loan disbursed before plans existed; the existing plan if it has one."""
     async with uow:
         loan = await _loan(uow, loan_id)
@@ -56,7 +55,7 @@ async def create_plan(loan_id: uuid.UUID, *, uow: UnitOfWork) -> FollowUpPlan:
     return plan
 
 
-async def follow_up_plan(loan_id: uuid.UUID, *, uow: UnitOfWork) -> FollowUpPlan:
+async def follow_up_plan(loan_id: uuid.UUID, *, uow: FollowUpUnitOfWork) -> FollowUpPlan:
     async with uow:
         plan = await uow.follow_ups.plan_for_loan(loan_id)
         if plan is None:
@@ -66,7 +65,7 @@ async def follow_up_plan(loan_id: uuid.UUID, *, uow: UnitOfWork) -> FollowUpPlan
 
 
 async def record_outcome(
-    contact_id: uuid.UUID, outcome: Outcome, *, actor: Principal, uow: UnitOfWork, now: datetime, today: date
+    contact_id: uuid.UUID, outcome: Outcome, *, actor: Principal, uow: FollowUpUnitOfWork, now: datetime, today: date
 ) -> Contact:
     """The outcome of a planned contact, once (a second one is a 409)."""
     async with uow:
@@ -81,7 +80,7 @@ async def record_outcome(
 
 
 async def assign_contact(
-    contact_id: uuid.UUID, *, officer_id: uuid.UUID | None, mentor_name: str | None, uow: UnitOfWork
+    contact_id: uuid.UUID, *, officer_id: uuid.UUID | None, mentor_name: str | None, uow: FollowUpUnitOfWork
 ) -> Contact:
     """Hand a contact not yet done to an officer (an active staff member) or a volunteer mentor."""
     async with uow:
@@ -108,7 +107,7 @@ class AddUnplannedContact:
 
 
 async def add_unplanned_contact(
-    cmd: AddUnplannedContact, *, actor: Principal, uow: UnitOfWork, now: datetime, today: date
+    cmd: AddUnplannedContact, *, actor: Principal, uow: FollowUpUnitOfWork, now: datetime, today: date
 ) -> Contact:
     """A contact outside the plan, recorded with its outcome (the plan is made first if missing)."""
     async with uow:
@@ -152,7 +151,7 @@ def check_report_day(on: date) -> None:
     check_business_date(on, "on")
 
 
-async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: UnitOfWork) -> OfficerAgenda:
+async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: FollowUpUnitOfWork) -> OfficerAgenda:
     """Due (in the next 30 days), overdue and done (in the last 30 days) contacts of an officer."""
     check_report_day(on)
     async with uow:
@@ -170,7 +169,7 @@ class FollowUpReport:
     names: Mapping[uuid.UUID, str]
 
 
-async def follow_up_report(group_by: GroupBy, on: date, *, uow: UnitOfWork) -> FollowUpReport:
+async def follow_up_report(group_by: GroupBy, on: date, *, uow: FollowUpUnitOfWork) -> FollowUpReport:
     check_report_day(on)
     async with uow:
         facts = await uow.follow_ups.report_facts(group_by)

@@ -18,10 +18,9 @@ from domain.followup.model import BusinessStatus, Contact, FollowUpAction, Follo
 from domain.followup.policies import AgendaStatus, GroupReport
 from service.followup import handlers as uc
 from service.followup.ports import LoanBorrower
-from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText
-from service.origination.http.applicants import OFFICERS
 from service.services import Services
 
 StatusName = Literal["active", "in_difficulty", "closed"]

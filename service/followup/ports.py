@@ -6,10 +6,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from domain.followup.model import Contact, FollowUpPlan
 from domain.followup.policies import BusinessFacts
+from service.kernel.ports import UnitOfWork
+
+if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
+    from service.identity.ports import StaffUsers
+    from service.origination.ports import Projects
+    from service.products.ports import Products
+    from service.servicing.ports import Loans
 
 GroupBy = Literal["product", "officer", "partner"]
 
@@ -61,3 +68,19 @@ class FollowUps(Protocol):
     async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:
         """Every followed business with its group key (the loan's product, officer or referring partner)."""
         ...
+
+
+class FollowUpUnitOfWork(UnitOfWork, Protocol):
+    """The repositories the follow-up handlers use: its own, the loan (servicing), the product
+    (products), the project's start date (origination) and the officer (identity)."""
+
+    @property
+    def follow_ups(self) -> FollowUps: ...
+    @property
+    def loans(self) -> Loans: ...
+    @property
+    def products(self) -> Products: ...
+    @property
+    def projects(self) -> Projects: ...
+    @property
+    def staff_users(self) -> StaffUsers: ...

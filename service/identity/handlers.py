@@ -29,7 +29,7 @@ from domain.identity.model import (
     normalise_phone,
 )
 from domain.ids import new_id
-from service.usecases.ports import LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec, UnitOfWork
+from service.identity.ports import IdentityUnitOfWork, LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec
 
 API_KEY_PREFIX = "mck"
 # Five wrong tries kill a code (LoginCode.MAX_ATTEMPTS), never the borrower's sign-in: a stranger
@@ -59,7 +59,7 @@ class UpdateStaffUser:
 
 
 async def create_staff_user(
-    cmd: CreateStaffUser, *, uow: UnitOfWork, hasher: PasswordHasher, now: datetime
+    cmd: CreateStaffUser, *, uow: IdentityUnitOfWork, hasher: PasswordHasher, now: datetime
 ) -> StaffUser:
     username = cmd.username.strip().lower()
     if not USERNAME.fullmatch(username):
@@ -89,7 +89,7 @@ async def create_staff_user(
 
 
 async def update_staff_user(
-    cmd: UpdateStaffUser, *, actor: Principal, uow: UnitOfWork, hasher: PasswordHasher
+    cmd: UpdateStaffUser, *, actor: Principal, uow: IdentityUnitOfWork, hasher: PasswordHasher
 ) -> StaffUser:
     async with uow:
         user = await uow.staff_users.get(cmd.user_id)
@@ -124,7 +124,7 @@ async def update_staff_user(
     return user
 
 
-async def list_staff_users(*, uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[StaffUser]:
+async def list_staff_users(*, uow: IdentityUnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[StaffUser]:
     async with uow:
         return await uow.staff_users.page(after=after, limit=limit)
 
@@ -133,7 +133,7 @@ async def issue_staff_token(
     username: str,
     password: str,
     *,
-    uow: UnitOfWork,
+    uow: IdentityUnitOfWork,
     hasher: PasswordHasher,
     tokens: TokenCodec,
     now: datetime,
@@ -165,7 +165,7 @@ async def authenticate_token(
 # --- partners and API keys -------------------------------------------------------------------------
 
 
-async def create_partner(name: str, kind: str, *, uow: UnitOfWork, now: datetime) -> Partner:
+async def create_partner(name: str, kind: str, *, uow: IdentityUnitOfWork, now: datetime) -> Partner:
     if kind not in PARTNER_KINDS:
         raise RuleViolation(
             f"kind must be one of {', '.join(sorted(PARTNER_KINDS))}", code="partner.unknown_kind", field="kind"
@@ -177,7 +177,7 @@ async def create_partner(name: str, kind: str, *, uow: UnitOfWork, now: datetime
     return partner
 
 
-async def get_partner(partner_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> Partner:
+async def get_partner(partner_id: uuid.UUID, *, actor: Principal, uow: IdentityUnitOfWork) -> Partner:
     ensure_may_see_partner(actor, partner_id)
     async with uow:
         partner = await uow.partners.get(partner_id)
@@ -186,7 +186,7 @@ async def get_partner(partner_id: uuid.UUID, *, actor: Principal, uow: UnitOfWor
     return partner
 
 
-async def list_partners(*, uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[Partner]:
+async def list_partners(*, uow: IdentityUnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[Partner]:
     async with uow:
         return await uow.partners.page(after=after, limit=limit)
 
@@ -196,7 +196,9 @@ def hash_api_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_api_key(partner_id: uuid.UUID, label: str, *, uow: UnitOfWork, now: datetime) -> tuple[ApiKey, str]:
+async def create_api_key(
+    partner_id: uuid.UUID, label: str, *, uow: IdentityUnitOfWork, now: datetime
+) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is shown this once and never stored."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
@@ -216,14 +218,14 @@ async def create_api_key(partner_id: uuid.UUID, label: str, *, uow: UnitOfWork, 
     return key, secret
 
 
-async def list_api_keys(partner_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[ApiKey]:
+async def list_api_keys(partner_id: uuid.UUID, *, uow: IdentityUnitOfWork) -> Sequence[ApiKey]:
     async with uow:
         if await uow.partners.get(partner_id) is None:
             raise NotFound("partner not found", code="partner.not_found")
         return await uow.api_keys.for_partner(partner_id)
 
 
-async def revoke_api_key(partner_id: uuid.UUID, key_id: uuid.UUID, *, uow: UnitOfWork, now: datetime) -> ApiKey:
+async def revoke_api_key(partner_id: uuid.UUID, key_id: uuid.UUID, *, uow: IdentityUnitOfWork, now: datetime) -> ApiKey:
     async with uow:
         key = await uow.api_keys.get(key_id)
         if key is None or key.partner_id != partner_id:
@@ -235,7 +237,7 @@ async def revoke_api_key(partner_id: uuid.UUID, key_id: uuid.UUID, *, uow: UnitO
     return key
 
 
-async def authenticate_api_key(secret: str, *, uow: UnitOfWork) -> Principal | None:
+async def authenticate_api_key(secret: str, *, uow: IdentityUnitOfWork) -> Principal | None:
     """The partner a presented key belongs to, or None for a malformed, unknown or revoked key."""
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
@@ -254,7 +256,7 @@ async def authenticate_api_key(secret: str, *, uow: UnitOfWork) -> Principal | N
 
 
 async def create_borrower(
-    full_name: str, email: str, phone: str | None, language: str, *, uow: UnitOfWork, now: datetime
+    full_name: str, email: str, phone: str | None, language: str, *, uow: IdentityUnitOfWork, now: datetime
 ) -> Borrower:
     if language not in {"fr", "en"}:
         raise RuleViolation("language must be fr or en", code="borrower.unknown_language", field="language")
@@ -274,7 +276,7 @@ async def create_borrower(
     return borrower
 
 
-async def get_borrower(borrower_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> Borrower:
+async def get_borrower(borrower_id: uuid.UUID, *, actor: Principal, uow: IdentityUnitOfWork) -> Borrower:
     ensure_may_see_borrower(actor, borrower_id)
     async with uow:
         borrower = await uow.borrowers.get(borrower_id)
@@ -289,7 +291,14 @@ def _code_hash(code: str, pepper: str) -> str:
 
 
 async def request_login_code(
-    email: str, *, client: str, uow: UnitOfWork, sender: LoginCodeSender, pepper: str, now: datetime, minutes: int
+    email: str,
+    *,
+    client: str,
+    uow: IdentityUnitOfWork,
+    sender: LoginCodeSender,
+    pepper: str,
+    now: datetime,
+    minutes: int,
 ) -> None:
     """Send a fresh code to a known borrower. Unknown addresses get the same answer, and no code."""
     try:
@@ -318,7 +327,7 @@ async def request_login_code(
 
 
 async def exchange_login_code(
-    email: str, code: str, *, uow: UnitOfWork, tokens: TokenCodec, pepper: str, now: datetime, minutes: int
+    email: str, code: str, *, uow: IdentityUnitOfWork, tokens: TokenCodec, pepper: str, now: datetime, minutes: int
 ) -> str:
     """A borrower token for a valid, unused, unexpired code; each wrong try counts against the code."""
     failure = NotAuthenticated("invalid or expired code", code="auth.invalid_code")
@@ -342,7 +351,7 @@ async def exchange_login_code(
     return tokens.issue(Principal(PrincipalKind.BORROWER, borrower.id), now=now, minutes=minutes)
 
 
-async def purge_expired_login_codes(*, uow: UnitOfWork, now: datetime) -> int:
+async def purge_expired_login_codes(*, uow: IdentityUnitOfWork, now: datetime) -> int:
     async with uow:
         removed = await uow.login_codes.delete_expired(now - timedelta(days=1))
         await uow.commit()

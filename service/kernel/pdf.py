@@ -4,12 +4,13 @@ licence there), text the font can draw, French decimal notation, and label/value
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
+import anyio
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -83,3 +84,12 @@ def label_rows(pdf: FPDF, rows: Iterable[tuple[str, str]]) -> None:
 
 def line(pdf: FPDF, text: str, *, height: float = 6, align: str = "L", border: Literal[0, 1] | str = 0) -> None:
     pdf.cell(0, height, printable(text), border=border, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+T = TypeVar("T")
+
+
+async def render_off_the_loop(render: Callable[[T], bytes], document: T) -> bytes:
+    """A PDF takes 50-150 ms of CPU (the embedded font is parsed and subset): rendered in a worker
+    thread, so that the other requests of this worker are not held up for all that time."""
+    return await anyio.to_thread.run_sync(render, document)

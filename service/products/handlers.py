@@ -13,7 +13,7 @@ from domain.ids import new_id
 from domain.products.model import LegalCeiling, LoanProduct, ProductTerms, ProductVersion, QuoteRequest, UsuryThreshold
 from domain.products.policies import schedule_terms_for
 from domain.schedules import Schedule, build_schedule
-from service.usecases.ports import UnitOfWork
+from service.products.ports import ProductsUnitOfWork
 
 PRODUCT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 
@@ -24,7 +24,9 @@ class Quote:
     product: ProductVersion | None
 
 
-async def create_product(code: str, name: str, terms: ProductTerms, *, uow: UnitOfWork, now: datetime) -> LoanProduct:
+async def create_product(
+    code: str, name: str, terms: ProductTerms, *, uow: ProductsUnitOfWork, now: datetime
+) -> LoanProduct:
     if not PRODUCT_CODE.fullmatch(code):
         raise RuleViolation(
             "2 to 40 characters: capital letters, digits, '_' or '-'", code="product.invalid_code", field="code"
@@ -47,7 +49,7 @@ async def create_product(code: str, name: str, terms: ProductTerms, *, uow: Unit
 
 
 async def add_product_version(
-    product_id: uuid.UUID, terms: ProductTerms, *, expected_version: int, uow: UnitOfWork, now: datetime
+    product_id: uuid.UUID, terms: ProductTerms, *, expected_version: int, uow: ProductsUnitOfWork, now: datetime
 ) -> LoanProduct:
     """Change a product by appending a version; offers already made keep the version they used."""
     async with uow:
@@ -68,7 +70,7 @@ async def add_product_version(
     return product
 
 
-async def set_product_active(product_id: uuid.UUID, active: bool, *, uow: UnitOfWork) -> LoanProduct:
+async def set_product_active(product_id: uuid.UUID, active: bool, *, uow: ProductsUnitOfWork) -> LoanProduct:
     async with uow:
         product = await uow.products.get(product_id, for_update=True)
         if product is None:
@@ -79,7 +81,7 @@ async def set_product_active(product_id: uuid.UUID, active: bool, *, uow: UnitOf
     return product
 
 
-async def get_product(product_id: uuid.UUID, *, uow: UnitOfWork) -> LoanProduct:
+async def get_product(product_id: uuid.UUID, *, uow: ProductsUnitOfWork) -> LoanProduct:
     async with uow:
         product = await uow.products.get(product_id)
     if product is None:
@@ -87,7 +89,7 @@ async def get_product(product_id: uuid.UUID, *, uow: UnitOfWork) -> LoanProduct:
     return product
 
 
-async def get_product_version(product_id: uuid.UUID, version: int, *, uow: UnitOfWork) -> ProductVersion:
+async def get_product_version(product_id: uuid.UUID, version: int, *, uow: ProductsUnitOfWork) -> ProductVersion:
     async with uow:
         found = await uow.products.version(product_id, version)
     if found is None:
@@ -95,36 +97,38 @@ async def get_product_version(product_id: uuid.UUID, version: int, *, uow: UnitO
     return found
 
 
-async def list_products(*, uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[LoanProduct]:
+async def list_products(*, uow: ProductsUnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[LoanProduct]:
     async with uow:
         return await uow.products.page(after=after, limit=limit)
 
 
-async def add_legal_ceiling(ceiling: LegalCeiling, *, uow: UnitOfWork) -> LegalCeiling:
+async def add_legal_ceiling(ceiling: LegalCeiling, *, uow: ProductsUnitOfWork) -> LegalCeiling:
     async with uow:
         await uow.legal_data.add_ceiling(ceiling)
         await uow.commit()
     return ceiling
 
 
-async def add_usury_threshold(threshold: UsuryThreshold, *, uow: UnitOfWork) -> UsuryThreshold:
+async def add_usury_threshold(threshold: UsuryThreshold, *, uow: ProductsUnitOfWork) -> UsuryThreshold:
     async with uow:
         await uow.legal_data.add_usury_threshold(threshold)
         await uow.commit()
     return threshold
 
 
-async def list_legal_ceilings(*, uow: UnitOfWork) -> Sequence[LegalCeiling]:
+async def list_legal_ceilings(*, uow: ProductsUnitOfWork) -> Sequence[LegalCeiling]:
     async with uow:
         return await uow.legal_data.ceilings()
 
 
-async def list_usury_thresholds(*, uow: UnitOfWork) -> Sequence[UsuryThreshold]:
+async def list_usury_thresholds(*, uow: ProductsUnitOfWork) -> Sequence[UsuryThreshold]:
     async with uow:
         return await uow.legal_data.usury_thresholds()
 
 
-async def quote_loan(request: QuoteRequest, product_id: uuid.UUID | None, *, uow: UnitOfWork, today: date) -> Quote:
+async def quote_loan(
+    request: QuoteRequest, product_id: uuid.UUID | None, *, uow: ProductsUnitOfWork, today: date
+) -> Quote:
     """A schedule with its TAEG. Without a product no database is touched (quotes are hot)."""
     version: ProductVersion | None = None
     if product_id is not None:

@@ -20,7 +20,7 @@ from domain.products.model import (
     UsuryThreshold,
 )
 from domain.schedules import Amortization, DayCount, Fee, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
-from service.kernel.db.mapping import row_values, servicing_from_json, servicing_to_json, to_domain
+from service.kernel.db.mapping import plain, row_values, servicing_from_json, servicing_to_json, to_domain
 from service.products.tables import LegalCeilingRow, LoanProductRow, ProductVersionRow, UsuryThresholdRow
 
 _ENUMS: dict[str, Any] = {
@@ -53,11 +53,6 @@ def _fee_from_json(data: dict[str, Any]) -> Fee:
         percent_of_principal=dec(data["percent_of_principal"]),
         amount=dec(data["amount"]),
     )
-
-
-def plain(value: Decimal) -> Decimal:
-    """NUMERIC columns pad with zeros ("7.450000"); give back the number as it was written."""
-    return Decimal(f"{value.normalize():f}")
 
 
 def _terms_from_row(row: ProductVersionRow) -> ProductTerms:

@@ -7,12 +7,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from domain.ledger.model import Account
+from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.events import LoanEvent
-from domain.loans.model import Loan
+from domain.loans.model import Disbursement, Loan
 from domain.servicing import InstallmentState, LoanState
+from service.kernel.ports import Idempotency, UnitOfWork
+
+if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
+    from service.identity.ports import Borrowers
+    from service.products.ports import LegalData, Products
 
 
 @dataclass(frozen=True)
@@ -180,3 +185,130 @@ class LoanServicing(Protocol):
     async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
         """The ids of the borrower's loans (through their applicant record), latest disbursed first."""
         ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanSearch:
+    """Staff's loan list: every given criterion must match; ``borrower_name`` matches part of it."""
+
+    officer_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    applicant_id: uuid.UUID | None = None
+    borrower_name: str | None = None
+    status: str | None = None
+    arrears_bucket: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanListItem:
+    """A line of the loan list: the loan as of its last replay or close, with the names of the
+    borrower, officer, product and partner, so that a list of loans is readable without ids."""
+
+    id: uuid.UUID
+    application_id: uuid.UUID
+    applicant_id: uuid.UUID
+    borrower_name: str
+    borrower_phone: str | None
+    officer_id: uuid.UUID
+    officer_name: str
+    product_id: uuid.UUID
+    product_name: str
+    partner_id: uuid.UUID | None
+    partner_name: str | None
+    currency: str
+    principal: Decimal
+    outstanding_principal: Decimal
+    status: str
+    days_past_due: int
+    arrears_bucket: str
+    next_due_date: date | None
+    disbursed_on: date
+    state_as_of: date | None
+
+
+class Loans(Protocol):
+    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanListItem]: ...
+    async def add(self, loan: Loan) -> None: ...
+    async def get(self, loan_id: uuid.UUID) -> Loan | None: ...
+    async def for_application(self, application_id: uuid.UUID) -> Loan | None: ...
+    async def ids_for_applications(self, application_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, uuid.UUID]:
+        """The loan id of each application that has a loan, by application id."""
+        ...
+
+    async def add_disbursement(self, disbursement: Disbursement) -> None: ...
+    async def disbursements(self, application_id: uuid.UUID) -> Sequence[Disbursement]: ...
+    async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID, currency: str) -> Decimal: ...
+
+
+class Ledger(Protocol):
+    async def post(self, transaction: LedgerTransaction) -> None: ...
+    async def balance(self, account: Account, *, loan_id: uuid.UUID | None = None) -> Decimal: ...
+
+
+class Outbox(Protocol):
+    """Events recorded in the same transaction as their cause; a relay delivers them later."""
+
+    async def add(self, topic: str, aggregate_id: uuid.UUID, payload: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class CloseOfBusinessRun:
+    """Progress of the close of business of one business date (see ``close_of_business``)."""
+
+    business_date: date
+    finished: bool
+    last_loan_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class AgedChunk:
+    """One committed chunk: its last loan id (None when no active loan was left), the loans and
+    instalments written, and the loans to replay instead (a credit pays an instalment falling due)."""
+
+    last_loan_id: uuid.UUID | None
+    loans_aged: int
+    installments_updated: int
+    to_refresh: tuple[uuid.UUID, ...]
+
+
+class CloseOfBusinessBook(Protocol):
+    """Set-based ageing of the loan book; every method is its own committed transaction."""
+
+    async def last_closed(self) -> date | None:
+        """The latest business date whose close finished (None before the first)."""
+        ...
+
+    async def forget_days_from(self, day: date, *, loans_after: date) -> Sequence[uuid.UUID]:
+        """Delete the runs and figures of ``day`` and later; the loans whose state is dated after
+        ``loans_after`` (aged by such a run), to be replayed."""
+        ...
+
+    async def start(self, business_date: date) -> CloseOfBusinessRun: ...
+    async def age_chunk(self, business_date: date, *, after: uuid.UUID | None, limit: int) -> AgedChunk: ...
+    async def record_chunk(self, business_date: date, chunk: AgedChunk, *, refreshed: int) -> None: ...
+    async def finish(self, business_date: date) -> None:
+        """Record the day's portfolio figures (replacing any of an earlier run) and close the run."""
+        ...
+
+
+class ServicingUnitOfWork(UnitOfWork, Protocol):
+    """The repositories servicing's handlers use: its own, the borrower (identity) and the
+    product version and legal data a reschedule is checked against (products)."""
+
+    @property
+    def loans(self) -> Loans: ...
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def servicing(self) -> LoanServicing: ...
+    @property
+    def idempotency(self) -> Idempotency: ...
+    @property
+    def borrowers(self) -> Borrowers: ...
+    @property
+    def products(self) -> Products: ...
+    @property
+    def legal_data(self) -> LegalData: ...

@@ -26,7 +26,7 @@ from domain.training.policies import (
     stage_after_completion,
     stage_after_enrolment,
 )
-from service.usecases.ports import EnrolmentLine, UnitOfWork
+from service.training.ports import EnrolmentLine, TrainingUnitOfWork
 
 TRAINING_PROVIDER = "training_provider"
 
@@ -71,7 +71,7 @@ class MovedEnrolment:
 # --- programmes ------------------------------------------------------------------------------------
 
 
-async def create_programme(cmd: CreateProgramme, *, uow: UnitOfWork, now: datetime) -> TrainingProgramme:
+async def create_programme(cmd: CreateProgramme, *, uow: TrainingUnitOfWork, now: datetime) -> TrainingProgramme:
     programme = TrainingProgramme(
         id=new_id(),
         name=cmd.name.strip(),
@@ -97,7 +97,7 @@ async def create_programme(cmd: CreateProgramme, *, uow: UnitOfWork, now: dateti
     return programme
 
 
-async def get_programme(programme_id: uuid.UUID, *, uow: UnitOfWork) -> TrainingProgramme:
+async def get_programme(programme_id: uuid.UUID, *, uow: TrainingUnitOfWork) -> TrainingProgramme:
     async with uow:
         programme = await uow.trainings.get_programme(programme_id)
     if programme is None:
@@ -105,7 +105,9 @@ async def get_programme(programme_id: uuid.UUID, *, uow: UnitOfWork) -> Training
     return programme
 
 
-async def list_programmes(*, uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> Sequence[TrainingProgramme]:
+async def list_programmes(
+    *, uow: TrainingUnitOfWork, after: uuid.UUID | None, limit: int
+) -> Sequence[TrainingProgramme]:
     async with uow:
         return await uow.trainings.programmes(after=after, limit=limit)
 
@@ -113,7 +115,7 @@ async def list_programmes(*, uow: UnitOfWork, after: uuid.UUID | None, limit: in
 # --- sessions ---------------------------------------------------------------------------------------
 
 
-async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: datetime, today: date) -> SessionView:
+async def schedule_session(cmd: ScheduleSession, *, uow: TrainingUnitOfWork, now: datetime, today: date) -> SessionView:
     """A new session (cohort) of an active programme, no longer than the programme (``today`` is
     the lender's date)."""
     session = TrainingSession(
@@ -140,14 +142,14 @@ async def schedule_session(cmd: ScheduleSession, *, uow: UnitOfWork, now: dateti
     return SessionView(session, 0)
 
 
-async def _session_in(uow: UnitOfWork, session_id: uuid.UUID, *, for_update: bool = False) -> TrainingSession:
+async def _session_in(uow: TrainingUnitOfWork, session_id: uuid.UUID, *, for_update: bool = False) -> TrainingSession:
     session = await uow.trainings.get_session(session_id, for_update=for_update)
     if session is None:
         raise NotFound("training session not found", code="training.session_not_found")
     return session
 
 
-async def get_session(session_id: uuid.UUID, *, uow: UnitOfWork) -> SessionView:
+async def get_session(session_id: uuid.UUID, *, uow: TrainingUnitOfWork) -> SessionView:
     async with uow:
         session = await _session_in(uow, session_id)
         return SessionView(session, await uow.trainings.seats_taken(session_id))
@@ -155,7 +157,7 @@ async def get_session(session_id: uuid.UUID, *, uow: UnitOfWork) -> SessionView:
 
 async def list_sessions(
     *,
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     programme_id: uuid.UUID | None,
     starts_from: date | None,
     after: uuid.UUID | None,
@@ -171,7 +173,7 @@ async def list_sessions(
 # --- enrolments -------------------------------------------------------------------------------------
 
 
-async def _applicant_in(uow: UnitOfWork, applicant_id: uuid.UUID, *, field: str | None = None) -> Applicant:
+async def _applicant_in(uow: TrainingUnitOfWork, applicant_id: uuid.UUID, *, field: str | None = None) -> Applicant:
     # Locked: the stage changes in this transaction, and the row carries a version.
     applicant = await uow.applicants.get(applicant_id, for_update=True)
     if applicant is None:
@@ -179,13 +181,13 @@ async def _applicant_in(uow: UnitOfWork, applicant_id: uuid.UUID, *, field: str 
     return applicant
 
 
-async def _advance(uow: UnitOfWork, applicant: Applicant, stage: Stage) -> None:
+async def _advance(uow: TrainingUnitOfWork, applicant: Applicant, stage: Stage) -> None:
     if stage is not applicant.stage:
         await uow.applicants.set_stage(applicant.id, stage)
 
 
 async def enrol_applicant(
-    session_id: uuid.UUID, applicant_id: uuid.UUID, *, uow: UnitOfWork, now: datetime
+    session_id: uuid.UUID, applicant_id: uuid.UUID, *, uow: TrainingUnitOfWork, now: datetime
 ) -> Enrolment:
     """Enrol a person in a session: refused when the session is full or the person is in it already.
 
@@ -208,7 +210,7 @@ async def enrol_applicant(
     return enrolment
 
 
-async def _enrolment_in(uow: UnitOfWork, enrolment_id: uuid.UUID) -> Enrolment:
+async def _enrolment_in(uow: TrainingUnitOfWork, enrolment_id: uuid.UUID) -> Enrolment:
     enrolment = await uow.trainings.get_enrolment(enrolment_id, for_update=True)
     if enrolment is None:
         raise NotFound("enrolment not found", code="training.enrolment_not_found")
@@ -216,7 +218,7 @@ async def _enrolment_in(uow: UnitOfWork, enrolment_id: uuid.UUID) -> Enrolment:
 
 
 async def move_enrolment(
-    enrolment_id: uuid.UUID, to_session_id: uuid.UUID, *, uow: UnitOfWork, now: datetime
+    enrolment_id: uuid.UUID, to_session_id: uuid.UUID, *, uow: TrainingUnitOfWork, now: datetime
 ) -> MovedEnrolment:
     """Move a person to another session of the programme; the old enrolment stays, marked ``moved``."""
     async with uow:
@@ -239,14 +241,14 @@ async def move_enrolment(
     return MovedEnrolment(previous=enrolment, current=moved_to)
 
 
-async def list_session_enrolments(session_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[EnrolmentLine]:
+async def list_session_enrolments(session_id: uuid.UUID, *, uow: TrainingUnitOfWork) -> Sequence[EnrolmentLine]:
     """Everyone enrolled in the session, past and present (moved enrolments included)."""
     async with uow:
         await _session_in(uow, session_id)
         return await uow.trainings.enrolments_in_session(session_id)
 
 
-async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[EnrolmentLine]:
+async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: TrainingUnitOfWork) -> Sequence[EnrolmentLine]:
     """The person's training history: every enrolment, moves and completions included."""
     async with uow:
         if await uow.applicants.get(applicant_id) is None:
@@ -263,7 +265,7 @@ async def record_attendance(
     present: bool,
     *,
     actor: Principal,
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     now: datetime,
     today: date,
 ) -> Attendance:
@@ -280,7 +282,9 @@ async def record_attendance(
     return attendance
 
 
-async def complete_enrolment(enrolment_id: uuid.UUID, completed_on: date, *, uow: UnitOfWork, today: date) -> Enrolment:
+async def complete_enrolment(
+    enrolment_id: uuid.UUID, completed_on: date, *, uow: TrainingUnitOfWork, today: date
+) -> Enrolment:
     """Record a completed training (enough attendance, session over); the person becomes trained."""
     async with uow:
         enrolment = await _enrolment_in(uow, enrolment_id)

@@ -20,7 +20,7 @@ from service.kernel.http.schemas import NonEmptyText, Page, published_as
 from service.kernel.http.wire import DecimalString, decimal_of, text
 from service.services import Services
 from service.training import handlers as uc
-from service.usecases.ports import EnrolmentLine
+from service.training.ports import EnrolmentLine
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
 WRITERS = (Role.ADMIN, Role.LOAN_OFFICER)

@@ -20,11 +20,10 @@ from domain.training.model import (
     TrainingProgramme,
     TrainingSession,
 )
-from service.kernel.db.mapping import row_values, to_domain
+from service.kernel.db.mapping import plain, row_values, to_domain
 from service.origination.tables.applicants import ApplicantRow
-from service.products.repositories import plain
+from service.training.ports import EnrolmentLine
 from service.training.tables import AttendanceRow, EnrolmentRow, TrainingProgrammeRow, TrainingSessionRow
-from service.usecases.ports import EnrolmentLine
 
 _SEAT_HOLDING = sorted(s.value for s in SEAT_HOLDING)
 

@@ -32,14 +32,14 @@ from domain.notifications import (
     missed_payment_key,
     notice_id,
 )
-from service.adapters.notifications import HttpSmsChannel, SmsGatewayConfig, SmtpConfig, SmtpEmailChannel, SmtpSecurity
 from service.identity.handlers import create_borrower
 from service.identity.tables import StaffUserRow
-from service.jobs.worker import build_worker
-from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
-from service.usecases.notifications import deliver_due_notices, failed_notices, plan_loan_notices
-from service.usecases.ports import NotificationChannel
+from service.notifications.channels import HttpSmsChannel, SmsGatewayConfig, SmtpConfig, SmtpEmailChannel, SmtpSecurity
+from service.notifications.handlers import deliver_due_notices, failed_notices, plan_loan_notices
+from service.notifications.ports import NotificationChannel
+from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
 from service.wiring import SqlUnitOfWorkFactory
+from service.worker import build_worker
 from tests.conftest import make_settings
 from tests.loans import make_loan
 from tests.notifications.channels.test_http_sms import Gateway, make_handler
@@ -372,7 +372,7 @@ async def test_an_officer_hears_of_a_follow_up_contact_a_week_before_it_is_due(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, mailbox: tuple[Mailbox, int]
 ) -> None:
     from service.followup.handlers import create_plan
-    from service.usecases.notifications import plan_follow_up_notices
+    from service.notifications.handlers import plan_follow_up_notices
 
     box, port = mailbox
     officer = await add_officer(uow_factory, "conseillere@association.example")
@@ -403,7 +403,7 @@ async def test_an_officer_hears_of_a_follow_up_contact_a_week_before_it_is_due(
 async def test_people_enrolled_hear_that_their_training_starts_in_two_days(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, mailbox: tuple[Mailbox, int]
 ) -> None:
-    from service.usecases.notifications import plan_training_notices
+    from service.notifications.handlers import plan_training_notices
 
     box, port = mailbox
     starts_on = date(2026, 3, 2)
@@ -469,8 +469,8 @@ async def test_after_a_reschedule_notices_number_instalments_as_the_amendment_do
     from domain.identity.model import Principal, PrincipalKind, Role
     from domain.notifications import Channel, Preferences, Recipient
     from service.kernel.idempotency import IdempotencyKey
+    from service.notifications.handlers import notices_for_installment
     from service.servicing.handlers.payments import RescheduleCommand, reschedule
-    from service.usecases.notifications import notices_for_installment
 
     today = date.today()
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=today - timedelta(days=40))

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
+from service.servicing.ports import LoanSearch
 from service.servicing.repositories.loans import SqlLoans
-from service.usecases.ports import LoanSearch
 from tests.perf.bench_close_of_business import ROOT, _async, build_book, prepare
 
 SPREAD = """

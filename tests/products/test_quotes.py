@@ -210,7 +210,7 @@ def test_example_dates_are_in_the_past_so_defaults_differ() -> None:
     assert date.fromisoformat(EXAMPLE["disbursement_date"]) < datetime.now(UTC).date()
 
 
-# The fast lane (service/api/fast_quotes.py) must answer exactly as Litestar's documented route.
+# The fast lane (service/products/http/fast_quotes.py) must answer exactly as Litestar's documented route.
 
 
 class Lanes:

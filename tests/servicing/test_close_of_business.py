@@ -28,9 +28,9 @@ from domain.servicing import state_as_of as replay_state
 from service.kernel.db.engine import create_engine
 from service.servicing.handlers.close_of_business import close_business_day, close_days_not_closed, days_to_close
 from service.servicing.handlers.payments import refresh_loan_state
+from service.servicing.ports import AgedChunk
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.settings import Settings
-from service.usecases.ports import AgedChunk
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller
 from tests.loans import MadeLoan, make_loan

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.identity.model import LoginCode
 from domain.ids import new_id
 from service.identity.handlers import create_borrower
-from service.jobs.worker import build_worker, close_of_business
 from service.kernel.db.engine import create_sessionmaker
 from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
+from service.worker import build_worker, close_of_business
 from tests.conftest import make_settings, truncate_all
 from tests.servers import RunningServers
 

@@ -20,8 +20,8 @@ from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.persistence.notification_sql import SqlNoticePlanning
-from service.usecases.notifications import plan_loan_notices
+from service.notifications.handlers import plan_loan_notices
+from service.notifications.read import SqlNoticePlanning
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import TEST_SECRET_KEY
 from tests.notifications.channels.test_smtp_email import Mailbox, smtp_server
@@ -63,7 +63,7 @@ def start_worker(servers: RunningServers, smtp_port: int) -> subprocess.Popen[by
         "NOTIFY_LANES": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "service.jobs.worker"],
+        [sys.executable, "-m", "service.worker"],
         env=environment,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

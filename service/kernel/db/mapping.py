@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -51,3 +52,14 @@ def servicing_from_json(currency: str, data: dict[str, Any]) -> ServicingTerms:
     if "arrears_buckets" in data:
         values["arrears_buckets"] = tuple(data["arrears_buckets"])
     return ServicingTerms(currency=currency, **values)
+
+
+def search_form(name: str) -> str:
+    """Names are searched case- and accent-insensitively ("Hélène" finds "helene")."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def plain(value: Decimal) -> Decimal:
+    """NUMERIC columns pad with zeros ("7.450000"); give back the number as it was written."""
+    return Decimal(f"{value.normalize():f}")

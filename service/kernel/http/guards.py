@@ -49,3 +49,6 @@ def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Guar
 PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "security": [{}]}
 
 ALL_STAFF = (Role.ADMIN, Role.LOAN_OFFICER, Role.COMMITTEE_MEMBER, Role.READ_ONLY)
+
+
+OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)

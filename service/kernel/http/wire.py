@@ -7,6 +7,7 @@ the currency's decimals and answers 422 naming the field.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -111,3 +112,13 @@ def decimal_of(
 def text(value: Decimal) -> str:
     """A Decimal as plain text, never in exponent form."""
     return f"{value:f}"
+
+
+class InstallmentOut(msgspec.Struct, frozen=True):
+    number: int
+    due_date: date
+    principal: AmountOut
+    interest: AmountOut
+    fees: AmountOut
+    total: AmountOut
+    principal_remaining: AmountOut

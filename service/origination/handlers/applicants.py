@@ -21,7 +21,7 @@ from domain.origination.applicants import (
 )
 from domain.origination.applications import Status
 from service.kernel.idempotency import IdempotencyKey
-from service.usecases.ports import ApplicantSearch, UnitOfWork
+from service.origination.ports import ApplicantSearch, OriginationUnitOfWork
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +55,7 @@ def _contact(email: str | None, phone: str | None) -> tuple[str | None, str | No
 
 
 async def refer_person(
-    cmd: ReferPerson, *, partner_id: uuid.UUID, idempotency: IdempotencyKey, uow: UnitOfWork, now: datetime
+    cmd: ReferPerson, *, partner_id: uuid.UUID, idempotency: IdempotencyKey, uow: OriginationUnitOfWork, now: datetime
 ) -> ReferralView:
     """Record a partner's referral. The same person (same e-mail or phone) is linked, not duplicated;
     the same Idempotency-Key and body replays the first answer."""
@@ -112,7 +112,7 @@ async def refer_person(
     return ReferralView(referral, Stage.REFERRED if linked else applicant.stage, linked)
 
 
-async def _replayed(uow: UnitOfWork, referral_id: uuid.UUID, linked: bool) -> ReferralView:
+async def _replayed(uow: OriginationUnitOfWork, referral_id: uuid.UUID, linked: bool) -> ReferralView:
     referral = await uow.referrals.get(referral_id)
     assert referral is not None
     applicant = await uow.applicants.get(referral.applicant_id)
@@ -122,7 +122,7 @@ async def _replayed(uow: UnitOfWork, referral_id: uuid.UUID, linked: bool) -> Re
     )
 
 
-async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> ReferralView:
+async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: OriginationUnitOfWork) -> ReferralView:
     """A partner reads only its own referrals; anyone else's is a 404, as for a missing one."""
     async with uow:
         referral = await uow.referrals.get(referral_id)
@@ -139,7 +139,7 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: UnitOfW
 
 
 async def list_partner_referrals(
-    partner_id: uuid.UUID, *, uow: UnitOfWork, after: uuid.UUID | None, limit: int
+    partner_id: uuid.UUID, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
 ) -> Sequence[tuple[Referral, Stage]]:
     async with uow:
         return await uow.referrals.page_for_partner(partner_id, after=after, limit=limit)
@@ -160,7 +160,7 @@ def acting_officer(actor: Principal | None) -> uuid.UUID | None:
     return actor.subject_id if actor is not None and actor.has_any_role(Role.LOAN_OFFICER) else None
 
 
-async def take_file(uow: UnitOfWork, applicant: Applicant, actor: Principal) -> None:
+async def take_file(uow: OriginationUnitOfWork, applicant: Applicant, actor: Principal) -> None:
     """An officer working on a file nobody owns yet (a referral, say) becomes its officer."""
     officer_id = acting_officer(actor)
     if applicant.officer_id is None and officer_id is not None:
@@ -168,7 +168,7 @@ async def take_file(uow: UnitOfWork, applicant: Applicant, actor: Principal) -> 
 
 
 async def register_applicant(
-    cmd: RegisterApplicant, *, uow: UnitOfWork, now: datetime, actor: Principal | None = None
+    cmd: RegisterApplicant, *, uow: OriginationUnitOfWork, now: datetime, actor: Principal | None = None
 ) -> Applicant:
     """A walk-in: a person who came without a partner. Someone already known is a 409 naming them.
     Without ``officer_id``, an officer registering the person owns the file."""
@@ -195,7 +195,7 @@ async def register_applicant(
     return applicant
 
 
-async def _check_officer(uow: UnitOfWork, officer_id: uuid.UUID) -> None:
+async def _check_officer(uow: OriginationUnitOfWork, officer_id: uuid.UUID) -> None:
     officer = await uow.staff_users.get(officer_id)
     if officer is None or not officer.active or Role.LOAN_OFFICER not in officer.roles:
         raise RuleViolation("not an active loan officer", code="applicant.unknown_officer", field="officer_id")
@@ -218,7 +218,9 @@ class UpdateApplicant:
 MANUAL_STAGES = frozenset({Stage.CONTACTED, Stage.WITHDRAWN, Stage.DECLINED})
 
 
-async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork, actor: Principal | None = None) -> Applicant:
+async def update_applicant(
+    cmd: UpdateApplicant, *, uow: OriginationUnitOfWork, actor: Principal | None = None
+) -> Applicant:
     """Change details, officer or stage; an officer changing a file nobody owns takes it."""
     async with uow:
         applicant = await get_applicant_in(uow, cmd.applicant_id)
@@ -260,20 +262,20 @@ async def update_applicant(cmd: UpdateApplicant, *, uow: UnitOfWork, actor: Prin
     return changed
 
 
-async def get_applicant_in(uow: UnitOfWork, applicant_id: uuid.UUID) -> Applicant:
+async def get_applicant_in(uow: OriginationUnitOfWork, applicant_id: uuid.UUID) -> Applicant:
     applicant = await uow.applicants.get(applicant_id)
     if applicant is None:
         raise NotFound("applicant not found", code="applicant.not_found")
     return applicant
 
 
-async def get_applicant(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> Applicant:
+async def get_applicant(applicant_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> Applicant:
     async with uow:
         return await get_applicant_in(uow, applicant_id)
 
 
 async def search_applicants(
-    criteria: ApplicantSearch, *, uow: UnitOfWork, after: uuid.UUID | None, limit: int
+    criteria: ApplicantSearch, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
 ) -> Sequence[Applicant]:
     normalised = replace(
         criteria,
@@ -299,7 +301,9 @@ PROJECT_UNDER_DECISION = frozenset(
 )
 
 
-async def save_project(project: BusinessProject, *, expected_version: int | None, uow: UnitOfWork) -> BusinessProject:
+async def save_project(
+    project: BusinessProject, *, expected_version: int | None, uow: OriginationUnitOfWork
+) -> BusinessProject:
     """Create the applicant's project (no version) or replace it (the version you read, else 409);
     refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``)."""
     async with uow:
@@ -325,7 +329,7 @@ async def save_project(project: BusinessProject, *, expected_version: int | None
     return saved
 
 
-async def get_project(applicant_id: uuid.UUID, *, uow: UnitOfWork) -> BusinessProject:
+async def get_project(applicant_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> BusinessProject:
     async with uow:
         project = await uow.projects.get(applicant_id)
     if project is None:

@@ -42,7 +42,7 @@ from domain.schedules import FeeCollection, Schedule, build_schedule
 from service.followup.handlers import start_follow_up
 from service.kernel.idempotency import IdempotencyKey
 from service.origination.handlers.applicants import take_file
-from service.usecases.ports import ApplicationFilter, CommitteeVote, UnitOfWork
+from service.origination.ports import ApplicationFilter, CommitteeVote, OriginationUnitOfWork
 
 SYSTEM_ACTOR = uuid.UUID(int=0)  # jobs act as this id in histories
 
@@ -58,7 +58,9 @@ class CreateApplication:
     purpose: str
 
 
-async def _load(uow: UnitOfWork, application_id: uuid.UUID, expected_version: int | None = None) -> Application:
+async def _load(
+    uow: OriginationUnitOfWork, application_id: uuid.UUID, expected_version: int | None = None
+) -> Application:
     """The application, locked for this transaction; a stale ``expected_version`` is a conflict."""
     app = await uow.applications.get(application_id, for_update=True)
     if app is None:
@@ -76,7 +78,9 @@ def _same_currency(given: str, expected: str, field: str = "amount.currency") ->
         raise RuleViolation(f"this loan is in {expected}", code="money.currency_mismatch", field=field)
 
 
-async def _product_version(uow: UnitOfWork, product_id: uuid.UUID, version: int | None = None) -> ProductVersion:
+async def _product_version(
+    uow: OriginationUnitOfWork, product_id: uuid.UUID, version: int | None = None
+) -> ProductVersion:
     product = await uow.products.get(product_id)
     if product is None:
         raise NotFound("loan product not found", code="product.not_found")
@@ -90,7 +94,7 @@ async def _product_version(uow: UnitOfWork, product_id: uuid.UUID, version: int 
 
 
 async def create_application(
-    cmd: CreateApplication, *, actor: Principal, uow: UnitOfWork, now: datetime
+    cmd: CreateApplication, *, actor: Principal, uow: OriginationUnitOfWork, now: datetime
 ) -> Application:
     async with uow:
         applicant = await uow.applicants.get(cmd.applicant_id)
@@ -121,7 +125,13 @@ async def create_application(
 
 
 async def _eligibility(
-    uow: UnitOfWork, app: Application, version: ProductVersion, *, on: date, apr: Decimal | None, apr_source: str
+    uow: OriginationUnitOfWork,
+    app: Application,
+    version: ProductVersion,
+    *,
+    on: date,
+    apr: Decimal | None,
+    apr_source: str,
 ) -> list[CheckResult]:
     """Every check on what the records say now (the same checks at submission and before the offer)."""
     terms = version.terms
@@ -213,7 +223,7 @@ async def transition(
     *,
     expected_version: int,
     actor: Principal,
-    uow: UnitOfWork,
+    uow: OriginationUnitOfWork,
     now: datetime,
     reason: str | None = None,
 ) -> Application:
@@ -257,7 +267,7 @@ async def meet_condition(
     evidence: str,
     expected_version: int,
     actor: Principal,
-    uow: UnitOfWork,
+    uow: OriginationUnitOfWork,
     now: datetime,
 ) -> Application:
     """Mark the committee's condition ``number`` met, with the evidence; the history keeps who and when."""
@@ -269,12 +279,12 @@ async def meet_condition(
     return app
 
 
-async def _referring_partner(uow: UnitOfWork, applicant_id: uuid.UUID) -> uuid.UUID | None:
+async def _referring_partner(uow: OriginationUnitOfWork, applicant_id: uuid.UUID) -> uuid.UUID | None:
     applicant = await uow.applicants.get(applicant_id)
     return applicant.partner_id if applicant else None
 
 
-async def _move_applicant(uow: UnitOfWork, applicant_id: uuid.UUID, stage: Stage) -> None:
+async def _move_applicant(uow: OriginationUnitOfWork, applicant_id: uuid.UUID, stage: Stage) -> None:
     """Move the person along the path, never backwards (see ``next_stage``)."""
     applicant = await uow.applicants.get(applicant_id, for_update=True)
     assert applicant is not None
@@ -282,7 +292,13 @@ async def _move_applicant(uow: UnitOfWork, applicant_id: uuid.UUID, stage: Stage
 
 
 async def vote(
-    application_id: uuid.UUID, vote_value: str, comment: str, *, actor: Principal, uow: UnitOfWork, now: datetime
+    application_id: uuid.UUID,
+    vote_value: str,
+    comment: str,
+    *,
+    actor: Principal,
+    uow: OriginationUnitOfWork,
+    now: datetime,
 ) -> CommitteeVote:
     async with uow:
         app = await _load(uow, application_id)
@@ -326,7 +342,7 @@ async def decide(
     expected_version: int,
     actor: Principal,
     rules: CommitteeRules,
-    uow: UnitOfWork,
+    uow: OriginationUnitOfWork,
     now: datetime,
 ) -> Application:
     """The committee's decision, by a member independent of the file, once the round's votes reach the
@@ -401,7 +417,7 @@ async def issue_offer(
     first_due_date: date | None,
     validity_days: int,
     actor: Principal,
-    uow: UnitOfWork,
+    uow: OriginationUnitOfWork,
     now: datetime,
 ) -> Application:
     """Fix the product version, amount, schedule and TAEG in an offer; the checks run again first.
@@ -472,7 +488,7 @@ async def sign_contract(
     expected_version: int,
     signed_on: date,
     actor: Principal,
-    uow: UnitOfWork,
+    uow: OriginationUnitOfWork,
     now: datetime,
 ) -> Application:
     """Record the borrower's signature of the offer, which must still be valid today (whatever date the
@@ -502,7 +518,7 @@ async def sign_contract(
     return app
 
 
-async def expire_offers(*, uow: UnitOfWork, now: datetime, batch: int = 500) -> int:
+async def expire_offers(*, uow: OriginationUnitOfWork, now: datetime, batch: int = 500) -> int:
     """Offers past their expiry date become expired (nightly job; running it twice changes nothing)."""
     expired = 0
     async with uow:
@@ -530,7 +546,7 @@ async def disburse(
     value_date: date,
     actor: Principal,
     idempotency: IdempotencyKey,
-    uow: UnitOfWork,
+    uow: OriginationUnitOfWork,
     now: datetime,
 ) -> DisbursementResult:
     """Pay out a tranche. The first creates the loan with the contract's schedule; fees withheld at
@@ -637,7 +653,7 @@ async def disburse(
     return DisbursementResult(app, loan, disbursement)
 
 
-async def _open_borrower_space(uow: UnitOfWork, applicant_id: uuid.UUID, now: datetime) -> None:
+async def _open_borrower_space(uow: OriginationUnitOfWork, applicant_id: uuid.UUID, now: datetime) -> None:
     """Once money goes out, the person becomes a borrower who can sign in (one-time code by e-mail)
     and see their loans; an existing borrower with the same address is reused."""
     applicant = await uow.applicants.get(applicant_id, for_update=True)
@@ -658,7 +674,9 @@ async def _open_borrower_space(uow: UnitOfWork, applicant_id: uuid.UUID, now: da
     await uow.applicants.link_borrower(applicant_id, borrower.id)
 
 
-async def get_loan(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> tuple[Loan, Sequence[Disbursement]]:
+async def get_loan(
+    loan_id: uuid.UUID, *, actor: Principal, uow: OriginationUnitOfWork
+) -> tuple[Loan, Sequence[Disbursement]]:
     """Staff read every loan; a borrower reads only their own (anyone else's is a 404)."""
     async with uow:
         loan = await uow.loans.get(loan_id)
@@ -672,7 +690,7 @@ async def get_loan(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> 
 
 
 async def _disbursement_view(
-    uow: UnitOfWork, application_id: uuid.UUID, disbursement_id: uuid.UUID
+    uow: OriginationUnitOfWork, application_id: uuid.UUID, disbursement_id: uuid.UUID
 ) -> DisbursementResult:
     app = await _load(uow, application_id)
     loan = await uow.loans.for_application(application_id)
@@ -686,7 +704,7 @@ async def _disbursement_view(
     return DisbursementResult(app, loan, found[0])
 
 
-async def get_application(application_id: uuid.UUID, *, uow: UnitOfWork) -> Application:
+async def get_application(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> Application:
     async with uow:
         app = await uow.applications.get(application_id)
     if app is None:
@@ -695,20 +713,22 @@ async def get_application(application_id: uuid.UUID, *, uow: UnitOfWork) -> Appl
 
 
 async def list_applications(
-    criteria: ApplicationFilter, *, uow: UnitOfWork, after: uuid.UUID | None, limit: int
+    criteria: ApplicationFilter, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
 ) -> Sequence[Application]:
     async with uow:
         return await uow.applications.page(criteria, after=after, limit=limit)
 
 
-async def application_history(application_id: uuid.UUID, *, uow: UnitOfWork) -> Sequence[HistoryEntry]:
+async def application_history(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> Sequence[HistoryEntry]:
     async with uow:
         if await uow.applications.get(application_id) is None:
             raise NotFound("application not found", code="application.not_found")
         return await uow.applications.history(application_id)
 
 
-async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> list[tuple[CommitteeVote, bool]]:
+async def application_votes(
+    application_id: uuid.UUID, *, uow: OriginationUnitOfWork
+) -> list[tuple[CommitteeVote, bool]]:
     """Every vote cast on the file, each with whether it counts now (cast in the current round and not
     replaced by the member's later vote)."""
     async with uow:
@@ -721,7 +741,7 @@ async def application_votes(application_id: uuid.UUID, *, uow: UnitOfWork) -> li
 
 
 async def loan_contract_document(
-    loan_id: uuid.UUID, *, actor: Principal, lender: Lender, uow: UnitOfWork, today: date
+    loan_id: uuid.UUID, *, actor: Principal, lender: Lender, uow: OriginationUnitOfWork, today: date
 ) -> ContractDocument:
     """The contract of a disbursed loan, for staff or the borrower whose loan it is (anyone
     else's is a 404, as for a loan that does not exist)."""
@@ -730,7 +750,7 @@ async def loan_contract_document(
 
 
 async def contract_document(
-    application_id: uuid.UUID, *, lender: Lender, uow: UnitOfWork, today: date
+    application_id: uuid.UUID, *, lender: Lender, uow: OriginationUnitOfWork, today: date
 ) -> ContractDocument:
     async with uow:
         app = await uow.applications.get(application_id)

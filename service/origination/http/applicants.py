@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,9 +10,9 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
-from domain.identity.model import Principal, Role
+from domain.identity.model import Principal
 from domain.money import currency_of
 from domain.origination.applicants import (
     Applicant,
@@ -28,14 +27,14 @@ from domain.origination.applicants import (
     Stage,
     check_siret,
 )
-from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
+from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, published_as
 from service.kernel.http.wire import AmountOut, CurrencyCode, DecimalString, checked_amount, decimal_of
-from service.kernel.idempotency import IdempotencyKey
 from service.origination.handlers import applicants as uc
+from service.origination.ports import ApplicantSearch
 from service.services import Services
-from service.usecases.ports import ApplicantSearch
 
 SituationName = Literal[
     "job_seeker", "minimum_income_beneficiary", "young_priority_neighbourhood", "employee", "self_employed", "other"
@@ -43,24 +42,9 @@ SituationName = Literal[
 StageName = Literal["referred", "contacted", "in_training", "trained", "applying", "financed", "declined", "withdrawn"]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=30)]
-IdempotencyHeader = Annotated[
-    str,
-    HeaderParameter(
-        name="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="a value unique to this request; a retry reuses it",
-    ),
-]
+
+
 Limit = Annotated[int, Parameter(ge=1, le=200)]
-OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
-
-
-def idempotency_key(principal: Principal, key: str, data: msgspec.Struct, *, operation: str) -> IdempotencyKey:
-    """A key is the caller's own; the operation and its target, with the body's canonical encoding,
-    are the fingerprint, so a key reused on another route or object is refused rather than replayed."""
-    fingerprint = hashlib.sha256(operation.encode() + b"\x1f" + msgspec.json.encode(data)).hexdigest()
-    return IdempotencyKey(scope=f"{principal.kind.value}:{principal.subject_id}", key=key, request_hash=fingerprint)
 
 
 class PersonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

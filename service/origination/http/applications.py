@@ -15,16 +15,15 @@ from litestar.params import JSONBody, Parameter
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, Status
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, published_as
-from service.kernel.http.wire import AmountOut, MoneyIn, RateOut, amount_of, rate_text
+from service.kernel.http.wire import AmountOut, InstallmentOut, MoneyIn, RateOut, amount_of, rate_text
+from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers import applications as uc
-from service.origination.http.applicants import IdempotencyHeader, idempotency_key
-from service.products.http.quotes import InstallmentOut
+from service.origination.ports import ApplicationFilter, CommitteeVote
 from service.services import Services
 from service.servicing.handlers.loans import loans_of_applications
-from service.servicing.http.self_service import render_off_the_loop
-from service.usecases.ports import ApplicationFilter, CommitteeVote
 
 OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
 COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -32,15 +31,9 @@ from domain.origination.applicants import (
     Stage,
     stage_for_partner,
 )
-from service.kernel.db.mapping import row_values, to_domain
+from service.kernel.db.mapping import row_values, search_form, to_domain
+from service.origination.ports import ApplicantSearch
 from service.origination.tables.applicants import ApplicantRow, BusinessProjectRow, ReferralRow
-from service.usecases.ports import ApplicantSearch
-
-
-def search_form(name: str) -> str:
-    """Names are searched case- and accent-insensitively ("Hélène" finds "helene")."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _applicant(row: ApplicantRow) -> Applicant:

@@ -17,8 +17,8 @@ from domain.money import minor_unit
 from domain.origination.applications import Action, Application, Condition, HistoryEntry, Offer, Status
 from domain.origination.eligibility import CheckResult
 from domain.schedules import Installment
+from service.origination.ports import ApplicationFilter, CommitteeVote
 from service.origination.tables.applications import ApplicationEventRow, ApplicationRow, CommitteeVoteRow
-from service.usecases.ports import ApplicationFilter, CommitteeVote
 
 _INSTALLMENT_FIELDS = ("principal", "interest", "fees", "total", "principal_remaining")
 

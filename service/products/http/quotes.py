@@ -32,6 +32,7 @@ from service.kernel.http.problems import problems
 from service.kernel.http.wire import (
     AmountOut,
     DecimalString,
+    InstallmentOut,
     MoneyIn,
     RateOut,
     amount_of,
@@ -74,16 +75,6 @@ class CreateLoanQuoteRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     first_due_date: date | Unset = UNSET
     fees: Annotated[list[FeeIn], msgspec.Meta(max_length=10)] | Unset = UNSET
     product_id: uuid.UUID | None = None
-
-
-class InstallmentOut(msgspec.Struct, frozen=True):
-    number: int
-    due_date: date
-    principal: AmountOut
-    interest: AmountOut
-    fees: AmountOut
-    total: AmountOut
-    principal_remaining: AmountOut
 
 
 class LoanQuoteResponse(msgspec.Struct, frozen=True):

@@ -35,7 +35,7 @@ from datetime import date, timedelta
 import structlog
 
 from domain.errors import RuleViolation
-from service.usecases.ports import CloseOfBusinessBook
+from service.servicing.ports import CloseOfBusinessBook
 
 log = structlog.get_logger()
 

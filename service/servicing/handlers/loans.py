@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from domain.errors import RuleViolation
-from service.usecases.ports import LoanSearch, LoanSummary, UnitOfWork
+from service.servicing.ports import LoanListItem, LoanSearch, ServicingUnitOfWork
 
 LOAN_STATUSES = ("active", "closed", "written_off")
 # Bucket labels follow each product's bounds (domain.servicing.arrears.bucket_labels):
@@ -26,15 +26,15 @@ def check_search(criteria: LoanSearch) -> None:
 
 
 async def list_loans(
-    criteria: LoanSearch, *, uow: UnitOfWork, after: uuid.UUID | None, limit: int
-) -> Sequence[LoanSummary]:
+    criteria: LoanSearch, *, uow: ServicingUnitOfWork, after: uuid.UUID | None, limit: int
+) -> Sequence[LoanListItem]:
     check_search(criteria)
     async with uow:
         return await uow.loans.search(criteria, after=after, limit=limit)
 
 
 async def loans_of_applications(
-    application_ids: Sequence[uuid.UUID], *, uow: UnitOfWork
+    application_ids: Sequence[uuid.UUID], *, uow: ServicingUnitOfWork
 ) -> Mapping[uuid.UUID, uuid.UUID]:
     """The loan of each disbursed application, by application id (an application shows its loan)."""
     if not application_ids:

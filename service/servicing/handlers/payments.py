@@ -30,8 +30,7 @@ from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.kernel.idempotency import IdempotencyKey
-from service.servicing.ports import LoanStatement, ServicedLoan
-from service.usecases.ports import UnitOfWork, UnitOfWorkFactory
+from service.servicing.ports import LoanStatement, ServicedLoan, ServicingUnitOfWork
 
 PAYOFF_HORIZON = timedelta(days=366)
 
@@ -150,7 +149,7 @@ def _check_fits(state: LoanState, field: str) -> None:
 
 
 async def _settle(
-    uow: UnitOfWork,
+    uow: ServicingUnitOfWork,
     serviced: ServicedLoan,
     events: tuple[LoanEvent, ...],
     *,
@@ -184,7 +183,7 @@ async def _record(
     *,
     actor: Principal,
     idempotency: IdempotencyKey,
-    uow: UnitOfWork,
+    uow: ServicingUnitOfWork,
     now: datetime,
     overflow_field: str = "amount.amount",
 ) -> dict[str, Any]:
@@ -260,7 +259,7 @@ async def record_payment(
     *,
     actor: Principal,
     idempotency: IdempotencyKey,
-    uow: UnitOfWork,
+    uow: ServicingUnitOfWork,
     now: datetime,
 ) -> dict[str, Any]:
     """A payment, possibly back-dated (the replay re-allocates everything after its value date).
@@ -310,7 +309,7 @@ async def reverse_payment(
     reason: str,
     actor: Principal,
     idempotency: IdempotencyKey,
-    uow: UnitOfWork,
+    uow: ServicingUnitOfWork,
     now: datetime,
 ) -> dict[str, Any]:
     """A payment that did not happen after all (a rejected direct debit): from its value date on,
@@ -345,7 +344,7 @@ async def write_off(
     reason: str,
     actor: Principal,
     idempotency: IdempotencyKey,
-    uow: UnitOfWork,
+    uow: ServicingUnitOfWork,
     now: datetime,
 ) -> dict[str, Any]:
     """Write off what is owed on ``value_date``; later payments are recoveries. Not before the
@@ -365,7 +364,7 @@ async def reschedule(
     *,
     actor: Principal,
     idempotency: IdempotencyKey,
-    uow: UnitOfWork,
+    uow: ServicingUnitOfWork,
     now: datetime,
 ) -> dict[str, Any]:
     """Replace the open instalments by a new schedule for the principal owed on the value date;
@@ -451,7 +450,7 @@ def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
 
 
 async def payoff(
-    loan_id: uuid.UUID, on: date, *, actor: Principal, uow: UnitOfWork, today: date
+    loan_id: uuid.UUID, on: date, *, actor: Principal, uow: ServicingUnitOfWork, today: date
 ) -> tuple[PayoffQuote, str]:
     """What paying the loan off on ``on`` costs: exactly what a payment of that amount, value-dated
     ``on`` and recorded after everything else, settles (see domain.servicing.payoff_quote)."""
@@ -469,7 +468,7 @@ async def payoff(
         return _payoff(serviced, on), loan.currency
 
 
-async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> LoanStatement:
+async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork) -> LoanStatement:
     """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
     async with uow:
         found = await uow.servicing.statement(loan_id)
@@ -478,7 +477,7 @@ async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) ->
         return found
 
 
-async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork) -> str:
+async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork) -> str:
     """``statement`` as the JSON document the API sends (one statement, rendered by the database)."""
     async with uow:
         found = await uow.servicing.schedule_document(loan_id)
@@ -487,7 +486,9 @@ async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOf
         return found.json
 
 
-async def refresh_loan_state(loan_id: uuid.UUID, as_of: date, *, uow_factory: UnitOfWorkFactory) -> None:
+async def refresh_loan_state(
+    loan_id: uuid.UUID, as_of: date, *, uow_factory: Callable[[], ServicingUnitOfWork]
+) -> None:
     """Replay a loan as of ``as_of`` and write its state (the close of business calls this when a
     credit pays an instalment on its due date: that moves money, so the ledger follows too)."""
     async with uow_factory() as uow:

@@ -17,8 +17,7 @@ from domain.identity.model import Principal
 from domain.money import minor_unit
 from domain.servicing import payoff_quote
 from service.servicing.handlers.payments import visible_to
-from service.servicing.ports import ScheduleExport
-from service.usecases.ports import UnitOfWork
+from service.servicing.ports import ScheduleExport, ServicingUnitOfWork
 
 LANGUAGES = frozenset({"fr", "en"})
 DEFAULT_LANGUAGE = "fr"
@@ -43,7 +42,7 @@ class BorrowerLoan:
     payoff_amount: Decimal
 
 
-async def borrower_loans(*, actor: Principal, uow: UnitOfWork, today: date) -> list[BorrowerLoan]:
+async def borrower_loans(*, actor: Principal, uow: ServicingUnitOfWork, today: date) -> list[BorrowerLoan]:
     """The signed-in borrower's loans, latest disbursed first."""
     borrower_id = actor.borrower_id
     if borrower_id is None:
@@ -89,7 +88,9 @@ async def borrower_loans(*, actor: Principal, uow: UnitOfWork, today: date) -> l
     return loans
 
 
-async def schedule_export(loan_id: uuid.UUID, *, actor: Principal, uow: UnitOfWork, now: datetime) -> ScheduleExport:
+async def schedule_export(
+    loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork, now: datetime
+) -> ScheduleExport:
     """The loan's statement for a schedule file, in its borrower's language (French by default)."""
     async with uow:
         found = await uow.servicing.statement(loan_id)

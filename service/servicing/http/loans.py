@@ -14,12 +14,11 @@ from litestar.params import QueryParameter
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, published_as
-from service.kernel.http.wire import AmountOut, RateOut, rate_text
+from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, rate_text
 from service.origination.handlers import applications as uc
-from service.products.http.quotes import InstallmentOut
 from service.services import Services
 from service.servicing.handlers.loans import list_loans
-from service.usecases.ports import LoanSearch, LoanSummary
+from service.servicing.ports import LoanListItem, LoanSearch
 
 LoanStatusName = Literal["active", "closed", "written_off"]
 ArrearsBucket = Annotated[
@@ -80,7 +79,7 @@ class LoanSummaryResponse(msgspec.Struct, frozen=True):
     state_as_of: date | None
 
 
-def loan_summary_out(loan: LoanSummary) -> LoanSummaryResponse:
+def loan_summary_out(loan: LoanListItem) -> LoanSummaryResponse:
     return LoanSummaryResponse(**{name: getattr(loan, name) for name in LoanSummaryResponse.__struct_fields__})
 
 

@@ -19,10 +19,10 @@ from litestar.params import JSONBody, QueryParameter
 
 from domain.identity.model import Role
 from domain.servicing import InstallmentState, PaymentChannel
-from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
+from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut, DecimalString, MoneyIn, RateOut, amount_of, decimal_of, rate_text
-from service.origination.http.applicants import OFFICERS, IdempotencyHeader, idempotency_key
 from service.services import Services
 from service.servicing.handlers import payments as uc
 from service.servicing.ports import LoanStatement

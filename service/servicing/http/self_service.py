@@ -8,11 +8,8 @@ The borrower's loans come from the token's borrower id, never from an id in the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
 
-import anyio
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
@@ -21,12 +18,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut
+from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers.applications import loan_contract_document
 from service.services import Services
 from service.servicing.handlers import self_service as uc
 from service.servicing.ports import ScheduleExport, ScheduleRenderer
 
-T = TypeVar("T")
 PDF = "application/pdf"
 ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to every text/* type
 
@@ -52,12 +49,6 @@ class BorrowerLoanResponse(msgspec.Struct, frozen=True):
 
 class BorrowerLoansResponse(msgspec.Struct, frozen=True):
     items: list[BorrowerLoanResponse]
-
-
-async def render_off_the_loop(render: Callable[[T], bytes], document: T) -> bytes:
-    """A PDF takes 50-150 ms of CPU (the embedded font is parsed and subset): rendered in a worker
-    thread, so that the other requests of this worker are not held up for all that time."""
-    return await anyio.to_thread.run_sync(render, document)
 
 
 async def _file(

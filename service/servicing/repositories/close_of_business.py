@@ -31,8 +31,8 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.money import minor_unit
+from service.servicing.ports import AgedChunk, CloseOfBusinessRun
 from service.servicing.tables.close_of_business import IN_ARREARS
-from service.usecases.ports import AgedChunk, CloseOfBusinessRun
 
 _NIL = uuid.UUID(int=0)
 _DATE = re.compile(r":d\b")

@@ -17,10 +17,10 @@ from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
 from service.identity.tables import PartnerRow, StaffUserRow
 from service.kernel.db.driver import driver
-from service.kernel.db.mapping import servicing_to_json
-from service.origination.repositories.applicants import search_form
+from service.kernel.db.mapping import search_form, servicing_to_json
 from service.origination.tables.applicants import ApplicantRow
 from service.products.tables import LoanProductRow
+from service.servicing.ports import LoanListItem, LoanSearch
 from service.servicing.repositories.mapping import contract_installment, loan_from_row
 from service.servicing.tables.loans import (
     DisbursementRow,
@@ -28,7 +28,6 @@ from service.servicing.tables.loans import (
     LoanInstallmentRow,
     LoanRow,
 )
-from service.usecases.ports import LoanSearch, LoanSummary
 
 LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
 INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
@@ -157,7 +156,7 @@ class SqlLoans:
         )
         return Decimal(total or 0)
 
-    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanSummary]:
+    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanListItem]:
         """The staff's loan list in id order (ids are time-ordered: oldest first), after a cursor id."""
         query = (
             select(
@@ -192,7 +191,7 @@ class SqlLoans:
             query = query.where(ApplicantRow.search_name.like(f"%{pattern}%"))
         rows = (await self.session.execute(query)).all()
         return [
-            LoanSummary(
+            LoanListItem(
                 id=loan.id,
                 application_id=loan.application_id,
                 applicant_id=loan.applicant_id,

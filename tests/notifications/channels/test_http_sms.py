@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from domain.notifications import Channel, DeliveryFailed, Language, Message
-from service.adapters.notifications import HttpSmsChannel, SmsGatewayConfig
+from service.notifications.channels import HttpSmsChannel, SmsGatewayConfig
 
 NOTICE_ID = uuid.UUID("0190f1a2-0000-7000-8000-00000000cafe")
 TOKEN = "gateway-test-token"

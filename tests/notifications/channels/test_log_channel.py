@@ -7,7 +7,7 @@ import uuid
 import structlog
 
 from domain.notifications import Channel, Language, Message
-from service.adapters.notifications import LogChannel
+from service.notifications.channels import LogChannel
 
 
 def message() -> Message:

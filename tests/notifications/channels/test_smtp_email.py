@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from domain.notifications import Channel, DeliveryFailed, Language, Message
-from service.adapters.notifications import SmtpConfig, SmtpEmailChannel, SmtpSecurity
+from service.notifications.channels import SmtpConfig, SmtpEmailChannel, SmtpSecurity
 
 NOTICE_ID = uuid.UUID("0190f1a2-0000-7000-8000-00000000beef")
 REFUSED = "gone@example.org"

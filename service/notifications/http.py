@@ -13,8 +13,8 @@ from litestar.params import QueryParameter
 
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
+from service.notifications.handlers import failed_notices
 from service.services import Services
-from service.usecases.notifications import failed_notices
 
 
 class FailedNoticeOut(msgspec.Struct, frozen=True):

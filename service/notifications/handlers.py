@@ -67,16 +67,16 @@ from domain.notifications import (
     training_session_key,
 )
 from domain.notifications.policies import DAYS_BEFORE_DUE_DATE, MISSED_PAYMENT_STEPS
-from service.usecases.notification_ports import (
+from service.notifications.ports import (
     DueNotice,
     FailedNotice,
     InstallmentToNotify,
     NoticeOutbox,
     NoticePlanning,
+    NotificationChannel,
     PlannedNotice,
     RecipientKind,
 )
-from service.usecases.ports import NotificationChannel
 
 log = structlog.get_logger()
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from domain.notifications import Channel
-from service.adapters.notifications.log import LogChannel
-from service.adapters.notifications.sms import HttpSmsChannel, SmsGatewayConfig
-from service.adapters.notifications.smtp import SmtpConfig, SmtpEmailChannel, SmtpSecurity
+from service.notifications.channels.log import LogChannel
+from service.notifications.channels.sms import HttpSmsChannel, SmsGatewayConfig
+from service.notifications.channels.smtp import SmtpConfig, SmtpEmailChannel, SmtpSecurity
+from service.notifications.ports import NotificationChannel
 from service.settings import Settings
-from service.usecases.ports import NotificationChannel
 
 
 async def open_channels(settings: Settings, stack: AsyncExitStack) -> dict[Channel, NotificationChannel]:

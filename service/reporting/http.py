@@ -17,8 +17,8 @@ from litestar.params import Parameter
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut, RateOut, rate_text
+from service.reporting import handlers as uc
 from service.services import Services
-from service.usecases import portfolio as uc
 
 
 class PortfolioGroupOut(msgspec.Struct, frozen=True):

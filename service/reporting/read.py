@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.usecases.ports import PortfolioFigures
+from service.reporting.ports import PortfolioFigures
 
 _GROUPS = {
     "product": ("product_id", "SELECT id, name FROM loan_products"),

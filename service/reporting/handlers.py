@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import RuleViolation
 from domain.money import minor_unit
-from service.usecases.ports import PortfolioReports
+from service.reporting.ports import PortfolioReports
 
 GROUPS = ("product", "officer", "partner")
 MAX_DAYS = 3660

@@ -18,22 +18,22 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from domain.notifications import RetryPolicy
-from service.adapters.notifications.configured import open_channels
 from service.identity.handlers import purge_expired_login_codes
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.logging import configure_logging
-from service.origination.handlers.applications import expire_offers as expire_offers_batch
-from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
-from service.servicing.handlers.close_of_business import close_days_not_closed
-from service.servicing.handlers.payments import refresh_loan_state
-from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
-from service.settings import Settings, load_settings
-from service.usecases.notifications import (
+from service.notifications.channels.configured import open_channels
+from service.notifications.handlers import (
     deliver_due_notices,
     plan_follow_up_notices,
     plan_loan_notices,
     plan_training_notices,
 )
+from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
+from service.origination.handlers.applications import expire_offers as expire_offers_batch
+from service.servicing.handlers.close_of_business import close_days_not_closed
+from service.servicing.handlers.payments import refresh_loan_state
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
+from service.settings import Settings, load_settings
 from service.wiring import SqlUnitOfWorkFactory
 
 log = structlog.get_logger()

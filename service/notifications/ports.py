@@ -1,4 +1,4 @@
-"""The ports of the notice planner and delivery job (see ``service.usecases.notifications``)."""
+"""The ports of the notice planner and delivery job (see ``service.notifications.handlers``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.notifications import Delivery, Notice, Recipient
+from domain.notifications.model import Message
 
 
 class RecipientKind(StrEnum):
@@ -136,3 +137,13 @@ class NoticeOutbox(Protocol):
     async def failed(self, *, after: uuid.UUID | None, limit: int) -> Sequence[FailedNotice]:
         """Failed notices, by id, after ``after``."""
         ...
+
+
+class NotificationChannel(Protocol):
+    """Delivers a rendered notice by e-mail, SMS or, in development, the log.
+
+    Returns once the provider accepted the message; raises ``domain.notifications.DeliveryFailed``
+    otherwise, with ``retryable`` telling whether a later attempt may succeed.
+    """
+
+    async def send(self, message: Message) -> None: ...

@@ -27,7 +27,7 @@ from domain.notifications import (
     from_payload,
     to_payload,
 )
-from service.usecases.notification_ports import (
+from service.notifications.ports import (
     ContactToNotify,
     DueNotice,
     FailedNotice,
