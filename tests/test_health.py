@@ -6,9 +6,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.devtools.embedded import free_port
 from tests.conftest import make_settings
 from tests.servers import RunningServers
+from tools.embedded import free_port
 
 
 async def test_live_and_ready(client: AsyncTestClient[Litestar]) -> None:

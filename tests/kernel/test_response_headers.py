@@ -15,10 +15,10 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.cli import ROOT
-from service.devtools.embedded import free_port
-from service.devtools.run import api_command
 from tests.conftest import TEST_SECRET_KEY, Caller, make_settings
 from tests.servers import RunningServers
+from tools.embedded import free_port
+from tools.run import api_command
 
 QUOTE = {
     "principal": {"amount": "10000.00", "currency": "EUR"},

@@ -32,12 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from domain.servicing import ServicingTerms
-from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
 from service.kernel.db.mapping import servicing_to_json
 from service.metadata import metadata
 from service.servicing.handlers.close_of_business import close_business_day
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from tests.servers import ROOT
+from tools.embedded import EmbeddedPostgres, free_port, reset_folder
 
 BUSINESS_DATE = date(2027, 6, 15)
 TODAY = BUSINESS_DATE + timedelta(days=1)  # the benchmark closes its day as if it were over

@@ -29,7 +29,6 @@ import httpx
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.servicing import PaymentChannel
-from service.devtools.embedded import free_port
 from service.identity.handlers import CreateStaffUser, create_staff_user
 from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
@@ -41,6 +40,7 @@ from tests.loans import make_loan
 from tests.perf.bench_api import wrk
 from tests.perf.servers import api_server, ensure_wrk
 from tests.servers import RunningServers, running_servers
+from tools.embedded import free_port
 
 PASSWORD = "benchmark-password-123"
 TODAY = date.today()

@@ -23,7 +23,6 @@ from domain.ledger.model import Account
 from domain.ledger.servicing import servicing_balances
 from domain.servicing import state_as_of
 from service.app import create_app
-from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
 from service.identity.handlers import CreateStaffUser, create_staff_user
 from service.identity.security import Argon2PasswordHasher
 from service.kernel.db.engine import create_engine, create_sessionmaker
@@ -31,6 +30,7 @@ from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import PASSWORD, RecordingLoginCodeSender, make_settings
 from tests.loans import MadeLoan, make_loan
 from tests.servers import ROOT, RunningServers, _recreate_database, _with_database
+from tools.embedded import EmbeddedPostgres, free_port, reset_folder
 
 SEED = 20261124
 KEYS = 36

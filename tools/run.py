@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from service.devtools.demo import DEMO_KEY_FILE, Banner, read_demo_key
-from service.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from service.settings import SettingsError, load_settings
+from tools.demo import DEMO_KEY_FILE, Banner, read_demo_key
+from tools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / ".local"
 DEV_DATABASE = "microcredit"
 
@@ -127,7 +127,7 @@ def run_dev() -> int:
                     return 2
                 python = sys.executable
                 subprocess.run([python, "-m", "service", "migrate"], env=env, check=True, cwd=ROOT)
-                subprocess.run([python, "-m", "service", "seed-demo"], env=env, check=True, cwd=ROOT)
+                subprocess.run([python, "-m", "tools", "seed-demo"], env=env, check=True, cwd=ROOT)
                 children.append(subprocess.Popen(api_command(), env=env, cwd=ROOT))
                 children.append(subprocess.Popen([python, "-m", "service.worker"], env=env, cwd=ROOT))
                 kept = read_demo_key(DEMO_KEY_FILE)

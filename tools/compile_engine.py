@@ -1,12 +1,13 @@
 """Compile the schedule engine's hot modules to C with mypyc when a C compiler is available.
 
 The engine is plain, fully typed Python; mypyc turns its integer loops into C and makes quotes
-about 40 % faster (tests/perf/bench_engine.py). Python prefers a compiled module to the source
-beside it, so a stale build would shadow an edited source: the build records the sources' hash,
-is redone whenever they change, and a test fails if the two ever disagree. Without a compiler the
-pure-Python engine runs unchanged (same results, lower speed).
+about 40 % faster (tests/perf/bench_engine.py). The build goes to ``build/mypyc/``, outside the
+sources; ``domain/schedules/__init__.py`` puts it first on the package's path when it exists, so a
+stale build would shadow an edited source: the build records the sources' hash, is redone whenever
+they change, and a test fails if the two ever disagree. Without a compiler the pure-Python engine
+runs unchanged (same results, lower speed).
 
-Run: ``python -m service.devtools.compile_engine`` (``make run``, ``make test`` and ``make bench`` do).
+Run: ``python -m tools.compile_engine`` (``make run``, ``make test`` and ``make bench`` do).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "domain" / "schedules"
 MODULES = ("engine.py", "_exact.py", "apr.py", "calendar.py")
-STAMP = PACKAGE / ".compiled-sources.sha256"
+BUILD = ROOT / "build" / "mypyc"  # the compiled modules in domain/schedules/, mypyc's runtime beside it
+COMPILED = BUILD / "domain" / "schedules"
+STAMP = BUILD / ".compiled-sources.sha256"
 
 
 def sources_hash() -> str:
@@ -33,11 +36,13 @@ def sources_hash() -> str:
     return digest.hexdigest()
 
 
-def compiled_files() -> list[Path]:
+def _extensions(folder: Path) -> list[Path]:
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    return [p for p in PACKAGE.iterdir() if p.name.endswith(suffixes)] + [
-        p for p in ROOT.iterdir() if p.name.endswith(suffixes) and "__mypyc" in p.name
-    ]
+    return [p for p in folder.iterdir() if p.name.endswith(suffixes)] if folder.is_dir() else []
+
+
+def compiled_files() -> list[Path]:
+    return _extensions(COMPILED) + _extensions(BUILD)
 
 
 def remove_build() -> None:
@@ -46,7 +51,15 @@ def remove_build() -> None:
     STAMP.unlink(missing_ok=True)
 
 
+def remove_builds_in_the_sources() -> None:
+    """Builds of the earlier layout, beside the sources: they would shadow them for good."""
+    for path in _extensions(PACKAGE) + [p for p in _extensions(ROOT) if "__mypyc" in p.name]:
+        path.unlink()
+    (PACKAGE / ".compiled-sources.sha256").unlink(missing_ok=True)
+
+
 def main() -> int:
+    remove_builds_in_the_sources()
     wanted = sources_hash()
     if STAMP.exists() and STAMP.read_text().strip() == wanted and compiled_files():
         print("schedule engine: compiled build is up to date")
@@ -67,13 +80,11 @@ def main() -> int:
                 + result.stderr[-2000:]
             )
             return 0
-        suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-        for built in (Path(scratch) / "domain" / "schedules").iterdir():
-            if built.name.endswith(suffixes):
-                shutil.copy2(built, PACKAGE / built.name)
-        for built in Path(scratch).iterdir():  # mypyc's shared runtime library, a top-level module
-            if built.name.endswith(suffixes):
-                shutil.copy2(built, ROOT / built.name)
+        COMPILED.mkdir(parents=True, exist_ok=True)
+        for built in _extensions(Path(scratch) / "domain" / "schedules"):
+            shutil.copy2(built, COMPILED / built.name)
+        for built in _extensions(Path(scratch)):  # mypyc's shared runtime library, a top-level module
+            shutil.copy2(built, BUILD / built.name)
     STAMP.write_text(wanted + "\n")
     print("schedule engine: compiled with mypyc")
     return 0

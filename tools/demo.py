@@ -43,7 +43,7 @@ DEMO_STAFF = [
 ]
 DEMO_PARTNER = "Agence France Travail Paris 11"
 DEMO_BORROWER_EMAIL = "camille.martin@example.org"
-DEMO_KEY_FILE = Path(__file__).resolve().parents[2] / ".local" / "demo-partner-key.json"
+DEMO_KEY_FILE = Path(__file__).resolve().parents[1] / ".local" / "demo-partner-key.json"
 
 
 def demo_password(username: str) -> str:
