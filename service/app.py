@@ -18,16 +18,10 @@ from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
-from service.followup.http import FollowUpContactController, FollowUpController, LoanFollowUpController
+from service.followup import http as followup
 from service.health import HealthController
+from service.identity import http as identity
 from service.identity.http.authentication import AuthenticationMiddleware
-from service.identity.http.users import (
-    AuthController,
-    BorrowerAuthController,
-    BorrowerController,
-    PartnerController,
-    StaffUserController,
-)
 from service.identity.ports import LoginCodeSender
 from service.identity.read import SqlStaffTokenVersions
 from service.identity.security import Argon2PasswordHasher, JwtTokenCodec
@@ -44,52 +38,34 @@ from service.kernel.http.middleware import (
 from service.kernel.http.problems import EXCEPTION_HANDLERS
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
-from service.notifications.http import NoticeController
+from service.notifications import http as notifications
 from service.notifications.read import SqlNoticeOutbox
-from service.origination.http.applicants import ApplicantController, ReferralController
-from service.origination.http.applications import ApplicationController
+from service.origination import http as origination
 from service.origination.pdf import PdfContractRenderer
+from service.products import http as products
 from service.products.http.fast_quotes import with_fast_quote_routes
-from service.products.http.products import LegalDataController, LoanProductController
-from service.products.http.quotes import QuoteController
-from service.reporting.http import PortfolioController
+from service.reporting import http as reporting
 from service.reporting.read import SqlPortfolioReports
 from service.services import Services, provide_services
-from service.servicing.http.loans import LoanController
-from service.servicing.http.payments import ServicingController
-from service.servicing.http.self_service import BorrowerLoanController, ScheduleFileController
+from service.servicing import http as servicing
 from service.servicing.ics import IcsScheduleRenderer
 from service.servicing.pdf import PdfScheduleRenderer
 from service.settings import Settings
-from service.training.http import EnrolmentController, TrainingProgrammeController, TrainingSessionController
+from service.training import http as training
 from service.wiring import SqlUnitOfWorkFactory
 
 API_VERSION = "0.1.0"
+# Each context publishes its routes; the app only composes them.
 ROUTE_HANDLERS = [
     HealthController,
-    AuthController,
-    StaffUserController,
-    PartnerController,
-    BorrowerController,
-    BorrowerAuthController,
-    LoanProductController,
-    LegalDataController,
-    QuoteController,
-    ReferralController,
-    ApplicantController,
-    TrainingProgrammeController,
-    TrainingSessionController,
-    EnrolmentController,
-    ApplicationController,
-    LoanController,
-    ServicingController,
-    ScheduleFileController,
-    BorrowerLoanController,
-    PortfolioController,
-    NoticeController,
-    LoanFollowUpController,
-    FollowUpContactController,
-    FollowUpController,
+    *identity.routes(),
+    *products.routes(),
+    *origination.routes(),
+    *training.routes(),
+    *servicing.routes(),
+    *reporting.routes(),
+    *notifications.routes(),
+    *followup.routes(),
 ]
 
 

@@ -7,7 +7,9 @@ handler uses it, never up front; each context's ``ports`` declares the repositor
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.followup.repositories import SqlFollowUps
 from service.identity.repositories import (
@@ -17,11 +19,14 @@ from service.identity.repositories import (
     SqlPartners,
     SqlStaffUsers,
 )
+from service.kernel.db.engine import create_sessionmaker
 from service.kernel.db.idempotency import SqlIdempotency
 from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
+from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
 from service.origination.repositories.applicants import SqlApplicants, SqlProjects, SqlReferrals
 from service.origination.repositories.applications import SqlApplications
 from service.products.repositories import SqlLegalData, SqlProducts
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.servicing.repositories.events import SqlLoanServicing
 from service.servicing.repositories.loans import SqlLedger, SqlLoans, SqlOutbox
 from service.training.repositories import SqlTrainings
@@ -113,3 +118,13 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessionmaker)
+
+
+def job_resources(engine: AsyncEngine) -> dict[str, Any]:
+    """What the contexts' jobs read from arq's ``ctx``: the unit of work and the set-based adapters."""
+    return {
+        "uow": SqlUnitOfWorkFactory(create_sessionmaker(engine)),
+        "close_of_business_book": SqlCloseOfBusiness(engine),
+        "notice_planning": SqlNoticePlanning(engine),
+        "notice_outbox": SqlNoticeOutbox(engine),
+    }

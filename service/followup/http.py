@@ -12,6 +12,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
+from litestar.types import ControllerRouterHandler
 
 from domain.errors import RuleViolation
 from domain.followup.model import BusinessStatus, Contact, FollowUpAction, FollowUpPlan, Outcome, RevenueBand
@@ -351,3 +352,8 @@ class FollowUpController(Controller):
         day = on or services.today()
         found = await uc.follow_up_report(group_by, day, uow=services.uow())
         return FollowUpReportResponse(group_by=group_by, on=day, groups=[_group(g, found.names) for g in found.groups])
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """What the app mounts for this context."""
+    return [LoanFollowUpController, FollowUpContactController, FollowUpController]

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
+from litestar.types import ControllerRouterHandler
 
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
@@ -67,3 +68,8 @@ class NoticeController(Controller):
             for n in found
         ]
         return FailedNoticesPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """What the app mounts for this context."""
+    return [NoticeController]

@@ -13,6 +13,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
@@ -126,3 +127,8 @@ class PortfolioController(Controller):
                 headers={"Content-Disposition": f'attachment; filename="portfolio-{group_by}-{period_to}.csv"'},
             )
         return Response(response)
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """What the app mounts for this context."""
+    return [PortfolioController]

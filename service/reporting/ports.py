@@ -12,7 +12,7 @@ from typing import Protocol
 
 @dataclass(frozen=True, kw_only=True)
 class PortfolioFigures:
-    """Raw figures of one group and currency for a period (see ``usecases.portfolio``)."""
+    """Raw figures of one group and currency for a period (see ``service.reporting.handlers``)."""
 
     group_id: uuid.UUID | None
     group_name: str | None

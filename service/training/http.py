@@ -11,6 +11,7 @@ import msgspec
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
+from litestar.types import ControllerRouterHandler
 
 from domain.identity.model import Role
 from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
@@ -408,3 +409,8 @@ class EnrolmentController(Controller):
         self, applicant_id: uuid.UUID, services: NamedDependency[Services]
     ) -> list[EnrolmentLineResponse]:
         return [enrolment_line_out(e) for e in await uc.list_applicant_enrolments(applicant_id, uow=services.uow())]
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """What the app mounts for this context."""
+    return [TrainingProgrammeController, TrainingSessionController, EnrolmentController]

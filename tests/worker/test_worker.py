@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.identity.model import LoginCode
 from domain.ids import new_id
 from service.identity.handlers import create_borrower
-from service.kernel.db.engine import create_sessionmaker
+from service.servicing.jobs import close_of_business
 from service.settings import Settings
-from service.wiring import SqlUnitOfWorkFactory
-from service.worker import build_worker, close_of_business
+from service.wiring import SqlUnitOfWorkFactory, job_resources
+from service.worker import build_worker
 from tests.conftest import make_settings, truncate_all
 from tests.servers import RunningServers
 
@@ -49,11 +49,7 @@ async def test_the_nightly_close_closes_yesterday_in_the_lenders_time_zone(
 ) -> None:
     # UTC+14 and UTC-11: for most of the day one of them is not on UTC's date.
     settings = make_settings(servers, LENDER_TIMEZONE=zone)
-    ctx: dict[str, Any] = {
-        "settings": settings,
-        "engine": engine,
-        "uow": SqlUnitOfWorkFactory(create_sessionmaker(engine)),
-    }
+    ctx: dict[str, Any] = {"settings": settings, "engine": engine, **job_resources(engine)}
     await close_of_business(ctx)
     async with engine.connect() as connection:
         closed = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
