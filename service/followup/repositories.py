@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, Uuid, and_, column, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict
@@ -22,10 +22,27 @@ from domain.followup.model import (
 from domain.followup.policies import BusinessFacts
 from service.followup.ports import GroupBy, LoanBorrower
 from service.followup.tables import FollowUpContactRow, FollowUpPlanRow
-from service.identity.tables import PartnerRow, StaffUserRow
-from service.origination.tables.applicants import ApplicantRow
-from service.products.tables import LoanProductRow
-from service.servicing.tables.loans import LoanRow
+
+# Other contexts' tables, read here by name for a few columns and never written: Core references,
+# so that this context imports none of their code (README, "Where things live").
+_applicants = table(
+    "applicants",
+    column("id", Uuid),
+    column("full_name", String),
+    column("phone", String),
+    column("search_name", String),
+)
+_loans = table(
+    "loans",
+    column("id", Uuid),
+    column("applicant_id", Uuid),
+    column("product_id", Uuid),
+    column("officer_id", Uuid),
+    column("partner_id", Uuid),
+)
+_loan_products = table("loan_products", column("id", Uuid), column("name", String))
+_staff_users = table("staff_users", column("id", Uuid), column("full_name", String))
+_partners = table("partners", column("id", Uuid), column("name", String))
 
 
 def _outcome(row: FollowUpContactRow) -> Outcome | None:
@@ -195,9 +212,9 @@ class SqlFollowUps:
         if not loan_ids:
             return {}
         rows = await self.session.execute(
-            select(LoanRow.id, ApplicantRow.id, ApplicantRow.full_name, ApplicantRow.phone)
-            .join(ApplicantRow, ApplicantRow.id == LoanRow.applicant_id)
-            .where(LoanRow.id.in_(set(loan_ids)))
+            select(_loans.c.id, _applicants.c.id, _applicants.c.full_name, _applicants.c.phone)
+            .join(_applicants, _applicants.c.id == _loans.c.applicant_id)
+            .where(_loans.c.id.in_(set(loan_ids)))
         )
         return {
             loan_id: LoanBorrower(loan_id=loan_id, applicant_id=applicant_id, full_name=name, phone=phone)
@@ -206,9 +223,9 @@ class SqlFollowUps:
 
     async def group_names(self, group_by: GroupBy, keys: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, str]:
         key, name = {
-            "product": (LoanProductRow.id, LoanProductRow.name),
-            "officer": (StaffUserRow.id, StaffUserRow.full_name),
-            "partner": (PartnerRow.id, PartnerRow.name),
+            "product": (_loan_products.c.id, _loan_products.c.name),
+            "officer": (_staff_users.c.id, _staff_users.c.full_name),
+            "partner": (_partners.c.id, _partners.c.name),
         }[group_by]
         if not keys:
             return {}
@@ -216,11 +233,11 @@ class SqlFollowUps:
         return dict(rows.tuples().all())
 
     async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:
-        key = {"product": LoanRow.product_id, "officer": LoanRow.officer_id, "partner": LoanRow.partner_id}[group_by]
+        key = {"product": _loans.c.product_id, "officer": _loans.c.officer_id, "partner": _loans.c.partner_id}[group_by]
         plans = (
             await self.session.execute(
                 select(FollowUpPlanRow.id, FollowUpPlanRow.start_on, key).join(
-                    LoanRow, LoanRow.id == FollowUpPlanRow.loan_id
+                    _loans, _loans.c.id == FollowUpPlanRow.loan_id
                 )
             )
         ).all()

@@ -8,18 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, String, Table, Uuid, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
-from service.identity.tables import PartnerRow, StaffUserRow
 from service.kernel.db.driver import driver
 from service.kernel.db.mapping import search_form, servicing_to_json
-from service.origination.tables.applicants import ApplicantRow
-from service.products.tables import LoanProductRow
 from service.servicing.ports import LoanListItem, LoanSearch
 from service.servicing.repositories.mapping import contract_installment, loan_from_row
 from service.servicing.tables.loans import (
@@ -28,6 +25,20 @@ from service.servicing.tables.loans import (
     LoanInstallmentRow,
     LoanRow,
 )
+
+# Other contexts' tables, read here by name for a few columns and never written: Core references,
+# so that this context imports none of their code (README, "Where things live").
+_applicants = table(
+    "applicants",
+    column("id", Uuid),
+    column("full_name", String),
+    column("phone", String),
+    column("search_name", String),
+)
+_loan_products = table("loan_products", column("id", Uuid), column("name", String))
+_staff_users = table("staff_users", column("id", Uuid), column("full_name", String))
+_partners = table("partners", column("id", Uuid), column("name", String))
+
 
 LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
 INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
@@ -161,22 +172,22 @@ class SqlLoans:
         query = (
             select(
                 LoanRow,
-                ApplicantRow.full_name,
-                ApplicantRow.phone,
-                StaffUserRow.full_name.label("officer_name"),
-                LoanProductRow.name.label("product_name"),
-                PartnerRow.name.label("partner_name"),
+                _applicants.c.full_name,
+                _applicants.c.phone,
+                _staff_users.c.full_name.label("officer_name"),
+                _loan_products.c.name.label("product_name"),
+                _partners.c.name.label("partner_name"),
             )
-            .join(ApplicantRow, ApplicantRow.id == LoanRow.applicant_id)
-            .join(StaffUserRow, StaffUserRow.id == LoanRow.officer_id)
-            .join(LoanProductRow, LoanProductRow.id == LoanRow.product_id)
-            .outerjoin(PartnerRow, PartnerRow.id == LoanRow.partner_id)
+            .join(_applicants, _applicants.c.id == LoanRow.applicant_id)
+            .join(_staff_users, _staff_users.c.id == LoanRow.officer_id)
+            .join(_loan_products, _loan_products.c.id == LoanRow.product_id)
+            .outerjoin(_partners, _partners.c.id == LoanRow.partner_id)
             .order_by(LoanRow.id)
             .limit(limit)
         )
         if after is not None:
             query = query.where(LoanRow.id > after)
-        for column, wanted in (
+        for filtered, wanted in (
             (LoanRow.officer_id, criteria.officer_id),
             (LoanRow.product_id, criteria.product_id),
             (LoanRow.partner_id, criteria.partner_id),
@@ -185,10 +196,10 @@ class SqlLoans:
             (LoanRow.arrears_bucket, criteria.arrears_bucket),
         ):
             if wanted is not None:
-                query = query.where(column == wanted)
+                query = query.where(filtered == wanted)
         if criteria.borrower_name:
             pattern = search_form(criteria.borrower_name).replace("\\", "").replace("%", "").replace("_", "")
-            query = query.where(ApplicantRow.search_name.like(f"%{pattern}%"))
+            query = query.where(_applicants.c.search_name.like(f"%{pattern}%"))
         rows = (await self.session.execute(query)).all()
         return [
             LoanListItem(
