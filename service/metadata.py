@@ -3,6 +3,7 @@ test). A new ``service/<context>/tables`` module is added here; tests/test_migra
 
 from service.followup import tables as followup_tables
 from service.identity import tables as identity_tables
+from service.kernel.db import tables as kernel_tables
 from service.kernel.db.base import Base
 from service.notifications import tables as notification_tables
 from service.origination.tables import applicants as applicant_tables
@@ -14,6 +15,7 @@ from service.servicing.tables import loans as loan_tables
 from service.training import tables as training_tables
 
 TABLE_MODULES = (
+    kernel_tables,
     identity_tables,
     product_tables,
     applicant_tables,

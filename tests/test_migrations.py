@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.metadata import metadata
+import service
+from service.metadata import TABLE_MODULES, metadata
 from service.settings import Settings
 
 
@@ -35,3 +37,11 @@ def test_downgrade_to_base_and_upgrade_again(settings: Settings, tmp_path: Any) 
     config.set_main_option("sqlalchemy.url", settings.database_url)
     command.downgrade(config, "base")
     command.upgrade(config, "head")
+
+
+def test_the_metadata_has_every_contexts_tables() -> None:
+    """A context's tables missing from service.metadata would make autogenerate propose DROP TABLE."""
+    root = Path(service.__file__).parent
+    modules = list(root.rglob("tables.py")) + [p for p in root.rglob("tables/*.py") if p.name != "__init__.py"]
+    defined = {".".join(p.relative_to(root.parent).with_suffix("").parts) for p in modules}
+    assert defined == {module.__name__ for module in TABLE_MODULES}

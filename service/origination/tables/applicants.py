@@ -100,18 +100,3 @@ class BusinessProjectRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
-
-
-class IdempotencyKeyRow(Base):
-    """A request a client marked with ``Idempotency-Key``: its body hash and what it produced,
-    written in the same transaction as the effect so that a retry replays instead of repeating."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),)
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    scope: Mapped[str] = mapped_column(String(120))
-    key: Mapped[str] = mapped_column(String(200))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[dt.datetime] = created_at()
