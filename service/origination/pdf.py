@@ -25,7 +25,7 @@ from domain.origination.contract import ContractDocument
 from domain.schedules import Fee, FeeCollection
 from service.kernel.pdf import FONT, format_decimal, label_rows, line, printable, section, use_unicode_font
 
-__all__ = ["PdfContractRenderer", "format_decimal", "printable", "use_unicode_font"]
+__all__ = ["PdfContractRenderer"]
 
 TITLE = "Contrat de prêt - microcrédit"
 SCHEDULE_HEADINGS = ("N°", "Échéance", "Capital", "Intérêts", "Frais", "Total", "Capital restant dû")

@@ -17,7 +17,8 @@ from domain.origination.contract import ContractDocument, Lender
 from domain.schedules import Fee, FeeCollection, Installment
 from domain.schedules.calendar import add_period
 from domain.schedules.model import RepaymentUnit
-from service.origination.pdf import PdfContractRenderer, format_decimal, printable
+from service.kernel.pdf import format_decimal, printable
+from service.origination.pdf import PdfContractRenderer
 
 D = Decimal
 HEADER = "Capital restant dû"
