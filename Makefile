@@ -16,22 +16,23 @@ $(CURDIR)/.tools/bin/uv:
 sync: $(UV)
 	$(UV) sync --frozen --quiet
 
-# The schedule engine compiled to C with mypyc when a C compiler exists (pure Python otherwise).
+# The schedule engine compiled to C with mypyc when a C compiler exists (pure Python otherwise),
+# into build/mypyc/ (never beside the sources).
 compile: sync
-	$(UV) run --frozen python -m service.devtools.compile_engine
+	$(UV) run --frozen python -m tools.compile_engine
 
 run: compile
-	$(UV) run --frozen python -m service dev
+	$(UV) run --frozen python -m tools dev
 
 # The close of business by hand, for a day that is over (without DATE: every day not closed yet up
 # to yesterday in the lender's time zone); on the embedded servers of `make run` unless DATABASE_URL is set.
 close-of-business: compile
-	$(UV) run --frozen python -m service close-of-business $(if $(DATE),--date $(DATE))
+	$(UV) run --frozen python -m tools close-of-business $(if $(DATE),--date $(DATE))
 
 # The last three lines check deploy/ (the Kubernetes schemas are checked by tests/deploy/).
 lint: sync
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check service domain migrations/env.py
+	$(UV) run --frozen ruff format --check service domain tools migrations/env.py
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports --no-cache
 	$(UV) run --frozen yamllint --strict -c deploy/yamllint.yaml deploy
@@ -51,4 +52,3 @@ bench: compile
 
 clean:
 	rm -rf .local .tools .venv build
-	$(PYTHON) -c "from pathlib import Path; [p.unlink() for p in Path('domain/schedules').glob('*.so')]"

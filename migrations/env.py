@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.persistence.tables import metadata
+from service.metadata import metadata
 from service.settings import normalise_database_url
 
 config = context.config

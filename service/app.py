@@ -18,86 +18,62 @@ from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
-from service.adapters.contract_pdf import PdfContractRenderer
-from service.adapters.rate_limit import RedisRateLimiter, RedisSignInBackoff
-from service.adapters.schedule_ics import IcsScheduleRenderer
-from service.adapters.schedule_pdf import PdfScheduleRenderer
-from service.adapters.security import Argon2PasswordHasher, JwtTokenCodec
-from service.adapters.senders import LogLoginCodeSender
-from service.api.applicants import ApplicantController, ReferralController
-from service.api.applications import ApplicationController
-from service.api.auth import AuthenticationMiddleware
-from service.api.dependencies import Services, provide_services
-from service.api.fast_quotes import with_fast_quote_routes
-from service.api.followup import FollowUpContactController, FollowUpController, LoanFollowUpController
-from service.api.health import HealthController
-from service.api.identity import (
-    AuthController,
-    BorrowerAuthController,
-    BorrowerController,
-    PartnerController,
-    StaffUserController,
-)
-from service.api.loans import LoanController
-from service.api.middleware import (
+from service.followup import http as followup
+from service.health import HealthController
+from service.identity import http as identity
+from service.identity.http.authentication import AuthenticationMiddleware
+from service.identity.ports import LoginCodeSender
+from service.identity.read import SqlStaffTokenVersions
+from service.identity.security import Argon2PasswordHasher, JwtTokenCodec
+from service.identity.senders import LogLoginCodeSender
+from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.kernel.db.readiness import ServersReadiness
+from service.kernel.http.middleware import (
     CreatedLocation,
     RequestContextMiddleware,
     require_json_body,
     route_segments,
     security_headers,
 )
-from service.api.notices import NoticeController
-from service.api.portfolio import PortfolioController
-from service.api.problems import EXCEPTION_HANDLERS
-from service.api.products import LegalDataController, LoanProductController
-from service.api.quotes import QuoteController
-from service.api.self_service import BorrowerLoanController, ScheduleFileController
-from service.api.servicing import ServicingController
-from service.api.training import EnrolmentController, TrainingProgrammeController, TrainingSessionController
+from service.kernel.http.problems import EXCEPTION_HANDLERS
+from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.notification_sql import SqlNoticeOutbox
-from service.persistence.portfolio_sql import SqlPortfolioReports
-from service.persistence.readiness import ServersReadiness
-from service.persistence.token_versions import SqlStaffTokenVersions
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.notifications import http as notifications
+from service.notifications.read import SqlNoticeOutbox
+from service.origination import http as origination
+from service.origination.pdf import PdfContractRenderer
+from service.products import http as products
+from service.products.http.fast_quotes import with_fast_quote_routes
+from service.reporting import http as reporting
+from service.reporting.read import SqlPortfolioReports
+from service.services import Services, provide_services
+from service.servicing import http as servicing
+from service.servicing.ics import IcsScheduleRenderer
+from service.servicing.pdf import PdfScheduleRenderer
 from service.settings import Settings
-from service.usecases.ports import LoginCodeSender
+from service.training import http as training
+from service.wiring import SqlUnitOfWorkFactory
 
 API_VERSION = "0.1.0"
+# Each context publishes its routes; the app only composes them.
 ROUTE_HANDLERS = [
     HealthController,
-    AuthController,
-    StaffUserController,
-    PartnerController,
-    BorrowerController,
-    BorrowerAuthController,
-    LoanProductController,
-    LegalDataController,
-    QuoteController,
-    ReferralController,
-    ApplicantController,
-    TrainingProgrammeController,
-    TrainingSessionController,
-    EnrolmentController,
-    ApplicationController,
-    LoanController,
-    ServicingController,
-    ScheduleFileController,
-    BorrowerLoanController,
-    PortfolioController,
-    NoticeController,
-    LoanFollowUpController,
-    FollowUpContactController,
-    FollowUpController,
+    *identity.routes(),
+    *products.routes(),
+    *origination.routes(),
+    *training.routes(),
+    *servicing.routes(),
+    *reporting.routes(),
+    *notifications.routes(),
+    *followup.routes(),
 ]
 
 
 # Swagger UI's files are served by the service itself (vendored from the npm package
-# swagger-ui-dist, see service/api/static/swagger-ui/VERSION): the docs page works offline and
+# swagger-ui-dist, see service/kernel/http/static/swagger-ui/VERSION): the docs page works offline and
 # loads nothing from a CDN.
 SWAGGER_UI_VERSION = "5.35.0"
-SWAGGER_UI_FILES = Path(__file__).parent / "api" / "static" / "swagger-ui"
+SWAGGER_UI_FILES = Path(__file__).parent / "kernel" / "http" / "static" / "swagger-ui"
 SWAGGER_UI_PATH = "/schema/static/swagger-ui"
 
 
@@ -195,7 +171,7 @@ def create_app(
     )
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
     # app's outermost handler gives every response, routed or not, its request id and log line.
-    # The quote routes' ordinary requests skip Litestar's pipeline (see service/api/fast_quotes.py).
+    # The quote routes' ordinary requests skip Litestar's pipeline (see service/products/http/fast_quotes.py).
     # Every 201 gets its Location there too.
     app.asgi_handler = RequestContextMiddleware(
         with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),

@@ -1,11 +1,10 @@
 """Command line: ``python -m service <command>``. A composition root, like ``create_app``.
 
 Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
-from ADMIN_PASSWORD or asked for), ``seed-demo`` (demo data, once), ``openapi`` (write the
-contract), ``close-of-business [--date YYYY-MM-DD]`` (age the loans to a day that is over; by
-default every day not closed yet up to yesterday in the lender's time zone; with no DATABASE_URL
-it runs on the embedded servers, as `make run` does), ``dev`` (embedded servers, migrations, demo
-data, API and worker: what `make run` runs), ``serve`` (the API).
+from ADMIN_PASSWORD or asked for), ``openapi`` (write the contract), ``close-of-business
+[--date YYYY-MM-DD]`` (age the loans to a day that is over; by default every day not closed yet up
+to yesterday in the lender's time zone), ``serve`` (the API). The developer's commands (``dev``,
+``seed-demo``, the close of business on the embedded servers) are ``python -m tools``.
 """
 
 from __future__ import annotations
@@ -39,10 +38,10 @@ def migrate(database_url: str | None = None) -> None:
 
 
 async def _create_admin(settings: Settings, username: str, full_name: str, password: str) -> None:
-    from service.adapters.security import Argon2PasswordHasher
-    from service.persistence.database import create_engine, create_sessionmaker
-    from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-    from service.usecases.identity import CreateStaffUser, create_staff_user
+    from service.identity.handlers import CreateStaffUser, create_staff_user
+    from service.identity.security import Argon2PasswordHasher
+    from service.kernel.db.engine import create_engine, create_sessionmaker
+    from service.wiring import SqlUnitOfWorkFactory
 
     engine = create_engine(settings)
     try:
@@ -57,14 +56,14 @@ async def _create_admin(settings: Settings, username: str, full_name: str, passw
     print(f"admin {user.username!r} created (id {user.id})")
 
 
-async def _close_of_business(settings: Settings, business_date: date | None) -> None:
+async def close_of_business(settings: Settings, business_date: date | None) -> None:
     from functools import partial
 
-    from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-    from service.persistence.database import create_engine, create_sessionmaker
-    from service.persistence.unit_of_work import SqlUnitOfWorkFactory
-    from service.usecases.close_of_business import close_business_day, close_days_not_closed
-    from service.usecases.servicing import refresh_loan_state
+    from service.kernel.db.engine import create_engine, create_sessionmaker
+    from service.servicing.handlers.close_of_business import close_business_day, close_days_not_closed
+    from service.servicing.handlers.payments import refresh_loan_state
+    from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
+    from service.wiring import SqlUnitOfWorkFactory
 
     today = settings.business_date(datetime.now(UTC))
     engine = create_engine(settings)
@@ -101,17 +100,6 @@ def write_openapi(path: Path) -> None:
     print(f"wrote {path}")
 
 
-def _close_of_business_on_embedded_servers(business_date: date | None) -> int:
-    """The close of business on the servers `make run` uses (started for it unless running)."""
-    from service.devtools.run import embedded_servers
-
-    with embedded_servers(dict(os.environ), redis_needed=False) as env:
-        settings = load_settings(env)
-        migrate(settings.database_url)
-        asyncio.run(_close_of_business(settings, business_date))
-    return 0
-
-
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's settings from ours. uvicorn by itself believes X-Forwarded-For from 127.0.0.1, so
     a local client could rotate that header to dodge the per-address limits: forwarded headers
@@ -142,10 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     admin = sub.add_parser("create-admin", help="create an admin staff user")
     admin.add_argument("username")
     admin.add_argument("--full-name", default="Administrator")
-    sub.add_parser("seed-demo", help="load demo data (once)")
     spec = sub.add_parser("openapi", help="write the OpenAPI contract")
     spec.add_argument("--output", type=Path, default=ROOT / "openapi" / "openapi.json")
-    sub.add_parser("dev", help="run everything for development (what `make run` does)")
     sub.add_parser("serve", help="run the API (HOST, PORT, FORWARDED_ALLOW_IPS from the environment)")
     cob = sub.add_parser("close-of-business", help="age the loans to a business date and record its figures")
     cob.add_argument(
@@ -158,12 +144,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "openapi":
             write_openapi(args.output)
-        elif args.command == "dev":
-            from service.devtools.run import run_dev
-
-            return run_dev()
-        elif args.command == "close-of-business" and not os.environ.get("DATABASE_URL"):
-            return _close_of_business_on_embedded_servers(args.date)
         else:
             settings = load_settings()
             if args.command == "serve":
@@ -173,13 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "create-admin":
                 password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")
                 asyncio.run(_create_admin(settings, args.username, args.full_name, password))
-            elif args.command == "seed-demo":
-                from service.devtools.demo import DEMO_KEY_FILE, seed_demo
-
-                secret = asyncio.run(seed_demo(settings, DEMO_KEY_FILE))
-                print(f"demo data ready: staff users admin/officer/committee/viewer, partner API key {secret}")
             elif args.command == "close-of-business":
-                asyncio.run(_close_of_business(settings, args.date))
+                asyncio.run(close_of_business(settings, args.date))
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2

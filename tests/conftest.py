@@ -17,16 +17,16 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from domain.identity.model import Borrower
-from service.adapters.security import Argon2PasswordHasher
-from service.api.dependencies import Services
 from service.app import create_app
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.tables import metadata
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.identity.security import Argon2PasswordHasher
+from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.metadata import metadata
+from service.services import Services
 from service.settings import Settings, load_settings
+from service.wiring import SqlUnitOfWorkFactory
 from tests.servers import RunningServers, running_servers
 
 
@@ -105,6 +105,15 @@ class RecordingLoginCodeSender:
 
     async def send(self, borrower: Borrower, code: str) -> None:
         self.sent[borrower.email] = code
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test database (the jobs' tests); everything is emptied afterwards."""
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+    await truncate_all(settings.database_url, settings.redis_url)
 
 
 @pytest.fixture
@@ -187,7 +196,7 @@ async def sign_in_staff(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, username: str, *roles: str
 ) -> Caller:
     from domain.identity.model import Role
-    from service.usecases.identity import CreateStaffUser, create_staff_user
+    from service.identity.handlers import CreateStaffUser, create_staff_user
 
     user = await create_staff_user(
         CreateStaffUser(
@@ -203,7 +212,7 @@ async def sign_in_staff(
 
 
 async def sign_in_partner(client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, name: str) -> Caller:
-    from service.usecases.identity import create_api_key, create_partner
+    from service.identity.handlers import create_api_key, create_partner
 
     now = datetime.now(UTC)
     partner = await create_partner(f"Partner {name}", "employment_agency", uow=uow_factory(), now=now)
@@ -214,7 +223,7 @@ async def sign_in_partner(client: AsyncTestClient[Litestar], uow_factory: SqlUni
 async def sign_in_borrower(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, sender: RecordingLoginCodeSender, name: str
 ) -> Caller:
-    from service.usecases.identity import create_borrower
+    from service.identity.handlers import create_borrower
 
     email = f"{name}@example.org"
     borrower = await create_borrower(f"Borrower {name}", email, None, "fr", uow=uow_factory(), now=datetime.now(UTC))

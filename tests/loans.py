@@ -18,10 +18,10 @@ from domain.loans.model import Loan
 from domain.products.model import LoanProduct, ProductCategory, ProductTerms, ProductVersion
 from domain.schedules import Installment, ScheduleTerms, build_schedule
 from domain.servicing import ServicingTerms
-from service.persistence.application_tables import ApplicationRow
-from service.persistence.origination_repositories import search_form
-from service.persistence.origination_tables import ApplicantRow
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.mapping import search_form
+from service.origination.tables.applicants import ApplicantRow
+from service.origination.tables.applications import ApplicationRow
+from service.wiring import SqlUnitOfWorkFactory
 
 D = Decimal
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from service.devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, reset_folder
+from tools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, reset_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 

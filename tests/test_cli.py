@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from service.cli import ROOT
-from service.persistence.database import create_engine
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.kernel.db.engine import create_engine
 from service.settings import Settings
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import truncate_all
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from domain.origination.applications import Action, Status
-from service.devtools.demo import DEMO_STAFF, Banner, demo_password, read_demo_key, seed_demo
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.identity.handlers import authenticate_api_key
+from service.origination.ports import ApplicationFilter
 from service.settings import Settings, SettingsError
-from service.usecases.identity import authenticate_api_key
-from service.usecases.ports import ApplicationFilter
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import make_settings, truncate_all
 from tests.servers import RunningServers
+from tools.demo import DEMO_STAFF, Banner, demo_password, read_demo_key, seed_demo
 
 
 async def test_the_demo_has_an_approved_file_and_a_disbursed_loan_decided_by_someone_else(

@@ -20,15 +20,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from domain.identity.model import Role
-from service.adapters.security import Argon2PasswordHasher
 from service.cli import ROOT
-from service.devtools.embedded import free_port
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.identity.handlers import CreateStaffUser, create_staff_user
+from service.identity.security import Argon2PasswordHasher
+from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.settings import load_settings
-from service.usecases.identity import CreateStaffUser, create_staff_user
+from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import TEST_SECRET_KEY, truncate_all
 from tests.servers import RunningServers
+from tools.embedded import free_port
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi" / "openapi.json")
 PASSWORD = "schemathesis-admin-password"

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import String, Text
 
-import service.persistence.unit_of_work  # noqa: F401  (imports every table module)
+import service.kernel.db.unit_of_work  # noqa: F401  (imports every table module)
 from domain.identity.model import normalise_phone
-from service.api.wire import DecimalString
 from service.cli import write_openapi
-from service.persistence.base import Base
+from service.kernel.db.base import Base
+from service.kernel.http.wire import DecimalString
 
 JSON = "stored in a JSON column"
 NOT_STORED = "not stored (looked up, hashed or computed with)"

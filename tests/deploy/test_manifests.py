@@ -315,7 +315,7 @@ def test_the_image_is_multi_stage_non_root_with_a_health_check() -> None:
     # The locked dependencies, the compiled engine.
     build = "\n".join(stages[0])
     assert "uv sync --locked" in build and "--no-dev" in build
-    assert "service.devtools.compile_engine" in build
+    assert "tools.compile_engine" in build
     assert "m.__file__.endswith('.so')" in build  # the build fails rather than ship the pure-Python engine
 
 

@@ -16,9 +16,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from service.devtools.embedded import free_port
 from tests.perf.servers import SERVER_PIDS, api_server, cpu_seconds, ensure_wrk
 from tests.servers import running_servers
+from tools.embedded import free_port
 
 QUOTE = {
     "principal": {"amount": "10000.00", "currency": "EUR"},

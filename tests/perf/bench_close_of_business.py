@@ -32,12 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from domain.servicing import ServicingTerms
-from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
-from service.persistence.close_of_business_sql import SqlCloseOfBusiness
-from service.persistence.mapping import servicing_to_json
-from service.persistence.tables import metadata
-from service.usecases.close_of_business import close_business_day
+from service.kernel.db.mapping import servicing_to_json
+from service.metadata import metadata
+from service.servicing.handlers.close_of_business import close_business_day
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from tests.servers import ROOT
+from tools.embedded import EmbeddedPostgres, free_port, reset_folder
 
 BUSINESS_DATE = date(2027, 6, 15)
 TODAY = BUSINESS_DATE + timedelta(days=1)  # the benchmark closes its day as if it were over
@@ -231,8 +231,7 @@ async def mix(engine: AsyncEngine) -> str:
 
 async def explain_first_chunk(engine: AsyncEngine, chunk: int) -> None:
     """Print the plan of the first chunk's statement (rolled back), to see where the time goes."""
-    from service.persistence import close_of_business_sql as sql
-
+    from service.servicing.repositories import close_of_business as sql
     async with engine.connect() as connection:
         params = {"d": BUSINESS_DATE, "after": uuid.UUID(int=0), "limit": chunk, "decimals": '{"EUR": 2}'}
         params["last"] = await connection.scalar(sql._CHUNK_END, params)

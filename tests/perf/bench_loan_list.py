@@ -17,10 +17,10 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from service.devtools.embedded import EmbeddedPostgres, free_port, reset_folder
-from service.persistence.loan_repositories import SqlLoans
-from service.usecases.ports import LoanSearch
+from service.servicing.ports import LoanSearch
+from service.servicing.repositories.loans import SqlLoans
 from tests.perf.bench_close_of_business import ROOT, _async, build_book, prepare
+from tools.embedded import EmbeddedPostgres, free_port, reset_folder
 
 SPREAD = """
 INSERT INTO staff_users (id, username, full_name, password_hash, roles, active, version)

@@ -29,11 +29,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from domain.ids import new_id
 from domain.money import money
 from domain.notifications import Channel, DueDateReminder, Notice, QuietWindow, RetryPolicy, due_date_reminder_key
-from service.adapters.notifications import SmtpConfig, SmtpEmailChannel, SmtpSecurity
-from service.persistence.notification_sql import SqlNoticeOutbox, SqlNoticePlanning
-from service.usecases.notification_ports import PlannedNotice, RecipientKind
-from service.usecases.notifications import deliver_due_notices
-from tests.adapters.notifications.test_smtp_email import free_port
+from service.notifications.channels import SmtpConfig, SmtpEmailChannel, SmtpSecurity
+from service.notifications.handlers import deliver_due_notices
+from service.notifications.ports import PlannedNotice, RecipientKind
+from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
+from tests.notifications.channels.test_smtp_email import free_port
 
 _MESSAGE_ID = re.compile(rb"^Message-ID: <([^>]+)>", re.MULTILINE | re.IGNORECASE)
 NEVER_QUIET = QuietWindow(clock(0), clock(0), ZoneInfo("Europe/Paris"))

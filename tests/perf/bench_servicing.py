@@ -29,18 +29,18 @@ import httpx
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.servicing import PaymentChannel
-from service.adapters.security import Argon2PasswordHasher
-from service.devtools.embedded import free_port
-from service.persistence.database import create_engine, create_sessionmaker
-from service.persistence.unit_of_work import SqlUnitOfWorkFactory
+from service.identity.handlers import CreateStaffUser, create_staff_user
+from service.identity.security import Argon2PasswordHasher
+from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.kernel.idempotency import IdempotencyKey
+from service.servicing.handlers.payments import PaymentCommand, record_payment
 from service.settings import load_settings
-from service.usecases.idempotency import IdempotencyKey
-from service.usecases.identity import CreateStaffUser, create_staff_user
-from service.usecases.servicing import PaymentCommand, record_payment
+from service.wiring import SqlUnitOfWorkFactory
 from tests.loans import make_loan
 from tests.perf.bench_api import wrk
 from tests.perf.servers import api_server, ensure_wrk
 from tests.servers import RunningServers, running_servers
+from tools.embedded import free_port
 
 PASSWORD = "benchmark-password-123"
 TODAY = date.today()
@@ -88,7 +88,7 @@ async def query_time(servers: RunningServers, loan_id: uuid.UUID) -> float:
     """Milliseconds PostgreSQL alone takes to render the schedule document (median of 50)."""
     import asyncpg
 
-    from service.persistence.schedule_document import SCHEDULE_DOCUMENT_SQL
+    from service.servicing.read import SCHEDULE_DOCUMENT_SQL
 
     connection = await asyncpg.connect(servers.database_url)
     timings = []

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from domain.schedules import Fee, FeeCollection, ScheduleTerms, build_schedule
-from service.devtools.compile_engine import ROOT, STAMP, compiled_files, sources_hash
+from tools.compile_engine import ROOT, STAMP, compiled_files, sources_hash
 
 
 def test_a_compiled_engine_matches_its_sources() -> None:

@@ -1,1 +1,0 @@
-"""Adapters for outside services behind the use cases' ports: hashing, tokens, message senders."""

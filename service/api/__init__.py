@@ -1,1 +1,0 @@
-"""HTTP API: controllers, msgspec schemas, authentication guards and the error table."""

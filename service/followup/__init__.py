@@ -1,0 +1,1 @@
+"""Follow-up: plans, contacts and the officers' agenda after disbursement."""

@@ -1,0 +1,1 @@
+"""Identity: staff users, partners and their API keys, borrowers and their one-time codes."""

@@ -1,0 +1,452 @@
+"""Routes for staff sign-in, staff users, partners and their API keys, borrowers and their codes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import JSONBody, Parameter
+
+from domain.errors import NotAuthenticated
+from domain.identity.model import ApiKey, Borrower, Partner, Role, StaffUser
+from service.identity import handlers as uc
+from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
+from service.kernel.http.middleware import rate_limit_hook
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import NonEmptyText, Page, Password, published_as
+from service.kernel.http.schemas import Request as RequestBody
+from service.services import Services
+
+T = TypeVar("T")
+RoleName = Annotated[str, msgspec.Meta(pattern=r"^(admin|loan_officer|committee_member|read_only)$")]
+Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
+
+
+# --- schemas --------------------------------------------------------------------------------------
+class IssueTokenRequest(RequestBody):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Password
+
+
+class TokenResponse(msgspec.Struct, frozen=True):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class WhoAmIResponse(msgspec.Struct, frozen=True):
+    kind: str
+    id: uuid.UUID
+    roles: list[str]
+
+
+class CreateStaffUserRequest(RequestBody):
+    username: Annotated[str, msgspec.Meta(min_length=3, max_length=64)]
+    full_name: NonEmptyText
+    password: Password
+    roles: Annotated[list[RoleName], msgspec.Meta(min_length=1, max_length=4)]
+
+
+class UpdateStaffUserRequest(RequestBody):
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    full_name: NonEmptyText | msgspec.UnsetType = msgspec.UNSET
+    roles: Annotated[list[RoleName], msgspec.Meta(min_length=1, max_length=4)] | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+    password: Password | msgspec.UnsetType = msgspec.UNSET
+
+
+class StaffUserResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    roles: list[str]
+    active: bool
+    created_at: datetime
+    version: int
+
+
+class CreatePartnerRequest(RequestBody):
+    name: NonEmptyText
+    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class PartnerResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    name: str
+    kind: str
+    active: bool
+    created_at: datetime
+
+
+class CreateApiKeyRequest(RequestBody):
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+
+
+class ApiKeyResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    prefix: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreatedResponse(msgspec.Struct, frozen=True):
+    """The key with its secret. The secret is shown this once: store it now, it cannot be read again."""
+
+    key: ApiKeyResponse
+    secret: str
+
+
+class CreateBorrowerRequest(RequestBody):
+    full_name: NonEmptyText
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    phone: Annotated[str, msgspec.Meta(min_length=6, max_length=30)] | None = None
+    language: Annotated[str, msgspec.Meta(pattern=r"^(fr|en)$")] = "fr"
+
+
+class BorrowerResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    full_name: str
+    email: str
+    phone: str | None
+    language: str
+    created_at: datetime
+
+
+class RequestLoginCodeRequest(RequestBody):
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+
+
+class LoginCodeRequestedResponse(msgspec.Struct, frozen=True):
+    detail: str
+
+
+class ExchangeLoginCodeRequest(RequestBody):
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    code: Annotated[str, msgspec.Meta(pattern=r"^\s*[0-9]{6}\s*$")]
+
+
+def given(value: T | msgspec.UnsetType) -> T | None:
+    """A partial update's field: None when the client left it out."""
+    return None if isinstance(value, msgspec.UnsetType) else value
+
+
+def _staff_out(u: StaffUser) -> StaffUserResponse:
+    return StaffUserResponse(
+        id=u.id,
+        username=u.username,
+        full_name=u.full_name,
+        roles=sorted(r.value for r in u.roles),
+        active=u.active,
+        created_at=u.created_at,
+        version=u.version,
+    )
+
+
+def _partner_out(p: Partner) -> PartnerResponse:
+    return PartnerResponse(id=p.id, name=p.name, kind=p.kind, active=p.active, created_at=p.created_at)
+
+
+def _key_out(k: ApiKey) -> ApiKeyResponse:
+    return ApiKeyResponse(
+        id=k.id,
+        partner_id=k.partner_id,
+        prefix=k.prefix,
+        label=k.label,
+        created_at=k.created_at,
+        revoked_at=k.revoked_at,
+    )
+
+
+def _borrower_out(b: Borrower) -> BorrowerResponse:
+    return BorrowerResponse(
+        id=b.id, full_name=b.full_name, email=b.email, phone=b.phone, language=b.language, created_at=b.created_at
+    )
+
+
+def _next_cursor(items: list[uuid.UUID], limit: int) -> str | None:
+    return str(items[-1]) if len(items) == limit else None
+
+
+# --- controllers ----------------------------------------------------------------------------------
+sign_in_limited = rate_limit_hook("sign_in_limiter", "too many sign-in attempts; try again later")
+
+
+# The published names of the pages (see ``published_as``).
+StaffUserPage = Annotated[Page[StaffUserResponse], published_as("Page_service.api.identity.StaffUserResponse_")]
+PartnerPage = Annotated[Page[PartnerResponse], published_as("Page_service.api.identity.PartnerResponse_")]
+
+
+class AuthController(Controller):
+    path = "/v1/auth"
+    tags = ["auth"]
+
+    @post(
+        "/token",
+        **PUBLIC,
+        before_request=sign_in_limited,
+        operation_id="issueStaffToken",
+        summary="Sign in as staff",
+        status_code=200,
+        responses=problems(400, 401, 429),
+    )
+    async def issue_token(
+        self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> TokenResponse:
+        minutes = services.settings.access_token_minutes
+        # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
+        account, client = data.username.strip().lower(), client_address(request)
+        wait = await services.sign_in_backoff.wait(account, client)
+        if wait is not None:
+            raise HTTPException(
+                status_code=429, detail="too many failed sign-ins; try again later", headers={"Retry-After": str(wait)}
+            )
+        try:
+            token = await uc.issue_staff_token(
+                data.username,
+                data.password,
+                uow=services.uow(),
+                hasher=services.hasher,
+                tokens=services.tokens,
+                now=services.now(),
+                minutes=minutes,
+            )
+        except NotAuthenticated:
+            await services.sign_in_backoff.failed(account, client)
+            raise
+        await services.sign_in_backoff.succeeded(account, client)
+        return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)
+
+    @get("/me", operation_id="whoAmI", summary="Who the presented credentials belong to", responses=problems(401))
+    async def who_am_i(self, request: AuthedRequest) -> WhoAmIResponse:
+        p = request.user
+        return WhoAmIResponse(kind=p.kind.value, id=p.subject_id, roles=sorted(r.value for r in p.roles))
+
+
+class StaffUserController(Controller):
+    path = "/v1/staff-users"
+    tags = ["staff"]
+    guards = [allow(Role.ADMIN)]
+
+    @post(
+        "/", operation_id="createStaffUser", summary="Create a staff user", responses=problems(400, 401, 403, 409, 422)
+    )
+    async def create(
+        self, data: JSONBody[CreateStaffUserRequest], services: NamedDependency[Services]
+    ) -> StaffUserResponse:
+        cmd = uc.CreateStaffUser(
+            username=data.username,
+            full_name=data.full_name,
+            password=data.password,
+            roles=frozenset(Role(r) for r in data.roles),
+        )
+        return _staff_out(
+            await uc.create_staff_user(cmd, uow=services.uow(), hasher=services.hasher, now=services.now())
+        )
+
+    @get("/", operation_id="listStaffUsers", summary="List staff users", responses=problems(400, 401, 403))
+    async def list_all(
+        self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
+    ) -> StaffUserPage:
+        users = list(await uc.list_staff_users(uow=services.uow(), after=cursor, limit=limit))
+        return Page(items=[_staff_out(u) for u in users], next_cursor=_next_cursor([u.id for u in users], limit))
+
+    @patch(
+        "/{user_id:uuid}",
+        operation_id="updateStaffUser",
+        summary="Change a staff user's roles, name, password or status",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def update(
+        self,
+        user_id: uuid.UUID,
+        data: JSONBody[UpdateStaffUserRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> StaffUserResponse:
+        roles = None if data.roles is msgspec.UNSET else frozenset(Role(r) for r in data.roles)
+        cmd = uc.UpdateStaffUser(
+            user_id=user_id,
+            expected_version=data.version,
+            roles=roles,
+            full_name=given(data.full_name),
+            active=given(data.active),
+            password=given(data.password),
+        )
+        return _staff_out(
+            await uc.update_staff_user(cmd, actor=request.user, uow=services.uow(), hasher=services.hasher)
+        )
+
+
+class PartnerController(Controller):
+    path = "/v1/partners"
+    tags = ["partners"]
+
+    @post(
+        "/",
+        guards=[allow(Role.ADMIN)],
+        operation_id="createPartner",
+        summary="Register a partner organisation",
+        responses=problems(400, 401, 403, 409, 422),
+    )
+    async def create(
+        self, data: JSONBody[CreatePartnerRequest], services: NamedDependency[Services]
+    ) -> PartnerResponse:
+        return _partner_out(await uc.create_partner(data.name, data.kind, uow=services.uow(), now=services.now()))
+
+    @get(
+        "/",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listPartners",
+        summary="List partner organisations",
+        responses=problems(400, 401, 403),
+    )
+    async def list_all(
+        self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
+    ) -> PartnerPage:
+        partners = list(await uc.list_partners(uow=services.uow(), after=cursor, limit=limit))
+        return Page(
+            items=[_partner_out(p) for p in partners], next_cursor=_next_cursor([p.id for p in partners], limit)
+        )
+
+    @get(
+        "/{partner_id:uuid}",
+        guards=[allow(*ALL_STAFF, partners=True)],
+        operation_id="getPartner",
+        summary="Read a partner (a partner reads only itself)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def read(
+        self, partner_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
+    ) -> PartnerResponse:
+        return _partner_out(await uc.get_partner(partner_id, actor=request.user, uow=services.uow()))
+
+    @post(
+        "/{partner_id:uuid}/api-keys",
+        guards=[allow(Role.ADMIN)],
+        operation_id="createPartnerApiKey",
+        summary="Create an API key for a partner (the secret is shown once)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def create_key(
+        self, partner_id: uuid.UUID, data: JSONBody[CreateApiKeyRequest], services: NamedDependency[Services]
+    ) -> ApiKeyCreatedResponse:
+        key, secret = await uc.create_api_key(partner_id, data.label, uow=services.uow(), now=services.now())
+        return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
+
+    @get(
+        "/{partner_id:uuid}/api-keys",
+        guards=[allow(Role.ADMIN)],
+        operation_id="listPartnerApiKeys",
+        summary="List a partner's API keys (never their secrets)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def list_keys(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> list[ApiKeyResponse]:
+        return [_key_out(k) for k in await uc.list_api_keys(partner_id, uow=services.uow())]
+
+    @delete(
+        "/{partner_id:uuid}/api-keys/{key_id:uuid}",
+        guards=[allow(Role.ADMIN)],
+        status_code=200,
+        operation_id="revokePartnerApiKey",
+        summary="Revoke a partner's API key",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def revoke_key(
+        self, partner_id: uuid.UUID, key_id: uuid.UUID, services: NamedDependency[Services]
+    ) -> ApiKeyResponse:
+        return _key_out(await uc.revoke_api_key(partner_id, key_id, uow=services.uow(), now=services.now()))
+
+
+class BorrowerController(Controller):
+    path = "/v1/borrowers"
+    tags = ["borrowers"]
+
+    @post(
+        "/",
+        guards=[allow(Role.ADMIN, Role.LOAN_OFFICER)],
+        operation_id="createBorrower",
+        summary="Register a borrower so that they can sign in to their own space",
+        responses=problems(400, 401, 403, 409, 422),
+    )
+    async def create(
+        self, data: JSONBody[CreateBorrowerRequest], services: NamedDependency[Services]
+    ) -> BorrowerResponse:
+        return _borrower_out(
+            await uc.create_borrower(
+                data.full_name, data.email, data.phone, data.language, uow=services.uow(), now=services.now()
+            )
+        )
+
+    @get(
+        "/{borrower_id:uuid}",
+        guards=[allow(*ALL_STAFF, borrowers=True)],
+        operation_id="getBorrower",
+        summary="Read a borrower (a borrower reads only themself)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def read(
+        self, borrower_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
+    ) -> BorrowerResponse:
+        return _borrower_out(await uc.get_borrower(borrower_id, actor=request.user, uow=services.uow()))
+
+
+class BorrowerAuthController(Controller):
+    path = "/v1/borrower-auth"
+    tags = ["auth"]
+
+    @post(
+        "/codes",
+        **PUBLIC,
+        before_request=sign_in_limited,
+        status_code=202,
+        operation_id="requestBorrowerLoginCode",
+        summary="Send a one-time sign-in code to a borrower",
+        responses=problems(400, 429),
+    )
+    async def request_code(
+        self,
+        data: JSONBody[RequestLoginCodeRequest],
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+    ) -> LoginCodeRequestedResponse:
+        await uc.request_login_code(
+            data.email,
+            client=client_address(request),
+            uow=services.uow(),
+            sender=services.login_code_sender,
+            pepper=services.settings.secret_key,
+            now=services.now(),
+            minutes=services.settings.borrower_code_minutes,
+        )
+        return LoginCodeRequestedResponse(detail="if this address is known, a code has been sent")
+
+    @post(
+        "/tokens",
+        **PUBLIC,
+        before_request=sign_in_limited,
+        status_code=200,
+        operation_id="exchangeBorrowerLoginCode",
+        summary="Exchange a one-time code for a borrower token",
+        responses=problems(400, 401, 429),
+    )
+    async def exchange(
+        self, data: JSONBody[ExchangeLoginCodeRequest], services: NamedDependency[Services]
+    ) -> TokenResponse:
+        minutes = services.settings.borrower_token_minutes
+        token = await uc.exchange_login_code(
+            data.email,
+            data.code,
+            uow=services.uow(),
+            tokens=services.tokens,
+            pepper=services.settings.secret_key,
+            now=services.now(),
+            minutes=minutes,
+        )
+        return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)

@@ -1,1 +1,0 @@
-"""Background jobs (arq): thin tasks calling the same use cases as HTTP."""

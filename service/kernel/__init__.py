@@ -1,0 +1,1 @@
+"""The shared kernel: what every context uses and nothing context-specific."""

@@ -1,0 +1,1 @@
+"""Database pieces every context's repositories share."""

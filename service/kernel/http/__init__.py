@@ -1,0 +1,1 @@
+"""HTTP pieces every context's routes share."""

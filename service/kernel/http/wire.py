@@ -1,0 +1,124 @@
+"""Wire types for money and decimals: amounts travel as strings, never JSON numbers.
+
+Litestar would decode a JSON number to a float before a Decimal is built (losing cents), so
+amounts, rates and percentages are strings with a pattern; the domain then checks bounds and
+the currency's decimals and answers 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from domain.errors import RuleViolation
+from domain.money import AMOUNT_LIMIT, currency_of, minor_unit, parse_decimal
+
+DecimalString = Annotated[
+    str,
+    msgspec.Meta(
+        # [0-9], not \d: \d also matches other scripts' digits ("١٠٠"), which Decimal would accept.
+        pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,12})?$",
+        max_length=32,
+        description='a decimal number written as a string, e.g. "7.45"',
+        examples=["7.45"],
+    ),
+]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["EUR"])]
+
+
+# In responses a Decimal is enough: msgspec writes it as a JSON string ("248.75"), exactly, and
+# faster than formatting it in Python. Values are quantized before they get here.
+AmountOut = Decimal
+
+
+# Rates and percentages (nominal rate, TAEG, portfolio ratios) in responses: one representation
+# everywhere, the number as written with at least two decimals ("7.45", "7.50", "12.125"), never
+# the zeros a NUMERIC column pads with ("7.450000"). The schedule document renders the same in SQL
+# (service.servicing.read.rate_sql).
+RateOut = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^-?\d+\.\d{2,}$", description='a rate in percent, as a string, e.g. "7.45"', examples=["7.45"]
+    ),
+]
+
+
+def rate_text(value: Decimal) -> str:
+    """``value`` as ``RateOut`` writes it: trailing zeros dropped down to two decimals."""
+    plain = value.normalize()
+    exponent = plain.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        plain = plain.quantize(Decimal("0.01"))
+    return f"{plain:f}"
+
+
+class MoneyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    amount: DecimalString
+    currency: CurrencyCode
+
+
+class MoneyOut(msgspec.Struct, frozen=True):
+    amount: str
+    currency: str
+
+
+def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
+    """The amount and currency of ``money``, checked: known currency, its decimals, positive."""
+    try:
+        currency = currency_of(money.currency)
+    except RuleViolation as error:
+        error.field = f"{field}.currency"
+        raise
+    value = parse_decimal(money.amount, field=f"{field}.amount")
+    return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
+
+
+MAX_AMOUNT = AMOUNT_LIMIT
+
+
+def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
+    unit = minor_unit(currency)
+    if value >= MAX_AMOUNT:
+        raise RuleViolation(f"must be below {MAX_AMOUNT:,}", code="money.too_large", field=field)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise RuleViolation(
+            "must be more than zero" if not allow_zero else "must not be negative",
+            code="money.not_positive",
+            field=field,
+        )
+    if value != value.quantize(unit):
+        raise RuleViolation(
+            f"{currency} has {abs(unit.as_tuple().exponent)} decimals at most",  # type: ignore[arg-type]
+            code="money.too_many_decimals",
+            field=field,
+        )
+    return value.quantize(unit)
+
+
+def decimal_of(
+    value: str, field: str, *, low: Decimal | None = None, high: Decimal | None = None, places: int | None = None
+) -> Decimal:
+    number = parse_decimal(value, field=field)
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise RuleViolation(f"at most {places} decimals", code="value.too_many_decimals", field=field)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise RuleViolation(f"must be between {low} and {high}", code="value.out_of_range", field=field)
+    return number
+
+
+def text(value: Decimal) -> str:
+    """A Decimal as plain text, never in exponent form."""
+    return f"{value:f}"
+
+
+class InstallmentOut(msgspec.Struct, frozen=True):
+    number: int
+    due_date: date
+    principal: AmountOut
+    interest: AmountOut
+    fees: AmountOut
+    total: AmountOut
+    principal_remaining: AmountOut

@@ -1,0 +1,75 @@
+"""Notices given up on (every retry failed, or a final refusal), for officers to follow up by hand."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from service.kernel.http.guards import ALL_STAFF, allow
+from service.kernel.http.problems import problems
+from service.notifications.handlers import failed_notices
+from service.services import Services
+
+
+class FailedNoticeOut(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    recipient_kind: str
+    recipient_id: uuid.UUID
+    channel: str
+    kind: str
+    event_key: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+class FailedNoticesPage(msgspec.Struct, frozen=True):
+    items: list[FailedNoticeOut]
+    next_after: uuid.UUID | None
+
+
+class NoticeController(Controller):
+    path = "/v1/notices"
+    tags = ["notifications"]
+
+    @get(
+        "/failed",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listFailedNotices",
+        summary="Notices that could not be delivered (after every retry), a page at a time (by id)",
+        responses=problems(400, 401, 403),
+    )
+    async def failed(
+        self,
+        services: NamedDependency[Services],
+        after: Annotated[uuid.UUID | None, QueryParameter(description="the last id of the previous page")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> FailedNoticesPage:
+        found = await failed_notices(outbox=services.notices, after=after, limit=limit)
+        items = [
+            FailedNoticeOut(
+                id=n.id,
+                recipient_kind=n.recipient_kind.value,
+                recipient_id=n.recipient_id,
+                channel=n.channel,
+                kind=n.kind,
+                event_key=n.event_key,
+                attempts=n.attempts,
+                last_error=n.last_error,
+                created_at=n.created_at,
+            )
+            for n in found
+        ]
+        return FailedNoticesPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """What the app mounts for this context."""
+    return [NoticeController]

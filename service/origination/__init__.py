@@ -1,0 +1,1 @@
+"""Origination: referrals, applicants and projects, applications, committee, offers, disbursement."""

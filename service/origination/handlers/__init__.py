@@ -1,0 +1,1 @@
+"""Origination's handlers (published): applicants and referrals, applications through disbursement."""

@@ -1,0 +1,12 @@
+"""Origination's HTTP routes; ``routes()`` is what the app mounts."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from service.origination.http.applicants import ApplicantController, ReferralController
+from service.origination.http.applications import ApplicationController
+
+
+def routes() -> list[ControllerRouterHandler]:
+    return [ReferralController, ApplicantController, ApplicationController]

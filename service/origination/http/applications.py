@@ -1,0 +1,653 @@
+"""Routes for loan applications: checks, committee, offer, contract and disbursement."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, Parameter
+
+from domain.identity.model import Role
+from domain.origination.applications import Action, Application, Status
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
+from service.kernel.http.problems import problems
+from service.kernel.http.schemas import Page, published_as
+from service.kernel.http.wire import AmountOut, InstallmentOut, MoneyIn, RateOut, amount_of, rate_text
+from service.kernel.pdf import render_off_the_loop
+from service.origination.handlers import applications as uc
+from service.origination.ports import ApplicationFilter, CommitteeVote
+from service.services import Services
+from service.servicing.handlers.loans import loans_of_applications
+
+OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
+COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
+Version = Annotated[int, msgspec.Meta(ge=1, description="the version you read; a stale one is a 409")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
+StatusName = Literal[
+    "draft",
+    "submitted",
+    "under_review",
+    "at_committee",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "offer_issued",
+    "offer_expired",
+    "contract_signed",
+    "partly_disbursed",
+    "disbursed",
+]
+
+
+class CreateApplicationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    applicant_id: uuid.UUID
+    product_id: uuid.UUID
+    amount: MoneyIn
+    number_of_installments: Installments
+    principal_grace_installments: Annotated[int, msgspec.Meta(ge=0, le=24)] = 0
+    purpose: Text
+
+
+class TransitionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    reason: Text | None = None
+
+
+class VoteRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    vote: Literal["approve", "reject", "request_changes"]
+    comment: Text
+
+
+class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The committee's decision. Approval may change the amount or the term and add conditions."""
+
+    version: Version
+    decision: Literal["approve", "reject", "request_changes"]
+    comment: Text
+    amount: MoneyIn | None = None
+    number_of_installments: Installments | None = None
+    conditions: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    reasons: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    against_votes_reason: Annotated[
+        Text | None,
+        msgspec.Meta(description="required when the majority of the round's votes does not back the decision"),
+    ] = None
+
+
+class MeetConditionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    evidence: Annotated[Text, msgspec.Meta(description="what shows the condition is met (document, date, reference)")]
+
+
+class OfferRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    disbursement_date: date
+    first_due_date: date | None = None
+    validity_days: Annotated[int, msgspec.Meta(ge=1, le=90)] = 30
+
+
+class SignatureRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Version
+    signed_on: date
+
+
+class DisbursementRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    amount: MoneyIn
+    value_date: date
+
+
+class CheckOut(msgspec.Struct, frozen=True):
+    name: str
+    passed: bool
+    detail: str
+
+
+class ConditionOut(msgspec.Struct, frozen=True):
+    number: int
+    text: str
+    met: bool
+    met_by: uuid.UUID | None
+    met_at: datetime | None
+    evidence: str | None
+
+
+class OfferOut(msgspec.Struct, frozen=True):
+    product_version: int
+    amount: AmountOut
+    currency: str
+    number_of_installments: int
+    annual_interest_rate: RateOut
+    apr: RateOut
+    net_disbursed: AmountOut
+    total_interest: AmountOut
+    total_fees: AmountOut
+    total_repayable: AmountOut
+    disbursement_date: date
+    first_due_date: date
+    issued_on: date
+    expires_on: date
+    installments: list[InstallmentOut]
+
+
+class ApplicationResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    applicant_id: uuid.UUID
+    officer_id: uuid.UUID
+    product_id: uuid.UUID
+    product_version: int
+    amount: AmountOut
+    currency: str
+    number_of_installments: int
+    principal_grace_installments: int
+    purpose: str
+    status: str
+    conditions: list[ConditionOut]
+    rejection_reasons: list[str]
+    eligibility: list[CheckOut]
+    offer: OfferOut | None
+    signed_on: date | None
+    disbursed_amount: AmountOut
+    committee_round: Annotated[int, msgspec.Meta(description="times the file went before the committee")]
+    created_at: datetime
+    version: int
+    # The loan made at the first disbursement (null before): GET /v1/loans/{loan_id}.
+    loan_id: uuid.UUID | None = None
+
+
+class VoteResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    member_id: uuid.UUID
+    vote: str
+    comment: str
+    at: datetime
+    round: int
+    current: Annotated[bool, msgspec.Meta(description="counts in the current round (not replaced by a later vote)")]
+
+
+class HistoryEntryOut(msgspec.Struct, frozen=True):
+    at: datetime
+    actor_id: uuid.UUID
+    action: str
+    from_status: str
+    to_status: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+class DisbursementResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    application_id: uuid.UUID
+    loan_id: uuid.UUID
+    tranche: int
+    amount: AmountOut
+    fees_withheld: AmountOut
+    paid_out: AmountOut
+    value_date: date
+    application_status: str
+
+
+def vote_out(v: CommitteeVote, *, current: bool) -> VoteResponse:
+    return VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at, v.round, current)
+
+
+def application_out(a: Application, loan_id: uuid.UUID | None = None) -> ApplicationResponse:
+    offer = None
+    if a.offer is not None:
+        o = a.offer
+        offer = OfferOut(
+            product_version=o.product_version,
+            amount=o.amount,
+            currency=o.currency,
+            number_of_installments=o.number_of_installments,
+            annual_interest_rate=rate_text(o.annual_interest_rate),
+            apr=rate_text(o.apr),
+            net_disbursed=o.net_disbursed,
+            total_interest=o.total_interest,
+            total_fees=o.total_fees,
+            total_repayable=o.total_repayable,
+            disbursement_date=o.disbursement_date,
+            first_due_date=o.first_due_date,
+            issued_on=o.issued_on,
+            expires_on=o.expires_on,
+            installments=[
+                InstallmentOut(i.number, i.due_date, i.principal, i.interest, i.fees, i.total, i.principal_remaining)
+                for i in o.installments
+            ],
+        )
+    return ApplicationResponse(
+        id=a.id,
+        applicant_id=a.applicant_id,
+        officer_id=a.officer_id,
+        product_id=a.product_id,
+        product_version=a.product_version,
+        amount=a.amount,
+        currency=a.currency,
+        number_of_installments=a.number_of_installments,
+        principal_grace_installments=a.principal_grace_installments,
+        purpose=a.purpose,
+        status=a.status.value,
+        conditions=[
+            ConditionOut(number, c.text, c.met, c.met_by, c.met_at, c.evidence)
+            for number, c in enumerate(a.conditions, start=1)
+        ],
+        rejection_reasons=list(a.rejection_reasons),
+        eligibility=[CheckOut(c.name, c.passed, c.detail) for c in a.eligibility],
+        offer=offer,
+        signed_on=a.signed_on,
+        disbursed_amount=a.disbursed_amount,
+        committee_round=a.committee_round,
+        created_at=a.created_at,
+        version=a.version,
+        loan_id=loan_id,
+    )
+
+
+# The published names of the pages (see ``published_as``).
+ApplicationPage = Annotated[
+    Page[ApplicationResponse], published_as("Page_service.api.applications.ApplicationResponse_")
+]
+
+
+class ApplicationController(Controller):
+    path = "/v1/applications"
+    tags = ["applications"]
+
+    @post(
+        "/",
+        guards=[allow(*OFFICERS)],
+        operation_id="createApplication",
+        summary="Open a loan application (draft) for an applicant and a product",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def create(
+        self, data: JSONBody[CreateApplicationRequest], services: NamedDependency[Services], request: AuthedRequest
+    ) -> ApplicationResponse:
+        amount, currency = amount_of(data.amount, "amount")
+        cmd = uc.CreateApplication(
+            currency=currency,
+            applicant_id=data.applicant_id,
+            product_id=data.product_id,
+            amount=amount,
+            number_of_installments=data.number_of_installments,
+            principal_grace_installments=data.principal_grace_installments,
+            purpose=data.purpose,
+        )
+        return application_out(
+            await uc.create_application(cmd, actor=request.user, uow=services.uow(), now=services.now())
+        )
+
+    @get(
+        "/",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listApplications",
+        summary="List applications by status, applicant or officer",
+        responses=problems(400, 401, 403),
+    )
+    async def list_all(
+        self,
+        services: NamedDependency[Services],
+        status: StatusName | None = None,
+        applicant_id: uuid.UUID | None = None,
+        officer_id: uuid.UUID | None = None,
+        cursor: uuid.UUID | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> ApplicationPage:
+        criteria = ApplicationFilter(
+            status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
+        )
+        found = list(await uc.list_applications(criteria, uow=services.uow(), after=cursor, limit=limit))
+        loans = await loans_of_applications([a.id for a in found], uow=services.uow())
+        return Page(
+            items=[application_out(a, loans.get(a.id)) for a in found],
+            next_cursor=str(found[-1].id) if len(found) == limit else None,
+        )
+
+    @get(
+        "/{application_id:uuid}",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="getApplication",
+        summary="Read an application with its checks and offer",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def read(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicationResponse:
+        application = await uc.get_application(application_id, uow=services.uow())
+        loans = await loans_of_applications([application.id], uow=services.uow())
+        return application_out(application, loans.get(application.id))
+
+    async def _move(
+        self,
+        application_id: uuid.UUID,
+        action: Action,
+        data: TransitionRequest,
+        services: Services,
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.transition(
+                application_id,
+                action,
+                expected_version=data.version,
+                actor=request.user,
+                uow=services.uow(),
+                now=services.now(),
+                today=services.today(),
+                reason=data.reason,
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/submission",
+        guards=[allow(*OFFICERS)],
+        operation_id="submitApplication",
+        summary="Submit the application (the eligibility checks run and must all pass)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def submit(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.SUBMIT, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/review",
+        guards=[allow(*OFFICERS)],
+        operation_id="startApplicationReview",
+        summary="Start reviewing a submitted application",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def review(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.START_REVIEW, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/committee-referral",
+        guards=[allow(*OFFICERS)],
+        operation_id="sendApplicationToCommittee",
+        summary="Put the application before the credit committee",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def to_committee(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.SEND_TO_COMMITTEE, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/withdrawal",
+        guards=[allow(*OFFICERS)],
+        operation_id="withdrawApplication",
+        summary="Withdraw the application (the applicant gave up)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def withdraw(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[TransitionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return await self._move(application_id, Action.WITHDRAW, data, services, request)
+
+    @post(
+        "/{application_id:uuid}/votes",
+        guards=[allow(*COMMITTEE)],
+        operation_id="voteOnApplication",
+        summary="A committee member's vote with a comment (a later vote in the same round replaces it)",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def vote(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[VoteRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> VoteResponse:
+        cast = await uc.vote(
+            application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=services.now()
+        )
+        return vote_out(cast, current=True)
+
+    @get(
+        "/{application_id:uuid}/votes",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listApplicationVotes",
+        summary="The committee's votes on an application",
+        responses=problems(400, 401, 403),
+    )
+    async def votes(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[VoteResponse]:
+        return [
+            vote_out(v, current=current)
+            for v, current in await uc.application_votes(application_id, uow=services.uow())
+        ]
+
+    @post(
+        "/{application_id:uuid}/decision",
+        guards=[allow(*COMMITTEE)],
+        operation_id="decideOnApplication",
+        summary="The committee's decision: by a member who did not prepare, review or refer the file, once the "
+        "round's votes reach the quorum and a majority backs it (or with the reason for deciding against them)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def decide(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[DecisionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
+        decision = uc.CommitteeDecision(
+            currency=currency,
+            decision=Action(data.decision),
+            comment=data.comment,
+            amount=amount,
+            number_of_installments=data.number_of_installments,
+            conditions=tuple(data.conditions),
+            reasons=tuple(data.reasons),
+            against_votes_reason=data.against_votes_reason,
+        )
+        return application_out(
+            await uc.decide(
+                application_id,
+                decision,
+                expected_version=data.version,
+                actor=request.user,
+                rules=services.settings.committee_rules,
+                uow=services.uow(),
+                now=services.now(),
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/conditions/{number:int}/fulfilment",
+        guards=[allow(*OFFICERS)],
+        operation_id="meetApplicationCondition",
+        summary="Mark one of the committee's conditions met, with the evidence (no disbursement while one is open)",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def meet_condition(
+        self,
+        application_id: uuid.UUID,
+        number: Annotated[int, Parameter(ge=1, le=20)],
+        data: JSONBody[MeetConditionRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.meet_condition(
+                application_id,
+                number,
+                evidence=data.evidence,
+                expected_version=data.version,
+                actor=request.user,
+                uow=services.uow(),
+                now=services.now(),
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/offer",
+        guards=[allow(*OFFICERS)],
+        operation_id="issueOffer",
+        summary="Issue the offer: schedule and TAEG fixed, checks run again, valid for some days",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def offer(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[OfferRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.issue_offer(
+                application_id,
+                expected_version=data.version,
+                disbursement_date=data.disbursement_date,
+                first_due_date=data.first_due_date,
+                validity_days=data.validity_days,
+                actor=request.user,
+                uow=services.uow(),
+                now=services.now(),
+                today=services.today(),
+            )
+        )
+
+    @post(
+        "/{application_id:uuid}/signature",
+        guards=[allow(*OFFICERS)],
+        operation_id="signContract",
+        summary="Record the borrower's signature of the offer",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def sign(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[SignatureRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> ApplicationResponse:
+        return application_out(
+            await uc.sign_contract(
+                application_id,
+                expected_version=data.version,
+                signed_on=data.signed_on,
+                actor=request.user,
+                uow=services.uow(),
+                now=services.now(),
+                today=services.today(),
+            )
+        )
+
+    @get(
+        "/{application_id:uuid}/contract",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="downloadContract",
+        summary="The credit contract as a PDF, with the schedule and the TAEG",
+        media_type="application/pdf",
+        responses={
+            **problems(400, 401, 403, 404, 422),
+            200: ResponseSpec(
+                data_container=bytes, media_type="application/pdf", description="the PDF", generate_examples=False
+            ),
+        },
+    )
+    async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
+        document = await uc.contract_document(
+            application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()
+        )
+        pdf = await render_off_the_loop(services.contract_renderer.render, document)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="contrat-{document.contract_number}.pdf"'},
+        )
+
+    @post(
+        "/{application_id:uuid}/disbursements",
+        guards=[allow(*OFFICERS)],
+        operation_id="disburseApplication",
+        summary="Pay out a tranche (the first creates the loan); takes an Idempotency-Key",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def disburse(
+        self,
+        application_id: uuid.UUID,
+        data: JSONBody[DisbursementRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+        idempotency: IdempotencyHeader,
+    ) -> DisbursementResponse:
+        amount, currency = amount_of(data.amount, "amount")
+        result = await uc.disburse(
+            application_id,
+            currency=currency,
+            amount=amount,
+            value_date=data.value_date,
+            actor=request.user,
+            idempotency=idempotency_key(
+                request.user, idempotency, data, operation=f"disburseApplication:{application_id}"
+            ),
+            uow=services.uow(),
+            now=services.now(),
+            today=services.today(),
+        )
+        d = result.disbursement
+        return DisbursementResponse(
+            id=d.id,
+            application_id=d.application_id,
+            loan_id=d.loan_id,
+            tranche=d.tranche,
+            amount=d.amount,
+            fees_withheld=d.fees_withheld,
+            paid_out=d.amount - d.fees_withheld,
+            value_date=d.value_date,
+            application_status=result.application.status.value,
+        )
+
+    @get(
+        "/{application_id:uuid}/history",
+        guards=[allow(Role.ADMIN)],
+        operation_id="getApplicationHistory",
+        summary="The append-only history of an application (admins)",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def history(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
+        return [
+            HistoryEntryOut(
+                at=h.at,
+                actor_id=h.actor_id,
+                action=h.action.value,
+                from_status=h.from_status.value,
+                to_status=h.to_status.value,
+                reason=h.reason,
+                details=h.details,
+            )
+            for h in await uc.application_history(application_id, uow=services.uow())
+        ]

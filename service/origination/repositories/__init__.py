@@ -1,0 +1,1 @@
+"""Origination's repositories."""

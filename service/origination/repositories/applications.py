@@ -1,0 +1,297 @@
+"""Repositories for applications (with their history and votes)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from domain.ids import new_id
+from domain.money import minor_unit
+from domain.origination.applications import Action, Application, Condition, HistoryEntry, Offer, Status
+from domain.origination.eligibility import CheckResult
+from domain.schedules import Installment
+from service.origination.ports import ApplicationFilter, CommitteeVote
+from service.origination.tables.applications import ApplicationEventRow, ApplicationRow, CommitteeVoteRow
+
+_INSTALLMENT_FIELDS = ("principal", "interest", "fees", "total", "principal_remaining")
+
+
+def offer_to_json(offer: Offer) -> dict[str, Any]:
+    scalars = {
+        k: str(getattr(offer, k))
+        for k in (
+            "amount",
+            "annual_interest_rate",
+            "apr",
+            "net_disbursed",
+            "total_repayable",
+            "total_interest",
+            "total_fees",
+        )
+    }
+    dates = {
+        k: getattr(offer, k).isoformat() for k in ("disbursement_date", "first_due_date", "issued_on", "expires_on")
+    }
+    rows = [
+        [i.number, i.due_date.isoformat(), *(str(getattr(i, f)) for f in _INSTALLMENT_FIELDS)]
+        for i in offer.installments
+    ]
+    return {
+        **scalars,
+        **dates,
+        "product_version": offer.product_version,
+        "currency": offer.currency,
+        "number_of_installments": offer.number_of_installments,
+        "installments": rows,
+    }
+
+
+def offer_from_json(data: dict[str, Any]) -> Offer:
+    rows = tuple(
+        Installment(r[0], date.fromisoformat(r[1]), *(Decimal(v) for v in r[2:])) for r in data["installments"]
+    )
+    values: dict[str, Any] = {
+        k: Decimal(data[k])
+        for k in (
+            "amount",
+            "annual_interest_rate",
+            "apr",
+            "net_disbursed",
+            "total_repayable",
+            "total_interest",
+            "total_fees",
+        )
+    }
+    values.update(
+        {k: date.fromisoformat(data[k]) for k in ("disbursement_date", "first_due_date", "issued_on", "expires_on")}
+    )
+    return Offer(
+        product_version=data["product_version"],
+        currency=data["currency"],
+        number_of_installments=data["number_of_installments"],
+        installments=rows,
+        **values,
+    )
+
+
+def _condition_to_json(condition: Condition) -> dict[str, Any]:
+    return {
+        "text": condition.text,
+        "met_by": str(condition.met_by) if condition.met_by else None,
+        "met_at": condition.met_at.isoformat() if condition.met_at else None,
+        "evidence": condition.evidence,
+    }
+
+
+def _condition_from_json(data: dict[str, Any]) -> Condition:
+    return Condition(
+        text=data["text"],
+        met_by=uuid.UUID(data["met_by"]) if data.get("met_by") else None,
+        met_at=datetime.fromisoformat(data["met_at"]) if data.get("met_at") else None,
+        evidence=data.get("evidence"),
+    )
+
+
+def _application(row: ApplicationRow) -> Application:
+    return Application(
+        id=row.id,
+        applicant_id=row.applicant_id,
+        officer_id=row.officer_id,
+        product_id=row.product_id,
+        product_version=row.product_version,
+        currency=row.currency,
+        amount=row.amount.quantize(minor_unit(row.currency)),
+        number_of_installments=row.number_of_installments,
+        principal_grace_installments=row.principal_grace_installments,
+        purpose=row.purpose,
+        status=Status(row.status),
+        created_at=row.created_at,
+        conditions=tuple(_condition_from_json(c) for c in row.conditions),
+        rejection_reasons=tuple(row.rejection_reasons),
+        offer=offer_from_json(row.offer) if row.offer else None,
+        eligibility=tuple(CheckResult(**c) for c in row.eligibility),
+        signed_on=row.signed_on,
+        disbursed_amount=row.disbursed_amount.quantize(minor_unit(row.currency)),
+        committee_round=row.committee_round,
+        version=row.version,
+    )
+
+
+def _values(app: Application) -> dict[str, Any]:
+    return {
+        "status": app.status.value,
+        "amount": app.amount,
+        "number_of_installments": app.number_of_installments,
+        "principal_grace_installments": app.principal_grace_installments,
+        "purpose": app.purpose,
+        "conditions": [_condition_to_json(c) for c in app.conditions],
+        "rejection_reasons": list(app.rejection_reasons),
+        "offer": offer_to_json(app.offer) if app.offer else None,
+        "offer_expires_on": app.offer.expires_on if app.offer else None,
+        "eligibility": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in app.eligibility],
+        "signed_on": app.signed_on,
+        "disbursed_amount": app.disbursed_amount,
+        "committee_round": app.committee_round,
+    }
+
+
+class SqlApplications:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, app: Application) -> None:
+        self.session.add(
+            ApplicationRow(
+                id=app.id,
+                applicant_id=app.applicant_id,
+                officer_id=app.officer_id,
+                product_id=app.product_id,
+                product_version=app.product_version,
+                currency=app.currency,
+                created_at=app.created_at,
+                **_values(app),
+            )
+        )
+        await self.session.flush()
+        await self._write_history(app)
+
+    async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> Application | None:
+        row = await self.session.get(
+            ApplicationRow, application_id, with_for_update=for_update, populate_existing=for_update
+        )
+        return _application(row) if row else None
+
+    async def save(self, app: Application) -> None:
+        """Write the new state and its pending history; a stale version is a conflict (lost update)."""
+        row = await self.session.get(ApplicationRow, app.id)
+        assert row is not None
+        if row.version != app.version:
+            raise StaleDataError("application changed")
+        for name, value in _values(app).items():
+            setattr(row, name, value)
+        await self.session.flush()
+        app.version = row.version
+        await self._write_history(app)
+
+    async def _write_history(self, app: Application) -> None:
+        for entry in app.pending:
+            self.session.add(
+                ApplicationEventRow(
+                    id=new_id(),
+                    application_id=app.id,
+                    at=entry.at,
+                    actor_id=entry.actor_id,
+                    action=entry.action.value,
+                    from_status=entry.from_status.value,
+                    to_status=entry.to_status.value,
+                    reason=entry.reason,
+                    details=entry.details,
+                )
+            )
+        app.pending.clear()
+        await self.session.flush()
+
+    async def history(self, application_id: uuid.UUID) -> Sequence[HistoryEntry]:
+        rows = await self.session.scalars(
+            select(ApplicationEventRow)
+            .where(ApplicationEventRow.application_id == application_id)
+            .order_by(ApplicationEventRow.at, ApplicationEventRow.id)
+        )
+        return [
+            HistoryEntry(
+                at=r.at,
+                actor_id=r.actor_id,
+                action=Action(r.action),
+                from_status=Status(r.from_status),
+                to_status=Status(r.to_status),
+                reason=r.reason,
+                details=r.details,
+            )
+            for r in rows
+        ]
+
+    async def page(self, criteria: ApplicationFilter, *, after: uuid.UUID | None, limit: int) -> Sequence[Application]:
+        query = select(ApplicationRow).order_by(ApplicationRow.id).limit(limit)
+        if after is not None:
+            query = query.where(ApplicationRow.id > after)
+        if criteria.status is not None:
+            query = query.where(ApplicationRow.status == criteria.status.value)
+        if criteria.applicant_id is not None:
+            query = query.where(ApplicationRow.applicant_id == criteria.applicant_id)
+        if criteria.officer_id is not None:
+            query = query.where(ApplicationRow.officer_id == criteria.officer_id)
+        return [_application(r) for r in await self.session.scalars(query)]
+
+    async def offers_expired_before(self, day: date, *, limit: int) -> Sequence[uuid.UUID]:
+        rows = await self.session.scalars(
+            select(ApplicationRow.id)
+            .where(ApplicationRow.status == Status.OFFER_ISSUED.value, ApplicationRow.offer_expires_on < day)
+            .order_by(ApplicationRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def committed_undisbursed(self, applicant_id: uuid.UUID, currency: str, *, excluding: uuid.UUID) -> Decimal:
+        """What the person's other files promise but have not paid out yet (offers, signed contracts,
+        tranches still to come): it counts against the legal ceiling as much as money already lent."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(ApplicationRow.amount - ApplicationRow.disbursed_amount), 0)).where(
+                ApplicationRow.applicant_id == applicant_id,
+                ApplicationRow.currency == currency,
+                ApplicationRow.id != excluding,
+                ApplicationRow.status.in_(
+                    (Status.OFFER_ISSUED.value, Status.CONTRACT_SIGNED.value, Status.PARTLY_DISBURSED.value)
+                ),
+            )
+        )
+        return Decimal(total or 0)
+
+    async def statuses_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[tuple[uuid.UUID, Status]]:
+        """The person's applications and their states, locked: a change of their project waits for a
+        move of any of them (and the other way round), so neither decides on a plan the other changed."""
+        rows = await self.session.execute(
+            select(ApplicationRow.id, ApplicationRow.status)
+            .where(ApplicationRow.applicant_id == applicant_id)
+            .order_by(ApplicationRow.id)
+            .with_for_update()
+        )
+        return [(application_id, Status(status)) for application_id, status in rows]
+
+    async def add_vote(self, vote: CommitteeVote) -> None:
+        self.session.add(
+            CommitteeVoteRow(
+                id=vote.id,
+                application_id=vote.application_id,
+                member_id=vote.member_id,
+                vote=vote.vote,
+                comment=vote.comment,
+                round=vote.round,
+                created_at=vote.at,
+            )
+        )
+
+    async def votes(self, application_id: uuid.UUID) -> Sequence[CommitteeVote]:
+        rows = await self.session.scalars(
+            select(CommitteeVoteRow)
+            .where(CommitteeVoteRow.application_id == application_id)
+            .order_by(CommitteeVoteRow.round, CommitteeVoteRow.created_at, CommitteeVoteRow.id)
+        )
+        return [
+            CommitteeVote(
+                id=r.id,
+                application_id=r.application_id,
+                member_id=r.member_id,
+                vote=r.vote,
+                comment=r.comment,
+                at=r.created_at,
+                round=r.round,
+            )
+            for r in rows
+        ]

@@ -1,1 +1,0 @@
-"""PostgreSQL persistence: tables, repositories and the unit of work (SQLAlchemy 2, asyncpg)."""

@@ -1,0 +1,1 @@
+"""Products: loan products and their versions, legal data, quotes."""

@@ -1,0 +1,1 @@
+"""Reporting: portfolio figures and reports (a read model over the loan book)."""

@@ -1,0 +1,134 @@
+"""Portfolio indicators for staff: per product, officer or partner and currency, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
+
+from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
+from service.kernel.http.problems import problems
+from service.kernel.http.wire import AmountOut, RateOut, rate_text
+from service.reporting import handlers as uc
+from service.services import Services
+
+
+class PortfolioGroupOut(msgspec.Struct, frozen=True):
+    group_id: uuid.UUID | None
+    group_name: str | None
+    currency: str
+    figures_as_of: date | None
+    active_loans: int
+    gross_outstanding: AmountOut
+    par30_percent: RateOut | None
+    par90_percent: RateOut | None
+    fell_due: AmountOut
+    collected: AmountOut
+    repayment_rate_percent: RateOut | None
+    written_off_principal: AmountOut
+    write_off_ratio_percent: RateOut | None
+    loans_disbursed: int
+
+
+class PortfolioIndicatorsResponse(msgspec.Struct, frozen=True, rename={"period_from": "from", "period_to": "to"}):
+    """``last_close_of_business`` is the latest day closed (null before the first close);
+    ``stock_figures_note`` says when active loans, outstanding and PAR are unknown for the period."""
+
+    group_by: str
+    period_from: date
+    period_to: date
+    groups: list[PortfolioGroupOut]
+    last_close_of_business: date | None
+    stock_figures_note: str | None
+
+
+_COLUMNS = list(PortfolioGroupOut.__struct_fields__)
+_PERCENTS = {"par30_percent", "par90_percent", "repayment_rate_percent", "write_off_ratio_percent"}
+
+
+def _group_out(row: Any) -> PortfolioGroupOut:
+    def value(name: str) -> Any:
+        figure = getattr(row, name)
+        return rate_text(figure) if name in _PERCENTS and figure is not None else figure
+
+    return PortfolioGroupOut(**{name: value(name) for name in _COLUMNS})
+
+
+def _csv(response: PortfolioIndicatorsResponse) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["group_by", "from", "to", *_COLUMNS])
+    for group in response.groups:
+        values = [getattr(group, name) for name in _COLUMNS]
+        writer.writerow(
+            [
+                response.group_by,
+                response.period_from.isoformat(),
+                response.period_to.isoformat(),
+                *("" if v is None else str(v) for v in values),
+            ]
+        )
+    return out.getvalue()
+
+
+class PortfolioController(Controller):
+    path = "/v1/portfolio"
+    tags = ["portfolio"]
+
+    @get(
+        "/indicators",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="getPortfolioIndicators",
+        summary="Active loans, gross outstanding, PAR30/PAR90 (CGAP), repayment rate, write-off ratio and "
+        "loans disbursed, per group and currency; CSV with Accept: text/csv or format=csv",
+        responses={
+            **problems(400, 401, 403, 422),
+            200: ResponseSpec(
+                data_container=PortfolioIndicatorsResponse,
+                description="the indicators (or the same rows as CSV)",
+                generate_examples=False,
+            ),
+        },
+    )
+    async def indicators(
+        self,
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+        group_by: Literal["product", "officer", "partner"],
+        period_from: Annotated[date, Parameter(query="from", description="first day of the period")],
+        period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
+        output: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
+    ) -> Response[Any]:
+        report = await uc.portfolio_indicators(
+            group_by=group_by, start=period_from, end=period_to, reports=services.portfolio
+        )
+        response = PortfolioIndicatorsResponse(
+            group_by=group_by,
+            period_from=period_from,
+            period_to=period_to,
+            groups=[_group_out(r) for r in report.groups],
+            last_close_of_business=report.last_close_of_business,
+            stock_figures_note=report.stock_figures_note,
+        )
+        wants_csv = output == "csv" or (output is None and "text/csv" in request.headers.get("accept", ""))
+        if wants_csv:
+            return Response(
+                _csv(response),
+                media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text/* type
+                headers={"Content-Disposition": f'attachment; filename="portfolio-{group_by}-{period_to}.csv"'},
+            )
+        return Response(response)
+
+
+def routes() -> list[ControllerRouterHandler]:
+    """What the app mounts for this context."""
+    return [PortfolioController]

@@ -1,0 +1,36 @@
+"""What the portfolio reports read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortfolioFigures:
+    """Raw figures of one group and currency for a period (see ``service.reporting.handlers``)."""
+
+    group_id: uuid.UUID | None
+    group_name: str | None
+    currency: str
+    figures_as_of: date | None
+    active_loans: int
+    gross_outstanding: Decimal
+    par30_outstanding: Decimal
+    par90_outstanding: Decimal
+    fell_due: Decimal
+    collected: Decimal
+    written_off_principal: Decimal
+    average_gross_outstanding: Decimal | None
+    loans_disbursed: int
+
+
+class PortfolioReports(Protocol):
+    async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]: ...
+    async def last_close(self) -> date | None:
+        """The latest business date whose close of business finished (None before the first)."""
+        ...

@@ -1,0 +1,1 @@
+"""Servicing: loans after disbursement, payments, schedules, self-service, close of business."""

@@ -1,0 +1,1 @@
+"""Servicing's handlers (published): the loan book, payments and their corrections, self-service."""

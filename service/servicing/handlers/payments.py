@@ -1,0 +1,498 @@
+"""Servicing use cases: payments, reversals, write-offs and reschedules of a disbursed loan; its
+payoff quote and statement.
+
+Every money-moving change follows one path (``_record``): take the Idempotency-Key, lock the
+loan, add the event, replay the whole history (domain.servicing), post the one ledger
+transaction that brings the loan's accounts to the replayed state, write that state down, add an
+outbox event, store the receipt for replays, commit. So a back-dated payment or a reversal is just
+another event, and the ledger, the stored state and the replay cannot disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import Conflict, NotFound, RuleViolation
+from domain.identity.model import Principal
+from domain.ids import new_id
+from domain.ledger.servicing import servicing_transaction
+from domain.loans.events import LoanEvent, LoanEventKind
+from domain.loans.model import Loan
+from domain.money import AMOUNT_LIMIT, minor_unit
+from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
+from domain.products.policies import check_reschedule, check_usury
+from domain.schedules import ScheduleTerms, build_schedule
+from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
+from service.kernel.idempotency import IdempotencyKey
+from service.servicing.ports import LoanStatement, ServicedLoan, ServicingUnitOfWork
+
+PAYOFF_HORIZON = timedelta(days=366)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentCommand:
+    amount: Decimal
+    currency: str
+    value_date: date
+    channel: PaymentChannel
+    external_reference: str | None = None
+    # More than the payoff plus ``overpayment_margin`` is taken only when the client confirms it.
+    confirm_overpayment: bool = False
+    overpayment_margin: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RescheduleCommand:
+    """A new schedule from ``value_date`` for the principal owed that day: ``number_of_installments``
+    from ``first_due_date`` at the product's frequency, at the loan's rate unless another is given.
+    A deferral is a reschedule with principal grace (interest only) or interest grace (deferred)."""
+
+    value_date: date
+    number_of_installments: int
+    first_due_date: date
+    reason: str
+    annual_interest_rate: Decimal | None = None
+    principal_grace_installments: int = 0
+    interest_grace_installments: int = 0
+
+
+Build = Callable[[ServicedLoan, int, date], Awaitable[LoanEvent]]
+
+
+def _replay(loan: Loan, events: tuple[LoanEvent, ...], as_of: date) -> LoanState:
+    return state_as_of(
+        loan.installments,
+        loan.servicing_terms,
+        [e.as_servicing_event() for e in events],
+        max(as_of, loan.disbursed_on),
+        disbursed_on=loan.disbursed_on,
+    )
+
+
+def _payoff(serviced: ServicedLoan, on: date) -> PayoffQuote:
+    loan = serviced.loan
+    return payoff_quote(
+        loan.installments,
+        loan.servicing_terms,
+        [e.as_servicing_event() for e in serviced.events],
+        on,
+        disbursed_on=loan.disbursed_on,
+    )
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
+    """What the client is told, stored with the Idempotency-Key so that a retry gets the same."""
+    allocations = [
+        {
+            "installment": a.installment,
+            "component": a.component.value,
+            "amount": str(a.amount),
+            "applied_on": a.applied_on.isoformat(),
+        }
+        for a in state.allocations
+        if a.payment_id == event.id
+    ]
+    status = "written_off" if state.written_off_on else "closed" if state.closed else "active"
+    return {
+        "id": str(event.id),
+        "loan_id": str(event.loan_id),
+        "sequence": event.sequence,
+        "kind": event.kind.value,
+        "value_date": event.value_date.isoformat(),
+        "amount": _money(event.amount),
+        "currency": state.currency,
+        "channel": event.channel.value if event.channel else None,
+        "external_reference": event.external_reference,
+        "reverses_id": str(event.reverses_id) if event.reverses_id else None,
+        "reason": event.reason,
+        "apr": _money(event.apr),
+        "ledger_transaction_id": str(event.ledger_transaction_id) if event.ledger_transaction_id else None,
+        "allocations": allocations,
+        "loan": {
+            "status": status,
+            "as_of": state.as_of.isoformat(),
+            "outstanding_principal": str(state.outstanding_principal),
+            "credit_balance": str(state.credit_balance),
+            "total_due": str(state.total_due),
+            "days_past_due": state.days_past_due,
+            "arrears_bucket": state.arrears_bucket,
+            "closed_on": state.closed_on.isoformat() if state.closed_on else None,
+            "written_off_on": state.written_off_on.isoformat() if state.written_off_on else None,
+        },
+    }
+
+
+def _check_fits(state: LoanState, field: str) -> None:
+    """Balances and instalments are sums of what clients sent (payments, a reschedule's terms):
+    refuse the event, naming ``field``, rather than overflow an amount column (a 500)."""
+    largest = max(
+        (
+            max(i.outstanding, i.principal_due + i.interest_due + i.fees_due + i.penalties_due)
+            for i in state.installments
+        ),
+        default=Decimal(0),
+    )
+    if max(state.credit_balance, largest) >= AMOUNT_LIMIT:
+        raise RuleViolation(
+            f"the loan's balances and instalments stay below {AMOUNT_LIMIT:,}", code="money.too_large", field=field
+        )
+
+
+async def _settle(
+    uow: ServicingUnitOfWork,
+    serviced: ServicedLoan,
+    events: tuple[LoanEvent, ...],
+    *,
+    as_of: date,
+    kind: str,
+    value_date: date,
+    overflow_field: str = "amount.amount",
+) -> tuple[LoanState, uuid.UUID | None]:
+    """Replay ``events`` as of ``as_of``, post the one ledger transaction that brings the loan's
+    accounts to that state (none when nothing moved), and write the state down."""
+    loan = serviced.loan
+    state = _replay(loan, events, as_of)
+    _check_fits(state, overflow_field)
+    transaction = servicing_transaction(
+        new_id(),
+        loan.id,
+        kind=kind,
+        value_date=value_date,
+        posted=await uow.servicing.posted_balances(loan.id),
+        state=state,
+    )
+    if transaction is not None:
+        await uow.ledger.post(transaction)
+    await uow.servicing.write_state(loan, state, serviced.stored, len(events))
+    return state, None if transaction is None else transaction.id
+
+
+async def _record(
+    loan_id: uuid.UUID,
+    build: Build,
+    *,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: ServicingUnitOfWork,
+    today: date,
+    overflow_field: str = "amount.amount",
+) -> dict[str, Any]:
+    async with uow:
+        stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
+        if stored is not None:
+            return stored
+        serviced = await uow.servicing.lock(loan_id)
+        if serviced is None:
+            raise NotFound("loan not found", code="loan.not_found")
+        sequence = max((e.sequence for e in serviced.events), default=0) + 1
+        event = await build(serviced, sequence, today)
+        loan = serviced.loan
+        state, transaction_id = await _settle(
+            uow,
+            serviced,
+            (*serviced.events, event),
+            as_of=today,
+            kind=event.kind.value,
+            value_date=event.value_date,
+            overflow_field=overflow_field,
+        )
+        event = dataclasses.replace(event, ledger_transaction_id=transaction_id)
+        await uow.servicing.add_event(event)
+        receipt = _receipt(event, state)
+        await uow.outbox.add(
+            f"loan.{event.kind.value}",
+            loan.id,
+            {
+                "loan_id": str(loan.id),
+                "event_id": str(event.id),
+                "kind": event.kind.value,
+                "value_date": event.value_date.isoformat(),
+                "amount": _money(event.amount),
+                "currency": loan.currency,
+            },
+        )
+        await uow.idempotency.record(idempotency.scope, idempotency.key, idempotency.request_hash, receipt)
+        await uow.commit()
+        return receipt
+
+
+def _new_event(
+    loan_id: uuid.UUID, sequence: int, kind: LoanEventKind, value_date: date, actor: Principal, **facts: Any
+) -> LoanEvent:
+    return LoanEvent(
+        id=new_id(),
+        loan_id=loan_id,
+        sequence=sequence,
+        kind=kind,
+        value_date=value_date,
+        recorded_by=actor.subject_id,
+        **facts,
+    )
+
+
+def _check_value_date(value_date: date, loan: Loan, today: date, *, not_before: date | None = None) -> None:
+    earliest = max(loan.disbursed_on, not_before or loan.disbursed_on)
+    if not earliest <= value_date <= today:
+        raise RuleViolation(
+            f"must be between {earliest.isoformat()} and today", code="servicing.invalid_value_date", field="value_date"
+        )
+
+
+def _last_event_date(serviced: ServicedLoan) -> date:
+    return max((e.value_date for e in serviced.events), default=serviced.loan.disbursed_on)
+
+
+async def record_payment(
+    loan_id: uuid.UUID,
+    command: PaymentCommand,
+    *,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: ServicingUnitOfWork,
+    today: date,
+) -> dict[str, Any]:
+    """A payment, possibly back-dated (the replay re-allocates everything after its value date).
+    On a written-off loan it is a recovery; on a closed one it is kept as a credit owed back."""
+
+    async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
+        loan = serviced.loan
+        if command.currency != loan.currency:
+            raise RuleViolation(
+                f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="amount.currency"
+            )
+        if command.amount <= 0 or command.amount != command.amount.quantize(minor_unit(loan.currency)):
+            raise RuleViolation(
+                "must be more than zero, in the currency's minor unit",
+                code="servicing.invalid_amount",
+                field="amount.amount",
+            )
+        _check_value_date(command.value_date, loan, today)
+        if not command.confirm_overpayment and command.amount > command.overpayment_margin:
+            owed = _payoff(serviced, command.value_date).amount
+            if command.amount > owed + command.overpayment_margin:
+                raise RuleViolation(
+                    f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
+                    f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                    code="payment.above_payoff",
+                    field="confirm_overpayment",
+                )
+        return _new_event(
+            loan.id,
+            sequence,
+            LoanEventKind.PAYMENT,
+            command.value_date,
+            actor,
+            amount=command.amount.quantize(minor_unit(loan.currency)),
+            channel=command.channel,
+            external_reference=command.external_reference,
+        )
+
+    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
+
+
+async def reverse_payment(
+    loan_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    *,
+    value_date: date,
+    reason: str,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: ServicingUnitOfWork,
+    today: date,
+) -> dict[str, Any]:
+    """A payment that did not happen after all (a rejected direct debit): from its value date on,
+    the loan is replayed without it."""
+
+    async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
+        payment = next((e for e in serviced.events if e.id == payment_id and e.kind is LoanEventKind.PAYMENT), None)
+        if payment is None:
+            raise NotFound("payment not found on this loan", code="payment.not_found")
+        if any(e.reverses_id == payment_id for e in serviced.events):
+            raise Conflict("this payment is already reversed", code="payment.already_reversed")
+        _check_value_date(value_date, serviced.loan, today, not_before=payment.value_date)
+        return _new_event(
+            serviced.loan.id, sequence, LoanEventKind.REVERSAL, value_date, actor, reverses_id=payment_id, reason=reason
+        )
+
+    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
+
+
+def _require_active(serviced: ServicedLoan, today: date, action: str) -> LoanState:
+    state = _replay(serviced.loan, serviced.events, today)
+    if state.written_off_on or state.closed:
+        status = "written off" if state.written_off_on else "repaid"
+        raise Conflict(f"cannot {action} a loan that is {status}", code="loan.not_active")
+    return state
+
+
+async def write_off(
+    loan_id: uuid.UUID,
+    *,
+    value_date: date,
+    reason: str,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: ServicingUnitOfWork,
+    today: date,
+) -> dict[str, Any]:
+    """Write off what is owed on ``value_date``; later payments are recoveries. Not before the
+    loan's last event (history is not rewritten under a write-off)."""
+
+    async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
+        _require_active(serviced, today, "write off")
+        _check_value_date(value_date, serviced.loan, today, not_before=_last_event_date(serviced))
+        return _new_event(serviced.loan.id, sequence, LoanEventKind.WRITE_OFF, value_date, actor, reason=reason)
+
+    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
+
+
+async def reschedule(
+    loan_id: uuid.UUID,
+    command: RescheduleCommand,
+    *,
+    actor: Principal,
+    idempotency: IdempotencyKey,
+    uow: ServicingUnitOfWork,
+    today: date,
+) -> dict[str, Any]:
+    """Replace the open instalments by a new schedule for the principal owed on the value date;
+    arrears of interest, fees and penalties are carried to the first new instalment (see
+    domain.servicing.Reschedule). The old instalments stay, marked rescheduled."""
+
+    async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
+        loan = serviced.loan
+        _require_active(serviced, today, "reschedule")
+        _check_value_date(command.value_date, loan, today, not_before=_last_event_date(serviced))
+        owed = _replay(loan, serviced.events, command.value_date).outstanding_principal
+        if owed <= 0:
+            raise Conflict("no principal is left to reschedule", code="loan.nothing_to_reschedule")
+        if command.first_due_date <= command.value_date:
+            raise RuleViolation(
+                "must be after the value date", code="servicing.invalid_schedule", field="first_due_date"
+            )
+        rate = loan.annual_interest_rate if command.annual_interest_rate is None else command.annual_interest_rate
+        version = await uow.products.version(loan.product_id, loan.product_version)
+        assert version is not None  # a loan keeps its product version
+        terms = version.terms
+        legal = uow.legal_data
+        check_reschedule(
+            terms,
+            disbursed_on=loan.disbursed_on,
+            first_due_date=command.first_due_date,
+            installments=command.number_of_installments,
+            principal_grace=command.principal_grace_installments,
+            interest_grace=command.interest_grace_installments,
+            annual_interest_rate=rate,
+            ceiling=newest_in_force_ceiling(list(await legal.ceilings()), terms.category, loan.currency, today),
+        )
+        new_terms = ScheduleTerms(
+            principal=owed,
+            currency=loan.currency,
+            annual_interest_rate=rate,
+            number_of_installments=command.number_of_installments,
+            disbursement_date=command.value_date,
+            first_due_date=command.first_due_date,
+            repayment_every=terms.repayment_every,
+            repayment_unit=terms.repayment_unit,
+            interest_method=terms.interest_method,
+            amortization=terms.amortization,
+            interest_period=terms.interest_period,
+            day_count=terms.day_count,
+            principal_grace_installments=command.principal_grace_installments,
+            interest_grace_installments=command.interest_grace_installments,
+            rounding=terms.rounding,
+            installment_multiple=terms.installment_multiple,
+        )
+        schedule = build_schedule(new_terms)
+        # A personal loan's new TAEG stays within the usury rate in force for what is owed.
+        threshold = newest_in_force_threshold(
+            list(await legal.usury_thresholds()), terms.category, loan.currency, owed, today
+        )
+        check_usury(terms, schedule.apr, threshold)
+        return _new_event(
+            loan.id,
+            sequence,
+            LoanEventKind.RESCHEDULE,
+            command.value_date,
+            actor,
+            reason=command.reason,
+            installments=schedule.installments,
+            annual_interest_rate=rate,  # the amendment's terms, shown on the borrower's documents
+            apr=schedule.apr,
+        )
+
+    return await _record(
+        loan_id,
+        build,
+        actor=actor,
+        idempotency=idempotency,
+        uow=uow,
+        today=today,
+        overflow_field="number_of_installments",
+    )
+
+
+def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
+    """Staff see every loan; a borrower only their own (anyone else's is a 404, ids leak nothing)."""
+    return actor.is_staff or (serviced_borrower is not None and serviced_borrower == actor.borrower_id)
+
+
+async def payoff(
+    loan_id: uuid.UUID, on: date, *, actor: Principal, uow: ServicingUnitOfWork, today: date
+) -> tuple[PayoffQuote, str]:
+    """What paying the loan off on ``on`` costs: exactly what a payment of that amount, value-dated
+    ``on`` and recorded after everything else, settles (see domain.servicing.payoff_quote)."""
+    async with uow:
+        serviced = await uow.servicing.lock(loan_id, for_update=False)
+        if serviced is None or not visible_to(serviced.borrower_id, actor):
+            raise NotFound("loan not found", code="loan.not_found")
+        loan = serviced.loan
+        if not loan.disbursed_on <= on <= today + PAYOFF_HORIZON:
+            raise RuleViolation(
+                f"must be between the disbursement and {(today + PAYOFF_HORIZON).isoformat()}",
+                code="servicing.invalid_payoff_date",
+                field="on",
+            )
+        return _payoff(serviced, on), loan.currency
+
+
+async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork) -> LoanStatement:
+    """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
+    async with uow:
+        found = await uow.servicing.statement(loan_id)
+        if found is None or not visible_to(found.loan.borrower_id, actor):
+            raise NotFound("loan not found", code="loan.not_found")
+        return found
+
+
+async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork) -> str:
+    """``statement`` as the JSON document the API sends (one statement, rendered by the database)."""
+    async with uow:
+        found = await uow.servicing.schedule_document(loan_id)
+        if found is None or not visible_to(found.borrower_id, actor):
+            raise NotFound("loan not found", code="loan.not_found")
+        return found.json
+
+
+async def refresh_loan_state(
+    loan_id: uuid.UUID, as_of: date, *, uow_factory: Callable[[], ServicingUnitOfWork]
+) -> None:
+    """Replay a loan as of ``as_of`` and write its state (the close of business calls this when a
+    credit pays an instalment on its due date: that moves money, so the ledger follows too)."""
+    async with uow_factory() as uow:
+        serviced = await uow.servicing.lock(loan_id)
+        if serviced is None:
+            return
+        await _settle(uow, serviced, serviced.events, as_of=as_of, kind="credit_application", value_date=as_of)
+        await uow.commit()

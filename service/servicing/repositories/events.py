@@ -1,0 +1,364 @@
+"""Loan servicing in PostgreSQL: the loan locked with its events, its state written back, its statement.
+
+Raw statements on the session's connection (see ``driver``): a payment and a statement are hot
+paths (issue 5 speed targets), and SQLAlchemy's per-statement work cost more than the queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.ledger.model import Account
+from domain.loans.events import LoanEvent, LoanEventKind
+from domain.loans.model import Loan
+from domain.money import minor_unit
+from domain.schedules import Installment
+from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
+from service.kernel.db.driver import driver
+from service.servicing.ports import (
+    LoanStatement,
+    LoanSummary,
+    ScheduleDocument,
+    ScheduleTermsOf,
+    ServicedLoan,
+    Transaction,
+)
+from service.servicing.read import fetch_schedule_document
+from service.servicing.repositories.mapping import contract_installment, loan_from_row
+
+_STATE_AMOUNTS = (
+    "principal_due",
+    "interest_due",
+    "fees_due",
+    "penalties_due",
+    "principal_paid",
+    "interest_paid",
+    "fees_paid",
+    "penalties_paid",
+    "written_off",
+    "rescheduled",
+    "outstanding",
+    "late_fee",
+    "carried_penalties",
+    "penalty_interest",
+)
+
+
+def _installment_state(row: Mapping[str, Any], unit: Decimal) -> InstallmentState:
+    amounts = {name: row[name].quantize(unit) for name in _STATE_AMOUNTS}
+    return InstallmentState(
+        number=row["number"],
+        due_date=row["due_date"],
+        days_past_due=row["days_past_due"],
+        status=InstallmentStatus(row["status"]),
+        late_amount_days=row["late_amount_days"].quantize(unit),
+        charged_through=row["charged_through"],
+        schedule_version=row["schedule_version"],
+        **amounts,
+    )
+
+
+def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
+    """(number, then the values of ``_STATE_COLUMNS``) for the raw statements."""
+    return (
+        line.number,
+        *(getattr(line, name) for name in _STATE_AMOUNTS),
+        line.due_date,
+        line.status.value,
+        line.days_past_due,
+        line.late_amount_days,
+        line.charged_through,
+        line.schedule_version,
+    )
+
+
+def _statement_entry(event: LoanEvent, recorded_at: datetime) -> str:
+    """The event as the statement lists it: the API's TransactionOut, ``reversed`` false (the
+    schedule document turns it true when a reversal follows; see schedule_document)."""
+    return msgspec.json.encode(
+        {
+            "id": event.id,
+            "sequence": event.sequence,
+            "kind": event.kind.value,
+            "value_date": event.value_date,
+            "amount": None if event.amount is None else str(event.amount),
+            "channel": event.channel.value if event.channel else None,
+            "external_reference": event.external_reference,
+            "reverses_id": event.reverses_id,
+            "reversed": False,
+            "reason": event.reason,
+            "recorded_at": recorded_at,
+        }
+    ).decode()
+
+
+def _installment_json(i: Installment) -> dict[str, Any]:
+    return {
+        "number": i.number,
+        "due_date": i.due_date.isoformat(),
+        "principal": str(i.principal),
+        "interest": str(i.interest),
+        "fees": str(i.fees),
+        "total": str(i.total),
+        "principal_remaining": str(i.principal_remaining),
+    }
+
+
+def _details(event: LoanEvent) -> dict[str, Any]:
+    """A reschedule's new schedule and its terms (read back by ``_event`` and the schedule document)."""
+    if not event.installments:
+        return {}
+    details: dict[str, Any] = {"installments": [_installment_json(i) for i in event.installments]}
+    for name in ("annual_interest_rate", "apr"):
+        if getattr(event, name) is not None:
+            details[name] = str(getattr(event, name))
+    return details
+
+
+def _optional_decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _installment_from_json(data: dict[str, Any]) -> Installment:
+    return Installment(
+        data["number"],
+        date.fromisoformat(data["due_date"]),
+        Decimal(data["principal"]),
+        Decimal(data["interest"]),
+        Decimal(data["fees"]),
+        Decimal(data["total"]),
+        Decimal(data["principal_remaining"]),
+    )
+
+
+def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
+    return LoanEvent(
+        id=row["id"],
+        loan_id=row["loan_id"],
+        sequence=row["sequence"],
+        kind=LoanEventKind(row["kind"]),
+        value_date=row["value_date"],
+        recorded_by=row["recorded_by"],
+        amount=row["amount"].quantize(unit) if row["amount"] is not None else None,
+        channel=PaymentChannel(row["channel"]) if row["channel"] else None,
+        external_reference=row["external_reference"],
+        reverses_id=row["reverses_id"],
+        reason=row["reason"],
+        installments=tuple(_installment_from_json(i) for i in row["details"].get("installments", ())),
+        annual_interest_rate=_optional_decimal(row["details"].get("annual_interest_rate")),
+        apr=_optional_decimal(row["details"].get("apr")),
+        ledger_transaction_id=row["ledger_transaction_id"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+_LOAN_COLUMNS = "SELECT l.*, a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
+_LOCK_LOAN = _LOAN_COLUMNS + " FOR UPDATE OF l"
+_READ_LOAN = _LOAN_COLUMNS
+_INSERT_EVENT = (
+    "INSERT INTO loan_events (id, loan_id, sequence, kind, value_date, amount, channel, external_reference,"
+    " reverses_id, reason, details, ledger_transaction_id, recorded_by, recorded_at, document)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+)
+_POSTED_BALANCES = (
+    "SELECT e.account, sum(e.amount) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
+    " WHERE e.loan_id = $1 AND t.kind <> 'disbursement' GROUP BY e.account"
+)
+_UPDATE_LOAN = (
+    "UPDATE loans SET status = $2, outstanding_principal = $3, credit_balance = $4, days_past_due = $5,"
+    " arrears_bucket = $6, next_due_date = $7, closed_on = $8, written_off_on = $9, event_count = $10,"
+    " state_as_of = $11 WHERE id = $1"
+)
+_STATE_COLUMNS = (
+    *_STATE_AMOUNTS,
+    "due_date",
+    "status",
+    "days_past_due",
+    "late_amount_days",
+    "charged_through",
+    "schedule_version",
+)
+_UPDATE_INSTALLMENT = (
+    "UPDATE loan_installments SET "
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_STATE_COLUMNS, start=3))
+    + " WHERE loan_id = $1 AND number = $2"
+)
+_INSERT_INSTALLMENT = (
+    "INSERT INTO loan_installments (loan_id, principal, interest, fees, total, principal_remaining, origin, number, "
+    + ", ".join(_STATE_COLUMNS)
+    + ") VALUES ($1, $2, $3, $4, $5, 0, 'reschedule', "
+    + ", ".join(f"${n}" for n in range(6, 6 + 1 + len(_STATE_COLUMNS)))
+    + ")"
+)
+_LOANS_OF_BORROWER = (
+    "SELECT l.id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE a.borrower_id = $1"
+    " ORDER BY l.disbursed_on DESC, l.id"
+)
+# Each instalment with the terms of the reschedule that drew it up (none for the contract's).
+_STATEMENT_LINES = (
+    "SELECT i.*, e.value_date AS amended_on, e.details ->> 'annual_interest_rate' AS amended_rate,"
+    " e.details ->> 'apr' AS amended_apr FROM loan_installments i"
+    " LEFT JOIN loan_events e ON e.loan_id = i.loan_id AND e.sequence = i.schedule_version"
+    " WHERE i.loan_id = $1 ORDER BY i.number"
+)
+_TRANSACTIONS_SQL = (
+    "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
+    " reverses_id, reason, recorded_at FROM loan_events WHERE loan_id = $1 ORDER BY sequence"
+)
+
+
+class SqlLoanServicing:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, loan_id: uuid.UUID, *, for_update: bool = True) -> ServicedLoan | None:
+        connection = await driver(self.session)
+        loan_row = await connection.fetchrow(_LOCK_LOAN if for_update else _READ_LOAN, loan_id)
+        if loan_row is None:
+            return None
+        unit = minor_unit(loan_row["currency"])
+        # Read after the lock: these statements see every event committed before it was granted.
+        rows = await connection.fetch("SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number", loan_id)
+        events = await connection.fetch("SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY sequence", loan_id)
+        schedule = tuple(contract_installment(r, unit) for r in rows if r["origin"] == "contract")
+        return ServicedLoan(
+            loan_from_row(loan_row, schedule, unit),
+            tuple(_event(r, unit) for r in events),
+            tuple(_installment_state(r, unit) for r in rows),
+            loan_row["borrower_id"],
+        )
+
+    async def add_event(self, event: LoanEvent) -> None:
+        details = _details(event)
+        recorded_at = datetime.now(UTC)
+        connection = await driver(self.session)
+        await connection.execute(
+            _INSERT_EVENT,
+            event.id,
+            event.loan_id,
+            event.sequence,
+            event.kind.value,
+            event.value_date,
+            event.amount,
+            event.channel.value if event.channel else None,
+            event.external_reference,
+            event.reverses_id,
+            event.reason,
+            msgspec.json.encode(details).decode(),
+            event.ledger_transaction_id,
+            event.recorded_by,
+            recorded_at,
+            _statement_entry(event, recorded_at),
+        )
+
+    async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:
+        connection = await driver(self.session)
+        rows = await connection.fetch(_POSTED_BALANCES, loan_id)
+        return {Account(account): total for account, total in rows}
+
+    async def write_state(
+        self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
+    ) -> None:
+        status = "written_off" if state.written_off_on else "closed" if state.closed else "active"
+        next_due = min(
+            (i.due_date for i in state.installments if i.due_date >= state.as_of and i.outstanding > 0), default=None
+        )
+        connection = await driver(self.session)
+        await connection.execute(
+            _UPDATE_LOAN,
+            loan.id,
+            status,
+            state.outstanding_principal,
+            state.credit_balance,
+            state.days_past_due,
+            state.arrears_bucket,
+            next_due,
+            state.closed_on,
+            state.written_off_on,
+            event_count,
+            state.as_of,
+        )
+        before = {line.number: line for line in stored}
+        changed = [line for line in state.installments if line.number in before and before[line.number] != line]
+        added = [line for line in state.installments if line.number not in before]
+        if changed:
+            await connection.executemany(_UPDATE_INSTALLMENT, [(loan.id, *_state_tuple(line)) for line in changed])
+        if added:
+            await connection.executemany(
+                _INSERT_INSTALLMENT,
+                [
+                    (
+                        loan.id,
+                        # A new instalment's own amounts, as drawn up (the contract columns).
+                        line.principal_due,
+                        line.interest_due,
+                        line.fees_due,
+                        line.principal_due + line.interest_due + line.fees_due,
+                        *_state_tuple(line),
+                    )
+                    for line in added
+                ],
+            )
+
+    async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
+        return await fetch_schedule_document(await driver(self.session), loan_id)
+
+    async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
+        connection = await driver(self.session)
+        return [row["id"] for row in await connection.fetch(_LOANS_OF_BORROWER, borrower_id)]
+
+    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
+        connection = await driver(self.session)
+        row = await connection.fetchrow(_READ_LOAN, loan_id)
+        if row is None:
+            return None
+        unit = minor_unit(row["currency"])
+        lines = await connection.fetch(_STATEMENT_LINES, loan_id)
+        summary = LoanSummary(
+            id=row["id"],
+            currency=row["currency"],
+            principal=row["principal"].quantize(unit),
+            annual_interest_rate=row["annual_interest_rate"],
+            apr=row["apr"],
+            status=row["status"],
+            disbursed_on=row["disbursed_on"],
+            outstanding_principal=row["outstanding_principal"].quantize(unit),
+            credit_balance=row["credit_balance"].quantize(unit),
+            days_past_due=row["days_past_due"],
+            arrears_bucket=row["arrears_bucket"],
+            next_due_date=row["next_due_date"],
+            closed_on=row["closed_on"],
+            written_off_on=row["written_off_on"],
+            state_as_of=row["state_as_of"],
+            borrower_id=row["borrower_id"],
+        )
+        # Hundreds of rows: amounts cast to the currency's decimals by PostgreSQL.
+        exponent = unit.as_tuple().exponent
+        decimals = -exponent if isinstance(exponent, int) else 0
+        installments = tuple(_installment_state(r, unit) for r in lines)
+        contract = ScheduleTermsOf(
+            version=0,
+            starts_on=summary.disbursed_on,
+            annual_interest_rate=summary.annual_interest_rate,
+            apr=summary.apr,
+        )
+        amendments = {
+            r["schedule_version"]: ScheduleTermsOf(
+                version=r["schedule_version"],
+                starts_on=r["amended_on"],
+                annual_interest_rate=_optional_decimal(r["amended_rate"]),
+                apr=_optional_decimal(r["amended_apr"]),
+            )
+            for r in lines
+            if r["schedule_version"]
+        }
+        rows = await connection.fetch(_TRANSACTIONS_SQL.format(decimals=decimals), loan_id)
+        transactions = tuple(Transaction._make(row) for row in rows)
+        return LoanStatement(summary, installments, transactions, (contract, *amendments.values()))

@@ -1,0 +1,283 @@
+"""Repositories for loans and disbursements, the ledger and the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, String, Table, Uuid, column, func, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.ids import new_id
+from domain.ledger.model import Account, LedgerTransaction
+from domain.loans.model import Disbursement, Loan
+from domain.money import minor_unit
+from service.kernel.db.driver import driver
+from service.kernel.db.mapping import search_form, servicing_to_json
+from service.servicing.ports import LoanListItem, LoanSearch
+from service.servicing.repositories.mapping import contract_installment, loan_from_row
+from service.servicing.tables.loans import (
+    DisbursementRow,
+    LedgerEntryRow,
+    LoanInstallmentRow,
+    LoanRow,
+)
+
+# Other contexts' tables, read here by name for a few columns and never written: Core references,
+# so that this context imports none of their code (README, "Where things live").
+_applicants = table(
+    "applicants",
+    column("id", Uuid),
+    column("full_name", String),
+    column("phone", String),
+    column("search_name", String),
+)
+_loan_products = table("loan_products", column("id", Uuid), column("name", String))
+_staff_users = table("staff_users", column("id", Uuid), column("full_name", String))
+_partners = table("partners", column("id", Uuid), column("name", String))
+
+
+LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
+INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
+
+
+class SqlLoans:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, loan: Loan) -> None:
+        self.session.add(
+            LoanRow(
+                id=loan.id,
+                application_id=loan.application_id,
+                applicant_id=loan.applicant_id,
+                officer_id=loan.officer_id,
+                product_id=loan.product_id,
+                product_version=loan.product_version,
+                currency=loan.currency,
+                principal=loan.principal,
+                annual_interest_rate=loan.annual_interest_rate,
+                apr=loan.apr,
+                status=loan.status,
+                disbursed_on=loan.disbursed_on,
+                partner_id=loan.partner_id,
+                servicing=servicing_to_json(loan.servicing_terms),
+                outstanding_principal=loan.principal,
+                next_due_date=loan.installments[0].due_date,
+                state_as_of=loan.disbursed_on,
+            )
+        )
+        await self.session.flush()
+        self.session.add_all(
+            [
+                LoanInstallmentRow(
+                    loan_id=loan.id,
+                    number=i.number,
+                    due_date=i.due_date,
+                    principal=i.principal,
+                    interest=i.interest,
+                    fees=i.fees,
+                    total=i.total,
+                    principal_remaining=i.principal_remaining,
+                    # Nothing paid yet: the instalment asks for its contract amounts.
+                    principal_due=i.principal,
+                    interest_due=i.interest,
+                    fees_due=i.fees,
+                    outstanding=i.total,
+                )
+                for i in loan.installments
+            ]
+        )
+        await self.session.flush()
+
+    async def get(self, loan_id: uuid.UUID) -> Loan | None:
+        return await self._load(LOANS.c.id == loan_id)
+
+    async def ids_for_applications(self, application_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, uuid.UUID]:
+        rows = await self.session.execute(
+            select(LoanRow.application_id, LoanRow.id).where(LoanRow.application_id.in_(set(application_ids)))
+        )
+        return dict(rows.tuples().all())
+
+    async def for_application(self, application_id: uuid.UUID) -> Loan | None:
+        return await self._load(LOANS.c.application_id == application_id)
+
+    async def _load(self, condition: ColumnElement[bool]) -> Loan | None:
+        row = (await self.session.execute(select(LOANS).where(condition))).mappings().first()
+        if row is None:
+            return None
+        unit = minor_unit(row["currency"])
+        lines = await self.session.execute(
+            select(INSTALLMENTS)
+            .where(INSTALLMENTS.c.loan_id == row["id"], INSTALLMENTS.c.origin == "contract")
+            .order_by(INSTALLMENTS.c.number)
+        )
+        return loan_from_row(row, tuple(contract_installment(r, unit) for r in lines.mappings()), unit)
+
+    async def add_disbursement(self, disbursement: Disbursement) -> None:
+        self.session.add(
+            DisbursementRow(
+                id=disbursement.id,
+                application_id=disbursement.application_id,
+                loan_id=disbursement.loan_id,
+                tranche=disbursement.tranche,
+                amount=disbursement.amount,
+                fees_withheld=disbursement.fees_withheld,
+                value_date=disbursement.value_date,
+                ledger_transaction_id=disbursement.ledger_transaction_id,
+                created_by=disbursement.created_by,
+            )
+        )
+
+    async def disbursements(self, application_id: uuid.UUID) -> Sequence[Disbursement]:
+        rows = await self.session.execute(
+            select(DisbursementRow, LoanRow.currency)
+            .join(LoanRow, LoanRow.id == DisbursementRow.loan_id)
+            .where(DisbursementRow.application_id == application_id)
+            .order_by(DisbursementRow.tranche)
+        )
+        return [
+            Disbursement(
+                id=r.id,
+                application_id=r.application_id,
+                loan_id=r.loan_id,
+                tranche=r.tranche,
+                amount=r.amount.quantize(minor_unit(currency)),
+                fees_withheld=r.fees_withheld.quantize(minor_unit(currency)),
+                value_date=r.value_date,
+                ledger_transaction_id=r.ledger_transaction_id,
+                created_by=r.created_by,
+            )
+            for r, currency in rows
+        ]
+
+    async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID, currency: str) -> Decimal:
+        """Principal still owed on the applicant's loans, from the ledger (the source of truth)."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntryRow.amount), 0))
+            .join(LoanRow, LoanRow.id == LedgerEntryRow.loan_id)
+            .where(
+                LoanRow.applicant_id == applicant_id,
+                LedgerEntryRow.account == Account.LOAN_PRINCIPAL.value,
+                LedgerEntryRow.currency == currency,
+            )
+        )
+        return Decimal(total or 0)
+
+    async def search(self, criteria: LoanSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanListItem]:
+        """The staff's loan list in id order (ids are time-ordered: oldest first), after a cursor id."""
+        query = (
+            select(
+                LoanRow,
+                _applicants.c.full_name,
+                _applicants.c.phone,
+                _staff_users.c.full_name.label("officer_name"),
+                _loan_products.c.name.label("product_name"),
+                _partners.c.name.label("partner_name"),
+            )
+            .join(_applicants, _applicants.c.id == LoanRow.applicant_id)
+            .join(_staff_users, _staff_users.c.id == LoanRow.officer_id)
+            .join(_loan_products, _loan_products.c.id == LoanRow.product_id)
+            .outerjoin(_partners, _partners.c.id == LoanRow.partner_id)
+            .order_by(LoanRow.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(LoanRow.id > after)
+        for filtered, wanted in (
+            (LoanRow.officer_id, criteria.officer_id),
+            (LoanRow.product_id, criteria.product_id),
+            (LoanRow.partner_id, criteria.partner_id),
+            (LoanRow.applicant_id, criteria.applicant_id),
+            (LoanRow.status, criteria.status),
+            (LoanRow.arrears_bucket, criteria.arrears_bucket),
+        ):
+            if wanted is not None:
+                query = query.where(filtered == wanted)
+        if criteria.borrower_name:
+            pattern = search_form(criteria.borrower_name).replace("\\", "").replace("%", "").replace("_", "")
+            query = query.where(_applicants.c.search_name.like(f"%{pattern}%"))
+        rows = (await self.session.execute(query)).all()
+        return [
+            LoanListItem(
+                id=loan.id,
+                application_id=loan.application_id,
+                applicant_id=loan.applicant_id,
+                borrower_name=borrower_name,
+                borrower_phone=borrower_phone,
+                officer_id=loan.officer_id,
+                officer_name=officer_name,
+                product_id=loan.product_id,
+                product_name=product_name,
+                partner_id=loan.partner_id,
+                partner_name=partner_name,
+                currency=loan.currency,
+                principal=loan.principal.quantize(minor_unit(loan.currency)),
+                outstanding_principal=loan.outstanding_principal.quantize(minor_unit(loan.currency)),
+                status=loan.status,
+                days_past_due=loan.days_past_due,
+                arrears_bucket=loan.arrears_bucket,
+                next_due_date=loan.next_due_date,
+                disbursed_on=loan.disbursed_on,
+                state_as_of=loan.state_as_of,
+            )
+            for loan, borrower_name, borrower_phone, officer_name, product_name, partner_name in rows
+        ]
+
+
+_POST_TRANSACTION = """
+WITH posted AS (
+    INSERT INTO ledger_transactions (id, kind, loan_id, value_date, reverses_id) VALUES ($1, $2, $3, $4, $5)
+)
+INSERT INTO ledger_entries (id, transaction_id, account, loan_id, amount, currency)
+SELECT e.id, $1, e.account, e.loan_id, e.amount, e.currency
+FROM unnest($6::uuid[], $7::text[], $8::uuid[], $9::numeric[], $10::text[]) AS e(id, account, loan_id, amount, currency)
+"""
+
+
+class SqlLedger:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def post(self, transaction: LedgerTransaction) -> None:
+        """The transaction and its entries in one statement (the balance check runs at commit)."""
+        entries = transaction.entries
+        await self.session.flush()  # rows the entries refer to (a new loan) go first
+        connection = await driver(self.session)
+        await connection.execute(
+            _POST_TRANSACTION,
+            transaction.id,
+            transaction.kind,
+            transaction.loan_id,
+            transaction.value_date,
+            transaction.reverses_id,
+            [new_id() for _ in entries],
+            [e.account.value for e in entries],
+            [e.loan_id for e in entries],
+            [e.amount for e in entries],
+            [e.currency for e in entries],
+        )
+
+    async def balance(self, account: Account, *, loan_id: uuid.UUID | None = None) -> Decimal:
+        query = select(func.coalesce(func.sum(LedgerEntryRow.amount), 0)).where(LedgerEntryRow.account == account.value)
+        if loan_id is not None:
+            query = query.where(LedgerEntryRow.loan_id == loan_id)
+        return Decimal(await self.session.scalar(query) or 0)
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, topic: str, aggregate_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        connection = await driver(self.session)
+        await connection.execute(
+            "INSERT INTO outbox_events (id, topic, aggregate_id, payload) VALUES ($1, $2, $3, $4)",
+            new_id(),
+            topic,
+            aggregate_id,
+            msgspec.json.encode(payload).decode(),
+        )

@@ -1,0 +1,44 @@
+"""A disbursed loan and its contract schedule from database rows (ORM-free mappings: Core
+results or asyncpg records), shared by the loan and servicing repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from domain.loans.model import Loan
+from domain.schedules import Installment
+from service.kernel.db.mapping import servicing_from_json
+
+
+def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], unit: Decimal) -> Loan:
+    return Loan(
+        id=row["id"],
+        application_id=row["application_id"],
+        applicant_id=row["applicant_id"],
+        officer_id=row["officer_id"],
+        product_id=row["product_id"],
+        product_version=row["product_version"],
+        currency=row["currency"],
+        principal=row["principal"].quantize(unit),
+        annual_interest_rate=row["annual_interest_rate"],
+        apr=row["apr"],  # a percentage: not in the currency's unit
+        status=row["status"],
+        disbursed_on=row["disbursed_on"],
+        installments=schedule,
+        servicing=servicing_from_json(row["currency"], row["servicing"]),
+        partner_id=row["partner_id"],
+    )
+
+
+def contract_installment(row: Mapping[Any, Any], unit: Decimal) -> Installment:
+    return Installment(
+        row["number"],
+        row["due_date"],
+        row["principal"].quantize(unit),
+        row["interest"].quantize(unit),
+        row["fees"].quantize(unit),
+        row["total"].quantize(unit),
+        row["principal_remaining"].quantize(unit),
+    )

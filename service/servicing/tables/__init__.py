@@ -1,0 +1,1 @@
+"""Servicing's tables: loans, their events and instalments, the ledger, the close of business."""

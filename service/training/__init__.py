@@ -1,0 +1,1 @@
+"""Training: programmes, sessions, enrolments and attendance."""

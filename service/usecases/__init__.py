@@ -1,1 +1,0 @@
-"""Use cases: one async handler per command. They know ports (Protocols), never SQLAlchemy or Litestar."""
