@@ -229,6 +229,11 @@ async def test_after_a_reschedule_the_files_show_the_amendment_and_the_contract_
     assert f"Contrat du {DISBURSED:%d/%m/%Y}, remplacé le {TODAY:%d/%m/%Y}" in earlier
     assert "TAEG 7,45 %" in earlier and "payée" in earlier and "rééchelonnée" in earlier
     assert f"12 {loan.schedule[-1].due_date:%d/%m/%Y}" in earlier
+    # Its instalments as the contract drew them up (principal, interest, fees, total), not what is
+    # left of them once the reschedule waived their interest and fees.
+    last = loan.schedule[-1]
+    drawn_up = " ".join(_fr(amount) for amount in (last.principal, last.interest, last.fees, last.total))
+    assert last.interest > 0 and f"12 {last.due_date:%d/%m/%Y} {drawn_up}" in earlier
 
     calendar = icalendar.Calendar.from_ical(
         (await client.get(f"/v1/loans/{loan.id}/schedule.ics", headers=alice.headers)).content
