@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import RuleViolation
+from domain.money import zero
 
 
 class Situation(str, Enum):
@@ -187,17 +188,18 @@ class BusinessProject:
     documents: tuple[DocumentInfo, ...] = ()
     version: int = 1
 
+    # Sums start from the currency's zero ("0.00"), so an empty plan is written like any amount.
     @property
     def total_needs(self) -> Decimal:
-        return sum((n.amount for n in self.needs), Decimal(0))
+        return sum((n.amount for n in self.needs), zero(self.currency).amount)
 
     @property
     def total_resources(self) -> Decimal:
-        return sum((r.amount for r in self.resources), Decimal(0))
+        return sum((r.amount for r in self.resources), zero(self.currency).amount)
 
     @property
     def guaranteed_amount(self) -> Decimal:
-        return sum((g.amount_guaranteed for g in self.guarantors), Decimal(0))
+        return sum((g.amount_guaranteed for g in self.guarantors), zero(self.currency).amount)
 
     @property
     def other_microcredits(self) -> tuple[ResourceLine, ...]:

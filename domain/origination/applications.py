@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from domain.errors import Conflict, NotFound, RuleViolation
+from domain.money import quantize
 from domain.origination.eligibility import CheckResult
 from domain.products.model import ProductTerms
 from domain.schedules import Installment
@@ -157,6 +158,10 @@ class Application:
     committee_round: int = 0  # how many times the file went before the committee; votes count per round
     version: int = 1
     pending: list[HistoryEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # In the currency's minor unit like every amount: the default zero is "0.00" on the wire.
+        self.disbursed_amount = quantize(self.disbursed_amount, self.currency)
 
     def apply(
         self, action: Action, *, actor_id: uuid.UUID, at: datetime, reason: str | None = None, **details: Any

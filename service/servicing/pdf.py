@@ -15,9 +15,8 @@ from fpdf import FPDF
 from fpdf.enums import TableHeadingsDisplay
 
 from domain.money import minor_unit
-from domain.servicing import InstallmentState
 from service.kernel.pdf import FONT, format_decimal, label_rows, line, printable, section, use_unicode_font
-from service.servicing.ports import LoanSummary, ScheduleExport, ScheduleVersion, Transaction
+from service.servicing.ports import LoanSummary, ScheduleExport, ScheduleVersion, StatementLine, Transaction
 
 __all__ = ["PdfScheduleRenderer"]
 
@@ -225,7 +224,7 @@ class PdfScheduleRenderer:
                 apr=formats.rate_or(schedule.apr, words["unknown"]),
             )
             line(pdf, terms)
-            self._installments(pdf, schedule.installments, formats.language, formats)
+            self._installments(pdf, schedule.installments, formats.language, formats, as_drawn_up=True)
 
     def _summary(
         self, pdf: FPDF, export: ScheduleExport, live: ScheduleVersion, words: dict[str, str], formats: _Formats
@@ -269,9 +268,17 @@ class PdfScheduleRenderer:
         label_rows(pdf, rows)
 
     def _installments(
-        self, pdf: FPDF, installments: Iterable[InstallmentState], language: str, formats: _Formats
+        self,
+        pdf: FPDF,
+        installments: Iterable[StatementLine],
+        language: str,
+        formats: _Formats,
+        *,
+        as_drawn_up: bool = False,
     ) -> None:
-        """One row per instalment; fpdf2 repeats the headings on every page the table spans."""
+        """One row per instalment; fpdf2 repeats the headings on every page the table spans.
+        ``as_drawn_up``: principal, interest and fees as the schedule said (a replaced schedule;
+        its instalments' dues lost the interest and fees the reschedule waived)."""
         pdf.set_font(FONT, size=8)
         with pdf.table(
             col_widths=INSTALLMENT_WIDTHS,
@@ -284,16 +291,19 @@ class PdfScheduleRenderer:
             for heading in _INSTALLMENT_HEADINGS[language]:
                 headings.cell(printable(heading), align="CENTER")
             for item in installments:
-                due = item.principal_due + item.interest_due + item.fees_due + item.penalties_due
+                if as_drawn_up:
+                    principal, interest, fees = item.scheduled_principal, item.scheduled_interest, item.scheduled_fees
+                else:
+                    principal, interest, fees = item.principal_due, item.interest_due, item.fees_due
                 paid = item.principal_paid + item.interest_paid + item.fees_paid + item.penalties_paid
                 row = table.row()
                 row.cell(str(item.number), align="CENTER")
                 row.cell(formats.day(item.due_date), align="CENTER")
                 for amount in (
-                    item.principal_due,
-                    item.interest_due,
-                    item.fees_due + item.penalties_due,
-                    due,
+                    principal,
+                    interest,
+                    fees + item.penalties_due,
+                    principal + interest + fees + item.penalties_due,
                     paid,
                     item.outstanding,
                 ):

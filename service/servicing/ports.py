@@ -79,6 +79,21 @@ class ScheduleTermsOf:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StatementLine(InstallmentState):
+    """An instalment of a statement: its state, and what its contract or amendment said it would
+    ask (``scheduled_*``, as drawn up). The state's ``*_due`` change with the rules: a reschedule
+    waives the interest not accrued yet and the fees of the instalments it replaces."""
+
+    scheduled_principal: Decimal
+    scheduled_interest: Decimal
+    scheduled_fees: Decimal
+
+    @property
+    def scheduled_total(self) -> Decimal:
+        return self.scheduled_principal + self.scheduled_interest + self.scheduled_fees
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScheduleVersion:
     """One schedule as the borrower's documents show it: ``amendment`` 0 is the contract's, then
     1, 2... for each reschedule; its instalments are numbered from 1, as that contract or amendment
@@ -89,7 +104,7 @@ class ScheduleVersion:
     replaced_on: date | None
     annual_interest_rate: Decimal | None
     apr: Decimal | None
-    installments: tuple[InstallmentState, ...]
+    installments: tuple[StatementLine, ...]
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,7 @@ class LoanStatement:
     them; ``schedules()`` splits them into the contract's and each amendment's."""
 
     loan: LoanSummary
-    installments: tuple[InstallmentState, ...]
+    installments: tuple[StatementLine, ...]
     transactions: tuple[Transaction, ...]
     terms: tuple[ScheduleTermsOf, ...] = ()
 

@@ -55,6 +55,8 @@ def _installment_columns() -> str:
     columns += [f"{_money('i.' + name)} AS {name}" for name in _PAID]
     columns.append(f"{_money(' + '.join('i.' + n for n in _PAID))} AS total_paid")
     columns += [f"{_money('i.' + name)} AS {name}" for name in ("written_off", "rescheduled", "outstanding")]
+    # As the contract or amendment drew it up (the columns the servicing state leaves alone).
+    columns += [f"{_money('i.' + name)} AS scheduled_{name}" for name in ("principal", "interest", "fees", "total")]
     return ", ".join(columns)
 
 

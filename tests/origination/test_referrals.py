@@ -186,6 +186,14 @@ async def test_officers_search_applicants(
     )
     assert project.status_code == 200, project.text
     assert project.json()["total_needs"] == "6000.00"
+    # A plan with nothing in it yet totals zero written to the currency's minor unit, as amounts are.
+    bare = await client.put(
+        f"/v1/applicants/{amina}/project",
+        headers=officer.headers,
+        json={"activity": "Traiteur", "legal_status": "micro-entreprise"},
+    )
+    assert bare.status_code == 200, bare.text
+    assert (bare.json()["total_needs"], bare.json()["total_resources"]) == ("0.00", "0.00")
 
     async def ids(**query: str) -> list[str]:
         page = await client.get("/v1/applicants", params=query, headers=officer.headers)

@@ -139,6 +139,8 @@ async def test_from_referral_to_disbursement(
         201,
     )
     url = f"/v1/applications/{app['id']}"
+    # Nothing paid out yet, written like every amount: to the currency's minor unit.
+    assert (app["amount"], app["disbursed_amount"]) == ("10000.00", "0.00")
 
     # Not trained yet: submission refused, each check reported by name.
     refused = await client.post(f"{url}/submission", headers=officer.headers, json={"version": app["version"]})

@@ -250,6 +250,14 @@ async def test_a_reschedule_replaces_the_open_instalments(
     assert [line["number"] for line in contract["installments"]] == list(range(1, 13))
     assert contract["installments"][0]["status"] == "paid"
     assert {line["status"] for line in contract["installments"][1:]} == {"rescheduled"}
+    # Each contract instalment still shows what the contract said (not the interest and fees
+    # waived when it was replaced), and apart from it what was paid on it.
+    assert [
+        tuple(D(line[f"scheduled_{name}"]) for name in ("principal", "interest", "fees", "total"))
+        for line in contract["installments"]
+    ] == [(i.principal, i.interest, i.fees, i.total) for i in loan.schedule]
+    assert D(contract["installments"][0]["total_paid"]) == loan.schedule[0].total
+    assert {line["total_paid"] for line in contract["installments"][1:]} == {"0.00"}
     # PostgreSQL's document is the one built in Python from the statement.
     documented = msgspec.json.decode(response.content, type=LoanScheduleResponse)
     assert documented == schedule_response(await statement(loan.id, actor=_principal(officer), uow=uow_factory()))

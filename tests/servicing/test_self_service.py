@@ -217,6 +217,27 @@ async def test_after_a_reschedule_the_files_show_the_amendment_and_the_contract_
     live, [contract] = schedule["installments"], schedule["earlier_schedules"]
     assert schedule["apr"] != contract["apr"]
 
+    # The loan itself, as the borrower reads it: the amendment in force with its terms and its
+    # instalments; the contract's figures apart, under their own names.
+    read = await get_json(client, alice, f"/v1/loans/{loan.id}")
+    assert (read["amendment"], read["schedule_starts_on"]) == (1, schedule["schedule_starts_on"])
+    assert (read["annual_interest_rate"], read["apr"]) == (schedule["annual_interest_rate"], schedule["apr"])
+    assert [
+        (i["number"], i["due_date"], i["principal"], i["interest"], i["fees"], i["total"]) for i in read["installments"]
+    ] == [
+        (i["number"], i["due_date"], *(i[f"scheduled_{n}"] for n in ("principal", "interest", "fees", "total")))
+        for i in live
+    ]
+    remaining = D(schedule["outstanding_principal"])
+    for item in read["installments"]:
+        remaining -= D(item["principal"])
+        assert D(item["principal_remaining"]) == remaining
+    assert remaining == 0
+    assert (read["contract_annual_interest_rate"], read["contract_apr"]) == ("7.45", contract["apr"])
+    assert [(i["due_date"], D(i["total"]), D(i["principal_remaining"])) for i in read["contract_installments"]] == [
+        (i.due_date.isoformat(), i.total, i.principal_remaining) for i in loan.schedule
+    ]
+
     text = pdf_text((await client.get(f"/v1/loans/{loan.id}/schedule.pdf", headers=alice.headers)).content)
     assert f"Avenant n° 1 du {TODAY:%d/%m/%Y}" in text
     assert "Taux nominal annuel 5,50 %" in text and f"TAEG {_fr(D(schedule['apr']))} %" in text
@@ -229,6 +250,11 @@ async def test_after_a_reschedule_the_files_show_the_amendment_and_the_contract_
     assert f"Contrat du {DISBURSED:%d/%m/%Y}, remplacé le {TODAY:%d/%m/%Y}" in earlier
     assert "TAEG 7,45 %" in earlier and "payée" in earlier and "rééchelonnée" in earlier
     assert f"12 {loan.schedule[-1].due_date:%d/%m/%Y}" in earlier
+    # Its instalments as the contract drew them up (principal, interest, fees, total), not what is
+    # left of them once the reschedule waived their interest and fees.
+    last = loan.schedule[-1]
+    drawn_up = " ".join(_fr(amount) for amount in (last.principal, last.interest, last.fees, last.total))
+    assert last.interest > 0 and f"12 {last.due_date:%d/%m/%Y} {drawn_up}" in earlier
 
     calendar = icalendar.Calendar.from_ical(
         (await client.get(f"/v1/loans/{loan.id}/schedule.ics", headers=alice.headers)).content

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
@@ -18,7 +20,8 @@ from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, rate_te
 from service.origination.handlers import applications as uc
 from service.services import Services
 from service.servicing.handlers.loans import list_loans
-from service.servicing.ports import LoanListItem, LoanSearch
+from service.servicing.handlers.payments import statement
+from service.servicing.ports import LoanListItem, LoanSearch, StatementLine
 
 LoanStatusName = Literal["active", "closed", "written_off"]
 ArrearsBucket = Annotated[
@@ -40,18 +43,48 @@ class TrancheOut(msgspec.Struct, frozen=True):
 
 
 class LoanResponse(msgspec.Struct, frozen=True):
+    """A loan and the schedule in force: ``amendment`` 0 is the contract's, then 1, 2... for each
+    reschedule (numbered from 1 as that amendment numbers them, as GET /v1/loans/{id}/schedule
+    shows them); ``annual_interest_rate`` and ``apr`` are its terms (null for an amendment
+    recorded before its terms were kept). The contract's own figures are the ``contract_*``."""
+
     id: uuid.UUID
     application_id: uuid.UUID
     product_id: uuid.UUID
     product_version: int
     currency: str
     principal: AmountOut
-    annual_interest_rate: RateOut
-    apr: RateOut
+    annual_interest_rate: RateOut | None
+    apr: RateOut | None
     status: str
     disbursed_on: date
     tranches: list[TrancheOut]
     installments: list[InstallmentOut]
+    amendment: int
+    schedule_starts_on: date
+    contract_annual_interest_rate: RateOut
+    contract_apr: RateOut
+    contract_installments: list[InstallmentOut]
+
+
+def _drawn_up(installments: Sequence[StatementLine]) -> list[InstallmentOut]:
+    """A schedule's instalments as it drew them up, with the principal left after each."""
+    remaining = sum((i.scheduled_principal for i in installments), Decimal(0))
+    shown = []
+    for i in installments:
+        remaining -= i.scheduled_principal
+        shown.append(
+            InstallmentOut(
+                i.number,
+                i.due_date,
+                i.scheduled_principal,
+                i.scheduled_interest,
+                i.scheduled_fees,
+                i.scheduled_total,
+                remaining,
+            )
+        )
+    return shown
 
 
 class LoanSummaryResponse(msgspec.Struct, frozen=True):
@@ -132,13 +165,14 @@ class LoanController(Controller):
         "/{loan_id:uuid}",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="getLoan",
-        summary="A loan with its contractual schedule and tranches (a borrower reads only their own)",
+        summary="A loan, its schedule in force, its contract's schedule and tranches (a borrower reads only their own)",
         responses=problems(400, 401, 403, 404),
     )
     async def read(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> LoanResponse:
         loan, tranches = await uc.get_loan(loan_id, actor=request.user, uow=services.uow())
+        live = (await statement(loan_id, actor=request.user, uow=services.uow())).live_schedule()
         return LoanResponse(
             id=loan.id,
             application_id=loan.application_id,
@@ -146,12 +180,17 @@ class LoanController(Controller):
             product_version=loan.product_version,
             currency=loan.currency,
             principal=loan.principal,
-            annual_interest_rate=rate_text(loan.annual_interest_rate),
-            apr=rate_text(loan.apr),
+            annual_interest_rate=None if live.annual_interest_rate is None else rate_text(live.annual_interest_rate),
+            apr=None if live.apr is None else rate_text(live.apr),
             status=loan.status,
             disbursed_on=loan.disbursed_on,
             tranches=[TrancheOut(t.tranche, t.amount, t.fees_withheld, t.value_date) for t in tranches],
-            installments=[
+            installments=_drawn_up(live.installments),
+            amendment=live.amendment,
+            schedule_starts_on=live.starts_on,
+            contract_annual_interest_rate=rate_text(loan.annual_interest_rate),
+            contract_apr=rate_text(loan.apr),
+            contract_installments=[
                 InstallmentOut(i.number, i.due_date, i.principal, i.interest, i.fees, i.total, i.principal_remaining)
                 for i in loan.installments
             ],

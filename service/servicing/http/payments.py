@@ -18,14 +18,14 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.identity.model import Role
-from domain.servicing import InstallmentState, PaymentChannel
+from domain.servicing import PaymentChannel
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut, DecimalString, MoneyIn, RateOut, amount_of, decimal_of, rate_text
 from service.services import Services
 from service.servicing.handlers import payments as uc
-from service.servicing.ports import LoanStatement
+from service.servicing.ports import LoanStatement, StatementLine
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
@@ -132,6 +132,12 @@ class InstallmentStateOut(msgspec.Struct, frozen=True):
     written_off: AmountOut
     rescheduled: AmountOut
     outstanding: AmountOut
+    # What its contract or amendment said it would ask; ``*_due`` is what it asks now (after a
+    # reschedule, a replaced instalment no longer asks the interest not accrued yet nor its fees).
+    scheduled_principal: AmountOut
+    scheduled_interest: AmountOut
+    scheduled_fees: AmountOut
+    scheduled_total: AmountOut
 
 
 class TransactionOut(msgspec.Struct, frozen=True):
@@ -208,7 +214,7 @@ def _event_response(receipt: dict[str, Any]) -> LoanEventResponse:
     return msgspec.convert(receipt, LoanEventResponse, strict=False)
 
 
-def _installment_out(i: InstallmentState) -> InstallmentStateOut:
+def _installment_out(i: StatementLine) -> InstallmentStateOut:
     due = i.principal_due + i.interest_due + i.fees_due + i.penalties_due
     paid = i.principal_paid + i.interest_paid + i.fees_paid + i.penalties_paid
     return InstallmentStateOut(
@@ -229,6 +235,10 @@ def _installment_out(i: InstallmentState) -> InstallmentStateOut:
         written_off=i.written_off,
         rescheduled=i.rescheduled,
         outstanding=i.outstanding,
+        scheduled_principal=i.scheduled_principal,
+        scheduled_interest=i.scheduled_interest,
+        scheduled_fees=i.scheduled_fees,
+        scheduled_total=i.scheduled_total,
     )
 
 

@@ -28,6 +28,7 @@ from service.servicing.ports import (
     ScheduleDocument,
     ScheduleTermsOf,
     ServicedLoan,
+    StatementLine,
     Transaction,
 )
 from service.servicing.read import fetch_schedule_document
@@ -63,6 +64,13 @@ def _installment_state(row: Mapping[str, Any], unit: Decimal) -> InstallmentStat
         schedule_version=row["schedule_version"],
         **amounts,
     )
+
+
+def _statement_line(row: Mapping[str, Any], unit: Decimal) -> StatementLine:
+    """The instalment's state and its amounts as drawn up (the columns a reschedule leaves alone)."""
+    state = _installment_state(row, unit)
+    drawn_up = {f"scheduled_{name}": row[name].quantize(unit) for name in ("principal", "interest", "fees")}
+    return StatementLine(**vars(state), **drawn_up)
 
 
 def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
@@ -342,7 +350,7 @@ class SqlLoanServicing:
         # Hundreds of rows: amounts cast to the currency's decimals by PostgreSQL.
         exponent = unit.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) else 0
-        installments = tuple(_installment_state(r, unit) for r in lines)
+        installments = tuple(_statement_line(r, unit) for r in lines)
         contract = ScheduleTermsOf(
             version=0,
             starts_on=summary.disbursed_on,
