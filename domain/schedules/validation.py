@@ -7,7 +7,7 @@ point at the input at fault.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
@@ -15,6 +15,7 @@ from functools import lru_cache
 from domain.errors import RuleViolation
 from domain.money import RoundingMode, currency_of, minor_unit
 from domain.schedules._exact import mode_code, percent_of, to_units
+from domain.schedules.calendar import add_period
 from domain.schedules.model import (
     Amortization,
     DayCount,
@@ -26,7 +27,18 @@ from domain.schedules.model import (
     ScheduleTerms,
 )
 
-__all__ = ["MAX_INSTALLMENTS", "MAX_PRINCIPAL", "MAX_REPAYMENT_EVERY", "currency_decimals", "validate_terms"]
+__all__ = [
+    "FIRST_PERIOD_TOLERANCE_DAYS",
+    "MAX_INSTALLMENTS",
+    "MAX_PRINCIPAL",
+    "MAX_REPAYMENT_EVERY",
+    "check_business_date",
+    "check_first_period",
+    "check_last_due_date",
+    "currency_decimals",
+    "latest_first_due_date",
+    "validate_terms",
+]
 
 MAX_INSTALLMENTS = 600
 MAX_REPAYMENT_EVERY = 366
@@ -135,13 +147,52 @@ def check_business_date(value: date, field: str) -> None:
         )
 
 
-def _last_due_date_exists(terms: ScheduleTerms) -> bool:
-    first = terms.first_due_date
-    periods = terms.repayment_every * (terms.number_of_installments - 1)
-    if terms.repayment_unit is RepaymentUnit.MONTH:
-        return first.year * 12 + first.month - 1 + periods < date.max.year * 12 + 12
-    step = 7 if terms.repayment_unit is RepaymentUnit.WEEK else 1
-    return first.toordinal() + step * periods <= date.max.toordinal()
+# The engine charges the first period as one repayment period, whatever its length. So the first
+# due date is at most one period after the disbursement, plus a tolerance that lets a lender keep a
+# fixed due day of the month (disbursed on the 20th, due on the 5th: up to 15 extra days, never more
+# than one period for weekly or daily loans). A longer deferral is a principal or interest grace
+# period, which the engine prices period by period, so the TAEG never falls below the rate.
+FIRST_PERIOD_TOLERANCE_DAYS = 15
+
+
+def latest_first_due_date(disbursement_date: date, every: int, unit: RepaymentUnit) -> date:
+    """The latest first due date a schedule disbursed on ``disbursement_date`` may have."""
+    period_days = {RepaymentUnit.MONTH: FIRST_PERIOD_TOLERANCE_DAYS, RepaymentUnit.WEEK: 7 * every}.get(unit, every)
+    one_period = add_period(disbursement_date, every, unit, 1)
+    return one_period + timedelta(days=min(FIRST_PERIOD_TOLERANCE_DAYS, period_days))
+
+
+def check_first_period(disbursement_date: date, first_due_date: date, every: int, unit: RepaymentUnit) -> None:
+    """The first due date is a business date after the disbursement, at most one period (plus
+    ``FIRST_PERIOD_TOLERANCE_DAYS``) later. One rule for quotes, offers and reschedules."""
+    check_business_date(disbursement_date, "disbursement_date")
+    check_business_date(first_due_date, "first_due_date")
+    if first_due_date <= disbursement_date:
+        raise _fail("the first due date comes after the disbursement date", "first_due_date")
+    latest = latest_first_due_date(disbursement_date, every, unit)
+    if first_due_date > latest:
+        raise _fail(
+            f"at most {latest.isoformat()}: one repayment period after the disbursement, plus up to "
+            f"{FIRST_PERIOD_TOLERANCE_DAYS} days; defer longer with a grace period",
+            "first_due_date",
+        )
+
+
+def check_last_due_date(first_due_date: date, every: int, unit: RepaymentUnit, installments: int) -> None:
+    """The last due date is a business date too (worked out without leaving Python's calendar)."""
+    periods = every * (installments - 1)
+    if unit is RepaymentUnit.MONTH:
+        last_month = first_due_date.year * 12 + first_due_date.month - 1 + periods
+        within = last_month <= LATEST_BUSINESS_DATE.year * 12 + LATEST_BUSINESS_DATE.month - 1
+    else:
+        step = 7 if unit is RepaymentUnit.WEEK else 1
+        within = first_due_date.toordinal() + step * periods <= LATEST_BUSINESS_DATE.toordinal()
+    if not within:
+        raise _fail(
+            f"the last due date would be after {LATEST_BUSINESS_DATE.isoformat()}; fewer instalments "
+            "or an earlier first due date",
+            "number_of_installments",
+        )
 
 
 def validate_terms(terms: ScheduleTerms) -> None:
@@ -149,7 +200,8 @@ def validate_terms(terms: ScheduleTerms) -> None:
 
     Principal > 0 with at most the currency's decimals; nominal rate 0..100 %; 1..600
     instalments every 1..366 units; grace counts from 0 to fewer than the instalments; first due
-    date after disbursement; instalment multiple > 0 and a multiple of the minor unit; fee
+    date after disbursement by at most a period (``check_first_period``); every date from 1900 to
+    2999; instalment multiple > 0 and a multiple of the minor unit; fee
     percentages 0..100, fee amounts >= 0 in the currency's unit; withheld fees below the principal.
     """
     if not isinstance(terms.currency, str):
@@ -180,12 +232,8 @@ def validate_terms(terms: ScheduleTerms) -> None:
             raise _fail("a grace period is from 0 to fewer than the number of instalments", field)
     if type(terms.disbursement_date) is not date or type(terms.first_due_date) is not date:
         raise TypeError("disbursement_date and first_due_date are dates (not datetimes)")
-    check_business_date(terms.disbursement_date, "disbursement_date")
-    check_business_date(terms.first_due_date, "first_due_date")
-    if terms.first_due_date <= terms.disbursement_date:
-        raise _fail("the first due date comes after the disbursement date", "first_due_date")
-    if not _last_due_date_exists(terms):
-        raise _fail("the last due date would be beyond the calendar", "number_of_installments")
+    check_first_period(terms.disbursement_date, terms.first_due_date, every, terms.repayment_unit)
+    check_last_due_date(terms.first_due_date, every, terms.repayment_unit, count)
     multiple = _decimal(terms, "installment_multiple", "installment_multiple")
     multiple_units = to_units(multiple, decimals) if 0 < multiple <= MAX_PRINCIPAL else None
     if not multiple_units:

@@ -518,6 +518,22 @@ async def test_a_reschedule_keeps_within_the_products_term_and_the_legal_maximum
     assert longest.status_code == 201, longest.text
 
 
+async def test_a_reschedules_dates_are_checked_before_any_date_arithmetic(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/reschedules"
+    two_months = (TODAY + timedelta(days=61)).isoformat()
+    for first_due in ("9999-12-31", "2999-12-31", two_months):  # the QA walkthrough's requests
+        response = await post(client, officer, path, reschedule(6, first_due_date=first_due))
+        assert response.status_code == 422, (first_due, response.text)
+        assert fields(response) == ["first_due_date"], response.text
+        assert "instalments" not in response.json()["detail"]
+    # A longer deferral goes through a grace period, which the engine prices month by month.
+    deferred = await post(client, officer, path, reschedule(24, principal_grace_installments=2))
+    assert deferred.status_code == 201, deferred.text
+
+
 async def test_a_reschedule_on_a_product_beyond_the_legal_maximum_is_refused(
     client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:

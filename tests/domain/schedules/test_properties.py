@@ -28,6 +28,7 @@ from domain.schedules import (
     verify_apr,
 )
 from domain.schedules import apr as apr_module
+from domain.schedules.validation import latest_first_due_date
 
 D = Decimal
 PROPERTY = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,6 +46,12 @@ def fees(draw: st.DrawFn, principal: Decimal) -> Fee:
     return Fee("fee", collection, amount=draw(cents(0, int(principal * 100) // 4)))
 
 
+def first_due_date(draw: st.DrawFn, disbursed: date, every: int, unit: RepaymentUnit) -> date:
+    """A first due date from the day after the disbursement to the latest the rule allows."""
+    longest = (latest_first_due_date(disbursed, every, unit) - disbursed).days
+    return disbursed + timedelta(days=draw(st.integers(1, longest)))
+
+
 @st.composite
 def schedule_terms(draw: st.DrawFn) -> ScheduleTerms:
     principal = draw(cents(100_00, 50_000_00))
@@ -58,7 +65,7 @@ def schedule_terms(draw: st.DrawFn) -> ScheduleTerms:
         annual_interest_rate=draw(cents(0, 3000)),
         number_of_installments=n,
         disbursement_date=disbursed,
-        first_due_date=disbursed + timedelta(days=draw(st.integers(7, 62))),
+        first_due_date=first_due_date(draw, disbursed, every, unit),
         repayment_every=every,
         repayment_unit=unit,
         interest_method=draw(st.sampled_from(InterestMethod)),
