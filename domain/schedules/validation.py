@@ -7,7 +7,7 @@ point at the input at fault.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
@@ -28,7 +28,6 @@ from domain.schedules.model import (
 )
 
 __all__ = [
-    "FIRST_PERIOD_TOLERANCE_DAYS",
     "MAX_INSTALLMENTS",
     "MAX_PRINCIPAL",
     "MAX_REPAYMENT_EVERY",
@@ -147,24 +146,20 @@ def check_business_date(value: date, field: str) -> None:
         )
 
 
-# The engine charges the first period as one repayment period, whatever its length. So the first
-# due date is at most one period after the disbursement, plus a tolerance that lets a lender keep a
-# fixed due day of the month (disbursed on the 20th, due on the 5th: up to 15 extra days, never more
-# than one period for weekly or daily loans). A longer deferral is a principal or interest grace
-# period, which the engine prices period by period, so the TAEG never falls below the rate.
-FIRST_PERIOD_TOLERANCE_DAYS = 15
-
-
+# The engine charges the first period as one full repayment period, whatever its length. So the
+# first due date is at most one period after the disbursement (a shorter first period costs the
+# borrower a little more, never less, so the TAEG is never below the nominal rate); a longer
+# deferral is a principal or interest grace period, which the engine prices period by period.
+# No tolerance for a fixed due day: 15 days more on a one-month first period put the TAEG of a
+# 7.45 % loan at 7.04 %, interest the contract does not charge.
 def latest_first_due_date(disbursement_date: date, every: int, unit: RepaymentUnit) -> date:
     """The latest first due date a schedule disbursed on ``disbursement_date`` may have."""
-    period_days = {RepaymentUnit.MONTH: FIRST_PERIOD_TOLERANCE_DAYS, RepaymentUnit.WEEK: 7 * every}.get(unit, every)
-    one_period = add_period(disbursement_date, every, unit, 1)
-    return one_period + timedelta(days=min(FIRST_PERIOD_TOLERANCE_DAYS, period_days))
+    return add_period(disbursement_date, every, unit, 1)
 
 
 def check_first_period(disbursement_date: date, first_due_date: date, every: int, unit: RepaymentUnit) -> None:
-    """The first due date is a business date after the disbursement, at most one period (plus
-    ``FIRST_PERIOD_TOLERANCE_DAYS``) later. One rule for quotes, offers and reschedules."""
+    """The first due date is a business date after the disbursement and at most one repayment
+    period later (``latest_first_due_date``). One rule for quotes, offers and reschedules."""
     check_business_date(disbursement_date, "disbursement_date")
     check_business_date(first_due_date, "first_due_date")
     if first_due_date <= disbursement_date:
@@ -172,8 +167,8 @@ def check_first_period(disbursement_date: date, first_due_date: date, every: int
     latest = latest_first_due_date(disbursement_date, every, unit)
     if first_due_date > latest:
         raise _fail(
-            f"at most {latest.isoformat()}: one repayment period after the disbursement, plus up to "
-            f"{FIRST_PERIOD_TOLERANCE_DAYS} days; defer longer with a grace period",
+            f"at most {latest.isoformat()}, one repayment period after the disbursement; "
+            "defer longer with a grace period",
             "first_due_date",
         )
 

@@ -121,9 +121,9 @@ BAD_QUOTES: list[tuple[dict[str, Any], int, str]] = [
     ({"annual_interest_rate": 7.45}, 400, "annual_interest_rate"),
     ({"repayment_unit": "year"}, 400, "repayment_unit"),
     ({"first_due_date": "2025-01-01"}, 422, "first_due_date"),
-    # The first period is one month plus at most 15 days; a longer deferral is a grace period.
+    # The first period is at most one month; a longer deferral is a grace period.
     ({"first_due_date": "2029-11-29"}, 422, "first_due_date"),
-    ({"first_due_date": "2026-03-03"}, 422, "first_due_date"),  # 2026-03-02 is the last allowed
+    ({"first_due_date": "2026-02-16"}, 422, "first_due_date"),  # 2026-02-15 is the last allowed
     # The last due date stays within the business calendar (1900-2999) like the first.
     (
         {"number_of_installments": 600, "disbursement_date": "2999-01-01", "first_due_date": "2999-02-01"},

@@ -204,7 +204,7 @@ async def test_a_reschedule_replaces_the_open_instalments(
 ) -> None:
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
     await post(client, officer, f"/v1/loans/{loan.id}/payments", payment(str(loan.schedule[0].total), TODAY))
-    first_due = TODAY + timedelta(days=30)
+    first_due = TODAY + timedelta(days=28)
     body = {
         "value_date": TODAY.isoformat(),
         "number_of_installments": 18,
@@ -487,7 +487,7 @@ def reschedule(installments: int, **extra: Any) -> dict[str, Any]:
     return {
         "value_date": TODAY.isoformat(),
         "number_of_installments": installments,
-        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "first_due_date": (TODAY + timedelta(days=28)).isoformat(),
         "reason": "activity down for a season, agreed at the follow-up visit",
         **extra,
     }
@@ -558,7 +558,7 @@ async def test_a_reschedule_states_its_new_taeg_and_keeps_its_reason(
             annual_interest_rate=D("5.00"),
             number_of_installments=24,
             disbursement_date=TODAY,
-            first_due_date=TODAY + timedelta(days=30),
+            first_due_date=TODAY + timedelta(days=28),
             principal_grace_installments=2,
         )
     )

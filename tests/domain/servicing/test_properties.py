@@ -81,7 +81,7 @@ def loans(draw: st.DrawFn) -> Loan:
             number_of_installments=n,
             disbursement_date=disbursed,
             first_due_date=disbursed
-            + timedelta(days=draw(st.integers(1, (latest_first_due_date(disbursed, 1, unit) - disbursed).days))),
+            + timedelta(days=draw(st.integers(7, (latest_first_due_date(disbursed, 1, unit) - disbursed).days))),
             repayment_unit=unit,
             interest_method=draw(st.sampled_from(InterestMethod)),
             amortization=draw(st.sampled_from(Amortization)),
