@@ -10,6 +10,7 @@ from enum import Enum
 
 from domain.errors import RuleViolation
 from domain.money import zero
+from domain.schedules.validation import check_business_date
 
 
 class Situation(str, Enum):
@@ -187,6 +188,13 @@ class BusinessProject:
     guarantors: tuple[Guarantor, ...] = ()
     documents: tuple[DocumentInfo, ...] = ()
     version: int = 1
+
+    def check_dates(self) -> None:
+        """Dates a client sends stay within the business calendar (1900-2999), as a loan's do."""
+        if self.start_date is not None:
+            check_business_date(self.start_date, "start_date")
+        for index, document in enumerate(self.documents):
+            check_business_date(document.received_on, f"documents[{index}].received_on")
 
     # Sums start from the currency's zero ("0.00"), so an empty plan is written like any amount.
     @property

@@ -10,7 +10,7 @@ from domain.errors import RuleViolation
 from domain.money import minor_unit
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, QuoteRequest, UsuryThreshold
 from domain.schedules import RepaymentUnit, ScheduleTerms, add_period
-from domain.schedules.validation import check_business_date
+from domain.schedules.validation import check_business_date, check_first_period, check_last_due_date
 
 # Terms a product fixes: a client may repeat them but not change them.
 FIXED_BY_PRODUCT = (
@@ -107,7 +107,7 @@ def periods_until(start: date, end: date, every: int, unit: RepaymentUnit) -> in
     return count
 
 
-def check_reschedule(
+def check_whole_term(
     product: ProductTerms,
     *,
     disbursed_on: date,
@@ -115,24 +115,51 @@ def check_reschedule(
     installments: int,
     principal_grace: int,
     interest_grace: int,
+    ceiling: LegalCeiling | None,
+) -> None:
+    """The loan's whole term, from its disbursement to its last due date, within the product's term
+    and the legal maximum duration; deferrals within the product's maxima. One rule for offers
+    and reschedules."""
+    every, unit = product.repayment_every, product.repayment_unit
+    check_last_due_date(first_due_date, every, unit, installments)  # before any date arithmetic
+    last_due = add_period(first_due_date, every, unit, installments - 1)
+    whole_term = periods_until(disbursed_on, last_due, every, unit)
+    check_term_limits(product, whole_term, principal_grace=principal_grace, interest_grace=interest_grace)
+    check_legal_duration(product, whole_term, ceiling)
+
+
+def check_reschedule(
+    product: ProductTerms,
+    *,
+    disbursed_on: date,
+    starts_on: date,
+    first_due_date: date,
+    installments: int,
+    principal_grace: int,
+    interest_grace: int,
     annual_interest_rate: Decimal,
     ceiling: LegalCeiling | None,
 ) -> None:
-    """A reschedule keeps to the loan's product version and to the law, as its offer did: the
-    loan's whole term, from its disbursement to the new last due date, within the product's term
-    and the legal maximum duration; deferrals within the product's maxima; a rate no higher than
-    the product's (a lower one is a concession). Its TAEG is checked with ``check_usury``."""
+    """A reschedule keeps to the loan's product version and to the law, as its offer did: its first
+    due date at most one period after ``starts_on`` (its value date, see ``check_first_period``),
+    the loan's whole term (``check_whole_term``), a rate no higher than the product's (a lower one
+    is a concession). Its TAEG is checked with ``check_usury``."""
+    check_first_period(starts_on, first_due_date, product.repayment_every, product.repayment_unit)
     if annual_interest_rate > product.annual_interest_rate:
         raise RuleViolation(
             f"at most the product's {product.annual_interest_rate} %",
             code="product.limit_exceeded",
             field="annual_interest_rate",
         )
-    every, unit = product.repayment_every, product.repayment_unit
-    last_due = add_period(first_due_date, every, unit, installments - 1)
-    whole_term = periods_until(disbursed_on, last_due, every, unit)
-    check_term_limits(product, whole_term, principal_grace=principal_grace, interest_grace=interest_grace)
-    check_legal_duration(product, whole_term, ceiling)
+    check_whole_term(
+        product,
+        disbursed_on=disbursed_on,
+        first_due_date=first_due_date,
+        installments=installments,
+        principal_grace=principal_grace,
+        interest_grace=interest_grace,
+        ceiling=ceiling,
+    )
 
 
 def _check_product_limits(request: QuoteRequest, product: ProductTerms) -> None:

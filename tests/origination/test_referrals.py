@@ -147,6 +147,7 @@ async def test_bad_referrals_name_the_field(
         ({**REFERRAL, "person": {"full_name": "X", "email": "not-an-address"}}, 422, "email"),
         ({**REFERRAL, "person": {"full_name": "X", "phone": "12"}}, 400, "person.phone"),
         ({**REFERRAL, "situation": "retired"}, 400, "situation"),
+        ({**REFERRAL, "consent": {"given": True, "given_on": "0001-01-01"}}, 422, "consent.given_on"),
     ]
     for index, (body, status, field) in enumerate(cases):
         response = await refer(client, partner, body, f"bad-{index}")
@@ -237,6 +238,22 @@ async def test_project_versions_and_siret_check(client: AsyncTestClient[Litestar
     assert bad_siret.status_code == 422 and bad_siret.json()["errors"][0]["field"] == "siret"
     assert (await client.put(url, headers=officer.headers, json=body)).json()["version"] == 1
     assert (await client.put(url, headers=officer.headers, json=body)).status_code == 409
+    for field, change in (
+        ("start_date", {"start_date": "9999-12-31"}),
+        ("start_date", {"start_date": "0001-01-01"}),
+        (
+            "documents[1].received_on",
+            {
+                "documents": [
+                    {"kind": "identity_document", "filename": "cni.pdf", "received_on": "2026-11-02"},
+                    {"kind": "other", "filename": "x.pdf", "received_on": "9999-12-31"},
+                ]
+            },
+        ),
+    ):  # a date no loan can be built on is refused when the project is saved, not at the payout
+        out_of_range = await client.put(url, headers=officer.headers, json={**body, "version": 1, **change})
+        assert out_of_range.status_code == 422, out_of_range.text
+        assert out_of_range.json()["errors"][0]["field"] == field
     updated = await client.put(url, headers=officer.headers, json={**body, "version": 1, "activity": "Food truck bio"})
     assert updated.status_code == 200 and updated.json()["version"] == 2
     stale = await client.put(url, headers=officer.headers, json={**body, "version": 1})

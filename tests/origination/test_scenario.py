@@ -554,3 +554,24 @@ async def test_an_offer_expires_and_can_no_longer_be_signed(
         )
     )
     assert reissued["status"] == "offer_issued"
+
+
+async def test_an_offer_whose_first_due_date_is_years_away_is_refused(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # QA: 36 instalments due from three years out were charged one month's interest for the first
+    # three years, a 71-month loan on a 48-month product and a 60-month legal maximum.
+    committee = await sign_in_staff(client, uow_factory, "committee-far", "committee_member")
+    url, app = await approved_application(client, admin, committee)
+    today = lender_today()
+    response = await client.post(
+        f"{url}/offer",
+        headers=admin.headers,
+        json={
+            "version": app["version"],
+            "disbursement_date": today.isoformat(),
+            "first_due_date": today.replace(year=today.year + 3).isoformat(),
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "first_due_date"

@@ -147,16 +147,17 @@ async def test_legal_data_is_seeded_and_extendable(client: AsyncTestClient[Lites
         },
     )
     assert added.status_code == 201 and added.json()["max_rate"] == "22.90"
-    bad = await client.post(
-        "/v1/legal-ceilings",
-        headers=admin.headers,
-        json={
-            "category": "personal_microcredit",
-            "currency": "EUR",
-            "max_total_outstanding": "8000.00",
-            "max_duration_months": 84,
-            "valid_from": "2026-10-01",
-            "valid_to": "2026-01-01",
-        },
-    )
+    bad_body = {
+        "category": "personal_microcredit",
+        "currency": "EUR",
+        "max_total_outstanding": "8000.00",
+        "max_duration_months": 84,
+        "valid_from": "2026-10-01",
+        "valid_to": "2026-01-01",
+    }
+    bad = await client.post("/v1/legal-ceilings", headers=admin.headers, json=bad_body)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "valid_to"
+    for field in ("valid_from", "valid_to"):  # dates outside the business calendar (1900-2999)
+        body = {**bad_body, "valid_from": "2026-10-01", "valid_to": None, field: "0001-01-01"}
+        out_of_range = await client.post("/v1/legal-ceilings", headers=admin.headers, json=body)
+        assert out_of_range.status_code == 422 and out_of_range.json()["errors"][0]["field"] == field

@@ -121,6 +121,15 @@ BAD_QUOTES: list[tuple[dict[str, Any], int, str]] = [
     ({"annual_interest_rate": 7.45}, 400, "annual_interest_rate"),
     ({"repayment_unit": "year"}, 400, "repayment_unit"),
     ({"first_due_date": "2025-01-01"}, 422, "first_due_date"),
+    # The first period is at most one month; a longer deferral is a grace period.
+    ({"first_due_date": "2029-11-29"}, 422, "first_due_date"),
+    ({"first_due_date": "2026-02-16"}, 422, "first_due_date"),  # 2026-02-15 is the last allowed
+    # The last due date stays within the business calendar (1900-2999) like the first.
+    (
+        {"number_of_installments": 600, "disbursement_date": "2999-01-01", "first_due_date": "2999-02-01"},
+        422,
+        "number_of_installments",
+    ),
     ({"principal_grace_installments": 36}, 422, "principal_grace_installments"),
     ({"installment_multiple": "0.001"}, 422, "installment_multiple"),
     ({"fees": [{"name": "x", "collection": "withheld_at_disbursement"}]}, 422, "fees[0].percent_of_principal"),
@@ -266,7 +275,13 @@ def lanes(app: Litestar, client: AsyncTestClient[Litestar]) -> Lanes:
 async def test_the_fast_lane_answers_ordinary_quotes_as_litestar_does(lanes: Lanes) -> None:
     for body in [
         EXAMPLE,
-        {**EXAMPLE, "repayment_unit": "week", "repayment_every": 2, "interest_method": "flat"},
+        {
+            **EXAMPLE,
+            "repayment_unit": "week",
+            "repayment_every": 2,
+            "interest_method": "flat",
+            "first_due_date": "2026-01-29",
+        },
         {**EXAMPLE, "day_count": "actual/365", "interest_period": "daily", "amortization": "equal_principal"},
         {**EXAMPLE, "fees": [{"name": "file", "amount": "50.00", "collection": "added_to_installments"}]},
         {k: v for k, v in EXAMPLE.items() if k not in {"disbursement_date", "first_due_date"}},

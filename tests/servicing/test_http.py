@@ -204,7 +204,7 @@ async def test_a_reschedule_replaces_the_open_instalments(
 ) -> None:
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
     await post(client, officer, f"/v1/loans/{loan.id}/payments", payment(str(loan.schedule[0].total), TODAY))
-    first_due = TODAY + timedelta(days=30)
+    first_due = TODAY + timedelta(days=28)
     body = {
         "value_date": TODAY.isoformat(),
         "number_of_installments": 18,
@@ -495,7 +495,7 @@ def reschedule(installments: int, **extra: Any) -> dict[str, Any]:
     return {
         "value_date": TODAY.isoformat(),
         "number_of_installments": installments,
-        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "first_due_date": (TODAY + timedelta(days=28)).isoformat(),
         "reason": "activity down for a season, agreed at the follow-up visit",
         **extra,
     }
@@ -526,6 +526,22 @@ async def test_a_reschedule_keeps_within_the_products_term_and_the_legal_maximum
     assert longest.status_code == 201, longest.text
 
 
+async def test_a_reschedules_dates_are_checked_before_any_date_arithmetic(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    path = f"/v1/loans/{loan.id}/reschedules"
+    two_months = (TODAY + timedelta(days=61)).isoformat()
+    for first_due in ("9999-12-31", "2999-12-31", two_months):  # the QA walkthrough's requests
+        response = await post(client, officer, path, reschedule(6, first_due_date=first_due))
+        assert response.status_code == 422, (first_due, response.text)
+        assert fields(response) == ["first_due_date"], response.text
+        assert "instalments" not in response.json()["detail"]
+    # A longer deferral goes through a grace period, which the engine prices month by month.
+    deferred = await post(client, officer, path, reschedule(24, principal_grace_installments=2))
+    assert deferred.status_code == 201, deferred.text
+
+
 async def test_a_reschedule_on_a_product_beyond_the_legal_maximum_is_refused(
     client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
@@ -550,7 +566,7 @@ async def test_a_reschedule_states_its_new_taeg_and_keeps_its_reason(
             annual_interest_rate=D("5.00"),
             number_of_installments=24,
             disbursement_date=TODAY,
-            first_due_date=TODAY + timedelta(days=30),
+            first_due_date=TODAY + timedelta(days=28),
             principal_grace_installments=2,
         )
     )

@@ -193,7 +193,7 @@ async def reschedule(client: AsyncTestClient[Litestar], officer: Caller, loan_id
     body = {
         "value_date": TODAY.isoformat(),
         "number_of_installments": 18,
-        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "first_due_date": (TODAY + timedelta(days=28)).isoformat(),
         "annual_interest_rate": rate,
         "reason": "seasonal activity",
     }

@@ -20,6 +20,7 @@ from domain.origination.applicants import (
     stage_for_partner,
 )
 from domain.origination.applications import Status
+from domain.schedules.validation import check_business_date
 from service.kernel.idempotency import IdempotencyKey
 from service.origination.ports import ApplicantSearch, OriginationUnitOfWork
 
@@ -71,6 +72,7 @@ async def refer_person(
             code="referral.no_consent",
             field="consent.given",
         )
+    check_business_date(cmd.consent_given_on, "consent.given_on")
     if cmd.consent_given_on > today:
         raise RuleViolation(
             "consent cannot be dated in the future", code="referral.consent_in_future", field="consent.given_on"
@@ -312,6 +314,7 @@ async def save_project(
 ) -> BusinessProject:
     """Create the applicant's project (no version) or replace it (the version you read, else 409);
     refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``)."""
+    project.check_dates()
     async with uow:
         await get_applicant_in(uow, project.applicant_id)
         for application_id, status in await uow.applications.statuses_of_applicant(project.applicant_id):

@@ -37,7 +37,7 @@ from domain.origination.eligibility import (
     newest_in_force_threshold,
 )
 from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
-from domain.products.policies import check_term_limits, schedule_terms_for
+from domain.products.policies import check_term_limits, check_whole_term, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
 from service.followup.handlers import start_follow_up
 from service.kernel.idempotency import IdempotencyKey
@@ -446,6 +446,17 @@ async def issue_offer(
         version = await _product_version(uow, app.product_id, app.product_version)
         schedule = _schedule(
             app, version, disbursement_date=disbursement_date, first_due_date=first_due_date, today=today
+        )
+        # The whole term, disbursement to last due date, as a reschedule counts it (one rule).
+        ceilings = list(await uow.legal_data.ceilings())
+        check_whole_term(
+            version.terms,
+            disbursed_on=disbursement_date,
+            first_due_date=schedule.installments[0].due_date,
+            installments=app.number_of_installments,
+            principal_grace=app.principal_grace_installments,
+            interest_grace=0,
+            ceiling=newest_in_force_ceiling(ceilings, version.terms.category, version.terms.currency, today),
         )
         results = await _eligibility(uow, app, version, on=today, apr=schedule.apr, apr_source="the offer's TAEG")
         app.eligibility = tuple(results)

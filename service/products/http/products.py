@@ -19,6 +19,7 @@ from domain.ids import new_id
 from domain.money import RoundingMode, currency_of
 from domain.products.model import LegalCeiling, LoanProduct, ProductCategory, ProductTerms, UsuryThreshold
 from domain.schedules import Amortization, DayCount, InterestMethod, InterestPeriod, RepaymentUnit
+from domain.schedules.validation import check_business_date
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, published_as
@@ -308,6 +309,9 @@ def threshold_out(u: UsuryThreshold) -> UsuryThresholdResponse:
 
 
 def _check_validity(valid_from: date, valid_to: date | None) -> None:
+    check_business_date(valid_from, "valid_from")  # the one calendar rule, as for a loan's dates
+    if valid_to is not None:
+        check_business_date(valid_to, "valid_to")
     if valid_to is not None and valid_to < valid_from:
         raise RuleViolation("must not be before valid_from", code="value.out_of_range", field="valid_to")
 

@@ -389,6 +389,7 @@ async def reschedule(
         check_reschedule(
             terms,
             disbursed_on=loan.disbursed_on,
+            starts_on=command.value_date,
             first_due_date=command.first_due_date,
             installments=command.number_of_installments,
             principal_grace=command.principal_grace_installments,

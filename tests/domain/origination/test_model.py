@@ -381,6 +381,7 @@ def reschedule_of(product: ProductTerms, installments: int, **changes: object) -
     """A loan disbursed on 15 January 2026, rescheduled with a first new due date on 15 May 2026."""
     values: dict[str, object] = {
         "disbursed_on": date(2026, 1, 15),
+        "starts_on": date(2026, 4, 15),
         "first_due_date": date(2026, 5, 15),
         "installments": installments,
         "principal_grace": 0,

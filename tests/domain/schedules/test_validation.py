@@ -112,7 +112,7 @@ def test_whole_numbers_and_lists_are_normalised() -> None:
 
 
 def test_enum_values_given_as_text_are_accepted() -> None:
-    accepted = terms(repayment_unit="week", rounding="half_even")
+    accepted = terms(repayment_unit="week", rounding="half_even", first_due_date=date(2026, 1, 22))
     assert accepted.repayment_unit is RepaymentUnit.WEEK
 
 

@@ -25,6 +25,7 @@ from domain.schedules import (
     add_period,
     build_schedule,
 )
+from domain.schedules.validation import latest_first_due_date
 from domain.servicing import (
     REPAYABLE,
     Event,
@@ -71,6 +72,7 @@ def loans(draw: st.DrawFn) -> Loan:
     n = draw(st.integers(1, 24))
     disbursed = draw(st.dates(date(2024, 1, 1), date(2028, 12, 31)))
     fees = draw(st.lists(cents(0, 500).map(lambda p: Fee("fee", FeeCollection.ADDED_TO_INSTALLMENTS, p)), max_size=1))
+    unit = draw(st.sampled_from([RepaymentUnit.MONTH, RepaymentUnit.WEEK]))
     schedule = build_schedule(
         ScheduleTerms(
             principal=principal,
@@ -78,8 +80,9 @@ def loans(draw: st.DrawFn) -> Loan:
             annual_interest_rate=draw(cents(0, 3000)),
             number_of_installments=n,
             disbursement_date=disbursed,
-            first_due_date=disbursed + timedelta(days=draw(st.integers(7, 45))),
-            repayment_unit=draw(st.sampled_from([RepaymentUnit.MONTH, RepaymentUnit.WEEK])),
+            first_due_date=disbursed
+            + timedelta(days=draw(st.integers(7, (latest_first_due_date(disbursed, 1, unit) - disbursed).days))),
+            repayment_unit=unit,
             interest_method=draw(st.sampled_from(InterestMethod)),
             amortization=draw(st.sampled_from(Amortization)),
             interest_period=draw(st.sampled_from(InterestPeriod)),
