@@ -174,10 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                 password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("password: ")
                 asyncio.run(_create_admin(settings, args.username, args.full_name, password))
             elif args.command == "seed-demo":
-                from service.devtools.demo import DEMO_KEY_FILE, seed_demo
+                from service.devtools.demo import DEMO_KEY_FILE, seed_demo, seed_summary
 
-                secret = asyncio.run(seed_demo(settings, DEMO_KEY_FILE))
-                print(f"demo data ready: staff users admin/officer/committee/viewer, partner API key {secret}")
+                print(seed_summary(asyncio.run(seed_demo(settings, DEMO_KEY_FILE))))
             elif args.command == "close-of-business":
                 asyncio.run(_close_of_business(settings, args.date))
     except SettingsError as error:
