@@ -194,6 +194,8 @@ async def test_officers_search_applicants(
 
     assert await ids(name="helene") == [helene]
     assert await ids(name="DIALLO") == [amina]
+    # LIKE wildcards are letters like any other: nobody's name holds them.
+    assert await ids(name="%") == [] and await ids(name="_") == [] and await ids(name="h_lene") == []
     assert await ids(phone="06.12.34.56.78") == [amina]
     assert await ids(email="HELENE@example.org") == [helene]
     assert await ids(siret="73282932000074") == [helene]
