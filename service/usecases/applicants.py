@@ -299,11 +299,14 @@ PROJECT_UNDER_DECISION = frozenset(
 )
 
 
-async def save_project(project: BusinessProject, *, expected_version: int | None, uow: UnitOfWork) -> BusinessProject:
+async def save_project(
+    project: BusinessProject, *, expected_version: int | None, uow: UnitOfWork, actor: Principal | None = None
+) -> BusinessProject:
     """Create the applicant's project (no version) or replace it (the version you read, else 409);
-    refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``)."""
+    refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``).
+    An officer saving the project of a file nobody owns takes the file."""
     async with uow:
-        await get_applicant_in(uow, project.applicant_id)
+        applicant = await get_applicant_in(uow, project.applicant_id)
         for application_id, status in await uow.applications.statuses_of_applicant(project.applicant_id):
             if status in PROJECT_UNDER_DECISION:
                 raise Conflict(
@@ -319,6 +322,8 @@ async def save_project(project: BusinessProject, *, expected_version: int | None
         if current is None and expected_version is not None:
             raise Conflict("the applicant has no project yet; send no version", code="project.version_mismatch")
         await uow.projects.save(replace(project, version=current.version if current else 1))
+        if actor is not None:
+            await take_file(uow, applicant, actor)
         await uow.commit()
         saved = await uow.projects.get(project.applicant_id)
     assert saved is not None
