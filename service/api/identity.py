@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
-from domain.identity.model import ApiKey, Borrower, Partner, Role, StaffUser
+from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
 from service.api.auth import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.api.dependencies import Services
 from service.api.middleware import rate_limit_hook
@@ -72,7 +72,11 @@ class StaffUserResponse(msgspec.Struct, frozen=True):
 
 class CreatePartnerRequest(RequestBody):
     name: NonEmptyText
-    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    # A closed list, published as an enum in the contract; the use case checks it and names the
+    # allowed kinds (the check stays there, so every door refuses an unknown kind the same way).
+    kind: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=40, extra_json_schema={"extra": {"enum": sorted(PARTNER_KINDS)}})
+    ]
 
 
 class PartnerResponse(msgspec.Struct, frozen=True):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from domain.identity.model import PARTNER_KINDS
+
 Language = Literal["fr", "en"]
 DEFAULT_LANGUAGE: Language = "fr"
 
@@ -46,7 +48,7 @@ FRENCH_BY_CODE: dict[str, str] = {
     "product.not_found": "produit de prêt introuvable",
     "product.version_not_found": "version du produit de prêt introuvable",
     "partner.not_found": "partenaire introuvable",
-    "partner.unknown_kind": "type de partenaire inconnu",
+    "partner.unknown_kind": f"type de partenaire inconnu ; valeurs admises : {', '.join(sorted(PARTNER_KINDS))}",
     "payment.not_found": "paiement introuvable sur ce prêt",
     "referral.not_found": "orientation introuvable",
     "staff_user.not_found": "utilisateur introuvable",
