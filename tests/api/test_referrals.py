@@ -143,8 +143,10 @@ async def test_bad_referrals_name_the_field(
     partner = await sign_in_partner(client, uow_factory, "ft")
     cases = [
         ({**REFERRAL, "consent": {"given": False, "given_on": "2026-11-02"}}, 422, "consent.given"),
-        ({**REFERRAL, "person": {"full_name": "X"}}, 422, "email"),
-        ({**REFERRAL, "person": {"full_name": "X", "email": "not-an-address"}}, 422, "email"),
+        ({**REFERRAL, "person": {"full_name": "X"}}, 422, "person.email"),
+        ({**REFERRAL, "person": {"full_name": "X", "email": "not-an-address"}}, 422, "person.email"),
+        ({**REFERRAL, "person": {"full_name": "X", "phone": "123456"}}, 422, "person.phone"),
+        ({**REFERRAL, "partner_contact": {"name": "X", "email": "not-an-address"}}, 422, "partner_contact.email"),
         ({**REFERRAL, "person": {"full_name": "X", "phone": "12"}}, 400, "person.phone"),
         ({**REFERRAL, "situation": "retired"}, 400, "situation"),
     ]
