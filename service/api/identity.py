@@ -14,10 +14,11 @@ from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
 from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
+from service.api import messages
 from service.api.auth import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.api.dependencies import Services
 from service.api.middleware import rate_limit_hook
-from service.api.problems import problems
+from service.api.problems import problems, request_language
 from service.api.schemas_common import NonEmptyText, Page, Password
 from service.api.schemas_common import Request as RequestBody
 from service.usecases import identity as uc
@@ -424,7 +425,8 @@ class BorrowerAuthController(Controller):
             now=services.now(),
             minutes=services.settings.borrower_code_minutes,
         )
-        return LoginCodeRequestedResponse(detail="if this address is known, a code has been sent")
+        detail = messages.text(None, "if this address is known, a code has been sent", request_language(request))
+        return LoginCodeRequestedResponse(detail=detail)
 
     @post(
         "/tokens",
