@@ -56,13 +56,14 @@ AMOUNT_LIMIT = Decimal(10) ** 10
 
 
 def currency_of(code: str) -> Currency:
-    """The ISO 4217 currency for ``code``; an unknown code is a rule violation, not a crash."""
+    """The ISO 4217 currency for ``code``; an unknown code is a rule violation, not a crash (naming
+    the field ``currency``: a caller knowing a longer path, like ``principal.currency``, renames it)."""
     try:
         currency = get_currency(code.upper() if isinstance(code, str) else code)
     except (CurrencyDoesNotExist, AttributeError, TypeError):
-        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency") from None
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field="currency") from None
     if currency.sub_unit is None or currency.code in {"XXX", "XTS"}:
-        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency")
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field="currency")
     return currency
 
 

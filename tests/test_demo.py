@@ -14,7 +14,16 @@ from service.settings import Settings, SettingsError
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import make_settings, truncate_all
 from tests.servers import RunningServers
-from tools.demo import DEMO_STAFF, Banner, demo_password, read_demo_key, seed_demo
+from tools.demo import (
+    DEMO_BORROWER_EMAIL,
+    DEMO_FILES,
+    DEMO_STAFF,
+    Banner,
+    demo_password,
+    read_demo_key,
+    seed_demo,
+    seed_summary,
+)
 
 
 async def test_the_demo_has_an_approved_file_and_a_disbursed_loan_decided_by_someone_else(
@@ -35,6 +44,10 @@ async def test_the_demo_has_an_approved_file_and_a_disbursed_loan_decided_by_som
                 history = await uow.applications.history(file.id)
                 decision = next(h for h in history if h.action is Action.APPROVE)
                 assert decision.actor_id != file.officer_id and decision.details["votes"]["approve"] >= 2
+            # The demo sign-in is the paid-out file's borrower: the README's borrower journey works.
+            borrower = await uow.borrowers.by_email(DEMO_BORROWER_EMAIL)
+            assert borrower is not None
+            assert list(await uow.servicing.loans_of_borrower(borrower.id)) == [loan.id]
     finally:
         await truncate_all(settings.database_url, settings.redis_url)
 
@@ -78,3 +91,13 @@ def test_the_start_banner_names_the_urls_sign_ins_key_and_where_codes_appear() -
     for username, _, _ in DEMO_STAFF:
         assert username in text and demo_password(username) in text
     assert "borrower_login_code_issued" in text
+
+
+def test_the_banner_and_the_seed_line_name_every_sign_in_and_the_demo_files() -> None:
+    texts = [Banner("http://127.0.0.1:8000", "mc_abc_secret").text(), seed_summary("mc_abc_secret")]
+    for text in texts:
+        for username, _, _ in DEMO_STAFF:
+            assert username in text
+        for full_name, _ in DEMO_FILES:
+            assert full_name in text
+    assert "mc_abc_secret" in texts[1]

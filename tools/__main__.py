@@ -50,10 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    from tools.demo import DEMO_KEY_FILE, seed_demo
+    from tools.demo import DEMO_KEY_FILE, seed_demo, seed_summary
 
-    secret = asyncio.run(seed_demo(settings, DEMO_KEY_FILE))
-    print(f"demo data ready: staff users admin/officer/committee/viewer, partner API key {secret}")
+    print(seed_summary(asyncio.run(seed_demo(settings, DEMO_KEY_FILE))))
     return 0
 
 

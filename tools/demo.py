@@ -43,6 +43,12 @@ DEMO_STAFF = [
 ]
 DEMO_PARTNER = "Agence France Travail Paris 11"
 DEMO_BORROWER_EMAIL = "camille.martin@example.org"
+# The two demo files: who, and where the walk leaves them. The paid-out one is the demo borrower's,
+# so that their sign-in shows a loan (the disbursement links the file to the borrower by e-mail).
+DEMO_FILES = [
+    ("Amina Diallo", "approved, one condition open"),
+    ("Camille Martin", "loan paid out; the demo borrower"),
+]
 DEMO_KEY_FILE = Path(__file__).resolve().parents[1] / ".local" / "demo-partner-key.json"
 
 
@@ -147,7 +153,7 @@ async def _demo_files(
     officer, committee = staff["officer"], (staff["committee"], staff["committee2"])
     people = [
         ("Amina Diallo", "amina.diallo@example.org", Decimal("8000.00"), "ouverture d'un compte professionnel"),
-        ("Karim Benali", "karim.benali@example.org", Decimal("5000.00"), "devis du fournisseur signé"),
+        ("Camille Martin", DEMO_BORROWER_EMAIL, Decimal("5000.00"), "devis du fournisseur signé"),
     ]
     approved: list[Application] = []
     for full_name, email, amount, condition in people:
@@ -238,6 +244,16 @@ async def _demo_files(
     )
 
 
+def _demo_files_line() -> str:
+    return "; ".join(f"{full_name} ({state})" for full_name, state in DEMO_FILES)
+
+
+def seed_summary(partner_key: str) -> str:
+    """What `seed-demo` prints once the data is in."""
+    usernames = "/".join(username for username, _, _ in DEMO_STAFF)
+    return f"demo data ready: staff users {usernames}, files {_demo_files_line()}, partner API key {partner_key}"
+
+
 @dataclass(frozen=True)
 class Banner:
     base_url: str
@@ -256,6 +272,7 @@ class Banner:
             '{"username": "admin", "password": "demo-admin-password"}\n'
             f"{sign_ins}\n"
             f"  partner key    X-API-Key: {self.partner_key}\n"
+            f"  demo files     {_demo_files_line()}\n"
             f"  borrower       {DEMO_BORROWER_EMAIL}: POST {self.base_url}/v1/borrower-auth/codes; the one-time "
             "code appears in the API's log (borrower_login_code_issued, development only)\n\n"
             "  Ctrl-C stops everything.\n"

@@ -1,9 +1,10 @@
 """The credit contract as a PDF: what the borrower reads and signs, schedule and TAEG included.
 
 The text is set in DejaVu Sans, shipped in ``service/kernel/fonts`` (its licence there) and
-embedded as a subset: a borrower's name prints in its own script (Greek, Cyrillic, Arabic...).
-A character the font lacks (Chinese, an emoji) loses its accent or becomes '?' rather than
-crashing the rendering of a contract.
+embedded as a subset: a name in Latin, Greek or Cyrillic letters prints as written. Arabic and
+Hebrew print as separate letters left to right (fpdf2 shapes no text here). A character the font
+lacks (Chinese, Japanese, Korean, an emoji) loses its accent or becomes '?' rather than crashing
+the rendering of a contract.
 
 Figures are written from the Decimal digits of the offer, never through float: the contract must
 show the offer's amounts and TAEG to the cent (an error in the stated TAEG can cost the lender its

@@ -1,8 +1,8 @@
 """A loan's schedule as a PDF for the borrower: the loan summary, every instalment with what it
 asks, what was paid and where it stands, and the payments received; in French or English.
 
-Made like the contract (service.origination.pdf): DejaVu Sans embedded (names in any
-script), figures written from the Decimal digits, never through float.
+Made like the contract (service.origination.pdf): DejaVu Sans embedded (names in Latin,
+Greek and Cyrillic letters as written), figures written from the Decimal digits, never through float.
 """
 
 from __future__ import annotations

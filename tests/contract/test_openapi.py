@@ -41,3 +41,10 @@ def test_every_operation_has_id_summary_tag_and_documented_errors(tmp_path: Path
             if operation.get("security") != [{}]:  # [{}] marks a public operation
                 assert "401" in statuses, f"{where} does not document 401"
     assert len(operation_ids) == len(set(operation_ids)), "operation ids must be unique"
+
+
+def test_partner_kinds_are_a_closed_list_in_the_contract(tmp_path: Path) -> None:
+    from domain.identity.model import PARTNER_KINDS
+
+    kind = _generated(tmp_path)["components"]["schemas"]["CreatePartnerRequest"]["properties"]["kind"]
+    assert kind["enum"] == sorted(PARTNER_KINDS)

@@ -6,8 +6,10 @@ import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
+from domain.identity.model import PARTNER_KINDS
 from service.cli import ROOT
 from service.kernel.http import messages
+from service.kernel.http.problems import MISSING_BODY
 from tests.conftest import Caller
 
 
@@ -83,7 +85,11 @@ async def test_domain_errors_are_translated_by_code(client: AsyncTestClient[Lite
         "partner.unknown_kind",
     )
     assert french["title"] == "Règle métier non respectée"
-    assert french["detail"] == french["errors"][0]["reason"] == "type de partenaire inconnu"
+    assert french["detail"] == french["errors"][0]["reason"]
+    assert french["detail"].startswith("type de partenaire inconnu")
+    # Both languages list the kinds that are allowed.
+    for kind in PARTNER_KINDS:
+        assert kind in french["detail"]
     english = assert_problem(
         await client.post(
             "/v1/partners", json={"name": "A", "kind": "bakery"}, headers={**admin.headers, "Accept-Language": "en"}
@@ -92,6 +98,7 @@ async def test_domain_errors_are_translated_by_code(client: AsyncTestClient[Lite
         "partner.unknown_kind",
     )
     assert english["title"] == "Unprocessable content" and "kind" in english["detail"]
+    assert all(kind in english["detail"] for kind in PARTNER_KINDS)
 
 
 async def test_the_quote_fast_lane_answers_in_the_same_language(client: AsyncTestClient[Litestar]) -> None:
@@ -158,7 +165,57 @@ def test_the_catalogue_translates_codes_and_texts_that_exist() -> None:
         for path in (ROOT / folder).rglob("*.py")
         if path != catalogue
     )
-    stale = [code for code in messages.FRENCH_BY_CODE if f'"{code}"' not in sources]
+    codes = [*messages.FRENCH_BY_CODE, *messages.FRENCH_TEMPLATES_BY_CODE]
+    stale = [code for code in codes if f'"{code}"' not in sources]
     assert not stale, stale
     stale = [text for text in messages.FRENCH_BY_TEXT if text not in sources.replace("\n", " ")]
     assert not stale, stale
+
+
+@pytest.mark.parametrize(
+    ("code", "english", "french"),
+    [
+        (
+            "application.conditions_open",
+            "the committee's conditions are not all met: devis signé; compte ouvert",
+            "les conditions du comité ne sont pas toutes levées : devis signé; compte ouvert",
+        ),
+        (
+            "servicing.invalid_value_date",
+            "must be between 2026-01-15 and today",
+            "doit être comprise entre le 2026-01-15 et aujourd'hui",
+        ),
+        ("money.too_large", "must be below 10,000,000,000", "doit être inférieur à 10,000,000,000"),
+        (
+            "money.too_large",
+            "the loan's balances and instalments stay below 10,000,000,000",
+            "les soldes et les échéances du prêt doivent rester inférieurs à 10,000,000,000",
+        ),
+        ("request.rate_limited", "too many failed sign-ins; try again later", None),
+        ("request.invalid", MISSING_BODY, None),
+    ],
+)
+def test_messages_with_figures_are_in_french_with_their_figures(code: str, english: str, french: str | None) -> None:
+    translated = messages.text(code, english, "fr")
+    assert translated != english and (french is None or translated == french)
+    assert messages.text(code, english, "en") == english
+
+
+async def test_a_malformed_date_and_the_code_request_answer_in_french(client: AsyncTestClient[Litestar]) -> None:
+    quote = {
+        "principal": {"amount": "10000.00", "currency": "EUR"},
+        "annual_interest_rate": "7.45",
+        "number_of_installments": 36,
+        "disbursement_date": "2026-13-45",
+    }
+    bad_date = await client.post("/v1/loan-quotes", json=quote)
+    assert bad_date.status_code == 400, bad_date.text
+    assert bad_date.json()["errors"][0]["field"] == "disbursement_date"
+    assert bad_date.json()["errors"][0]["reason"] == "date invalide (attendue au format AAAA-MM-JJ)"
+    asked = await client.post("/v1/borrower-auth/codes", json={"email": "nobody@example.org"})
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["detail"] == "si cette adresse est connue, un code a été envoyé"
+    english = await client.post(
+        "/v1/borrower-auth/codes", json={"email": "nobody@example.org"}, headers={"Accept-Language": "en"}
+    )
+    assert english.json()["detail"] == "if this address is known, a code has been sent"

@@ -185,6 +185,24 @@ async def test_every_missing_header_and_query_parameter_is_named(
     assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
 
 
+async def test_an_invalid_header_and_an_empty_body_are_named_as_the_client_sent_them(
+    client: AsyncTestClient[Litestar], admin: Caller
+) -> None:
+    url = f"/v1/loans/{uuid.uuid4()}/payments"
+    payment = {"amount": {"amount": "10.00", "currency": "EUR"}, "value_date": "2026-01-15", "channel": "cash"}
+    for key in ("", "k" * 201):
+        response = await client.post(url, json=payment, headers={**admin.headers, "Idempotency-Key": key})
+        assert response.status_code == 400, response.text
+        fields = [e["field"] for e in response.json()["errors"]]
+        assert "Idempotency-Key" in fields and "idempotency" not in fields, fields
+    empty = await client.post(
+        "/v1/partners", content=b"", headers={**admin.headers, "content-type": "application/json"}
+    )
+    assert empty.status_code == 400, empty.text
+    [error] = empty.json()["errors"]
+    assert error["field"] == "body" and "'data'" not in error["reason"] and len(error["reason"]) > 10
+
+
 async def test_options_on_every_route_is_answered(client: AsyncTestClient[Litestar]) -> None:
     for path in CONTRACT["paths"]:
         response = await client.options(concrete(path))

@@ -88,3 +88,16 @@ async def test_an_officer_opening_an_application_takes_the_file(
     assert opened.status_code == 201, opened.text
     applicant = (await client.get(f"/v1/applicants/{applicant_id}", headers=officer.headers)).json()
     assert applicant["officer_id"] == str(officer.id)
+
+
+async def test_an_officer_saving_the_project_of_a_file_nobody_owns_takes_it(
+    client: Client, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    partner = await sign_in_partner(client, uow_factory, "ft")
+    referral = (await refer(client, partner, REFERRAL, "own-3")).json()
+    applicant_id = await referred_applicant(client, officer, referral["id"])
+    project = {"activity": "Atelier de couture", "legal_status": "micro-entreprise"}
+    saved = await client.put(f"/v1/applicants/{applicant_id}/project", json=project, headers=officer.headers)
+    assert saved.status_code == 200, saved.text
+    applicant = (await client.get(f"/v1/applicants/{applicant_id}", headers=officer.headers)).json()
+    assert applicant["officer_id"] == str(officer.id)

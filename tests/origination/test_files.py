@@ -200,6 +200,20 @@ async def test_the_old_ambiguous_kind_is_refused_naming_the_field(
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "resources[0].kind"
 
 
+async def test_an_unknown_project_currency_is_refused_naming_the_field(
+    client: AsyncTestClient[Litestar], admin: Caller
+) -> None:
+    _, _, applicant_id = await draft(client, admin)
+    response = await client.put(
+        f"/v1/applicants/{applicant_id}/project",
+        headers=admin.headers,
+        json={"activity": "x", "legal_status": "EI", "currency": "XYZ"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "money.unknown_currency"
+    assert [e["field"] for e in response.json()["errors"]] == ["currency"]
+
+
 async def test_a_personal_loan_above_the_usury_rate_is_refused_at_submission(
     client: AsyncTestClient[Litestar], admin: Caller
 ) -> None:

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -244,3 +245,21 @@ def test_a_currency_without_minor_unit_has_no_decimals() -> None:
 def test_the_same_document_gives_the_same_bytes() -> None:
     renderer = PdfContractRenderer()
     assert renderer.render(make_document()) == renderer.render(make_document())
+
+
+def test_the_documents_promise_only_the_scripts_the_pdf_prints() -> None:
+    """DejaVu Sans draws Latin, Greek and Cyrillic; it has no CJK glyphs ('?'), and the renderer does
+    no shaping, so Arabic and Hebrew come out as isolated letters left to right."""
+    assert printable("王芳") == "??"
+    root = Path(__file__).resolve().parents[2]
+    readme = " ".join((root / "README.md").read_text().split())
+    claim = readme[readme.index("PDFs embed DejaVu Sans") :][:400]
+    assert "Latin, Greek and Cyrillic letters print as written" in claim
+    assert all(script in claim for script in ("Chinese", "Arabic", "Hebrew"))
+    for doc in (
+        "service/origination/pdf.py",
+        "service/servicing/pdf.py",
+        "service/kernel/fonts/README.md",
+    ):
+        text = " ".join((root / doc).read_text().split())
+        assert "any script" not in text and "Arabic..." not in text and "Hebrew..." not in text, doc

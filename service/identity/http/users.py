@@ -13,11 +13,12 @@ from litestar.exceptions import HTTPException
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
-from domain.identity.model import ApiKey, Borrower, Partner, Role, StaffUser
+from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
 from service.identity import handlers as uc
+from service.kernel.http import messages
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.kernel.http.middleware import rate_limit_hook
-from service.kernel.http.problems import problems
+from service.kernel.http.problems import problems, request_language
 from service.kernel.http.schemas import NonEmptyText, Page, Password, published_as
 from service.kernel.http.schemas import Request as RequestBody
 from service.services import Services
@@ -72,7 +73,11 @@ class StaffUserResponse(msgspec.Struct, frozen=True):
 
 class CreatePartnerRequest(RequestBody):
     name: NonEmptyText
-    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    # A closed list, published as an enum in the contract; the use case checks it and names the
+    # allowed kinds (the check stays there, so every door refuses an unknown kind the same way).
+    kind: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=40, extra_json_schema={"extra": {"enum": sorted(PARTNER_KINDS)}})
+    ]
 
 
 class PartnerResponse(msgspec.Struct, frozen=True):
@@ -425,7 +430,8 @@ class BorrowerAuthController(Controller):
             now=services.now(),
             minutes=services.settings.borrower_code_minutes,
         )
-        return LoginCodeRequestedResponse(detail="if this address is known, a code has been sent")
+        detail = messages.text(None, "if this address is known, a code has been sent", request_language(request))
+        return LoginCodeRequestedResponse(detail=detail)
 
     @post(
         "/tokens",

@@ -2,14 +2,17 @@
 
 The one catalogue of translated problem texts. Problems are raised with English messages (the
 domain's, Litestar's, msgspec's); here they get their French text by problem code, or by the
-English text where one code covers several messages (the HTTP layer's). A message not in the
-catalogue (most carry figures: "the session is full (2 of 2)") keeps its English text.
+English text where one code covers several messages (the HTTP layer's), or by a pattern that
+carries the message's figures over (``FRENCH_TEMPLATES_BY_CODE``). A message not in the catalogue
+(such as "the session is full (2 of 2)") keeps its English text.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Literal
+
+from domain.identity.model import PARTNER_KINDS
 
 Language = Literal["fr", "en"]
 DEFAULT_LANGUAGE: Language = "fr"
@@ -46,7 +49,7 @@ FRENCH_BY_CODE: dict[str, str] = {
     "product.not_found": "produit de prêt introuvable",
     "product.version_not_found": "version du produit de prêt introuvable",
     "partner.not_found": "partenaire introuvable",
-    "partner.unknown_kind": "type de partenaire inconnu",
+    "partner.unknown_kind": f"type de partenaire inconnu ; valeurs admises : {', '.join(sorted(PARTNER_KINDS))}",
     "payment.not_found": "paiement introuvable sur ce prêt",
     "referral.not_found": "orientation introuvable",
     "staff_user.not_found": "utilisateur introuvable",
@@ -108,6 +111,9 @@ FRENCH_BY_TEXT: dict[str, str] = {
     "malformed JSON": "JSON mal formé",
     "not valid UTF-8": "UTF-8 invalide",
     "nested too deeply": "imbrication trop profonde",
+    "too many failed sign-ins; try again later": "trop de connexions échouées ; réessayez plus tard",
+    "if this address is known, a code has been sent": "si cette adresse est connue, un code a été envoyé",
+    "the request has no body; send a JSON object": "la requête n'a pas de corps ; envoyez un objet JSON",
     # Messages shared by several codes, or codes with several messages.
     "must be more than zero": "doit être supérieur à zéro",
     "must not be negative": "ne doit pas être négatif",
@@ -120,6 +126,29 @@ FRENCH_BY_TEXT: dict[str, str] = {
     ),
 }
 
+# Messages with figures, by code: (English pattern, French template with the pattern's groups).
+FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "application.conditions_open": [
+        (
+            re.compile(r"^the committee's conditions are not all met: (?P<conditions>.*)$", re.DOTALL),
+            "les conditions du comité ne sont pas toutes levées : {conditions}",
+        )
+    ],
+    "servicing.invalid_value_date": [
+        (
+            re.compile(r"^must be between (?P<earliest>\S+) and today$"),
+            "doit être comprise entre le {earliest} et aujourd'hui",
+        )
+    ],
+    "money.too_large": [
+        (re.compile(r"^must be below (?P<limit>\S+)$"), "doit être inférieur à {limit}"),
+        (
+            re.compile(r"^the loan's balances and instalments stay below (?P<limit>\S+)$"),
+            "les soldes et les échéances du prêt doivent rester inférieurs à {limit}",
+        ),
+    ],
+}
+
 # msgspec's reasons for a field, as patterns: (English pattern, French template).
 _FRENCH_REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Expected `(?P<a>[^`]+)`, got `(?P<b>[^`]+)`$"), "attendu `{a}`, reçu `{b}`"),
@@ -129,6 +158,8 @@ _FRENCH_REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Expected `(?P<a>[^`]+)` matching regex (?P<b>.+)$"), "attendu `{a}` au format {b}"),
     (re.compile(r"^Expected `(?P<a>[^`]+)` of length (?P<b>.+)$"), "attendu `{a}` de longueur {b}"),
     (re.compile(r"^Expected `(?P<a>[^`]+)` (?P<b>[<>=]+ .+)$"), "attendu `{a}` {b}"),
+    (re.compile(r"^Invalid RFC3339 encoded date$"), "date invalide (attendue au format AAAA-MM-JJ)"),
+    (re.compile(r"^Invalid RFC3339 encoded datetime$"), "date et heure invalides (attendues au format RFC 3339)"),
     (re.compile(r"^Invalid (?P<a>\w+)$"), "{a} invalide"),
 ]
 
@@ -165,7 +196,12 @@ def text(code: str | None, english: str, language: Language) -> str:
     """``english`` in ``language``: by code, else by text, else the English text itself."""
     if language == "en":
         return english
-    return FRENCH_BY_CODE.get(code or "") or FRENCH_BY_TEXT.get(english) or english
+    if french := FRENCH_BY_CODE.get(code or "") or FRENCH_BY_TEXT.get(english):
+        return french
+    for pattern, template in FRENCH_TEMPLATES_BY_CODE.get(code or "", ()):
+        if match := pattern.match(english):
+            return template.format(**match.groupdict())
+    return english
 
 
 def reason(english: str, language: Language) -> str:

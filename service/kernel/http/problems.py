@@ -103,6 +103,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     return problem_response(request, status, exc.code, exc.message, errors=errors, headers=headers)
 
 
+MISSING_BODY = "the request has no body; send a JSON object"
 _MSGSPEC_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
 
 
@@ -118,7 +119,18 @@ def _field_from_path(path: str, reason: str) -> str:
     return field or "body"
 
 
-def _validation_errors(exc: ValidationException) -> list[FieldError]:
+def _parameter_name(request: Request[Any, Any, Any], key: str) -> str:
+    """A header or query parameter by the name the client sends (``Idempotency-Key``), not by the
+    handler's argument it lands in (``idempotency``)."""
+    parameters = getattr(getattr(request.scope.get("route_handler"), "parsed_fn_signature", None), "parameters", {})
+    kwarg = getattr(parameters.get(key), "kwarg_definition", None)
+    for given_name in ("header", "query", "name"):
+        if name := getattr(kwarg, given_name, None):
+            return str(name)
+    return key
+
+
+def _validation_errors(request: Request[Any, Any, Any], exc: ValidationException) -> list[FieldError]:
     errors: list[FieldError] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
@@ -130,15 +142,18 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
         if key is None and match:
             reason = match.group("reason")
             errors.append(FieldError(field=_field_from_path(match.group("path") or "", reason), reason=reason))
+        elif key == "data":
+            # Litestar's words for a missing body are the KeyError of its argument: "'data'".
+            errors.append(FieldError(field="body", reason=MISSING_BODY))
         else:
-            errors.append(FieldError(field=str(key) if key else "body", reason=message))
+            errors.append(FieldError(field=_parameter_name(request, str(key)) if key else "body", reason=message))
     return errors
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        errors = _validation_errors(exc) or [FieldError(field="body", reason=exc.detail)]
+        errors = _validation_errors(request, exc) or [FieldError(field="body", reason=exc.detail)]
         return problem_response(request, 400, "request.invalid", "the request does not match the schema", errors=errors)
     if status >= 500:
         if exc.detail == "client disconnected prematurely":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -45,14 +46,27 @@ class ReferralView:
     linked_to_existing: bool
 
 
-def _contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
-    normalised_email = normalise_email(email) if email else None
-    normalised_phone = normalise_phone(phone) if phone else None
-    if not normalised_email and not normalised_phone:
-        raise RuleViolation(
-            "an e-mail address or a phone number is required", code="applicant.no_contact", field="email"
-        )
+def _contact(email: str | None, phone: str | None, *, within: str | None = None) -> tuple[str | None, str | None]:
+    """The e-mail address and phone number, checked; ``within`` names the object holding them in the
+    request (a referral's ``person``), so an error names the field as the client sent it."""
+    with _fields_within(within):
+        normalised_email = normalise_email(email) if email else None
+        normalised_phone = normalise_phone(phone) if phone else None
+        if not normalised_email and not normalised_phone:
+            raise RuleViolation(
+                "an e-mail address or a phone number is required", code="applicant.no_contact", field="email"
+            )
     return normalised_email, normalised_phone
+
+
+@contextmanager
+def _fields_within(within: str | None) -> Iterator[None]:
+    try:
+        yield
+    except RuleViolation as error:
+        if within and error.field:
+            error.field = f"{within}.{error.field}"
+        raise
 
 
 async def refer_person(
@@ -77,8 +91,9 @@ async def refer_person(
         raise RuleViolation(
             "consent cannot be dated in the future", code="referral.consent_in_future", field="consent.given_on"
         )
-    email, phone = _contact(cmd.email, cmd.phone)
-    partner_contact_email = normalise_email(cmd.partner_contact_email)
+    email, phone = _contact(cmd.email, cmd.phone, within="person")
+    with _fields_within("partner_contact"):
+        partner_contact_email = normalise_email(cmd.partner_contact_email)
     async with uow:
         replay = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
         if replay is not None:
@@ -310,13 +325,18 @@ PROJECT_UNDER_DECISION = frozenset(
 
 
 async def save_project(
-    project: BusinessProject, *, expected_version: int | None, uow: OriginationUnitOfWork
+    project: BusinessProject,
+    *,
+    expected_version: int | None,
+    uow: OriginationUnitOfWork,
+    actor: Principal | None = None,
 ) -> BusinessProject:
     """Create the applicant's project (no version) or replace it (the version you read, else 409);
-    refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``)."""
+    refused while an application is before the committee or past it (see ``PROJECT_UNDER_DECISION``).
+    An officer saving the project of a file nobody owns takes the file."""
     project.check_dates()
     async with uow:
-        await get_applicant_in(uow, project.applicant_id)
+        applicant = await get_applicant_in(uow, project.applicant_id)
         for application_id, status in await uow.applications.statuses_of_applicant(project.applicant_id):
             if status in PROJECT_UNDER_DECISION:
                 raise Conflict(
@@ -332,6 +352,8 @@ async def save_project(
         if current is None and expected_version is not None:
             raise Conflict("the applicant has no project yet; send no version", code="project.version_mismatch")
         await uow.projects.save(replace(project, version=current.version if current else 1))
+        if actor is not None:
+            await take_file(uow, applicant, actor)
         await uow.commit()
         saved = await uow.projects.get(project.applicant_id)
     assert saved is not None

@@ -504,10 +504,15 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 404, 409, 422),
     )
     async def save_project(
-        self, applicant_id: uuid.UUID, data: JSONBody[SaveProjectRequest], services: NamedDependency[Services]
+        self,
+        request: AuthedRequest,
+        applicant_id: uuid.UUID,
+        data: JSONBody[SaveProjectRequest],
+        services: NamedDependency[Services],
     ) -> ProjectResponse:
         project = project_from_wire(applicant_id, data)
-        return project_out(await uc.save_project(project, expected_version=data.version, uow=services.uow()))
+        saved = await uc.save_project(project, expected_version=data.version, uow=services.uow(), actor=request.user)
+        return project_out(saved)
 
     @get(
         "/{applicant_id:uuid}/project",

@@ -96,8 +96,8 @@ class SqlApplicants:
         if after is not None:
             query = query.where(ApplicantRow.id > after)
         if criteria.name:
-            pattern = "%" + search_form(criteria.name).replace("\\", "").replace("%", "").replace("_", "") + "%"
-            query = query.where(ApplicantRow.search_name.like(pattern))
+            # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
+            query = query.where(ApplicantRow.search_name.contains(search_form(criteria.name), autoescape=True))
         if criteria.email:
             query = query.where(ApplicantRow.email == criteria.email)
         if criteria.phone:

@@ -198,8 +198,10 @@ class SqlLoans:
             if wanted is not None:
                 query = query.where(filtered == wanted)
         if criteria.borrower_name:
-            pattern = search_form(criteria.borrower_name).replace("\\", "").replace("%", "").replace("_", "")
-            query = query.where(_applicants.c.search_name.like(f"%{pattern}%"))
+            # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
+            query = query.where(
+                _applicants.c.search_name.contains(search_form(criteria.borrower_name), autoescape=True)
+            )
         rows = (await self.session.execute(query)).all()
         return [
             LoanListItem(
