@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from domain.errors import RuleViolation
 from domain.money import RoundingMode
 from domain.schedules import (
     Amortization,
@@ -53,10 +55,14 @@ def first_due_date(draw: st.DrawFn, disbursed: date, every: int, unit: Repayment
 
 
 @st.composite
-def schedule_terms(draw: st.DrawFn) -> ScheduleTerms:
+def schedule_terms(
+    draw: st.DrawFn,
+    units: Sequence[RepaymentUnit] = tuple(RepaymentUnit),
+    interest_periods: Sequence[InterestPeriod] = tuple(InterestPeriod),
+) -> ScheduleTerms:
     principal = draw(cents(100_00, 50_000_00))
     n = draw(st.integers(1, 48))
-    unit = draw(st.sampled_from(RepaymentUnit))
+    unit = draw(st.sampled_from(units))
     # A first period of at least 7 days, as before the first period was bounded by one period: a
     # one-day loan withholding a large fee has a TAEG beyond any the solver looks for.
     every = draw(st.integers(7, 30) if unit is RepaymentUnit.DAY else st.integers(1, 3))
@@ -72,7 +78,7 @@ def schedule_terms(draw: st.DrawFn) -> ScheduleTerms:
         repayment_unit=unit,
         interest_method=draw(st.sampled_from(InterestMethod)),
         amortization=draw(st.sampled_from(Amortization)),
-        interest_period=draw(st.sampled_from(InterestPeriod)),
+        interest_period=draw(st.sampled_from(interest_periods)),
         day_count=draw(st.sampled_from(DayCount)),
         principal_grace_installments=draw(st.integers(0, min(3, n - 1))),
         interest_grace_installments=draw(st.integers(0, min(3, n - 1))),
@@ -120,12 +126,21 @@ def test_the_schedule_taeg_is_the_exact_taeg_of_its_cash_flows(terms: ScheduleTe
 
 
 @PROPERTY
-@given(schedule_terms())
+@given(
+    schedule_terms(
+        units=[RepaymentUnit.MONTH],
+        interest_periods=[p for p in InterestPeriod if p is not InterestPeriod.DAILY],
+    )
+)
 def test_without_fees_the_taeg_is_never_below_the_nominal_rate(terms: ScheduleTerms) -> None:
     # The first period is charged as one full period and is never longer than one (see
     # check_first_period), so the borrower never pays less than the nominal rate: the TAEG, an
     # annual rate compounded once a year, is at least the nominal rate, but for rounding: each
     # instalment's interest is rounded to the cent (up to one cent less) and the TAEG to 0.01 %.
+    # Monthly instalments with interest per period only: the TAEG counts time in whole months as
+    # twelfths of a year (the directive's convention), so interest by the day, or weeks and days,
+    # across a February (28 days counted as 30.4) may legitimately come out below the nominal
+    # rate (found: 0.33 % nominal by the day, TAEG 0.30 %; 1.54 % every 7 days, TAEG 1.41 %).
     schedule = build_schedule(replace(terms, fees=()))
     drawdowns, payments = flows(schedule, terms.disbursement_date)
     rounded_up = [CashFlow(p.on, p.amount + D("0.01")) for p in payments]
@@ -194,7 +209,19 @@ def test_adding_a_fee_never_lowers_the_taeg(terms: ScheduleTerms, data: st.DataO
     )
     assume(withheld < terms.principal - 1)
     more = replace(terms, fees=(*terms.fees, extra))
-    assert build_schedule(more).apr >= build_schedule(terms).apr
+    try:
+        before = build_schedule(terms).apr
+    except RuleViolation as error:  # already beyond the highest TAEG searched: nothing to compare
+        assume(error.code != "apr.not_converging")
+        raise
+    try:
+        after = build_schedule(more).apr
+    except RuleViolation as error:
+        # A fee withholding most of a short loan can push the TAEG past the highest one searched
+        # (1e12 %): higher, not lower. Any other refusal is a failure.
+        assert error.code == "apr.not_converging", error
+        return
+    assert after >= before
 
 
 @PROPERTY
