@@ -193,7 +193,7 @@ class PdfScheduleRenderer:
         line(pdf, words["title"], height=9, align="C")
         pdf.set_font(FONT, size=10)
         line(pdf, f"{words['loan']} {loan.id}", align="C")
-        line(pdf, f"{words['generated']} {formats.day(export.generated_at.astimezone(UTC).date())}", align="C")
+        line(pdf, f"{words['generated']} {formats.day(export.generated_on)}", align="C")
         *earlier, live = export.statement.schedules()
         self._summary(pdf, export, live, words, formats)
         section(pdf, words["schedule"].format(currency=loan.currency))

@@ -159,12 +159,14 @@ class ScheduleDocument:
 @dataclass(frozen=True, kw_only=True)
 class ScheduleExport:
     """What a downloadable schedule (PDF, iCalendar) shows: the statement, in the borrower's
-    language ("fr" unless the borrower chose "en"), and when it was produced."""
+    language ("fr" unless the borrower chose "en"), and when it was produced (the moment, and
+    the lender's date printed on the document)."""
 
     statement: LoanStatement
     language: str
     borrower_name: str | None
     generated_at: datetime
+    generated_on: date
 
 
 class ScheduleRenderer(Protocol):

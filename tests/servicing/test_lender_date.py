@@ -3,10 +3,12 @@ at 23:30 UTC it is already the next day in Paris."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, time, timedelta
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
 
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Clock, sign_in_partner
@@ -61,3 +63,16 @@ async def test_a_signed_offer_dated_yesterday_in_paris_needs_a_new_offer(
     assert late.status_code == 409 and late.json()["code"] == "offer.disbursement_date_passed"
     read = await client.get(url, headers=officer.headers)
     assert read.json()["status"] == "contract_signed" and read.json()["disbursed_amount"] == "0.00"
+
+
+async def test_the_schedule_pdf_is_dated_by_the_lenders_date(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory, clock: Clock
+) -> None:
+    # QA: at 23:35 UTC the schedule PDF said "établi le" the UTC date while the contract and the
+    # PDF's own "situation au" line said the Paris date.
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=UTC_DAY - timedelta(days=40))
+    clock.moment = LATE_EVENING
+    pdf = await client.get(f"/v1/loans/{loan.id}/schedule.pdf", headers=officer.headers)
+    assert pdf.status_code == 200, pdf.text
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"Document établi le {PARIS_DAY.strftime('%d/%m/%Y')}" in text, text[-300:]

@@ -89,7 +89,7 @@ async def borrower_loans(*, actor: Principal, uow: ServicingUnitOfWork, today: d
 
 
 async def schedule_export(
-    loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork, now: datetime
+    loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork, now: datetime, today: date
 ) -> ScheduleExport:
     """The loan's statement for a schedule file, in its borrower's language (French by default)."""
     async with uow:
@@ -104,4 +104,5 @@ async def schedule_export(
         language=language,
         borrower_name=None if borrower is None else borrower.full_name,
         generated_at=now,
+        generated_on=today,
     )
