@@ -342,6 +342,26 @@ async def test_portfolio_figures_of_the_day(
     assert (loan["days_past_due"], loan["arrears_bucket"]) == (94, "over 90")
 
 
+async def test_a_days_figures_leave_out_loans_paid_out_after_it(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    # QA: a close of 29 November run after midnight counted a loan paid out on 30 November.
+    earlier = await make_loan(uow_factory, officer_id=officer.id, principal="1200.00")
+    await make_loan(
+        uow_factory,
+        officer_id=officer.id,
+        product_id=earlier.product_id,  # type: ignore[arg-type]
+        principal="5000.00",
+        disbursed_on=date(2026, 5, 21),
+    )
+    await close_business_day(
+        date(2026, 5, 20), today=TODAY, book=SqlCloseOfBusiness(engine), refresh=RecordingRefresh()
+    )
+    async with engine.connect() as connection:
+        row = (await connection.execute(text("SELECT * FROM portfolio_daily"))).mappings().one()
+    assert row["active_loans"] == 1 and row["gross_outstanding"] == D("1200.00")
+
+
 @pytest.mark.parametrize("days_after_today", [0, 1, 60])
 async def test_a_day_that_is_not_over_is_not_closed(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller, days_after_today: int

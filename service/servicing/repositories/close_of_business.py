@@ -246,7 +246,8 @@ _RECORD_PORTFOLIO = _sql(
                    sum(outstanding_principal) AS gross,
                    coalesce(sum(outstanding_principal) FILTER (WHERE days_past_due > 30), 0) AS par30,
                    coalesce(sum(outstanding_principal) FILTER (WHERE days_past_due > 90), 0) AS par90
-            FROM loans WHERE status = 'active'
+            -- A loan paid out after the day is not in that day's book (a close run late, or catching up).
+            FROM loans WHERE status = 'active' AND disbursed_on <= :d
             GROUP BY currency, product_id, officer_id, partner_id, arrears_bucket
         ) AS per_bucket
         GROUP BY currency, product_id, officer_id, partner_id
