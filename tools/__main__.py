@@ -13,6 +13,7 @@ import os
 import sys
 from datetime import date
 
+from domain.errors import DomainError
 from service.cli import close_of_business, migrate
 from service.cli import main as service_main
 from service.settings import SettingsError, load_settings
@@ -25,7 +26,11 @@ def _close_of_business_on_embedded_servers(business_date: date | None) -> int:
     with embedded_servers(dict(os.environ), redis_needed=False) as env:
         settings = load_settings(env)
         migrate(settings.database_url)
-        asyncio.run(close_of_business(settings, business_date))
+        try:
+            asyncio.run(close_of_business(settings, business_date))
+        except DomainError as error:  # a refused date is an answer, not a crash: no traceback
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
     return 0
 
 

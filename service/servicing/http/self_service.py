@@ -105,7 +105,9 @@ class ScheduleFileController(Controller):
     async def pdf(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
-        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today())
+        export = await uc.schedule_export(
+            loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
+        )
         return await _file(export, services.schedule_pdf, media_type=PDF, extension="pdf")
 
     @get(
@@ -119,7 +121,9 @@ class ScheduleFileController(Controller):
     async def calendar(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
-        export = await uc.schedule_export(loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today())
+        export = await uc.schedule_export(
+            loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
+        )
         return await _file(export, services.schedule_calendar, media_type=ICS, extension="ics")
 
     @get(
