@@ -191,6 +191,22 @@ def test_the_catalogue_translates_codes_and_texts_that_exist() -> None:
             "the loan's balances and instalments stay below 10,000,000,000",
             "les soldes et les échéances du prêt doivent rester inférieurs à 10,000,000,000",
         ),
+        (
+            "schedule.invalid_terms",
+            "must be between 1900-01-01 and 2999-12-31",
+            "doit être comprise entre le 1900-01-01 et le 2999-12-31",
+        ),
+        (
+            "schedule.invalid_terms",
+            "at most 2026-12-30, one repayment period after the disbursement; defer longer with a grace period",
+            None,
+        ),
+        ("schedule.invalid_terms", "the first due date comes after the disbursement date", None),
+        (
+            "schedule.invalid_terms",
+            "the last due date would be after 2999-12-31; fewer instalments or an earlier first due date",
+            None,
+        ),
         ("request.rate_limited", "too many failed sign-ins; try again later", None),
         ("request.invalid", MISSING_BODY, None),
     ],

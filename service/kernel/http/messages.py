@@ -140,6 +140,30 @@ FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
             "doit être comprise entre le {earliest} et aujourd'hui",
         )
     ],
+    "schedule.invalid_terms": [
+        (
+            re.compile(r"^must be between (?P<earliest>\S+) and (?P<latest>\S+)$"),
+            "doit être comprise entre le {earliest} et le {latest}",
+        ),
+        (
+            re.compile(
+                r"^at most (?P<latest>\S+), one repayment period after the disbursement; "
+                r"defer longer with a grace period$"
+            ),
+            "au plus tard le {latest}, une période de remboursement après le décaissement ; "
+            "pour un différé plus long, prévoyez une franchise",
+        ),
+        (
+            re.compile(r"^the first due date comes after the disbursement date$"),
+            "la première échéance vient après la date de décaissement",
+        ),
+        (
+            re.compile(
+                r"^the last due date would be after (?P<latest>\S+); fewer instalments or an earlier first due date$"
+            ),
+            "la dernière échéance tomberait après le {latest} : moins d'échéances ou une première échéance plus tôt",
+        ),
+    ],
     "money.too_large": [
         (re.compile(r"^must be below (?P<limit>\S+)$"), "doit être inférieur à {limit}"),
         (
