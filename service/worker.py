@@ -65,6 +65,12 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "job_timeout": 600,
         "max_tries": 5,
         "handle_signals": True,
+        # The health key compose and Kubernetes read: refreshed every 30 s (arq's default is an
+        # hour), so a worker that died while Redis lives shows unhealthy within half a minute.
+        "health_check_interval": 30,
+        # On SIGTERM the jobs running get this long to finish before arq cancels them (they are
+        # retried then); under the stop grace periods of deploy/ (compose 60 s, Kubernetes 120 s).
+        "job_completion_wait": 45,
     }
     options.update(overrides)
     return Worker(**options)

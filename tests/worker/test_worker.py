@@ -54,3 +54,18 @@ async def test_the_nightly_close_closes_yesterday_in_the_lenders_time_zone(
     async with engine.connect() as connection:
         closed = (await connection.execute(text("SELECT business_date FROM close_of_business_runs"))).scalars().all()
     assert closed == [datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)]
+
+
+async def test_a_live_worker_shows_its_health_for_half_a_minute_at_most(settings: Settings) -> None:
+    # Compose and Kubernetes ask arq's health key whether the worker lives. arq refreshed it every
+    # hour by default, so a worker dead while Redis lived looked healthy for up to an hour.
+    worker = build_worker(settings, burst=True, handle_signals=False, poll_delay=0.05)
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    try:
+        await worker.async_run()
+        ttl_ms = await pool.pttl(worker.health_check_key)
+        assert 0 < ttl_ms <= 31_000, ttl_ms
+    finally:
+        await worker.close()
+        await pool.aclose()
+        await truncate_all(settings.database_url, settings.redis_url)
