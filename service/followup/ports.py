@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from domain.followup.model import Contact, FollowUpPlan
 from domain.followup.policies import BusinessFacts
+from domain.origination.applicants import BusinessProject
 from service.kernel.ports import UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.identity.ports import StaffUsers
-    from service.origination.ports import Projects
     from service.products.ports import Products
     from service.servicing.ports import Loans
 
@@ -70,6 +70,14 @@ class FollowUps(Protocol):
         ...
 
 
+class BusinessProjects(Protocol):
+    """The borrower's business project a plan is drawn from: the part of origination's ``Projects``
+    follow-up reads, declared here so follow-up imports nothing of origination (origination starts
+    the plan at disbursement)."""
+
+    async def get(self, applicant_id: uuid.UUID) -> BusinessProject | None: ...
+
+
 class FollowUpUnitOfWork(UnitOfWork, Protocol):
     """The repositories the follow-up handlers use: its own, the loan (servicing), the product
     (products), the project's start date (origination) and the officer (identity)."""
@@ -81,6 +89,6 @@ class FollowUpUnitOfWork(UnitOfWork, Protocol):
     @property
     def products(self) -> Products: ...
     @property
-    def projects(self) -> Projects: ...
+    def projects(self) -> BusinessProjects: ...
     @property
     def staff_users(self) -> StaffUsers: ...

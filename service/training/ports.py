@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from domain.origination.applicants import Applicant, Stage
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
 from service.kernel.ports import UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.identity.ports import Partners
-    from service.origination.ports import Applicants
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,14 @@ class Trainings(Protocol):
     async def attendance(self, enrolment_id: uuid.UUID) -> Sequence[Attendance]: ...
 
 
+class ApplicantStages(Protocol):
+    """The applicant whose stage an enrolment moves: the part of origination's ``Applicants`` training
+    uses, declared here so training imports nothing of origination (origination depends on training)."""
+
+    async def get(self, applicant_id: uuid.UUID, *, for_update: bool = False) -> Applicant | None: ...
+    async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None: ...
+
+
 class TrainingUnitOfWork(UnitOfWork, Protocol):
     """The repositories training's handlers use: its own, the provider (identity) and the
     applicant whose stage an enrolment moves (origination)."""
@@ -65,4 +73,4 @@ class TrainingUnitOfWork(UnitOfWork, Protocol):
     @property
     def partners(self) -> Partners: ...
     @property
-    def applicants(self) -> Applicants: ...
+    def applicants(self) -> ApplicantStages: ...

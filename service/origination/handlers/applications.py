@@ -693,21 +693,6 @@ async def _open_borrower_space(uow: OriginationUnitOfWork, applicant_id: uuid.UU
     await uow.applicants.link_borrower(applicant_id, borrower.id)
 
 
-async def get_loan(
-    loan_id: uuid.UUID, *, actor: Principal, uow: OriginationUnitOfWork
-) -> tuple[Loan, Sequence[Disbursement]]:
-    """Staff read every loan; a borrower reads only their own (anyone else's is a 404)."""
-    async with uow:
-        loan = await uow.loans.get(loan_id)
-        if loan is not None and not actor.is_staff:
-            applicant = await uow.applicants.get(loan.applicant_id)
-            if applicant is None or applicant.borrower_id is None or applicant.borrower_id != actor.borrower_id:
-                loan = None
-        if loan is None:
-            raise NotFound("loan not found", code="loan.not_found")
-        return loan, await uow.loans.disbursements(loan.application_id)
-
-
 async def _disbursement_view(
     uow: OriginationUnitOfWork, application_id: uuid.UUID, disbursement_id: uuid.UUID
 ) -> DisbursementResult:
@@ -757,15 +742,6 @@ async def application_votes(
         votes = await uow.applications.votes(application_id)
     latest = current_votes((v.member_id, v.id) for v in votes if v.round == app.committee_round)
     return [(v, latest.get(v.member_id) == v.id) for v in votes]
-
-
-async def loan_contract_document(
-    loan_id: uuid.UUID, *, actor: Principal, lender: Lender, uow: OriginationUnitOfWork, today: date
-) -> ContractDocument:
-    """The contract of a disbursed loan, for staff or the borrower whose loan it is (anyone
-    else's is a 404, as for a loan that does not exist)."""
-    loan, _ = await get_loan(loan_id, actor=actor, uow=uow)
-    return await contract_document(loan.application_id, lender=lender, uow=uow, today=today)
 
 
 async def contract_document(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from service.origination.http.applicants import ApplicantController, ReferralController
-from service.origination.http.applications import ApplicationController
+from service.origination.http.applications import ApplicationController, LoanContractController
 
 
 def routes() -> list[ControllerRouterHandler]:
-    return [ReferralController, ApplicantController, ApplicationController]
+    return [ReferralController, ApplicantController, ApplicationController, LoanContractController]

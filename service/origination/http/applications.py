@@ -14,6 +14,7 @@ from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, Status
+from domain.origination.contract import ContractDocument
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
@@ -23,7 +24,7 @@ from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers import applications as uc
 from service.origination.ports import ApplicationFilter, CommitteeVote
 from service.services import Services
-from service.servicing.handlers.loans import loans_of_applications
+from service.servicing.handlers.loans import get_loan, loans_of_applications
 
 OFFICERS = (Role.ADMIN, Role.LOAN_OFFICER)
 COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
@@ -253,6 +254,14 @@ def application_out(a: Application, loan_id: uuid.UUID | None = None) -> Applica
 ApplicationPage = Annotated[
     Page[ApplicationResponse], published_as("Page_service.api.applications.ApplicationResponse_")
 ]
+
+
+async def _contract_file(document: ContractDocument, services: Services) -> Response[bytes]:
+    return Response(
+        await render_off_the_loop(services.contract_renderer.render, document),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="contrat-{document.contract_number}.pdf"'},
+    )
 
 
 class ApplicationController(Controller):
@@ -582,12 +591,7 @@ class ApplicationController(Controller):
         document = await uc.contract_document(
             application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()
         )
-        pdf = await render_off_the_loop(services.contract_renderer.render, document)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="contrat-{document.contract_number}.pdf"'},
-        )
+        return await _contract_file(document, services)
 
     @post(
         "/{application_id:uuid}/disbursements",
@@ -651,3 +655,36 @@ class ApplicationController(Controller):
             )
             for h in await uc.application_history(application_id, uow=services.uow())
         ]
+
+
+class LoanContractController(Controller):
+    """A disbursed loan's credit contract, under the loan's path for the borrower's self-service:
+    servicing finds the loan and who may read it, origination writes the contract."""
+
+    path = "/v1/loans"
+    tags = ["self-service"]
+
+    @get(
+        "/{loan_id:uuid}/contract.pdf",
+        guards=[allow(*ALL_STAFF, borrowers=True)],
+        operation_id="downloadLoanContract",
+        summary="The loan's credit contract as a PDF (the borrower downloads their own)",
+        media_type="application/pdf",
+        responses={
+            **problems(400, 401, 403, 404),
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type="application/pdf",
+                description="the contract PDF",
+                generate_examples=False,
+            ),
+        },
+    )
+    async def contract(
+        self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
+    ) -> Response[bytes]:
+        loan, _ = await get_loan(loan_id, actor=request.user, uow=services.uow())
+        document = await uc.contract_document(
+            loan.application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()
+        )
+        return await _contract_file(document, services)

@@ -7,7 +7,9 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 
-from domain.errors import RuleViolation
+from domain.errors import NotFound, RuleViolation
+from domain.identity.model import Principal
+from domain.loans.model import Disbursement, Loan
 from service.servicing.ports import LoanListItem, LoanSearch, ServicingUnitOfWork
 
 LOAN_STATUSES = ("active", "closed", "written_off")
@@ -41,3 +43,20 @@ async def loans_of_applications(
         return {}
     async with uow:
         return await uow.loans.ids_for_applications(application_ids)
+
+
+async def get_loan(
+    loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork
+) -> tuple[Loan, Sequence[Disbursement]]:
+    """Staff read every loan; a borrower reads only their own (anyone else's is a 404)."""
+    async with uow:
+        loan = await uow.loans.get(loan_id)
+        if loan is not None and not actor.is_staff:
+            theirs = actor.borrower_id is not None and loan_id in await uow.servicing.loans_of_borrower(
+                actor.borrower_id
+            )
+            if not theirs:
+                loan = None
+        if loan is None:
+            raise NotFound("loan not found", code="loan.not_found")
+        return loan, await uow.loans.disbursements(loan.application_id)

@@ -17,9 +17,8 @@ from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, rate_text
-from service.origination.handlers import applications as uc
 from service.services import Services
-from service.servicing.handlers.loans import list_loans
+from service.servicing.handlers.loans import get_loan, list_loans
 from service.servicing.handlers.payments import statement
 from service.servicing.ports import LoanListItem, LoanSearch, StatementLine
 
@@ -171,7 +170,7 @@ class LoanController(Controller):
     async def read(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> LoanResponse:
-        loan, tranches = await uc.get_loan(loan_id, actor=request.user, uow=services.uow())
+        loan, tranches = await get_loan(loan_id, actor=request.user, uow=services.uow())
         live = (await statement(loan_id, actor=request.user, uow=services.uow())).live_schedule()
         return LoanResponse(
             id=loan.id,

@@ -1,6 +1,6 @@
 """Borrower self-service routes: the signed-in borrower's own loans, a loan's schedule as a PDF and
-as an iCalendar of due dates, and its credit contract as a PDF (staff, and the borrower whose loan
-it is; anyone else gets 404).
+as an iCalendar of due dates (staff, and the borrower whose loan it is; anyone else gets 404). The
+loan's credit contract is origination's document: ``service.origination.http.applications``.
 
 The borrower's loans come from the token's borrower id, never from an id in the request.
 """
@@ -19,7 +19,6 @@ from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut
 from service.kernel.pdf import render_off_the_loop
-from service.origination.handlers.applications import loan_contract_document
 from service.services import Services
 from service.servicing.handlers import self_service as uc
 from service.servicing.ports import ScheduleExport, ScheduleRenderer
@@ -125,27 +124,3 @@ class ScheduleFileController(Controller):
             loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
         )
         return await _file(export, services.schedule_calendar, media_type=ICS, extension="ics")
-
-    @get(
-        "/{loan_id:uuid}/contract.pdf",
-        guards=[allow(*ALL_STAFF, borrowers=True)],
-        operation_id="downloadLoanContract",
-        summary="The loan's credit contract as a PDF (the borrower downloads their own)",
-        media_type=PDF,
-        responses=_file_responses(PDF, "the contract PDF"),
-    )
-    async def contract(
-        self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
-    ) -> Response[bytes]:
-        document = await loan_contract_document(
-            loan_id,
-            actor=request.user,
-            lender=services.settings.lender,
-            uow=services.uow(),
-            today=services.today(),
-        )
-        return Response(
-            await render_off_the_loop(services.contract_renderer.render, document),
-            media_type=PDF,
-            headers={"Content-Disposition": f'attachment; filename="contrat-{document.contract_number}.pdf"'},
-        )
