@@ -19,7 +19,7 @@ from service.kernel.idempotency import IdempotencyKey
 from service.origination.handlers.applications import disburse, issue_offer
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, lender_today
-from tests.origination.test_scenario import put_project, staff, step
+from tests.origination.test_scenario import open_application, staff, step
 from tests.products.test_http import create as create_product
 
 TODAY = lender_today()
@@ -36,30 +36,8 @@ async def at_committee(
     product = await create_product(
         client, admin, requires_training=False, guarantor_coverage_percent="0", **product_terms
     )
-    applicant = await step(
-        await client.post(
-            "/v1/applicants",
-            headers=preparer.headers,
-            json={"full_name": "Inès", "email": "ines@example.org", "situation": "job_seeker"},
-        ),
-        201,
-    )
-    await put_project(client, preparer, applicant["id"], requested="4000.00")
-    app = await step(
-        await client.post(
-            "/v1/applications",
-            headers=preparer.headers,
-            json={
-                "applicant_id": applicant["id"],
-                "product_id": product["id"],
-                "amount": {"amount": "4000.00", "currency": "EUR"},
-                "number_of_installments": 12,
-                "purpose": "x",
-            },
-        ),
-        201,
-    )
-    url = f"/v1/applications/{app['id']}"
+    ines = {"full_name": "Inès", "email": "ines@example.org", "situation": "job_seeker"}
+    url, app, _ = await open_application(client, preparer, product["id"], ines, amount="4000.00", installments=12)
     for path, who in (("submission", preparer), ("review", reviewer or preparer), ("committee-referral", preparer)):
         app = await step(await client.post(f"{url}/{path}", headers=who.headers, json={"version": app["version"]}))
     return url, app

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing, lender_today, sign_in_staff
-from tests.origination.test_scenario import approved_application, put_project, staff, step
+from tests.origination.test_scenario import approved_application, open_application, put_project, staff, step
 from tests.products.test_http import create as create_product
 
 TODAY = lender_today()
@@ -33,29 +33,11 @@ async def draft(
     """A draft application of a new applicant (no project yet) on a product without training or guarantee."""
     terms = {"requires_training": False, "guarantor_coverage_percent": "0", **product}
     created = await create_product(client, admin, f"PRO-{person.upper()}", **terms)
-    applicant = await step(
-        await client.post(
-            "/v1/applicants",
-            headers=admin.headers,
-            json={"full_name": "Inès", "email": f"{person}@example.org", "situation": "job_seeker"},
-        ),
-        201,
+    person_in = {"full_name": "Inès", "email": f"{person}@example.org", "situation": "job_seeker"}
+    url, app, applicant = await open_application(
+        client, admin, created["id"], person_in, amount=amount, installments=24, project=False
     )
-    app = await step(
-        await client.post(
-            "/v1/applications",
-            headers=admin.headers,
-            json={
-                "applicant_id": applicant["id"],
-                "product_id": created["id"],
-                "amount": {"amount": amount, "currency": "EUR"},
-                "number_of_installments": 24,
-                "purpose": "x",
-            },
-        ),
-        201,
-    )
-    return f"/v1/applications/{app['id']}", app, applicant["id"]
+    return url, app, applicant["id"]
 
 
 def failed_checks(app: dict[str, Any]) -> dict[str, str]:

@@ -328,34 +328,38 @@ def uuid_of(text: str) -> Any:
     return uuid.UUID(text)
 
 
+async def open_application(
+    client: AsyncTestClient[Litestar],
+    officer: Caller,
+    product_id: str,
+    person: dict[str, str],
+    *,
+    amount: str,
+    installments: int,
+    project: bool = True,
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A walk-in applicant (``person``: full_name, email or phone, situation), their business
+    project unless ``project`` is false, and a draft application: (url, application, applicant)."""
+    applicant = await step(await client.post("/v1/applicants", headers=officer.headers, json=person), 201)
+    if project:
+        await put_project(client, officer, applicant["id"], requested=amount)
+    body = {
+        "applicant_id": applicant["id"],
+        "product_id": product_id,
+        "amount": {"amount": amount, "currency": "EUR"},
+        "number_of_installments": installments,
+        "purpose": "x",
+    }
+    app = await step(await client.post("/v1/applications", headers=officer.headers, json=body), 201)
+    return f"/v1/applications/{app['id']}", app, applicant
+
+
 async def test_maker_checker_and_illegal_transitions(
     client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
-    applicant = await step(
-        await client.post(
-            "/v1/applicants",
-            headers=admin.headers,
-            json={"full_name": "Léa", "email": "lea@example.org", "situation": "job_seeker"},
-        ),
-        201,
-    )
-    await put_project(client, admin, applicant["id"], requested="3000.00")
-    app = await step(
-        await client.post(
-            "/v1/applications",
-            headers=admin.headers,
-            json={
-                "applicant_id": applicant["id"],
-                "product_id": product["id"],
-                "amount": {"amount": "3000.00", "currency": "EUR"},
-                "number_of_installments": 12,
-                "purpose": "x",
-            },
-        ),
-        201,
-    )
-    url = f"/v1/applications/{app['id']}"
+    lea = {"full_name": "Léa", "email": "lea@example.org", "situation": "job_seeker"}
+    url, app, _ = await open_application(client, admin, product["id"], lea, amount="3000.00", installments=12)
     early = await client.post(
         f"{url}/decision",
         headers=admin.headers,
@@ -386,30 +390,8 @@ async def test_two_officers_at_once_one_wins(
     product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
     first = await sign_in_staff(client, uow_factory, "officer-one", "loan_officer")
     second = await sign_in_staff(client, uow_factory, "officer-two", "loan_officer")
-    applicant = await step(
-        await client.post(
-            "/v1/applicants",
-            headers=first.headers,
-            json={"full_name": "Sam", "phone": "0611111111", "situation": "other"},
-        ),
-        201,
-    )
-    await put_project(client, first, applicant["id"], requested="2000.00")
-    app = await step(
-        await client.post(
-            "/v1/applications",
-            headers=first.headers,
-            json={
-                "applicant_id": applicant["id"],
-                "product_id": product["id"],
-                "amount": {"amount": "2000.00", "currency": "EUR"},
-                "number_of_installments": 12,
-                "purpose": "x",
-            },
-        ),
-        201,
-    )
-    url = f"/v1/applications/{app['id']}"
+    sam = {"full_name": "Sam", "phone": "0611111111", "situation": "other"}
+    url, app, _ = await open_application(client, first, product["id"], sam, amount="2000.00", installments=12)
     async with racing() as http:
         answers = await asyncio.gather(
             http.post(f"{url}/submission", headers=first.headers, json={"version": app["version"]}),
@@ -426,30 +408,8 @@ async def approved_application(
 ) -> tuple[str, dict[str, Any]]:
     """An application approved by the committee (a product without training or guarantee)."""
     product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
-    applicant = await step(
-        await client.post(
-            "/v1/applicants",
-            headers=admin.headers,
-            json={"full_name": "Yasmine", "email": "yasmine@example.org", "situation": "job_seeker"},
-        ),
-        201,
-    )
-    await put_project(client, admin, applicant["id"], requested=amount)
-    app = await step(
-        await client.post(
-            "/v1/applications",
-            headers=admin.headers,
-            json={
-                "applicant_id": applicant["id"],
-                "product_id": product["id"],
-                "amount": {"amount": amount, "currency": "EUR"},
-                "number_of_installments": 24,
-                "purpose": "x",
-            },
-        ),
-        201,
-    )
-    url = f"/v1/applications/{app['id']}"
+    yasmine = {"full_name": "Yasmine", "email": "yasmine@example.org", "situation": "job_seeker"}
+    url, app, _ = await open_application(client, admin, product["id"], yasmine, amount=amount, installments=24)
     for path in ("submission", "review", "committee-referral"):
         app = await step(await client.post(f"{url}/{path}", headers=admin.headers, json={"version": app["version"]}))
     second = await staff(client, admin, f"{committee.name}-second", "committee_member")
