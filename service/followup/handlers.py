@@ -142,18 +142,9 @@ class OfficerAgenda:
     borrowers: Mapping[uuid.UUID, LoanBorrower]
 
 
-# The agenda and report look 30 days around ``on``: a date of year 1 or 9999 would overflow.
-
-
-def check_report_day(on: date) -> None:
-    """A report's day lies in the range of business dates loans live in (its 30-day windows and
-    anniversaries then never leave the calendar)."""
-    check_business_date(on, "on")
-
-
 async def officer_agenda(officer_id: uuid.UUID, on: date, *, uow: FollowUpUnitOfWork) -> OfficerAgenda:
     """Due (in the next 30 days), overdue and done (in the last 30 days) contacts of an officer."""
-    check_report_day(on)
+    check_business_date(on, "on")  # its 30-day windows then never leave the calendar
     async with uow:
         contacts = await uow.follow_ups.agenda_contacts(
             officer_id, due_until=on + AGENDA_HORIZON, done_from=on - AGENDA_HORIZON
@@ -170,7 +161,7 @@ class FollowUpReport:
 
 
 async def follow_up_report(group_by: GroupBy, on: date, *, uow: FollowUpUnitOfWork) -> FollowUpReport:
-    check_report_day(on)
+    check_business_date(on, "on")  # anniversaries counted from it then never leave the calendar
     async with uow:
         facts = await uow.follow_ups.report_facts(group_by)
         names = await uow.follow_ups.group_names(group_by, [key for key, _ in facts if key is not None])

@@ -38,10 +38,9 @@ class Argon2PasswordHasher:
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether ``password`` matches; ``None`` (no such user) costs the same and is False."""
-        if password_hash is None:
-            await asyncio.get_running_loop().run_in_executor(self._pool, self._check, self._unknown_user_hash, password)
-            return False
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._check, password_hash, password)
+        checked = password_hash or self._unknown_user_hash
+        matches = await asyncio.get_running_loop().run_in_executor(self._pool, self._check, checked, password)
+        return matches and password_hash is not None
 
     def _check(self, password_hash: str, password: str) -> bool:
         try:

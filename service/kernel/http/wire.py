@@ -55,6 +55,11 @@ def rate_text(value: Decimal) -> str:
     return f"{plain:f}"
 
 
+def optional_rate_text(value: Decimal | None) -> str | None:
+    """``rate_text`` for a rate that may be absent (an amendment recorded before its terms were kept)."""
+    return None if value is None else rate_text(value)
+
+
 class MoneyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     amount: DecimalString
     currency: CurrencyCode

@@ -243,10 +243,11 @@ async def transition(
                 apr_source="indicative TAEG (disbursed today)",
             )
             app.eligibility = tuple(results)
-            if any(not r.passed for r in results):
+            failed = [r for r in results if not r.passed]
+            if failed:
                 await uow.applications.save(app)  # the failed checks stay visible on the file
                 await uow.commit()
-                _require_eligible(results)
+                raise EligibilityError(failed)
         details: dict[str, object] = {}
         if action is Action.SEND_TO_COMMITTEE:  # which plan the committee is given (it cannot change after)
             project = await uow.projects.get(app.applicant_id)

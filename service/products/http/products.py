@@ -23,7 +23,15 @@ from domain.schedules.validation import check_business_date
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, published_as
-from service.kernel.http.wire import CurrencyCode, DecimalString, checked_amount, decimal_of, rate_text, text
+from service.kernel.http.wire import (
+    CurrencyCode,
+    DecimalString,
+    checked_amount,
+    decimal_of,
+    optional_rate_text,
+    rate_text,
+    text,
+)
 from service.products import handlers as uc
 from service.products.http.quotes import FeeIn, fee_from_wire
 from service.products.http.terms import ServicingTermsIn, ServicingTermsOut, servicing_from_wire, servicing_out
@@ -255,7 +263,7 @@ def terms_out(t: ProductTerms) -> ProductTermsOut:
             FeeOut(
                 name=f.name,
                 collection=f.collection.value,
-                percent_of_principal=None if f.percent_of_principal is None else rate_text(f.percent_of_principal),
+                percent_of_principal=optional_rate_text(f.percent_of_principal),
                 amount=None if f.amount is None else text(f.amount),
             )
             for f in t.fees

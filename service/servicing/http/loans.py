@@ -16,7 +16,7 @@ from litestar.params import QueryParameter
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, published_as
-from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, rate_text
+from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, optional_rate_text, rate_text
 from service.services import Services
 from service.servicing.handlers.loans import get_loan, list_loans
 from service.servicing.handlers.payments import statement
@@ -179,8 +179,8 @@ class LoanController(Controller):
             product_version=loan.product_version,
             currency=loan.currency,
             principal=loan.principal,
-            annual_interest_rate=None if live.annual_interest_rate is None else rate_text(live.annual_interest_rate),
-            apr=None if live.apr is None else rate_text(live.apr),
+            annual_interest_rate=optional_rate_text(live.annual_interest_rate),
+            apr=optional_rate_text(live.apr),
             status=loan.status,
             disbursed_on=loan.disbursed_on,
             tranches=[TrancheOut(t.tranche, t.amount, t.fees_withheld, t.value_date) for t in tranches],

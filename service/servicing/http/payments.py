@@ -22,7 +22,15 @@ from domain.servicing import PaymentChannel
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
-from service.kernel.http.wire import AmountOut, DecimalString, MoneyIn, RateOut, amount_of, decimal_of, rate_text
+from service.kernel.http.wire import (
+    AmountOut,
+    DecimalString,
+    MoneyIn,
+    RateOut,
+    amount_of,
+    decimal_of,
+    optional_rate_text,
+)
 from service.services import Services
 from service.servicing.handlers import payments as uc
 from service.servicing.ports import LoanStatement, StatementLine
@@ -242,10 +250,6 @@ def _installment_out(i: StatementLine) -> InstallmentStateOut:
     )
 
 
-def _rate(value: Decimal | None) -> str | None:
-    return None if value is None else rate_text(value)
-
-
 def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
     """The schedule document built in Python from a statement (the route sends the same JSON
     rendered by PostgreSQL; this is its reference)."""
@@ -256,8 +260,8 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
         id=loan.id,
         currency=loan.currency,
         principal=loan.principal,
-        annual_interest_rate=_rate(live.annual_interest_rate),
-        apr=_rate(live.apr),
+        annual_interest_rate=optional_rate_text(live.annual_interest_rate),
+        apr=optional_rate_text(live.apr),
         amendment=live.amendment,
         schedule_starts_on=live.starts_on,
         status=loan.status,
@@ -276,8 +280,8 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
                 amendment=s.amendment,
                 starts_on=s.starts_on,
                 replaced_on=s.replaced_on or s.starts_on,  # every earlier schedule was replaced
-                annual_interest_rate=_rate(s.annual_interest_rate),
-                apr=_rate(s.apr),
+                annual_interest_rate=optional_rate_text(s.annual_interest_rate),
+                apr=optional_rate_text(s.apr),
                 installments=[_installment_out(i) for i in s.installments],
             )
             for s in earlier
