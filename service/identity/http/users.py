@@ -9,7 +9,6 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
@@ -18,7 +17,7 @@ from service.identity import handlers as uc
 from service.kernel.http import messages
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.kernel.http.middleware import rate_limit_hook
-from service.kernel.http.problems import problems, request_language
+from service.kernel.http.problems import problems, request_language, too_many_requests
 from service.kernel.http.schemas import NonEmptyText, Page, Password, published_as
 from service.kernel.http.schemas import Request as RequestBody
 from service.services import Services
@@ -209,9 +208,7 @@ class AuthController(Controller):
         account, client = data.username.strip().lower(), client_address(request)
         wait = await services.sign_in_backoff.wait(account, client)
         if wait is not None:
-            raise HTTPException(
-                status_code=429, detail="too many failed sign-ins; try again later", headers={"Retry-After": str(wait)}
-            )
+            raise too_many_requests("too many failed sign-ins; try again later", wait)
         try:
             token = await uc.issue_staff_token(
                 data.username,

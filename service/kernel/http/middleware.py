@@ -28,6 +28,8 @@ from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.kernel.http.guards import client_address
+from service.kernel.http.problems import too_many_requests
 from service.logging import REDACTED
 
 log = structlog.get_logger()
@@ -309,10 +311,9 @@ def rate_limit_hook(limiter: str, message: str) -> Callable[[Request[Any, Any, A
 
     async def hook(request: Request[Any, Any, Any]) -> None:
         await check_request(request)
-        client = request.client.host if request.client else "unknown"
-        wait = await getattr(request.app.state.services, limiter).hit(client)
+        wait = await getattr(request.app.state.services, limiter).hit(client_address(request))
         if wait is not None:
-            raise HTTPException(status_code=429, detail=message, headers={"Retry-After": str(wait)})
+            raise too_many_requests(message, wait)
         await decode_body(request)
 
     return hook

@@ -63,6 +63,11 @@ _HTTP_CODES = {
 }
 
 
+def too_many_requests(detail: str, wait: int) -> HTTPException:
+    """A 429 telling the client how many seconds to wait (every limiter answers this way)."""
+    return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(wait)})
+
+
 def problem_response(
     request: Request[Any, Any, Any],
     status: int,

@@ -23,11 +23,10 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request
-from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from service.kernel.http.middleware import is_json_media_type
-from service.kernel.http.problems import EXCEPTION_HANDLERS
+from service.kernel.http.problems import EXCEPTION_HANDLERS, too_many_requests
 from service.products.http.quotes import (
     RATE_LIMITED,
     CreateAprCalculationRequest,
@@ -116,7 +115,7 @@ class FastQuoteRoutes:
             client = scope.get("client")
             wait = await services.quote_limiter.hit(client[0] if client else "unknown")
             if wait is not None:
-                raise HTTPException(status_code=429, detail=RATE_LIMITED, headers={"Retry-After": str(wait)})
+                raise too_many_requests(RATE_LIMITED, wait)
             content = self.encoder.encode(await route.answer(data, services))
         except Exception as error:  # noqa: BLE001 - every error becomes a problem, as in Litestar
             await _problem(error, scope, receive, send)
