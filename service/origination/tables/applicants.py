@@ -29,7 +29,8 @@ def kinds_one_of(column: str, kinds: type[Enum]) -> str:
 class ApplicantRow(Base):
     __tablename__ = "applicants"
     __table_args__ = (
-        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
+        # An erased person (service/privacy) keeps an anonymous row for the records the law keeps.
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL OR erased_at IS NOT NULL", name="contact"),
         CheckConstraint(one_of("situation", Situation), name="situation"),
         CheckConstraint(one_of("stage", Stage), name="stage"),
         # One person, one record: a second referral finds the first through these.
@@ -55,6 +56,8 @@ class ApplicantRow(Base):
     borrower_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("borrowers.id"), unique=True)
     created_at: Mapped[dt.datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set by the privacy context when it anonymises the row (erasure or retention).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -1,0 +1,1 @@
+"""Personal data: access, export, rectification, erasure and retention, consent, audit of reads."""
