@@ -28,6 +28,7 @@ from service.identity.security import Argon2PasswordHasher, JwtTokenCodec
 from service.identity.senders import LogLoginCodeSender
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.db.readiness import ServersReadiness
+from service.kernel.http.audit import ReadAuditMiddleware
 from service.kernel.http.middleware import (
     CreatedLocation,
     RequestContextMiddleware,
@@ -42,6 +43,9 @@ from service.notifications import http as notifications
 from service.notifications.read import SqlNoticeOutbox
 from service.origination import http as origination
 from service.origination.pdf import PdfContractRenderer
+from service.privacy import http as privacy
+from service.privacy.read import SqlAuditTrail
+from service.privacy.repositories import SqlConsents, SqlPersonRecords, SqlReadAudit
 from service.products import http as products
 from service.products.http.fast_quotes import with_fast_quote_routes
 from service.reporting import http as reporting
@@ -66,6 +70,7 @@ ROUTE_HANDLERS = [
     *reporting.routes(),
     *notifications.routes(),
     *followup.routes(),
+    *privacy.routes(),
 ]
 
 
@@ -140,11 +145,15 @@ def create_app(
             notices=SqlNoticeOutbox(engine),
             schedule_pdf=PdfScheduleRenderer(),
             schedule_calendar=IcsScheduleRenderer(),
+            privacy_records=SqlPersonRecords(engine),
+            audit_trail=SqlAuditTrail(engine),
+            consents=SqlConsents(engine),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
             sign_in_backoff=RedisSignInBackoff(redis),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis
+        app.state.read_audit = SqlReadAudit(engine)  # the kernel's ReadAuditMiddleware writes through it
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # full passes, and collect young objects less often (each request makes thousands).
         # Without this, full collections of the app's long-lived objects showed as latency spikes.
@@ -160,7 +169,8 @@ def create_app(
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, swagger_ui_files()],
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"])],
+        # Reads marked ``audited`` leave a record once the caller is known (service/kernel/http/audit.py).
+        middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"]), ReadAuditMiddleware],
         before_request=require_json_body,
         logging_config=None,
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},

@@ -3,7 +3,8 @@
 Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the password is read
 from ADMIN_PASSWORD or asked for), ``openapi`` (write the contract), ``close-of-business
 [--date YYYY-MM-DD]`` (age the loans to a day that is over; by default every day not closed yet up
-to yesterday in the lender's time zone), ``serve`` (the API). The developer's commands (``dev``,
+to yesterday in the lender's time zone), ``serve`` (the API), ``retention`` (erase or anonymise
+the personal data past its retention period, what the nightly job does). The developer's commands (``dev``,
 ``seed-demo``, the close of business on the embedded servers) are ``python -m tools``.
 """
 
@@ -83,6 +84,26 @@ async def close_of_business(settings: Settings, business_date: date | None) -> N
         print(f"close of business {report.business_date.isoformat()}: {done}, {report.loans_refreshed} replayed")
 
 
+async def retention(settings: Settings) -> None:
+    from service.kernel.db.engine import create_engine
+    from service.privacy.handlers import run_retention
+    from service.privacy.repositories import SqlPersonRecords
+
+    now = datetime.now(UTC)
+    engine = create_engine(settings)
+    try:
+        report = await run_retention(
+            records=SqlPersonRecords(engine),
+            policy=settings.retention_policy,
+            today=settings.business_date(now),
+            now=now,
+        )
+    finally:
+        await engine.dispose()
+    done = ", ".join(f"{name} {count}" for name, count in report.counts.items())
+    print(f"retention {report.as_of.isoformat()} (run {report.run_id}): {done}")
+
+
 def write_openapi(path: Path) -> None:
     from service.app import create_app
 
@@ -140,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a business date that is over, YYYY-MM-DD (by default every day not closed yet, up to yesterday"
         " in the lender's time zone)",
     )
+    sub.add_parser("retention", help="erase or anonymise the personal data past its retention period")
     args = parser.parse_args(argv)
     try:
         if args.command == "openapi":
@@ -155,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(_create_admin(settings, args.username, args.full_name, password))
             elif args.command == "close-of-business":
                 asyncio.run(close_of_business(settings, args.date))
+            elif args.command == "retention":
+                asyncio.run(retention(settings))
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ from service.identity.ports import (
 from service.kernel.ports import RateLimiter, ReadinessProbe
 from service.notifications.ports import NoticeOutbox
 from service.origination.ports import ContractRenderer, OriginationUnitOfWork
+from service.privacy.ports import AuditTrail, Consents, PersonRecords
 from service.products.ports import ProductsUnitOfWork
 from service.reporting.ports import PortfolioReports
 from service.servicing.ports import ScheduleRenderer, ServicingUnitOfWork
@@ -59,6 +60,9 @@ class Services:
     notices: NoticeOutbox
     schedule_pdf: ScheduleRenderer
     schedule_calendar: ScheduleRenderer
+    privacy_records: PersonRecords
+    audit_trail: AuditTrail
+    consents: Consents
 
     @staticmethod
     def now() -> datetime:

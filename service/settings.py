@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.notifications import QuietWindow
 from domain.origination.applications import CommitteeRules
 from domain.origination.contract import Lender
+from domain.privacy.retention import RetentionPolicy
 
 
 class SettingsError(Exception):
@@ -78,6 +79,11 @@ class Settings:
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = field(default=None, repr=False)
     sms_sender: str | None = None
+    # Retention periods (issue 15, domain/privacy/retention.py says from which event each counts).
+    retention_refused_file_months: int = 6
+    retention_loan_identity_years: int = 5
+    retention_loan_records_years: int = 10
+    retention_follow_up_years: int = 5
 
     @property
     def lender(self) -> Lender:
@@ -95,6 +101,15 @@ class Settings:
     @property
     def committee_rules(self) -> CommitteeRules:
         return CommitteeRules(quorum=self.committee_quorum, majority_percent=Decimal(self.committee_majority_percent))
+
+    @property
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            refused_file_months=self.retention_refused_file_months,
+            loan_identity_years=self.retention_loan_identity_years,
+            loan_records_years=self.retention_loan_records_years,
+            follow_up_years=self.retention_follow_up_years,
+        )
 
     @property
     def quiet_window(self) -> QuietWindow:
@@ -288,5 +303,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lender_timezone=lender_timezone,
         notify_timezone=_zone(env, "NOTIFY_TIMEZONE", lender_timezone),
         notify_lanes=_int(env, "NOTIFY_LANES", 4, minimum=1),
+        retention_refused_file_months=_int(env, "RETENTION_REFUSED_FILE_MONTHS", 6, minimum=1),
+        retention_loan_identity_years=_int(env, "RETENTION_LOAN_IDENTITY_YEARS", 5, minimum=1),
+        retention_loan_records_years=_int(env, "RETENTION_LOAN_RECORDS_YEARS", 10, minimum=1),
+        retention_follow_up_years=_int(env, "RETENTION_FOLLOW_UP_YEARS", 5, minimum=1),
         **_channels(env),  # type: ignore[arg-type]
     )

@@ -25,6 +25,7 @@ from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
 from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
 from service.origination.repositories.applicants import SqlApplicants, SqlProjects, SqlReferrals
 from service.origination.repositories.applications import SqlApplications
+from service.privacy.repositories import SqlPersonRecords
 from service.products.repositories import SqlLegalData, SqlProducts
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.servicing.repositories.events import SqlLoanServicing
@@ -127,4 +128,5 @@ def job_resources(engine: AsyncEngine) -> dict[str, Any]:
         "close_of_business_book": SqlCloseOfBusiness(engine),
         "notice_planning": SqlNoticePlanning(engine),
         "notice_outbox": SqlNoticeOutbox(engine),
+        "privacy_records": SqlPersonRecords(engine),
     }

@@ -22,6 +22,7 @@ from service.logging import configure_logging
 from service.notifications import jobs as notifications
 from service.notifications.channels.configured import open_channels
 from service.origination import jobs as origination
+from service.privacy import jobs as privacy
 from service.servicing import jobs as servicing
 from service.settings import Settings, load_settings
 from service.wiring import job_resources
@@ -46,7 +47,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 # Each context publishes its jobs; the worker only composes them.
-JOBS = [*identity.jobs(), *origination.jobs(), *servicing.jobs(), *notifications.jobs()]
+JOBS = [*identity.jobs(), *origination.jobs(), *servicing.jobs(), *notifications.jobs(), *privacy.jobs()]
 FUNCTIONS: list[Any] = [job.task for job in JOBS]
 # arq types its tasks as ``(ctx, *args, **kwargs)``; ours take the ctx only.
 CRON_JOBS = [cron(cast(WorkerCoroutine, job.task), **job.cron) for job in JOBS if job.cron is not None]

@@ -1,7 +1,10 @@
-"""Ports every context shares: the unit of work, idempotency, rate limits, readiness."""
+"""Ports every context shares: the unit of work, idempotency, rate limits, readiness, the audit of reads."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -36,3 +39,22 @@ class RateLimiter(Protocol):
 
 class ReadinessProbe(Protocol):
     async def check(self) -> dict[str, bool]: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditedRead:
+    """A staff member opened a person's file: who, when, what (kind + id), through which route
+    (``api`` or ``ui``) and request. Ids only, never the personal data read."""
+
+    staff_id: uuid.UUID
+    at: datetime
+    object_kind: str
+    object_id: uuid.UUID
+    route: str
+    request_id: str
+
+
+class ReadAudit(Protocol):
+    async def record(self, read: AuditedRead) -> None:
+        """Keep the record (append-only); raises when it cannot, so the read is not answered."""
+        ...

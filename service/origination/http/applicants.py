@@ -27,6 +27,7 @@ from domain.origination.applicants import (
     Stage,
     check_siret,
 )
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
@@ -463,6 +464,7 @@ class ApplicantController(Controller):
         "/{applicant_id:uuid}",
         guards=[allow(*ALL_STAFF)],
         operation_id="getApplicant",
+        opt=audited("applicant"),
         summary="Read an applicant",
         responses=problems(400, 401, 403, 404),
     )

@@ -15,6 +15,7 @@ from litestar.params import JSONBody, Parameter
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, Status
 from domain.origination.contract import ContractDocument
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
@@ -322,6 +323,7 @@ class ApplicationController(Controller):
         "/{application_id:uuid}",
         guards=[allow(*ALL_STAFF)],
         operation_id="getApplication",
+        opt=audited("application"),
         summary="Read an application with its checks and offer",
         responses=problems(400, 401, 403, 404),
     )
@@ -578,6 +580,7 @@ class ApplicationController(Controller):
         "/{application_id:uuid}/contract",
         guards=[allow(*ALL_STAFF)],
         operation_id="downloadContract",
+        opt=audited("application_contract"),
         summary="The credit contract as a PDF, with the schedule and the TAEG",
         media_type="application/pdf",
         responses={
@@ -668,6 +671,7 @@ class LoanContractController(Controller):
         "/{loan_id:uuid}/contract.pdf",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="downloadLoanContract",
+        opt=audited("loan_contract"),
         summary="The loan's credit contract as a PDF (the borrower downloads their own)",
         media_type="application/pdf",
         responses={

@@ -13,6 +13,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, published_as
@@ -164,6 +165,7 @@ class LoanController(Controller):
         "/{loan_id:uuid}",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="getLoan",
+        opt=audited("loan"),
         summary="A loan, its schedule in force, its contract's schedule and tranches (a borrower reads only their own)",
         responses=problems(400, 401, 403, 404),
     )

@@ -19,6 +19,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from domain.identity.model import Role
 from domain.servicing import PaymentChannel
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
@@ -428,6 +429,7 @@ class ServicingController(Controller):
         "/{loan_id:uuid}/schedule",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="getLoanSchedule",
+        opt=audited("loan_schedule"),
         summary="The schedule with what is paid, due and late per instalment, and the loan's transactions",
         responses=problems(400, 401, 403, 404),
     )

@@ -15,6 +15,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut
@@ -97,6 +98,7 @@ class ScheduleFileController(Controller):
         "/{loan_id:uuid}/schedule.pdf",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="downloadLoanSchedulePdf",
+        opt=audited("loan_schedule"),
         summary="The schedule as a PDF, in the borrower's language: instalments, what is paid and due, payments",
         media_type=PDF,
         responses=_file_responses(PDF, "the PDF"),
@@ -113,6 +115,7 @@ class ScheduleFileController(Controller):
         "/{loan_id:uuid}/schedule.ics",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="downloadLoanScheduleCalendar",
+        opt=audited("loan_schedule"),
         summary="The due dates still to pay as an iCalendar file (one all-day event per instalment)",
         media_type=ICS,
         responses=_file_responses(ICS, "the iCalendar file (RFC 5545)"),

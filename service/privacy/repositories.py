@@ -1,0 +1,231 @@
+"""The person's records anonymised across every context, in SQL over their tables by name (the
+privacy context sits on top of the others and imports none of their code), the audit writer and
+the consent withdrawals.
+
+Erasure keeps the rows the law keeps (loans, instalments, ledger, disbursements, enrolments,
+follow-up outcomes) and removes what identifies the person: the applicant row keeps its id, which
+from then on is an anonymous key (nothing left links it to a name), the borrower account is
+deleted, free texts are cleared. Ledger rows are never touched. The event tables' free text is
+cleared under ``privacy.anonymising`` (the controlled exception of migration 0020).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from domain.ids import new_id
+from domain.privacy.retention import PersonFacts
+from service.kernel.ports import AuditedRead
+from service.privacy.ports import Consent, PersonExport
+from service.privacy.read import export_person, read_consent
+
+_FACTS = """
+SELECT a.id, a.stage, CAST(a.stage_changed_at AT TIME ZONE 'UTC' AS date) AS stage_changed_on,
+       a.erased_at IS NOT NULL AS erased,
+       coalesce(p.dispute_open, false) AS dispute_open, p.longer_retention_until,
+       p.follow_up_scrubbed_at IS NOT NULL AS follow_up_scrubbed,
+       (SELECT count(*) FROM loans l WHERE l.applicant_id = a.id) AS loans,
+       (SELECT count(*) FROM loans l WHERE l.applicant_id = a.id AND l.status = 'active') AS active_loans,
+       (SELECT max(coalesce(l.closed_on, l.written_off_on)) FROM loans l WHERE l.applicant_id = a.id)
+           AS last_loan_closed_on
+FROM applicants a LEFT JOIN privacy_persons p ON p.applicant_id = a.id
+"""
+
+_ERASED = "anonymised"
+_LOANS = "SELECT id FROM loans WHERE applicant_id = :person"
+_APPLICATIONS = "SELECT id FROM applications WHERE applicant_id = :person"
+# Each statement removes what identifies the person in one table; :patterns are LIKE patterns of
+# the person's name, e-mail, phone and ids (for the JSON caches that may quote them).
+_ERASURE = [
+    "DELETE FROM borrower_login_codes WHERE borrower_id = :borrower",
+    """UPDATE applicants SET full_name = '', search_name = '', email = NULL, phone = NULL, postal_address = NULL,
+           borrower_id = NULL, erased_at = :now, version = version + 1 WHERE id = :person""",
+    "DELETE FROM borrowers WHERE id = :borrower",
+    "UPDATE referrals SET project_idea = '' WHERE applicant_id = :person",
+    "DELETE FROM business_projects WHERE applicant_id = :person",
+    f"""UPDATE applications SET purpose = '', rejection_reasons = '{{}}', conditions = coalesce((
+           SELECT jsonb_agg(c || jsonb_build_object('text', '{_ERASED}')
+                  || CASE WHEN c ->> 'evidence' IS NULL THEN '{{}}'::jsonb
+                          ELSE jsonb_build_object('evidence', '{_ERASED}') END)
+           FROM jsonb_array_elements(conditions) c), '[]'::jsonb), version = version + 1
+       WHERE applicant_id = :person""",
+    f"UPDATE committee_votes SET comment = '{_ERASED}' WHERE application_id IN ({_APPLICATIONS})",
+    f"UPDATE application_events SET reason = NULL WHERE reason IS NOT NULL AND application_id IN ({_APPLICATIONS})",
+    f"""UPDATE loan_events SET reason = CASE WHEN reason IS NULL THEN NULL ELSE '{_ERASED}' END,
+           external_reference = NULL
+       WHERE loan_id IN ({_LOANS}) AND (reason IS NOT NULL OR external_reference IS NOT NULL)""",
+    "UPDATE privacy_rectifications SET reason = NULL WHERE applicant_id = :person AND reason IS NOT NULL",
+    # Notices waiting to be sent to the person or about them are cancelled.
+    """UPDATE notices SET status = 'skipped', last_error = 'person erased'
+       WHERE status = 'pending' AND ((recipient_kind = 'applicant' AND recipient_id = :person)
+           OR (recipient_kind = 'borrower' AND recipient_id = :borrower) OR payload::text LIKE ANY(:id_patterns))""",
+    "DELETE FROM idempotency_keys WHERE result::text ILIKE ANY(:patterns) OR result::text LIKE ANY(:id_patterns)",
+    "UPDATE outbox_events SET payload = jsonb_build_object('erased', true) WHERE payload::text ILIKE ANY(:patterns)",
+]
+_SCRUB_FOLLOW_UP = [
+    f"""UPDATE follow_up_contacts SET difficulties = NULL, actions = NULL,
+           mentor_name = CASE WHEN mentor_name IS NULL THEN NULL ELSE '{_ERASED}' END, version = version + 1
+       WHERE loan_id IN ({_LOANS})""",
+    """INSERT INTO privacy_persons (applicant_id, follow_up_scrubbed_at) VALUES (:person, :now)
+       ON CONFLICT (applicant_id) DO UPDATE SET follow_up_scrubbed_at = :now, updated_at = :now""",
+]
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _facts(row: Any) -> PersonFacts:
+    values = dict(row._mapping)
+    values.pop("id")
+    return PersonFacts(**values)
+
+
+class SqlPersonRecords:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def export(self, applicant_id: uuid.UUID) -> PersonExport | None:
+        async with self.engine.connect() as connection:
+            return await export_person(connection, applicant_id)
+
+    async def facts(self, applicant_id: uuid.UUID) -> PersonFacts | None:
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(text(f"{_FACTS} WHERE a.id = :person"), {"person": applicant_id})).first()
+        return _facts(row) if row else None
+
+    async def candidates(self, *, after: uuid.UUID | None, limit: int) -> Sequence[tuple[uuid.UUID, PersonFacts]]:
+        query = f"""{_FACTS} WHERE (a.erased_at IS NULL OR p.follow_up_scrubbed_at IS NULL)
+                    AND (CAST(:after AS uuid) IS NULL OR a.id > :after) ORDER BY a.id LIMIT :limit"""
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(text(query), {"after": after, "limit": limit})
+            return [(row.id, _facts(row)) for row in rows]
+
+    async def erase(self, applicant_id: uuid.UUID, *, now: datetime, check: Callable[[PersonFacts], None]) -> bool:
+        async with self.engine.begin() as connection:
+            person = {"person": applicant_id}
+            row = (await connection.execute(text(f"{_FACTS} WHERE a.id = :person FOR UPDATE OF a"), person)).first()
+            if row is None:
+                return False
+            facts = _facts(row)
+            if facts.erased:
+                return True  # erased already: nothing of them is left to remove
+            check(facts)
+            await self._erase(connection, applicant_id, now)
+        return True
+
+    async def _erase(self, connection: AsyncConnection, applicant_id: uuid.UUID, now: datetime) -> None:
+        person = {"person": applicant_id}
+        identity = (
+            await connection.execute(
+                text("""SELECT a.full_name, a.email, a.phone, a.borrower_id, b.full_name AS b_name, b.email AS b_email,
+                               b.phone AS b_phone
+                        FROM applicants a LEFT JOIN borrowers b ON b.id = a.borrower_id WHERE a.id = :person"""),
+                person,
+            )
+        ).one()
+        names = {
+            identity.full_name,
+            identity.email,
+            identity.phone,
+            identity.b_name,
+            identity.b_email,
+            identity.b_phone,
+        }
+        ids = [applicant_id, identity.borrower_id]
+        ids += list(await connection.scalars(text(f"{_LOANS} UNION {_APPLICATIONS}"), person))
+        params = {
+            **person,
+            "now": now,
+            "borrower": identity.borrower_id,
+            "patterns": [_like(v) for v in names if v and len(v) >= 3],
+            "id_patterns": [_like(str(i)) for i in ids if i is not None],
+        }
+        await connection.execute(text("SET LOCAL privacy.anonymising = 'on'"))
+        for statement in _ERASURE:
+            await connection.execute(text(statement), params)
+        await self._scrub(connection, applicant_id, now)
+
+    async def _scrub(self, connection: AsyncConnection, applicant_id: uuid.UUID, now: datetime) -> None:
+        for statement in _SCRUB_FOLLOW_UP:
+            await connection.execute(text(statement), {"person": applicant_id, "now": now})
+
+    async def scrub_follow_up(self, applicant_id: uuid.UUID, *, now: datetime) -> None:
+        async with self.engine.begin() as connection:
+            await self._scrub(connection, applicant_id, now)
+
+    async def hold(
+        self, applicant_id: uuid.UUID, *, dispute_open: bool, longer_retention_until: date | None, now: datetime
+    ) -> bool:
+        async with self.engine.begin() as connection:
+            if await connection.scalar(text("SELECT 1 FROM applicants WHERE id = :p"), {"p": applicant_id}) is None:
+                return False
+            await connection.execute(
+                text("""INSERT INTO privacy_persons (applicant_id, dispute_open, longer_retention_until, updated_at)
+                        VALUES (:p, :dispute, :until, :now)
+                        ON CONFLICT (applicant_id) DO UPDATE SET dispute_open = :dispute,
+                            longer_retention_until = :until, updated_at = :now"""),
+                {"p": applicant_id, "dispute": dispute_open, "until": longer_retention_until, "now": now},
+            )
+        return True
+
+    async def start_run(self, *, as_of: date, now: datetime) -> uuid.UUID:
+        run_id = new_id()
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO privacy_retention_runs (id, as_of, started_at) VALUES (:id, :as_of, :now)"),
+                {"id": run_id, "as_of": as_of, "now": now},
+            )
+        return run_id
+
+    async def finish_run(self, run_id: uuid.UUID, *, counts: dict[str, int], now: datetime) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE privacy_retention_runs SET finished_at = :now, counts = CAST(:counts AS jsonb)"
+                    " WHERE id = :id"
+                ),
+                {"id": run_id, "now": now, "counts": msgspec.json.encode(counts).decode()},
+            )
+
+
+class SqlReadAudit:
+    """The kernel's ``ReadAudit`` port: one append-only row per staff read of a person's file."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def record(self, read: AuditedRead) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                text("""INSERT INTO privacy_read_audit (id, at, staff_id, object_kind, object_id, route, request_id)
+                        VALUES (:id, :at, :staff_id, :object_kind, :object_id, :route, :request_id)"""),
+                {"id": new_id(), **read.__dict__},
+            )
+
+
+class SqlConsents:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def of_referral(self, referral_id: uuid.UUID) -> Consent | None:
+        async with self.engine.connect() as connection:
+            return await read_consent(connection, referral_id)
+
+    async def withdraw(self, referral_id: uuid.UUID, *, staff_id: uuid.UUID, now: datetime) -> Consent | None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                text("""INSERT INTO privacy_consent_withdrawals (referral_id, withdrawn_at, recorded_by)
+                        SELECT id, :now, :staff FROM referrals WHERE id = :referral
+                        ON CONFLICT (referral_id) DO NOTHING"""),
+                {"referral": referral_id, "now": now, "staff": staff_id},
+            )
+            return await read_consent(connection, referral_id)
