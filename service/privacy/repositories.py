@@ -70,7 +70,8 @@ _ERASURE = [
     "UPDATE outbox_events SET payload = jsonb_build_object('erased', true) WHERE payload::text ILIKE ANY(:patterns)",
 ]
 _SCRUB_FOLLOW_UP = [
-    f"""UPDATE follow_up_contacts SET difficulties = NULL, actions = NULL,
+    # ``actions`` are codes from a list, not free text: kept with the outcome for the survival figures.
+    f"""UPDATE follow_up_contacts SET difficulties = CASE WHEN difficulties IS NULL THEN NULL ELSE '' END,
            mentor_name = CASE WHEN mentor_name IS NULL THEN NULL ELSE '{_ERASED}' END, version = version + 1
        WHERE loan_id IN ({_LOANS})""",
     """INSERT INTO privacy_persons (applicant_id, follow_up_scrubbed_at) VALUES (:person, :now)
