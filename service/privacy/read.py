@@ -54,6 +54,7 @@ NOT_PERSONAL: dict[str, str] = {
     "partners": "referring organisations",
     "partner_api_keys": "partners' credentials",
     "loan_products": "the lender's products",
+    "loan_product_versions": "the products' terms (the guarantee a product asks for, no guarantor)",
     "training_programmes": "the training catalogue",
     "training_sessions": "sessions (trainer and place), not the people enrolled (enrolments)",
     "borrower_login_codes": "short-lived sign-in secrets (hashes), deleted at erasure, never exported",

@@ -142,7 +142,8 @@ class SqlPersonRecords:
             identity.b_phone,
         }
         ids = [applicant_id, identity.borrower_id]
-        ids += list(await connection.scalars(text(f"{_LOANS} UNION {_APPLICATIONS}"), person))
+        owned = f"{_LOANS} UNION {_APPLICATIONS} UNION SELECT id FROM referrals WHERE applicant_id = :person"
+        ids += list(await connection.scalars(text(owned), person))
         params = {
             **person,
             "now": now,
