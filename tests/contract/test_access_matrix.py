@@ -153,6 +153,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/follow-up-contacts/{contact_id}/assignment"): protected(404, OFFICERS),
     ("GET", "/v1/follow-up/agenda"): protected(200, STAFF),
     ("GET", "/v1/follow-up/report"): protected(200, STAFF),
+    # Sorted, the erasure runs after every read of the person and before the PUTs (which answer 400).
+    ("GET", "/v1/privacy/persons/{applicant_id}/export"): protected(200, ("admin",)),
+    ("GET", "/v1/privacy/persons/{applicant_id}/export.pdf"): protected(200, ("admin",)),
+    ("GET", "/v1/privacy/persons/{applicant_id}/audit"): protected(200, ("admin",)),
+    ("POST", "/v1/privacy/persons/{applicant_id}/erasure"): protected(200, ("admin",)),
+    ("PUT", "/v1/privacy/persons/{applicant_id}/hold"): protected(400, ("admin",)),
+    ("GET", "/v1/privacy/staff/{staff_id}/audit"): protected(200, ("admin",)),
+    ("GET", "/v1/privacy/referrals/{referral_id}/consent"): protected(200, ("admin",)),
+    ("POST", "/v1/privacy/referrals/{referral_id}/consent/withdrawal"): protected(200, ("admin",)),
 }
 
 
@@ -261,6 +270,7 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "key_id": callers["partner_a"].extra["spare_key_id"],
         "borrower_id": callers["borrower_a"].id,
         "user_id": callers["loan_officer"].id,
+        "staff_id": callers["loan_officer"].id,
         "product_id": callers["anonymous"].extra["product_id"],
         "referral_id": callers["anonymous"].extra["referral_id"],
         "applicant_id": callers["anonymous"].extra["applicant_id"],

@@ -105,10 +105,14 @@ async def whole_path(client: Client, admin: Caller, officer: Caller, uow_factory
     )
     today = lender_today().isoformat()
     app = await step(
-        await client.post(f"{url}/offer", headers=officer.headers, json={"version": app["version"], "disbursement_date": today})
+        await client.post(
+            f"{url}/offer", headers=officer.headers, json={"version": app["version"], "disbursement_date": today}
+        )
     )
     app = await step(
-        await client.post(f"{url}/signature", headers=officer.headers, json={"version": app["version"], "signed_on": today})
+        await client.post(
+            f"{url}/signature", headers=officer.headers, json={"version": app["version"], "signed_on": today}
+        )
     )
     disbursement = await step(
         await client.post(

@@ -53,7 +53,9 @@ async def ledger_state(engine: AsyncEngine) -> tuple[Any, ...]:
             text("""SELECT count(*) FROM (SELECT transaction_id, currency FROM ledger_entries
                     GROUP BY 1, 2 HAVING sum(amount) <> 0) t""")
         )
-        rows = (await connection.execute(text("SELECT id, account, loan_id, amount FROM ledger_entries ORDER BY id"))).all()
+        rows = (
+            await connection.execute(text("SELECT id, account, loan_id, amount FROM ledger_entries ORDER BY id"))
+        ).all()
     return unbalanced, rows
 
 
@@ -110,7 +112,9 @@ async def test_a_person_is_exported_whole_then_nothing_of_them_is_left_past_ever
         ledger_after = await ledger_state(engine)
         assert ledger_after == ledger_before  # untouched, still balanced
         async with engine.connect() as connection:
-            runs = (await connection.execute(text("SELECT counts FROM privacy_retention_runs ORDER BY started_at"))).all()
+            runs = (
+                await connection.execute(text("SELECT counts FROM privacy_retention_runs ORDER BY started_at"))
+            ).all()
         assert [r.counts["erase_identity"] for r in runs] == [0, 1, 0]
     finally:
         await engine.dispose()

@@ -122,8 +122,12 @@ async def test_a_refused_file_is_erased_six_months_after_the_decision_unless_the
 
         assert await erased_on(add_months(decided, 6) - timedelta(days=1)) == 0
         assert await erased_on(add_months(decided, 6)) == 1
-        assert (await client.get(f"/v1/privacy/persons/{declined['id']}/export", headers=admin.headers)).status_code == 404
-        assert (await client.get(f"/v1/privacy/persons/{longer['id']}/export", headers=admin.headers)).status_code == 200
+        assert (
+            await client.get(f"/v1/privacy/persons/{declined['id']}/export", headers=admin.headers)
+        ).status_code == 404
+        assert (
+            await client.get(f"/v1/privacy/persons/{longer['id']}/export", headers=admin.headers)
+        ).status_code == 200
         assert await erased_on(keep_until) == 1
     finally:
         await engine.dispose()

@@ -26,7 +26,11 @@ LOOKS_PERSONAL = re.compile(
 
 
 def looks_personal(table: Table) -> list[str]:
-    why = [f"{fk.parent.name} -> {fk.column.table.name}" for fk in table.foreign_keys if fk.column.table.name in PERSON_TABLES]
+    why = [
+        f"{fk.parent.name} -> {fk.column.table.name}"
+        for fk in table.foreign_keys
+        if fk.column.table.name in PERSON_TABLES
+    ]
     why += [c.name for c in table.columns if LOOKS_PERSONAL.search(c.name)]
     return why
 
@@ -37,7 +41,9 @@ def test_every_table_that_may_hold_personal_data_is_exported_or_said_not_to_be()
         for table in metadata.sorted_tables
         if (reasons := looks_personal(table)) and table.name not in PERSONAL_TABLES and table.name not in NOT_PERSONAL
     }
-    assert not undeclared, f"tables that may hold personal data, neither exported nor declared not personal: {undeclared}"
+    assert not undeclared, (
+        f"tables that may hold personal data, neither exported nor declared not personal: {undeclared}"
+    )
     assert set(PERSONAL_TABLES) <= set(metadata.tables) and set(NOT_PERSONAL) <= set(metadata.tables)
     assert not set(PERSONAL_TABLES) & set(NOT_PERSONAL)
 
@@ -66,4 +72,6 @@ async def test_the_export_reads_every_declared_table_and_the_pdf_speaks_the_pers
     assert "Vos données personnelles" in text and "Identité et coordonnées" in text
     for value in (PERSON["email"], PERSON["activity"]):
         assert value in text.replace("\n", "")
-    assert (await client.get(f"/v1/privacy/persons/{path.applicant_id}/export", headers=officer.headers)).status_code == 403
+    assert (
+        await client.get(f"/v1/privacy/persons/{path.applicant_id}/export", headers=officer.headers)
+    ).status_code == 403
