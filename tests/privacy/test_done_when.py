@@ -17,8 +17,8 @@ from service.privacy.repositories import SqlPersonRecords
 from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, lender_today
-from tests.privacy.path import PERSON, Client, whole_path
 from tests.origination.test_scenario import step
+from tests.privacy.path import PERSON, Client, whole_path
 
 TEXT_TYPES = ("text", "character varying", "character", "jsonb", "json", "ARRAY")
 
@@ -107,7 +107,7 @@ async def test_a_person_is_exported_whole_then_nothing_of_them_is_left_past_ever
         again = await retention_on(add_months(closed_on, 120) + timedelta(days=2))
         assert again["erase_identity"] == 0 and again["scrub_follow_up"] == 0  # idempotent
 
-        found = await where_found(engine, list(PERSON.values()) + ["98 76 54 32"])
+        found = await where_found(engine, [*PERSON.values(), "98 76 54 32"])
         assert not found, f"personal data left in {found}"
         ledger_after = await ledger_state(engine)
         assert ledger_after == ledger_before  # untouched, still balanced

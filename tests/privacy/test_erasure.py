@@ -67,7 +67,8 @@ async def test_erasure_cancels_waiting_notices_forgets_replays_and_stops_sharing
         async with engine.begin() as connection:
             for status in ("pending", "sent"):
                 await connection.execute(
-                    text("""INSERT INTO notices (id, recipient_kind, recipient_id, channel, event_key, kind, payload, status)
+                    text("""INSERT INTO notices
+                                (id, recipient_kind, recipient_id, channel, event_key, kind, payload, status)
                             VALUES (:id, 'applicant', :person, 'email', :key, 'training_starting', '{}', :status)"""),
                     {"id": uuid.uuid4(), "person": applicant_id, "key": f"k-{status}", "status": status},
                 )
