@@ -45,7 +45,7 @@ from service.origination import http as origination
 from service.origination.pdf import PdfContractRenderer
 from service.privacy import http as privacy
 from service.privacy.read import SqlAuditTrail
-from service.privacy.repositories import SqlConsents, SqlPersonRecords, SqlReadAudit
+from service.privacy.repositories import SqlConsents, SqlPersonRecords, SqlReadAudit, SqlRectifications
 from service.products import http as products
 from service.products.http.fast_quotes import with_fast_quote_routes
 from service.reporting import http as reporting
@@ -148,6 +148,7 @@ def create_app(
             privacy_records=SqlPersonRecords(engine),
             audit_trail=SqlAuditTrail(engine),
             consents=SqlConsents(engine),
+            rectifications=SqlRectifications(engine),
             sign_in_limiter=RedisRateLimiter(redis, scope="sign-in", per_minute=settings.sign_in_rate_limit),
             sign_in_backoff=RedisSignInBackoff(redis),
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),

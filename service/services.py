@@ -21,7 +21,7 @@ from service.identity.ports import (
 from service.kernel.ports import RateLimiter, ReadinessProbe
 from service.notifications.ports import NoticeOutbox
 from service.origination.ports import ContractRenderer, OriginationUnitOfWork
-from service.privacy.ports import AuditTrail, Consents, PersonRecords
+from service.privacy.ports import AuditTrail, Consents, PersonRecords, Rectifications
 from service.products.ports import ProductsUnitOfWork
 from service.reporting.ports import PortfolioReports
 from service.servicing.ports import ScheduleRenderer, ServicingUnitOfWork
@@ -63,6 +63,7 @@ class Services:
     privacy_records: PersonRecords
     audit_trail: AuditTrail
     consents: Consents
+    rectifications: Rectifications
 
     @staticmethod
     def now() -> datetime:

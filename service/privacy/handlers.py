@@ -10,6 +10,7 @@ from datetime import date, datetime
 import structlog
 
 from domain.errors import Conflict, NotFound
+from domain.privacy.rectification import RectifiableField, corrected_value
 from domain.privacy.retention import Action, PersonFacts, RetentionPolicy, due_actions, erasure_refusal
 from service.privacy.ports import (
     AuditEntry,
@@ -18,6 +19,8 @@ from service.privacy.ports import (
     Consents,
     PersonExport,
     PersonRecords,
+    Rectification,
+    Rectifications,
     RetentionReport,
 )
 
@@ -89,6 +92,30 @@ async def run_retention(
 def _still_due(facts: PersonFacts, policy: RetentionPolicy, today: date) -> None:
     if Action.ERASE_IDENTITY not in due_actions(facts, policy, today):
         raise Conflict("no longer due for erasure", code="privacy.not_due")
+
+
+async def rectify_person(
+    applicant_id: uuid.UUID,
+    *,
+    field: RectifiableField,
+    value: str,
+    reason: str,
+    rectifications: Rectifications,
+    staff_id: uuid.UUID,
+    now: datetime,
+) -> Rectification:
+    done = await rectifications.rectify(
+        applicant_id,
+        field=field,
+        value=corrected_value(field, value),
+        reason=reason,
+        staff_id=staff_id,
+        now=now,
+    )
+    if done is None:
+        raise _person_not_found()
+    log.info("person_rectified", applicant_id=str(applicant_id), field=field.value)
+    return done
 
 
 async def audit_of_person(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post, put
@@ -16,8 +16,9 @@ from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 
 from domain.identity.model import Role
+from domain.privacy.rectification import RectifiableField
 from service.kernel.http.audit import audited
-from service.kernel.http.guards import AuthedRequest, allow
+from service.kernel.http.guards import OFFICERS, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, Request, published_as
 from service.kernel.pdf import render_off_the_loop
@@ -44,6 +45,23 @@ class HoldRequest(Request):
 
     dispute_open: bool
     longer_retention_until: date | None = None
+
+
+class RectifyRequest(Request):
+    """A correction of identity or contact data, and why it is made (kept with who and when)."""
+
+    field: Literal["full_name", "email", "phone", "postal_address"]
+    value: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
+
+
+class RectificationResponse(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    applicant_id: uuid.UUID
+    field: str
+    reason: str | None
+    recorded_by: uuid.UUID
+    recorded_at: datetime
 
 
 class ErasureResponse(msgspec.Struct, frozen=True):
@@ -143,6 +161,31 @@ class PersonPrivacyController(Controller):
     async def erase(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ErasureResponse:
         await uc.erase_person(applicant_id, records=services.privacy_records, now=services.now())
         return ErasureResponse(applicant_id=applicant_id, erased=True)
+
+    @post(
+        "/{applicant_id:uuid}/rectifications",
+        guards=[allow(*OFFICERS)],
+        operation_id="rectifyPerson",
+        summary="Correct a person's identity or contact data, recorded with who, when and why",
+        responses=problems(400, 401, 403, 404, 409, 422),
+    )
+    async def rectify(
+        self,
+        applicant_id: uuid.UUID,
+        data: RectifyRequest,
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> RectificationResponse:
+        done = await uc.rectify_person(
+            applicant_id,
+            field=RectifiableField(data.field),
+            value=data.value,
+            reason=data.reason,
+            rectifications=services.rectifications,
+            staff_id=request.user.subject_id,
+            now=services.now(),
+        )
+        return RectificationResponse(**done.__dict__)
 
     @put(
         "/{applicant_id:uuid}/hold",

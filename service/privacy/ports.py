@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from domain.privacy.rectification import RectifiableField
 from domain.privacy.retention import PersonFacts
 
 
@@ -67,6 +68,33 @@ class PersonRecords(Protocol):
     ) -> bool: ...
     async def start_run(self, *, as_of: date, now: datetime) -> uuid.UUID: ...
     async def finish_run(self, run_id: uuid.UUID, *, counts: dict[str, int], now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rectification:
+    id: uuid.UUID
+    applicant_id: uuid.UUID
+    field: str
+    reason: str | None
+    recorded_by: uuid.UUID
+    recorded_at: datetime
+
+
+class Rectifications(Protocol):
+    async def rectify(
+        self,
+        applicant_id: uuid.UUID,
+        *,
+        field: RectifiableField,
+        value: str,
+        reason: str,
+        staff_id: uuid.UUID,
+        now: datetime,
+    ) -> Rectification | None:
+        """Correct the field (the applicant's, and the borrower account's when it has the field) and
+        record the correction, in one transaction. None if there is no such (unerased) person;
+        Conflict when another person already has that e-mail or phone."""
+        ...
 
 
 class AuditTrail(Protocol):

@@ -18,12 +18,16 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.errors import Conflict
 from domain.ids import new_id
+from domain.privacy.rectification import RectifiableField
 from domain.privacy.retention import PersonFacts
+from service.kernel.db.mapping import search_form
 from service.kernel.ports import AuditedRead
-from service.privacy.ports import Consent, PersonExport
+from service.privacy.ports import Consent, PersonExport, Rectification
 from service.privacy.read import export_person, read_consent
 
 _FACTS = """
@@ -231,3 +235,59 @@ class SqlConsents:
                 {"referral": referral_id, "now": now, "staff": staff_id},
             )
             return await read_consent(connection, referral_id)
+
+
+# The borrower account has a name, e-mail and phone too: a correction applies to both.
+_BORROWER_COLUMNS = {"full_name", "email", "phone"}
+
+
+class SqlRectifications:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def rectify(
+        self,
+        applicant_id: uuid.UUID,
+        *,
+        field: RectifiableField,
+        value: str,
+        reason: str,
+        staff_id: uuid.UUID,
+        now: datetime,
+    ) -> Rectification | None:
+        column = field.value  # one of four known names, never the caller's text
+        extra = ", search_name = :search" if field is RectifiableField.FULL_NAME else ""
+        params = {"person": applicant_id, "value": value, "search": search_form(value)}
+        try:
+            async with self.engine.begin() as connection:
+                borrower = await connection.execute(
+                    text(f"""UPDATE applicants SET {column} = :value{extra}, version = version + 1
+                             WHERE id = :person AND erased_at IS NULL RETURNING borrower_id"""),
+                    params,
+                )
+                row = borrower.first()
+                if row is None:
+                    return None
+                if row.borrower_id is not None and column in _BORROWER_COLUMNS:
+                    await connection.execute(
+                        text(f"UPDATE borrowers SET {column} = :value WHERE id = :borrower"),
+                        {"value": value, "borrower": row.borrower_id},
+                    )
+                done = Rectification(
+                    id=new_id(),
+                    applicant_id=applicant_id,
+                    field=column,
+                    reason=reason,
+                    recorded_by=staff_id,
+                    recorded_at=now,
+                )
+                await connection.execute(
+                    text("""INSERT INTO privacy_rectifications (id, applicant_id, field, reason, recorded_by, recorded_at)
+                            VALUES (:id, :applicant_id, :field, :reason, :recorded_by, :recorded_at)"""),
+                    done.__dict__,
+                )
+        except IntegrityError as error:
+            raise Conflict(
+                f"another person already has this {column}", code="privacy.contact_taken", field="value"
+            ) from error
+        return done

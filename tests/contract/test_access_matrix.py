@@ -159,6 +159,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/privacy/persons/{applicant_id}/audit"): protected(200, ("admin",)),
     ("POST", "/v1/privacy/persons/{applicant_id}/erasure"): protected(200, ("admin",)),
     ("PUT", "/v1/privacy/persons/{applicant_id}/hold"): protected(400, ("admin",)),
+    ("POST", "/v1/privacy/persons/{applicant_id}/rectifications"): protected(400, OFFICERS),
     ("GET", "/v1/privacy/staff/{staff_id}/audit"): protected(200, ("admin",)),
     ("GET", "/v1/privacy/referrals/{referral_id}/consent"): protected(200, ("admin",)),
     ("POST", "/v1/privacy/referrals/{referral_id}/consent/withdrawal"): protected(200, ("admin",)),

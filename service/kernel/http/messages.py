@@ -47,6 +47,7 @@ FRENCH_BY_CODE: dict[str, str] = {
     "followup.no_plan": "ce prêt n'a pas de plan de suivi",
     "loan.not_found": "prêt introuvable",
     "privacy.person_not_found": "personne introuvable (ou effacée)",
+    "privacy.empty_value": "la valeur corrigée est vide",
     "privacy.loan_active": "un prêt de cette personne est en cours : ses données sont conservées",
     "privacy.dispute_open": "un litige est ouvert : le dossier est conservé jusqu'à son règlement",
     "product.not_found": "produit de prêt introuvable",
@@ -131,6 +132,9 @@ FRENCH_BY_TEXT: dict[str, str] = {
 
 # Messages with figures, by code: (English pattern, French template with the pattern's groups).
 FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "privacy.contact_taken": [
+        (re.compile(r"^another person already has this (?P<field>\w+)$"), "une autre personne a déjà ce {field}")
+    ],
     "application.conditions_open": [
         (
             re.compile(r"^the committee's conditions are not all met: (?P<conditions>.*)$", re.DOTALL),
