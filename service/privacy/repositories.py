@@ -282,7 +282,8 @@ class SqlRectifications:
                     recorded_at=now,
                 )
                 await connection.execute(
-                    text("""INSERT INTO privacy_rectifications (id, applicant_id, field, reason, recorded_by, recorded_at)
+                    text("""INSERT INTO privacy_rectifications
+                                (id, applicant_id, field, reason, recorded_by, recorded_at)
                             VALUES (:id, :applicant_id, :field, :reason, :recorded_by, :recorded_at)"""),
                     done.__dict__,
                 )
