@@ -1,8 +1,9 @@
 """structlog set-up: JSON in production, readable in development, personal data scrubbed.
 
 Every line carries the request id (or job id) bound in context variables. Names, e-mail
-addresses, phone numbers, street addresses and IBANs are replaced before a line is written,
-both under known keys and wherever they appear inside a string value.
+addresses, phone numbers, street addresses, IBANs and birth dates are replaced before a line is
+written, both under known keys and wherever they appear inside a string value; free-text notes,
+comments and situations are replaced under their keys.
 """
 
 from __future__ import annotations
@@ -42,6 +43,22 @@ PERSONAL_KEYS = frozenset(
         "authorization",
         "birth_date",
         "date_of_birth",
+        "born_on",
+        "birthday",
+        "dob",
+        "postal_address",
+        # Free text written about a person (notes, comments, reasons) and their social situation.
+        "note",
+        "notes",
+        "comment",
+        "comments",
+        "difficulties",
+        "reason",
+        "evidence",
+        "project_idea",
+        "purpose",
+        "situation",
+        "guarantors",
     }
 )
 _PATTERNS = [
@@ -54,6 +71,9 @@ _PATTERNS = [
         r"route|cours|street|st\.|road|lane)\s[^,;\n]{2,60}",
         re.IGNORECASE,
     ),  # street address
+    re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|1[0-2])[/.](?:19|20)\d{2}\b"),  # a date written dd/mm/yyyy
+    # an ISO date said to be a birth date (the service's own dates are ISO and not personal)
+    re.compile(r"(?:n[ée]e?|born|birth|naissance)\D{0,20}\d{4}-\d{2}-\d{2}", re.IGNORECASE),
 ]
 
 
@@ -83,8 +103,10 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-# Keys the service itself fills with non-personal values (ids, levels, clock readings).
-_SAFE_KEYS = frozenset({"timestamp", "level", "event", "request_id", "job_id", "duration_ms", "status", "method"})
+# Keys the service itself fills with non-personal values (ids, levels, clock readings). Not "event":
+# for the standard library's records (arq, uvicorn) it is their message, which may quote a job's
+# arguments or an error's text.
+_SAFE_KEYS = frozenset({"timestamp", "level", "request_id", "job_id", "duration_ms", "status", "method"})
 
 
 def scrub_personal_data(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

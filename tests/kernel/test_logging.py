@@ -5,15 +5,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import uuid
+from typing import Any
 
 import pytest
 import structlog
 from litestar import Litestar
+from arq import create_pool, func
+from arq.connections import RedisSettings
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.cli import ROOT
 from service.logging import configure_logging, scrub_text
-from tests.conftest import Caller, Racing
+from service.settings import Settings
+from service.wiring import SqlUnitOfWorkFactory
+from service.worker import build_worker
+from tests.conftest import Caller, Racing, truncate_all
+from tests.loans import make_loan
 
 PERSONAL = [
     "Camille Martin",
@@ -118,3 +129,81 @@ async def test_a_name_in_a_url_is_not_logged(
     paths = [line["path"] for line in service_lines if line["event"] == "request_finished"]
     assert len(paths) == 3 and "/v1/borrowers/[redacted]" in paths, paths
     assert "Camille" not in json.dumps(service_lines)
+
+
+# Issue 15: addresses, birth dates and free-text notes too, in the API's and the worker's logs.
+FREE_TEXT = [
+    "née le 12/03/1985",
+    "date de naissance : 1985-03-12",
+    "17 rue des Orteaux, 75020 Paris",
+    "4 bis avenue Jean Jaurès",
+]
+
+
+@pytest.mark.parametrize("text", FREE_TEXT)
+def test_addresses_and_birth_dates_are_scrubbed_inside_free_text(text: str) -> None:
+    scrubbed = scrub_text(f"note: {text}; à rappeler")
+    assert not re.search(r"1985|Orteaux|Jaurès", scrubbed), scrubbed
+
+
+def test_free_text_notes_and_situations_are_redacted_by_key(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json=True)
+    notes = {
+        "difficulties": "Fatoumata manque de trésorerie",
+        "comment": "Mme Kouyaté connaît bien son marché",
+        "project_idea": "Atelier de couture Kouyaté",
+        "purpose": "Machines pour Kouyaté",
+        "postal_address": "Résidence Les Lilas, bâtiment B",
+        "situation": "minimum_income_beneficiary",
+        "date_of_birth": "1985-03-12",
+        "born_on": "1985-03-12",
+        "reason": "voir avec Fatoumata",
+    }
+    structlog.get_logger().info("contact_recorded", **notes, changes={"notes": "Fatoumata au RSA"})
+    out = capsys.readouterr().out
+    assert json.loads(out.strip().splitlines()[-1])["event"] == "contact_recorded"
+    for text in ["Fatoumata", "Kouyaté", "Lilas", "minimum_income", "1985"]:
+        assert text not in out
+
+
+async def leaky_job(ctx: dict[str, Any], person: str) -> None:
+    """A job whose failure quotes personal data (as a driver's unique-violation DETAIL does)."""
+    raise RuntimeError(f"Key (email)=({person}) already exists; born 12/03/1985 at 17 rue des Orteaux")
+
+
+async def test_the_workers_logs_carry_no_personal_data(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json=True)
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    await pool.enqueue_job("leaky_job", "fatoumata.kouyate@example.org", _job_id="leaky")
+    worker = build_worker(
+        settings, functions=[func(leaky_job, name="leaky_job", max_tries=1)], cron_jobs=[], burst=True, poll_delay=0.05
+    )
+    worker.handle_signals = False
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+        await pool.aclose()
+        await truncate_all(settings.database_url, settings.redis_url)
+    out = capsys.readouterr().out
+    assert "leaky_job" in out and "RuntimeError" in out  # the failure is logged, scrubbed
+    for text in ["fatoumata.kouyate", "1985", "Orteaux"]:
+        assert text not in out
+
+
+async def test_failed_notices_list_no_personal_data(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    assert officer.id is not None
+    loan = await make_loan(uow_factory, officer_id=officer.id, borrower_name="Fatoumata Kouyaté")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("""INSERT INTO notices (id, recipient_kind, recipient_id, channel, event_key, kind, payload, status,
+                                         last_error)
+                    SELECT :id, 'applicant', l.applicant_id, 'email', 'e', 'payment_due', '{}', 'failed',
+                           'smtp.recipient_refused.550' FROM loans l WHERE l.id = :loan"""),
+            {"id": uuid.uuid4(), "loan": loan.id},
+        )
+    listed = await client.get("/v1/notices/failed", headers=officer.headers)
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 1
+    assert "Fatoumata" not in listed.text and "Kouyat" not in listed.text and "@" not in listed.text
