@@ -4,7 +4,8 @@ Commands: ``migrate`` (apply migrations), ``create-admin`` (the first admin; the
 from ADMIN_PASSWORD or asked for), ``openapi`` (write the contract), ``close-of-business
 [--date YYYY-MM-DD]`` (age the loans to a day that is over; by default every day not closed yet up
 to yesterday in the lender's time zone), ``serve`` (the API), ``retention`` (erase or anonymise
-the personal data past its retention period, what the nightly job does). The developer's commands (``dev``,
+the personal data past its retention period, what the nightly job does), ``rotate-encryption-key``
+(re-encrypt the personal fields with the first key of ENCRYPTION_KEYS). The developer's commands (``dev``,
 ``seed-demo``, the close of business on the embedded servers) are ``python -m tools``.
 """
 
@@ -104,6 +105,23 @@ async def retention(settings: Settings) -> None:
     print(f"retention {report.as_of.isoformat()} (run {report.run_id}): {done}")
 
 
+async def rotate_encryption_key(settings: Settings) -> None:
+    from service.kernel.db.encryption import EncryptedText, reencrypt_column
+    from service.kernel.db.engine import create_engine
+    from service.metadata import metadata
+
+    engine = create_engine(settings)
+    try:
+        for table in metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, EncryptedText):
+                    (key,) = table.primary_key.columns
+                    done = await reencrypt_column(engine, table.name, column.name, key=key.name)
+                    print(f"{table.name}.{column.name}: {done} values re-encrypted with the current key")
+    finally:
+        await engine.dispose()
+
+
 def write_openapi(path: Path) -> None:
     from service.app import create_app
 
@@ -162,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         " in the lender's time zone)",
     )
     sub.add_parser("retention", help="erase or anonymise the personal data past its retention period")
+    sub.add_parser(
+        "rotate-encryption-key",
+        help="re-encrypt the personal fields with the first key of ENCRYPTION_KEYS, in batches",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "openapi":
@@ -179,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(close_of_business(settings, args.date))
             elif args.command == "retention":
                 asyncio.run(retention(settings))
+            elif args.command == "rotate-encryption-key":
+                asyncio.run(rotate_encryption_key(settings))
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2

@@ -5,6 +5,8 @@ A bad or missing setting stops the start with a message naming it (``SettingsErr
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -13,6 +15,8 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
 
 from domain.notifications import QuietWindow
 from domain.origination.applications import CommitteeRules
@@ -84,6 +88,9 @@ class Settings:
     retention_loan_identity_years: int = 5
     retention_loan_records_years: int = 10
     retention_follow_up_years: int = 5
+    # Keys of the personal fields encrypted at rest (Fernet keys, the current one first); by default
+    # one derived from SECRET_KEY. Rotation: put a new key first, run rotate-encryption-key, drop the old.
+    encryption_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def lender(self) -> Lender:
@@ -256,6 +263,23 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _encryption_keys(env: Mapping[str, str], secret: str) -> tuple[str, ...]:
+    """ENCRYPTION_KEYS: comma-separated Fernet keys (``Fernet.generate_key()``), the current one first;
+    without it, one key derived from SECRET_KEY."""
+    raw = [k.strip() for k in (env.get("ENCRYPTION_KEYS") or "").split(",") if k.strip()]
+    if not raw:
+        digest = hashlib.sha256(b"microcredit personal fields:" + secret.encode()).digest()
+        return (base64.urlsafe_b64encode(digest).decode(),)
+    for key in raw:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise SettingsError(
+                "ENCRYPTION_KEYS must be Fernet keys (32 bytes, URL-safe base64), comma-separated"
+            ) from None
+    return tuple(raw)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise ``SettingsError`` naming the first bad one."""
     env = os.environ if env is None else env
@@ -307,5 +331,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_loan_identity_years=_int(env, "RETENTION_LOAN_IDENTITY_YEARS", 5, minimum=1),
         retention_loan_records_years=_int(env, "RETENTION_LOAN_RECORDS_YEARS", 10, minimum=1),
         retention_follow_up_years=_int(env, "RETENTION_FOLLOW_UP_YEARS", 5, minimum=1),
+        encryption_keys=_encryption_keys(env, secret),
         **_channels(env),  # type: ignore[arg-type]
     )

@@ -54,6 +54,9 @@ def _trigger(table: str, name: str, function: str) -> str:
 
 def upgrade() -> None:
     op.add_column('applicants', sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    # Encrypted at rest (service/kernel/db/encryption.py): a token is longer than the 500 characters
+    # the API accepts. Rows already written stay readable as plain text until rotate-encryption-key.
+    op.alter_column('applicants', 'postal_address', type_=sa.Text(), existing_type=sa.String(length=500))
     op.drop_constraint('contact', 'applicants', type_='check')
     op.create_check_constraint(
         'contact', 'applicants', 'email IS NOT NULL OR phone IS NOT NULL OR erased_at IS NOT NULL'
@@ -145,3 +148,4 @@ def downgrade() -> None:
     op.drop_constraint('contact', 'applicants', type_='check')
     op.create_check_constraint('contact', 'applicants', 'email IS NOT NULL OR phone IS NOT NULL')
     op.drop_column('applicants', 'erased_at')
+    op.alter_column('applicants', 'postal_address', type_=sa.String(length=500), existing_type=sa.Text())

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.kernel.db.base import Base, created_at, uuid_pk
+from service.kernel.db.encryption import EncryptedText
 
 
 class FollowUpPlanRow(Base):
@@ -60,7 +61,7 @@ class FollowUpContactRow(Base):
     business_status: Mapped[str | None] = mapped_column(String(20))
     revenue_band: Mapped[str | None] = mapped_column(String(20))
     jobs_created: Mapped[int | None] = mapped_column(Integer)
-    difficulties: Mapped[str | None] = mapped_column(Text)
+    difficulties: Mapped[str | None] = mapped_column(EncryptedText)  # encrypted at rest (issue 15)
     actions: Mapped[list[str] | None] = mapped_column(JSONB)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

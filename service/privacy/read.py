@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from service.kernel.db.encryption import decrypt
 from service.privacy.ports import AuditEntry, Consent, PersonExport
 
 _APPLICATIONS = "SELECT id FROM applications WHERE applicant_id = :person"
@@ -65,11 +66,19 @@ NOT_PERSONAL: dict[str, str] = {
 
 # Columns that must never leave in an export (secrets).
 _WITHHELD = {"borrowers": ("notification_channels",)}
+# Columns encrypted at rest (``EncryptedText``; tests/privacy/test_encryption.py checks the list):
+# read here with SQL, so decrypted here.
+ENCRYPTED_COLUMNS = {
+    "applicants": ("postal_address",),
+    "referrals": ("project_idea",),
+    "follow_up_contacts": ("difficulties",),
+}
 
 
 def _exportable(table: str, row: dict[str, Any]) -> dict[str, Any]:
     withheld = _WITHHELD.get(table, ())
-    return {k: v for k, v in row.items() if k not in withheld}
+    encrypted = ENCRYPTED_COLUMNS.get(table, ())
+    return {k: decrypt(v) if k in encrypted and isinstance(v, str) else v for k, v in row.items() if k not in withheld}
 
 
 async def export_person(connection: AsyncConnection, applicant_id: uuid.UUID) -> PersonExport | None:

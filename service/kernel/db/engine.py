@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from service.kernel.db.encryption import use_encryption_keys
 from service.settings import Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    # The encrypted columns' keys, for this process (see service/kernel/db/encryption.py).
+    use_encryption_keys(settings.encryption_keys)
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,

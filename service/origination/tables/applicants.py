@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.origination.applicants import DocumentKind, ResourceKind, Situation, Stage
 from service.kernel.db.base import Base, created_at, uuid_pk
+from service.kernel.db.encryption import EncryptedText
 
 
 def one_of(column: str, kinds: type[Enum]) -> str:
@@ -47,7 +48,7 @@ class ApplicantRow(Base):
     search_name: Mapped[str] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
-    postal_address: Mapped[str | None] = mapped_column(String(500))
+    postal_address: Mapped[str | None] = mapped_column(EncryptedText)  # encrypted at rest (issue 15)
     situation: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
     stage_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -73,7 +74,7 @@ class ReferralRow(Base):
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partners.id"))
     applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicants.id"), index=True)
     situation: Mapped[str] = mapped_column(String(40))
-    project_idea: Mapped[str] = mapped_column(Text)
+    project_idea: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (issue 15)
     partner_contact_name: Mapped[str] = mapped_column(String(200))
     partner_contact_email: Mapped[str] = mapped_column(String(320))
     consent_given_on: Mapped[dt.date] = mapped_column(Date)
