@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import structlog
-from litestar import Litestar
 from arq import create_pool, func
 from arq.connections import RedisSettings
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
