@@ -15,7 +15,7 @@ from arq import create_pool, func
 from arq.connections import RedisSettings
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.cli import ROOT
@@ -198,7 +198,7 @@ async def test_failed_notices_list_no_personal_data(
     loan = await make_loan(uow_factory, officer_id=officer.id, borrower_name="Fatoumata Kouyaté")
     async with engine.begin() as connection:
         await connection.execute(
-            text("""INSERT INTO notices (id, recipient_kind, recipient_id, channel, event_key, kind, payload, status,
+            sql("""INSERT INTO notices (id, recipient_kind, recipient_id, channel, event_key, kind, payload, status,
                                          last_error)
                     SELECT :id, 'applicant', l.applicant_id, 'email', 'e', 'payment_due', '{}', 'failed',
                            'smtp.recipient_refused.550' FROM loans l WHERE l.id = :loan"""),
