@@ -99,7 +99,9 @@ _AUDIT_COLUMNS = "id, at, staff_id, object_kind, object_id, route, request_id"
 # The kinds of file a read names (kernel ``audited``), and how they lead to the person.
 _AUDIT_OF_PERSON = f"""
 SELECT {_AUDIT_COLUMNS} FROM privacy_read_audit
-WHERE ((object_kind IN ('applicant', 'person_export') AND object_id = :person)
+WHERE ((object_kind IN ('applicant', 'applicant_project', 'applicant_enrolments', 'person_export')
+         AND object_id = :person)
+    OR (object_kind = 'borrower' AND object_id = ({_BORROWER}))
     OR (object_kind IN ('application', 'application_contract') AND object_id IN ({_APPLICATIONS}))
     OR (object_kind IN ('loan', 'loan_schedule', 'loan_contract') AND object_id IN ({_LOANS})))
   AND (CAST(:after AS uuid) IS NULL OR id < :after)

@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from domain.identity.model import Role
 from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, published_as
@@ -402,6 +403,7 @@ class EnrolmentController(Controller):
         "/applicants/{applicant_id:uuid}/enrolments",
         guards=[allow(*ALL_STAFF)],
         operation_id="listApplicantEnrolments",
+        opt=audited("applicant_enrolments"),
         summary="An applicant's training history: every enrolment, moves and completions included",
         responses=problems(400, 401, 403, 404),
     )

@@ -23,10 +23,16 @@ async def test_every_read_of_a_file_is_recorded_and_listed_by_person_and_by_staf
 ) -> None:
     path = await whole_path(client, admin, officer, uow_factory)
     audit_url = f"/v1/privacy/persons/{path.applicant_id}/audit"
+    export = await step(await client.get(f"/v1/privacy/persons/{path.applicant_id}/export", headers=admin.headers))
+    borrower_id = export["records"]["borrowers"][0]["id"]
+    application_id = path.application_url.rsplit("/", 1)[1]
     before = len((await step(await client.get(f"{audit_url}?limit=200", headers=admin.headers)))["items"])
     reads = [
         ("applicant", f"/v1/applicants/{path.applicant_id}", path.applicant_id),
-        ("application", path.application_url, path.application_url.rsplit("/", 1)[1]),
+        ("applicant_project", f"/v1/applicants/{path.applicant_id}/project", path.applicant_id),
+        ("applicant_enrolments", f"/v1/applicants/{path.applicant_id}/enrolments", path.applicant_id),
+        ("borrower", f"/v1/borrowers/{borrower_id}", borrower_id),
+        ("application", path.application_url, application_id),
         ("loan", f"/v1/loans/{path.loan_id}", path.loan_id),
         ("loan_schedule", f"/v1/loans/{path.loan_id}/schedule", path.loan_id),
         ("loan_contract", f"/v1/loans/{path.loan_id}/contract.pdf", path.loan_id),
@@ -55,6 +61,14 @@ async def test_every_read_of_a_file_is_recorded_and_listed_by_person_and_by_staf
     by_staff = await step(await client.get(f"/v1/privacy/staff/{officer.id}/audit?limit=200", headers=admin.headers))
     assert [e["request_id"] for e in by_staff["items"][: len(reads)][::-1]] == request_ids
     assert (await client.get(audit_url, headers=officer.headers)).status_code == 403
+    history = await client.get(f"{path.application_url}/history", headers=admin.headers)
+    assert history.status_code == 200
+    (latest,) = (await step(await client.get(f"{audit_url}?limit=1", headers=admin.headers)))["items"]
+    assert (latest["object_kind"], latest["object_id"], latest["staff_id"]) == (
+        "application",
+        application_id,
+        str(admin.id),
+    )
 
     # Nothing personal in the audit, and it survives the erasure.
     engine = create_engine(settings)

@@ -15,6 +15,7 @@ from domain.errors import NotAuthenticated
 from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
 from service.identity import handlers as uc
 from service.kernel.http import messages
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.kernel.http.middleware import rate_limit_hook
 from service.kernel.http.problems import problems, request_language, too_many_requests
@@ -390,6 +391,7 @@ class BorrowerController(Controller):
         "/{borrower_id:uuid}",
         guards=[allow(*ALL_STAFF, borrowers=True)],
         operation_id="getBorrower",
+        opt=audited("borrower"),
         summary="Read a borrower (a borrower reads only themself)",
         responses=problems(400, 401, 403, 404),
     )

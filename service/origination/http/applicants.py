@@ -520,6 +520,7 @@ class ApplicantController(Controller):
         "/{applicant_id:uuid}/project",
         guards=[allow(*ALL_STAFF)],
         operation_id="getBusinessProject",
+        opt=audited("applicant_project"),
         summary="Read the applicant's business project",
         responses=problems(400, 401, 403, 404),
     )

@@ -642,6 +642,7 @@ class ApplicationController(Controller):
         "/{application_id:uuid}/history",
         guards=[allow(Role.ADMIN)],
         operation_id="getApplicationHistory",
+        opt=audited("application"),
         summary="The append-only history of an application (admins)",
         responses=problems(400, 401, 403, 404),
     )
