@@ -77,7 +77,7 @@ def due_actions(facts: PersonFacts, policy: RetentionPolicy, today: date) -> fro
     """What has passed its period on ``today`` and was not done yet."""
     actions: set[Action] = set()
     if facts.loans == 0:
-        if facts.erased or facts.stage not in _CLOSED_FILE_STAGES:
+        if facts.erased or facts.dispute_open or facts.stage not in _CLOSED_FILE_STAGES:
             return frozenset()
         until = add_months(facts.stage_changed_on, policy.refused_file_months)
         if facts.longer_retention_until is not None:

@@ -67,7 +67,7 @@ async def run_retention(
     """Erases or anonymises what passed its period on ``today``, in batches. Idempotent: what was
     done is not due again (erased people and scrubbed notes are skipped)."""
     run_id = await records.start_run(as_of=today, now=now)
-    counts = {"examined": 0, Action.ERASE_IDENTITY.value: 0, Action.SCRUB_FOLLOW_UP.value: 0}
+    counts = {"examined": 0, Action.ERASE_IDENTITY.value: 0, Action.SCRUB_FOLLOW_UP.value: 0, "no_longer_due": 0}
     after: uuid.UUID | None = None
     while True:
         people = await records.candidates(after=after, limit=batch)
@@ -75,8 +75,12 @@ async def run_retention(
             counts["examined"] += 1
             actions = due_actions(facts, policy, today)
             if Action.ERASE_IDENTITY in actions:
-                # Checked again under the row lock: a loan opened since is not erased.
-                await records.erase(applicant_id, now=now, check=lambda f: _still_due(f, policy, today))
+                # Checked again under the row lock: a loan opened or a dispute raised since is not erased.
+                try:
+                    await records.erase(applicant_id, now=now, check=lambda f: _still_due(f, policy, today))
+                except Conflict:
+                    counts["no_longer_due"] += 1
+                    continue
                 counts[Action.ERASE_IDENTITY.value] += 1
             elif Action.SCRUB_FOLLOW_UP in actions:
                 await records.scrub_follow_up(applicant_id, now=now)
