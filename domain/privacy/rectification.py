@@ -17,13 +17,19 @@ class RectifiableField(str, Enum):
     POSTAL_ADDRESS = "postal_address"
 
 
+# The longest value each field holds (as the create/update routes accept); phones are normalised.
+MAX_LENGTH = {RectifiableField.FULL_NAME: 200, RectifiableField.EMAIL: 320, RectifiableField.POSTAL_ADDRESS: 500}
+
+
 def corrected_value(field: RectifiableField, value: str) -> str:
     """The value as stored: e-mail and phone normalised as everywhere else, text trimmed."""
-    if field is RectifiableField.EMAIL:
-        return normalise_email(value)
     if field is RectifiableField.PHONE:
         return normalise_phone(value)
-    text = " ".join(value.split())
+    text = normalise_email(value) if field is RectifiableField.EMAIL else " ".join(value.split())
     if not text:
         raise RuleViolation("the corrected value is empty", code="privacy.empty_value", field="value")
+    if len(text) > MAX_LENGTH[field]:
+        raise RuleViolation(
+            f"at most {MAX_LENGTH[field]} characters for {field.value}", code="privacy.value_too_long", field="value"
+        )
     return text

@@ -16,8 +16,10 @@ from sqlalchemy import String, Text
 
 import service.kernel.db.unit_of_work  # noqa: F401  (imports every table module)
 from domain.identity.model import normalise_phone
+from domain.privacy.rectification import MAX_LENGTH
 from service.cli import write_openapi
 from service.kernel.db.base import Base
+from service.kernel.db.encryption import EncryptedText
 from service.kernel.http.wire import DecimalString
 
 JSON = "stored in a JSON column"
@@ -25,6 +27,8 @@ NOT_STORED = "not stored (looked up, hashed or computed with)"
 # Normalised before storage: the longest normal form, which the column must hold.
 PHONE = ("normalised", len(normalise_phone("+" + "9" * 15)))
 SIRET = ("normalised", 14)
+# One of several columns, chosen by another field: the length is checked per field in code.
+PER_FIELD = "bounded per field in code (domain.privacy.rectification.MAX_LENGTH)"
 
 STORED_IN: dict[tuple[str, str], str | tuple[str, int]] = {
     ("AddContactRequest", "difficulties"): "follow_up_contacts.difficulties",
@@ -68,6 +72,8 @@ STORED_IN: dict[tuple[str, str], str | tuple[str, int]] = {
     ("PersonIn", "full_name"): "applicants.full_name",
     ("PersonIn", "phone"): PHONE,
     ("RecordOutcomeRequest", "difficulties"): "follow_up_contacts.difficulties",
+    ("RectifyRequest", "reason"): "privacy_rectifications.reason",
+    ("RectifyRequest", "value"): PER_FIELD,
     ("RequestLoginCodeRequest", "email"): "borrowers.email",
     ("RescheduleRequest", "reason"): "loan_events.reason",
     ("ResourceIn", "label"): JSON,
@@ -140,14 +146,14 @@ def test_every_request_string_length_is_its_columns(tmp_path: Path) -> None:
     mismatches = []
     for (schema, prop), length in sorted(lengths.items()):
         home = STORED_IN[schema, prop]
-        if home in (JSON, NOT_STORED):
+        if home in (JSON, NOT_STORED, PER_FIELD):
             continue
         if isinstance(home, tuple):
             continue  # normalised: checked below against the column of the same name
         table, column = home.split(".")
         kind = tables[table].columns[column].type
-        if isinstance(kind, Text):
-            continue  # unbounded
+        if isinstance(kind, Text | EncryptedText):
+            continue  # unbounded (an encrypted column is TEXT)
         assert isinstance(kind, String), (schema, prop, kind)
         if kind.length != length:
             mismatches.append(f"{schema}.{prop}: contract {length}, {home} holds {kind.length}")
@@ -155,3 +161,6 @@ def test_every_request_string_length_is_its_columns(tmp_path: Path) -> None:
     for table, column, normal in (("applicants", "phone", PHONE), ("borrowers", "phone", PHONE)):
         assert tables[table].columns[column].type.length >= normal[1]  # type: ignore[attr-defined]
     assert tables["business_projects"].columns["siret"].type.length >= SIRET[1]  # type: ignore[attr-defined]
+    for field, longest in MAX_LENGTH.items():
+        kind = tables["applicants"].columns[field.value].type
+        assert isinstance(kind, EncryptedText) or kind.length == longest, (field, kind)  # type: ignore[attr-defined]

@@ -48,6 +48,10 @@ async def test_a_correction_is_recorded_with_who_when_and_why_and_rewrites_no_mo
         f"{url}/rectifications", headers=officer.headers, json={"field": "phone", "value": "   ", "reason": "x"}
     )
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "value"
+    long_name = await client.post(
+        f"{url}/rectifications", headers=officer.headers, json={"field": "full_name", "value": "x" * 201, "reason": "x"}
+    )
+    assert long_name.status_code == 422 and long_name.json()["errors"][0]["field"] == "value"
     wrong = await client.post(
         f"{url}/rectifications", headers=officer.headers, json={"field": "phone", "value": "abcdefg", "reason": "x"}
     )

@@ -132,6 +132,9 @@ FRENCH_BY_TEXT: dict[str, str] = {
 
 # Messages with figures, by code: (English pattern, French template with the pattern's groups).
 FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "privacy.value_too_long": [
+        (re.compile(r"^at most (?P<n>\d+) characters for (?P<field>\w+)$"), "au plus {n} caractères pour {field}")
+    ],
     "privacy.contact_taken": [
         (re.compile(r"^another person already has this (?P<field>\w+)$"), "une autre personne a déjà ce {field}")
     ],
