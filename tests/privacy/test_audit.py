@@ -130,3 +130,19 @@ async def test_a_ui_page_marks_itself_the_same_way(
     finally:
         await engine.dispose()
     assert (row.route, row.object_kind, row.staff_id) == ("ui", "applicant", staff.id)
+
+
+class BrokenAudit:
+    async def record(self, read: object) -> None:
+        raise ConnectionError("audit store unreachable")
+
+
+async def test_a_file_whose_read_cannot_be_recorded_is_not_shown(
+    app: Litestar, client: Client, officer: Caller
+) -> None:
+    body = {"full_name": "Sans Trace", "email": "sans.trace@example.org", "situation": "other"}
+    applicant = await step(await client.post("/v1/applicants", headers=officer.headers, json=body), 201)
+    app.state.read_audit = BrokenAudit()
+    response = await client.get(f"/v1/applicants/{applicant['id']}", headers=officer.headers)
+    assert response.status_code == 500 and "Sans Trace" not in response.text
+    assert response.json()["code"] == "internal_error"

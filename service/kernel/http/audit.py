@@ -5,7 +5,8 @@ or the one named by ``id_param``); a UI page does the same with ``route="ui"``. 
 answered with a 2xx and before the first byte leaves, ``ReadAuditMiddleware`` writes who (the staff
 member), when, what (kind + id), the route and the request id through the ``ReadAudit`` port found
 in ``app.state.read_audit``. Reads by borrowers and partners are not audited (they read their own).
-If the record cannot be written the answer is a 500: a file is never shown without its record.
+If the record cannot be written the answer is a 500 (problem+json) instead of the file: a file is
+never shown without its record.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.identity.model import Principal, PrincipalKind
+from service.kernel.http.problems import internal_error_handler
 from service.kernel.ports import AuditedRead, ReadAudit
 
 OPTION = "audit_read"
@@ -58,20 +60,31 @@ class ReadAuditMiddleware:
         if principal.kind is not PrincipalKind.STAFF:
             await self.app(scope, receive, send)
             return
-        audit: ReadAudit = Litestar.from_scope(scope).state.read_audit
+        app = Litestar.from_scope(scope)
+        audit: ReadAudit = app.state.read_audit
+        failed = False
 
         async def send_after_audit(message: Message) -> None:
+            nonlocal failed
+            if failed:
+                return  # the file's body is dropped: the caller got the 500 instead
             if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
-                await audit.record(
-                    AuditedRead(
-                        staff_id=principal.subject_id,
-                        at=datetime.now(UTC),
-                        object_kind=target.kind,
-                        object_id=_object_id(target, scope.get("path_params") or {}),
-                        route=target.route,
-                        request_id=scope.get("state", {}).get("request_id", ""),
-                    )
+                read = AuditedRead(
+                    staff_id=principal.subject_id,
+                    at=datetime.now(UTC),
+                    object_kind=target.kind,
+                    object_id=_object_id(target, scope.get("path_params") or {}),
+                    route=target.route,
+                    request_id=scope.get("state", {}).get("request_id", ""),
                 )
+                try:
+                    await audit.record(read)
+                except Exception as error:  # noqa: BLE001 - any failure: the file is not shown
+                    failed = True
+                    request: Request[Any, Any, Any] = Request(scope, receive)
+                    problem = internal_error_handler(request, error)
+                    await problem.to_asgi_response(app, request)(scope, receive, send)
+                    return
             await send(message)
 
         await self.app(scope, receive, send_after_audit)
