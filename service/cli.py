@@ -85,6 +85,7 @@ async def close_of_business(settings: Settings, business_date: date | None) -> N
 
 def write_openapi(path: Path) -> None:
     from service.app import create_app
+    from service.kernel.http.contract import published_contract
 
     settings = load_settings(
         {
@@ -95,7 +96,7 @@ def write_openapi(path: Path) -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
-    schema = create_app(settings).openapi_schema.to_schema()
+    schema = published_contract(create_app(settings))
     path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
     print(f"wrote {path}")
 
@@ -119,6 +120,7 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from service.app import create_app
+    from service.kernel.http.contract import published_contract
 
     uvicorn.run(create_app(settings), **uvicorn_options(settings))
 

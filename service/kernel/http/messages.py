@@ -32,6 +32,55 @@ TITLES: dict[int, tuple[str, str]] = {  # status: (French, English)
     503: ("Service indisponible", "Service unavailable"),
 }
 
+# Every problem ``code`` the service answers with: the closed list the contract publishes
+# (tests/contract/test_problem_codes.py finds each code raised in the sources here). A conflict with
+# a database constraint is also ``conflict.<constraint>``, which the contract gives as a pattern.
+PROBLEM_CODES: tuple[str, ...] = (
+    "api_key.not_found", "applicant.duplicate", "applicant.no_contact", "applicant.not_found",
+    "applicant.stage_backwards", "applicant.stage_not_manual", "applicant.unknown_officer",
+    "applicant.version_mismatch", "application.conditions_open", "application.illegal_transition",
+    "application.not_eligible", "application.not_found", "application.version_mismatch",
+    "apr.invalid_cash_flows", "apr.not_converging", "auth.forbidden", "auth.invalid_code",
+    "auth.invalid_credentials", "auth.not_authenticated", "borrower.duplicate_email", "borrower.not_found",
+    "borrower.unknown_language", "close_of_business.closed_later", "close_of_business.day_not_over",
+    "committee.decider_conflict", "committee.decision_against_votes", "committee.quorum_not_reached",
+    "committee.reasons_required", "condition.already_met", "condition.not_found", "conflict",
+    "conflict.integrity", "conflict.stale", "contract.no_offer", "contract.signed_before_offer",
+    "contract.signed_in_future", "disbursement.invalid_amount", "disbursement.invalid_value_date",
+    "disbursement.value_date_not_offer", "domain.error", "followup.contact_changed", "followup.contact_done",
+    "followup.contact_not_found", "followup.invalid_assignee", "followup.invalid_contact_date",
+    "followup.invalid_outcome", "followup.invalid_template", "followup.no_plan",
+    "followup.outcome_already_recorded", "followup.unknown_officer", "idempotency.in_flight",
+    "idempotency.key_reused", "identity.invalid_email", "identity.invalid_phone", "identity.invalid_username",
+    "identity.no_role", "identity.self_lockout", "identity.username_taken", "identity.weak_password",
+    "internal_error", "ledger.unbalanced", "ledger.zero_entry", "legal.max_duration_exceeded",
+    "legal.no_ceiling", "legal.no_usury_threshold", "legal.usury_exceeded", "loan.invalid_filter",
+    "loan.not_active", "loan.not_found", "loan.nothing_to_reschedule", "money.currency_mismatch",
+    "money.not_positive", "money.too_large", "money.too_many_decimals", "money.unknown_currency", "not_found",
+    "offer.disbursement_date_passed", "offer.expired", "offer.invalid_disbursement_date",
+    "offer.signed_date_not_passed", "partner.not_found", "partner.unknown_kind", "payment.above_payoff",
+    "payment.already_reversed", "payment.not_found", "portfolio.invalid_group", "portfolio.invalid_period",
+    "product.code_taken", "product.inactive", "product.invalid_code", "product.invalid_terms",
+    "product.limit_exceeded", "product.not_found", "product.term_fixed", "product.version_mismatch",
+    "product.version_not_found", "project.invalid_siret", "project.not_found", "project.under_decision",
+    "project.version_mismatch", "quote.rate_required", "referral.consent_in_future", "referral.no_consent",
+    "referral.not_found", "request.incomplete", "request.invalid", "request.invalid_field",
+    "request.method_not_allowed", "request.rate_limited", "request.too_large", "request.unsupported_media_type",
+    "rule.violated", "service.unavailable", "servicing.already_reversed", "servicing.before_disbursement",
+    "servicing.duplicate_payment", "servicing.duplicate_sequence", "servicing.invalid_amount",
+    "servicing.invalid_payoff_date", "servicing.invalid_schedule", "servicing.invalid_terms",
+    "servicing.invalid_value_date", "servicing.unknown_payment", "staff_user.not_found",
+    "staff_user.version_mismatch", "training.already_enrolled", "training.attendance_too_low",
+    "training.completion_in_future", "training.day_in_future", "training.day_outside_session",
+    "training.enrolment_not_active", "training.enrolment_not_found", "training.invalid_programme",
+    "training.invalid_session", "training.not_a_training_provider", "training.other_programme",
+    "training.programme_inactive", "training.programme_not_found", "training.same_session",
+    "training.session_full", "training.session_longer_than_programme", "training.session_not_found",
+    "training.session_not_over", "training.session_out_of_range", "value.out_of_range",
+    "value.too_many_decimals",
+)
+CONSTRAINT_CONFLICT_PATTERN = r"^conflict\.[a-z0-9_]+$"
+
 # French texts of problems whose code names one message.
 FRENCH_BY_CODE: dict[str, str] = {
     "internal_error": "une erreur inattendue s'est produite ; citez l'identifiant de la requête pour la signaler",
