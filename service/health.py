@@ -22,6 +22,7 @@ class HealthController(Controller):
 
     @get("/live", **PUBLIC, operation_id="live", summary="The process is up")
     async def live(self) -> HealthResponse:
+        """Answers 200 while the process runs, without touching PostgreSQL or Redis: for a liveness probe."""
         return HealthResponse(status="ok")
 
     @get(
@@ -36,6 +37,8 @@ class HealthController(Controller):
         },
     )
     async def ready(self, services: NamedDependency[Services]) -> Response[HealthResponse]:
+        """Checks that PostgreSQL and Redis answer; 503 with the failing check named when one does not, so
+        a load balancer stops sending traffic."""
         checks = await services.readiness.check()
         ok = all(checks.values())
         return Response(

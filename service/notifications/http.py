@@ -52,6 +52,8 @@ class NoticeController(Controller):
         after: Annotated[uuid.UUID | None, QueryParameter(description="the last id of the previous page")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> FailedNoticesPage:
+        """Reminders and notices that failed after every retry, for officers to follow up by other means, a
+        page at a time with `cursor` and `limit`."""
         found = await failed_notices(outbox=services.notices, after=after, limit=limit)
         items = [
             FailedNoticeOut(

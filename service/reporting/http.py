@@ -108,6 +108,7 @@ class PortfolioController(Controller):
         period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
         output: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
     ) -> Response[Any]:
+        """Portfolio indicators over a period, grouped by product, officer or partner, in JSON or CSV."""
         report = await uc.portfolio_indicators(
             group_by=group_by, start=period_from, end=period_to, reports=services.portfolio
         )

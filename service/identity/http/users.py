@@ -133,7 +133,7 @@ class LoginCodeRequestedResponse(msgspec.Struct, frozen=True):
 
 class ExchangeLoginCodeRequest(RequestBody):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-    code: Annotated[str, msgspec.Meta(pattern=r"^\s*[0-9]{6}\s*$")]
+    code: Annotated[str, msgspec.Meta(pattern=r"^\s*[0-9]{6}\s*$", examples=["482913"])]
 
 
 def given(value: T | msgspec.UnsetType) -> T | None:
@@ -203,6 +203,8 @@ class AuthController(Controller):
     async def issue_token(
         self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> TokenResponse:
+        """Exchanges a username and password for a short-lived bearer token; failed sign-ins back off per
+        account and address (429 with Retry-After)."""
         minutes = services.settings.access_token_minutes
         # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
         account, client = data.username.strip().lower(), client_address(request)
@@ -227,6 +229,7 @@ class AuthController(Controller):
 
     @get("/me", operation_id="whoAmI", summary="Who the presented credentials belong to", responses=problems(401))
     async def who_am_i(self, request: AuthedRequest) -> WhoAmIResponse:
+        """The kind of caller (staff, partner or borrower), its id and, for staff, its roles."""
         p = request.user
         return WhoAmIResponse(kind=p.kind.value, id=p.subject_id, roles=sorted(r.value for r in p.roles))
 
@@ -242,6 +245,7 @@ class StaffUserController(Controller):
     async def create(
         self, data: JSONBody[CreateStaffUserRequest], services: NamedDependency[Services]
     ) -> StaffUserResponse:
+        """Creates a staff user with roles and a password meeting the policy; usernames are unique."""
         cmd = uc.CreateStaffUser(
             username=data.username,
             full_name=data.full_name,
@@ -256,6 +260,7 @@ class StaffUserController(Controller):
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
     ) -> StaffUserPage:
+        """Staff users with their roles and status, a page at a time with `cursor` and `limit`."""
         users = list(await uc.list_staff_users(uow=services.uow(), after=cursor, limit=limit))
         return Page(items=[_staff_out(u) for u in users], next_cursor=_next_cursor([u.id for u in users], limit))
 
@@ -272,6 +277,8 @@ class StaffUserController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> StaffUserResponse:
+        """Changes only the fields sent; a change of roles, password or status ends the user's current
+        tokens."""
         roles = None if data.roles is msgspec.UNSET else frozenset(Role(r) for r in data.roles)
         cmd = uc.UpdateStaffUser(
             user_id=user_id,
@@ -300,6 +307,7 @@ class PartnerController(Controller):
     async def create(
         self, data: JSONBody[CreatePartnerRequest], services: NamedDependency[Services]
     ) -> PartnerResponse:
+        """Registers a partner organisation of a known kind; it can then be given API keys."""
         return _partner_out(await uc.create_partner(data.name, data.kind, uow=services.uow(), now=services.now()))
 
     @get(
@@ -312,6 +320,8 @@ class PartnerController(Controller):
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
     ) -> PartnerPage:
+        """Partner organisations (agencies, missions, training providers), a page at a time with `cursor`
+        and `limit`."""
         partners = list(await uc.list_partners(uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[_partner_out(p) for p in partners], next_cursor=_next_cursor([p.id for p in partners], limit)
@@ -327,6 +337,7 @@ class PartnerController(Controller):
     async def read(
         self, partner_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> PartnerResponse:
+        """The partner's name, kind and status; a partner may read only itself."""
         return _partner_out(await uc.get_partner(partner_id, actor=request.user, uow=services.uow()))
 
     @post(
@@ -339,6 +350,7 @@ class PartnerController(Controller):
     async def create_key(
         self, partner_id: uuid.UUID, data: JSONBody[CreateApiKeyRequest], services: NamedDependency[Services]
     ) -> ApiKeyCreatedResponse:
+        """Creates a key and answers its secret once; only its hash is stored."""
         key, secret = await uc.create_api_key(partner_id, data.label, uow=services.uow(), now=services.now())
         return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
 
@@ -350,6 +362,8 @@ class PartnerController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def list_keys(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> list[ApiKeyResponse]:
+        """The partner's keys with their names, prefixes and revocation dates; secrets are never shown
+        again."""
         return [_key_out(k) for k in await uc.list_api_keys(partner_id, uow=services.uow())]
 
     @delete(
@@ -363,6 +377,7 @@ class PartnerController(Controller):
     async def revoke_key(
         self, partner_id: uuid.UUID, key_id: uuid.UUID, services: NamedDependency[Services]
     ) -> ApiKeyResponse:
+        """Revokes the key at once; requests with it get 401 from then on."""
         return _key_out(await uc.revoke_api_key(partner_id, key_id, uow=services.uow(), now=services.now()))
 
 
@@ -380,6 +395,8 @@ class BorrowerController(Controller):
     async def create(
         self, data: JSONBody[CreateBorrowerRequest], services: NamedDependency[Services]
     ) -> BorrowerResponse:
+        """Creates the borrower's sign-in for an applicant (e-mail or phone, language) so that they can
+        follow their loans."""
         return _borrower_out(
             await uc.create_borrower(
                 data.full_name, data.email, data.phone, data.language, uow=services.uow(), now=services.now()
@@ -396,6 +413,7 @@ class BorrowerController(Controller):
     async def read(
         self, borrower_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> BorrowerResponse:
+        """The borrower's contact details and language; a borrower may read only their own."""
         return _borrower_out(await uc.get_borrower(borrower_id, actor=request.user, uow=services.uow()))
 
 
@@ -418,6 +436,8 @@ class BorrowerAuthController(Controller):
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
     ) -> LoginCodeRequestedResponse:
+        """Sends a one-time code by e-mail or SMS if the address is known; the answer is the same either
+        way."""
         await uc.request_login_code(
             data.email,
             client=client_address(request),
@@ -442,6 +462,7 @@ class BorrowerAuthController(Controller):
     async def exchange(
         self, data: JSONBody[ExchangeLoginCodeRequest], services: NamedDependency[Services]
     ) -> TokenResponse:
+        """Exchanges a valid one-time code for a borrower token; five wrong tries kill the code."""
         minutes = services.settings.borrower_token_minutes
         token = await uc.exchange_login_code(
             data.email,

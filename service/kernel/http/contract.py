@@ -100,7 +100,11 @@ def _complete(contract: dict[str, Any], operation: dict[str, Any], handler: HTTP
         responses.setdefault(str(status), _problem_response(status))
     for status, response in responses.items():
         headers = response.setdefault("headers", {})
-        names = ["X-Request-ID", *(["Location"] if status == "201" else []), *(["Retry-After"] if status in ("429", "503") else [])]
+        names = [
+            "X-Request-ID",
+            *(["Location"] if status == "201" else []),
+            *(["Retry-After"] if status in ("429", "503") else []),
+        ]
         headers.update({name: {"$ref": f"#/components/headers/{name.replace('-', '')}"} for name in names})
         for media, content in response.get("content", {}).items():
             if media == PROBLEM_MEDIA_TYPE:

@@ -340,6 +340,9 @@ class ReferralController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> ReferralResponse:
+        """A partner refers a person who consented to share their data; the same person referred again is
+        linked to their first record. Send an Idempotency-Key: a retry with the same key and body
+        answers the first referral."""
         partner_id = request.user.partner_id
         assert partner_id is not None
         cmd = uc.ReferPerson(
@@ -377,6 +380,8 @@ class ReferralController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> ReferralSummaryPage:
+        """The calling partner's referrals, each with the person's current stage; a page at a time with
+        `cursor` and `limit`, and only those changed since `updated_since` when given."""
         partner_id = request.user.partner_id
         assert partner_id is not None
         rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
@@ -395,6 +400,8 @@ class ReferralController(Controller):
     async def read(
         self, referral_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> ReferralResponse:
+        """One referral with the person's current stage; a partner reads only its own referrals (404
+        otherwise)."""
         view = await uc.get_referral(referral_id, actor=request.user, uow=services.uow())
         return referral_out(view, request.user)
 
@@ -413,6 +420,8 @@ class ApplicantController(Controller):
     async def create(
         self, data: JSONBody[CreateApplicantRequest], services: NamedDependency[Services], request: AuthedRequest
     ) -> ApplicantResponse:
+        """Registers a person who came without a partner's referral; the officer who registers them owns
+        the file until reassigned."""
         cmd = uc.RegisterApplicant(
             full_name=data.full_name,
             email=data.email,
@@ -445,6 +454,8 @@ class ApplicantController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> ApplicantPage:
+        """Officers find a person again; filters combine, results come a page at a time with `cursor` and
+        `limit`."""
         criteria = ApplicantSearch(
             name=name,
             email=email,
@@ -467,6 +478,7 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicantResponse:
+        """The applicant's identity, contact details, situation, stage and owning officer."""
         return applicant_out(await uc.get_applicant(applicant_id, uow=services.uow()))
 
     @patch(
@@ -483,6 +495,8 @@ class ApplicantController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicantResponse:
+        """Changes only the fields sent; takes the `version` read, so two officers changing the same person
+        get one success and one 409."""
         cmd = uc.UpdateApplicant(
             applicant_id=applicant_id,
             expected_version=data.version,
@@ -510,6 +524,8 @@ class ApplicantController(Controller):
         data: JSONBody[SaveProjectRequest],
         services: NamedDependency[Services],
     ) -> ProjectResponse:
+        """Replaces the whole project; takes the `version` read (none for the first one). Refused while a
+        committee decision is pending."""
         project = project_from_wire(applicant_id, data)
         saved = await uc.save_project(project, expected_version=data.version, uow=services.uow(), actor=request.user)
         return project_out(saved)
@@ -522,4 +538,6 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read_project(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ProjectResponse:
+        """The business project and financing plan the application is built on; 404 until the officer
+        writes one."""
         return project_out(await uc.get_project(applicant_id, uow=services.uow()))

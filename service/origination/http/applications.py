@@ -278,6 +278,8 @@ class ApplicationController(Controller):
     async def create(
         self, data: JSONBody[CreateApplicationRequest], services: NamedDependency[Services], request: AuthedRequest
     ) -> ApplicationResponse:
+        """Opens a draft for an applicant and a product version; the amount and instalments are checked
+        against the product's limits."""
         amount, currency = amount_of(data.amount, "amount")
         cmd = uc.CreateApplication(
             currency=currency,
@@ -308,6 +310,8 @@ class ApplicationController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ApplicationPage:
+        """Applications filtered by status, applicant or officer, a page at a time with `cursor` and
+        `limit`."""
         criteria = ApplicationFilter(
             status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
         )
@@ -326,6 +330,8 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicationResponse:
+        """The application's status, amounts, eligibility checks, committee conditions, offer and loan once
+        disbursed."""
         application = await uc.get_application(application_id, uow=services.uow())
         loans = await loans_of_applications([application.id], uow=services.uow())
         return application_out(application, loans.get(application.id))
@@ -366,6 +372,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Runs the named eligibility checks (training, project, product limits, legal ceilings); each
+        failing check is listed in a 422."""
         return await self._move(application_id, Action.SUBMIT, data, services, request)
 
     @post(
@@ -383,6 +391,7 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """An officer starts reviewing a submitted application; it can then go to the committee."""
         return await self._move(application_id, Action.START_REVIEW, data, services, request)
 
     @post(
@@ -400,6 +409,7 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Moves a reviewed application before the credit committee; a new voting round starts."""
         return await self._move(application_id, Action.SEND_TO_COMMITTEE, data, services, request)
 
     @post(
@@ -417,6 +427,7 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Closes the application at the applicant's request; it can no longer move on."""
         return await self._move(application_id, Action.WITHDRAW, data, services, request)
 
     @post(
@@ -433,6 +444,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> VoteResponse:
+        """A committee member approves or declines with a comment; members who prepared the file may not
+        vote."""
         cast = await uc.vote(
             application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=services.now()
         )
@@ -446,6 +459,7 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403),
     )
     async def votes(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[VoteResponse]:
+        """Every vote of every round, later votes replacing earlier ones in the same round but both kept."""
         return [
             vote_out(v, current=current)
             for v, current in await uc.application_votes(application_id, uow=services.uow())
@@ -467,6 +481,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Approves (with optional conditions) or declines with reasons; the maker-checker rule and the
+        quorum are checked."""
         amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
         decision = uc.CommitteeDecision(
             currency=currency,
@@ -506,6 +522,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Records who met a committee condition, when, and the evidence; money goes out only when every
+        condition is met."""
         return application_out(
             await uc.meet_condition(
                 application_id,
@@ -533,6 +551,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Prices the approved application from its planned disbursement date: the schedule and TAEG are
+        fixed until the offer expires."""
         return application_out(
             await uc.issue_offer(
                 application_id,
@@ -562,6 +582,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Records the date the borrower signed the offer; it must not precede the offer nor lie in the
+        future."""
         return application_out(
             await uc.sign_contract(
                 application_id,
@@ -588,6 +610,8 @@ class ApplicationController(Controller):
         },
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
+        """The credit contract of the current offer as a PDF (lender, borrower, guarantors, schedule,
+        TAEG); 422 while there is no offer."""
         document = await uc.contract_document(
             application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()
         )
@@ -608,6 +632,8 @@ class ApplicationController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> DisbursementResponse:
+        """Pays out a tranche of a signed offer; the first tranche creates the loan and goes out on the
+        offer's date. Replayed with the same Idempotency-Key."""
         amount, currency = amount_of(data.amount, "amount")
         result = await uc.disburse(
             application_id,
@@ -643,6 +669,7 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def history(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
+        """Every state change of the application with who made it and when, from the append-only history."""
         return [
             HistoryEntryOut(
                 at=h.at,
@@ -683,6 +710,7 @@ class LoanContractController(Controller):
     async def contract(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
+        """The signed credit contract of the loan as a PDF; a borrower downloads only their own."""
         loan, _ = await get_loan(loan_id, actor=request.user, uow=services.uow())
         document = await uc.contract_document(
             loan.application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()

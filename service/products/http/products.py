@@ -115,7 +115,7 @@ class ProductTermsOut(msgspec.Struct, frozen=True):
 
 
 class CreateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]+$")]
+    code: Annotated[str, msgspec.Meta(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]+$", examples=["CREATION-2026"])]
     name: NonEmptyText
     terms: ProductTermsIn
 
@@ -342,6 +342,7 @@ class LoanProductController(Controller):
     async def create(
         self, data: JSONBody[CreateLoanProductRequest], services: NamedDependency[Services]
     ) -> LoanProductResponse:
+        """Creates a product with its first version of terms; the code is unique and never reused."""
         product = await uc.create_product(
             data.code, data.name, terms_from_wire(data.terms), uow=services.uow(), now=services.now()
         )
@@ -360,6 +361,8 @@ class LoanProductController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> LoanProductPage:
+        """Loan products with their current terms (amounts, rates, instalments, fees), a page at a time
+        with `cursor` and `limit`."""
         items = list(await uc.list_products(uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[product_out(p) for p in items], next_cursor=str(items[-1].id) if len(items) == limit else None
@@ -373,6 +376,7 @@ class LoanProductController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, product_id: uuid.UUID, services: NamedDependency[Services]) -> LoanProductResponse:
+        """The product with the terms of its current version."""
         return product_out(await uc.get_product(product_id, uow=services.uow()))
 
     @patch(
@@ -385,6 +389,8 @@ class LoanProductController(Controller):
     async def update(
         self, product_id: uuid.UUID, data: JSONBody[UpdateLoanProductRequest], services: NamedDependency[Services]
     ) -> LoanProductResponse:
+        """Makes a product available for new applications or withdraws it; existing applications keep
+        theirs."""
         return product_out(await uc.set_product_active(product_id, data.active, uow=services.uow()))
 
     @post(
@@ -397,6 +403,8 @@ class LoanProductController(Controller):
     async def add_version(
         self, product_id: uuid.UUID, data: JSONBody[AddProductVersionRequest], services: NamedDependency[Services]
     ) -> LoanProductResponse:
+        """Adds a new version of the terms; applications and offers made earlier keep the version they were
+        made with."""
         product = await uc.add_product_version(
             product_id,
             terms_from_wire(data.terms),
@@ -419,6 +427,7 @@ class LoanProductController(Controller):
         version: Annotated[int, Parameter(ge=1, le=1_000_000)],
         services: NamedDependency[Services],
     ) -> ProductVersionResponse:
+        """The terms of one version of a product, as applications made with it see them."""
         found = await uc.get_product_version(product_id, version, uow=services.uow())
         return ProductVersionResponse(
             product_id=found.product_id,
@@ -442,6 +451,8 @@ class LegalDataController(Controller):
     async def create_ceiling(
         self, data: JSONBody[CreateLegalCeilingRequest], services: NamedDependency[Services]
     ) -> LegalCeilingResponse:
+        """Adds the ceiling applying from a date; offers and reschedules after that date are checked
+        against it."""
         _check_validity(data.valid_from, data.valid_to)
         currency = currency_of(data.currency).code
         ceiling = LegalCeiling(
@@ -465,6 +476,7 @@ class LegalDataController(Controller):
         responses=problems(401, 403),
     )
     async def list_ceilings(self, services: NamedDependency[Services]) -> list[LegalCeilingResponse]:
+        """The legal ceilings on outstanding amount and duration, each with the date from which it applies."""
         return [ceiling_out(c) for c in await uc.list_legal_ceilings(uow=services.uow())]
 
     @post(
@@ -477,6 +489,8 @@ class LegalDataController(Controller):
     async def create_threshold(
         self, data: JSONBody[CreateUsuryThresholdRequest], services: NamedDependency[Services]
     ) -> UsuryThresholdResponse:
+        """Adds the usury threshold of a quarter for an amount bracket; personal loans priced above it are
+        refused."""
         _check_validity(data.valid_from, data.valid_to)
         currency = currency_of(data.currency).code
         above = checked_amount(decimal_of(data.amount_above, "amount_above"), currency, "amount_above", allow_zero=True)
@@ -507,4 +521,5 @@ class LegalDataController(Controller):
         responses=problems(401, 403),
     )
     async def list_thresholds(self, services: NamedDependency[Services]) -> list[UsuryThresholdResponse]:
+        """The quarterly usury thresholds per amount bracket, newest first."""
         return [threshold_out(u) for u in await uc.list_usury_thresholds(uow=services.uow())]

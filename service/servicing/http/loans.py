@@ -170,6 +170,8 @@ class LoanController(Controller):
     async def read(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> LoanResponse:
+        """The loan's status and balances, the schedule in force, the contract's schedule and the tranches
+        paid out."""
         loan, tranches = await get_loan(loan_id, actor=request.user, uow=services.uow())
         live = (await statement(loan_id, actor=request.user, uow=services.uow())).live_schedule()
         return LoanResponse(

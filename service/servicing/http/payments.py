@@ -309,6 +309,8 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Allocates a payment to fees, interest and principal; a back-dated one replays the loan from its
+        value date. Replayed with the same Idempotency-Key."""
         amount, currency = amount_of(data.amount, "amount")
         receipt = await uc.record_payment(
             loan_id,
@@ -344,6 +346,7 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Cancels a payment (a rejected direct debit) and replays the loan without it."""
         receipt = await uc.reverse_payment(
             loan_id,
             payment_id,
@@ -373,6 +376,7 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Writes the loan off; later payments are booked as recoveries."""
         receipt = await uc.write_off(
             loan_id,
             value_date=data.value_date,
@@ -399,6 +403,8 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Replaces the open instalments with a new schedule or defers them, within the product and the
+        law; answers the new TAEG."""
         rate = (
             None
             if data.annual_interest_rate is None
@@ -434,6 +440,8 @@ class ServicingController(Controller):
     async def schedule(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> LoanScheduleResponse:
+        """Each instalment with what is paid, due and late, the transactions posted and the earlier
+        schedules after a reschedule."""
         document = await uc.schedule_document(loan_id, actor=request.user, uow=services.uow())
         # Rendered by PostgreSQL in the shape of LoanScheduleResponse, which documents the route
         # (tests check the two agree, see schedule_response for the same built in Python).
@@ -453,6 +461,8 @@ class ServicingController(Controller):
         request: AuthedRequest,
         on: Annotated[date | None, QueryParameter(description="the payoff date; today by default")] = None,
     ) -> PayoffResponse:
+        """The amount that closes the loan if paid on the date given (today by default), split into
+        principal, interest and fees."""
         today = services.today()
         quote, currency = await uc.payoff(loan_id, on or today, actor=request.user, uow=services.uow(), today=today)
         return PayoffResponse(

@@ -83,6 +83,8 @@ class BorrowerLoanController(Controller):
         responses=problems(401, 403),
     )
     async def loans(self, services: NamedDependency[Services], request: AuthedRequest) -> BorrowerLoansResponse:
+        """For the signed-in borrower only: each loan with its next due date and amount, days late and
+        payoff amount today."""
         loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=services.today())
         return BorrowerLoansResponse(
             items=[msgspec.convert(loan, BorrowerLoanResponse, from_attributes=True) for loan in loans]
@@ -104,6 +106,8 @@ class ScheduleFileController(Controller):
     async def pdf(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
+        """The schedule as a PDF in the borrower's language, with what is paid and due and the payments
+        received."""
         export = await uc.schedule_export(
             loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
         )
@@ -120,6 +124,7 @@ class ScheduleFileController(Controller):
     async def calendar(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
+        """An iCalendar file the borrower can import: one all-day event per instalment still owed."""
         export = await uc.schedule_export(
             loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
         )
