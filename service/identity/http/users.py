@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
-from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
+from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, PrincipalKind, Role, StaffUser
+from domain.notifications.model import Language
 from service.identity import handlers as uc
 from service.kernel.http import messages
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
@@ -23,7 +24,10 @@ from service.kernel.http.schemas import Request as RequestBody
 from service.services import Services
 
 T = TypeVar("T")
-RoleName = Annotated[str, msgspec.Meta(pattern=r"^(admin|loan_officer|committee_member|read_only)$")]
+RoleName = Role
+PartnerKindName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=40, extra_json_schema={"extra": {"enum": sorted(PARTNER_KINDS)}})
+]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
 
 
@@ -40,9 +44,9 @@ class TokenResponse(msgspec.Struct, frozen=True):
 
 
 class WhoAmIResponse(msgspec.Struct, frozen=True):
-    kind: str
+    kind: PrincipalKind
     id: uuid.UUID
-    roles: list[str]
+    roles: list[Role]
 
 
 class CreateStaffUserRequest(RequestBody):
@@ -64,7 +68,7 @@ class StaffUserResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     username: str
     full_name: str
-    roles: list[str]
+    roles: list[Role]
     active: bool
     created_at: datetime
     version: int
@@ -74,15 +78,13 @@ class CreatePartnerRequest(RequestBody):
     name: NonEmptyText
     # A closed list, published as an enum in the contract; the use case checks it and names the
     # allowed kinds (the check stays there, so every door refuses an unknown kind the same way).
-    kind: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=40, extra_json_schema={"extra": {"enum": sorted(PARTNER_KINDS)}})
-    ]
+    kind: PartnerKindName
 
 
 class PartnerResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     name: str
-    kind: str
+    kind: PartnerKindName
     active: bool
     created_at: datetime
 
@@ -111,7 +113,7 @@ class CreateBorrowerRequest(RequestBody):
     full_name: NonEmptyText
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
     phone: Annotated[str, msgspec.Meta(min_length=6, max_length=30)] | None = None
-    language: Annotated[str, msgspec.Meta(pattern=r"^(fr|en)$")] = "fr"
+    language: Language = Language.FR
 
 
 class BorrowerResponse(msgspec.Struct, frozen=True):
@@ -119,7 +121,7 @@ class BorrowerResponse(msgspec.Struct, frozen=True):
     full_name: str
     email: str
     phone: str | None
-    language: str
+    language: Language
     created_at: datetime
 
 
@@ -146,7 +148,7 @@ def _staff_out(u: StaffUser) -> StaffUserResponse:
         id=u.id,
         username=u.username,
         full_name=u.full_name,
-        roles=sorted(r.value for r in u.roles),
+        roles=sorted(u.roles),
         active=u.active,
         created_at=u.created_at,
         version=u.version,
@@ -170,7 +172,12 @@ def _key_out(k: ApiKey) -> ApiKeyResponse:
 
 def _borrower_out(b: Borrower) -> BorrowerResponse:
     return BorrowerResponse(
-        id=b.id, full_name=b.full_name, email=b.email, phone=b.phone, language=b.language, created_at=b.created_at
+        id=b.id,
+        full_name=b.full_name,
+        email=b.email,
+        phone=b.phone,
+        language=Language(b.language),
+        created_at=b.created_at,
     )
 
 
@@ -231,7 +238,7 @@ class AuthController(Controller):
     async def who_am_i(self, request: AuthedRequest) -> WhoAmIResponse:
         """The kind of caller (staff, partner or borrower), its id and, for staff, its roles."""
         p = request.user
-        return WhoAmIResponse(kind=p.kind.value, id=p.subject_id, roles=sorted(r.value for r in p.roles))
+        return WhoAmIResponse(kind=p.kind, id=p.subject_id, roles=sorted(p.roles))
 
 
 class StaffUserController(Controller):

@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request
+from litestar.enums import OpenAPIMediaType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.routes import HTTPRoute
@@ -159,7 +160,7 @@ class ContractJson(OpenAPIRenderPlugin):
     """Serves the published contract (``/schema/openapi.json``) or its partner view, built once."""
 
     def __init__(self, path: str, *, partners: bool = False) -> None:
-        super().__init__(path=path, media_type="application/vnd.oai.openapi+json")
+        super().__init__(path=path, media_type=OpenAPIMediaType.OPENAPI_JSON)
         self.partners = partners
         self._body: bytes | None = None
 

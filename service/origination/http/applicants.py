@@ -36,10 +36,8 @@ from service.origination.handlers import applicants as uc
 from service.origination.ports import ApplicantSearch
 from service.services import Services
 
-SituationName = Literal[
-    "job_seeker", "minimum_income_beneficiary", "young_priority_neighbourhood", "employee", "self_employed", "other"
-]
-StageName = Literal["referred", "contacted", "in_training", "trained", "applying", "financed", "declined", "withdrawn"]
+SituationName = Situation
+StageName = Stage
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=30)]
 
@@ -81,15 +79,15 @@ class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     ``applicant_id`` is given to staff only."""
 
     id: uuid.UUID
-    situation: str
-    stage: str
+    situation: Situation
+    stage: Stage
     created_at: datetime
     applicant_id: Annotated[uuid.UUID, msgspec.Meta(description="the applicant record; staff only")] | None = None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    stage: str
+    stage: Stage
     created_at: datetime
 
 
@@ -97,8 +95,8 @@ def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
     r = view.referral
     return ReferralResponse(
         id=r.id,
-        situation=r.situation.value,
-        stage=view.stage.value,
+        situation=r.situation,
+        stage=view.stage,
         created_at=r.created_at,
         applicant_id=r.applicant_id if actor.is_staff else None,
     )
@@ -135,8 +133,8 @@ class ApplicantResponse(msgspec.Struct, frozen=True):
     full_name: str
     email: str | None
     phone: str | None
-    situation: str
-    stage: str
+    situation: Situation
+    stage: Stage
     partner_id: uuid.UUID | None
     officer_id: uuid.UUID | None
     created_at: datetime
@@ -259,8 +257,8 @@ def applicant_out(a: Applicant) -> ApplicantResponse:
         full_name=a.full_name,
         email=a.email,
         phone=a.phone,
-        situation=a.situation.value,
-        stage=a.stage.value,
+        situation=a.situation,
+        stage=a.stage,
         partner_id=a.partner_id,
         officer_id=a.officer_id,
         created_at=a.created_at,
@@ -386,7 +384,7 @@ class ReferralController(Controller):
         assert partner_id is not None
         rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
         return Page(
-            items=[ReferralSummary(r.id, stage.value, r.created_at) for r, stage in rows],
+            items=[ReferralSummary(r.id, stage, r.created_at) for r, stage in rows],
             next_cursor=str(rows[-1][0].id) if len(rows) == limit else None,
         )
 

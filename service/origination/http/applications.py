@@ -31,20 +31,7 @@ COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
 Version = Annotated[int, msgspec.Meta(ge=1, description="the version you read; a stale one is a 409")]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
-StatusName = Literal[
-    "draft",
-    "submitted",
-    "under_review",
-    "at_committee",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "offer_issued",
-    "offer_expired",
-    "contract_signed",
-    "partly_disbursed",
-    "disbursed",
-]
+StatusName = Status
 
 
 class CreateApplicationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -148,7 +135,7 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
     number_of_installments: int
     principal_grace_installments: int
     purpose: str
-    status: str
+    status: Status
     conditions: list[ConditionOut]
     rejection_reasons: list[str]
     eligibility: list[CheckOut]
@@ -165,7 +152,7 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
 class VoteResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     member_id: uuid.UUID
-    vote: str
+    vote: Action
     comment: str
     at: datetime
     round: int
@@ -175,9 +162,9 @@ class VoteResponse(msgspec.Struct, frozen=True):
 class HistoryEntryOut(msgspec.Struct, frozen=True):
     at: datetime
     actor_id: uuid.UUID
-    action: str
-    from_status: str
-    to_status: str
+    action: Action
+    from_status: Status
+    to_status: Status
     reason: str | None
     details: dict[str, Any]
 
@@ -191,11 +178,11 @@ class DisbursementResponse(msgspec.Struct, frozen=True):
     fees_withheld: AmountOut
     paid_out: AmountOut
     value_date: date
-    application_status: str
+    application_status: Status
 
 
 def vote_out(v: CommitteeVote, *, current: bool) -> VoteResponse:
-    return VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at, v.round, current)
+    return VoteResponse(v.id, v.member_id, Action(v.vote), v.comment, v.at, v.round, current)
 
 
 def application_out(a: Application, loan_id: uuid.UUID | None = None) -> ApplicationResponse:
@@ -233,7 +220,7 @@ def application_out(a: Application, loan_id: uuid.UUID | None = None) -> Applica
         number_of_installments=a.number_of_installments,
         principal_grace_installments=a.principal_grace_installments,
         purpose=a.purpose,
-        status=a.status.value,
+        status=a.status,
         conditions=[
             ConditionOut(number, c.text, c.met, c.met_by, c.met_at, c.evidence)
             for number, c in enumerate(a.conditions, start=1)
@@ -658,7 +645,7 @@ class ApplicationController(Controller):
             fees_withheld=d.fees_withheld,
             paid_out=d.amount - d.fees_withheld,
             value_date=d.value_date,
-            application_status=result.application.status.value,
+            application_status=result.application.status,
         )
 
     @get(
@@ -674,9 +661,9 @@ class ApplicationController(Controller):
             HistoryEntryOut(
                 at=h.at,
                 actor_id=h.actor_id,
-                action=h.action.value,
-                from_status=h.from_status.value,
-                to_status=h.to_status.value,
+                action=h.action,
+                from_status=h.from_status,
+                to_status=h.to_status,
                 reason=h.reason,
                 details=h.details,
             )

@@ -115,7 +115,9 @@ class ProductTermsOut(msgspec.Struct, frozen=True):
 
 
 class CreateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]+$", examples=["CREATION-2026"])]
+    code: Annotated[
+        str, msgspec.Meta(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]+$", examples=["CREATION-2026"])
+    ]
     name: NonEmptyText
     terms: ProductTermsIn
 
