@@ -120,7 +120,6 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from service.app import create_app
-    from service.kernel.http.contract import published_contract
 
     uvicorn.run(create_app(settings), **uvicorn_options(settings))
 

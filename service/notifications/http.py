@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
+from service.kernel.http.schemas import next_cursor
 from service.notifications.handlers import failed_notices
 from service.services import Services
 
@@ -32,7 +33,7 @@ class FailedNoticeOut(msgspec.Struct, frozen=True):
 
 class FailedNoticesPage(msgspec.Struct, frozen=True):
     items: list[FailedNoticeOut]
-    next_after: uuid.UUID | None
+    next_cursor: uuid.UUID | None
 
 
 class NoticeController(Controller):
@@ -49,12 +50,12 @@ class NoticeController(Controller):
     async def failed(
         self,
         services: NamedDependency[Services],
-        after: Annotated[uuid.UUID | None, QueryParameter(description="the last id of the previous page")] = None,
+        cursor: Annotated[uuid.UUID | None, QueryParameter(description="the last id of the previous page")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> FailedNoticesPage:
         """Reminders and notices that failed after every retry, for officers to follow up by other means, a
         page at a time with `cursor` and `limit`."""
-        found = await failed_notices(outbox=services.notices, after=after, limit=limit)
+        found = await failed_notices(outbox=services.notices, after=cursor, limit=limit)
         items = [
             FailedNoticeOut(
                 id=n.id,
@@ -69,7 +70,7 @@ class NoticeController(Controller):
             )
             for n in found
         ]
-        return FailedNoticesPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+        return FailedNoticesPage(items=items, next_cursor=next_cursor([n.id for n in items], limit))
 
 
 def routes() -> list[ControllerRouterHandler]:

@@ -17,7 +17,7 @@ from domain.identity.model import Role
 from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
 from service.kernel.http.wire import DecimalString, decimal_of, text
 from service.services import Services
 from service.training import handlers as uc
@@ -183,10 +183,6 @@ def enrolment_line_out(line: EnrolmentLine) -> EnrolmentLineResponse:
     )
 
 
-def _next_cursor(ids: list[uuid.UUID], limit: int) -> str | None:
-    return str(ids[-1]) if len(ids) == limit else None
-
-
 # --- controllers ----------------------------------------------------------------------------------
 class TrainingProgrammeController(Controller):
     path = "/v1/training-programmes"
@@ -227,7 +223,7 @@ class TrainingProgrammeController(Controller):
         """Training programmes with their provider and duration, a page at a time with `cursor` and
         `limit`."""
         found = list(await uc.list_programmes(uow=services.uow(), after=cursor, limit=limit))
-        return Page(items=[programme_out(p) for p in found], next_cursor=_next_cursor([p.id for p in found], limit))
+        return Page(items=[programme_out(p) for p in found], next_cursor=next_cursor([p.id for p in found], limit))
 
     @get(
         "/{programme_id:uuid}",
@@ -302,7 +298,7 @@ class TrainingSessionController(Controller):
             )
         )
         return Page(
-            items=[session_out(v) for v in found], next_cursor=_next_cursor([v.session.id for v in found], limit)
+            items=[session_out(v) for v in found], next_cursor=next_cursor([v.session.id for v in found], limit)
         )
 
     @get(

@@ -13,8 +13,8 @@ from litestar.testing import AsyncTestClient
 
 from service.kernel.http.contract import METHODS, published_contract
 from tests.conftest import Caller
-from tests.contract.test_openapi import generated_contract
 from tests.contract.test_access_matrix import callers, concrete_path  # noqa: F401 (a fixture)
+from tests.contract.test_openapi import generated_contract
 
 
 @pytest.fixture(scope="module")

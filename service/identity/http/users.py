@@ -19,7 +19,7 @@ from service.kernel.http import messages
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.kernel.http.middleware import rate_limit_hook
 from service.kernel.http.problems import problems, request_language, too_many_requests
-from service.kernel.http.schemas import NonEmptyText, Page, Password, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, Password, next_cursor, published_as
 from service.kernel.http.schemas import Request as RequestBody
 from service.services import Services
 
@@ -181,10 +181,6 @@ def _borrower_out(b: Borrower) -> BorrowerResponse:
     )
 
 
-def _next_cursor(items: list[uuid.UUID], limit: int) -> str | None:
-    return str(items[-1]) if len(items) == limit else None
-
-
 # --- controllers ----------------------------------------------------------------------------------
 sign_in_limited = rate_limit_hook("sign_in_limiter", "too many sign-in attempts; try again later")
 
@@ -269,7 +265,7 @@ class StaffUserController(Controller):
     ) -> StaffUserPage:
         """Staff users with their roles and status, a page at a time with `cursor` and `limit`."""
         users = list(await uc.list_staff_users(uow=services.uow(), after=cursor, limit=limit))
-        return Page(items=[_staff_out(u) for u in users], next_cursor=_next_cursor([u.id for u in users], limit))
+        return Page(items=[_staff_out(u) for u in users], next_cursor=next_cursor([u.id for u in users], limit))
 
     @patch(
         "/{user_id:uuid}",
@@ -330,9 +326,7 @@ class PartnerController(Controller):
         """Partner organisations (agencies, missions, training providers), a page at a time with `cursor`
         and `limit`."""
         partners = list(await uc.list_partners(uow=services.uow(), after=cursor, limit=limit))
-        return Page(
-            items=[_partner_out(p) for p in partners], next_cursor=_next_cursor([p.id for p in partners], limit)
-        )
+        return Page(items=[_partner_out(p) for p in partners], next_cursor=next_cursor([p.id for p in partners], limit))
 
     @get(
         "/{partner_id:uuid}",

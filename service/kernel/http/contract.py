@@ -52,7 +52,7 @@ def published_contract(app: Litestar) -> dict[str, Any]:
     contract["components"]["headers"] = {name.replace("-", ""): header for name, header in _HEADERS.items()}
     problem = contract["components"]["schemas"]["Problem"]
     problem["properties"]["code"] = {
-        "description": "stable for clients: one of the listed codes, or `conflict.<constraint>` for a database conflict",
+        "description": "stable for clients: a listed code, or `conflict.<constraint>` for a database conflict",
         "anyOf": [
             {"type": "string", "enum": list(messages.PROBLEM_CODES)},
             {"type": "string", "pattern": messages.CONSTRAINT_CONFLICT_PATTERN},

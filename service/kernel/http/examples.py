@@ -87,8 +87,7 @@ class _Builder:
         }
 
     def _string(self, schema: dict[str, Any]) -> str:
-        if fmt := schema.get("format"):
-            if fmt in _BY_FORMAT:
-                return str(_BY_FORMAT[fmt])
+        if (fmt := schema.get("format")) and fmt in _BY_FORMAT:
+            return str(_BY_FORMAT[fmt])
         text = "Atelier de couture"
         return text[: schema.get("maxLength", len(text))].ljust(schema.get("minLength", 0), "x")

@@ -30,7 +30,7 @@ from domain.origination.applicants import (
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, CurrencyCode, DecimalString, checked_amount, decimal_of
 from service.origination.handlers import applicants as uc
 from service.origination.ports import ApplicantSearch
@@ -385,7 +385,7 @@ class ReferralController(Controller):
         rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[ReferralSummary(r.id, stage, r.created_at) for r, stage in rows],
-            next_cursor=str(rows[-1][0].id) if len(rows) == limit else None,
+            next_cursor=next_cursor([r.id for r, _ in rows], limit),
         )
 
     @get(
@@ -464,9 +464,7 @@ class ApplicantController(Controller):
             partner_id=partner_id,
         )
         found = list(await uc.search_applicants(criteria, uow=services.uow(), after=cursor, limit=limit))
-        return Page(
-            items=[applicant_out(a) for a in found], next_cursor=str(found[-1].id) if len(found) == limit else None
-        )
+        return Page(items=[applicant_out(a) for a in found], next_cursor=next_cursor([a.id for a in found], limit))
 
     @get(
         "/{applicant_id:uuid}",

@@ -18,7 +18,7 @@ from domain.origination.contract import ContractDocument
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page, published_as
+from service.kernel.http.schemas import Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, MoneyIn, RateOut, amount_of, rate_text
 from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers import applications as uc
@@ -306,7 +306,7 @@ class ApplicationController(Controller):
         loans = await loans_of_applications([a.id for a in found], uow=services.uow())
         return Page(
             items=[application_out(a, loans.get(a.id)) for a in found],
-            next_cursor=str(found[-1].id) if len(found) == limit else None,
+            next_cursor=next_cursor([a.id for a in found], limit),
         )
 
     @get(

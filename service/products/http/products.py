@@ -22,7 +22,7 @@ from domain.schedules import Amortization, DayCount, InterestMethod, InterestPer
 from domain.schedules.validation import check_business_date
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
 from service.kernel.http.wire import (
     CurrencyCode,
     DecimalString,
@@ -366,9 +366,7 @@ class LoanProductController(Controller):
         """Loan products with their current terms (amounts, rates, instalments, fees), a page at a time
         with `cursor` and `limit`."""
         items = list(await uc.list_products(uow=services.uow(), after=cursor, limit=limit))
-        return Page(
-            items=[product_out(p) for p in items], next_cursor=str(items[-1].id) if len(items) == limit else None
-        )
+        return Page(items=[product_out(p) for p in items], next_cursor=next_cursor([p.id for p in items], limit))
 
     @get(
         "/{product_id:uuid}",

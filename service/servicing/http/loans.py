@@ -15,7 +15,7 @@ from litestar.params import QueryParameter
 
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page, published_as
+from service.kernel.http.schemas import Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, optional_rate_text, rate_text
 from service.services import Services
 from service.servicing.handlers.loans import get_loan, list_loans
@@ -157,7 +157,7 @@ class LoanController(Controller):
         found = list(await list_loans(criteria, uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[loan_summary_out(loan) for loan in found],
-            next_cursor=str(found[-1].id) if len(found) == limit else None,
+            next_cursor=next_cursor([x.id for x in found], limit),
         )
 
     @get(
