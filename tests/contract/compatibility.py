@@ -25,11 +25,35 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             found.extend(_parameters(where, item[method], operation))
             found.extend(_statuses(where, item[method], operation))
     old_schemas, new_schemas = old["components"]["schemas"], new["components"]["schemas"]
+    inputs = _input_schemas(new)
     for name, schema in old_schemas.items():
         if name not in new_schemas:
             found.append(f"schema {name}: removed")
         else:
-            found.extend(_schema(f"schema {name}", schema, new_schemas[name]))
+            found.extend(_schema(f"schema {name}", schema, new_schemas[name], is_input=name in inputs))
+    return found
+
+
+def _input_schemas(contract: dict[str, Any]) -> set[str]:
+    """The component schemas a client sends (request bodies and parameters, and what they use)."""
+    prefix = "#/components/schemas/"
+    pending: list[Any] = [
+        [op.get("requestBody", {}), op.get("parameters", [])]
+        for item in contract["paths"].values()
+        for method, op in item.items()
+        if method in METHODS
+    ]
+    found: set[str] = set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith(prefix) and (name := ref[len(prefix) :]) not in found:
+                found.add(name)
+                pending.append(contract["components"]["schemas"][name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
     return found
 
 
@@ -53,7 +77,7 @@ def _statuses(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]
     return [f"{where}: answer {s} removed" for s in success if s not in new["responses"]]
 
 
-def _schema(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def _schema(where: str, old: dict[str, Any], new: dict[str, Any], *, is_input: bool = True) -> list[str]:
     found: list[str] = []
     if "$ref" in old or "$ref" in new:
         return [] if old.get("$ref") == new.get("$ref") else [f"{where}: now {new.get('$ref') or new.get('type')}"]
@@ -73,19 +97,20 @@ def _schema(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if name not in new.get("properties", {}):
             found.append(f"{where}: field {name} removed")
         else:
-            found.extend(_schema(f"{where}.{name}", prop, new["properties"][name]))
-    for name in set(new.get("required", ())) - set(old.get("required", ())):
-        if name not in old.get("properties", {}) or "Request" in where:
-            found.append(f"{where}: field {name} now required")
+            found.extend(_schema(f"{where}.{name}", prop, new["properties"][name], is_input=is_input))
+    if is_input:  # a new required field is news to a reader, but a new duty for a sender
+        found.extend(
+            f"{where}: field {n} now required" for n in set(new.get("required", ())) - set(old.get("required", ()))
+        )
     if "items" in old and "items" in new:
-        found.extend(_schema(f"{where}[]", old["items"], new["items"]))
+        found.extend(_schema(f"{where}[]", old["items"], new["items"], is_input=is_input))
     for combined in ("oneOf", "anyOf"):
         before, after = old.get(combined, []), new.get(combined, [])
         if len(after) < len(before):
             found.append(f"{where}: {combined} lost options")
         else:
             for index, option in enumerate(before):
-                found.extend(_schema(f"{where}<{index}>", option, after[index]))
+                found.extend(_schema(f"{where}<{index}>", option, after[index], is_input=is_input))
     return found
 
 

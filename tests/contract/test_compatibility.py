@@ -81,5 +81,6 @@ def test_additions_are_not_breaking(contract: dict[str, Any]) -> None:
     changed = copy.deepcopy(contract)
     changed["paths"]["/v1/new-things"] = {"get": {"responses": {"200": {"description": "ok"}}}}
     changed["components"]["schemas"]["ReferralSummary"]["properties"]["note"] = {"type": "string"}
+    changed["components"]["schemas"]["ReferralSummary"]["required"].append("note")  # an answer says more
     changed["components"]["schemas"]["Stage"]["enum"].append("retired")
     assert breaking_changes(contract, changed) == []

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from domain.identity.model import Principal
 from domain.money import currency_of
@@ -89,6 +89,9 @@ class ReferralSummary(msgspec.Struct, frozen=True):
     id: uuid.UUID
     stage: Stage
     created_at: datetime
+    updated_at: Annotated[
+        datetime, msgspec.Meta(description="when the partner's view last changed (its referral, a new stage)")
+    ]
 
 
 def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
@@ -377,15 +380,22 @@ class ReferralController(Controller):
         request: AuthedRequest,
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
+        updated_since: Annotated[
+            datetime | None,
+            QueryParameter(description="only the referrals whose `updated_at` is this instant or later (RFC 3339)"),
+        ] = None,
     ) -> ReferralSummaryPage:
         """The calling partner's referrals, each with the person's current stage; a page at a time with
         `cursor` and `limit`, and only those changed since `updated_since` when given."""
         partner_id = request.user.partner_id
         assert partner_id is not None
-        rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
+        since = updated_since.replace(tzinfo=UTC) if updated_since and updated_since.tzinfo is None else updated_since
+        rows = await uc.list_partner_referrals(
+            partner_id, uow=services.uow(), after=cursor, limit=limit, updated_since=since
+        )
         return Page(
-            items=[ReferralSummary(r.id, stage, r.created_at) for r, stage in rows],
-            next_cursor=next_cursor([r.id for r, _ in rows], limit),
+            items=[ReferralSummary(r.referral.id, r.stage, r.referral.created_at, r.updated_at) for r in rows],
+            next_cursor=next_cursor([r.referral.id for r in rows], limit),
         )
 
     @get(
