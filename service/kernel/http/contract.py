@@ -23,6 +23,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.routes import HTTPRoute
 
+from domain.identity.model import Role
 from service.kernel.http import messages
 from service.kernel.http.examples import example_of, problem_example
 from service.kernel.http.guards import BORROWER_CALLER, PARTNER_CALLER, PUBLIC_CALLER, callers_of
@@ -161,11 +162,12 @@ def _sentence(callers: list[str]) -> str:
     if callers == [PUBLIC_CALLER]:
         return "Callers: anyone, no credentials needed."
     roles = [c.removeprefix("staff:") for c in callers if c.startswith("staff:")]
-    parts = [f"staff with the role {' or '.join(roles)} (`Authorization: Bearer`)"] if roles else []
+    staff = "any staff member" if len(roles) == len(Role) else f"staff with the role {' or '.join(roles)}"
+    parts = [f"{staff} (`Authorization: Bearer`)"] if roles else []
     if PARTNER_CALLER in callers:
-        parts.append("a partner's API key (`X-API-Key`; its own records only)")
+        parts.append("a partner's API key (`X-API-Key`)")
     if BORROWER_CALLER in callers:
-        parts.append("a borrower's token (`Authorization: Bearer`; their own records only)")
+        parts.append("a borrower's token (`Authorization: Bearer`)")
     return f"Callers: {'; '.join(parts)}."
 
 

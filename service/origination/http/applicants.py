@@ -71,6 +71,22 @@ class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     consent: ConsentIn
 
 
+# The contract's examples of a referral (service.kernel.http.contract): what a partner sends and gets.
+REFERRAL_EXAMPLE = {
+    "person": {"full_name": "Amina Diallo", "email": "amina.diallo@example.org", "phone": "06 12 34 56 78"},
+    "situation": "job_seeker",
+    "project_idea": "Traiteur africain à domicile",
+    "partner_contact": {"name": "Claire Martin", "email": "claire.martin@francetravail.example"},
+    "consent": {"given": True, "given_on": "2026-11-02"},
+}
+REFERRAL_ANSWER_EXAMPLE = {
+    "id": "01a229de-1a14-7514-b409-a30a7c8b2dd1",
+    "situation": "job_seeker",
+    "stage": "referred",
+    "created_at": "2026-11-02T10:15:00Z",
+}
+
+
 class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     """A referral as its partner sees it: its own id, the situation it stated, and where the person
     stands since (``referred`` until something happens after the referral). Whether the lender or
@@ -333,6 +349,8 @@ class ReferralController(Controller):
         operation_id="createReferral",
         summary="Refer a person (a second referral of the same person links to the first)",
         responses=problems(400, 401, 403, 409, 422),
+        request_example=REFERRAL_EXAMPLE,
+        response_example=REFERRAL_ANSWER_EXAMPLE,
     )
     async def create(
         self,
