@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
@@ -12,7 +14,7 @@ from service.services import Services
 
 
 class HealthResponse(msgspec.Struct, frozen=True):
-    status: str
+    status: Literal["ok", "unavailable"]
     checks: dict[str, bool] = msgspec.field(default_factory=dict)
 
 

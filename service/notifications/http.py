@@ -12,19 +12,22 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from domain.notifications.content import NoticeKind
+from domain.notifications.model import Channel
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import next_cursor
 from service.notifications.handlers import failed_notices
+from service.notifications.ports import RecipientKind
 from service.services import Services
 
 
 class FailedNoticeOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    recipient_kind: str
+    recipient_kind: RecipientKind
     recipient_id: uuid.UUID
-    channel: str
-    kind: str
+    channel: Channel
+    kind: NoticeKind
     event_key: str
     attempts: int
     last_error: str | None
@@ -59,10 +62,10 @@ class NoticeController(Controller):
         items = [
             FailedNoticeOut(
                 id=n.id,
-                recipient_kind=n.recipient_kind.value,
+                recipient_kind=n.recipient_kind,
                 recipient_id=n.recipient_id,
-                channel=n.channel,
-                kind=n.kind,
+                channel=Channel(n.channel),
+                kind=NoticeKind(n.kind),
                 event_key=n.event_key,
                 attempts=n.attempts,
                 last_error=n.last_error,

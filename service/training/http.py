@@ -14,7 +14,13 @@ from litestar.params import JSONBody, Parameter
 from litestar.types import ControllerRouterHandler
 
 from domain.identity.model import Role
-from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
+from domain.training.model import (
+    MAX_PROGRAMME_DAYS,
+    MAX_SESSION_CAPACITY,
+    Enrolment,
+    EnrolmentStatus,
+    TrainingProgramme,
+)
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
@@ -96,7 +102,7 @@ class EnrolmentResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     session_id: uuid.UUID
     applicant_id: uuid.UUID
-    status: str
+    status: EnrolmentStatus
     enrolled_at: datetime
     completed_on: date | None
     moved_to_enrolment_id: uuid.UUID | None
@@ -163,7 +169,7 @@ def enrolment_out(e: Enrolment) -> EnrolmentResponse:
         id=e.id,
         session_id=e.session_id,
         applicant_id=e.applicant_id,
-        status=e.status.value,
+        status=e.status,
         enrolled_at=e.enrolled_at,
         completed_on=e.completed_on,
         moved_to_enrolment_id=e.moved_to_enrolment_id,

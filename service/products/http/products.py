@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -18,7 +18,7 @@ from domain.identity.model import Role
 from domain.ids import new_id
 from domain.money import RoundingMode, currency_of
 from domain.products.model import LegalCeiling, LoanProduct, ProductCategory, ProductTerms, UsuryThreshold
-from domain.schedules import Amortization, DayCount, InterestMethod, InterestPeriod, RepaymentUnit
+from domain.schedules import Amortization, DayCount, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
 from domain.schedules.validation import check_business_date
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
@@ -37,7 +37,7 @@ from service.products.http.quotes import FeeIn, fee_from_wire
 from service.products.http.terms import ServicingTermsIn, ServicingTermsOut, servicing_from_wire, servicing_out
 from service.services import Services
 
-Category = Literal["professional_microcredit", "personal_microcredit"]
+Category = ProductCategory
 Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
 Grace = Annotated[int, msgspec.Meta(ge=0, le=599)]
 FollowUpMonths = Annotated[
@@ -55,15 +55,15 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_installments: Installments
     annual_interest_rate: DecimalString
     repayment_every: Annotated[int, msgspec.Meta(ge=1, le=366)] = 1
-    repayment_unit: Literal["day", "week", "month"] = "month"
-    interest_method: Literal["declining_balance", "flat"] = "declining_balance"
-    amortization: Literal["equal_installments", "equal_principal"] = "equal_installments"
-    interest_period: Literal["installment", "daily"] = "installment"
-    day_count: Literal["30/360", "actual/365", "actual/360", "actual/actual"] = "actual/actual"
+    repayment_unit: RepaymentUnit = RepaymentUnit.MONTH
+    interest_method: InterestMethod = InterestMethod.DECLINING_BALANCE
+    amortization: Amortization = Amortization.EQUAL_INSTALLMENTS
+    interest_period: InterestPeriod = InterestPeriod.INSTALLMENT
+    day_count: DayCount = DayCount.ACTUAL_ACTUAL
     max_principal_grace_installments: Grace = 0
     max_interest_grace_installments: Grace = 0
     fees: Annotated[list[FeeIn], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
-    rounding: Literal["half_up", "half_even", "down", "up"] = "half_up"
+    rounding: RoundingMode = RoundingMode.HALF_UP
     installment_multiple: DecimalString = "0.01"
     requires_training: bool = False
     guarantor_coverage_percent: DecimalString = "0"
@@ -82,29 +82,29 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class FeeOut(msgspec.Struct, frozen=True):
     name: str
-    collection: str
+    collection: FeeCollection
     percent_of_principal: str | None
     amount: str | None
 
 
 class ProductTermsOut(msgspec.Struct, frozen=True):
     currency: str
-    category: str
+    category: ProductCategory
     min_amount: str
     max_amount: str
     min_installments: int
     max_installments: int
     annual_interest_rate: str
     repayment_every: int
-    repayment_unit: str
-    interest_method: str
-    amortization: str
-    interest_period: str
-    day_count: str
+    repayment_unit: RepaymentUnit
+    interest_method: InterestMethod
+    amortization: Amortization
+    interest_period: InterestPeriod
+    day_count: DayCount
     max_principal_grace_installments: int
     max_interest_grace_installments: int
     fees: list[FeeOut]
-    rounding: str
+    rounding: RoundingMode
     installment_multiple: str
     requires_training: bool
     guarantor_coverage_percent: str
@@ -161,7 +161,7 @@ class CreateLegalCeilingRequest(msgspec.Struct, kw_only=True, forbid_unknown_fie
 
 class LegalCeilingResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    category: str
+    category: ProductCategory
     currency: str
     max_total_outstanding: str
     max_duration_months: int
@@ -181,7 +181,7 @@ class CreateUsuryThresholdRequest(msgspec.Struct, kw_only=True, forbid_unknown_f
 
 class UsuryThresholdResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    category: str
+    category: ProductCategory
     currency: str
     amount_above: str
     amount_up_to: str | None
@@ -247,30 +247,30 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
 def terms_out(t: ProductTerms) -> ProductTermsOut:
     return ProductTermsOut(
         currency=t.currency,
-        category=t.category.value,
+        category=t.category,
         min_amount=text(t.min_amount),
         max_amount=text(t.max_amount),
         min_installments=t.min_installments,
         max_installments=t.max_installments,
         annual_interest_rate=rate_text(t.annual_interest_rate),
         repayment_every=t.repayment_every,
-        repayment_unit=t.repayment_unit.value,
-        interest_method=t.interest_method.value,
-        amortization=t.amortization.value,
-        interest_period=t.interest_period.value,
-        day_count=t.day_count.value,
+        repayment_unit=t.repayment_unit,
+        interest_method=t.interest_method,
+        amortization=t.amortization,
+        interest_period=t.interest_period,
+        day_count=t.day_count,
         max_principal_grace_installments=t.max_principal_grace_installments,
         max_interest_grace_installments=t.max_interest_grace_installments,
         fees=[
             FeeOut(
                 name=f.name,
-                collection=f.collection.value,
+                collection=f.collection,
                 percent_of_principal=optional_rate_text(f.percent_of_principal),
                 amount=None if f.amount is None else text(f.amount),
             )
             for f in t.fees
         ],
-        rounding=t.rounding.value,
+        rounding=t.rounding,
         installment_multiple=text(t.installment_multiple),
         requires_training=t.requires_training,
         guarantor_coverage_percent=rate_text(t.guarantor_coverage_percent),
@@ -296,7 +296,7 @@ def product_out(p: LoanProduct) -> LoanProductResponse:
 def ceiling_out(c: LegalCeiling) -> LegalCeilingResponse:
     return LegalCeilingResponse(
         id=c.id,
-        category=c.category.value,
+        category=c.category,
         currency=c.currency,
         max_total_outstanding=text(c.max_total_outstanding),
         max_duration_months=c.max_duration_months,
@@ -308,7 +308,7 @@ def ceiling_out(c: LegalCeiling) -> LegalCeilingResponse:
 def threshold_out(u: UsuryThreshold) -> UsuryThresholdResponse:
     return UsuryThresholdResponse(
         id=u.id,
-        category=u.category.value,
+        category=u.category,
         currency=u.currency,
         amount_above=text(u.amount_above),
         amount_up_to=None if u.amount_up_to is None else text(u.amount_up_to),

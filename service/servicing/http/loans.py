@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
@@ -20,9 +20,9 @@ from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, optiona
 from service.services import Services
 from service.servicing.handlers.loans import get_loan, list_loans
 from service.servicing.handlers.payments import statement
+from service.servicing.http.payments import LoanStatusName, loan_status
 from service.servicing.ports import LoanListItem, LoanSearch, StatementLine
 
-LoanStatusName = Literal["active", "closed", "written_off"]
 ArrearsBucket = Annotated[
     str,
     QueryParameter(
@@ -55,7 +55,7 @@ class LoanResponse(msgspec.Struct, frozen=True):
     principal: AmountOut
     annual_interest_rate: RateOut | None
     apr: RateOut | None
-    status: str
+    status: LoanStatusName
     disbursed_on: date
     tranches: list[TrancheOut]
     installments: list[InstallmentOut]
@@ -183,7 +183,7 @@ class LoanController(Controller):
             principal=loan.principal,
             annual_interest_rate=optional_rate_text(live.annual_interest_rate),
             apr=optional_rate_text(live.apr),
-            status=loan.status,
+            status=loan_status(loan.status),
             disbursed_on=loan.disbursed_on,
             tranches=[TrancheOut(t.tranche, t.amount, t.fees_withheld, t.value_date) for t in tranches],
             installments=_drawn_up(live.installments),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, cast, get_args
 
 import msgspec
 from litestar import Controller, get, post
@@ -18,7 +18,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.identity.model import Role
-from domain.servicing import PaymentChannel
+from domain.loans.events import LoanEventKind
+from domain.servicing import InstallmentStatus, PaymentChannel
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
@@ -37,6 +38,17 @@ from service.servicing.ports import LoanStatement, StatementLine
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
+
+
+# What a loan is: repaying, repaid, or written off (published as an enum).
+LoanStatusName = Literal["active", "closed", "written_off"]
+
+
+def loan_status(stored: str) -> LoanStatusName:
+    """A loan's stored status as the wire's closed list (a value outside it is a bug, not an answer)."""
+    if stored not in get_args(LoanStatusName):
+        raise ValueError(f"unknown loan status {stored!r}")
+    return cast(LoanStatusName, stored)
 
 
 class PaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -89,7 +101,7 @@ class AllocationOut(msgspec.Struct, frozen=True):
 
 
 class LoanStateOut(msgspec.Struct, frozen=True):
-    status: Literal["active", "closed", "written_off"]
+    status: LoanStatusName
     as_of: date
     outstanding_principal: AmountOut
     credit_balance: AmountOut
@@ -106,11 +118,11 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     loan_id: uuid.UUID
     sequence: int
-    kind: Literal["payment", "reversal", "write_off", "reschedule"]
+    kind: LoanEventKind
     value_date: date
     amount: AmountOut | None
     currency: str
-    channel: str | None
+    channel: PaymentChannel | None
     external_reference: str | None
     reverses_id: uuid.UUID | None
     reason: str | None
@@ -125,7 +137,7 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
 class InstallmentStateOut(msgspec.Struct, frozen=True):
     number: int
     due_date: date
-    status: str
+    status: InstallmentStatus
     days_past_due: int
     principal_due: AmountOut
     interest_due: AmountOut
@@ -151,10 +163,10 @@ class InstallmentStateOut(msgspec.Struct, frozen=True):
 class TransactionOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     sequence: int
-    kind: str
+    kind: LoanEventKind
     value_date: date
     amount: AmountOut | None
-    channel: str | None
+    channel: PaymentChannel | None
     external_reference: str | None
     reverses_id: uuid.UUID | None
     reversed: bool
@@ -189,7 +201,7 @@ class LoanScheduleResponse(msgspec.Struct, frozen=True):
     apr: RateOut | None
     amendment: int
     schedule_starts_on: date
-    status: str
+    status: LoanStatusName
     disbursed_on: date
     as_of: date | None
     outstanding_principal: AmountOut
@@ -228,7 +240,7 @@ def _installment_out(i: StatementLine) -> InstallmentStateOut:
     return InstallmentStateOut(
         number=i.number,
         due_date=i.due_date,
-        status=i.status.value,
+        status=i.status,
         days_past_due=i.days_past_due,
         principal_due=i.principal_due,
         interest_due=i.interest_due,
@@ -264,7 +276,7 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
         apr=optional_rate_text(live.apr),
         amendment=live.amendment,
         schedule_starts_on=live.starts_on,
-        status=loan.status,
+        status=loan_status(loan.status),
         disbursed_on=loan.disbursed_on,
         as_of=loan.state_as_of,
         outstanding_principal=loan.outstanding_principal,
@@ -286,7 +298,21 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
             )
             for s in earlier
         ],
-        transactions=[TransactionOut(*t[:8], t.id in reversed_ids, *t[8:]) for t in found.transactions],
+        transactions=[
+            TransactionOut(
+                t.id,
+                t.sequence,
+                LoanEventKind(t.kind),
+                t.value_date,
+                t.amount,
+                PaymentChannel(t.channel) if t.channel else None,
+                t.external_reference,
+                t.reverses_id,
+                t.id in reversed_ids,
+                *t[8:],
+            )
+            for t in found.transactions
+        ],
     )
 
 

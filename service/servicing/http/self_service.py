@@ -21,6 +21,7 @@ from service.kernel.http.wire import AmountOut
 from service.kernel.pdf import render_off_the_loop
 from service.services import Services
 from service.servicing.handlers import self_service as uc
+from service.servicing.http.payments import LoanStatusName
 from service.servicing.ports import ScheduleExport, ScheduleRenderer
 
 PDF = "application/pdf"
@@ -33,7 +34,7 @@ class BorrowerLoanResponse(msgspec.Struct, frozen=True):
     ``payoff_on`` (today) costs, as ``GET /v1/loans/{loan_id}/payoff`` quotes it."""
 
     id: uuid.UUID
-    status: str
+    status: LoanStatusName
     currency: str
     principal: AmountOut
     disbursed_on: date
