@@ -11,7 +11,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from service.kernel.http.contract import METHODS, published_contract
+from service.kernel.http.contract import METHODS, published_contract, route_handlers
+from service.kernel.http.guards import callers_of
 from tests.conftest import Caller
 from tests.contract.test_access_matrix import callers, concrete_path  # noqa: F401 (a fixture)
 from tests.contract.test_openapi import generated_contract
@@ -53,6 +54,24 @@ def test_every_operation_has_a_description_and_examples(contract: dict[str, Any]
                 if "schema" in content and "example" not in content and media.endswith("json"):
                     missing.append(f"{where}: {status} {media} without example")
     assert not missing, "\n".join(missing)
+
+
+def test_partner_operations_have_examples_of_their_own(app: Litestar) -> None:
+    """What partners build on is shown with realistic values written for it, not built from schemas:
+    give a new partner route ``request_example=`` (with a body) and ``response_example=``."""
+    missing = []
+    for (path, method), handler in route_handlers(app).items():
+        if "partner" in callers_of(handler):
+            wanted = [
+                "response_example",
+                *(["request_example"] if handler.resolve_data_dto() or _has_body(handler) else []),
+            ]
+            missing.extend(f"{method.upper()} {path}: no {w}" for w in wanted if w not in handler.opt)
+    assert not missing, "\n".join(missing)
+
+
+def _has_body(handler: Any) -> bool:
+    return "data" in handler.parsed_fn_signature.parameters
 
 
 def test_every_example_matches_its_schema(contract: dict[str, Any]) -> None:

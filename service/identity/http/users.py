@@ -230,7 +230,13 @@ class AuthController(Controller):
         await services.sign_in_backoff.succeeded(account, client)
         return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)
 
-    @get("/me", operation_id="whoAmI", summary="Who the presented credentials belong to", responses=problems(401))
+    @get(
+        "/me",
+        operation_id="whoAmI",
+        summary="Who the presented credentials belong to",
+        responses=problems(401),
+        response_example={"kind": "partner", "id": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e", "roles": []},
+    )
     async def who_am_i(self, request: AuthedRequest) -> WhoAmIResponse:
         """The kind of caller (staff, partner or borrower), its id and, for staff, its roles."""
         p = request.user
@@ -332,6 +338,13 @@ class PartnerController(Controller):
         "/{partner_id:uuid}",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="getPartner",
+        response_example={
+            "id": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e",
+            "name": "France Travail - agence de Montreuil",
+            "kind": "employment_agency",
+            "active": True,
+            "created_at": "2026-03-02T09:00:00Z",
+        },
         summary="Read a partner (a partner reads only itself)",
         responses=problems(400, 401, 403, 404),
     )

@@ -80,7 +80,7 @@ def published_contract(app: Litestar) -> dict[str, Any]:
             {"type": "string", "pattern": messages.CONSTRAINT_CONFLICT_PATTERN},
         ],
     }
-    for (path, method), handler in _handlers(app).items():
+    for (path, method), handler in route_handlers(app).items():
         _complete(contract, contract["paths"][path][method], handler)
     used_tags = {tag for item in contract["paths"].values() for op in item.values() for tag in op.get("tags", ())}
     contract["tags"] = [{"name": tag, "description": TAGS[tag]} for tag in TAGS if tag in used_tags]
@@ -121,7 +121,8 @@ def partner_view(contract: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _handlers(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
+def route_handlers(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
+    """Each published operation's handler, by path and (lower-case) method."""
     found = {}
     for route in app.routes:
         if isinstance(route, HTTPRoute):

@@ -21,6 +21,19 @@ _BY_FORMAT: dict[str, Any] = {
     "uri": "https://partner.example.org/",
     "binary": "",
 }
+# A plain string field's example by its name, where its schema says no more (amounts and rates in
+# answers are strings without a pattern): the first hint found in the name wins.
+_BY_NAME: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("currency",), "EUR"),
+    (("rate", "percent", "apr"), "7.45"),
+    (("multiple",), "0.01"),
+    (("amount", "principal", "interest", "fee", "total", "outstanding", "due", "paid", "balance", "penalt"), "1000.00"),
+    (("email",), "amina.diallo@example.org"),
+    (("phone",), "+33612345678"),
+    (("full_name", "applicant_name", "borrower_name"), "Amina Diallo"),
+    (("code",), "CREATION-2026"),
+    (("siret",), "12345678900012"),
+)
 _PROBLEM_CODES = {**_HTTP_CODES, 500: "internal_error", 422: "rule.violated"}
 
 
@@ -49,9 +62,9 @@ class _Builder:
         self.schemas = contract["components"]["schemas"]
         self.request = request
 
-    def build(self, schema: dict[str, Any], depth: int) -> Any:
+    def build(self, schema: dict[str, Any], depth: int, name: str = "") -> Any:
         if ref := schema.get("$ref"):
-            return self.build(self.schemas[ref.rsplit("/", 1)[1]], depth + 1)
+            return self.build(self.schemas[ref.rsplit("/", 1)[1]], depth + 1, name)
         for given in ("examples", "example", "const", "enum"):
             if given in schema:
                 values = schema[given]
@@ -61,16 +74,17 @@ class _Builder:
         for combined in ("oneOf", "anyOf"):
             if options := schema.get(combined):
                 chosen = next((o for o in options if o.get("type") != "null"), options[0])
-                return self.build(chosen, depth)
+                return self.build(chosen, depth, name)
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
         if kind == "object" or "properties" in schema:
             return self._object(schema, depth)
         if kind == "array":
-            return [self.build(schema.get("items", {}), depth + 1) for _ in range(max(1, schema.get("minItems", 1)))]
+            item = schema.get("items", {})
+            return [self.build(item, depth + 1, name) for _ in range(max(1, schema.get("minItems", 1)))]
         if kind == "string":
-            return self._string(schema)
+            return self._string(schema, name)
         if kind in ("integer", "number"):
             low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema else 1)
             return int(low) if kind == "integer" else low
@@ -81,13 +95,14 @@ class _Builder:
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         required = set(schema.get("required", ()))
         return {
-            name: self.build(field, depth + 1)
+            name: self.build(field, depth + 1, name)
             for name, field in schema.get("properties", {}).items()
             if name in required or not self.request
         }
 
-    def _string(self, schema: dict[str, Any]) -> str:
+    def _string(self, schema: dict[str, Any], name: str) -> str:
         if (fmt := schema.get("format")) and fmt in _BY_FORMAT:
             return str(_BY_FORMAT[fmt])
-        text = "Atelier de couture"
+        hinted = next((text for hints, text in _BY_NAME if any(h in name for h in hints)), None)
+        text = hinted if hinted is not None and "pattern" not in schema else "Atelier de couture"
         return text[: schema.get("maxLength", len(text))].ljust(schema.get("minLength", 0), "x")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, patch, post, put
@@ -79,7 +79,7 @@ REFERRAL_EXAMPLE = {
     "partner_contact": {"name": "Claire Martin", "email": "claire.martin@francetravail.example"},
     "consent": {"given": True, "given_on": "2026-11-02"},
 }
-REFERRAL_ANSWER_EXAMPLE = {
+REFERRAL_ANSWER_EXAMPLE: dict[str, Any] = {
     "id": "01a229de-1a14-7514-b409-a30a7c8b2dd1",
     "situation": "job_seeker",
     "stage": "referred",
@@ -389,6 +389,10 @@ class ReferralController(Controller):
         "/",
         guards=[allow(partners=True)],
         operation_id="listReferrals",
+        response_example={
+            "items": [{**REFERRAL_ANSWER_EXAMPLE, "stage": "in_training", "updated_at": "2026-11-20T08:00:00Z"}],
+            "next_cursor": None,
+        },
         summary="The partner's own referrals and where each person stands",
         responses=problems(400, 401, 403),
     )
@@ -420,6 +424,7 @@ class ReferralController(Controller):
         "/{referral_id:uuid}",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="getReferral",
+        response_example=REFERRAL_ANSWER_EXAMPLE,
         summary="Read a referral (a partner reads only its own)",
         responses=problems(400, 401, 403, 404),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -131,6 +131,57 @@ class AddProductVersionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fiel
 
 class UpdateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     active: bool
+
+
+# The contract's example of a product (service.kernel.http.contract), as a partner reads it.
+PRODUCT_EXAMPLE: dict[str, Any] = {
+    "id": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e",
+    "code": "CREATION-2026",
+    "name": "Prêt création d'entreprise",
+    "active": True,
+    "version": 2,
+    "created_at": "2026-01-05T09:00:00Z",
+    "terms": {
+        "currency": "EUR",
+        "category": "professional_microcredit",
+        "min_amount": "1000.00",
+        "max_amount": "12000.00",
+        "min_installments": 6,
+        "max_installments": 60,
+        "annual_interest_rate": "7.45",
+        "repayment_every": 1,
+        "repayment_unit": "month",
+        "interest_method": "declining_balance",
+        "amortization": "equal_installments",
+        "interest_period": "installment",
+        "day_count": "actual/actual",
+        "max_principal_grace_installments": 3,
+        "max_interest_grace_installments": 0,
+        "fees": [
+            {
+                "name": "contribution solidaire",
+                "collection": "withheld_at_disbursement",
+                "percent_of_principal": "5.00",
+                "amount": None,
+            }
+        ],
+        "rounding": "half_up",
+        "installment_multiple": "0.01",
+        "requires_training": True,
+        "guarantor_coverage_percent": "50.00",
+        "committee_quorum": 2,
+        "committee_majority_percent": 50,
+        "servicing": {
+            "allocation_order": ["penalties", "fees", "interest", "principal"],
+            "overpayment": "keep_as_credit",
+            "grace_days_before_late": 5,
+            "late_fee": "15.00",
+            "penalty_annual_rate": "3.00",
+            "arrears_buckets": [30, 60, 90],
+        },
+        "follow_up_months": [1, 3, 6, 12, 24],
+    },
+}
 
 
 class LoanProductResponse(msgspec.Struct, frozen=True):
@@ -354,6 +405,7 @@ class LoanProductController(Controller):
         "/",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="listLoanProducts",
+        response_example={"items": [PRODUCT_EXAMPLE], "next_cursor": None},
         summary="List loan products with their current terms",
         responses=problems(400, 401, 403),
     )
@@ -372,6 +424,7 @@ class LoanProductController(Controller):
         "/{product_id:uuid}",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="getLoanProduct",
+        response_example=PRODUCT_EXAMPLE,
         summary="Read a loan product and its current terms",
         responses=problems(400, 401, 403, 404),
     )
