@@ -32,9 +32,21 @@ def operations(contract: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
+def closed(node: Any) -> Any:
+    """The schemas with no room for fields they do not name: an example must not show any."""
+    if isinstance(node, list):
+        return [closed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: closed(value) for key, value in node.items()}
+    if "properties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    return node
+
+
 def validate(instance: Any, schema: dict[str, Any], contract: dict[str, Any]) -> None:
     # The schema is checked inside the whole contract, so that its $ref resolve to the components.
-    resolver_root = {**contract, "__checked__": schema}
+    resolver_root = {**contract, "components": closed(contract["components"]), "__checked__": closed(schema)}
     validator = jsonschema.Draft202012Validator(
         {"$ref": "#/__checked__"}, resolver=jsonschema.RefResolver.from_schema(resolver_root)
     )
@@ -95,6 +107,15 @@ def test_an_example_that_breaks_its_schema_is_found(contract: dict[str, Any]) ->
     schema = contract["paths"]["/v1/referrals"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     with pytest.raises(jsonschema.ValidationError):
         validate({"full_name": 12}, schema, contract)
+    example = contract["paths"]["/v1/referrals"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    with pytest.raises(jsonschema.ValidationError, match="situation"):  # a field the schema does not know
+        validate(
+            {**example, "items": [{**example["items"][0], "situation": "other"}]}, _page_schema(contract), contract
+        )
+
+
+def _page_schema(contract: dict[str, Any]) -> dict[str, Any]:
+    return contract["paths"]["/v1/referrals"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]  # type: ignore[no-any-return]
 
 
 def first_caller(allowed: list[str], known: dict[str, Caller]) -> Caller:

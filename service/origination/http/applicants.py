@@ -390,7 +390,14 @@ class ReferralController(Controller):
         guards=[allow(partners=True)],
         operation_id="listReferrals",
         response_example={
-            "items": [{**REFERRAL_ANSWER_EXAMPLE, "stage": "in_training", "updated_at": "2026-11-20T08:00:00Z"}],
+            "items": [
+                {
+                    "id": REFERRAL_ANSWER_EXAMPLE["id"],
+                    "stage": "in_training",
+                    "created_at": REFERRAL_ANSWER_EXAMPLE["created_at"],
+                    "updated_at": "2026-11-20T08:00:00Z",
+                }
+            ],
             "next_cursor": None,
         },
         summary="The partner's own referrals and where each person stands",
