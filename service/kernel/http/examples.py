@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.kernel.http import messages
-from service.kernel.http.problems import _HTTP_CODES
+from service.kernel.http.problems import HTTP_CODES
 
 _BY_FORMAT: dict[str, Any] = {
     "uuid": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e",
@@ -34,7 +34,7 @@ _BY_NAME: tuple[tuple[tuple[str, ...], str], ...] = (
     (("code",), "CREATION-2026"),
     (("siret",), "12345678900012"),
 )
-_PROBLEM_CODES = {**_HTTP_CODES, 500: "internal_error", 422: "rule.violated"}
+_PROBLEM_CODES = {**HTTP_CODES, 500: "internal_error", 422: "rule.violated"}
 
 
 def example_of(schema: dict[str, Any], contract: dict[str, Any], *, request: bool = False) -> Any:
