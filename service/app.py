@@ -29,6 +29,7 @@ from service.identity.senders import LogLoginCodeSender
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.kernel.db.readiness import ServersReadiness
 from service.kernel.http.audit import ReadAuditMiddleware
+from service.kernel.http.contract import CONTRACT_VERSION, PARTNER_PATH, ContractJson
 from service.kernel.http.middleware import (
     CreatedLocation,
     RequestContextMiddleware,
@@ -58,7 +59,6 @@ from service.settings import Settings
 from service.training import http as training
 from service.wiring import SqlUnitOfWorkFactory
 
-API_VERSION = "0.1.0"
 # Each context publishes its routes; the app only composes them.
 ROUTE_HANDLERS = [
     HealthController,
@@ -101,10 +101,12 @@ def openapi_config() -> OpenAPIConfig:
     )
     return OpenAPIConfig(
         title="Microcredit service API",
-        version=API_VERSION,
+        version=CONTRACT_VERSION,
         description="Referrals, trainings, loan origination and servicing for microcredit programmes.",
         path="/schema",
-        render_plugins=[swagger],
+        render_plugins=[swagger, ContractJson("/openapi.json"), ContractJson(PARTNER_PATH, partners=True)],
+        # A handler's docstring is its operation's description (service.kernel.http.contract adds the callers).
+        use_handler_docstrings=True,
         security=[{"bearer": []}, {"apiKey": []}],
         components=Components(
             security_schemes={

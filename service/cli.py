@@ -124,6 +124,7 @@ async def rotate_encryption_key(settings: Settings) -> None:
 
 def write_openapi(path: Path) -> None:
     from service.app import create_app
+    from service.kernel.http.contract import published_contract
 
     settings = load_settings(
         {
@@ -134,7 +135,7 @@ def write_openapi(path: Path) -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
-    schema = create_app(settings).openapi_schema.to_schema()
+    schema = published_contract(create_app(settings))
     path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
     print(f"wrote {path}")
 

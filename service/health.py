@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
@@ -12,7 +14,7 @@ from service.services import Services
 
 
 class HealthResponse(msgspec.Struct, frozen=True):
-    status: str
+    status: Literal["ok", "unavailable"]
     checks: dict[str, bool] = msgspec.field(default_factory=dict)
 
 
@@ -22,6 +24,7 @@ class HealthController(Controller):
 
     @get("/live", **PUBLIC, operation_id="live", summary="The process is up")
     async def live(self) -> HealthResponse:
+        """Answers 200 while the process runs, without touching PostgreSQL or Redis: for a liveness probe."""
         return HealthResponse(status="ok")
 
     @get(
@@ -36,6 +39,8 @@ class HealthController(Controller):
         },
     )
     async def ready(self, services: NamedDependency[Services]) -> Response[HealthResponse]:
+        """Checks that PostgreSQL and Redis answer; 503 with the failing check named when one does not, so
+        a load balancer stops sending traffic."""
         checks = await services.readiness.check()
         ok = all(checks.values())
         return Response(

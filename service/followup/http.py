@@ -220,6 +220,8 @@ class LoanFollowUpController(Controller):
     async def plan(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> FollowUpPlanResponse:
+        """The follow-up plan made at the first disbursement, each contact with its officer or mentor and
+        its outcome."""
         return plan_response(await uc.follow_up_plan(loan_id, uow=services.uow()))
 
     @post(
@@ -236,6 +238,7 @@ class LoanFollowUpController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ContactResponse:
+        """Adds a contact that was not planned, with its outcome, to the loan's follow-up."""
         contact = await uc.add_unplanned_contact(
             uc.AddUnplannedContact(loan_id=loan_id, outcome=_outcome(data), mentor_name=data.mentor_name),
             actor=request.user,
@@ -268,6 +271,7 @@ class FollowUpContactController(Controller):
     async def assign(
         self, contact_id: uuid.UUID, data: JSONBody[AssignContactRequest], services: NamedDependency[Services]
     ) -> ContactResponse:
+        """Gives a contact that is not done yet to an active officer or a volunteer mentor, never both."""
         contact = await uc.assign_contact(
             contact_id, officer_id=data.officer_id, mentor_name=data.mentor_name, uow=services.uow()
         )
@@ -288,6 +292,8 @@ class FollowUpContactController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ContactResponse:
+        """Records the business status, revenue band, jobs created, difficulties and actions decided for a
+        planned contact."""
         contact = await uc.record_outcome(
             contact_id,
             _outcome(data),
@@ -317,6 +323,8 @@ class FollowUpController(Controller):
         officer_id: Annotated[uuid.UUID | None, QueryParameter(description="the caller by default")] = None,
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> AgendaResponse:
+        """Contacts overdue, due in the period and done, for an officer (the caller by default), each with
+        the borrower's name and phone."""
         officer = officer_id or request.user.subject_id
         day = on or services.today()
         found = await uc.officer_agenda(officer, day, uow=services.uow())
@@ -349,6 +357,8 @@ class FollowUpController(Controller):
         ] = "product",
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> FollowUpReportResponse:
+        """Share of businesses still active at 1, 2 and 3 years after they started, with jobs created, by
+        the chosen group."""
         day = on or services.today()
         found = await uc.follow_up_report(group_by, day, uow=services.uow())
         return FollowUpReportResponse(group_by=group_by, on=day, groups=[_group(g, found.names) for g in found.groups])

@@ -12,18 +12,22 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from domain.notifications.content import NoticeKind
+from domain.notifications.model import Channel
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
+from service.kernel.http.schemas import next_cursor
 from service.notifications.handlers import failed_notices
+from service.notifications.ports import RecipientKind
 from service.services import Services
 
 
 class FailedNoticeOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    recipient_kind: str
+    recipient_kind: RecipientKind
     recipient_id: uuid.UUID
-    channel: str
-    kind: str
+    channel: Channel
+    kind: NoticeKind
     event_key: str
     attempts: int
     last_error: str | None
@@ -32,7 +36,7 @@ class FailedNoticeOut(msgspec.Struct, frozen=True):
 
 class FailedNoticesPage(msgspec.Struct, frozen=True):
     items: list[FailedNoticeOut]
-    next_after: uuid.UUID | None
+    next_cursor: uuid.UUID | None
 
 
 class NoticeController(Controller):
@@ -49,17 +53,19 @@ class NoticeController(Controller):
     async def failed(
         self,
         services: NamedDependency[Services],
-        after: Annotated[uuid.UUID | None, QueryParameter(description="the last id of the previous page")] = None,
+        cursor: Annotated[uuid.UUID | None, QueryParameter(description="the last id of the previous page")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> FailedNoticesPage:
-        found = await failed_notices(outbox=services.notices, after=after, limit=limit)
+        """Reminders and notices that failed after every retry, for officers to follow up by other means, a
+        page at a time with `cursor` and `limit`."""
+        found = await failed_notices(outbox=services.notices, after=cursor, limit=limit)
         items = [
             FailedNoticeOut(
                 id=n.id,
-                recipient_kind=n.recipient_kind.value,
+                recipient_kind=n.recipient_kind,
                 recipient_id=n.recipient_id,
-                channel=n.channel,
-                kind=n.kind,
+                channel=Channel(n.channel),
+                kind=NoticeKind(n.kind),
                 event_key=n.event_key,
                 attempts=n.attempts,
                 last_error=n.last_error,
@@ -67,7 +73,7 @@ class NoticeController(Controller):
             )
             for n in found
         ]
-        return FailedNoticesPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+        return FailedNoticesPage(items=items, next_cursor=next_cursor([n.id for n in items], limit))
 
 
 def routes() -> list[ControllerRouterHandler]:

@@ -52,12 +52,21 @@ class Applicants(Protocol):
     ) -> Sequence[Applicant]: ...
 
 
+@dataclass(frozen=True)
+class PartnerReferralLine:
+    """A referral as its partner follows it: the stage it may see, and when that view last changed."""
+
+    referral: Referral
+    stage: Stage
+    updated_at: datetime
+
+
 class Referrals(Protocol):
     async def add(self, referral: Referral) -> None: ...
     async def get(self, referral_id: uuid.UUID) -> Referral | None: ...
     async def page_for_partner(
-        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
-    ) -> Sequence[tuple[Referral, Stage]]: ...
+        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int, updated_since: datetime | None = None
+    ) -> Sequence[PartnerReferralLine]: ...
 
 
 class Projects(Protocol):

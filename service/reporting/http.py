@@ -21,6 +21,8 @@ from service.kernel.http.wire import AmountOut, RateOut, rate_text
 from service.reporting import handlers as uc
 from service.services import Services
 
+GroupBy = Literal["product", "officer", "partner"]
+
 
 class PortfolioGroupOut(msgspec.Struct, frozen=True):
     group_id: uuid.UUID | None
@@ -43,7 +45,7 @@ class PortfolioIndicatorsResponse(msgspec.Struct, frozen=True, rename={"period_f
     """``last_close_of_business`` is the latest day closed (null before the first close);
     ``stock_figures_note`` says when active loans, outstanding and PAR are unknown for the period."""
 
-    group_by: str
+    group_by: GroupBy
     period_from: date
     period_to: date
     groups: list[PortfolioGroupOut]
@@ -103,11 +105,12 @@ class PortfolioController(Controller):
         self,
         services: NamedDependency[Services],
         request: AuthedRequest,
-        group_by: Literal["product", "officer", "partner"],
+        group_by: GroupBy,
         period_from: Annotated[date, Parameter(query="from", description="first day of the period")],
         period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
         output: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
     ) -> Response[Any]:
+        """Portfolio indicators over a period, grouped by product, officer or partner, in JSON or CSV."""
         report = await uc.portfolio_indicators(
             group_by=group_by, start=period_from, end=period_to, reports=services.portfolio
         )

@@ -14,11 +14,17 @@ from litestar.params import JSONBody, Parameter
 from litestar.types import ControllerRouterHandler
 
 from domain.identity.model import Role
-from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
+from domain.training.model import (
+    MAX_PROGRAMME_DAYS,
+    MAX_SESSION_CAPACITY,
+    Enrolment,
+    EnrolmentStatus,
+    TrainingProgramme,
+)
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
 from service.kernel.http.wire import DecimalString, decimal_of, text
 from service.services import Services
 from service.training import handlers as uc
@@ -97,7 +103,7 @@ class EnrolmentResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     session_id: uuid.UUID
     applicant_id: uuid.UUID
-    status: str
+    status: EnrolmentStatus
     enrolled_at: datetime
     completed_on: date | None
     moved_to_enrolment_id: uuid.UUID | None
@@ -164,7 +170,7 @@ def enrolment_out(e: Enrolment) -> EnrolmentResponse:
         id=e.id,
         session_id=e.session_id,
         applicant_id=e.applicant_id,
-        status=e.status.value,
+        status=e.status,
         enrolled_at=e.enrolled_at,
         completed_on=e.completed_on,
         moved_to_enrolment_id=e.moved_to_enrolment_id,
@@ -184,10 +190,6 @@ def enrolment_line_out(line: EnrolmentLine) -> EnrolmentLineResponse:
     )
 
 
-def _next_cursor(ids: list[uuid.UUID], limit: int) -> str | None:
-    return str(ids[-1]) if len(ids) == limit else None
-
-
 # --- controllers ----------------------------------------------------------------------------------
 class TrainingProgrammeController(Controller):
     path = "/v1/training-programmes"
@@ -203,6 +205,7 @@ class TrainingProgrammeController(Controller):
     async def create(
         self, data: JSONBody[CreateTrainingProgrammeRequest], services: NamedDependency[Services]
     ) -> TrainingProgrammeResponse:
+        """Registers a programme run by a partner of the training-provider kind."""
         cmd = uc.CreateProgramme(
             name=data.name,
             provider_name=data.provider_name,
@@ -224,8 +227,10 @@ class TrainingProgrammeController(Controller):
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
     ) -> TrainingProgrammePage:
+        """Training programmes with their provider and duration, a page at a time with `cursor` and
+        `limit`."""
         found = list(await uc.list_programmes(uow=services.uow(), after=cursor, limit=limit))
-        return Page(items=[programme_out(p) for p in found], next_cursor=_next_cursor([p.id for p in found], limit))
+        return Page(items=[programme_out(p) for p in found], next_cursor=next_cursor([p.id for p in found], limit))
 
     @get(
         "/{programme_id:uuid}",
@@ -235,6 +240,7 @@ class TrainingProgrammeController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, programme_id: uuid.UUID, services: NamedDependency[Services]) -> TrainingProgrammeResponse:
+        """The programme with its provider, duration and attendance threshold."""
         return programme_out(await uc.get_programme(programme_id, uow=services.uow()))
 
 
@@ -261,6 +267,7 @@ class TrainingSessionController(Controller):
     async def create(
         self, data: JSONBody[CreateTrainingSessionRequest], services: NamedDependency[Services]
     ) -> TrainingSessionResponse:
+        """Schedules a cohort of a programme with its dates, capacity, trainer and place."""
         cmd = uc.ScheduleSession(
             programme_id=data.programme_id,
             starts_on=data.starts_on,
@@ -290,13 +297,15 @@ class TrainingSessionController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> TrainingSessionPage:
+        """Sessions with their dates, trainer, place and seats left, a page at a time with `cursor` and
+        `limit`."""
         found = list(
             await uc.list_sessions(
                 uow=services.uow(), programme_id=programme_id, starts_from=starts_from, after=cursor, limit=limit
             )
         )
         return Page(
-            items=[session_out(v) for v in found], next_cursor=_next_cursor([v.session.id for v in found], limit)
+            items=[session_out(v) for v in found], next_cursor=next_cursor([v.session.id for v in found], limit)
         )
 
     @get(
@@ -307,6 +316,7 @@ class TrainingSessionController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, session_id: uuid.UUID, services: NamedDependency[Services]) -> TrainingSessionResponse:
+        """The session with its dates, capacity, enrolled count and seats left."""
         return session_out(await uc.get_session(session_id, uow=services.uow()))
 
     @post(
@@ -319,6 +329,8 @@ class TrainingSessionController(Controller):
     async def enrol(
         self, session_id: uuid.UUID, data: JSONBody[EnrolApplicantRequest], services: NamedDependency[Services]
     ) -> EnrolmentResponse:
+        """Enrols an applicant in a session with seats left; 409 when it is full or the person is enrolled
+        already."""
         return enrolment_out(
             await uc.enrol_applicant(session_id, data.applicant_id, uow=services.uow(), now=services.now())
         )
@@ -333,6 +345,7 @@ class TrainingSessionController(Controller):
     async def list_enrolments(
         self, session_id: uuid.UUID, services: NamedDependency[Services]
     ) -> list[EnrolmentLineResponse]:
+        """The session's enrolments with each person's name and attendance, moved ones included."""
         return [enrolment_line_out(e) for e in await uc.list_session_enrolments(session_id, uow=services.uow())]
 
 
@@ -350,6 +363,8 @@ class EnrolmentController(Controller):
     async def move(
         self, enrolment_id: uuid.UUID, data: JSONBody[MoveEnrolmentRequest], services: NamedDependency[Services]
     ) -> EnrolmentMoveResponse:
+        """Moves the person to another session of the same programme with seats left; the old enrolment
+        stays, marked moved."""
         moved = await uc.move_enrolment(enrolment_id, data.to_session_id, uow=services.uow(), now=services.now())
         return EnrolmentMoveResponse(previous=enrolment_out(moved.previous), current=enrolment_out(moved.current))
 
@@ -368,6 +383,7 @@ class EnrolmentController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> AttendanceResponse:
+        """Sets whether the person attended on that day of the session; days in the future are refused."""
         a = await uc.record_attendance(
             enrolment_id,
             day,
@@ -395,6 +411,8 @@ class EnrolmentController(Controller):
     async def complete(
         self, enrolment_id: uuid.UUID, data: JSONBody[CompleteEnrolmentRequest], services: NamedDependency[Services]
     ) -> EnrolmentResponse:
+        """Marks the training completed once the session is over and the attendance reaches the programme's
+        threshold."""
         return enrolment_out(
             await uc.complete_enrolment(enrolment_id, data.completed_on, uow=services.uow(), today=services.today())
         )
@@ -410,6 +428,7 @@ class EnrolmentController(Controller):
     async def list_for_applicant(
         self, applicant_id: uuid.UUID, services: NamedDependency[Services]
     ) -> list[EnrolmentLineResponse]:
+        """Every enrolment of the person, with attendance and completion, including moved ones."""
         return [enrolment_line_out(e) for e in await uc.list_applicant_enrolments(applicant_id, uow=services.uow())]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from service.cli import ROOT, write_openapi
@@ -15,6 +16,12 @@ def _generated(tmp_path: Path) -> dict:  # type: ignore[type-arg]
     target = tmp_path / "openapi.json"
     write_openapi(target)
     return json.loads(target.read_text())  # type: ignore[no-any-return]
+
+
+def generated_contract() -> dict:  # type: ignore[type-arg]
+    """The contract as `make openapi` writes it."""
+    with tempfile.TemporaryDirectory() as folder:
+        return _generated(Path(folder))
 
 
 def test_committed_contract_matches_the_app(tmp_path: Path) -> None:

@@ -30,9 +30,9 @@ async def test_failed_notices_are_listed_for_officers_a_page_at_a_time(
     first = await client.get("/v1/notices/failed?limit=1", headers=officer.headers)
     assert first.status_code == 200, first.text
     page = first.json()
-    assert [item["id"] for item in page["items"]] == [str(ids[0])] and page["next_after"] == str(ids[0])
+    assert [item["id"] for item in page["items"]] == [str(ids[0])] and page["next_cursor"] == str(ids[0])
     assert page["items"][0]["last_error"] == "sms.http_503" and page["items"][0]["attempts"] == 6
-    rest = (await client.get(f"/v1/notices/failed?after={ids[0]}", headers=officer.headers)).json()
-    assert [item["id"] for item in rest["items"]] == [str(ids[2])] and rest["next_after"] is None  # pending left out
+    rest = (await client.get(f"/v1/notices/failed?cursor={ids[0]}", headers=officer.headers)).json()
+    assert [item["id"] for item in rest["items"]] == [str(ids[2])] and rest["next_cursor"] is None  # pending left out
     bad = await client.get("/v1/notices/failed?limit=0", headers=officer.headers)
     assert bad.status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -326,7 +327,11 @@ async def test_a_partner_learns_nothing_of_what_the_lender_or_another_partner_kn
         read = await client.get(f"/v1/referrals/{sent['id']}", headers=partner.headers)
         assert read.json() == sent, (read.json(), sent)
         listed = (await client.get("/v1/referrals", headers=partner.headers)).json()["items"]
-        assert listed == [{k: sent[k] for k in ("id", "stage", "created_at")}]
+        assert [{k: r[k] for k in ("id", "stage", "created_at")} for r in listed] == [
+            {k: sent[k] for k in ("id", "stage", "created_at")}
+        ]
+        if answer is known_referral:  # the stage change before its referral is not this partner's news
+            assert listed[0]["updated_at"] == sent["created_at"]
     # The second partner's referral carries its own statement of the situation, not the first's.
     assert twice.json()["situation"] == "other" and fresh.json()["situation"] == "job_seeker"
     # Staff still follow a referral to the shared record.
@@ -373,3 +378,30 @@ async def test_an_officer_records_the_postal_address_printed_on_the_contract(
         headers=officer.headers,
     )
     assert blank.status_code == 400
+
+
+async def test_a_polling_partner_gets_only_the_referrals_changed_since(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    partner = await sign_in_partner(client, uow_factory, "ft")
+    first = (await refer(client, partner, REFERRAL, "poll-1")).json()
+    other = {**REFERRAL, "person": {"full_name": "Camille Martin", "email": "camille.martin@example.org"}}
+    await refer(client, partner, other, "poll-2")
+    listed = (await client.get("/v1/referrals", headers=partner.headers)).json()["items"]
+    assert len(listed) == 2
+    seen = max(datetime.fromisoformat(r["updated_at"]) for r in listed) + timedelta(microseconds=1)
+
+    applicant_id = await referred_applicant(client, officer, first["id"])
+    moved = await client.patch(
+        f"/v1/applicants/{applicant_id}", json={"version": 1, "stage": "contacted"}, headers=officer.headers
+    )
+    assert moved.status_code == 200, moved.text
+
+    changed = await client.get("/v1/referrals", params={"updated_since": seen.isoformat()}, headers=partner.headers)
+    assert [(r["id"], r["stage"]) for r in changed.json()["items"]] == [(first["id"], "contacted")]
+    assert datetime.fromisoformat(changed.json()["items"][0]["updated_at"]) >= seen
+    later = (seen + timedelta(days=1)).isoformat()
+    assert (await client.get("/v1/referrals", params={"updated_since": later}, headers=partner.headers)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }

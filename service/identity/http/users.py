@@ -12,19 +12,23 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
-from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
+from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, PrincipalKind, Role, StaffUser
+from domain.notifications.model import Language
 from service.identity import handlers as uc
 from service.kernel.http import messages
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
 from service.kernel.http.middleware import rate_limit_hook
 from service.kernel.http.problems import problems, request_language, too_many_requests
-from service.kernel.http.schemas import NonEmptyText, Page, Password, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, Password, next_cursor, published_as
 from service.kernel.http.schemas import Request as RequestBody
 from service.services import Services
 
 T = TypeVar("T")
-RoleName = Annotated[str, msgspec.Meta(pattern=r"^(admin|loan_officer|committee_member|read_only)$")]
+RoleName = Role
+PartnerKindName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=40, extra_json_schema={"extra": {"enum": sorted(PARTNER_KINDS)}})
+]
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
 
 
@@ -41,9 +45,9 @@ class TokenResponse(msgspec.Struct, frozen=True):
 
 
 class WhoAmIResponse(msgspec.Struct, frozen=True):
-    kind: str
+    kind: PrincipalKind
     id: uuid.UUID
-    roles: list[str]
+    roles: list[Role]
 
 
 class CreateStaffUserRequest(RequestBody):
@@ -65,7 +69,7 @@ class StaffUserResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     username: str
     full_name: str
-    roles: list[str]
+    roles: list[Role]
     active: bool
     created_at: datetime
     version: int
@@ -75,15 +79,13 @@ class CreatePartnerRequest(RequestBody):
     name: NonEmptyText
     # A closed list, published as an enum in the contract; the use case checks it and names the
     # allowed kinds (the check stays there, so every door refuses an unknown kind the same way).
-    kind: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=40, extra_json_schema={"extra": {"enum": sorted(PARTNER_KINDS)}})
-    ]
+    kind: PartnerKindName
 
 
 class PartnerResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     name: str
-    kind: str
+    kind: PartnerKindName
     active: bool
     created_at: datetime
 
@@ -112,7 +114,7 @@ class CreateBorrowerRequest(RequestBody):
     full_name: NonEmptyText
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
     phone: Annotated[str, msgspec.Meta(min_length=6, max_length=30)] | None = None
-    language: Annotated[str, msgspec.Meta(pattern=r"^(fr|en)$")] = "fr"
+    language: Language = Language.FR
 
 
 class BorrowerResponse(msgspec.Struct, frozen=True):
@@ -120,7 +122,7 @@ class BorrowerResponse(msgspec.Struct, frozen=True):
     full_name: str
     email: str
     phone: str | None
-    language: str
+    language: Language
     created_at: datetime
 
 
@@ -134,7 +136,7 @@ class LoginCodeRequestedResponse(msgspec.Struct, frozen=True):
 
 class ExchangeLoginCodeRequest(RequestBody):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-    code: Annotated[str, msgspec.Meta(pattern=r"^\s*[0-9]{6}\s*$")]
+    code: Annotated[str, msgspec.Meta(pattern=r"^\s*[0-9]{6}\s*$", examples=["482913"])]
 
 
 def given(value: T | msgspec.UnsetType) -> T | None:
@@ -147,7 +149,7 @@ def _staff_out(u: StaffUser) -> StaffUserResponse:
         id=u.id,
         username=u.username,
         full_name=u.full_name,
-        roles=sorted(r.value for r in u.roles),
+        roles=sorted(u.roles),
         active=u.active,
         created_at=u.created_at,
         version=u.version,
@@ -171,12 +173,13 @@ def _key_out(k: ApiKey) -> ApiKeyResponse:
 
 def _borrower_out(b: Borrower) -> BorrowerResponse:
     return BorrowerResponse(
-        id=b.id, full_name=b.full_name, email=b.email, phone=b.phone, language=b.language, created_at=b.created_at
+        id=b.id,
+        full_name=b.full_name,
+        email=b.email,
+        phone=b.phone,
+        language=Language(b.language),
+        created_at=b.created_at,
     )
-
-
-def _next_cursor(items: list[uuid.UUID], limit: int) -> str | None:
-    return str(items[-1]) if len(items) == limit else None
 
 
 # --- controllers ----------------------------------------------------------------------------------
@@ -204,6 +207,8 @@ class AuthController(Controller):
     async def issue_token(
         self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> TokenResponse:
+        """Exchanges a username and password for a short-lived bearer token; failed sign-ins back off per
+        account and address (429 with Retry-After)."""
         minutes = services.settings.access_token_minutes
         # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
         account, client = data.username.strip().lower(), client_address(request)
@@ -226,10 +231,17 @@ class AuthController(Controller):
         await services.sign_in_backoff.succeeded(account, client)
         return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)
 
-    @get("/me", operation_id="whoAmI", summary="Who the presented credentials belong to", responses=problems(401))
+    @get(
+        "/me",
+        operation_id="whoAmI",
+        summary="Who the presented credentials belong to",
+        responses=problems(401),
+        response_example={"kind": "partner", "id": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e", "roles": []},
+    )
     async def who_am_i(self, request: AuthedRequest) -> WhoAmIResponse:
+        """The kind of caller (staff, partner or borrower), its id and, for staff, its roles."""
         p = request.user
-        return WhoAmIResponse(kind=p.kind.value, id=p.subject_id, roles=sorted(r.value for r in p.roles))
+        return WhoAmIResponse(kind=p.kind, id=p.subject_id, roles=sorted(p.roles))
 
 
 class StaffUserController(Controller):
@@ -243,6 +255,7 @@ class StaffUserController(Controller):
     async def create(
         self, data: JSONBody[CreateStaffUserRequest], services: NamedDependency[Services]
     ) -> StaffUserResponse:
+        """Creates a staff user with roles and a password meeting the policy; usernames are unique."""
         cmd = uc.CreateStaffUser(
             username=data.username,
             full_name=data.full_name,
@@ -257,8 +270,9 @@ class StaffUserController(Controller):
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
     ) -> StaffUserPage:
+        """Staff users with their roles and status, a page at a time with `cursor` and `limit`."""
         users = list(await uc.list_staff_users(uow=services.uow(), after=cursor, limit=limit))
-        return Page(items=[_staff_out(u) for u in users], next_cursor=_next_cursor([u.id for u in users], limit))
+        return Page(items=[_staff_out(u) for u in users], next_cursor=next_cursor([u.id for u in users], limit))
 
     @patch(
         "/{user_id:uuid}",
@@ -273,6 +287,8 @@ class StaffUserController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> StaffUserResponse:
+        """Changes only the fields sent; a change of roles, password or status ends the user's current
+        tokens."""
         roles = None if data.roles is msgspec.UNSET else frozenset(Role(r) for r in data.roles)
         cmd = uc.UpdateStaffUser(
             user_id=user_id,
@@ -301,6 +317,7 @@ class PartnerController(Controller):
     async def create(
         self, data: JSONBody[CreatePartnerRequest], services: NamedDependency[Services]
     ) -> PartnerResponse:
+        """Registers a partner organisation of a known kind; it can then be given API keys."""
         return _partner_out(await uc.create_partner(data.name, data.kind, uow=services.uow(), now=services.now()))
 
     @get(
@@ -313,21 +330,29 @@ class PartnerController(Controller):
     async def list_all(
         self, services: NamedDependency[Services], cursor: uuid.UUID | None = None, limit: Limit = 50
     ) -> PartnerPage:
+        """Partner organisations (agencies, missions, training providers), a page at a time with `cursor`
+        and `limit`."""
         partners = list(await uc.list_partners(uow=services.uow(), after=cursor, limit=limit))
-        return Page(
-            items=[_partner_out(p) for p in partners], next_cursor=_next_cursor([p.id for p in partners], limit)
-        )
+        return Page(items=[_partner_out(p) for p in partners], next_cursor=next_cursor([p.id for p in partners], limit))
 
     @get(
         "/{partner_id:uuid}",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="getPartner",
+        response_example={
+            "id": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e",
+            "name": "France Travail - agence de Montreuil",
+            "kind": "employment_agency",
+            "active": True,
+            "created_at": "2026-03-02T09:00:00Z",
+        },
         summary="Read a partner (a partner reads only itself)",
         responses=problems(400, 401, 403, 404),
     )
     async def read(
         self, partner_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> PartnerResponse:
+        """The partner's name, kind and status; a partner may read only itself."""
         return _partner_out(await uc.get_partner(partner_id, actor=request.user, uow=services.uow()))
 
     @post(
@@ -340,6 +365,7 @@ class PartnerController(Controller):
     async def create_key(
         self, partner_id: uuid.UUID, data: JSONBody[CreateApiKeyRequest], services: NamedDependency[Services]
     ) -> ApiKeyCreatedResponse:
+        """Creates a key and answers its secret once; only its hash is stored."""
         key, secret = await uc.create_api_key(partner_id, data.label, uow=services.uow(), now=services.now())
         return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
 
@@ -351,6 +377,8 @@ class PartnerController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def list_keys(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> list[ApiKeyResponse]:
+        """The partner's keys with their names, prefixes and revocation dates; secrets are never shown
+        again."""
         return [_key_out(k) for k in await uc.list_api_keys(partner_id, uow=services.uow())]
 
     @delete(
@@ -364,6 +392,7 @@ class PartnerController(Controller):
     async def revoke_key(
         self, partner_id: uuid.UUID, key_id: uuid.UUID, services: NamedDependency[Services]
     ) -> ApiKeyResponse:
+        """Revokes the key at once; requests with it get 401 from then on."""
         return _key_out(await uc.revoke_api_key(partner_id, key_id, uow=services.uow(), now=services.now()))
 
 
@@ -381,6 +410,8 @@ class BorrowerController(Controller):
     async def create(
         self, data: JSONBody[CreateBorrowerRequest], services: NamedDependency[Services]
     ) -> BorrowerResponse:
+        """Creates the borrower's sign-in for an applicant (e-mail or phone, language) so that they can
+        follow their loans."""
         return _borrower_out(
             await uc.create_borrower(
                 data.full_name, data.email, data.phone, data.language, uow=services.uow(), now=services.now()
@@ -398,6 +429,7 @@ class BorrowerController(Controller):
     async def read(
         self, borrower_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> BorrowerResponse:
+        """The borrower's contact details and language; a borrower may read only their own."""
         return _borrower_out(await uc.get_borrower(borrower_id, actor=request.user, uow=services.uow()))
 
 
@@ -420,6 +452,8 @@ class BorrowerAuthController(Controller):
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
     ) -> LoginCodeRequestedResponse:
+        """Sends a one-time code by e-mail or SMS if the address is known; the answer is the same either
+        way."""
         await uc.request_login_code(
             data.email,
             client=client_address(request),
@@ -444,6 +478,7 @@ class BorrowerAuthController(Controller):
     async def exchange(
         self, data: JSONBody[ExchangeLoginCodeRequest], services: NamedDependency[Services]
     ) -> TokenResponse:
+        """Exchanges a valid one-time code for a borrower token; five wrong tries kill the code."""
         minutes = services.settings.borrower_token_minutes
         token = await uc.exchange_login_code(
             data.email,

@@ -8,6 +8,7 @@ the handlers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
@@ -27,22 +28,58 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Guard:
-    """A guard admitting staff with any of ``roles``, and partners or borrowers when asked."""
+@dataclass(frozen=True)
+class Allow:
+    """A guard admitting staff with any of ``roles``, and partners or borrowers when asked.
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    A value, not a closure: the published contract reads who may call each route from it
+    (``callers_of``), so the guards are the one source of that list."""
+
+    roles: tuple[Role, ...]
+    partners: bool = False
+    borrowers: bool = False
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if connection.scope.get("method") == "OPTIONS":
             return  # Litestar's automatic OPTIONS answer lists the methods; it is not authenticated
         principal: Principal = connection.user
-        if principal.kind is PrincipalKind.STAFF and principal.roles.intersection(roles):
+        if principal.kind is PrincipalKind.STAFF and principal.roles.intersection(self.roles):
             return
-        if principal.kind is PrincipalKind.PARTNER and partners:
+        if principal.kind is PrincipalKind.PARTNER and self.partners:
             return
-        if principal.kind is PrincipalKind.BORROWER and borrowers:
+        if principal.kind is PrincipalKind.BORROWER and self.borrowers:
             return
         raise PermissionDeniedException("your role does not allow this action")
 
-    return guard
+
+def allow(*roles: Role, partners: bool = False, borrowers: bool = False) -> Allow:
+    """A guard admitting staff with any of ``roles``, and partners or borrowers when asked."""
+    return Allow(roles, partners, borrowers)
+
+
+# The callers a contract names: "public", a staff role ("staff:admin"), "partner", "borrower".
+PUBLIC_CALLER = "public"
+PARTNER_CALLER = "partner"
+BORROWER_CALLER = "borrower"
+
+
+def staff_caller(role: Role) -> str:
+    return f"staff:{role.value}"
+
+
+def callers_of(handler: BaseRouteHandler) -> list[str]:
+    """Who may call ``handler``, read from its options and guards (every guard must admit a caller)."""
+    if handler.opt.get("exclude_from_auth"):
+        return [PUBLIC_CALLER]
+    everyone = [*(staff_caller(role) for role in Role), PARTNER_CALLER, BORROWER_CALLER]
+    admitted = set(everyone)
+    for guard in (guard for layer in handler.ownership_layers for guard in layer.guards or ()):
+        if not isinstance(guard, Allow):
+            raise TypeError(f"{handler} has a guard the contract cannot describe: {guard!r}")
+        admitted &= {staff_caller(role) for role in guard.roles}.union(
+            {PARTNER_CALLER} if guard.partners else set(), {BORROWER_CALLER} if guard.borrowers else set()
+        )
+    return [caller for caller in everyone if caller in admitted]
 
 
 # Route options for a route anyone may call: no authentication, and the contract says so.

@@ -49,7 +49,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (RuleViolation, 422),
     (Unavailable, 503),
 ]
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "request.invalid",
     401: "auth.not_authenticated",
     403: "auth.forbidden",
@@ -168,7 +168,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         return internal_error_handler(request, exc)
     detail = exc.detail if status != 404 or exc.detail != "Not Found" else "no such resource"
     return problem_response(
-        request, status, _HTTP_CODES.get(status, "request.invalid"), detail, headers=dict(exc.headers or {}) or None
+        request, status, HTTP_CODES.get(status, "request.invalid"), detail, headers=dict(exc.headers or {}) or None
     )
 
 

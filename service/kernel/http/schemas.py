@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
@@ -21,7 +23,15 @@ class Page(msgspec.Struct, Generic[T], frozen=True):
     """A page of results; pass ``next_cursor`` as ``cursor`` to get the next one (null at the end)."""
 
     items: list[T]
-    next_cursor: str | None
+    next_cursor: uuid.UUID | None
+
+
+def next_cursor(ids: Sequence[uuid.UUID], limit: int) -> uuid.UUID | None:
+    """The cursor of the page after ``ids`` (the last id), or None when this page was the last.
+
+    One pagination style on every list: ``cursor`` (the last id seen) and ``limit`` in, ``items``
+    and ``next_cursor`` of the cursor's type out."""
+    return ids[-1] if len(ids) == limit else None
 
 
 def published_as(component: str) -> KwargDefinition:

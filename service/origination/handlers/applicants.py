@@ -23,7 +23,7 @@ from domain.origination.applicants import (
 from domain.origination.applications import Status
 from domain.schedules.validation import check_business_date
 from service.kernel.idempotency import IdempotencyKey
-from service.origination.ports import ApplicantSearch, OriginationUnitOfWork
+from service.origination.ports import ApplicantSearch, OriginationUnitOfWork, PartnerReferralLine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,10 +162,15 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: Origina
 
 
 async def list_partner_referrals(
-    partner_id: uuid.UUID, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
-) -> Sequence[tuple[Referral, Stage]]:
+    partner_id: uuid.UUID,
+    *,
+    uow: OriginationUnitOfWork,
+    after: uuid.UUID | None,
+    limit: int,
+    updated_since: datetime | None = None,
+) -> Sequence[PartnerReferralLine]:
     async with uow:
-        return await uow.referrals.page_for_partner(partner_id, after=after, limit=limit)
+        return await uow.referrals.page_for_partner(partner_id, after=after, limit=limit, updated_since=updated_since)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from domain.identity.model import Principal
 from domain.money import currency_of
@@ -31,16 +31,14 @@ from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, CurrencyCode, DecimalString, checked_amount, decimal_of
 from service.origination.handlers import applicants as uc
 from service.origination.ports import ApplicantSearch
 from service.services import Services
 
-SituationName = Literal[
-    "job_seeker", "minimum_income_beneficiary", "young_priority_neighbourhood", "employee", "self_employed", "other"
-]
-StageName = Literal["referred", "contacted", "in_training", "trained", "applying", "financed", "declined", "withdrawn"]
+SituationName = Situation
+StageName = Stage
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=30)]
 
@@ -74,6 +72,22 @@ class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     consent: ConsentIn
 
 
+# The contract's examples of a referral (service.kernel.http.contract): what a partner sends and gets.
+REFERRAL_EXAMPLE = {
+    "person": {"full_name": "Amina Diallo", "email": "amina.diallo@example.org", "phone": "06 12 34 56 78"},
+    "situation": "job_seeker",
+    "project_idea": "Traiteur africain à domicile",
+    "partner_contact": {"name": "Claire Martin", "email": "claire.martin@francetravail.example"},
+    "consent": {"given": True, "given_on": "2026-11-02"},
+}
+REFERRAL_ANSWER_EXAMPLE: dict[str, Any] = {
+    "id": "01a229de-1a14-7514-b409-a30a7c8b2dd1",
+    "situation": "job_seeker",
+    "stage": "referred",
+    "created_at": "2026-11-02T10:15:00Z",
+}
+
+
 class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     """A referral as its partner sees it: its own id, the situation it stated, and where the person
     stands since (``referred`` until something happens after the referral). Whether the lender or
@@ -82,24 +96,27 @@ class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     ``applicant_id`` is given to staff only."""
 
     id: uuid.UUID
-    situation: str
-    stage: str
+    situation: Situation
+    stage: Stage
     created_at: datetime
     applicant_id: Annotated[uuid.UUID, msgspec.Meta(description="the applicant record; staff only")] | None = None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    stage: str
+    stage: Stage
     created_at: datetime
+    updated_at: Annotated[
+        datetime, msgspec.Meta(description="when the partner's view last changed (its referral, a new stage)")
+    ]
 
 
 def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
     r = view.referral
     return ReferralResponse(
         id=r.id,
-        situation=r.situation.value,
-        stage=view.stage.value,
+        situation=r.situation,
+        stage=view.stage,
         created_at=r.created_at,
         applicant_id=r.applicant_id if actor.is_staff else None,
     )
@@ -136,8 +153,8 @@ class ApplicantResponse(msgspec.Struct, frozen=True):
     full_name: str
     email: str | None
     phone: str | None
-    situation: str
-    stage: str
+    situation: Situation
+    stage: Stage
     partner_id: uuid.UUID | None
     officer_id: uuid.UUID | None
     created_at: datetime
@@ -260,8 +277,8 @@ def applicant_out(a: Applicant) -> ApplicantResponse:
         full_name=a.full_name,
         email=a.email,
         phone=a.phone,
-        situation=a.situation.value,
-        stage=a.stage.value,
+        situation=a.situation,
+        stage=a.stage,
         partner_id=a.partner_id,
         officer_id=a.officer_id,
         created_at=a.created_at,
@@ -333,6 +350,8 @@ class ReferralController(Controller):
         operation_id="createReferral",
         summary="Refer a person (a second referral of the same person links to the first)",
         responses=problems(400, 401, 403, 409, 422),
+        request_example=REFERRAL_EXAMPLE,
+        response_example=REFERRAL_ANSWER_EXAMPLE,
     )
     async def create(
         self,
@@ -341,6 +360,9 @@ class ReferralController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> ReferralResponse:
+        """A partner refers a person who consented to share their data; the same person referred again is
+        linked to their first record. Send an Idempotency-Key: a retry with the same key and body
+        answers the first referral."""
         partner_id = request.user.partner_id
         assert partner_id is not None
         cmd = uc.ReferPerson(
@@ -368,6 +390,17 @@ class ReferralController(Controller):
         "/",
         guards=[allow(partners=True)],
         operation_id="listReferrals",
+        response_example={
+            "items": [
+                {
+                    "id": REFERRAL_ANSWER_EXAMPLE["id"],
+                    "stage": "in_training",
+                    "created_at": REFERRAL_ANSWER_EXAMPLE["created_at"],
+                    "updated_at": "2026-11-20T08:00:00Z",
+                }
+            ],
+            "next_cursor": None,
+        },
         summary="The partner's own referrals and where each person stands",
         responses=problems(400, 401, 403),
     )
@@ -377,25 +410,37 @@ class ReferralController(Controller):
         request: AuthedRequest,
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
+        updated_since: Annotated[
+            datetime | None,
+            QueryParameter(description="only the referrals whose `updated_at` is this instant or later (RFC 3339)"),
+        ] = None,
     ) -> ReferralSummaryPage:
+        """The calling partner's referrals, each with the person's current stage; a page at a time with
+        `cursor` and `limit`, and only those changed since `updated_since` when given."""
         partner_id = request.user.partner_id
         assert partner_id is not None
-        rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
+        since = updated_since.replace(tzinfo=UTC) if updated_since and updated_since.tzinfo is None else updated_since
+        rows = await uc.list_partner_referrals(
+            partner_id, uow=services.uow(), after=cursor, limit=limit, updated_since=since
+        )
         return Page(
-            items=[ReferralSummary(r.id, stage.value, r.created_at) for r, stage in rows],
-            next_cursor=str(rows[-1][0].id) if len(rows) == limit else None,
+            items=[ReferralSummary(r.referral.id, r.stage, r.referral.created_at, r.updated_at) for r in rows],
+            next_cursor=next_cursor([r.referral.id for r in rows], limit),
         )
 
     @get(
         "/{referral_id:uuid}",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="getReferral",
+        response_example=REFERRAL_ANSWER_EXAMPLE,
         summary="Read a referral (a partner reads only its own)",
         responses=problems(400, 401, 403, 404),
     )
     async def read(
         self, referral_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> ReferralResponse:
+        """One referral with the person's current stage; a partner reads only its own referrals (404
+        otherwise)."""
         view = await uc.get_referral(referral_id, actor=request.user, uow=services.uow())
         return referral_out(view, request.user)
 
@@ -414,6 +459,8 @@ class ApplicantController(Controller):
     async def create(
         self, data: JSONBody[CreateApplicantRequest], services: NamedDependency[Services], request: AuthedRequest
     ) -> ApplicantResponse:
+        """Registers a person who came without a partner's referral; the officer who registers them owns
+        the file until reassigned."""
         cmd = uc.RegisterApplicant(
             full_name=data.full_name,
             email=data.email,
@@ -446,6 +493,8 @@ class ApplicantController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> ApplicantPage:
+        """Officers find a person again; filters combine, results come a page at a time with `cursor` and
+        `limit`."""
         criteria = ApplicantSearch(
             name=name,
             email=email,
@@ -456,9 +505,7 @@ class ApplicantController(Controller):
             partner_id=partner_id,
         )
         found = list(await uc.search_applicants(criteria, uow=services.uow(), after=cursor, limit=limit))
-        return Page(
-            items=[applicant_out(a) for a in found], next_cursor=str(found[-1].id) if len(found) == limit else None
-        )
+        return Page(items=[applicant_out(a) for a in found], next_cursor=next_cursor([a.id for a in found], limit))
 
     @get(
         "/{applicant_id:uuid}",
@@ -469,6 +516,7 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicantResponse:
+        """The applicant's identity, contact details, situation, stage and owning officer."""
         return applicant_out(await uc.get_applicant(applicant_id, uow=services.uow()))
 
     @patch(
@@ -485,6 +533,8 @@ class ApplicantController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicantResponse:
+        """Changes only the fields sent; takes the `version` read, so two officers changing the same person
+        get one success and one 409."""
         cmd = uc.UpdateApplicant(
             applicant_id=applicant_id,
             expected_version=data.version,
@@ -512,6 +562,8 @@ class ApplicantController(Controller):
         data: JSONBody[SaveProjectRequest],
         services: NamedDependency[Services],
     ) -> ProjectResponse:
+        """Replaces the whole project; takes the `version` read (none for the first one). Refused while a
+        committee decision is pending."""
         project = project_from_wire(applicant_id, data)
         saved = await uc.save_project(project, expected_version=data.version, uow=services.uow(), actor=request.user)
         return project_out(saved)
@@ -525,4 +577,6 @@ class ApplicantController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read_project(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ProjectResponse:
+        """The business project and financing plan the application is built on; 404 until the officer
+        writes one."""
         return project_out(await uc.get_project(applicant_id, uow=services.uow()))

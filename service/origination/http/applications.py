@@ -19,7 +19,7 @@ from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page, published_as
+from service.kernel.http.schemas import Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, MoneyIn, RateOut, amount_of, rate_text
 from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers import applications as uc
@@ -32,20 +32,7 @@ COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
 Version = Annotated[int, msgspec.Meta(ge=1, description="the version you read; a stale one is a 409")]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
-StatusName = Literal[
-    "draft",
-    "submitted",
-    "under_review",
-    "at_committee",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "offer_issued",
-    "offer_expired",
-    "contract_signed",
-    "partly_disbursed",
-    "disbursed",
-]
+StatusName = Status
 
 
 class CreateApplicationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -149,7 +136,7 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
     number_of_installments: int
     principal_grace_installments: int
     purpose: str
-    status: str
+    status: Status
     conditions: list[ConditionOut]
     rejection_reasons: list[str]
     eligibility: list[CheckOut]
@@ -166,7 +153,7 @@ class ApplicationResponse(msgspec.Struct, frozen=True):
 class VoteResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     member_id: uuid.UUID
-    vote: str
+    vote: Action
     comment: str
     at: datetime
     round: int
@@ -176,9 +163,9 @@ class VoteResponse(msgspec.Struct, frozen=True):
 class HistoryEntryOut(msgspec.Struct, frozen=True):
     at: datetime
     actor_id: uuid.UUID
-    action: str
-    from_status: str
-    to_status: str
+    action: Action
+    from_status: Status
+    to_status: Status
     reason: str | None
     details: dict[str, Any]
 
@@ -192,11 +179,11 @@ class DisbursementResponse(msgspec.Struct, frozen=True):
     fees_withheld: AmountOut
     paid_out: AmountOut
     value_date: date
-    application_status: str
+    application_status: Status
 
 
 def vote_out(v: CommitteeVote, *, current: bool) -> VoteResponse:
-    return VoteResponse(v.id, v.member_id, v.vote, v.comment, v.at, v.round, current)
+    return VoteResponse(v.id, v.member_id, Action(v.vote), v.comment, v.at, v.round, current)
 
 
 def application_out(a: Application, loan_id: uuid.UUID | None = None) -> ApplicationResponse:
@@ -234,7 +221,7 @@ def application_out(a: Application, loan_id: uuid.UUID | None = None) -> Applica
         number_of_installments=a.number_of_installments,
         principal_grace_installments=a.principal_grace_installments,
         purpose=a.purpose,
-        status=a.status.value,
+        status=a.status,
         conditions=[
             ConditionOut(number, c.text, c.met, c.met_by, c.met_at, c.evidence)
             for number, c in enumerate(a.conditions, start=1)
@@ -279,6 +266,8 @@ class ApplicationController(Controller):
     async def create(
         self, data: JSONBody[CreateApplicationRequest], services: NamedDependency[Services], request: AuthedRequest
     ) -> ApplicationResponse:
+        """Opens a draft for an applicant and a product version; the amount and instalments are checked
+        against the product's limits."""
         amount, currency = amount_of(data.amount, "amount")
         cmd = uc.CreateApplication(
             currency=currency,
@@ -309,6 +298,8 @@ class ApplicationController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ApplicationPage:
+        """Applications filtered by status, applicant or officer, a page at a time with `cursor` and
+        `limit`."""
         criteria = ApplicationFilter(
             status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
         )
@@ -316,7 +307,7 @@ class ApplicationController(Controller):
         loans = await loans_of_applications([a.id for a in found], uow=services.uow())
         return Page(
             items=[application_out(a, loans.get(a.id)) for a in found],
-            next_cursor=str(found[-1].id) if len(found) == limit else None,
+            next_cursor=next_cursor([a.id for a in found], limit),
         )
 
     @get(
@@ -328,6 +319,8 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> ApplicationResponse:
+        """The application's status, amounts, eligibility checks, committee conditions, offer and loan once
+        disbursed."""
         application = await uc.get_application(application_id, uow=services.uow())
         loans = await loans_of_applications([application.id], uow=services.uow())
         return application_out(application, loans.get(application.id))
@@ -368,6 +361,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Runs the named eligibility checks (training, project, product limits, legal ceilings); each
+        failing check is listed in a 422."""
         return await self._move(application_id, Action.SUBMIT, data, services, request)
 
     @post(
@@ -385,6 +380,7 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """An officer starts reviewing a submitted application; it can then go to the committee."""
         return await self._move(application_id, Action.START_REVIEW, data, services, request)
 
     @post(
@@ -402,6 +398,7 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Moves a reviewed application before the credit committee; a new voting round starts."""
         return await self._move(application_id, Action.SEND_TO_COMMITTEE, data, services, request)
 
     @post(
@@ -419,6 +416,7 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Closes the application at the applicant's request; it can no longer move on."""
         return await self._move(application_id, Action.WITHDRAW, data, services, request)
 
     @post(
@@ -435,6 +433,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> VoteResponse:
+        """A committee member approves or declines with a comment; members who prepared the file may not
+        vote."""
         cast = await uc.vote(
             application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=services.now()
         )
@@ -448,6 +448,7 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403),
     )
     async def votes(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[VoteResponse]:
+        """Every vote of every round, later votes replacing earlier ones in the same round but both kept."""
         return [
             vote_out(v, current=current)
             for v, current in await uc.application_votes(application_id, uow=services.uow())
@@ -469,6 +470,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Approves (with optional conditions) or declines with reasons; the maker-checker rule and the
+        quorum are checked."""
         amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
         decision = uc.CommitteeDecision(
             currency=currency,
@@ -508,6 +511,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Records who met a committee condition, when, and the evidence; money goes out only when every
+        condition is met."""
         return application_out(
             await uc.meet_condition(
                 application_id,
@@ -535,6 +540,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Prices the approved application from its planned disbursement date: the schedule and TAEG are
+        fixed until the offer expires."""
         return application_out(
             await uc.issue_offer(
                 application_id,
@@ -564,6 +571,8 @@ class ApplicationController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> ApplicationResponse:
+        """Records the date the borrower signed the offer; it must not precede the offer nor lie in the
+        future."""
         return application_out(
             await uc.sign_contract(
                 application_id,
@@ -591,6 +600,8 @@ class ApplicationController(Controller):
         },
     )
     async def contract(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
+        """The credit contract of the current offer as a PDF (lender, borrower, guarantors, schedule,
+        TAEG); 422 while there is no offer."""
         document = await uc.contract_document(
             application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()
         )
@@ -611,6 +622,8 @@ class ApplicationController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> DisbursementResponse:
+        """Pays out a tranche of a signed offer; the first tranche creates the loan and goes out on the
+        offer's date. Replayed with the same Idempotency-Key."""
         amount, currency = amount_of(data.amount, "amount")
         result = await uc.disburse(
             application_id,
@@ -635,7 +648,7 @@ class ApplicationController(Controller):
             fees_withheld=d.fees_withheld,
             paid_out=d.amount - d.fees_withheld,
             value_date=d.value_date,
-            application_status=result.application.status.value,
+            application_status=result.application.status,
         )
 
     @get(
@@ -647,13 +660,14 @@ class ApplicationController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def history(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
+        """Every state change of the application with who made it and when, from the append-only history."""
         return [
             HistoryEntryOut(
                 at=h.at,
                 actor_id=h.actor_id,
-                action=h.action.value,
-                from_status=h.from_status.value,
-                to_status=h.to_status.value,
+                action=h.action,
+                from_status=h.from_status,
+                to_status=h.to_status,
                 reason=h.reason,
                 details=h.details,
             )
@@ -688,6 +702,7 @@ class LoanContractController(Controller):
     async def contract(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
+        """The signed credit contract of the loan as a PDF; a borrower downloads only their own."""
         loan, _ = await get_loan(loan_id, actor=request.user, uow=services.uow())
         document = await uc.contract_document(
             loan.application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()

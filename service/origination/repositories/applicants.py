@@ -32,7 +32,7 @@ from domain.origination.applicants import (
     stage_for_partner,
 )
 from service.kernel.db.mapping import row_values, search_form, to_domain
-from service.origination.ports import ApplicantSearch
+from service.origination.ports import ApplicantSearch, PartnerReferralLine
 from service.origination.tables.applicants import ApplicantRow, BusinessProjectRow, ReferralRow
 
 
@@ -162,10 +162,12 @@ class SqlReferrals:
         return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
 
     async def page_for_partner(
-        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
-    ) -> Sequence[tuple[Referral, Stage]]:
+        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int, updated_since: dt.datetime | None = None
+    ) -> Sequence[PartnerReferralLine]:
+        # What the partner sees changes when it refers the person and when their stage moves on after.
+        updated_at = func.greatest(ReferralRow.created_at, ApplicantRow.stage_changed_at)
         query = (
-            select(ReferralRow, ApplicantRow.stage, ApplicantRow.stage_changed_at)
+            select(ReferralRow, ApplicantRow.stage, ApplicantRow.stage_changed_at, updated_at)
             .join(ApplicantRow, ApplicantRow.id == ReferralRow.applicant_id)
             .where(ReferralRow.partner_id == partner_id)
             .order_by(ReferralRow.id)
@@ -173,13 +175,16 @@ class SqlReferrals:
         )
         if after is not None:
             query = query.where(ReferralRow.id > after)
+        if updated_since is not None:
+            query = query.where(updated_at >= updated_since)
         rows = await self.session.execute(query)
         return [
-            (
+            PartnerReferralLine(
                 to_domain(Referral, r, situation=Situation(r.situation)),
                 stage_for_partner(Stage(stage), changed_at, r.created_at),
+                updated,
             )
-            for r, stage, changed_at in rows
+            for r, stage, changed_at, updated in rows
         ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -18,11 +18,11 @@ from domain.identity.model import Role
 from domain.ids import new_id
 from domain.money import RoundingMode, currency_of
 from domain.products.model import LegalCeiling, LoanProduct, ProductCategory, ProductTerms, UsuryThreshold
-from domain.schedules import Amortization, DayCount, InterestMethod, InterestPeriod, RepaymentUnit
+from domain.schedules import Amortization, DayCount, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
 from domain.schedules.validation import check_business_date
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import NonEmptyText, Page, published_as
+from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
 from service.kernel.http.wire import (
     CurrencyCode,
     DecimalString,
@@ -37,7 +37,7 @@ from service.products.http.quotes import FeeIn, fee_from_wire
 from service.products.http.terms import ServicingTermsIn, ServicingTermsOut, servicing_from_wire, servicing_out
 from service.services import Services
 
-Category = Literal["professional_microcredit", "personal_microcredit"]
+Category = ProductCategory
 Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
 Grace = Annotated[int, msgspec.Meta(ge=0, le=599)]
 FollowUpMonths = Annotated[
@@ -55,15 +55,15 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_installments: Installments
     annual_interest_rate: DecimalString
     repayment_every: Annotated[int, msgspec.Meta(ge=1, le=366)] = 1
-    repayment_unit: Literal["day", "week", "month"] = "month"
-    interest_method: Literal["declining_balance", "flat"] = "declining_balance"
-    amortization: Literal["equal_installments", "equal_principal"] = "equal_installments"
-    interest_period: Literal["installment", "daily"] = "installment"
-    day_count: Literal["30/360", "actual/365", "actual/360", "actual/actual"] = "actual/actual"
+    repayment_unit: RepaymentUnit = RepaymentUnit.MONTH
+    interest_method: InterestMethod = InterestMethod.DECLINING_BALANCE
+    amortization: Amortization = Amortization.EQUAL_INSTALLMENTS
+    interest_period: InterestPeriod = InterestPeriod.INSTALLMENT
+    day_count: DayCount = DayCount.ACTUAL_ACTUAL
     max_principal_grace_installments: Grace = 0
     max_interest_grace_installments: Grace = 0
     fees: Annotated[list[FeeIn], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
-    rounding: Literal["half_up", "half_even", "down", "up"] = "half_up"
+    rounding: RoundingMode = RoundingMode.HALF_UP
     installment_multiple: DecimalString = "0.01"
     requires_training: bool = False
     guarantor_coverage_percent: DecimalString = "0"
@@ -82,29 +82,29 @@ class ProductTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class FeeOut(msgspec.Struct, frozen=True):
     name: str
-    collection: str
+    collection: FeeCollection
     percent_of_principal: str | None
     amount: str | None
 
 
 class ProductTermsOut(msgspec.Struct, frozen=True):
     currency: str
-    category: str
+    category: ProductCategory
     min_amount: str
     max_amount: str
     min_installments: int
     max_installments: int
     annual_interest_rate: str
     repayment_every: int
-    repayment_unit: str
-    interest_method: str
-    amortization: str
-    interest_period: str
-    day_count: str
+    repayment_unit: RepaymentUnit
+    interest_method: InterestMethod
+    amortization: Amortization
+    interest_period: InterestPeriod
+    day_count: DayCount
     max_principal_grace_installments: int
     max_interest_grace_installments: int
     fees: list[FeeOut]
-    rounding: str
+    rounding: RoundingMode
     installment_multiple: str
     requires_training: bool
     guarantor_coverage_percent: str
@@ -115,7 +115,9 @@ class ProductTermsOut(msgspec.Struct, frozen=True):
 
 
 class CreateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]+$")]
+    code: Annotated[
+        str, msgspec.Meta(min_length=2, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_-]+$", examples=["CREATION-2026"])
+    ]
     name: NonEmptyText
     terms: ProductTermsIn
 
@@ -129,6 +131,57 @@ class AddProductVersionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fiel
 
 class UpdateLoanProductRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     active: bool
+
+
+# The contract's example of a product (service.kernel.http.contract), as a partner reads it.
+PRODUCT_EXAMPLE: dict[str, Any] = {
+    "id": "0190a5c4-7b1e-7c3a-9f2d-3e4b5a6c7d8e",
+    "code": "CREATION-2026",
+    "name": "Prêt création d'entreprise",
+    "active": True,
+    "version": 2,
+    "created_at": "2026-01-05T09:00:00Z",
+    "terms": {
+        "currency": "EUR",
+        "category": "professional_microcredit",
+        "min_amount": "1000.00",
+        "max_amount": "12000.00",
+        "min_installments": 6,
+        "max_installments": 60,
+        "annual_interest_rate": "7.45",
+        "repayment_every": 1,
+        "repayment_unit": "month",
+        "interest_method": "declining_balance",
+        "amortization": "equal_installments",
+        "interest_period": "installment",
+        "day_count": "actual/actual",
+        "max_principal_grace_installments": 3,
+        "max_interest_grace_installments": 0,
+        "fees": [
+            {
+                "name": "contribution solidaire",
+                "collection": "withheld_at_disbursement",
+                "percent_of_principal": "5.00",
+                "amount": None,
+            }
+        ],
+        "rounding": "half_up",
+        "installment_multiple": "0.01",
+        "requires_training": True,
+        "guarantor_coverage_percent": "50.00",
+        "committee_quorum": 2,
+        "committee_majority_percent": 50,
+        "servicing": {
+            "allocation_order": ["penalties", "fees", "interest", "principal"],
+            "overpayment": "keep_as_credit",
+            "grace_days_before_late": 5,
+            "late_fee": "15.00",
+            "penalty_annual_rate": "3.00",
+            "arrears_buckets": [30, 60, 90],
+        },
+        "follow_up_months": [1, 3, 6, 12, 24],
+    },
+}
 
 
 class LoanProductResponse(msgspec.Struct, frozen=True):
@@ -159,7 +212,7 @@ class CreateLegalCeilingRequest(msgspec.Struct, kw_only=True, forbid_unknown_fie
 
 class LegalCeilingResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    category: str
+    category: ProductCategory
     currency: str
     max_total_outstanding: str
     max_duration_months: int
@@ -179,7 +232,7 @@ class CreateUsuryThresholdRequest(msgspec.Struct, kw_only=True, forbid_unknown_f
 
 class UsuryThresholdResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
-    category: str
+    category: ProductCategory
     currency: str
     amount_above: str
     amount_up_to: str | None
@@ -245,30 +298,30 @@ def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
 def terms_out(t: ProductTerms) -> ProductTermsOut:
     return ProductTermsOut(
         currency=t.currency,
-        category=t.category.value,
+        category=t.category,
         min_amount=text(t.min_amount),
         max_amount=text(t.max_amount),
         min_installments=t.min_installments,
         max_installments=t.max_installments,
         annual_interest_rate=rate_text(t.annual_interest_rate),
         repayment_every=t.repayment_every,
-        repayment_unit=t.repayment_unit.value,
-        interest_method=t.interest_method.value,
-        amortization=t.amortization.value,
-        interest_period=t.interest_period.value,
-        day_count=t.day_count.value,
+        repayment_unit=t.repayment_unit,
+        interest_method=t.interest_method,
+        amortization=t.amortization,
+        interest_period=t.interest_period,
+        day_count=t.day_count,
         max_principal_grace_installments=t.max_principal_grace_installments,
         max_interest_grace_installments=t.max_interest_grace_installments,
         fees=[
             FeeOut(
                 name=f.name,
-                collection=f.collection.value,
+                collection=f.collection,
                 percent_of_principal=optional_rate_text(f.percent_of_principal),
                 amount=None if f.amount is None else text(f.amount),
             )
             for f in t.fees
         ],
-        rounding=t.rounding.value,
+        rounding=t.rounding,
         installment_multiple=text(t.installment_multiple),
         requires_training=t.requires_training,
         guarantor_coverage_percent=rate_text(t.guarantor_coverage_percent),
@@ -294,7 +347,7 @@ def product_out(p: LoanProduct) -> LoanProductResponse:
 def ceiling_out(c: LegalCeiling) -> LegalCeilingResponse:
     return LegalCeilingResponse(
         id=c.id,
-        category=c.category.value,
+        category=c.category,
         currency=c.currency,
         max_total_outstanding=text(c.max_total_outstanding),
         max_duration_months=c.max_duration_months,
@@ -306,7 +359,7 @@ def ceiling_out(c: LegalCeiling) -> LegalCeilingResponse:
 def threshold_out(u: UsuryThreshold) -> UsuryThresholdResponse:
     return UsuryThresholdResponse(
         id=u.id,
-        category=u.category.value,
+        category=u.category,
         currency=u.currency,
         amount_above=text(u.amount_above),
         amount_up_to=None if u.amount_up_to is None else text(u.amount_up_to),
@@ -342,6 +395,7 @@ class LoanProductController(Controller):
     async def create(
         self, data: JSONBody[CreateLoanProductRequest], services: NamedDependency[Services]
     ) -> LoanProductResponse:
+        """Creates a product with its first version of terms; the code is unique and never reused."""
         product = await uc.create_product(
             data.code, data.name, terms_from_wire(data.terms), uow=services.uow(), now=services.now()
         )
@@ -351,6 +405,7 @@ class LoanProductController(Controller):
         "/",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="listLoanProducts",
+        response_example={"items": [PRODUCT_EXAMPLE], "next_cursor": None},
         summary="List loan products with their current terms",
         responses=problems(400, 401, 403),
     )
@@ -360,19 +415,21 @@ class LoanProductController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> LoanProductPage:
+        """Loan products with their current terms (amounts, rates, instalments, fees), a page at a time
+        with `cursor` and `limit`."""
         items = list(await uc.list_products(uow=services.uow(), after=cursor, limit=limit))
-        return Page(
-            items=[product_out(p) for p in items], next_cursor=str(items[-1].id) if len(items) == limit else None
-        )
+        return Page(items=[product_out(p) for p in items], next_cursor=next_cursor([p.id for p in items], limit))
 
     @get(
         "/{product_id:uuid}",
         guards=[allow(*ALL_STAFF, partners=True)],
         operation_id="getLoanProduct",
+        response_example=PRODUCT_EXAMPLE,
         summary="Read a loan product and its current terms",
         responses=problems(400, 401, 403, 404),
     )
     async def read(self, product_id: uuid.UUID, services: NamedDependency[Services]) -> LoanProductResponse:
+        """The product with the terms of its current version."""
         return product_out(await uc.get_product(product_id, uow=services.uow()))
 
     @patch(
@@ -385,6 +442,8 @@ class LoanProductController(Controller):
     async def update(
         self, product_id: uuid.UUID, data: JSONBody[UpdateLoanProductRequest], services: NamedDependency[Services]
     ) -> LoanProductResponse:
+        """Makes a product available for new applications or withdraws it; existing applications keep
+        theirs."""
         return product_out(await uc.set_product_active(product_id, data.active, uow=services.uow()))
 
     @post(
@@ -397,6 +456,8 @@ class LoanProductController(Controller):
     async def add_version(
         self, product_id: uuid.UUID, data: JSONBody[AddProductVersionRequest], services: NamedDependency[Services]
     ) -> LoanProductResponse:
+        """Adds a new version of the terms; applications and offers made earlier keep the version they were
+        made with."""
         product = await uc.add_product_version(
             product_id,
             terms_from_wire(data.terms),
@@ -419,6 +480,7 @@ class LoanProductController(Controller):
         version: Annotated[int, Parameter(ge=1, le=1_000_000)],
         services: NamedDependency[Services],
     ) -> ProductVersionResponse:
+        """The terms of one version of a product, as applications made with it see them."""
         found = await uc.get_product_version(product_id, version, uow=services.uow())
         return ProductVersionResponse(
             product_id=found.product_id,
@@ -442,6 +504,8 @@ class LegalDataController(Controller):
     async def create_ceiling(
         self, data: JSONBody[CreateLegalCeilingRequest], services: NamedDependency[Services]
     ) -> LegalCeilingResponse:
+        """Adds the ceiling applying from a date; offers and reschedules after that date are checked
+        against it."""
         _check_validity(data.valid_from, data.valid_to)
         currency = currency_of(data.currency).code
         ceiling = LegalCeiling(
@@ -465,6 +529,7 @@ class LegalDataController(Controller):
         responses=problems(401, 403),
     )
     async def list_ceilings(self, services: NamedDependency[Services]) -> list[LegalCeilingResponse]:
+        """The legal ceilings on outstanding amount and duration, each with the date from which it applies."""
         return [ceiling_out(c) for c in await uc.list_legal_ceilings(uow=services.uow())]
 
     @post(
@@ -477,6 +542,8 @@ class LegalDataController(Controller):
     async def create_threshold(
         self, data: JSONBody[CreateUsuryThresholdRequest], services: NamedDependency[Services]
     ) -> UsuryThresholdResponse:
+        """Adds the usury threshold of a quarter for an amount bracket; personal loans priced above it are
+        refused."""
         _check_validity(data.valid_from, data.valid_to)
         currency = currency_of(data.currency).code
         above = checked_amount(decimal_of(data.amount_above, "amount_above"), currency, "amount_above", allow_zero=True)
@@ -507,4 +574,5 @@ class LegalDataController(Controller):
         responses=problems(401, 403),
     )
     async def list_thresholds(self, services: NamedDependency[Services]) -> list[UsuryThresholdResponse]:
+        """The quarterly usury thresholds per amount bracket, newest first."""
         return [threshold_out(u) for u in await uc.list_usury_thresholds(uow=services.uow())]

@@ -228,6 +228,8 @@ class QuoteController(Controller):
     async def create_quote(
         self, data: JSONBody[CreateLoanQuoteRequest], services: NamedDependency[Services]
     ) -> LoanQuoteResponse:
+        """Prices a loan with the exact schedule engine: instalments, interest, fees and the TAEG, from a
+        product or from explicit terms. Limited per client address (429 with Retry-After)."""
         return await price_loan(data, services)
 
     @post(
@@ -242,4 +244,6 @@ class QuoteController(Controller):
     async def create_apr(
         self, data: JSONBody[CreateAprCalculationRequest], services: NamedDependency[Services]
     ) -> AprCalculationResponse:
+        """Computes the annual percentage rate of charge of the cash flows given, exactly as the
+        Directive's annex defines it."""
         return await calculate_apr(data, services)

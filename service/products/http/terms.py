@@ -10,6 +10,7 @@ from domain.errors import RuleViolation
 from domain.servicing import Component, Overpayment, ServicingTerms
 from service.kernel.http.wire import DecimalString, checked_amount, decimal_of, rate_text, text
 
+# The four parts of an instalment a payment may be allocated to (``Component`` less recoveries).
 ComponentName = Literal["penalties", "fees", "interest", "principal"]
 BucketBound = Annotated[int, msgspec.Meta(ge=1, le=3650)]
 
@@ -25,7 +26,7 @@ class ServicingTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     allocation_order: Annotated[list[ComponentName], msgspec.Meta(min_length=4, max_length=4)] = msgspec.field(
         default_factory=lambda: ["penalties", "fees", "interest", "principal"]
     )
-    overpayment: Literal["keep_as_credit", "reduce_term", "reduce_installment"] = "keep_as_credit"
+    overpayment: Overpayment = Overpayment.KEEP_AS_CREDIT
     grace_days_before_late: Annotated[int, msgspec.Meta(ge=0, le=365)] = 0
     late_fee: DecimalString = "0"
     penalty_annual_rate: DecimalString = "0"
@@ -35,8 +36,8 @@ class ServicingTermsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 
 
 class ServicingTermsOut(msgspec.Struct, frozen=True):
-    allocation_order: list[str]
-    overpayment: str
+    allocation_order: list[Component]
+    overpayment: Overpayment
     grace_days_before_late: int
     late_fee: str
     penalty_annual_rate: str
@@ -64,8 +65,8 @@ def servicing_from_wire(t: ServicingTermsIn, currency: str, prefix: str) -> Serv
 
 def servicing_out(t: ServicingTerms) -> ServicingTermsOut:
     return ServicingTermsOut(
-        allocation_order=[c.value for c in t.allocation_order],
-        overpayment=t.overpayment.value,
+        allocation_order=list(t.allocation_order),
+        overpayment=t.overpayment,
         grace_days_before_late=t.grace_days_before_late,
         late_fee=text(t.late_fee),
         penalty_annual_rate=rate_text(t.penalty_annual_rate),

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
@@ -16,14 +16,14 @@ from litestar.params import QueryParameter
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page, published_as
+from service.kernel.http.schemas import Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, optional_rate_text, rate_text
 from service.services import Services
 from service.servicing.handlers.loans import get_loan, list_loans
 from service.servicing.handlers.payments import statement
+from service.servicing.http.payments import LoanStatusName, loan_status
 from service.servicing.ports import LoanListItem, LoanSearch, StatementLine
 
-LoanStatusName = Literal["active", "closed", "written_off"]
 ArrearsBucket = Annotated[
     str,
     QueryParameter(
@@ -56,7 +56,7 @@ class LoanResponse(msgspec.Struct, frozen=True):
     principal: AmountOut
     annual_interest_rate: RateOut | None
     apr: RateOut | None
-    status: str
+    status: LoanStatusName
     disbursed_on: date
     tranches: list[TrancheOut]
     installments: list[InstallmentOut]
@@ -158,7 +158,7 @@ class LoanController(Controller):
         found = list(await list_loans(criteria, uow=services.uow(), after=cursor, limit=limit))
         return Page(
             items=[loan_summary_out(loan) for loan in found],
-            next_cursor=str(found[-1].id) if len(found) == limit else None,
+            next_cursor=next_cursor([x.id for x in found], limit),
         )
 
     @get(
@@ -172,6 +172,8 @@ class LoanController(Controller):
     async def read(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> LoanResponse:
+        """The loan's status and balances, the schedule in force, the contract's schedule and the tranches
+        paid out."""
         loan, tranches = await get_loan(loan_id, actor=request.user, uow=services.uow())
         live = (await statement(loan_id, actor=request.user, uow=services.uow())).live_schedule()
         return LoanResponse(
@@ -183,7 +185,7 @@ class LoanController(Controller):
             principal=loan.principal,
             annual_interest_rate=optional_rate_text(live.annual_interest_rate),
             apr=optional_rate_text(live.apr),
-            status=loan.status,
+            status=loan_status(loan.status),
             disbursed_on=loan.disbursed_on,
             tranches=[TrancheOut(t.tranche, t.amount, t.fees_withheld, t.value_date) for t in tranches],
             installments=_drawn_up(live.installments),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, cast, get_args
 
 import msgspec
 from litestar import Controller, get, post
@@ -18,7 +18,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.identity.model import Role
-from domain.servicing import PaymentChannel
+from domain.loans.events import LoanEventKind
+from domain.servicing import InstallmentStatus, PaymentChannel
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
@@ -38,6 +39,17 @@ from service.servicing.ports import LoanStatement, StatementLine
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
+
+
+# What a loan is: repaying, repaid, or written off (published as an enum).
+LoanStatusName = Literal["active", "closed", "written_off"]
+
+
+def loan_status(stored: str) -> LoanStatusName:
+    """A loan's stored status as the wire's closed list (a value outside it is a bug, not an answer)."""
+    if stored not in get_args(LoanStatusName):
+        raise ValueError(f"unknown loan status {stored!r}")
+    return cast(LoanStatusName, stored)
 
 
 class PaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -90,7 +102,7 @@ class AllocationOut(msgspec.Struct, frozen=True):
 
 
 class LoanStateOut(msgspec.Struct, frozen=True):
-    status: Literal["active", "closed", "written_off"]
+    status: LoanStatusName
     as_of: date
     outstanding_principal: AmountOut
     credit_balance: AmountOut
@@ -107,11 +119,11 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     loan_id: uuid.UUID
     sequence: int
-    kind: Literal["payment", "reversal", "write_off", "reschedule"]
+    kind: LoanEventKind
     value_date: date
     amount: AmountOut | None
     currency: str
-    channel: str | None
+    channel: PaymentChannel | None
     external_reference: str | None
     reverses_id: uuid.UUID | None
     reason: str | None
@@ -126,7 +138,7 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
 class InstallmentStateOut(msgspec.Struct, frozen=True):
     number: int
     due_date: date
-    status: str
+    status: InstallmentStatus
     days_past_due: int
     principal_due: AmountOut
     interest_due: AmountOut
@@ -152,10 +164,10 @@ class InstallmentStateOut(msgspec.Struct, frozen=True):
 class TransactionOut(msgspec.Struct, frozen=True):
     id: uuid.UUID
     sequence: int
-    kind: str
+    kind: LoanEventKind
     value_date: date
     amount: AmountOut | None
-    channel: str | None
+    channel: PaymentChannel | None
     external_reference: str | None
     reverses_id: uuid.UUID | None
     reversed: bool
@@ -190,7 +202,7 @@ class LoanScheduleResponse(msgspec.Struct, frozen=True):
     apr: RateOut | None
     amendment: int
     schedule_starts_on: date
-    status: str
+    status: LoanStatusName
     disbursed_on: date
     as_of: date | None
     outstanding_principal: AmountOut
@@ -229,7 +241,7 @@ def _installment_out(i: StatementLine) -> InstallmentStateOut:
     return InstallmentStateOut(
         number=i.number,
         due_date=i.due_date,
-        status=i.status.value,
+        status=i.status,
         days_past_due=i.days_past_due,
         principal_due=i.principal_due,
         interest_due=i.interest_due,
@@ -265,7 +277,7 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
         apr=optional_rate_text(live.apr),
         amendment=live.amendment,
         schedule_starts_on=live.starts_on,
-        status=loan.status,
+        status=loan_status(loan.status),
         disbursed_on=loan.disbursed_on,
         as_of=loan.state_as_of,
         outstanding_principal=loan.outstanding_principal,
@@ -287,7 +299,21 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
             )
             for s in earlier
         ],
-        transactions=[TransactionOut(*t[:8], t.id in reversed_ids, *t[8:]) for t in found.transactions],
+        transactions=[
+            TransactionOut(
+                t.id,
+                t.sequence,
+                LoanEventKind(t.kind),
+                t.value_date,
+                t.amount,
+                PaymentChannel(t.channel) if t.channel else None,
+                t.external_reference,
+                t.reverses_id,
+                t.id in reversed_ids,
+                *t[8:],
+            )
+            for t in found.transactions
+        ],
     )
 
 
@@ -310,6 +336,8 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Allocates a payment to fees, interest and principal; a back-dated one replays the loan from its
+        value date. Replayed with the same Idempotency-Key."""
         amount, currency = amount_of(data.amount, "amount")
         receipt = await uc.record_payment(
             loan_id,
@@ -345,6 +373,7 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Cancels a payment (a rejected direct debit) and replays the loan without it."""
         receipt = await uc.reverse_payment(
             loan_id,
             payment_id,
@@ -374,6 +403,7 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Writes the loan off; later payments are booked as recoveries."""
         receipt = await uc.write_off(
             loan_id,
             value_date=data.value_date,
@@ -400,6 +430,8 @@ class ServicingController(Controller):
         request: AuthedRequest,
         idempotency: IdempotencyHeader,
     ) -> LoanEventResponse:
+        """Replaces the open instalments with a new schedule or defers them, within the product and the
+        law; answers the new TAEG."""
         rate = (
             None
             if data.annual_interest_rate is None
@@ -436,6 +468,8 @@ class ServicingController(Controller):
     async def schedule(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> LoanScheduleResponse:
+        """Each instalment with what is paid, due and late, the transactions posted and the earlier
+        schedules after a reschedule."""
         document = await uc.schedule_document(loan_id, actor=request.user, uow=services.uow())
         # Rendered by PostgreSQL in the shape of LoanScheduleResponse, which documents the route
         # (tests check the two agree, see schedule_response for the same built in Python).
@@ -455,6 +489,8 @@ class ServicingController(Controller):
         request: AuthedRequest,
         on: Annotated[date | None, QueryParameter(description="the payoff date; today by default")] = None,
     ) -> PayoffResponse:
+        """The amount that closes the loan if paid on the date given (today by default), split into
+        principal, interest and fees."""
         today = services.today()
         quote, currency = await uc.payoff(loan_id, on or today, actor=request.user, uow=services.uow(), today=today)
         return PayoffResponse(

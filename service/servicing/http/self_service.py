@@ -22,6 +22,7 @@ from service.kernel.http.wire import AmountOut
 from service.kernel.pdf import render_off_the_loop
 from service.services import Services
 from service.servicing.handlers import self_service as uc
+from service.servicing.http.payments import LoanStatusName
 from service.servicing.ports import ScheduleExport, ScheduleRenderer
 
 PDF = "application/pdf"
@@ -34,7 +35,7 @@ class BorrowerLoanResponse(msgspec.Struct, frozen=True):
     ``payoff_on`` (today) costs, as ``GET /v1/loans/{loan_id}/payoff`` quotes it."""
 
     id: uuid.UUID
-    status: str
+    status: LoanStatusName
     currency: str
     principal: AmountOut
     disbursed_on: date
@@ -84,6 +85,8 @@ class BorrowerLoanController(Controller):
         responses=problems(401, 403),
     )
     async def loans(self, services: NamedDependency[Services], request: AuthedRequest) -> BorrowerLoansResponse:
+        """For the signed-in borrower only: each loan with its next due date and amount, days late and
+        payoff amount today."""
         loans = await uc.borrower_loans(actor=request.user, uow=services.uow(), today=services.today())
         return BorrowerLoansResponse(
             items=[msgspec.convert(loan, BorrowerLoanResponse, from_attributes=True) for loan in loans]
@@ -106,6 +109,8 @@ class ScheduleFileController(Controller):
     async def pdf(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
+        """The schedule as a PDF in the borrower's language, with what is paid and due and the payments
+        received."""
         export = await uc.schedule_export(
             loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
         )
@@ -123,6 +128,7 @@ class ScheduleFileController(Controller):
     async def calendar(
         self, loan_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
     ) -> Response[bytes]:
+        """An iCalendar file the borrower can import: one all-day event per instalment still owed."""
         export = await uc.schedule_export(
             loan_id, actor=request.user, uow=services.uow(), now=services.now(), today=services.today()
         )
