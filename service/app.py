@@ -42,6 +42,7 @@ from service.notifications import http as notifications
 from service.notifications.read import SqlNoticeOutbox
 from service.origination import http as origination
 from service.origination.pdf import PdfContractRenderer
+from service.partners import http as partners
 from service.products import http as products
 from service.products.http.fast_quotes import with_fast_quote_routes
 from service.reporting import http as reporting
@@ -66,6 +67,7 @@ ROUTE_HANDLERS = [
     *reporting.routes(),
     *notifications.routes(),
     *followup.routes(),
+    *partners.routes(),
 ]
 
 

@@ -8,6 +8,7 @@ from service.kernel.db.base import Base
 from service.notifications import tables as notification_tables
 from service.origination.tables import applicants as applicant_tables
 from service.origination.tables import applications as application_tables
+from service.partners import tables as partner_tables
 from service.products import tables as product_tables
 from service.servicing.tables import close_of_business as close_of_business_tables
 from service.servicing.tables import events as servicing_event_tables
@@ -26,6 +27,7 @@ TABLE_MODULES = (
     close_of_business_tables,
     followup_tables,
     notification_tables,
+    partner_tables,
 )
 
 metadata = Base.metadata

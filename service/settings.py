@@ -78,6 +78,22 @@ class Settings:
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = field(default=None, repr=False)
     sms_sender: str | None = None
+    # Partner webhooks (issue 14): each delivery's HTTP timeout, how long a rotated-out secret
+    # still signs, and after how many deliveries failed in a row (each after all its retries) an
+    # endpoint is disabled.
+    webhook_timeout_seconds: int = 10
+    webhook_secret_overlap_hours: int = 24
+    webhook_disable_after: int = 5
+
+    @property
+    def webhook_require_https(self) -> bool:
+        """Endpoints must use https except in development and tests (a local receiver)."""
+        return self.environment == "production"
+
+    @property
+    def webhook_allow_private(self) -> bool:
+        """Private, loopback and link-local endpoint addresses are refused in production (SSRF)."""
+        return self.environment != "production"
 
     @property
     def lender(self) -> Lender:
@@ -288,5 +304,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lender_timezone=lender_timezone,
         notify_timezone=_zone(env, "NOTIFY_TIMEZONE", lender_timezone),
         notify_lanes=_int(env, "NOTIFY_LANES", 4, minimum=1),
+        webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1),
+        webhook_secret_overlap_hours=_int(env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24),
+        webhook_disable_after=_int(env, "WEBHOOK_DISABLE_AFTER", 5, minimum=1),
         **_channels(env),  # type: ignore[arg-type]
     )

@@ -35,6 +35,8 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
     # A staff user's token version when the token was issued: a token of an older version is dead.
     token_version: int = 0
+    # A partner's sandbox key: it sees and makes test data only (issue 14).
+    test: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from domain.origination.applicants import Applicant, BusinessProject, Referral, Stage
 from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
-from service.kernel.ports import Idempotency, UnitOfWork
+from service.kernel.ports import Idempotency, PartnerEvents, UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.followup.ports import FollowUps
@@ -119,6 +119,8 @@ class OriginationUnitOfWork(UnitOfWork, Protocol):
     def applications(self) -> Applications: ...
     @property
     def idempotency(self) -> Idempotency: ...
+    @property
+    def partner_events(self) -> PartnerEvents: ...
     @property
     def borrowers(self) -> Borrowers: ...
     @property

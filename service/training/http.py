@@ -395,7 +395,9 @@ class EnrolmentController(Controller):
         self, enrolment_id: uuid.UUID, data: JSONBody[CompleteEnrolmentRequest], services: NamedDependency[Services]
     ) -> EnrolmentResponse:
         return enrolment_out(
-            await uc.complete_enrolment(enrolment_id, data.completed_on, uow=services.uow(), today=services.today())
+            await uc.complete_enrolment(
+                enrolment_id, data.completed_on, uow=services.uow(), today=services.today(), now=services.now()
+            )
         )
 
     @get(

@@ -21,6 +21,7 @@ from domain.origination.applicants import (
     stage_for_partner,
 )
 from domain.origination.applications import Status
+from domain.partners.model import EventType, FollowedReferral
 from domain.schedules.validation import check_business_date
 from service.kernel.idempotency import IdempotencyKey
 from service.origination.ports import ApplicantSearch, OriginationUnitOfWork
@@ -37,6 +38,10 @@ class ReferPerson:
     partner_contact_email: str
     consent_given: bool
     consent_given_on: date
+    partner_reference: str | None = None
+    # A consent of its own: the partner may see the amount lent only if the person agreed to it.
+    share_loan_amount: bool = False
+    test: bool = False  # made with a sandbox key: followed apart from live referrals
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,17 @@ async def refer_person(
             created_at=now,
         )
         await uow.referrals.add(referral)
+        await uow.partner_events.follow(
+            FollowedReferral(
+                id=referral.id,
+                partner_id=partner_id,
+                applicant_id=applicant.id,
+                referred_at=now,
+                partner_reference=cmd.partner_reference.strip() if cmd.partner_reference else None,
+                share_loan_amount=cmd.share_loan_amount,
+                test=cmd.test,
+            )
+        )
         await uow.idempotency.record(
             idempotency.scope,
             idempotency.key,
@@ -242,7 +258,7 @@ MANUAL_STAGES = frozenset({Stage.CONTACTED, Stage.WITHDRAWN, Stage.DECLINED})
 
 
 async def update_applicant(
-    cmd: UpdateApplicant, *, uow: OriginationUnitOfWork, actor: Principal | None = None
+    cmd: UpdateApplicant, *, uow: OriginationUnitOfWork, now: datetime, today: date, actor: Principal | None = None
 ) -> Applicant:
     """Change details, officer or stage; an officer changing a file nobody owns takes it."""
     async with uow:
@@ -281,6 +297,10 @@ async def update_applicant(
             postal_address=cmd.postal_address.strip() if cmd.postal_address else applicant.postal_address,
         )
         await uow.applicants.save(changed)
+        events = {Stage.CONTACTED: EventType.CONTACTED, Stage.WITHDRAWN: EventType.WITHDRAWN}
+        event = events.get(cmd.stage) if cmd.stage is not None else None
+        if event is not None and cmd.stage is not applicant.stage:
+            await uow.partner_events.record(applicant.id, event, on=today, at=now)
         await uow.commit()
     return changed
 

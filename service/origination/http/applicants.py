@@ -61,6 +61,13 @@ class PartnerContactIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 class ConsentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     given: bool
     given_on: date
+    share_loan_amount: Annotated[
+        bool,
+        msgspec.Meta(
+            description="the person also agreed that the partner sees the amount lent (a separate consent; "
+            "without it the partner learns the disbursement date only)"
+        ),
+    ] = False
 
 
 class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -71,6 +78,19 @@ class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     project_idea: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     partner_contact: PartnerContactIn
     consent: ConsentIn
+    partner_reference: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=100,
+                pattern=r"\S",
+                description="the partner's own reference for this person (its case number); "
+                "outcomes and events carry it, and outcomes can be filtered by it",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -352,6 +372,9 @@ class ReferralController(Controller):
             partner_contact_email=data.partner_contact.email,
             consent_given=data.consent.given,
             consent_given_on=data.consent.given_on,
+            partner_reference=data.partner_reference,
+            share_loan_amount=data.consent.share_loan_amount,
+            test=request.user.test,
         )
         view = await uc.refer_person(
             cmd,
@@ -494,7 +517,11 @@ class ApplicantController(Controller):
             stage=Stage(data.stage) if data.stage else None,
             postal_address=data.postal_address,
         )
-        return applicant_out(await uc.update_applicant(cmd, uow=services.uow(), actor=request.user))
+        return applicant_out(
+            await uc.update_applicant(
+                cmd, uow=services.uow(), now=services.now(), today=services.today(), actor=request.user
+            )
+        )
 
     @put(
         "/{applicant_id:uuid}/project",

@@ -15,6 +15,7 @@ from litestar.params import JSONBody, Parameter
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, Status
 from domain.origination.contract import ContractDocument
+from domain.partners.model import DeclineCategory
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
@@ -31,6 +32,7 @@ COMMITTEE = (Role.ADMIN, Role.COMMITTEE_MEMBER)
 Version = Annotated[int, msgspec.Meta(ge=1, description="the version you read; a stale one is a 409")]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 Installments = Annotated[int, msgspec.Meta(ge=1, le=600)]
+DeclineCategoryName = Literal["project_viability", "repayment_capacity", "eligibility", "incomplete_file", "other"]
 StatusName = Literal[
     "draft",
     "submitted",
@@ -80,6 +82,10 @@ class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         Text | None,
         msgspec.Meta(description="required when the majority of the round's votes does not back the decision"),
     ] = None
+    decline_category: Annotated[
+        DeclineCategoryName,
+        msgspec.Meta(description="with a rejection: the category the referring partner is told (never the reasons)"),
+    ] = "other"
 
 
 class MeetConditionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -477,6 +483,7 @@ class ApplicationController(Controller):
             conditions=tuple(data.conditions),
             reasons=tuple(data.reasons),
             against_votes_reason=data.against_votes_reason,
+            decline_category=DeclineCategory(data.decline_category),
         )
         return application_out(
             await uc.decide(
