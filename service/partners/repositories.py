@@ -236,7 +236,7 @@ class SqlPartnerFeed:
             .order_by(PartnerEventRow.position)
             .limit(limit)
         )
-        return [(event_of(e), followed(r) if r else None) for e, r in rows.tuples().all()]
+        return [(event_of(e), followed(r) if r else None) for e, r in rows.all()]
 
     async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime) -> None:
         row = await self.session.get(PartnerReferralRow, referral_id)
@@ -342,7 +342,7 @@ class SqlWebhooks:
         if after is not None:
             query = query.where(WebhookDeliveryRow.id > after)
         rows = await self.session.execute(query)
-        return [(delivery_of(d), event_of(e)) for d, e in rows.tuples().all()]
+        return [(delivery_of(d), event_of(e)) for d, e in rows.all()]
 
     async def delivery(self, delivery_id: uuid.UUID) -> tuple[WebhookDelivery, WebhookEndpoint] | None:
         found = (
