@@ -84,6 +84,7 @@ class Settings:
     webhook_timeout_seconds: int = 10
     webhook_secret_overlap_hours: int = 24
     webhook_disable_after: int = 5
+    webhook_lanes: int = 4  # deliveries each worker sends at once
 
     @property
     def webhook_require_https(self) -> bool:
@@ -307,5 +308,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1),
         webhook_secret_overlap_hours=_int(env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24),
         webhook_disable_after=_int(env, "WEBHOOK_DISABLE_AFTER", 5, minimum=1),
+        webhook_lanes=_int(env, "WEBHOOK_LANES", 4, minimum=1),
         **_channels(env),  # type: ignore[arg-type]
     )

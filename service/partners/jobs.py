@@ -19,7 +19,7 @@ async def deliver_webhooks(ctx: dict[str, Any]) -> int:
         sign=ctx["webhook_signer"],
         now=lambda: datetime.now(UTC),
         disable_after=settings.webhook_disable_after,
-        lanes=settings.notify_lanes,
+        lanes=settings.webhook_lanes,
     )
     return report.sent
 
@@ -29,6 +29,6 @@ def jobs() -> list[Job]:
     return [
         Job(
             deliver_webhooks,
-            cron={"minute": set(range(60)), "unique": True, "run_at_startup": True, "timeout": 1800},
+            cron={"minute": set(range(60)), "unique": True, "run_at_startup": False, "timeout": 1800},
         )
     ]

@@ -39,13 +39,18 @@ class _Claim:
         return self._due
 
     async def endpoint_now(self) -> WebhookEndpoint:
-        row = await self._session.get(WebhookEndpointRow, self._due.endpoint.id, with_for_update=True)
+        # Re-read under the lock (the claim's copy may be stale: another delivery may have ended since).
+        row = await self._session.get(
+            WebhookEndpointRow, self._due.endpoint.id, with_for_update=True, populate_existing=True
+        )
         assert row is not None
         return endpoint_of(row)
 
     async def record(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint, *, now: datetime) -> None:
         row = await self._session.get(WebhookDeliveryRow, delivery.id)
-        endpoint_row = await self._session.get(WebhookEndpointRow, endpoint.id, with_for_update=True)
+        endpoint_row = await self._session.get(
+            WebhookEndpointRow, endpoint.id, with_for_update=True, populate_existing=True
+        )
         assert row is not None and endpoint_row is not None
         write_delivery(row, delivery)
         disabled_now = endpoint_row.status == EndpointStatus.ACTIVE.value and endpoint.status is EndpointStatus.DISABLED

@@ -4,12 +4,12 @@ and the delivery run the worker makes from the outbox."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import msgspec
 import structlog
 
 from domain.errors import NotFound
@@ -122,12 +122,12 @@ async def resend_delivery(
 def event_payload(event: PartnerEvent) -> dict[str, object]:
     """An event as the feed and webhooks show it (the webhook body wraps it: type, timestamp, data)."""
     return {
-        "id": str(event.id),
+        "id": event.id,
         "position": str(event.position),
         "type": event.type.value,
-        "occurred_on": event.occurred_on.isoformat(),
-        "recorded_at": event.recorded_at.isoformat(),
-        "referral_id": str(event.referral_id) if event.referral_id else None,
+        "occurred_on": event.occurred_on,
+        "recorded_at": event.recorded_at,
+        "referral_id": event.referral_id,
         "partner_reference": event.partner_reference,
         "data": dict(event.data),
         "test": event.test,
@@ -135,23 +135,26 @@ def event_payload(event: PartnerEvent) -> dict[str, object]:
 
 
 def webhook_body(event: PartnerEvent) -> bytes:
-    """The Standard Webhooks payload: ``type``, ``timestamp`` and the event as ``data``."""
-    body = {"type": event.type.value, "timestamp": event.recorded_at.isoformat(), "data": event_payload(event)}
-    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+    """The Standard Webhooks payload: ``type``, ``timestamp`` and the event as ``data``, encoded as
+    the API encodes it (so ``data`` equals the feed's item)."""
+    return msgspec.json.encode({"type": event.type.value, "timestamp": event.recorded_at, "data": event_payload(event)})
 
 
 Signer = Callable[[str, str, datetime, str], str]
 
 
-def signed_headers(due: DueDelivery, body: bytes, *, sign: Signer, at: datetime) -> dict[str, str]:
+def signed_headers(
+    due: DueDelivery, body: bytes, *, sign: Signer, now: datetime, sent_at: datetime
+) -> dict[str, str]:
     """``webhook-id`` (the delivery's, the same on every attempt and resend), ``webhook-timestamp``
-    and one ``v1,`` signature per current secret, space-separated (two during a rotation's overlap)."""
+    (when it is sent: receivers refuse old ones) and one ``v1,`` signature per secret current at
+    ``now``, space-separated (two during a rotation's overlap)."""
     msg_id = str(due.delivery.id)
     text = body.decode()
-    signatures = " ".join(sign(secret, msg_id, at, text) for secret in due.endpoint.signing_secrets(at))
+    signatures = " ".join(sign(secret, msg_id, sent_at, text) for secret in due.endpoint.signing_secrets(now))
     return {
         "webhook-id": msg_id,
-        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-timestamp": str(int(sent_at.timestamp())),
         "webhook-signature": signatures,
         "content-type": "application/json",
     }
@@ -166,15 +169,24 @@ class DeliveryReport:
     disabled_endpoints: list[uuid.UUID] = field(default_factory=list)
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 async def deliver_one(
-    due: DueDelivery, *, sender: WebhookSender, sign: Signer, now: Callable[[], datetime]
+    due: DueDelivery,
+    *,
+    sender: WebhookSender,
+    sign: Signer,
+    now: Callable[[], datetime],
+    wall_clock: Callable[[], datetime] = _wall_clock,
 ) -> WebhookDelivery:
     if due.referral is not None and not sharing_allowed(due.referral, now()):
         return replace(due.delivery, status=DeliveryStatus.CANCELLED, last_error="consent_withdrawn")
     body = webhook_body(due.event)
-    at = now()
+    headers = signed_headers(due, body, sign=sign, now=now(), sent_at=wall_clock())
     try:
-        attempt = await sender.send(due.endpoint.url, signed_headers(due, body, sign=sign, at=at), body)
+        attempt = await sender.send(due.endpoint.url, headers, body)
     except Exception as error:  # a bug in one delivery must not stop the others; retried like a failure
         log.exception("webhook_send_crashed", delivery_id=str(due.delivery.id))
         attempt = Attempt(ok=False, error=f"internal:{type(error).__name__}")
