@@ -107,6 +107,8 @@ class ApiKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None = None
+    # A sandbox key (issue 14): it makes and sees test data only, and its webhooks go out as live ones do.
+    test: bool = False
 
 
 @dataclass

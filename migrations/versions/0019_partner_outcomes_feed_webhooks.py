@@ -1,6 +1,7 @@
 """Partners follow the people they referred (issue 14): the referrals the partners context follows
 (with the partner's own reference and the separate consent to share the loan amount), each partner's
-ordered feed of events, webhook endpoints and the deliveries outbox.
+ordered feed of events, webhook endpoints and the deliveries outbox; sandbox (test) API keys and the
+made-up people they refer, unique apart from real people.
 
 Revision ID: 0019
 Revises: 0018
@@ -26,6 +27,16 @@ EVENT_TYPES = (
 
 
 def upgrade() -> None:
+    op.add_column("partner_api_keys", sa.Column("test", sa.Boolean(), server_default=sa.text("false"), nullable=False))
+    op.add_column("applicants", sa.Column("test", sa.Boolean(), server_default=sa.text("false"), nullable=False))
+    op.drop_index("uq_applicants_email", table_name="applicants")
+    op.drop_index("uq_applicants_phone", table_name="applicants")
+    op.create_index(
+        "uq_applicants_email", "applicants", ["email", "test"], unique=True, postgresql_where="email IS NOT NULL"
+    )
+    op.create_index(
+        "uq_applicants_phone", "applicants", ["phone", "test"], unique=True, postgresql_where="phone IS NOT NULL"
+    )
     op.create_table(
         "partner_referrals",
         sa.Column("referral_id", sa.Uuid(), nullable=False),
@@ -154,3 +165,14 @@ def downgrade() -> None:
     op.drop_table("partner_events")
     op.drop_table("partner_feed_heads")
     op.drop_table("partner_referrals")
+    # Sandbox people go first: without the test column they could collide with real ones. (A
+    # sandbox person with an application or a loan stops the downgrade: delete that data by hand.)
+    op.execute("DELETE FROM referrals WHERE applicant_id IN (SELECT id FROM applicants WHERE test)")
+    op.execute("DELETE FROM business_projects WHERE applicant_id IN (SELECT id FROM applicants WHERE test)")
+    op.execute("DELETE FROM applicants WHERE test")
+    op.drop_index("uq_applicants_email", table_name="applicants")
+    op.drop_index("uq_applicants_phone", table_name="applicants")
+    op.create_index("uq_applicants_email", "applicants", ["email"], unique=True, postgresql_where="email IS NOT NULL")
+    op.create_index("uq_applicants_phone", "applicants", ["phone"], unique=True, postgresql_where="phone IS NOT NULL")
+    op.drop_column("applicants", "test")
+    op.drop_column("partner_api_keys", "test")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
@@ -87,8 +87,18 @@ class PartnerResponse(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+KeyMode = Annotated[
+    Literal["live", "test"],
+    msgspec.Meta(
+        description="test: a sandbox key, which makes and sees test referrals only (invisible to live keys "
+        "and, by default, to staff lists) and whose webhooks are sent like live ones"
+    ),
+]
+
+
 class CreateApiKeyRequest(RequestBody):
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+    mode: KeyMode = "live"
 
 
 class ApiKeyResponse(msgspec.Struct, frozen=True):
@@ -98,6 +108,7 @@ class ApiKeyResponse(msgspec.Struct, frozen=True):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    mode: KeyMode = "live"
 
 
 class ApiKeyCreatedResponse(msgspec.Struct, frozen=True):
@@ -165,6 +176,7 @@ def _key_out(k: ApiKey) -> ApiKeyResponse:
         label=k.label,
         created_at=k.created_at,
         revoked_at=k.revoked_at,
+        mode="test" if k.test else "live",
     )
 
 
@@ -339,7 +351,9 @@ class PartnerController(Controller):
     async def create_key(
         self, partner_id: uuid.UUID, data: JSONBody[CreateApiKeyRequest], services: NamedDependency[Services]
     ) -> ApiKeyCreatedResponse:
-        key, secret = await uc.create_api_key(partner_id, data.label, uow=services.uow(), now=services.now())
+        key, secret = await uc.create_api_key(
+            partner_id, data.label, uow=services.uow(), now=services.now(), test=data.mode == "test"
+        )
         return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
 
     @get(

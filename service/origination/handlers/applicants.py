@@ -104,7 +104,7 @@ async def refer_person(
         if replay is not None:
             return await _replayed(uow, uuid.UUID(replay["referral_id"]), bool(replay["linked_to_existing"]))
         await uow.applicants.lock_contact(email, phone)
-        applicant = await uow.applicants.find_by_contact(email, phone)
+        applicant = await uow.applicants.find_by_contact(email, phone, test=cmd.test)
         linked = applicant is not None
         if applicant is None:
             applicant = Applicant(
@@ -116,6 +116,7 @@ async def refer_person(
                 stage=Stage.REFERRED,
                 created_at=now,
                 partner_id=partner_id,
+                test=cmd.test,
             )
             await uow.applicants.add(applicant)
         referral = Referral(
@@ -165,9 +166,15 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: Origina
     """A partner reads only its own referrals; anyone else's is a 404, as for a missing one."""
     async with uow:
         referral = await uow.referrals.get(referral_id)
-        if referral is None or not (actor.is_staff or actor.partner_id == referral.partner_id):
+        applicant = await uow.applicants.get(referral.applicant_id) if referral else None
+        # A sandbox key sees its test referrals only, a live key its live ones only.
+        own = (
+            referral is not None
+            and applicant is not None
+            and (actor.partner_id, actor.test) == (referral.partner_id, applicant.test)
+        )
+        if referral is None or not (actor.is_staff or own):
             raise NotFound("referral not found", code="referral.not_found")
-        applicant = await uow.applicants.get(referral.applicant_id)
     assert applicant is not None
     stage = (
         applicant.stage
@@ -178,10 +185,10 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: Origina
 
 
 async def list_partner_referrals(
-    partner_id: uuid.UUID, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
+    partner_id: uuid.UUID, *, test: bool = False, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
 ) -> Sequence[tuple[Referral, Stage]]:
     async with uow:
-        return await uow.referrals.page_for_partner(partner_id, after=after, limit=limit)
+        return await uow.referrals.page_for_partner(partner_id, test=test, after=after, limit=limit)
 
 
 @dataclass(frozen=True, kw_only=True)

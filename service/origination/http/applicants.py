@@ -162,6 +162,7 @@ class ApplicantResponse(msgspec.Struct, frozen=True):
     created_at: datetime
     version: int
     postal_address: str | None = None
+    test: Annotated[bool, msgspec.Meta(description="referred with a partner's sandbox key")] = False
 
 
 class LineIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -286,6 +287,7 @@ def applicant_out(a: Applicant) -> ApplicantResponse:
         created_at=a.created_at,
         version=a.version,
         postal_address=a.postal_address,
+        test=a.test,
     )
 
 
@@ -402,7 +404,11 @@ class ReferralController(Controller):
     ) -> ReferralSummaryPage:
         partner_id = request.user.partner_id
         assert partner_id is not None
-        rows = list(await uc.list_partner_referrals(partner_id, uow=services.uow(), after=cursor, limit=limit))
+        rows = list(
+            await uc.list_partner_referrals(
+                partner_id, test=request.user.test, uow=services.uow(), after=cursor, limit=limit
+            )
+        )
         return Page(
             items=[ReferralSummary(r.id, stage.value, r.created_at) for r, stage in rows],
             next_cursor=str(rows[-1][0].id) if len(rows) == limit else None,
@@ -465,6 +471,9 @@ class ApplicantController(Controller):
         stage: StageName | None = None,
         officer_id: uuid.UUID | None = None,
         partner_id: uuid.UUID | None = None,
+        include_test: Annotated[
+            bool, Parameter(description="also the made-up people of partners' sandbox keys (left out by default)")
+        ] = False,
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> ApplicantPage:
@@ -476,6 +485,7 @@ class ApplicantController(Controller):
             stage=Stage(stage) if stage else None,
             officer_id=officer_id,
             partner_id=partner_id,
+            include_test=include_test,
         )
         found = list(await uc.search_applicants(criteria, uow=services.uow(), after=cursor, limit=limit))
         return Page(

@@ -143,9 +143,7 @@ def webhook_body(event: PartnerEvent) -> bytes:
 Signer = Callable[[str, str, datetime, str], str]
 
 
-def signed_headers(
-    due: DueDelivery, body: bytes, *, sign: Signer, now: datetime, sent_at: datetime
-) -> dict[str, str]:
+def signed_headers(due: DueDelivery, body: bytes, *, sign: Signer, now: datetime, sent_at: datetime) -> dict[str, str]:
     """``webhook-id`` (the delivery's, the same on every attempt and resend), ``webhook-timestamp``
     (when it is sent: receivers refuse old ones) and one ``v1,`` signature per secret current at
     ``now``, space-separated (two during a rotation's overlap)."""
