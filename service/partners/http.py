@@ -352,6 +352,7 @@ class PartnerWebhooksController(Controller):
         guards=PARTNER,
         operation_id="listWebhooks",
         summary="The partner's webhook endpoints (never their secrets)",
+        description="All of them in one page (`next_cursor` is null); a sandbox key lists its test endpoints.",
         responses=problems(401, 403),
     )
     async def list_endpoints(self, services: NamedDependency[Services], request: AuthedRequest) -> WebhookPage:
@@ -385,6 +386,8 @@ class PartnerWebhooksController(Controller):
         guards=PARTNER,
         operation_id="enableWebhook",
         summary="Put a disabled endpoint back in service",
+        description="Its failure count starts from zero. Deliveries that failed meanwhile stay failed: "
+        "list them and ask for a resend.",
         status_code=200,
         responses=NOT_FOUND,
     )
@@ -398,6 +401,8 @@ class PartnerWebhooksController(Controller):
         guards=PARTNER,
         operation_id="listFailedWebhookDeliveries",
         summary="Deliveries given up after every retry, oldest first",
+        description="Each with the event it carried and the last error (`http_500`, `timeout`, "
+        "`unreachable:...`, `refused:private_address`).",
         responses=problems(400, 401, 403),
     )
     async def failed(
@@ -420,6 +425,8 @@ class PartnerWebhooksController(Controller):
         guards=PARTNER,
         operation_id="resendWebhookDelivery",
         summary="Send a failed delivery again (same webhook-id, a fresh round of retries)",
+        description="Only a failed delivery (422 `webhook.delivery_not_failed` otherwise); the worker sends "
+        "it within a minute, with the same `webhook-id` so a receiver can recognise a duplicate.",
         status_code=202,
         responses=problems(400, 401, 403, 404, 422),
     )
@@ -440,8 +447,10 @@ class PartnerWebhooksAdminController(Controller):
         "/",
         guards=[allow(Role.ADMIN)],
         operation_id="registerWebhookForPartner",
+        status_code=201,
         summary="An admin registers a (live) webhook endpoint for a partner; the secret is shown this once",
-        responses=problems(400, 401, 403, 422),
+        description="As `registerWebhook`, for a partner that cannot call the API itself yet.",
+        responses=problems(400, 401, 403, 404, 422),
     )
     async def register(
         self,
@@ -457,7 +466,8 @@ class PartnerWebhooksAdminController(Controller):
         guards=[allow(Role.ADMIN)],
         operation_id="listWebhooksOfPartner",
         summary="A partner's webhook endpoints (never their secrets)",
-        responses=problems(400, 401, 403),
+        description="Its live endpoints, with their status and failure count.",
+        responses=problems(400, 401, 403, 404),
     )
     async def list_endpoints(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> WebhookPage:
         found = await hooks.list_endpoints(Audience(partner_id), uow=services.uow())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from domain.identity.model import Partner
 from domain.partners.model import FollowedReferral, PartnerEvent
 from domain.partners.webhooks import Attempt, WebhookDelivery, WebhookEndpoint
 from service.kernel.ports import PartnerEvents, UnitOfWork
@@ -46,7 +47,15 @@ class Webhooks(Protocol):
     async def save_delivery(self, delivery: WebhookDelivery) -> None: ...
 
 
+class PartnerDirectory(Protocol):
+    """The partners identity knows: the part of its ``Partners`` this context uses."""
+
+    async def get(self, partner_id: uuid.UUID) -> Partner | None: ...
+
+
 class PartnersUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def partners(self) -> PartnerDirectory: ...
     @property
     def partner_events(self) -> PartnerEvents: ...
     @property

@@ -255,6 +255,10 @@ async def test_registration_refuses_urls_the_service_must_not_call(
     )
     assert made.status_code == 201 and made.json()["secret"].startswith("whsec_")
     assert len((await step(await client.get("/v1/partner/webhooks", headers=partner.headers)))["items"]) == 1
+    nobody = await client.post(
+        f"/v1/partners/{uuid.uuid4()}/webhooks", json={"url": "https://hooks.example.org/x"}, headers=admin.headers
+    )
+    assert nobody.status_code == 404 and nobody.json()["code"] == "partner.not_found"
 
 
 async def test_in_production_a_private_address_is_refused_at_sending_too(

@@ -60,6 +60,8 @@ async def register_endpoint(
         test=audience.test,
     )
     async with uow:
+        if await uow.partners.get(audience.partner_id) is None:  # an admin acting for an unknown partner
+            raise NotFound("partner not found", code="partner.not_found")
         await uow.webhooks.add(endpoint)
         await uow.commit()
     return endpoint, secret
@@ -67,6 +69,8 @@ async def register_endpoint(
 
 async def list_endpoints(audience: Audience, *, uow: PartnersUnitOfWork) -> Sequence[WebhookEndpoint]:
     async with uow:
+        if await uow.partners.get(audience.partner_id) is None:
+            raise NotFound("partner not found", code="partner.not_found")
         return await uow.webhooks.of_partner(audience)
 
 
