@@ -351,6 +351,7 @@ async def decide(
     rules: CommitteeRules,
     uow: OriginationUnitOfWork,
     now: datetime,
+    today: date,
 ) -> Application:
     """The committee's decision, by a member independent of the file, once the round's votes reach the
     quorum and a majority backs it, or with the reason for deciding against them (``rules``, unless the
@@ -400,21 +401,21 @@ async def decide(
         await uow.applications.save(app)
         if decision.decision is Action.REJECT:
             await _move_applicant(uow, app.applicant_id, Stage.DECLINED)
-        await _tell_partners_decision(uow, app, decision, now)
+        await _tell_partners_decision(uow, app, decision, now, today)
         await uow.commit()
     return app
 
 
 async def _tell_partners_decision(
-    uow: OriginationUnitOfWork, app: Application, decision: CommitteeDecision, now: datetime
+    uow: OriginationUnitOfWork, app: Application, decision: CommitteeDecision, now: datetime, today: date
 ) -> None:
     """Referring partners hear "approved", or "declined" with a category; nothing of the votes,
     comments, reasons or conditions."""
     if decision.decision is Action.APPROVE:
-        await uow.partner_events.record(app.applicant_id, EventType.APPROVED, on=now.date(), at=now)
+        await uow.partner_events.record(app.applicant_id, EventType.APPROVED, on=today, at=now)
     elif decision.decision is Action.REJECT:
         details = {"decline_category": decision.decline_category.value}
-        await uow.partner_events.record(app.applicant_id, EventType.DECLINED, on=now.date(), at=now, details=details)
+        await uow.partner_events.record(app.applicant_id, EventType.DECLINED, on=today, at=now, details=details)
 
 
 def _within_product(version: ProductVersion, decision: CommitteeDecision) -> None:

@@ -494,6 +494,7 @@ class ApplicationController(Controller):
                 rules=services.settings.committee_rules,
                 uow=services.uow(),
                 now=services.now(),
+                today=services.today(),
             )
         )
 
