@@ -63,6 +63,8 @@ async def test_a_sandbox_key_sees_and_makes_test_data_only_and_gets_its_webhooks
         outcomes = await step(await client.get("/v1/partner/referrals", headers=key.headers))
         assert [o["referral_id"] for o in outcomes["items"]] == [own.referral_id]
         assert (await client.get(f"/v1/partner/referrals/{other.referral_id}", headers=key.headers)).status_code == 404
+        withdrawal = f"/v1/partner/referrals/{other.referral_id}/consent-withdrawal"
+        assert (await client.post(withdrawal, headers=key.headers)).status_code == 404
 
     with running_receiver(Receiver()) as live_hooks, running_receiver(Receiver()) as test_hooks:
         live_hooks.secrets = [(await register(client, live, live_hooks.url))["secret"]]

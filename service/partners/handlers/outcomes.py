@@ -119,9 +119,11 @@ async def withdraw_consent(
     """The person withdrew the consent to share with the partner (told to the partner or to staff):
     nothing more is shared from now on, and undelivered webhooks about them are not sent."""
     async with uow:
-        referral = await uow.partner_feed.referral(referral_id, for_update=True)
-        if referral is None or not (actor.is_staff or audience_of(actor).partner_id == referral.partner_id):
-            raise NotFound("referral not found", code="referral.not_found")
+        if actor.is_staff:
+            if await uow.partner_feed.referral(referral_id, for_update=True) is None:
+                raise NotFound("referral not found", code="referral.not_found")
+        else:
+            await _own_referral(uow, referral_id, audience_of(actor))
         await uow.partner_feed.withdraw_consent(referral_id, now)
         await uow.commit()
         referral = await uow.partner_feed.referral(referral_id)

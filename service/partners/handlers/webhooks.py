@@ -225,6 +225,12 @@ async def deliver_due_webhooks(
                 setattr(report, delivery.status.value, getattr(report, delivery.status.value) + 1)
             if endpoint.status is EndpointStatus.DISABLED and claim.due.endpoint.status is EndpointStatus.ACTIVE:
                 report.disabled_endpoints.append(endpoint.id)
+                log.warning(
+                    "webhook_endpoint_disabled",
+                    endpoint_id=str(endpoint.id),
+                    partner_id=str(endpoint.partner_id),
+                    failed_in_a_row=endpoint.failed_in_a_row,
+                )
 
     async with asyncio.TaskGroup() as group:
         for _ in range(lanes):
