@@ -44,6 +44,7 @@ from service.notifications import http as notifications
 from service.notifications.read import SqlNoticeOutbox
 from service.origination import http as origination
 from service.origination.pdf import PdfContractRenderer
+from service.partners import http as partners
 from service.privacy import http as privacy
 from service.privacy.read import SqlAuditTrail
 from service.privacy.repositories import SqlConsents, SqlPersonRecords, SqlReadAudit, SqlRectifications
@@ -71,6 +72,7 @@ ROUTE_HANDLERS = [
     *notifications.routes(),
     *followup.routes(),
     *privacy.routes(),
+    *partners.routes(),
 ]
 
 

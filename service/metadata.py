@@ -8,6 +8,7 @@ from service.kernel.db.base import Base
 from service.notifications import tables as notification_tables
 from service.origination.tables import applicants as applicant_tables
 from service.origination.tables import applications as application_tables
+from service.partners import tables as partner_tables
 from service.privacy import tables as privacy_tables
 from service.products import tables as product_tables
 from service.servicing.tables import close_of_business as close_of_business_tables
@@ -28,6 +29,7 @@ TABLE_MODULES = (
     followup_tables,
     notification_tables,
     privacy_tables,
+    partner_tables,
 )
 
 metadata = Base.metadata

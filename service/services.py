@@ -21,6 +21,7 @@ from service.identity.ports import (
 from service.kernel.ports import RateLimiter, ReadinessProbe
 from service.notifications.ports import NoticeOutbox
 from service.origination.ports import ContractRenderer, OriginationUnitOfWork
+from service.partners.ports import PartnersUnitOfWork
 from service.privacy.ports import AuditTrail, Consents, PersonRecords, Rectifications
 from service.products.ports import ProductsUnitOfWork
 from service.reporting.ports import PortfolioReports
@@ -36,6 +37,7 @@ class AppUnitOfWork(
     TrainingUnitOfWork,
     ServicingUnitOfWork,
     FollowUpUnitOfWork,
+    PartnersUnitOfWork,
     Protocol,
 ):
     """The unit of work the app hands out: every context's repositories on one session, each one

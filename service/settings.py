@@ -91,6 +91,23 @@ class Settings:
     # Keys of the personal fields encrypted at rest (Fernet keys, the current one first); by default
     # one derived from SECRET_KEY. Rotation: put a new key first, run rotate-encryption-key, drop the old.
     encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Partner webhooks (issue 14): each delivery's HTTP timeout, how long a rotated-out secret
+    # still signs, and after how many deliveries failed in a row (each after all its retries) an
+    # endpoint is disabled.
+    webhook_timeout_seconds: int = 10
+    webhook_secret_overlap_hours: int = 24
+    webhook_disable_after: int = 5
+    webhook_lanes: int = 4  # deliveries each worker sends at once
+
+    @property
+    def webhook_require_https(self) -> bool:
+        """Endpoints must use https except in development and tests (a local receiver)."""
+        return self.environment == "production"
+
+    @property
+    def webhook_allow_private(self) -> bool:
+        """Private, loopback and link-local endpoint addresses are refused in production (SSRF)."""
+        return self.environment != "production"
 
     @property
     def lender(self) -> Lender:
@@ -332,5 +349,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_loan_records_years=_int(env, "RETENTION_LOAN_RECORDS_YEARS", 10, minimum=1),
         retention_follow_up_years=_int(env, "RETENTION_FOLLOW_UP_YEARS", 5, minimum=1),
         encryption_keys=_encryption_keys(env, secret),
+        webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1),
+        webhook_secret_overlap_hours=_int(env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24),
+        webhook_disable_after=_int(env, "WEBHOOK_DISABLE_AFTER", 5, minimum=1),
+        webhook_lanes=_int(env, "WEBHOOK_LANES", 4, minimum=1),
         **_channels(env),  # type: ignore[arg-type]
     )

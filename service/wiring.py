@@ -25,6 +25,8 @@ from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
 from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
 from service.origination.repositories.applicants import SqlApplicants, SqlProjects, SqlReferrals
 from service.origination.repositories.applications import SqlApplications
+from service.partners.read import SqlWebhookOutbox
+from service.partners.repositories import SqlPartnerEvents, SqlPartnerFeed, SqlWebhooks
 from service.privacy.repositories import SqlPersonRecords
 from service.products.repositories import SqlLegalData, SqlProducts
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
@@ -112,6 +114,19 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
     def follow_ups(self) -> SqlFollowUps:
         return self._repo(SqlFollowUps)
 
+    # partners: the event writer every context calls (kernel port), the feed and webhooks
+    @property
+    def partner_events(self) -> SqlPartnerEvents:
+        return self._repo(SqlPartnerEvents)
+
+    @property
+    def partner_feed(self) -> SqlPartnerFeed:
+        return self._repo(SqlPartnerFeed)
+
+    @property
+    def webhooks(self) -> SqlWebhooks:
+        return self._repo(SqlWebhooks)
+
 
 class SqlUnitOfWorkFactory:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -129,4 +144,5 @@ def job_resources(engine: AsyncEngine) -> dict[str, Any]:
         "notice_planning": SqlNoticePlanning(engine),
         "notice_outbox": SqlNoticeOutbox(engine),
         "privacy_records": SqlPersonRecords(engine),
+        "webhook_outbox": SqlWebhookOutbox(engine),
     }

@@ -22,6 +22,8 @@ from service.logging import configure_logging
 from service.notifications import jobs as notifications
 from service.notifications.channels.configured import open_channels
 from service.origination import jobs as origination
+from service.partners import jobs as partners
+from service.partners.sender import HttpWebhookSender, standard_signature
 from service.privacy import jobs as privacy
 from service.servicing import jobs as servicing
 from service.settings import Settings, load_settings
@@ -37,6 +39,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["exit_stack"] = AsyncExitStack()
     if "channels" not in ctx:  # tests may bring their own
         ctx["channels"] = await open_channels(settings, ctx["exit_stack"])
+    ctx.setdefault(
+        "webhook_sender",
+        HttpWebhookSender(timeout=settings.webhook_timeout_seconds, allow_private=settings.webhook_allow_private),
+    )
+    ctx["webhook_signer"] = standard_signature
     log.info("worker_started")
 
 
@@ -47,7 +54,14 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 # Each context publishes its jobs; the worker only composes them.
-JOBS = [*identity.jobs(), *origination.jobs(), *servicing.jobs(), *notifications.jobs(), *privacy.jobs()]
+JOBS = [
+    *identity.jobs(),
+    *origination.jobs(),
+    *servicing.jobs(),
+    *notifications.jobs(),
+    *partners.jobs(),
+    *privacy.jobs(),
+]
 FUNCTIONS: list[Any] = [job.task for job in JOBS]
 # arq types its tasks as ``(ctx, *args, **kwargs)``; ours take the ctx only.
 CRON_JOBS = [cron(cast(WorkerCoroutine, job.task), **job.cron) for job in JOBS if job.cron is not None]

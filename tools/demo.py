@@ -210,6 +210,7 @@ async def _demo_files(
                 rules=settings.committee_rules,
                 uow=uow(),
                 now=now,
+                today=today,
             )
         )
     # The second file: condition met, offer, signature, and the money out on the offer's date.

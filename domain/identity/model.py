@@ -35,6 +35,8 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
     # A staff user's token version when the token was issued: a token of an older version is dead.
     token_version: int = 0
+    # A partner's sandbox key: it sees and makes test data only (issue 14).
+    test: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -105,6 +107,8 @@ class ApiKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None = None
+    # A sandbox key (issue 14): it makes and sees test data only, and its webhooks go out as live ones do.
+    test: bool = False
 
 
 @dataclass

@@ -77,6 +77,9 @@ class Applicant:
     version: int = 1
     stage_changed_at: datetime | None = None
     postal_address: str | None = None  # printed on the credit contract
+    # Referred with a sandbox key (issue 14): a made-up person, never linked to a real one, kept
+    # out of staff lists unless asked for and of live partners' sight.
+    test: bool = False
 
     def __post_init__(self) -> None:
         if not self.email and not self.phone:

@@ -14,6 +14,7 @@ from domain.followup.policies import AGENDA_HORIZON, AgendaStatus, GroupReport, 
 from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.loans.model import Loan
+from domain.partners.model import EventType, checkpoint_reached
 from domain.schedules.validation import check_business_date
 from service.followup.ports import FollowUpUnitOfWork, GroupBy, LoanBorrower
 
@@ -75,8 +76,26 @@ async def record_outcome(
         loan = await _loan(uow, contact.loan_id)
         done = contact.record(outcome, earliest=loan.disbursed_on, today=today)
         await uow.follow_ups.record_outcome(done, recorded_by=actor.subject_id, at=now)
+        await _tell_partners(uow, loan, outcome, now)
         await uow.commit()
     return done
+
+
+async def _tell_partners(uow: FollowUpUnitOfWork, loan: Loan, outcome: Outcome, now: datetime) -> None:
+    """The referring partners hear how the business is doing at 6, 12, 24 and 36 months after its
+    start: the first outcome recorded for each anniversary (never revenue, jobs or difficulties)."""
+    plan = await uow.follow_ups.plan_for_loan(loan.id)
+    months = checkpoint_reached(plan.start_on, outcome.contacted_on) if plan else None
+    if months is None:
+        return
+    await uow.partner_events.record(
+        loan.applicant_id,
+        EventType.BUSINESS_CHECKPOINT,
+        on=outcome.contacted_on,
+        at=now,
+        details={"months": months, "business_status": outcome.business_status.value},
+        once_per=f"business:{loan.id}:{months}",
+    )
 
 
 async def assign_contact(
@@ -129,6 +148,7 @@ async def add_unplanned_contact(
             outcome=cmd.outcome,
         )
         await uow.follow_ups.add_contact(contact, recorded_by=actor.subject_id, at=now)
+        await _tell_partners(uow, loan, cmd.outcome, now)
         await uow.commit()
     return contact
 

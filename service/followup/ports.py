@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from domain.followup.model import Contact, FollowUpPlan
 from domain.followup.policies import BusinessFacts
 from domain.origination.applicants import BusinessProject
-from service.kernel.ports import UnitOfWork
+from service.kernel.ports import PartnerEvents, UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.identity.ports import StaffUsers
@@ -92,3 +92,5 @@ class FollowUpUnitOfWork(UnitOfWork, Protocol):
     def projects(self) -> BusinessProjects: ...
     @property
     def staff_users(self) -> StaffUsers: ...
+    @property
+    def partner_events(self) -> PartnerEvents: ...

@@ -197,9 +197,10 @@ def hash_api_key(secret: str) -> str:
 
 
 async def create_api_key(
-    partner_id: uuid.UUID, label: str, *, uow: IdentityUnitOfWork, now: datetime
+    partner_id: uuid.UUID, label: str, *, uow: IdentityUnitOfWork, now: datetime, test: bool = False
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its secret, which is shown this once and never stored."""
+    """Create a key and return it with its secret, which is shown this once and never stored.
+    A ``test`` (sandbox) key sees and makes test data only."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
     key = ApiKey(
@@ -209,6 +210,7 @@ async def create_api_key(
         key_hash=hash_api_key(secret),
         label=label.strip(),
         created_at=now,
+        test=test,
     )
     async with uow:
         if await uow.partners.get(partner_id) is None:
@@ -249,7 +251,7 @@ async def authenticate_api_key(secret: str, *, uow: IdentityUnitOfWork) -> Princ
         return None
     if not hmac.compare_digest(key.key_hash, hash_api_key(secret)):
         return None
-    return Principal(PrincipalKind.PARTNER, key.partner_id)
+    return Principal(PrincipalKind.PARTNER, key.partner_id, test=key.test)
 
 
 # --- borrowers and their one-time codes --------------------------------------------------------------

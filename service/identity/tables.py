@@ -56,6 +56,7 @@ class ApiKeyRow(Base):
     label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = created_at()
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class BorrowerRow(Base):

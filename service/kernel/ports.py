@@ -1,12 +1,16 @@
-"""Ports every context shares: the unit of work, idempotency, rate limits, readiness, the audit of reads."""
+"""Ports every context shares: the unit of work, idempotency, rate limits, readiness, the audit of
+reads, partner events."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
+
+from domain.partners.model import EventType, FollowedReferral
 
 
 class Idempotency(Protocol):
@@ -57,4 +61,30 @@ class AuditedRead:
 class ReadAudit(Protocol):
     async def record(self, read: AuditedRead) -> None:
         """Keep the record (append-only); raises when it cannot, so the read is not answered."""
+
+
+class PartnerEvents(Protocol):
+    """What happened to referred people, written for their partners in the transaction of the change.
+
+    It sits in the kernel because every context that causes a milestone (origination, training,
+    follow-up) writes through it, and the contexts depend one way: the partners context
+    (``service.partners``) implements it below all of them and imports none of them."""
+
+    async def follow(self, referral: FollowedReferral) -> None:
+        """Start following a new referral (its partner, reference and consents)."""
+        ...
+
+    async def record(
+        self,
+        applicant_id: uuid.UUID,
+        event: EventType,
+        *,
+        on: date,
+        at: datetime,
+        details: Mapping[str, object] | None = None,
+        once_per: str | None = None,
+    ) -> int:
+        """Record ``event`` for every partner that referred the person and may still be told (see
+        ``domain.partners.model.sharing_allowed``); ``once_per`` makes it once per referral and key.
+        Returns how many partner events were written."""
         ...

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from domain.origination.applicants import Applicant, BusinessProject, Referral, Stage
 from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
-from service.kernel.ports import Idempotency, UnitOfWork
+from service.kernel.ports import Idempotency, PartnerEvents, UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.followup.ports import FollowUps
@@ -33,12 +33,15 @@ class ApplicantSearch:
     stage: Stage | None = None
     officer_id: uuid.UUID | None = None
     partner_id: uuid.UUID | None = None
+    include_test: bool = False  # the sandbox's made-up people are left out unless asked for
 
 
 class Applicants(Protocol):
     async def add(self, applicant: Applicant) -> None: ...
     async def get(self, applicant_id: uuid.UUID, *, for_update: bool = False) -> Applicant | None: ...
-    async def find_by_contact(self, email: str | None, phone: str | None) -> Applicant | None: ...
+    async def find_by_contact(
+        self, email: str | None, phone: str | None, *, test: bool = False
+    ) -> Applicant | None: ...
     async def save(self, applicant: Applicant) -> None: ...
     async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None: ...
     async def claim(self, applicant_id: uuid.UUID, officer_id: uuid.UUID) -> None:
@@ -65,7 +68,13 @@ class Referrals(Protocol):
     async def add(self, referral: Referral) -> None: ...
     async def get(self, referral_id: uuid.UUID) -> Referral | None: ...
     async def page_for_partner(
-        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int, updated_since: datetime | None = None
+        self,
+        partner_id: uuid.UUID,
+        *,
+        test: bool,
+        after: uuid.UUID | None,
+        limit: int,
+        updated_since: datetime | None = None,
     ) -> Sequence[PartnerReferralLine]: ...
 
 
@@ -128,6 +137,8 @@ class OriginationUnitOfWork(UnitOfWork, Protocol):
     def applications(self) -> Applications: ...
     @property
     def idempotency(self) -> Idempotency: ...
+    @property
+    def partner_events(self) -> PartnerEvents: ...
     @property
     def borrowers(self) -> Borrowers: ...
     @property

@@ -16,6 +16,7 @@ from domain.errors import NotFound, RuleViolation
 from domain.identity.model import Principal
 from domain.ids import new_id
 from domain.origination.applicants import Applicant, Stage
+from domain.partners.model import EventType
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
 from domain.training.policies import (
     check_attendance_day,
@@ -206,6 +207,9 @@ async def enrol_applicant(
         )
         await uow.trainings.add_enrolment(enrolment)
         await _advance(uow, applicant, stage_after_enrolment(applicant.stage))
+        await uow.partner_events.record(
+            applicant.id, EventType.TRAINING_STARTED, on=session.starts_on, at=now, once_per=f"training:{session.id}"
+        )
         await uow.commit()
     return enrolment
 
@@ -283,7 +287,7 @@ async def record_attendance(
 
 
 async def complete_enrolment(
-    enrolment_id: uuid.UUID, completed_on: date, *, uow: TrainingUnitOfWork, today: date
+    enrolment_id: uuid.UUID, completed_on: date, *, uow: TrainingUnitOfWork, today: date, now: datetime
 ) -> Enrolment:
     """Record a completed training (enough attendance, session over); the person becomes trained."""
     async with uow:
@@ -296,5 +300,6 @@ async def complete_enrolment(
         await uow.trainings.save_enrolment(enrolment)
         applicant = await _applicant_in(uow, enrolment.applicant_id)
         await _advance(uow, applicant, stage_after_completion(applicant.stage))
+        await uow.partner_events.record(applicant.id, EventType.TRAINING_COMPLETED, on=completed_on, at=now)
         await uow.commit()
     return enrolment

@@ -414,7 +414,9 @@ class EnrolmentController(Controller):
         """Marks the training completed once the session is over and the attendance reaches the programme's
         threshold."""
         return enrolment_out(
-            await uc.complete_enrolment(enrolment_id, data.completed_on, uow=services.uow(), today=services.today())
+            await uc.complete_enrolment(
+                enrolment_id, data.completed_on, uow=services.uow(), today=services.today(), now=services.now()
+            )
         )
 
     @get(

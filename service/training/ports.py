@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from domain.origination.applicants import Applicant, Stage
 from domain.training.model import Attendance, Enrolment, TrainingProgramme, TrainingSession
-from service.kernel.ports import UnitOfWork
+from service.kernel.ports import PartnerEvents, UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.identity.ports import Partners
@@ -74,3 +74,5 @@ class TrainingUnitOfWork(UnitOfWork, Protocol):
     def partners(self) -> Partners: ...
     @property
     def applicants(self) -> ApplicantStages: ...
+    @property
+    def partner_events(self) -> PartnerEvents: ...

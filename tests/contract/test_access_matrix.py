@@ -163,6 +163,22 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/privacy/staff/{staff_id}/audit"): protected(200, ("admin",)),
     ("GET", "/v1/privacy/referrals/{referral_id}/consent"): protected(200, ("admin",)),
     ("POST", "/v1/privacy/referrals/{referral_id}/consent/withdrawal"): protected(200, ("admin",)),
+    ("GET", "/v1/partner/referrals"): protected(200, (), partner_a=200, partner_b=200),
+    ("GET", "/v1/partner/referrals/{referral_id}"): protected(200, (), partner_a=200, partner_b=404),
+    ("POST", "/v1/partner/referrals/{referral_id}/consent-withdrawal"): protected(
+        200, OFFICERS, partner_a=200, partner_b=404
+    ),
+    ("GET", "/v1/partner/outcome-figures"): protected(200, (), partner_a=200, partner_b=200),
+    ("GET", "/v1/partner/events"): protected(200, (), partner_a=200, partner_b=200),
+    ("POST", "/v1/partner/webhooks"): protected(400, (), partner_a=400, partner_b=400),
+    ("GET", "/v1/partner/webhooks"): protected(200, (), partner_a=200, partner_b=200),
+    # An unknown endpoint or delivery (and another partner's): 404.
+    ("POST", "/v1/partner/webhooks/{endpoint_id}/secret-rotation"): protected(404, (), partner_a=404, partner_b=404),
+    ("POST", "/v1/partner/webhooks/{endpoint_id}/enabling"): protected(404, (), partner_a=404, partner_b=404),
+    ("GET", "/v1/partner/webhook-deliveries/failed"): protected(200, (), partner_a=200, partner_b=200),
+    ("POST", "/v1/partner/webhook-deliveries/{delivery_id}/resend"): protected(404, (), partner_a=404, partner_b=404),
+    ("POST", "/v1/partners/{partner_id}/webhooks"): protected(400, ("admin",)),
+    ("GET", "/v1/partners/{partner_id}/webhooks"): protected(200, ("admin",)),
 }
 
 
@@ -283,6 +299,8 @@ def concrete_path(template: str, callers: dict[str, Caller]) -> str:
         "loan_id": "01900000-0000-7000-8000-000000000000",
         "payment_id": "01900000-0000-7000-8000-000000000001",
         "contact_id": "01900000-0000-7000-8000-000000000002",
+        "endpoint_id": "01900000-0000-7000-8000-000000000003",
+        "delivery_id": "01900000-0000-7000-8000-000000000004",
         "version": 1,
         "number": 1,
     }

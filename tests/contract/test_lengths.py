@@ -48,6 +48,8 @@ STORED_IN: dict[tuple[str, str], str | tuple[str, int]] = {
     ("CreatePartnerRequest", "kind"): "partners.kind",
     ("CreatePartnerRequest", "name"): "partners.name",
     ("CreateReferralRequest", "project_idea"): "referrals.project_idea",
+    ("CreateReferralRequest", "partner_reference"): "partner_referrals.partner_reference",
+    ("RegisterWebhookRequest", "url"): "webhook_endpoints.url",
     ("CreateStaffUserRequest", "full_name"): "staff_users.full_name",
     ("CreateStaffUserRequest", "password"): NOT_STORED,
     ("CreateStaffUserRequest", "username"): "staff_users.username",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
@@ -90,8 +90,18 @@ class PartnerResponse(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+KeyMode = Annotated[
+    Literal["live", "test"],
+    msgspec.Meta(
+        description="test: a sandbox key, which makes and sees test referrals only (invisible to live keys "
+        "and, by default, to staff lists) and whose webhooks are sent like live ones"
+    ),
+]
+
+
 class CreateApiKeyRequest(RequestBody):
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+    mode: KeyMode = "live"
 
 
 class ApiKeyResponse(msgspec.Struct, frozen=True):
@@ -101,6 +111,7 @@ class ApiKeyResponse(msgspec.Struct, frozen=True):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    mode: KeyMode = "live"
 
 
 class ApiKeyCreatedResponse(msgspec.Struct, frozen=True):
@@ -168,6 +179,7 @@ def _key_out(k: ApiKey) -> ApiKeyResponse:
         label=k.label,
         created_at=k.created_at,
         revoked_at=k.revoked_at,
+        mode="test" if k.test else "live",
     )
 
 
@@ -366,7 +378,9 @@ class PartnerController(Controller):
         self, partner_id: uuid.UUID, data: JSONBody[CreateApiKeyRequest], services: NamedDependency[Services]
     ) -> ApiKeyCreatedResponse:
         """Creates a key and answers its secret once; only its hash is stored."""
-        key, secret = await uc.create_api_key(partner_id, data.label, uow=services.uow(), now=services.now())
+        key, secret = await uc.create_api_key(
+            partner_id, data.label, uow=services.uow(), now=services.now(), test=data.mode == "test"
+        )
         return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
 
     @get(

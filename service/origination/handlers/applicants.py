@@ -21,6 +21,7 @@ from domain.origination.applicants import (
     stage_for_partner,
 )
 from domain.origination.applications import Status
+from domain.partners.model import EventType, FollowedReferral
 from domain.schedules.validation import check_business_date
 from service.kernel.idempotency import IdempotencyKey
 from service.origination.ports import ApplicantSearch, OriginationUnitOfWork, PartnerReferralLine
@@ -37,6 +38,10 @@ class ReferPerson:
     partner_contact_email: str
     consent_given: bool
     consent_given_on: date
+    partner_reference: str | None = None
+    # A consent of its own: the partner may see the amount lent only if the person agreed to it.
+    share_loan_amount: bool = False
+    test: bool = False  # made with a sandbox key: followed apart from live referrals
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ async def refer_person(
         if replay is not None:
             return await _replayed(uow, uuid.UUID(replay["referral_id"]), bool(replay["linked_to_existing"]))
         await uow.applicants.lock_contact(email, phone)
-        applicant = await uow.applicants.find_by_contact(email, phone)
+        applicant = await uow.applicants.find_by_contact(email, phone, test=cmd.test)
         linked = applicant is not None
         if applicant is None:
             applicant = Applicant(
@@ -111,6 +116,7 @@ async def refer_person(
                 stage=Stage.REFERRED,
                 created_at=now,
                 partner_id=partner_id,
+                test=cmd.test,
             )
             await uow.applicants.add(applicant)
         referral = Referral(
@@ -125,6 +131,17 @@ async def refer_person(
             created_at=now,
         )
         await uow.referrals.add(referral)
+        await uow.partner_events.follow(
+            FollowedReferral(
+                id=referral.id,
+                partner_id=partner_id,
+                applicant_id=applicant.id,
+                referred_at=now,
+                partner_reference=cmd.partner_reference.strip() if cmd.partner_reference else None,
+                share_loan_amount=cmd.share_loan_amount,
+                test=cmd.test,
+            )
+        )
         await uow.idempotency.record(
             idempotency.scope,
             idempotency.key,
@@ -149,9 +166,15 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: Origina
     """A partner reads only its own referrals; anyone else's is a 404, as for a missing one."""
     async with uow:
         referral = await uow.referrals.get(referral_id)
-        if referral is None or not (actor.is_staff or actor.partner_id == referral.partner_id):
+        applicant = await uow.applicants.get(referral.applicant_id) if referral else None
+        # A sandbox key sees its test referrals only, a live key its live ones only.
+        own = (
+            referral is not None
+            and applicant is not None
+            and (actor.partner_id, actor.test) == (referral.partner_id, applicant.test)
+        )
+        if referral is None or not (actor.is_staff or own):
             raise NotFound("referral not found", code="referral.not_found")
-        applicant = await uow.applicants.get(referral.applicant_id)
     assert applicant is not None
     stage = (
         applicant.stage
@@ -164,13 +187,16 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: Origina
 async def list_partner_referrals(
     partner_id: uuid.UUID,
     *,
+    test: bool = False,
     uow: OriginationUnitOfWork,
     after: uuid.UUID | None,
     limit: int,
     updated_since: datetime | None = None,
 ) -> Sequence[PartnerReferralLine]:
     async with uow:
-        return await uow.referrals.page_for_partner(partner_id, after=after, limit=limit, updated_since=updated_since)
+        return await uow.referrals.page_for_partner(
+            partner_id, test=test, after=after, limit=limit, updated_since=updated_since
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,7 +273,7 @@ MANUAL_STAGES = frozenset({Stage.CONTACTED, Stage.WITHDRAWN, Stage.DECLINED})
 
 
 async def update_applicant(
-    cmd: UpdateApplicant, *, uow: OriginationUnitOfWork, actor: Principal | None = None
+    cmd: UpdateApplicant, *, uow: OriginationUnitOfWork, now: datetime, today: date, actor: Principal | None = None
 ) -> Applicant:
     """Change details, officer or stage; an officer changing a file nobody owns takes it."""
     async with uow:
@@ -286,6 +312,10 @@ async def update_applicant(
             postal_address=cmd.postal_address.strip() if cmd.postal_address else applicant.postal_address,
         )
         await uow.applicants.save(changed)
+        events = {Stage.CONTACTED: EventType.CONTACTED, Stage.WITHDRAWN: EventType.WITHDRAWN}
+        event = events.get(cmd.stage) if cmd.stage is not None else None
+        if event is not None and cmd.stage is not applicant.stage:
+            await uow.partner_events.record(applicant.id, event, on=today, at=now)
         await uow.commit()
     return changed
 

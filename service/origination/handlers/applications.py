@@ -36,6 +36,7 @@ from domain.origination.eligibility import (
     newest_in_force_ceiling,
     newest_in_force_threshold,
 )
+from domain.partners.model import DeclineCategory, EventType
 from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
 from domain.products.policies import check_term_limits, check_whole_term, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
@@ -257,6 +258,9 @@ async def transition(
         stage = {Action.SUBMIT: Stage.APPLYING, Action.WITHDRAW: Stage.WITHDRAWN}.get(action)
         if stage is not None:
             await _move_applicant(uow, app.applicant_id, stage)
+        event = {Action.SUBMIT: EventType.APPLICATION_SUBMITTED, Action.WITHDRAW: EventType.WITHDRAWN}.get(action)
+        if event is not None:
+            await uow.partner_events.record(app.applicant_id, event, on=today, at=now)
         await uow.commit()
     return app
 
@@ -334,6 +338,8 @@ class CommitteeDecision:
     conditions: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     against_votes_reason: str | None = None  # required when the round's majority does not back the decision
+    # What a referring partner learns of a rejection (never the reasons or comments themselves).
+    decline_category: DeclineCategory = DeclineCategory.OTHER
 
 
 async def decide(
@@ -345,6 +351,7 @@ async def decide(
     rules: CommitteeRules,
     uow: OriginationUnitOfWork,
     now: datetime,
+    today: date,
 ) -> Application:
     """The committee's decision, by a member independent of the file, once the round's votes reach the
     quorum and a majority backs it, or with the reason for deciding against them (``rules``, unless the
@@ -389,12 +396,26 @@ async def decide(
         if decision.decision is Action.REJECT:
             app.rejection_reasons = decision.reasons
             details["reasons"] = list(decision.reasons)
+            details["decline_category"] = decision.decline_category.value
         app.apply(decision.decision, actor_id=actor.subject_id, at=now, reason=decision.comment, **details)
         await uow.applications.save(app)
         if decision.decision is Action.REJECT:
             await _move_applicant(uow, app.applicant_id, Stage.DECLINED)
+        await _tell_partners_decision(uow, app, decision, now, today)
         await uow.commit()
     return app
+
+
+async def _tell_partners_decision(
+    uow: OriginationUnitOfWork, app: Application, decision: CommitteeDecision, now: datetime, today: date
+) -> None:
+    """Referring partners hear "approved", or "declined" with a category; nothing of the votes,
+    comments, reasons or conditions."""
+    if decision.decision is Action.APPROVE:
+        await uow.partner_events.record(app.applicant_id, EventType.APPROVED, on=today, at=now)
+    elif decision.decision is Action.REJECT:
+        details = {"decline_category": decision.decline_category.value}
+        await uow.partner_events.record(app.applicant_id, EventType.DECLINED, on=today, at=now, details=details)
 
 
 def _within_product(version: ProductVersion, decision: CommitteeDecision) -> None:
@@ -653,6 +674,11 @@ async def disburse(
         await _move_applicant(uow, app.applicant_id, Stage.FINANCED)
         if first:
             await _open_borrower_space(uow, app.applicant_id, now)
+            # The amount lent (the contract's), shared only with partners the person allowed to see it.
+            lent = {"loan_amount": {"amount": str(app.amount), "currency": app.currency}}
+            await uow.partner_events.record(
+                app.applicant_id, EventType.LOAN_DISBURSED, on=value_date, at=now, details=lent
+            )
         await uow.outbox.add(
             "loan.disbursed",
             loan.id,

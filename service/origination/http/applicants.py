@@ -60,6 +60,13 @@ class PartnerContactIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 class ConsentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     given: bool
     given_on: date
+    share_loan_amount: Annotated[
+        bool,
+        msgspec.Meta(
+            description="the person also agreed that the partner sees the amount lent (a separate consent; "
+            "without it the partner learns the disbursement date only)"
+        ),
+    ] = False
 
 
 class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -70,6 +77,19 @@ class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     project_idea: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     partner_contact: PartnerContactIn
     consent: ConsentIn
+    partner_reference: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=100,
+                pattern=r"\S",
+                description="the partner's own reference for this person (its case number); "
+                "outcomes and events carry it, and outcomes can be filtered by it",
+            ),
+        ]
+        | None
+    ) = None
 
 
 # The contract's examples of a referral (service.kernel.http.contract): what a partner sends and gets.
@@ -160,6 +180,7 @@ class ApplicantResponse(msgspec.Struct, frozen=True):
     created_at: datetime
     version: int
     postal_address: str | None = None
+    test: Annotated[bool, msgspec.Meta(description="referred with a partner's sandbox key")] = False
 
 
 class LineIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -284,6 +305,7 @@ def applicant_out(a: Applicant) -> ApplicantResponse:
         created_at=a.created_at,
         version=a.version,
         postal_address=a.postal_address,
+        test=a.test,
     )
 
 
@@ -375,6 +397,9 @@ class ReferralController(Controller):
             partner_contact_email=data.partner_contact.email,
             consent_given=data.consent.given,
             consent_given_on=data.consent.given_on,
+            partner_reference=data.partner_reference,
+            share_loan_amount=data.consent.share_loan_amount,
+            test=request.user.test,
         )
         view = await uc.refer_person(
             cmd,
@@ -421,7 +446,7 @@ class ReferralController(Controller):
         assert partner_id is not None
         since = updated_since.replace(tzinfo=UTC) if updated_since and updated_since.tzinfo is None else updated_since
         rows = await uc.list_partner_referrals(
-            partner_id, uow=services.uow(), after=cursor, limit=limit, updated_since=since
+            partner_id, test=request.user.test, uow=services.uow(), after=cursor, limit=limit, updated_since=since
         )
         return Page(
             items=[ReferralSummary(r.referral.id, r.stage, r.referral.created_at, r.updated_at) for r in rows],
@@ -490,6 +515,9 @@ class ApplicantController(Controller):
         stage: StageName | None = None,
         officer_id: uuid.UUID | None = None,
         partner_id: uuid.UUID | None = None,
+        include_test: Annotated[
+            bool, Parameter(description="also the made-up people of partners' sandbox keys (left out by default)")
+        ] = False,
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> ApplicantPage:
@@ -503,6 +531,7 @@ class ApplicantController(Controller):
             stage=Stage(stage) if stage else None,
             officer_id=officer_id,
             partner_id=partner_id,
+            include_test=include_test,
         )
         found = list(await uc.search_applicants(criteria, uow=services.uow(), after=cursor, limit=limit))
         return Page(items=[applicant_out(a) for a in found], next_cursor=next_cursor([a.id for a in found], limit))
@@ -546,7 +575,11 @@ class ApplicantController(Controller):
             stage=Stage(data.stage) if data.stage else None,
             postal_address=data.postal_address,
         )
-        return applicant_out(await uc.update_applicant(cmd, uow=services.uow(), actor=request.user))
+        return applicant_out(
+            await uc.update_applicant(
+                cmd, uow=services.uow(), now=services.now(), today=services.today(), actor=request.user
+            )
+        )
 
     @put(
         "/{applicant_id:uuid}/project",

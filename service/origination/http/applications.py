@@ -15,6 +15,7 @@ from litestar.params import JSONBody, Parameter
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, Status
 from domain.origination.contract import ContractDocument
+from domain.partners.model import DeclineCategory
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
@@ -68,6 +69,10 @@ class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         Text | None,
         msgspec.Meta(description="required when the majority of the round's votes does not back the decision"),
     ] = None
+    decline_category: Annotated[
+        DeclineCategory,
+        msgspec.Meta(description="with a rejection: the category the referring partner is told (never the reasons)"),
+    ] = "other"
 
 
 class MeetConditionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -482,6 +487,7 @@ class ApplicationController(Controller):
             conditions=tuple(data.conditions),
             reasons=tuple(data.reasons),
             against_votes_reason=data.against_votes_reason,
+            decline_category=DeclineCategory(data.decline_category),
         )
         return application_out(
             await uc.decide(
@@ -492,6 +498,7 @@ class ApplicationController(Controller):
                 rules=services.settings.committee_rules,
                 uow=services.uow(),
                 now=services.now(),
+                today=services.today(),
             )
         )
 

@@ -64,8 +64,9 @@ class SqlApplicants:
         row = await self.session.get(ApplicantRow, applicant_id, with_for_update=for_update)
         return _applicant(row) if row else None
 
-    async def find_by_contact(self, email: str | None, phone: str | None) -> Applicant | None:
-        """The existing person with this e-mail address or phone number (both normalised)."""
+    async def find_by_contact(self, email: str | None, phone: str | None, *, test: bool = False) -> Applicant | None:
+        """The existing person with this e-mail address or phone number (both normalised), among the
+        sandbox's people when ``test``, else among real ones."""
         conditions = []
         if email:
             conditions.append(ApplicantRow.email == email)
@@ -74,7 +75,11 @@ class SqlApplicants:
         if not conditions:
             return None
         row = await self.session.scalar(
-            select(ApplicantRow).where(or_(*conditions)).order_by(ApplicantRow.id).limit(1).with_for_update()
+            select(ApplicantRow)
+            .where(or_(*conditions), ApplicantRow.test.is_(test))
+            .order_by(ApplicantRow.id)
+            .limit(1)
+            .with_for_update()
         )
         return _applicant(row) if row else None
 
@@ -95,6 +100,8 @@ class SqlApplicants:
         query = select(ApplicantRow).order_by(ApplicantRow.id).limit(limit)
         if after is not None:
             query = query.where(ApplicantRow.id > after)
+        if not criteria.include_test:
+            query = query.where(ApplicantRow.test.is_(False))
         if criteria.name:
             # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
             query = query.where(ApplicantRow.search_name.contains(search_form(criteria.name), autoescape=True))
@@ -162,14 +169,20 @@ class SqlReferrals:
         return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
 
     async def page_for_partner(
-        self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int, updated_since: dt.datetime | None = None
+        self,
+        partner_id: uuid.UUID,
+        *,
+        test: bool,
+        after: uuid.UUID | None,
+        limit: int,
+        updated_since: dt.datetime | None = None,
     ) -> Sequence[PartnerReferralLine]:
         # What the partner sees changes when it refers the person and when their stage moves on after.
         updated_at = func.greatest(ReferralRow.created_at, ApplicantRow.stage_changed_at)
         query = (
             select(ReferralRow, ApplicantRow.stage, ApplicantRow.stage_changed_at, updated_at)
             .join(ApplicantRow, ApplicantRow.id == ReferralRow.applicant_id)
-            .where(ReferralRow.partner_id == partner_id)
+            .where(ReferralRow.partner_id == partner_id, ApplicantRow.test.is_(test))
             .order_by(ReferralRow.id)
             .limit(limit)
         )

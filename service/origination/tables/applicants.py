@@ -7,7 +7,20 @@ import uuid
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,9 +47,10 @@ class ApplicantRow(Base):
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL OR erased_at IS NOT NULL", name="contact"),
         CheckConstraint(one_of("situation", Situation), name="situation"),
         CheckConstraint(one_of("stage", Stage), name="stage"),
-        # One person, one record: a second referral finds the first through these.
-        Index("uq_applicants_email", "email", unique=True, postgresql_where="email IS NOT NULL"),
-        Index("uq_applicants_phone", "phone", unique=True, postgresql_where="phone IS NOT NULL"),
+        # One person, one record: a second referral finds the first through these (sandbox people
+        # apart: a test referral must never link to a real person who has the same address).
+        Index("uq_applicants_email", "email", "test", unique=True, postgresql_where="email IS NOT NULL"),
+        Index("uq_applicants_phone", "phone", "test", unique=True, postgresql_where="phone IS NOT NULL"),
         Index("ix_applicants_partner_id", "partner_id"),
         Index("ix_applicants_officer_id", "officer_id"),
         Index("ix_applicants_stage", "stage"),
@@ -59,6 +73,7 @@ class ApplicantRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Set by the privacy context when it anonymises the row (erasure or retention).
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     __mapper_args__ = {"version_id_col": version}
 
