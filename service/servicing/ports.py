@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.events import LoanEvent
@@ -51,8 +53,11 @@ class LoanSummary:
     borrower_id: uuid.UUID | None
 
 
-class Transaction(NamedTuple):
-    """A loan event as the statement lists it (a tuple: a loan may have hundreds of them)."""
+class Transaction(msgspec.Struct, frozen=True):
+    """A loan event as the statement lists it: one row of the ``loan_statement_entries`` read model,
+    stored as this Struct's JSON (written with the event, ``reversed`` turned true when a reversal
+    follows). Field for field the API's TransactionOut: the schedule route sends these entries as
+    they are, so a field added there is added here (tests/servicing/test_http.py checks both agree)."""
 
     id: uuid.UUID
     sequence: int
@@ -62,6 +67,7 @@ class Transaction(NamedTuple):
     channel: str | None
     external_reference: str | None
     reverses_id: uuid.UUID | None
+    reversed: bool
     reason: str | None
     recorded_at: datetime
 

@@ -254,7 +254,6 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
     """The schedule document built in Python from a statement (the route sends the same JSON
     rendered by PostgreSQL; this is its reference)."""
     loan = found.loan
-    reversed_ids = {t.reverses_id for t in found.transactions if t.reverses_id}
     *earlier, live = found.schedules()
     return LoanScheduleResponse(
         id=loan.id,
@@ -286,7 +285,8 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
             )
             for s in earlier
         ],
-        transactions=[TransactionOut(*t[:8], t.id in reversed_ids, *t[8:]) for t in found.transactions],
+        # The read model's entries are TransactionOut field for field (what the route sends as is).
+        transactions=[TransactionOut(**msgspec.structs.asdict(t)) for t in found.transactions],
     )
 
 

@@ -1,6 +1,6 @@
 """Loan servicing in PostgreSQL: the loan locked with its events, its state written back, its statement.
 
-Raw statements on the session's connection (see ``driver``): a payment and a statement are hot
+Raw statements on the session's connection (see ``service.kernel.db.gateway``): a payment and a statement are hot
 paths (issue 5 speed targets), and SQLAlchemy's per-statement work cost more than the queries.
 """
 
@@ -21,7 +21,7 @@ from domain.loans.model import Loan
 from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
-from service.kernel.db.driver import driver
+from service.kernel.db.gateway import in_transaction, read_only
 from service.servicing.ports import (
     LoanStatement,
     LoanSummary,
@@ -87,23 +87,27 @@ def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
     )
 
 
+_ENTRY = msgspec.json.Encoder()
+_ENTRIES = msgspec.json.Decoder(Transaction)
+
+
 def _statement_entry(event: LoanEvent, recorded_at: datetime) -> str:
-    """The event as the statement lists it: the API's TransactionOut, ``reversed`` false (the
-    schedule document turns it true when a reversal follows; see schedule_document)."""
-    return msgspec.json.encode(
-        {
-            "id": event.id,
-            "sequence": event.sequence,
-            "kind": event.kind.value,
-            "value_date": event.value_date,
-            "amount": None if event.amount is None else str(event.amount),
-            "channel": event.channel.value if event.channel else None,
-            "external_reference": event.external_reference,
-            "reverses_id": event.reverses_id,
-            "reversed": False,
-            "reason": event.reason,
-            "recorded_at": recorded_at,
-        }
+    """The event's row of the statement read model: not reversed yet (``_MARK_REVERSED`` turns it
+    when a reversal is recorded)."""
+    return _ENTRY.encode(
+        Transaction(
+            id=event.id,
+            sequence=event.sequence,
+            kind=event.kind.value,
+            value_date=event.value_date,
+            amount=event.amount,
+            channel=event.channel.value if event.channel else None,
+            external_reference=event.external_reference,
+            reverses_id=event.reverses_id,
+            reversed=False,
+            reason=event.reason,
+            recorded_at=recorded_at,
+        )
     ).decode()
 
 
@@ -172,8 +176,15 @@ _LOCK_LOAN = _LOAN_COLUMNS + " FOR UPDATE OF l"
 _READ_LOAN = _LOAN_COLUMNS
 _INSERT_EVENT = (
     "INSERT INTO loan_events (id, loan_id, sequence, kind, value_date, amount, channel, external_reference,"
-    " reverses_id, reason, details, ledger_transaction_id, recorded_by, recorded_at, document)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    " reverses_id, reason, details, ledger_transaction_id, recorded_by, recorded_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+)
+_INSERT_ENTRY = "INSERT INTO loan_statement_entries (event_id, loan_id, sequence, entry) VALUES ($1, $2, $3, $4)"
+# The entry is Transaction's JSON: its key is written without spaces and a string value cannot hold
+# it unescaped, so this replaces the one flag and nothing else.
+_MARK_REVERSED = (
+    "UPDATE loan_statement_entries SET entry = replace(entry, '\"reversed\":false', '\"reversed\":true')"
+    " WHERE event_id = $1"
 )
 _POSTED_BALANCES = (
     "SELECT e.account, sum(e.amount) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
@@ -216,10 +227,7 @@ _STATEMENT_LINES = (
     " LEFT JOIN loan_events e ON e.loan_id = i.loan_id AND e.sequence = i.schedule_version"
     " WHERE i.loan_id = $1 ORDER BY i.number"
 )
-_TRANSACTIONS_SQL = (
-    "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
-    " reverses_id, reason, recorded_at FROM loan_events WHERE loan_id = $1 ORDER BY sequence"
-)
+_ENTRIES_SQL = "SELECT entry FROM loan_statement_entries WHERE loan_id = $1 ORDER BY sequence"
 
 
 class SqlLoanServicing:
@@ -227,7 +235,7 @@ class SqlLoanServicing:
         self.session = session
 
     async def lock(self, loan_id: uuid.UUID, *, for_update: bool = True) -> ServicedLoan | None:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         loan_row = await connection.fetchrow(_LOCK_LOAN if for_update else _READ_LOAN, loan_id)
         if loan_row is None:
             return None
@@ -246,7 +254,7 @@ class SqlLoanServicing:
     async def add_event(self, event: LoanEvent) -> None:
         details = _details(event)
         recorded_at = datetime.now(UTC)
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             _INSERT_EVENT,
             event.id,
@@ -263,11 +271,15 @@ class SqlLoanServicing:
             event.ledger_transaction_id,
             event.recorded_by,
             recorded_at,
-            _statement_entry(event, recorded_at),
         )
+        await connection.execute(
+            _INSERT_ENTRY, event.id, event.loan_id, event.sequence, _statement_entry(event, recorded_at)
+        )
+        if event.reverses_id is not None:
+            await connection.execute(_MARK_REVERSED, event.reverses_id)
 
     async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         rows = await connection.fetch(_POSTED_BALANCES, loan_id)
         return {Account(account): total for account, total in rows}
 
@@ -278,7 +290,7 @@ class SqlLoanServicing:
         next_due = min(
             (i.due_date for i in state.installments if i.due_date >= state.as_of and i.outstanding > 0), default=None
         )
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             _UPDATE_LOAN,
             loan.id,
@@ -316,14 +328,14 @@ class SqlLoanServicing:
             )
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
-        return await fetch_schedule_document(await driver(self.session), loan_id)
+        return await fetch_schedule_document(await read_only(self.session), loan_id)
 
     async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         return [row["id"] for row in await connection.fetch(_LOANS_OF_BORROWER, borrower_id)]
 
     async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
-        connection = await driver(self.session)
+        connection = await read_only(self.session)
         row = await connection.fetchrow(_READ_LOAN, loan_id)
         if row is None:
             return None
@@ -347,9 +359,6 @@ class SqlLoanServicing:
             state_as_of=row["state_as_of"],
             borrower_id=row["borrower_id"],
         )
-        # Hundreds of rows: amounts cast to the currency's decimals by PostgreSQL.
-        exponent = unit.as_tuple().exponent
-        decimals = -exponent if isinstance(exponent, int) else 0
         installments = tuple(_statement_line(r, unit) for r in lines)
         contract = ScheduleTermsOf(
             version=0,
@@ -367,6 +376,5 @@ class SqlLoanServicing:
             for r in lines
             if r["schedule_version"]
         }
-        rows = await connection.fetch(_TRANSACTIONS_SQL.format(decimals=decimals), loan_id)
-        transactions = tuple(Transaction._make(row) for row in rows)
+        transactions = tuple(_ENTRIES.decode(row["entry"]) for row in await connection.fetch(_ENTRIES_SQL, loan_id))
         return LoanStatement(summary, installments, transactions, (contract, *amendments.values()))
