@@ -66,6 +66,18 @@ def ensure_may_see_borrower(principal: Principal, borrower_id: uuid.UUID) -> Non
     raise NotFound("borrower not found", code="borrower.not_found")
 
 
+def may_see_loan(principal: Principal, borrower_id: uuid.UUID | None) -> bool:
+    """Who may see a loan (its schedule, payoff, statement, contract): staff every loan; a borrower
+    only the loans whose borrower they are; partners none. The one rule every route applies."""
+    return principal.is_staff or (borrower_id is not None and principal.borrower_id == borrower_id)
+
+
+def ensure_may_see_loan(principal: Principal, borrower_id: uuid.UUID | None) -> None:
+    """``may_see_loan`` or 404 (not 403: anyone else's loan ids leak nothing)."""
+    if not may_see_loan(principal, borrower_id):
+        raise NotFound("loan not found", code="loan.not_found")
+
+
 @dataclass
 class StaffUser:
     id: uuid.UUID

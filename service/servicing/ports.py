@@ -197,8 +197,8 @@ class LoanServicing(Protocol):
         self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
     ) -> None: ...
 
-    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
-        """The loan, its instalments and its events, in three statements."""
+    async def statement(self, loan_id: uuid.UUID, *, transactions: bool = True) -> LoanStatement | None:
+        """The loan, its instalments and its events, in three statements (two without the events)."""
         ...
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
@@ -207,6 +207,10 @@ class LoanServicing(Protocol):
 
     async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
         """The ids of the borrower's loans (through their applicant record), latest disbursed first."""
+        ...
+
+    async def borrower_of(self, loan_id: uuid.UUID) -> uuid.UUID | None:
+        """The borrower whose loan it is (None: no such loan, or its applicant has no borrower space)."""
         ...
 
 

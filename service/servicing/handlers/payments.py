@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.errors import Conflict, NotFound, RuleViolation
-from domain.identity.model import Principal
+from domain.identity.model import Principal, may_see_loan
 from domain.ids import new_id
 from domain.ledger.servicing import servicing_transaction
 from domain.loans.events import LoanEvent, LoanEventKind
@@ -444,11 +444,6 @@ async def reschedule(
     )
 
 
-def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
-    """Staff see every loan; a borrower only their own (anyone else's is a 404, ids leak nothing)."""
-    return actor.is_staff or (serviced_borrower is not None and serviced_borrower == actor.borrower_id)
-
-
 async def payoff(
     loan_id: uuid.UUID, on: date, *, actor: Principal, uow: ServicingUnitOfWork, today: date
 ) -> tuple[PayoffQuote, str]:
@@ -456,7 +451,7 @@ async def payoff(
     ``on`` and recorded after everything else, settles (see domain.servicing.payoff_quote)."""
     async with uow:
         serviced = await uow.servicing.lock(loan_id, for_update=False)
-        if serviced is None or not visible_to(serviced.borrower_id, actor):
+        if serviced is None or not may_see_loan(actor, serviced.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         loan = serviced.loan
         if not loan.disbursed_on <= on <= today + PAYOFF_HORIZON:
@@ -472,7 +467,7 @@ async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitO
     """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
     async with uow:
         found = await uow.servicing.statement(loan_id)
-        if found is None or not visible_to(found.loan.borrower_id, actor):
+        if found is None or not may_see_loan(actor, found.loan.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         return found
 
@@ -481,7 +476,7 @@ async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: Servic
     """``statement`` as the JSON document the API sends (one statement, rendered by the database)."""
     async with uow:
         found = await uow.servicing.schedule_document(loan_id)
-        if found is None or not visible_to(found.borrower_id, actor):
+        if found is None or not may_see_loan(actor, found.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         return found.json
 

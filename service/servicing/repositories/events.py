@@ -216,6 +216,7 @@ _INSERT_INSTALLMENT = (
     + ", ".join(f"${n}" for n in range(6, 6 + 1 + len(_STATE_COLUMNS)))
     + ")"
 )
+_BORROWER_OF = "SELECT a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
 _LOANS_OF_BORROWER = (
     "SELECT l.id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE a.borrower_id = $1"
     " ORDER BY l.disbursed_on DESC, l.id"
@@ -334,7 +335,12 @@ class SqlLoanServicing:
         connection = await in_transaction(self.session)
         return [row["id"] for row in await connection.fetch(_LOANS_OF_BORROWER, borrower_id)]
 
-    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
+    async def borrower_of(self, loan_id: uuid.UUID) -> uuid.UUID | None:
+        connection = await read_only(self.session)
+        borrower_id: uuid.UUID | None = await connection.fetchval(_BORROWER_OF, loan_id)
+        return borrower_id
+
+    async def statement(self, loan_id: uuid.UUID, *, transactions: bool = True) -> LoanStatement | None:
         connection = await read_only(self.session)
         row = await connection.fetchrow(_READ_LOAN, loan_id)
         if row is None:
@@ -376,5 +382,6 @@ class SqlLoanServicing:
             for r in lines
             if r["schedule_version"]
         }
-        transactions = tuple(_ENTRIES.decode(row["entry"]) for row in await connection.fetch(_ENTRIES_SQL, loan_id))
-        return LoanStatement(summary, installments, transactions, (contract, *amendments.values()))
+        entries = await connection.fetch(_ENTRIES_SQL, loan_id) if transactions else ()
+        listed = tuple(_ENTRIES.decode(row["entry"]) for row in entries)
+        return LoanStatement(summary, installments, listed, (contract, *amendments.values()))
