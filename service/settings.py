@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,7 +91,12 @@ class Settings:
 
     def business_date(self, moment: datetime) -> date:
         """The lender's date at ``moment`` (an aware datetime): 23:30 UTC is already tomorrow in Paris."""
-        return moment.astimezone(ZoneInfo(self.lender_timezone)).date()
+        return moment.astimezone(self.lender_zone).date()
+
+    @cached_property
+    def lender_zone(self) -> ZoneInfo:
+        """``lender_timezone`` built once (every request and job asks for the business date)."""
+        return ZoneInfo(self.lender_timezone)
 
     @property
     def committee_rules(self) -> CommitteeRules:

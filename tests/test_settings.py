@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,20 @@ def test_business_dates_are_the_lenders_dates() -> None:
 def test_an_unknown_lender_time_zone_is_named() -> None:
     with pytest.raises(SettingsError, match="LENDER_TIMEZONE"):
         load_settings({**GOOD, "LENDER_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_lenders_time_zone_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.settings as module
+
+    settings = load_settings(GOOD)
+    built: list[str] = []
+    real = module.ZoneInfo
+
+    def counting(key: str) -> Any:
+        built.append(key)
+        return real(key)
+
+    monkeypatch.setattr(module, "ZoneInfo", counting)
+    for hour in range(3):
+        settings.business_date(datetime(2026, 11, 29, 20 + hour, tzinfo=UTC))
+    assert len(built) <= 1

@@ -162,6 +162,12 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
 
 
+def normalise_username(username: str) -> str:
+    """Staff user names compare case-insensitively and without surrounding spaces (sign-in, its
+    back-off and the account's creation all name one account the same way)."""
+    return username.strip().lower()
+
+
 def normalise_email(email: str) -> str:
     """E-mail addresses compare case-insensitively and without surrounding spaces."""
     value = email.strip().lower()

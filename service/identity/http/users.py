@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
-from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
+from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser, normalise_username
 from service.identity import handlers as uc
 from service.kernel.http import messages
 from service.kernel.http.guards import ALL_STAFF, PUBLIC, AuthedRequest, allow, client_address
@@ -205,7 +205,7 @@ class AuthController(Controller):
     ) -> TokenResponse:
         minutes = services.settings.access_token_minutes
         # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
-        account, client = data.username.strip().lower(), client_address(request)
+        account, client = normalise_username(data.username), client_address(request)
         wait = await services.sign_in_backoff.wait(account, client)
         if wait is not None:
             raise too_many_requests("too many failed sign-ins; try again later", wait)
