@@ -36,7 +36,7 @@ from domain.origination.eligibility import (
     newest_in_force_ceiling,
     newest_in_force_threshold,
 )
-from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
+from domain.products.model import LegalCeiling, ProductCategory, ProductVersion, QuoteRequest
 from domain.products.policies import check_term_limits, check_whole_term, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
 from service.followup.handlers import start_follow_up
@@ -132,12 +132,16 @@ async def _eligibility(
     on: date,
     apr: Decimal | None,
     apr_source: str,
+    ceilings: Sequence[LegalCeiling] | None = None,
 ) -> list[CheckResult]:
-    """Every check on what the records say now (the same checks at submission and before the offer)."""
+    """Every check on what the records say now (the same checks at submission and before the offer);
+    ``ceilings`` when the caller has read them already in this transaction."""
     terms = version.terms
     project = await uow.projects.get(app.applicant_id)
     legal = uow.legal_data
-    ceiling = newest_in_force_ceiling(list(await legal.ceilings()), terms.category, terms.currency, on)
+    if ceilings is None:
+        ceilings = await legal.ceilings()
+    ceiling = newest_in_force_ceiling(list(ceilings), terms.category, terms.currency, on)
     threshold = newest_in_force_threshold(
         list(await legal.usury_thresholds()), terms.category, terms.currency, app.amount, on
     )
@@ -459,7 +463,9 @@ async def issue_offer(
             interest_grace=0,
             ceiling=newest_in_force_ceiling(ceilings, version.terms.category, version.terms.currency, today),
         )
-        results = await _eligibility(uow, app, version, on=today, apr=schedule.apr, apr_source="the offer's TAEG")
+        results = await _eligibility(
+            uow, app, version, on=today, apr=schedule.apr, apr_source="the offer's TAEG", ceilings=ceilings
+        )
         app.eligibility = tuple(results)
         _require_eligible(results)
         app.offer = Offer(
