@@ -353,9 +353,6 @@ async def test_an_offer_reads_the_legal_ceilings_once(
         return await real(self)
 
     monkeypatch.setattr(SqlLegalData, "ceilings", counted)
-    await step(
-        await client.post(
-            f"{url}/offer", headers=officer.headers, json={"version": app["version"], "disbursement_date": TODAY.isoformat()}
-        )
-    )
+    offer = {"version": app["version"], "disbursement_date": TODAY.isoformat()}
+    await step(await client.post(f"{url}/offer", headers=officer.headers, json=offer))
     assert len(reads) == 1
