@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import Role
-from domain.origination.applications import Action, Application, Status
+from domain.origination.applications import Action, Application, CommitteeDecision, Status
 from domain.origination.contract import ContractDocument
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
@@ -468,7 +468,7 @@ class ApplicationController(Controller):
         request: AuthedRequest,
     ) -> ApplicationResponse:
         amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
-        decision = uc.CommitteeDecision(
+        decision = CommitteeDecision(
             currency=currency,
             decision=Action(data.decision),
             comment=data.comment,
