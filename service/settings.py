@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.notifications import QuietWindow
-from domain.origination.applications import CommitteeRules
+from domain.origination.committee import CommitteeRules
 from domain.origination.contract import Lender
 
 

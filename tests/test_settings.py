@@ -112,7 +112,7 @@ def test_bad_notice_setting_is_named(env: dict[str, str], named: str) -> None:
 def test_the_committee_needs_two_votes_and_a_simple_majority_unless_configured() -> None:
     from decimal import Decimal
 
-    from domain.origination.applications import CommitteeRules
+    from domain.origination.committee import CommitteeRules
 
     assert load_settings(GOOD).committee_rules == CommitteeRules(quorum=2, majority_percent=Decimal(50))
     configured = load_settings({**GOOD, "COMMITTEE_QUORUM": "3", "COMMITTEE_MAJORITY_PERCENT": "66"})

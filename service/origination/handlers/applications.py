@@ -19,16 +19,13 @@ from domain.origination.applications import (
     Action,
     Application,
     CommitteeDecision,
-    CommitteeRules,
     HistoryEntry,
     NotEligibleError,
     Offer,
     Status,
-    check_committee_decider,
-    check_committee_votes,
-    current_votes,
     require_eligible,
 )
+from domain.origination.committee import CommitteeRules, check_committee_decider, check_committee_votes, current_votes
 from domain.origination.contract import ContractDocument, Lender
 from domain.origination.eligibility import (
     CheckResult,
