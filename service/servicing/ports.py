@@ -72,6 +72,50 @@ class Transaction(msgspec.Struct, frozen=True):
     recorded_at: datetime
 
 
+class ReceiptAllocation(msgspec.Struct, frozen=True):
+    """What a payment paid: one component of one instalment (``installment`` None: a recovery)."""
+
+    installment: int | None
+    component: str
+    amount: Decimal
+    applied_on: date
+
+
+class ReceiptLoan(msgspec.Struct, frozen=True):
+    """The loan after the event."""
+
+    status: str
+    as_of: date
+    outstanding_principal: Decimal
+    credit_balance: Decimal
+    total_due: Decimal
+    days_past_due: int
+    arrears_bucket: str
+    closed_on: date | None
+    written_off_on: date | None
+
+
+class EventReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What the client is told about a payment, reversal, write-off or reschedule it recorded; stored
+    (as JSON) with the Idempotency-Key so that a retry gets the same."""
+
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    sequence: int
+    kind: str
+    value_date: date
+    amount: Decimal | None
+    currency: str
+    channel: str | None
+    external_reference: str | None
+    reverses_id: uuid.UUID | None
+    reason: str | None
+    ledger_transaction_id: uuid.UUID | None
+    allocations: list[ReceiptAllocation]
+    loan: ReceiptLoan
+    apr: Decimal | None = None  # a reschedule's; absent from receipts stored before it was given
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScheduleTermsOf:
     """The terms of one of a loan's schedules: the contract's (``version`` 0, from the

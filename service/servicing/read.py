@@ -14,7 +14,7 @@ from typing import Any
 from moneyed import CURRENCIES
 
 from domain.errors import RuleViolation
-from domain.money import minor_unit
+from domain.money import decimals
 from service.servicing.ports import ScheduleDocument
 
 
@@ -23,10 +23,9 @@ def _digits_case() -> str:
     exceptions = []
     for code in sorted(CURRENCIES):
         try:
-            exponent = minor_unit(code).as_tuple().exponent
+            digits = decimals(code)
         except RuleViolation:  # codes the domain refuses never reach a loan
             continue
-        digits = -exponent if isinstance(exponent, int) else 2
         if digits != 2:
             exceptions.append(f"WHEN '{code}' THEN {digits}")
     return f"CASE currency {' '.join(exceptions)} ELSE 2 END"

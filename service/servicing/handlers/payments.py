@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal, may_see_loan
 from domain.ids import new_id
@@ -30,7 +32,14 @@ from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.kernel.idempotency import IdempotencyKey
-from service.servicing.ports import LoanStatement, ServicedLoan, ServicingUnitOfWork
+from service.servicing.ports import (
+    EventReceipt,
+    LoanStatement,
+    ReceiptAllocation,
+    ReceiptLoan,
+    ServicedLoan,
+    ServicingUnitOfWork,
+)
 
 PAYOFF_HORIZON = timedelta(days=366)
 
@@ -90,46 +99,39 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
-def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
+def _receipt(event: LoanEvent, state: LoanState) -> EventReceipt:
     """What the client is told, stored with the Idempotency-Key so that a retry gets the same."""
-    allocations = [
-        {
-            "installment": a.installment,
-            "component": a.component.value,
-            "amount": str(a.amount),
-            "applied_on": a.applied_on.isoformat(),
-        }
-        for a in state.allocations
-        if a.payment_id == event.id
-    ]
-    status = "written_off" if state.written_off_on else "closed" if state.closed else "active"
-    return {
-        "id": str(event.id),
-        "loan_id": str(event.loan_id),
-        "sequence": event.sequence,
-        "kind": event.kind.value,
-        "value_date": event.value_date.isoformat(),
-        "amount": _money(event.amount),
-        "currency": state.currency,
-        "channel": event.channel.value if event.channel else None,
-        "external_reference": event.external_reference,
-        "reverses_id": str(event.reverses_id) if event.reverses_id else None,
-        "reason": event.reason,
-        "apr": _money(event.apr),
-        "ledger_transaction_id": str(event.ledger_transaction_id) if event.ledger_transaction_id else None,
-        "allocations": allocations,
-        "loan": {
-            "status": status,
-            "as_of": state.as_of.isoformat(),
-            "outstanding_principal": str(state.outstanding_principal),
-            "credit_balance": str(state.credit_balance),
-            "total_due": str(state.total_due),
-            "days_past_due": state.days_past_due,
-            "arrears_bucket": state.arrears_bucket,
-            "closed_on": state.closed_on.isoformat() if state.closed_on else None,
-            "written_off_on": state.written_off_on.isoformat() if state.written_off_on else None,
-        },
-    }
+    return EventReceipt(
+        id=event.id,
+        loan_id=event.loan_id,
+        sequence=event.sequence,
+        kind=event.kind.value,
+        value_date=event.value_date,
+        amount=event.amount,
+        currency=state.currency,
+        channel=event.channel.value if event.channel else None,
+        external_reference=event.external_reference,
+        reverses_id=event.reverses_id,
+        reason=event.reason,
+        apr=event.apr,
+        ledger_transaction_id=event.ledger_transaction_id,
+        allocations=[
+            ReceiptAllocation(a.installment, a.component.value, a.amount, a.applied_on)
+            for a in state.allocations
+            if a.payment_id == event.id
+        ],
+        loan=ReceiptLoan(
+            status="written_off" if state.written_off_on else "closed" if state.closed else "active",
+            as_of=state.as_of,
+            outstanding_principal=state.outstanding_principal,
+            credit_balance=state.credit_balance,
+            total_due=state.total_due,
+            days_past_due=state.days_past_due,
+            arrears_bucket=state.arrears_bucket,
+            closed_on=state.closed_on,
+            written_off_on=state.written_off_on,
+        ),
+    )
 
 
 def _check_fits(state: LoanState, field: str) -> None:
@@ -186,11 +188,11 @@ async def _record(
     uow: ServicingUnitOfWork,
     today: date,
     overflow_field: str = "amount.amount",
-) -> dict[str, Any]:
+) -> EventReceipt:
     async with uow:
         stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
         if stored is not None:
-            return stored
+            return msgspec.convert(stored, EventReceipt)
         serviced = await uow.servicing.lock(loan_id)
         if serviced is None:
             raise NotFound("loan not found", code="loan.not_found")
@@ -221,7 +223,8 @@ async def _record(
                 "currency": loan.currency,
             },
         )
-        await uow.idempotency.record(idempotency.scope, idempotency.key, idempotency.request_hash, receipt)
+        stored_receipt = msgspec.to_builtins(receipt)
+        await uow.idempotency.record(idempotency.scope, idempotency.key, idempotency.request_hash, stored_receipt)
         await uow.commit()
         return receipt
 
@@ -260,7 +263,7 @@ async def record_payment(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """A payment, possibly back-dated (the replay re-allocates everything after its value date).
     On a written-off loan it is a recovery; on a closed one it is kept as a credit owed back."""
 
@@ -310,7 +313,7 @@ async def reverse_payment(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """A payment that did not happen after all (a rejected direct debit): from its value date on,
     the loan is replayed without it."""
 
@@ -345,7 +348,7 @@ async def write_off(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """Write off what is owed on ``value_date``; later payments are recoveries. Not before the
     loan's last event (history is not rewritten under a write-off)."""
 
@@ -365,7 +368,7 @@ async def reschedule(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """Replace the open instalments by a new schedule for the principal owed on the value date;
     arrears of interest, fees and penalties are carried to the first new instalment (see
     domain.servicing.Reschedule). The old instalments stay, marked rescheduled."""

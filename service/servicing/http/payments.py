@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import msgspec
 from litestar import Controller, get, post
@@ -33,7 +33,7 @@ from service.kernel.http.wire import (
 )
 from service.services import Services
 from service.servicing.handlers import payments as uc
-from service.servicing.ports import LoanStatement, StatementLine
+from service.servicing.ports import EventReceipt, LoanStatement, StatementLine
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
@@ -218,8 +218,8 @@ class PayoffResponse(msgspec.Struct, frozen=True):
     credit_balance: AmountOut
 
 
-def _event_response(receipt: dict[str, Any]) -> LoanEventResponse:
-    return msgspec.convert(receipt, LoanEventResponse, strict=False)
+def _event_response(receipt: EventReceipt) -> LoanEventResponse:
+    return msgspec.convert(msgspec.to_builtins(receipt), LoanEventResponse)
 
 
 def _installment_out(i: StatementLine) -> InstallmentStateOut:
