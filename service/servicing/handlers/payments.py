@@ -24,7 +24,14 @@ from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identity.model import Principal, may_see_loan
 from domain.ids import new_id
 from domain.ledger.servicing import servicing_transaction
-from domain.loans.events import LoanEvent, LoanEventKind
+from domain.loans.events import (
+    LoanEvent,
+    LoanWrittenOff,
+    PaymentRecorded,
+    PaymentReversed,
+    Rescheduled,
+    facts_of,
+)
 from domain.loans.model import Loan
 from domain.money import AMOUNT_LIMIT, minor_unit
 from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
@@ -101,19 +108,20 @@ def _money(amount: Decimal | None) -> str | None:
 
 def _receipt(event: LoanEvent, state: LoanState) -> EventReceipt:
     """What the client is told, stored with the Idempotency-Key so that a retry gets the same."""
+    facts = facts_of(event)
     return EventReceipt(
         id=event.id,
         loan_id=event.loan_id,
         sequence=event.sequence,
         kind=event.kind.value,
         value_date=event.value_date,
-        amount=event.amount,
+        amount=facts.amount,
         currency=state.currency,
-        channel=event.channel.value if event.channel else None,
-        external_reference=event.external_reference,
-        reverses_id=event.reverses_id,
-        reason=event.reason,
-        apr=event.apr,
+        channel=facts.channel.value if facts.channel else None,
+        external_reference=facts.external_reference,
+        reverses_id=facts.reverses_id,
+        reason=facts.reason,
+        apr=facts.apr,
         ledger_transaction_id=event.ledger_transaction_id,
         allocations=[
             ReceiptAllocation(a.installment, a.component.value, a.amount, a.applied_on)
@@ -219,7 +227,7 @@ async def _record(
                 "event_id": str(event.id),
                 "kind": event.kind.value,
                 "value_date": event.value_date.isoformat(),
-                "amount": _money(event.amount),
+                "amount": _money(facts_of(event).amount),
                 "currency": loan.currency,
             },
         )
@@ -229,18 +237,15 @@ async def _record(
         return receipt
 
 
-def _new_event(
-    loan_id: uuid.UUID, sequence: int, kind: LoanEventKind, value_date: date, actor: Principal, **facts: Any
-) -> LoanEvent:
-    return LoanEvent(
-        id=new_id(),
-        loan_id=loan_id,
-        sequence=sequence,
-        kind=kind,
-        value_date=value_date,
-        recorded_by=actor.subject_id,
-        **facts,
-    )
+def _recorded(loan_id: uuid.UUID, sequence: int, value_date: date, actor: Principal) -> dict[str, Any]:
+    """What every new event records besides its own facts."""
+    return {
+        "id": new_id(),
+        "loan_id": loan_id,
+        "sequence": sequence,
+        "value_date": value_date,
+        "recorded_by": actor.subject_id,
+    }
 
 
 def _check_value_date(value_date: date, loan: Loan, today: date, *, not_before: date | None = None) -> None:
@@ -289,12 +294,8 @@ async def record_payment(
                     code="payment.above_payoff",
                     field="confirm_overpayment",
                 )
-        return _new_event(
-            loan.id,
-            sequence,
-            LoanEventKind.PAYMENT,
-            command.value_date,
-            actor,
+        return PaymentRecorded(
+            **_recorded(loan.id, sequence, command.value_date, actor),
             amount=command.amount.quantize(minor_unit(loan.currency)),
             channel=command.channel,
             external_reference=command.external_reference,
@@ -318,14 +319,14 @@ async def reverse_payment(
     the loan is replayed without it."""
 
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
-        payment = next((e for e in serviced.events if e.id == payment_id and e.kind is LoanEventKind.PAYMENT), None)
+        payment = next((e for e in serviced.events if e.id == payment_id and isinstance(e, PaymentRecorded)), None)
         if payment is None:
             raise NotFound("payment not found on this loan", code="payment.not_found")
-        if any(e.reverses_id == payment_id for e in serviced.events):
+        if any(isinstance(e, PaymentReversed) and e.reverses_id == payment_id for e in serviced.events):
             raise Conflict("this payment is already reversed", code="payment.already_reversed")
         _check_value_date(value_date, serviced.loan, today, not_before=payment.value_date)
-        return _new_event(
-            serviced.loan.id, sequence, LoanEventKind.REVERSAL, value_date, actor, reverses_id=payment_id, reason=reason
+        return PaymentReversed(
+            **_recorded(serviced.loan.id, sequence, value_date, actor), reverses_id=payment_id, reason=reason
         )
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
@@ -355,7 +356,7 @@ async def write_off(
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
         _require_active(serviced, today, "write off")
         _check_value_date(value_date, serviced.loan, today, not_before=_last_event_date(serviced))
-        return _new_event(serviced.loan.id, sequence, LoanEventKind.WRITE_OFF, value_date, actor, reason=reason)
+        return LoanWrittenOff(**_recorded(serviced.loan.id, sequence, value_date, actor), reason=reason)
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
 
@@ -424,12 +425,8 @@ async def reschedule(
             list(await legal.usury_thresholds()), terms.category, loan.currency, owed, today
         )
         check_usury(terms, schedule.apr, threshold)
-        return _new_event(
-            loan.id,
-            sequence,
-            LoanEventKind.RESCHEDULE,
-            command.value_date,
-            actor,
+        return Rescheduled(
+            **_recorded(loan.id, sequence, command.value_date, actor),
             reason=command.reason,
             installments=schedule.installments,
             annual_interest_rate=rate,  # the amendment's terms, shown on the borrower's documents

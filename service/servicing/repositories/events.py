@@ -16,7 +16,15 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ledger.model import Account
-from domain.loans.events import LoanEvent, LoanEventKind
+from domain.loans.events import (
+    LoanEvent,
+    LoanEventKind,
+    LoanWrittenOff,
+    PaymentRecorded,
+    PaymentReversed,
+    Rescheduled,
+    facts_of,
+)
 from domain.loans.model import Loan
 from domain.money import minor_unit
 from domain.schedules import Installment
@@ -94,18 +102,19 @@ _ENTRIES = msgspec.json.Decoder(Transaction)
 def _statement_entry(event: LoanEvent, recorded_at: datetime) -> str:
     """The event's row of the statement read model: not reversed yet (``_MARK_REVERSED`` turns it
     when a reversal is recorded)."""
+    facts = facts_of(event)
     return _ENTRY.encode(
         Transaction(
             id=event.id,
             sequence=event.sequence,
             kind=event.kind.value,
             value_date=event.value_date,
-            amount=event.amount,
-            channel=event.channel.value if event.channel else None,
-            external_reference=event.external_reference,
-            reverses_id=event.reverses_id,
+            amount=facts.amount,
+            channel=facts.channel.value if facts.channel else None,
+            external_reference=facts.external_reference,
+            reverses_id=facts.reverses_id,
             reversed=False,
-            reason=event.reason,
+            reason=facts.reason,
             recorded_at=recorded_at,
         )
     ).decode()
@@ -125,7 +134,7 @@ def _installment_json(i: Installment) -> dict[str, Any]:
 
 def _details(event: LoanEvent) -> dict[str, Any]:
     """A reschedule's new schedule and its terms (read back by ``_event`` and the schedule document)."""
-    if not event.installments:
+    if not isinstance(event, Rescheduled) or not event.installments:
         return {}
     details: dict[str, Any] = {"installments": [_installment_json(i) for i in event.installments]}
     for name in ("annual_interest_rate", "apr"):
@@ -151,24 +160,32 @@ def _installment_from_json(data: dict[str, Any]) -> Installment:
 
 
 def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
-    return LoanEvent(
-        id=row["id"],
-        loan_id=row["loan_id"],
-        sequence=row["sequence"],
-        kind=LoanEventKind(row["kind"]),
-        value_date=row["value_date"],
-        recorded_by=row["recorded_by"],
-        amount=row["amount"].quantize(unit) if row["amount"] is not None else None,
-        channel=PaymentChannel(row["channel"]) if row["channel"] else None,
-        external_reference=row["external_reference"],
-        reverses_id=row["reverses_id"],
-        reason=row["reason"],
-        installments=tuple(_installment_from_json(i) for i in row["details"].get("installments", ())),
-        annual_interest_rate=_optional_decimal(row["details"].get("annual_interest_rate")),
-        apr=_optional_decimal(row["details"].get("apr")),
-        ledger_transaction_id=row["ledger_transaction_id"],
-        recorded_at=row["recorded_at"],
-    )
+    """The recorded event of its kind (the table's CHECK constraints say which columns each kind fills)."""
+    recorded: dict[str, Any] = {
+        name: row[name]
+        for name in ("id", "loan_id", "sequence", "value_date", "recorded_by", "ledger_transaction_id", "recorded_at")
+    }
+    match LoanEventKind(row["kind"]):
+        case LoanEventKind.PAYMENT:
+            return PaymentRecorded(
+                **recorded,
+                amount=row["amount"].quantize(unit),
+                channel=PaymentChannel(row["channel"]),
+                external_reference=row["external_reference"],
+            )
+        case LoanEventKind.REVERSAL:
+            return PaymentReversed(**recorded, reverses_id=row["reverses_id"], reason=row["reason"])
+        case LoanEventKind.WRITE_OFF:
+            return LoanWrittenOff(**recorded, reason=row["reason"])
+        case LoanEventKind.RESCHEDULE:
+            details = row["details"]
+            return Rescheduled(
+                **recorded,
+                reason=row["reason"],
+                installments=tuple(_installment_from_json(i) for i in details.get("installments", ())),
+                annual_interest_rate=_optional_decimal(details.get("annual_interest_rate")),
+                apr=_optional_decimal(details.get("apr")),
+            )
 
 
 _LOAN_COLUMNS = "SELECT l.*, a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
@@ -254,6 +271,7 @@ class SqlLoanServicing:
 
     async def add_event(self, event: LoanEvent) -> None:
         details = _details(event)
+        facts = facts_of(event)
         recorded_at = datetime.now(UTC)
         connection = await in_transaction(self.session)
         await connection.execute(
@@ -263,11 +281,11 @@ class SqlLoanServicing:
             event.sequence,
             event.kind.value,
             event.value_date,
-            event.amount,
-            event.channel.value if event.channel else None,
-            event.external_reference,
-            event.reverses_id,
-            event.reason,
+            facts.amount,
+            facts.channel.value if facts.channel else None,
+            facts.external_reference,
+            facts.reverses_id,
+            facts.reason,
             msgspec.json.encode(details).decode(),
             event.ledger_transaction_id,
             event.recorded_by,
@@ -276,7 +294,7 @@ class SqlLoanServicing:
         await connection.execute(
             _INSERT_ENTRY, event.id, event.loan_id, event.sequence, _statement_entry(event, recorded_at)
         )
-        if event.reverses_id is not None:
+        if isinstance(event, PaymentReversed):
             await connection.execute(_MARK_REVERSED, event.reverses_id)
 
     async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:
