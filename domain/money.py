@@ -20,7 +20,9 @@ __all__ = [
     "Money",
     "RoundingMode",
     "allocate",
+    "checked_amount",
     "currency_of",
+    "decimals",
     "minor_unit",
     "money",
     "parse_decimal",
@@ -76,6 +78,11 @@ def _decimals(currency: Currency) -> int:
     return places
 
 
+def decimals(currency: str | Currency) -> int:
+    """How many decimals the currency's minor unit has: 2 for EUR, 0 for JPY and XOF."""
+    return _decimals(currency if isinstance(currency, Currency) else currency_of(currency))
+
+
 def minor_unit(currency: str | Currency) -> Decimal:
     """The smallest amount of the currency: ``Decimal('0.01')`` for EUR, ``Decimal('1')`` for JPY."""
     cur = currency if isinstance(currency, Currency) else currency_of(currency)
@@ -101,6 +108,25 @@ def parse_decimal(value: str | Decimal | int, *, field: str = "amount") -> Decim
 def quantize(amount: Decimal, currency: str | Currency, mode: RoundingMode = RoundingMode.HALF_UP) -> Decimal:
     """Round ``amount`` to the currency's minor unit with an explicit rounding mode."""
     return amount.quantize(minor_unit(currency), rounding=mode.decimal_rounding)
+
+
+def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
+    """An amount the lender records: more than zero (or zero when ``allow_zero``), below
+    ``AMOUNT_LIMIT``, in the currency's minor unit (never rounded silently); a 422 naming ``field``."""
+    if value >= AMOUNT_LIMIT:
+        raise RuleViolation(f"must be below {AMOUNT_LIMIT:,}", code="money.too_large", field=field)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise RuleViolation(
+            "must be more than zero" if not allow_zero else "must not be negative",
+            code="money.not_positive",
+            field=field,
+        )
+    unit = minor_unit(currency)
+    if value != value.quantize(unit):
+        raise RuleViolation(
+            f"{currency} has {decimals(currency)} decimals at most", code="money.too_many_decimals", field=field
+        )
+    return value.quantize(unit)
 
 
 def money(amount: str | Decimal | int, currency: str, *, field: str = "amount") -> Money:

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
 from domain.notifications import QuietWindow
-from domain.origination.applications import CommitteeRules
+from domain.origination.committee import CommitteeRules
 from domain.origination.contract import Lender
 from domain.privacy.retention import RetentionPolicy
 
@@ -120,7 +121,12 @@ class Settings:
 
     def business_date(self, moment: datetime) -> date:
         """The lender's date at ``moment`` (an aware datetime): 23:30 UTC is already tomorrow in Paris."""
-        return moment.astimezone(ZoneInfo(self.lender_timezone)).date()
+        return moment.astimezone(self.lender_zone).date()
+
+    @cached_property
+    def lender_zone(self) -> ZoneInfo:
+        """``lender_timezone`` built once (every request and job asks for the business date)."""
+        return ZoneInfo(self.lender_timezone)
 
     @property
     def committee_rules(self) -> CommitteeRules:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_bad_notice_setting_is_named(env: dict[str, str], named: str) -> None:
 def test_the_committee_needs_two_votes_and_a_simple_majority_unless_configured() -> None:
     from decimal import Decimal
 
-    from domain.origination.applications import CommitteeRules
+    from domain.origination.committee import CommitteeRules
 
     assert load_settings(GOOD).committee_rules == CommitteeRules(quorum=2, majority_percent=Decimal(50))
     configured = load_settings({**GOOD, "COMMITTEE_QUORUM": "3", "COMMITTEE_MAJORITY_PERCENT": "66"})
@@ -132,3 +133,20 @@ def test_business_dates_are_the_lenders_dates() -> None:
 def test_an_unknown_lender_time_zone_is_named() -> None:
     with pytest.raises(SettingsError, match="LENDER_TIMEZONE"):
         load_settings({**GOOD, "LENDER_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_lenders_time_zone_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.settings as module
+
+    settings = load_settings(GOOD)
+    built: list[str] = []
+    real = module.ZoneInfo
+
+    def counting(key: str) -> Any:
+        built.append(key)
+        return real(key)
+
+    monkeypatch.setattr(module, "ZoneInfo", counting)
+    for hour in range(3):
+        settings.business_date(datetime(2026, 11, 29, 20 + hour, tzinfo=UTC))
+    assert len(built) <= 1

@@ -19,7 +19,7 @@ import msgspec
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applicants import BusinessProject, PlanLine, ResourceKind, ResourceLine, Situation
-from domain.origination.applications import Action, Application
+from domain.origination.applications import Action, Application, CommitteeDecision
 from domain.products.model import ProductCategory, ProductTerms
 from domain.schedules import Fee, FeeCollection
 from service.identity import handlers as uc
@@ -202,9 +202,7 @@ async def _demo_files(
         approved.append(
             await applications_uc.decide(
                 app.id,
-                applications_uc.CommitteeDecision(
-                    decision=Action.APPROVE, comment="accord avec condition", conditions=(condition,)
-                ),
+                CommitteeDecision(decision=Action.APPROVE, comment="accord avec condition", conditions=(condition,)),
                 expected_version=app.version,
                 actor=committee[0],
                 rules=settings.committee_rules,

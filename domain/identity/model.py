@@ -68,6 +68,18 @@ def ensure_may_see_borrower(principal: Principal, borrower_id: uuid.UUID) -> Non
     raise NotFound("borrower not found", code="borrower.not_found")
 
 
+def may_see_loan(principal: Principal, borrower_id: uuid.UUID | None) -> bool:
+    """Who may see a loan (its schedule, payoff, statement, contract): staff every loan; a borrower
+    only the loans whose borrower they are; partners none. The one rule every route applies."""
+    return principal.is_staff or (borrower_id is not None and principal.borrower_id == borrower_id)
+
+
+def ensure_may_see_loan(principal: Principal, borrower_id: uuid.UUID | None) -> None:
+    """``may_see_loan`` or 404 (not 403: anyone else's loan ids leak nothing)."""
+    if not may_see_loan(principal, borrower_id):
+        raise NotFound("loan not found", code="loan.not_found")
+
+
 @dataclass
 class StaffUser:
     id: uuid.UUID
@@ -152,6 +164,12 @@ PARTNER_KINDS = frozenset(
 )
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
+
+
+def normalise_username(username: str) -> str:
+    """Staff user names compare case-insensitively and without surrounding spaces (sign-in, its
+    back-off and the account's creation all name one account the same way)."""
+    return username.strip().lower()
 
 
 def normalise_email(email: str) -> str:

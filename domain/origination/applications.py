@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.money import quantize
 from domain.origination.eligibility import CheckResult
+from domain.partners.model import DeclineCategory
 from domain.products.model import ProductTerms
-from domain.schedules import Installment
+from domain.products.policies import check_term_limits
+from domain.schedules import Installment, Schedule
 
 
 class Status(str, Enum):
@@ -103,6 +105,71 @@ class Offer:
     issued_on: date
     expires_on: date
     installments: tuple[Installment, ...]
+
+    @classmethod
+    def of(
+        cls,
+        app: Application,
+        schedule: Schedule,
+        *,
+        product_version: int,
+        annual_interest_rate: Decimal,
+        disbursement_date: date,
+        issued_on: date,
+        validity_days: int,
+    ) -> Offer:
+        """The offer that fixes ``schedule`` for the application as it stands, valid ``validity_days``."""
+        return cls(
+            product_version=product_version,
+            amount=app.amount,
+            currency=app.currency,
+            number_of_installments=app.number_of_installments,
+            annual_interest_rate=annual_interest_rate,
+            apr=schedule.apr,
+            net_disbursed=schedule.net_disbursed,
+            total_repayable=schedule.total_repayable,
+            total_interest=schedule.total_interest,
+            total_fees=schedule.total_fees,
+            disbursement_date=disbursement_date,
+            first_due_date=schedule.installments[0].due_date,
+            issued_on=issued_on,
+            expires_on=issued_on + timedelta(days=validity_days),
+            installments=schedule.installments,
+        )
+
+
+class NotEligibleError(RuleViolation):
+    """Some eligibility checks failed; each is reported by name with its detail."""
+
+    code = "application.not_eligible"
+
+    def __init__(self, failed: list[CheckResult]) -> None:
+        super().__init__("; ".join(f"{r.name}: {r.detail}" for r in failed), field="eligibility")
+        self.failed = failed
+
+
+def require_eligible(results: Iterable[CheckResult]) -> None:
+    """Every check passed, or a NotEligibleError naming each one that failed."""
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise NotEligibleError(failed)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitteeDecision:
+    """The committee's decision on a file: approve (possibly changing the amount or term, with
+    conditions), reject (with reasons) or send back for changes."""
+
+    decision: Action  # APPROVE, REJECT or REQUEST_CHANGES
+    comment: str
+    amount: Decimal | None = None
+    currency: str | None = None
+    number_of_installments: int | None = None
+    conditions: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    against_votes_reason: str | None = None  # required when the round's majority does not back the decision
+    # What a referring partner learns of a rejection (never the reasons or comments themselves).
+    decline_category: DeclineCategory = DeclineCategory.OTHER
 
 
 @dataclass(frozen=True)
@@ -215,6 +282,133 @@ class Application:
             Action.MEET_CONDITION, actor_id=actor_id, at=at, condition=number, text=condition.text, evidence=evidence
         )
 
+    def submit(self, results: Sequence[CheckResult], *, actor_id: uuid.UUID, at: datetime) -> None:
+        """Submit the file on the eligibility checks just run: they stay on the file either way; a
+        failed one refuses the submission (NotEligibleError, the file still a draft)."""
+        self.ensure_can(Action.SUBMIT)
+        self.eligibility = tuple(results)
+        require_eligible(results)
+        self.apply(Action.SUBMIT, actor_id=actor_id, at=at)
+
+    def decide(
+        self,
+        decision: CommitteeDecision,
+        *,
+        terms: ProductTerms,
+        tally: dict[str, int],
+        reason: str | None,
+        actor_id: uuid.UUID,
+        at: datetime,
+    ) -> None:
+        """The committee's decision (its votes already counted in ``tally``; ``reason`` when it goes
+        against them). An approval may change the amount or term within the product and set
+        conditions; a rejection states its reasons."""
+        self.ensure_can(decision.decision)
+        if decision.currency is not None and decision.currency != self.currency:
+            raise RuleViolation(
+                f"this loan is in {self.currency}", code="money.currency_mismatch", field="amount.currency"
+            )
+        details: dict[str, Any] = {"votes": tally}
+        if reason is not None:
+            details["against_votes_reason"] = reason
+        if decision.decision is Action.APPROVE:
+            _within_product(terms, decision.amount, decision.number_of_installments)
+            if decision.amount is not None and decision.amount != self.amount:
+                details["amount"] = {"from": str(self.amount), "to": str(decision.amount)}
+                self.amount = decision.amount
+            term = decision.number_of_installments
+            if term is not None and term != self.number_of_installments:
+                details["number_of_installments"] = {"from": self.number_of_installments, "to": term}
+                self.number_of_installments = term
+            self.conditions = tuple(Condition(text.strip()) for text in decision.conditions)
+            if decision.conditions:
+                details["conditions"] = list(decision.conditions)
+        if decision.decision is Action.REJECT:
+            if not decision.reasons:
+                raise RuleViolation(
+                    "a rejection states its reasons", code="committee.reasons_required", field="reasons"
+                )
+            self.rejection_reasons = decision.reasons
+            details["reasons"] = list(decision.reasons)
+            details["decline_category"] = decision.decline_category.value
+        self.apply(decision.decision, actor_id=actor_id, at=at, reason=decision.comment, **details)
+
+    def offer_replaces(self, disbursement_date: date, *, validity_days: int, today: date) -> date | None:
+        """Whether an offer may be issued for money going out on ``disbursement_date``: within the
+        offer's validity (its schedule and TAEG are computed from that date). A signed offer is
+        replaced only once its own date passed with no money out; its date is returned (None when
+        no signed offer is replaced)."""
+        self.ensure_can(Action.ISSUE_OFFER)
+        replaced = self.offer.disbursement_date if self.status is Status.CONTRACT_SIGNED and self.offer else None
+        if replaced is not None and replaced >= today:
+            raise Conflict(
+                f"the signed offer's money goes out on {replaced}; it is replaced only once that date has passed",
+                code="offer.signed_date_not_passed",
+            )
+        if not today <= disbursement_date <= today + timedelta(days=validity_days):
+            raise RuleViolation(
+                f"must be between today and the offer's expiry ({validity_days} days)",
+                code="offer.invalid_disbursement_date",
+                field="disbursement_date",
+            )
+        return replaced
+
+    def issue_offer(self, offer: Offer, *, today: date, actor_id: uuid.UUID, at: datetime) -> None:
+        """Fix ``offer`` on the file (checked by ``offer_replaces``); a new offer is signed anew."""
+        replaced = self.offer_replaces(
+            offer.disbursement_date, validity_days=(offer.expires_on - today).days, today=today
+        )
+        self.offer = offer
+        details = {"replaces_signed_offer_for": replaced.isoformat()} if replaced else {}
+        self.apply(
+            Action.ISSUE_OFFER,
+            actor_id=actor_id,
+            at=at,
+            apr=str(offer.apr),
+            expires_on=offer.expires_on.isoformat(),
+            **details,
+        )
+        self.signed_on = None
+
+    def sign(self, signed_on: date, *, today: date, actor_id: uuid.UUID, at: datetime) -> None:
+        """The borrower's signature of the offer, which must still be valid today (whatever date the
+        signature carries) and on the signature date, and not be dated before it nor in the future."""
+        self.ensure_can(Action.SIGN_CONTRACT)
+        if self.offer is not None:
+            expired = RuleViolation(
+                f"the offer expired on {self.offer.expires_on}", code="offer.expired", field="signed_on"
+            )
+            if today > self.offer.expires_on:
+                raise expired
+            if signed_on > today:
+                raise RuleViolation("cannot be in the future", code="contract.signed_in_future", field="signed_on")
+            if signed_on < self.offer.issued_on:
+                raise RuleViolation(
+                    "cannot be before the offer was issued", code="contract.signed_before_offer", field="signed_on"
+                )
+            if signed_on > self.offer.expires_on:
+                raise expired
+        self.apply(Action.SIGN_CONTRACT, actor_id=actor_id, at=at, signed_on=signed_on.isoformat())
+        self.signed_on = signed_on
+
+    def check_tranche_date(self, value_date: date, *, earlier: Sequence[date], today: date) -> None:
+        """Tranches go out in order: never before the signature or the previous tranche, never in the
+        future; the first only while the signed offer's date (its schedule and TAEG) still holds."""
+        assert self.offer is not None  # a signed contract is a signed offer
+        if not earlier and self.offer.disbursement_date < today:
+            raise Conflict(
+                f"the signed offer's money was to go out on {self.offer.disbursement_date}, which has passed;"
+                " issue a new offer",
+                code="offer.disbursement_date_passed",
+            )
+        floor = max([self.signed_on or value_date, *earlier])
+        if not floor <= value_date <= today:
+            raise RuleViolation(
+                f"must be between {floor} (the signature or the previous tranche) and today",
+                code="disbursement.invalid_value_date",
+                field="value_date",
+            )
+
     def check_disbursement(self, amount: Decimal, value_date: date) -> Action:
         """Whether a tranche may be paid out (``record_disbursement`` says why); the move it would be.
 
@@ -255,68 +449,13 @@ class Application:
         self.apply(action, actor_id=actor_id, at=at, amount=str(amount), **details)
 
 
-def check_committee_decider(application: Application, person_id: uuid.UUID, history: Iterable[HistoryEntry]) -> None:
-    """Maker-checker: whoever prepared, submitted, reviewed or sent the file to committee neither votes nor
-    decides on it, whatever roles they hold."""
-    makers = {application.officer_id} | {h.actor_id for h in history if h.action in PREPARING_ACTIONS}
-    if person_id in makers:
+def _within_product(terms: ProductTerms, amount: Decimal | None, number_of_installments: int | None) -> None:
+    """The committee may change the amount or term only within the product, or no offer could follow."""
+    if amount is not None and not terms.min_amount <= amount <= terms.max_amount:
         raise RuleViolation(
-            "whoever prepared, reviewed or referred this file cannot vote or decide on it",
-            code="committee.decider_conflict",
-            field="decision",
+            f"the product lends from {terms.min_amount} to {terms.max_amount}",
+            code="product.limit_exceeded",
+            field="amount.amount",
         )
-
-
-@dataclass(frozen=True)
-class CommitteeRules:
-    """How many votes a decision needs (``quorum``) and which share of them must back it: strictly more than
-    ``majority_percent`` of the round's votes (50 is a simple majority). Set in settings, or by product version."""
-
-    quorum: int = 2
-    majority_percent: Decimal = Decimal(50)
-
-    def for_product(self, terms: ProductTerms) -> CommitteeRules:
-        """These rules, with what the product version sets for itself."""
-        return CommitteeRules(
-            quorum=terms.committee_quorum if terms.committee_quorum is not None else self.quorum,
-            majority_percent=Decimal(terms.committee_majority_percent)
-            if terms.committee_majority_percent is not None
-            else self.majority_percent,
-        )
-
-
-VOTE_VALUES = ("approve", "reject", "request_changes")
-
-
-V = TypeVar("V")
-
-
-def current_votes(ballots: Iterable[tuple[uuid.UUID, V]]) -> dict[uuid.UUID, V]:
-    """One vote per member: of a round's ballots, in the order cast, each member's latest replaces the earlier."""
-    latest: dict[uuid.UUID, V] = {}
-    for member_id, value in ballots:
-        latest[member_id] = value
-    return latest
-
-
-def check_committee_votes(
-    decision: Action, votes: dict[uuid.UUID, str], rules: CommitteeRules, against_votes_reason: str | None
-) -> dict[str, int]:
-    """The round's tally, once the votes reach the quorum and a majority backs ``decision``; a decision
-    the majority does not back needs a stated reason."""
-    tally = {value: sum(1 for v in votes.values() if v == value) for value in VOTE_VALUES}
-    if len(votes) < rules.quorum:
-        raise RuleViolation(
-            f"{len(votes)} member(s) voted in this round; a decision needs at least {rules.quorum}",
-            code="committee.quorum_not_reached",
-            field="decision",
-        )
-    backing = Decimal(tally[decision.value]) * 100
-    if backing <= rules.majority_percent * len(votes) and not against_votes_reason:
-        raise RuleViolation(
-            f"{tally[decision.value]} of {len(votes)} votes back this decision (more than "
-            f"{rules.majority_percent} % needed); state why the committee decides against its votes",
-            code="committee.decision_against_votes",
-            field="against_votes_reason",
-        )
-    return tally
+    if number_of_installments is not None:
+        check_term_limits(terms, number_of_installments)

@@ -14,7 +14,7 @@ from enum import Enum
 
 from domain.errors import RuleViolation
 from domain.followup.model import check_template
-from domain.money import RoundingMode, currency_of, minor_unit
+from domain.money import RoundingMode, checked_amount, currency_of, minor_unit
 from domain.schedules import (
     Amortization,
     DayCount,
@@ -23,6 +23,7 @@ from domain.schedules import (
     InterestPeriod,
     RepaymentUnit,
 )
+from domain.schedules.validation import check_business_date
 from domain.servicing import ServicingTerms
 
 
@@ -135,6 +136,15 @@ class LoanProduct:
     versions_count: int = 1
 
 
+def check_validity(valid_from: date, valid_to: date | None) -> None:
+    """Legal data applies from a business date, up to an optional one not before it."""
+    check_business_date(valid_from, "valid_from")  # the one calendar rule, as for a loan's dates
+    if valid_to is not None:
+        check_business_date(valid_to, "valid_to")
+        if valid_to < valid_from:
+            raise RuleViolation("must not be before valid_from", code="value.out_of_range", field="valid_to")
+
+
 @dataclass(frozen=True, kw_only=True)
 class LegalCeiling:
     """The most a participant may owe per enterprise in a category, and the longest term, from a date.
@@ -150,6 +160,13 @@ class LegalCeiling:
     max_duration_months: int
     valid_from: date
     valid_to: date | None = None
+
+    def __post_init__(self) -> None:
+        check_validity(self.valid_from, self.valid_to)
+        object.__setattr__(self, "currency", currency_of(self.currency).code)
+        checked_amount(self.max_total_outstanding, self.currency, "max_total_outstanding")
+        if self.max_duration_months < 1:
+            raise RuleViolation("must be at least 1", code="value.out_of_range", field="max_duration_months")
 
     def applies_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -171,6 +188,17 @@ class UsuryThreshold:
     max_rate: Decimal
     valid_from: date
     valid_to: date | None = None
+
+    def __post_init__(self) -> None:
+        check_validity(self.valid_from, self.valid_to)
+        object.__setattr__(self, "currency", currency_of(self.currency).code)
+        checked_amount(self.amount_above, self.currency, "amount_above", allow_zero=True)
+        if self.amount_up_to is not None:
+            checked_amount(self.amount_up_to, self.currency, "amount_up_to")
+            if self.amount_up_to <= self.amount_above:
+                raise RuleViolation("must be above amount_above", code="value.out_of_range", field="amount_up_to")
+        if not 0 < self.max_rate <= 100:
+            raise RuleViolation("must be between 0.01 and 100", code="value.out_of_range", field="max_rate")
 
     def applies_to(self, amount: Decimal, day: date) -> bool:
         in_bracket = amount > self.amount_above and (self.amount_up_to is None or amount <= self.amount_up_to)

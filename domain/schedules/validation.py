@@ -13,7 +13,7 @@ from enum import Enum
 from functools import lru_cache
 
 from domain.errors import RuleViolation
-from domain.money import RoundingMode, currency_of, minor_unit
+from domain.money import RoundingMode, decimals
 from domain.schedules._exact import mode_code, percent_of, to_units
 from domain.schedules.calendar import add_period
 from domain.schedules.model import (
@@ -76,9 +76,7 @@ def _integer(value: object, field: str) -> int:
 def currency_decimals(code: str) -> int:
     """Number of decimals of the currency's minor unit (2 for EUR, 0 for JPY); ISO 4217 data
     does not change while the process runs, so the answer is cached."""
-    exponent = minor_unit(currency_of(code)).as_tuple().exponent
-    assert isinstance(exponent, int)
-    return -exponent
+    return decimals(code)
 
 
 _ENUM_FIELDS: tuple[tuple[str, type[Enum]], ...] = (

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from domain.money import minor_unit
+from domain.money import decimals
 from domain.schedules import Installment
 from domain.servicing._lines import FEES, INTEREST, PENALTIES, PRINCIPAL, Line, LineState, Purse, make_lines, to_units
 from domain.servicing.model import REPAYABLE, Component, Overpayment, ServicingTerms
@@ -22,8 +22,7 @@ class Book:
 
     def __init__(self, schedule: Sequence[Installment], terms: ServicingTerms, disbursed_on: date) -> None:
         self.terms = terms
-        exponent = minor_unit(terms.currency).as_tuple().exponent
-        self.decimals = -exponent if isinstance(exponent, int) else 0
+        self.decimals = decimals(terms.currency)
         self.lines = make_lines(schedule, disbursed_on, 1, self.decimals)
         self.retired: list[Line] = []  # instalments replaced by a reschedule before falling due
         self.purse = Purse()

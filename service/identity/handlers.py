@@ -27,6 +27,7 @@ from domain.identity.model import (
     ensure_may_see_partner,
     normalise_email,
     normalise_phone,
+    normalise_username,
 )
 from domain.ids import new_id
 from service.identity.ports import IdentityUnitOfWork, LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec
@@ -61,7 +62,7 @@ class UpdateStaffUser:
 async def create_staff_user(
     cmd: CreateStaffUser, *, uow: IdentityUnitOfWork, hasher: PasswordHasher, now: datetime
 ) -> StaffUser:
-    username = cmd.username.strip().lower()
+    username = normalise_username(cmd.username)
     if not USERNAME.fullmatch(username):
         raise RuleViolation(
             "3 to 64 characters: lowercase letters, digits, '.', '_' or '-'",
@@ -140,7 +141,7 @@ async def issue_staff_token(
     minutes: int,
 ) -> str:
     async with uow:
-        user = await uow.staff_users.by_username(username.strip().lower())
+        user = await uow.staff_users.by_username(normalise_username(username))
     # An unknown user costs one verification too, so the answer time does not tell who exists.
     matches = await hasher.verify(user.password_hash if user is not None else None, password)
     if user is None or not matches or not user.active:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.errors import Unavailable
-from service.kernel.db.unit_of_work import _connection_lost
+from service.kernel.db.gateway import autocommit
 
 
 class SqlStaffTokenVersions:
@@ -21,19 +19,6 @@ class SqlStaffTokenVersions:
         self.engine = engine
 
     async def current(self, user_id: uuid.UUID) -> int | None:
-        try:
-            async with self.engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                adapter: Any = raw.dbapi_connection
-                try:
-                    version: int | None = await adapter._connection.fetchval(self._QUERY, user_id)
-                except Exception:
-                    await connection.invalidate()  # SQLAlchemy did not see it fail: keep it out of the pool
-                    raise
-        except Exception as error:
-            if _connection_lost(error):  # a 503 the client retries, as for every other request then
-                raise Unavailable(
-                    "the database is unavailable for a moment; retry", code="service.unavailable"
-                ) from None
-            raise
+        async with autocommit(self.engine) as connection:
+            version: int | None = await connection.fetchval(self._QUERY, user_id)
         return version

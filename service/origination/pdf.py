@@ -21,7 +21,7 @@ from fpdf import FPDF
 from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 
 from domain.errors import RuleViolation
-from domain.money import minor_unit
+from domain.money import decimals
 from domain.origination.contract import ContractDocument
 from domain.schedules import Fee, FeeCollection
 from service.kernel.pdf import FONT, format_decimal, label_rows, line, printable, section, use_unicode_font
@@ -215,10 +215,9 @@ class PdfContractRenderer:
 def _currency_places(currency: str) -> int:
     """Decimals of the currency's minor unit (2 for EUR), to pad amounts like "50" to "50,00"."""
     try:
-        exponent = minor_unit(currency).as_tuple().exponent
+        return decimals(currency)
     except RuleViolation:
         return 2
-    return -exponent if isinstance(exponent, int) else 2
 
 
 def _describe_fee(fee: Fee, money: Callable[[Decimal], str]) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fpdf import FPDF
 from fpdf.enums import TableHeadingsDisplay
 
-from domain.money import minor_unit
+from domain.money import decimals
 from service.kernel.pdf import FONT, format_decimal, label_rows, line, printable, section, use_unicode_font
 from service.servicing.ports import LoanSummary, ScheduleExport, ScheduleVersion, StatementLine, Transaction
 
@@ -139,8 +139,7 @@ class _Formats:
 
     def __init__(self, language: str, currency: str) -> None:
         self.language = language
-        exponent = minor_unit(currency).as_tuple().exponent
-        self.places = -exponent if isinstance(exponent, int) else 2
+        self.places = decimals(currency)
 
     def amount(self, value: Decimal) -> str:
         return self.decimal(value, self.places)

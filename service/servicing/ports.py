@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.events import LoanEvent
@@ -51,8 +53,11 @@ class LoanSummary:
     borrower_id: uuid.UUID | None
 
 
-class Transaction(NamedTuple):
-    """A loan event as the statement lists it (a tuple: a loan may have hundreds of them)."""
+class Transaction(msgspec.Struct, frozen=True):
+    """A loan event as the statement lists it: one row of the ``loan_statement_entries`` read model,
+    stored as this Struct's JSON (written with the event, ``reversed`` turned true when a reversal
+    follows). Field for field the API's TransactionOut: the schedule route sends these entries as
+    they are, so a field added there is added here (tests/servicing/test_http.py checks both agree)."""
 
     id: uuid.UUID
     sequence: int
@@ -62,8 +67,53 @@ class Transaction(NamedTuple):
     channel: str | None
     external_reference: str | None
     reverses_id: uuid.UUID | None
+    reversed: bool
     reason: str | None
     recorded_at: datetime
+
+
+class ReceiptAllocation(msgspec.Struct, frozen=True):
+    """What a payment paid: one component of one instalment (``installment`` None: a recovery)."""
+
+    installment: int | None
+    component: str
+    amount: Decimal
+    applied_on: date
+
+
+class ReceiptLoan(msgspec.Struct, frozen=True):
+    """The loan after the event."""
+
+    status: str
+    as_of: date
+    outstanding_principal: Decimal
+    credit_balance: Decimal
+    total_due: Decimal
+    days_past_due: int
+    arrears_bucket: str
+    closed_on: date | None
+    written_off_on: date | None
+
+
+class EventReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What the client is told about a payment, reversal, write-off or reschedule it recorded; stored
+    (as JSON) with the Idempotency-Key so that a retry gets the same."""
+
+    id: uuid.UUID
+    loan_id: uuid.UUID
+    sequence: int
+    kind: str
+    value_date: date
+    amount: Decimal | None
+    currency: str
+    channel: str | None
+    external_reference: str | None
+    reverses_id: uuid.UUID | None
+    reason: str | None
+    ledger_transaction_id: uuid.UUID | None
+    allocations: list[ReceiptAllocation]
+    loan: ReceiptLoan
+    apr: Decimal | None = None  # a reschedule's; absent from receipts stored before it was given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,8 +241,8 @@ class LoanServicing(Protocol):
         self, loan: Loan, state: LoanState, stored: Sequence[InstallmentState], event_count: int
     ) -> None: ...
 
-    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
-        """The loan, its instalments and its events, in three statements."""
+    async def statement(self, loan_id: uuid.UUID, *, transactions: bool = True) -> LoanStatement | None:
+        """The loan, its instalments and its events, in three statements (two without the events)."""
         ...
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
@@ -201,6 +251,10 @@ class LoanServicing(Protocol):
 
     async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
         """The ids of the borrower's loans (through their applicant record), latest disbursed first."""
+        ...
+
+    async def borrower_of(self, loan_id: uuid.UUID) -> uuid.UUID | None:
+        """The borrower whose loan it is (None: no such loan, or its applicant has no borrower space)."""
         ...
 
 

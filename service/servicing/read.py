@@ -14,7 +14,7 @@ from typing import Any
 from moneyed import CURRENCIES
 
 from domain.errors import RuleViolation
-from domain.money import minor_unit
+from domain.money import decimals
 from service.servicing.ports import ScheduleDocument
 
 
@@ -23,10 +23,9 @@ def _digits_case() -> str:
     exceptions = []
     for code in sorted(CURRENCIES):
         try:
-            exponent = minor_unit(code).as_tuple().exponent
+            digits = decimals(code)
         except RuleViolation:  # codes the domain refuses never reach a loan
             continue
-        digits = -exponent if isinstance(exponent, int) else 2
         if digits != 2:
             exceptions.append(f"WHEN '{code}' THEN {digits}")
     return f"CASE currency {' '.join(exceptions)} ELSE 2 END"
@@ -70,8 +69,9 @@ def _installments_of(version: str) -> str:
 
 
 # Rows turned into JSON objects whole (json_agg of a row) cost PostgreSQL a third of building
-# each object key by key; the column names are the keys. Transactions are already JSON: each
-# event's entry is written with it (loan_events.document) and only concatenated here.
+# each object key by key; the column names are the keys. Transactions are already JSON: the
+# statement read model (loan_statement_entries, ports.Transaction) keeps each event's entry,
+# written with the event, and they are only concatenated here.
 # ``v`` lists the loan's schedules (LoanStatement.schedules in Python): the contract's (version 0)
 # and each reschedule's (version = its event's sequence, terms in the event's details), in the
 # order they took over; the one never replaced is the live one.
@@ -112,13 +112,8 @@ SELECT a.borrower_id, json_build_object(
 -- The transactions are spliced in as text after the last key (a cast to json would parse them all).
 -- The object above ends with a closing brace: the API drops it, appends the array and closes again.
 AS head, (
-    SELECT coalesce(string_agg(
-        CASE WHEN e.id IN (
-            SELECT x.reverses_id FROM loan_events x WHERE x.loan_id = $1 AND x.reverses_id IS NOT NULL
-        ) THEN replace(e.document, '"reversed":false', '"reversed":true') ELSE e.document END,
-        ',' ORDER BY e.sequence
-    ), '')
-    FROM loan_events e WHERE e.loan_id = l.id
+    SELECT coalesce(string_agg(s.entry, ',' ORDER BY s.sequence), '')
+    FROM loan_statement_entries s WHERE s.loan_id = l.id
 ) AS transactions
 FROM loans l
 JOIN applicants a ON a.id = l.applicant_id

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from service.kernel.db.driver import driver
+from service.kernel.db.gateway import in_transaction, read_only
 from service.wiring import SqlUnitOfWorkFactory
 
 
 async def test_a_raw_write_is_rolled_back_with_the_unit_of_work(uow_factory: SqlUnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        connection = await driver(uow.session)
+        connection = await in_transaction(uow.session)
         await connection.execute("CREATE TABLE raw_probe (n int)")
         await connection.execute("INSERT INTO raw_probe VALUES (1)")
         # not committed
@@ -21,7 +21,22 @@ async def test_a_raw_write_is_rolled_back_with_the_unit_of_work(uow_factory: Sql
 
 async def test_a_raw_write_commits_with_the_unit_of_work(uow_factory: SqlUnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        connection = await driver(uow.session)
-        await connection.execute("CREATE TEMP TABLE IF NOT EXISTS raw_probe_two (n int)")
-        assert await connection.fetchval("SELECT txid_current_if_assigned() IS NOT NULL")
+        connection = await in_transaction(uow.session)
+        assert connection.is_in_transaction()
+        await connection.execute("CREATE TABLE raw_probe_committed (n int)")
+        await connection.execute("INSERT INTO raw_probe_committed VALUES (7)")
         await uow.commit()
+    try:
+        async with uow_factory() as uow:  # another session: it sees only what was committed
+            assert await uow.session.scalar(text("SELECT n FROM raw_probe_committed")) == 7
+    finally:
+        async with uow_factory() as uow:
+            await uow.session.execute(text("DROP TABLE raw_probe_committed"))
+            await uow.commit()
+
+
+async def test_a_raw_read_begins_no_transaction(uow_factory: SqlUnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        connection = await read_only(uow.session)
+        assert await connection.fetchval("SELECT 41 + 1") == 42
+        assert not connection.is_in_transaction()

@@ -335,3 +335,24 @@ async def test_a_later_tranche_cannot_go_out_before_the_previous_one(
     with pytest.raises(RuleViolation) as refused:
         await pay("i3", "1000.00", TODAY + timedelta(days=3))
     assert refused.value.code == "disbursement.invalid_value_date" and refused.value.field == "value_date"
+
+
+async def test_an_offer_reads_the_legal_ceilings_once(
+    client: AsyncTestClient[Litestar], admin: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-term check and the eligibility checks judge the offer on the same ceilings."""
+    from service.products.repositories import SqlLegalData
+
+    officer = await staff(client, admin, "officer-ceilings", "loan_officer")
+    url, app = await approved_with(client, admin, officer, [])
+    reads: list[int] = []
+    real = SqlLegalData.ceilings
+
+    async def counted(self: SqlLegalData) -> Any:
+        reads.append(1)
+        return await real(self)
+
+    monkeypatch.setattr(SqlLegalData, "ceilings", counted)
+    offer = {"version": app["version"], "disbursement_date": TODAY.isoformat()}
+    await step(await client.post(f"{url}/offer", headers=officer.headers, json=offer))
+    assert len(reads) == 1

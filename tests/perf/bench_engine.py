@@ -26,6 +26,7 @@ from domain.schedules import (
     FeeCollection,
     InterestMethod,
     InterestPeriod,
+    RepaymentUnit,
     ScheduleTerms,
     build_schedule,
 )
@@ -72,6 +73,17 @@ SCENARIOS: dict[str, ScheduleTerms] = {
         fees=WITHHELD_5PCT,
     ),
     "48-month flat": replace(BASE, number_of_installments=48, interest_method=InterestMethod.FLAT),
+    # The longest schedule a quote may ask for (tests/products/test_quotes.py checks its content):
+    # 600 daily instalments at the highest rate, so the TAEG solver works on 600 cash flows.
+    "600 daily instalments at 99.99 %": replace(
+        BASE,
+        number_of_installments=600,
+        repayment_unit=RepaymentUnit.DAY,
+        interest_period=InterestPeriod.DAILY,
+        annual_interest_rate=Decimal("99.99"),
+        first_due_date=date(2026, 1, 16),
+        fees=WITHHELD_5PCT,
+    ),
 }
 
 

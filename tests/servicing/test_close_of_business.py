@@ -9,7 +9,7 @@ a run killed halfway then run again ends where one clean run does.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -394,6 +394,22 @@ def test_the_days_to_close_are_those_over_and_not_closed_yet() -> None:
     assert days_to_close(date(2025, 1, 1), today=today, at_most=2) == [date(2026, 3, 8), date(2026, 3, 9)]
 
 
+class CountingBook(SqlCloseOfBusiness):
+    """The book, counting the checks a run makes before closing days."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self.calls = {"forget_days_from": 0, "last_closed": 0}
+
+    async def forget_days_from(self, day: date, *, loans_after: date) -> Sequence[uuid.UUID]:
+        self.calls["forget_days_from"] += 1
+        return await super().forget_days_from(day, loans_after=loans_after)
+
+    async def last_closed(self) -> date | None:
+        self.calls["last_closed"] += 1
+        return await super().last_closed()
+
+
 async def test_the_nightly_run_closes_the_days_missed_in_order(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, officer: Caller
 ) -> None:
@@ -401,8 +417,11 @@ async def test_the_nightly_run_closes_the_days_missed_in_order(
     book = SqlCloseOfBusiness(engine)
     await close_business_day(date(2026, 3, 1), today=TODAY, book=book, refresh=RecordingRefresh())
     # The worker was down on the 2nd and 3rd; on the 5th it closes the 2nd, 3rd and 4th.
-    reports = await close_days_not_closed(today=date(2026, 3, 5), book=book, refresh=RecordingRefresh())
+    counting = CountingBook(engine)
+    reports = await close_days_not_closed(today=date(2026, 3, 5), book=counting, refresh=RecordingRefresh())
     assert [r.business_date for r in reports] == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)]
+    # The checks run once for the catch-up, not once per day.
+    assert counting.calls == {"forget_days_from": 1, "last_closed": 1}
     async with engine.connect() as connection:
         days = (
             await connection.execute(text("SELECT DISTINCT business_date FROM portfolio_daily ORDER BY 1"))

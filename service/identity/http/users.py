@@ -12,7 +12,16 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from domain.errors import NotAuthenticated
-from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, PrincipalKind, Role, StaffUser
+from domain.identity.model import (
+    PARTNER_KINDS,
+    ApiKey,
+    Borrower,
+    Partner,
+    PrincipalKind,
+    Role,
+    StaffUser,
+    normalise_username,
+)
 from domain.notifications.model import Language
 from service.identity import handlers as uc
 from service.kernel.http import messages
@@ -223,7 +232,7 @@ class AuthController(Controller):
         account and address (429 with Retry-After)."""
         minutes = services.settings.access_token_minutes
         # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
-        account, client = data.username.strip().lower(), client_address(request)
+        account, client = normalise_username(data.username), client_address(request)
         wait = await services.sign_in_backoff.wait(account, client)
         if wait is not None:
             raise too_many_requests("too many failed sign-ins; try again later", wait)

@@ -1,6 +1,6 @@
 """Idempotency keys in PostgreSQL: an advisory lock for requests in flight, a row for finished ones.
 
-Raw statements on the session's connection (see ``driver``): every money-moving POST pays for these.
+Raw statements on the session's connection (see ``service.kernel.db.gateway``): every money-moving POST pays for these.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict, RuleViolation
 from domain.ids import new_id
-from service.kernel.db.driver import driver
+from service.kernel.db.gateway import in_transaction
 
 
 class SqlIdempotency:
@@ -22,7 +22,7 @@ class SqlIdempotency:
     async def begin(self, scope: str, key: str, request_hash: str) -> dict[str, Any] | None:
         """Hold ``key`` for this transaction. The stored result when it already succeeded with the
         same body; a 409 while another request holds it; a 422 when it was used with another body."""
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         if not await connection.fetchval(
             "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", f"{scope}\x1f{key}"
         ):
@@ -41,7 +41,7 @@ class SqlIdempotency:
         return dict(row["result"])
 
     async def record(self, scope: str, key: str, request_hash: str, result: dict[str, Any]) -> None:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             "INSERT INTO idempotency_keys (id, scope, key, request_hash, result) VALUES ($1, $2, $3, $4, $5)",
             new_id(),

@@ -35,7 +35,7 @@ def _conflict(error: IntegrityError | IntegrityConstraintViolationError) -> Conf
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
 
 
-def _connection_lost(error: BaseException) -> bool:
+def connection_lost(error: BaseException) -> bool:
     """The database went away (restart, network): a retry may succeed, so a 503, not a 500."""
     seen: BaseException | None = error
     while seen is not None:
@@ -77,7 +77,7 @@ class SqlUnitOfWorkBase:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        lost = exc is not None and _connection_lost(exc)
+        lost = exc is not None and connection_lost(exc)
         try:
             if lost:  # a dead connection must not go back to the pool for the next request
                 await self.session.invalidate()
@@ -85,7 +85,7 @@ class SqlUnitOfWorkBase:
                 await self.session.rollback()
                 await self.session.close()
         except Exception as error:  # the connection is gone: nothing more to undo on our side
-            if not _connection_lost(error):
+            if not connection_lost(error):
                 raise
             await self.session.invalidate()
         finally:

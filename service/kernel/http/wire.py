@@ -14,7 +14,8 @@ from typing import Annotated
 import msgspec
 
 from domain.errors import RuleViolation
-from domain.money import AMOUNT_LIMIT, currency_of, minor_unit, parse_decimal
+from domain.money import AMOUNT_LIMIT, currency_of, parse_decimal
+from domain.money import checked_amount as domain_checked_amount
 
 DecimalString = Annotated[
     str,
@@ -85,22 +86,8 @@ MAX_AMOUNT = AMOUNT_LIMIT
 
 
 def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
-    unit = minor_unit(currency)
-    if value >= MAX_AMOUNT:
-        raise RuleViolation(f"must be below {MAX_AMOUNT:,}", code="money.too_large", field=field)
-    if value < 0 or (value == 0 and not allow_zero):
-        raise RuleViolation(
-            "must be more than zero" if not allow_zero else "must not be negative",
-            code="money.not_positive",
-            field=field,
-        )
-    if value != value.quantize(unit):
-        raise RuleViolation(
-            f"{currency} has {abs(unit.as_tuple().exponent)} decimals at most",  # type: ignore[arg-type]
-            code="money.too_many_decimals",
-            field=field,
-        )
-    return value.quantize(unit)
+    """The domain's rule for a recorded amount (``domain.money.checked_amount``), for the routes."""
+    return domain_checked_amount(value, currency, field, allow_zero=allow_zero)
 
 
 def decimal_of(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.errors import Conflict, NotFound, RuleViolation
@@ -18,15 +18,14 @@ from domain.origination.applicants import Stage, next_stage
 from domain.origination.applications import (
     Action,
     Application,
-    CommitteeRules,
-    Condition,
+    CommitteeDecision,
     HistoryEntry,
+    NotEligibleError,
     Offer,
     Status,
-    check_committee_decider,
-    check_committee_votes,
-    current_votes,
+    require_eligible,
 )
+from domain.origination.committee import CommitteeRules, check_committee_decider, check_committee_votes, current_votes
 from domain.origination.contract import ContractDocument, Lender
 from domain.origination.eligibility import (
     CheckResult,
@@ -36,9 +35,9 @@ from domain.origination.eligibility import (
     newest_in_force_ceiling,
     newest_in_force_threshold,
 )
-from domain.partners.model import DeclineCategory, EventType
-from domain.products.model import ProductCategory, ProductVersion, QuoteRequest
-from domain.products.policies import check_term_limits, check_whole_term, schedule_terms_for
+from domain.partners.model import EventType
+from domain.products.model import LegalCeiling, ProductCategory, ProductVersion, QuoteRequest
+from domain.products.policies import check_whole_term, schedule_terms_for
 from domain.schedules import FeeCollection, Schedule, build_schedule
 from service.followup.handlers import start_follow_up
 from service.kernel.idempotency import IdempotencyKey
@@ -133,12 +132,16 @@ async def _eligibility(
     on: date,
     apr: Decimal | None,
     apr_source: str,
+    ceilings: Sequence[LegalCeiling] | None = None,
 ) -> list[CheckResult]:
-    """Every check on what the records say now (the same checks at submission and before the offer)."""
+    """Every check on what the records say now (the same checks at submission and before the offer);
+    ``ceilings`` when the caller has read them already in this transaction."""
     terms = version.terms
     project = await uow.projects.get(app.applicant_id)
     legal = uow.legal_data
-    ceiling = newest_in_force_ceiling(list(await legal.ceilings()), terms.category, terms.currency, on)
+    if ceilings is None:
+        ceilings = await legal.ceilings()
+    ceiling = newest_in_force_ceiling(list(ceilings), terms.category, terms.currency, on)
     threshold = newest_in_force_threshold(
         list(await legal.usury_thresholds()), terms.category, terms.currency, app.amount, on
     )
@@ -202,20 +205,8 @@ def _indicative_apr(app: Application, version: ProductVersion, today: date) -> D
         return None
 
 
-def _require_eligible(results: list[CheckResult]) -> None:
-    failed = [r for r in results if not r.passed]
-    if failed:
-        raise EligibilityError(failed)
-
-
-class EligibilityError(RuleViolation):
-    """Some eligibility checks failed; each is reported by name with its detail."""
-
-    code = "application.not_eligible"
-
-    def __init__(self, failed: list[CheckResult]) -> None:
-        super().__init__("; ".join(f"{r.name}: {r.detail}" for r in failed), field="eligibility")
-        self.failed = failed
+# Published under its former name: the HTTP layer and tests catch it.
+EligibilityError = NotEligibleError
 
 
 async def transition(
@@ -243,17 +234,18 @@ async def transition(
                 apr=_indicative_apr(app, version, today),
                 apr_source="indicative TAEG (disbursed today)",
             )
-            app.eligibility = tuple(results)
-            failed = [r for r in results if not r.passed]
-            if failed:
+            try:
+                app.submit(results, actor_id=actor.subject_id, at=now)
+            except NotEligibleError:
                 await uow.applications.save(app)  # the failed checks stay visible on the file
                 await uow.commit()
-                raise EligibilityError(failed)
-        details: dict[str, object] = {}
-        if action is Action.SEND_TO_COMMITTEE:  # which plan the committee is given (it cannot change after)
-            project = await uow.projects.get(app.applicant_id)
-            details["project_version"] = project.version if project else None
-        app.apply(action, actor_id=actor.subject_id, at=now, reason=reason, **details)
+                raise
+        else:
+            details: dict[str, object] = {}
+            if action is Action.SEND_TO_COMMITTEE:  # which plan the committee is given (it cannot change after)
+                project = await uow.projects.get(app.applicant_id)
+                details["project_version"] = project.version if project else None
+            app.apply(action, actor_id=actor.subject_id, at=now, reason=reason, **details)
         await uow.applications.save(app)
         stage = {Action.SUBMIT: Stage.APPLYING, Action.WITHDRAW: Stage.WITHDRAWN}.get(action)
         if stage is not None:
@@ -328,20 +320,6 @@ async def vote(
     return cast
 
 
-@dataclass(frozen=True, kw_only=True)
-class CommitteeDecision:
-    decision: Action  # APPROVE, REJECT or REQUEST_CHANGES
-    comment: str
-    amount: Decimal | None = None
-    currency: str | None = None
-    number_of_installments: int | None = None
-    conditions: tuple[str, ...] = ()
-    reasons: tuple[str, ...] = ()
-    against_votes_reason: str | None = None  # required when the round's majority does not back the decision
-    # What a referring partner learns of a rejection (never the reasons or comments themselves).
-    decline_category: DeclineCategory = DeclineCategory.OTHER
-
-
 async def decide(
     application_id: uuid.UUID,
     decision: CommitteeDecision,
@@ -368,36 +346,7 @@ async def decide(
         tally = check_committee_votes(
             decision.decision, current_votes(ballots), rules.for_product(version.terms), reason
         )
-        if decision.currency is not None:
-            _same_currency(decision.currency, app.currency)
-        if decision.decision is Action.APPROVE:
-            _within_product(version, decision)
-        if decision.decision is Action.REJECT and not decision.reasons:
-            raise RuleViolation("a rejection states its reasons", code="committee.reasons_required", field="reasons")
-        details: dict[str, object] = {"votes": tally}
-        if reason is not None:
-            details["against_votes_reason"] = reason
-        if decision.decision is Action.APPROVE:
-            if decision.amount is not None and decision.amount != app.amount:
-                details["amount"] = {"from": str(app.amount), "to": str(decision.amount)}
-                app.amount = decision.amount
-            if (
-                decision.number_of_installments is not None
-                and decision.number_of_installments != app.number_of_installments
-            ):
-                details["number_of_installments"] = {
-                    "from": app.number_of_installments,
-                    "to": decision.number_of_installments,
-                }
-                app.number_of_installments = decision.number_of_installments
-            app.conditions = tuple(Condition(text.strip()) for text in decision.conditions)
-            if decision.conditions:
-                details["conditions"] = list(decision.conditions)
-        if decision.decision is Action.REJECT:
-            app.rejection_reasons = decision.reasons
-            details["reasons"] = list(decision.reasons)
-            details["decline_category"] = decision.decline_category.value
-        app.apply(decision.decision, actor_id=actor.subject_id, at=now, reason=decision.comment, **details)
+        app.decide(decision, terms=version.terms, tally=tally, reason=reason, actor_id=actor.subject_id, at=now)
         await uow.applications.save(app)
         if decision.decision is Action.REJECT:
             await _move_applicant(uow, app.applicant_id, Stage.DECLINED)
@@ -416,19 +365,6 @@ async def _tell_partners_decision(
     elif decision.decision is Action.REJECT:
         details = {"decline_category": decision.decline_category.value}
         await uow.partner_events.record(app.applicant_id, EventType.DECLINED, on=today, at=now, details=details)
-
-
-def _within_product(version: ProductVersion, decision: CommitteeDecision) -> None:
-    """The committee may change the amount or term only within the product, or no offer could follow."""
-    terms = version.terms
-    if decision.amount is not None and not terms.min_amount <= decision.amount <= terms.max_amount:
-        raise RuleViolation(
-            f"the product lends from {terms.min_amount} to {terms.max_amount}",
-            code="product.limit_exceeded",
-            field="amount.amount",
-        )
-    if decision.number_of_installments is not None:
-        check_term_limits(terms, decision.number_of_installments)
 
 
 async def issue_offer(
@@ -450,19 +386,7 @@ async def issue_offer(
     with no money out is replaced by a new one, which the borrower signs again."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
-        app.ensure_can(Action.ISSUE_OFFER)
-        replaced = app.offer.disbursement_date if app.status is Status.CONTRACT_SIGNED and app.offer else None
-        if replaced is not None and replaced >= today:
-            raise Conflict(
-                f"the signed offer's money goes out on {replaced}; it is replaced only once that date has passed",
-                code="offer.signed_date_not_passed",
-            )
-        if not today <= disbursement_date <= today + timedelta(days=validity_days):
-            raise RuleViolation(
-                f"must be between today and the offer's expiry ({validity_days} days)",
-                code="offer.invalid_disbursement_date",
-                field="disbursement_date",
-            )
+        app.offer_replaces(disbursement_date, validity_days=validity_days, today=today)
         # The person's other commitments count against the ceiling: serialise offers for one person.
         await uow.applicants.get(app.applicant_id, for_update=True)
         version = await _product_version(uow, app.product_id, app.product_version)
@@ -480,36 +404,21 @@ async def issue_offer(
             interest_grace=0,
             ceiling=newest_in_force_ceiling(ceilings, version.terms.category, version.terms.currency, today),
         )
-        results = await _eligibility(uow, app, version, on=today, apr=schedule.apr, apr_source="the offer's TAEG")
+        results = await _eligibility(
+            uow, app, version, on=today, apr=schedule.apr, apr_source="the offer's TAEG", ceilings=ceilings
+        )
         app.eligibility = tuple(results)
-        _require_eligible(results)
-        app.offer = Offer(
+        require_eligible(results)
+        offer = Offer.of(
+            app,
+            schedule,
             product_version=version.version,
-            amount=app.amount,
-            currency=app.currency,
-            number_of_installments=app.number_of_installments,
             annual_interest_rate=version.terms.annual_interest_rate,
-            apr=schedule.apr,
-            net_disbursed=schedule.net_disbursed,
-            total_repayable=schedule.total_repayable,
-            total_interest=schedule.total_interest,
-            total_fees=schedule.total_fees,
             disbursement_date=disbursement_date,
-            first_due_date=schedule.installments[0].due_date,
             issued_on=today,
-            expires_on=today + timedelta(days=validity_days),
-            installments=schedule.installments,
+            validity_days=validity_days,
         )
-        details = {"replaces_signed_offer_for": replaced.isoformat()} if replaced else {}
-        app.apply(
-            Action.ISSUE_OFFER,
-            actor_id=actor.subject_id,
-            at=now,
-            apr=str(schedule.apr),
-            expires_on=app.offer.expires_on.isoformat(),
-            **details,
-        )
-        app.signed_on = None  # a new offer is signed anew
+        app.issue_offer(offer, today=today, actor_id=actor.subject_id, at=now)
         await uow.applications.save(app)
         await uow.commit()
     return app
@@ -529,24 +438,7 @@ async def sign_contract(
     signature carries) and on the signature date."""
     async with uow:
         app = await _load(uow, application_id, expected_version)
-        app.ensure_can(Action.SIGN_CONTRACT)
-        if app.offer is not None:
-            if today > app.offer.expires_on:
-                raise RuleViolation(
-                    f"the offer expired on {app.offer.expires_on}", code="offer.expired", field="signed_on"
-                )
-            if signed_on > today:
-                raise RuleViolation("cannot be in the future", code="contract.signed_in_future", field="signed_on")
-            if signed_on < app.offer.issued_on:
-                raise RuleViolation(
-                    "cannot be before the offer was issued", code="contract.signed_before_offer", field="signed_on"
-                )
-            if signed_on > app.offer.expires_on:
-                raise RuleViolation(
-                    f"the offer expired on {app.offer.expires_on}", code="offer.expired", field="signed_on"
-                )
-        app.apply(Action.SIGN_CONTRACT, actor_id=actor.subject_id, at=now, signed_on=signed_on.isoformat())
-        app.signed_on = signed_on
+        app.sign(signed_on, today=today, actor_id=actor.subject_id, at=now)
         await uow.applications.save(app)
         await uow.commit()
     return app
@@ -596,20 +488,7 @@ async def disburse(
         _same_currency(currency, app.currency)
         app.check_disbursement(amount, value_date)
         earlier = await uow.loans.disbursements(app.id)
-        # Tranches go out in order: never before the signature or the previous tranche, never in the future.
-        floor = max([app.signed_on or value_date, *(d.value_date for d in earlier)])
-        if not earlier and app.offer.disbursement_date < today:  # its schedule and TAEG no longer hold
-            raise Conflict(
-                f"the signed offer's money was to go out on {app.offer.disbursement_date}, which has passed;"
-                " issue a new offer",
-                code="offer.disbursement_date_passed",
-            )
-        if not floor <= value_date <= today:
-            raise RuleViolation(
-                f"must be between {floor} (the signature or the previous tranche) and today",
-                code="disbursement.invalid_value_date",
-                field="value_date",
-            )
+        app.check_tranche_date(value_date, earlier=[d.value_date for d in earlier], today=today)
         version = await _product_version(uow, app.product_id, app.product_version)
         first = app.disbursed_amount == 0
         if first:  # the ceiling again, now that the money goes out (other files may have moved on)
@@ -617,7 +496,7 @@ async def disburse(
             results = await _eligibility(
                 uow, app, version, on=today, apr=app.offer.apr, apr_source="the signed offer's TAEG"
             )
-            _require_eligible([r for r in results if r.name == "legal_ceiling"])
+            require_eligible(r for r in results if r.name == "legal_ceiling")
         withheld = (
             app.offer.amount - app.offer.net_disbursed
             if first and any(f.collection is FeeCollection.WITHHELD_AT_DISBURSEMENT for f in version.terms.fees)

@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import Role
-from domain.origination.applications import Action, Application, Status
+from domain.origination.applications import Action, Application, CommitteeDecision, Status
 from domain.origination.contract import ContractDocument
 from domain.partners.model import DeclineCategory
 from service.kernel.http.audit import audited
@@ -478,7 +478,7 @@ class ApplicationController(Controller):
         """Approves (with optional conditions) or declines with reasons; the maker-checker rule and the
         quorum are checked."""
         amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
-        decision = uc.CommitteeDecision(
+        decision = CommitteeDecision(
             currency=currency,
             decision=Action(data.decision),
             comment=data.comment,

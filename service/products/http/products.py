@@ -19,7 +19,6 @@ from domain.ids import new_id
 from domain.money import RoundingMode, currency_of
 from domain.products.model import LegalCeiling, LoanProduct, ProductCategory, ProductTerms, UsuryThreshold
 from domain.schedules import Amortization, DayCount, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
-from domain.schedules.validation import check_business_date
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, next_cursor, published_as
@@ -369,14 +368,6 @@ def threshold_out(u: UsuryThreshold) -> UsuryThresholdResponse:
     )
 
 
-def _check_validity(valid_from: date, valid_to: date | None) -> None:
-    check_business_date(valid_from, "valid_from")  # the one calendar rule, as for a loan's dates
-    if valid_to is not None:
-        check_business_date(valid_to, "valid_to")
-    if valid_to is not None and valid_to < valid_from:
-        raise RuleViolation("must not be before valid_from", code="value.out_of_range", field="valid_to")
-
-
 # The published names of the pages (see ``published_as``).
 LoanProductPage = Annotated[Page[LoanProductResponse], published_as("Page_service.api.products.LoanProductResponse_")]
 
@@ -506,15 +497,12 @@ class LegalDataController(Controller):
     ) -> LegalCeilingResponse:
         """Adds the ceiling applying from a date; offers and reschedules after that date are checked
         against it."""
-        _check_validity(data.valid_from, data.valid_to)
-        currency = currency_of(data.currency).code
+        # The ceiling checks itself (domain.products.model.LegalCeiling).
         ceiling = LegalCeiling(
             id=new_id(),
             category=ProductCategory(data.category),
-            currency=currency,
-            max_total_outstanding=checked_amount(
-                decimal_of(data.max_total_outstanding, "max_total_outstanding"), currency, "max_total_outstanding"
-            ),
+            currency=data.currency,
+            max_total_outstanding=decimal_of(data.max_total_outstanding, "max_total_outstanding"),
             max_duration_months=data.max_duration_months,
             valid_from=data.valid_from,
             valid_to=data.valid_to,
@@ -544,22 +532,13 @@ class LegalDataController(Controller):
     ) -> UsuryThresholdResponse:
         """Adds the usury threshold of a quarter for an amount bracket; personal loans priced above it are
         refused."""
-        _check_validity(data.valid_from, data.valid_to)
-        currency = currency_of(data.currency).code
-        above = checked_amount(decimal_of(data.amount_above, "amount_above"), currency, "amount_above", allow_zero=True)
-        up_to = (
-            None
-            if data.amount_up_to is None
-            else checked_amount(decimal_of(data.amount_up_to, "amount_up_to"), currency, "amount_up_to")
-        )
-        if up_to is not None and up_to <= above:
-            raise RuleViolation("must be above amount_above", code="value.out_of_range", field="amount_up_to")
+        # The threshold checks itself (domain.products.model.UsuryThreshold).
         threshold = UsuryThreshold(
             id=new_id(),
             category=ProductCategory(data.category),
-            currency=currency,
-            amount_above=above,
-            amount_up_to=up_to,
+            currency=data.currency,
+            amount_above=decimal_of(data.amount_above, "amount_above"),
+            amount_up_to=None if data.amount_up_to is None else decimal_of(data.amount_up_to, "amount_up_to"),
             max_rate=decimal_of(data.max_rate, "max_rate", low=Decimal("0.01"), high=HUNDRED, places=6),
             valid_from=data.valid_from,
             valid_to=data.valid_to,

@@ -109,6 +109,14 @@ async def close_business_day(
             code="close_of_business.closed_later",
             field="business_date",
         )
+    return await _close(business_date, book=book, refresh=refresh, chunk_size=chunk_size)
+
+
+async def _close(
+    business_date: date, *, book: CloseOfBusinessBook, refresh: Refresh, chunk_size: int
+) -> CloseOfBusinessReport:
+    """Close ``business_date``, which the caller checked: over, not before the last day closed,
+    what days not over left behind undone."""
     run = await book.start(business_date)
     if run.finished:
         log.info("close_of_business_already_done", business_date=business_date.isoformat())
@@ -144,8 +152,11 @@ async def close_days_not_closed(
 ) -> list[CloseOfBusinessReport]:
     """Close every day that is over and not closed yet, in order (``days_to_close``): the nightly
     run, which also catches up on the days missed while the worker was down."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    # Checked once for the whole catch-up: each day is over, after the last one closed, in order.
     await undo_days_not_over(today=today, book=book, refresh=refresh)
     return [
-        await close_business_day(day, today=today, book=book, refresh=refresh, chunk_size=chunk_size)
+        await _close(day, book=book, refresh=refresh, chunk_size=chunk_size)
         for day in days_to_close(await book.last_closed(), today=today)
     ]

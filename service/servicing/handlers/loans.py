@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from domain.errors import NotFound, RuleViolation
-from domain.identity.model import Principal
+from domain.identity.model import Principal, ensure_may_see_loan, may_see_loan
 from domain.loans.model import Disbursement, Loan
-from service.servicing.ports import LoanListItem, LoanSearch, ServicingUnitOfWork
+from service.servicing.ports import LoanListItem, LoanSearch, ScheduleVersion, ServicingUnitOfWork
 
 LOAN_STATUSES = ("active", "closed", "written_off")
 # Bucket labels follow each product's bounds (domain.servicing.arrears.bucket_labels):
@@ -48,15 +49,32 @@ async def loans_of_applications(
 async def get_loan(
     loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork
 ) -> tuple[Loan, Sequence[Disbursement]]:
-    """Staff read every loan; a borrower reads only their own (anyone else's is a 404)."""
+    """The loan and its tranches, for whoever may see it (``may_see_loan``; anyone else gets a 404)."""
     async with uow:
         loan = await uow.loans.get(loan_id)
-        if loan is not None and not actor.is_staff:
-            theirs = actor.borrower_id is not None and loan_id in await uow.servicing.loans_of_borrower(
-                actor.borrower_id
-            )
-            if not theirs:
-                loan = None
         if loan is None:
             raise NotFound("loan not found", code="loan.not_found")
+        if not actor.is_staff:  # staff see every loan: no need to look up whose it is
+            ensure_may_see_loan(actor, await uow.servicing.borrower_of(loan_id))
         return loan, await uow.loans.disbursements(loan.application_id)
+
+
+@dataclass(frozen=True)
+class LoanOverview:
+    """A loan as GET /v1/loans/{id} shows it: its contract, its tranches and the schedule in force."""
+
+    loan: Loan
+    tranches: Sequence[Disbursement]
+    live: ScheduleVersion
+
+
+async def loan_overview(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitOfWork) -> LoanOverview:
+    """One unit of work: the statement without its transactions (who may see it, the live schedule),
+    the contract's loan and its tranches."""
+    async with uow:
+        found = await uow.servicing.statement(loan_id, transactions=False)
+        if found is None or not may_see_loan(actor, found.loan.borrower_id):
+            raise NotFound("loan not found", code="loan.not_found")
+        loan = await uow.loans.get(loan_id)
+        assert loan is not None  # the statement found it in this transaction
+        return LoanOverview(loan, await uow.loans.disbursements(loan.application_id), found.live_schedule())

@@ -18,11 +18,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from domain.errors import Conflict, NotFound, RuleViolation
-from domain.identity.model import Principal
+from domain.identity.model import Principal, may_see_loan
 from domain.ids import new_id
 from domain.ledger.servicing import servicing_transaction
-from domain.loans.events import LoanEvent, LoanEventKind
+from domain.loans.events import (
+    LoanEvent,
+    LoanWrittenOff,
+    PaymentRecorded,
+    PaymentReversed,
+    Rescheduled,
+    facts_of,
+)
 from domain.loans.model import Loan
 from domain.money import AMOUNT_LIMIT, minor_unit
 from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
@@ -30,7 +39,14 @@ from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
 from service.kernel.idempotency import IdempotencyKey
-from service.servicing.ports import LoanStatement, ServicedLoan, ServicingUnitOfWork
+from service.servicing.ports import (
+    EventReceipt,
+    LoanStatement,
+    ReceiptAllocation,
+    ReceiptLoan,
+    ServicedLoan,
+    ServicingUnitOfWork,
+)
 
 PAYOFF_HORIZON = timedelta(days=366)
 
@@ -90,46 +106,40 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
-def _receipt(event: LoanEvent, state: LoanState) -> dict[str, Any]:
+def _receipt(event: LoanEvent, state: LoanState) -> EventReceipt:
     """What the client is told, stored with the Idempotency-Key so that a retry gets the same."""
-    allocations = [
-        {
-            "installment": a.installment,
-            "component": a.component.value,
-            "amount": str(a.amount),
-            "applied_on": a.applied_on.isoformat(),
-        }
-        for a in state.allocations
-        if a.payment_id == event.id
-    ]
-    status = "written_off" if state.written_off_on else "closed" if state.closed else "active"
-    return {
-        "id": str(event.id),
-        "loan_id": str(event.loan_id),
-        "sequence": event.sequence,
-        "kind": event.kind.value,
-        "value_date": event.value_date.isoformat(),
-        "amount": _money(event.amount),
-        "currency": state.currency,
-        "channel": event.channel.value if event.channel else None,
-        "external_reference": event.external_reference,
-        "reverses_id": str(event.reverses_id) if event.reverses_id else None,
-        "reason": event.reason,
-        "apr": _money(event.apr),
-        "ledger_transaction_id": str(event.ledger_transaction_id) if event.ledger_transaction_id else None,
-        "allocations": allocations,
-        "loan": {
-            "status": status,
-            "as_of": state.as_of.isoformat(),
-            "outstanding_principal": str(state.outstanding_principal),
-            "credit_balance": str(state.credit_balance),
-            "total_due": str(state.total_due),
-            "days_past_due": state.days_past_due,
-            "arrears_bucket": state.arrears_bucket,
-            "closed_on": state.closed_on.isoformat() if state.closed_on else None,
-            "written_off_on": state.written_off_on.isoformat() if state.written_off_on else None,
-        },
-    }
+    facts = facts_of(event)
+    return EventReceipt(
+        id=event.id,
+        loan_id=event.loan_id,
+        sequence=event.sequence,
+        kind=event.kind.value,
+        value_date=event.value_date,
+        amount=facts.amount,
+        currency=state.currency,
+        channel=facts.channel.value if facts.channel else None,
+        external_reference=facts.external_reference,
+        reverses_id=facts.reverses_id,
+        reason=facts.reason,
+        apr=facts.apr,
+        ledger_transaction_id=event.ledger_transaction_id,
+        allocations=[
+            ReceiptAllocation(a.installment, a.component.value, a.amount, a.applied_on)
+            for a in state.allocations
+            if a.payment_id == event.id
+        ],
+        loan=ReceiptLoan(
+            status="written_off" if state.written_off_on else "closed" if state.closed else "active",
+            as_of=state.as_of,
+            outstanding_principal=state.outstanding_principal,
+            credit_balance=state.credit_balance,
+            total_due=state.total_due,
+            days_past_due=state.days_past_due,
+            arrears_bucket=state.arrears_bucket,
+            closed_on=state.closed_on,
+            written_off_on=state.written_off_on,
+        ),
+    )
 
 
 def _check_fits(state: LoanState, field: str) -> None:
@@ -186,11 +196,11 @@ async def _record(
     uow: ServicingUnitOfWork,
     today: date,
     overflow_field: str = "amount.amount",
-) -> dict[str, Any]:
+) -> EventReceipt:
     async with uow:
         stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
         if stored is not None:
-            return stored
+            return msgspec.convert(stored, EventReceipt)
         serviced = await uow.servicing.lock(loan_id)
         if serviced is None:
             raise NotFound("loan not found", code="loan.not_found")
@@ -217,27 +227,25 @@ async def _record(
                 "event_id": str(event.id),
                 "kind": event.kind.value,
                 "value_date": event.value_date.isoformat(),
-                "amount": _money(event.amount),
+                "amount": _money(facts_of(event).amount),
                 "currency": loan.currency,
             },
         )
-        await uow.idempotency.record(idempotency.scope, idempotency.key, idempotency.request_hash, receipt)
+        stored_receipt = msgspec.to_builtins(receipt)
+        await uow.idempotency.record(idempotency.scope, idempotency.key, idempotency.request_hash, stored_receipt)
         await uow.commit()
         return receipt
 
 
-def _new_event(
-    loan_id: uuid.UUID, sequence: int, kind: LoanEventKind, value_date: date, actor: Principal, **facts: Any
-) -> LoanEvent:
-    return LoanEvent(
-        id=new_id(),
-        loan_id=loan_id,
-        sequence=sequence,
-        kind=kind,
-        value_date=value_date,
-        recorded_by=actor.subject_id,
-        **facts,
-    )
+def _recorded(loan_id: uuid.UUID, sequence: int, value_date: date, actor: Principal) -> dict[str, Any]:
+    """What every new event records besides its own facts."""
+    return {
+        "id": new_id(),
+        "loan_id": loan_id,
+        "sequence": sequence,
+        "value_date": value_date,
+        "recorded_by": actor.subject_id,
+    }
 
 
 def _check_value_date(value_date: date, loan: Loan, today: date, *, not_before: date | None = None) -> None:
@@ -260,7 +268,7 @@ async def record_payment(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """A payment, possibly back-dated (the replay re-allocates everything after its value date).
     On a written-off loan it is a recovery; on a closed one it is kept as a credit owed back."""
 
@@ -286,12 +294,8 @@ async def record_payment(
                     code="payment.above_payoff",
                     field="confirm_overpayment",
                 )
-        return _new_event(
-            loan.id,
-            sequence,
-            LoanEventKind.PAYMENT,
-            command.value_date,
-            actor,
+        return PaymentRecorded(
+            **_recorded(loan.id, sequence, command.value_date, actor),
             amount=command.amount.quantize(minor_unit(loan.currency)),
             channel=command.channel,
             external_reference=command.external_reference,
@@ -310,19 +314,19 @@ async def reverse_payment(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """A payment that did not happen after all (a rejected direct debit): from its value date on,
     the loan is replayed without it."""
 
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
-        payment = next((e for e in serviced.events if e.id == payment_id and e.kind is LoanEventKind.PAYMENT), None)
+        payment = next((e for e in serviced.events if e.id == payment_id and isinstance(e, PaymentRecorded)), None)
         if payment is None:
             raise NotFound("payment not found on this loan", code="payment.not_found")
-        if any(e.reverses_id == payment_id for e in serviced.events):
+        if any(isinstance(e, PaymentReversed) and e.reverses_id == payment_id for e in serviced.events):
             raise Conflict("this payment is already reversed", code="payment.already_reversed")
         _check_value_date(value_date, serviced.loan, today, not_before=payment.value_date)
-        return _new_event(
-            serviced.loan.id, sequence, LoanEventKind.REVERSAL, value_date, actor, reverses_id=payment_id, reason=reason
+        return PaymentReversed(
+            **_recorded(serviced.loan.id, sequence, value_date, actor), reverses_id=payment_id, reason=reason
         )
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
@@ -345,14 +349,14 @@ async def write_off(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """Write off what is owed on ``value_date``; later payments are recoveries. Not before the
     loan's last event (history is not rewritten under a write-off)."""
 
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
         _require_active(serviced, today, "write off")
         _check_value_date(value_date, serviced.loan, today, not_before=_last_event_date(serviced))
-        return _new_event(serviced.loan.id, sequence, LoanEventKind.WRITE_OFF, value_date, actor, reason=reason)
+        return LoanWrittenOff(**_recorded(serviced.loan.id, sequence, value_date, actor), reason=reason)
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
 
@@ -365,7 +369,7 @@ async def reschedule(
     idempotency: IdempotencyKey,
     uow: ServicingUnitOfWork,
     today: date,
-) -> dict[str, Any]:
+) -> EventReceipt:
     """Replace the open instalments by a new schedule for the principal owed on the value date;
     arrears of interest, fees and penalties are carried to the first new instalment (see
     domain.servicing.Reschedule). The old instalments stay, marked rescheduled."""
@@ -421,12 +425,8 @@ async def reschedule(
             list(await legal.usury_thresholds()), terms.category, loan.currency, owed, today
         )
         check_usury(terms, schedule.apr, threshold)
-        return _new_event(
-            loan.id,
-            sequence,
-            LoanEventKind.RESCHEDULE,
-            command.value_date,
-            actor,
+        return Rescheduled(
+            **_recorded(loan.id, sequence, command.value_date, actor),
             reason=command.reason,
             installments=schedule.installments,
             annual_interest_rate=rate,  # the amendment's terms, shown on the borrower's documents
@@ -444,11 +444,6 @@ async def reschedule(
     )
 
 
-def visible_to(serviced_borrower: uuid.UUID | None, actor: Principal) -> bool:
-    """Staff see every loan; a borrower only their own (anyone else's is a 404, ids leak nothing)."""
-    return actor.is_staff or (serviced_borrower is not None and serviced_borrower == actor.borrower_id)
-
-
 async def payoff(
     loan_id: uuid.UUID, on: date, *, actor: Principal, uow: ServicingUnitOfWork, today: date
 ) -> tuple[PayoffQuote, str]:
@@ -456,7 +451,7 @@ async def payoff(
     ``on`` and recorded after everything else, settles (see domain.servicing.payoff_quote)."""
     async with uow:
         serviced = await uow.servicing.lock(loan_id, for_update=False)
-        if serviced is None or not visible_to(serviced.borrower_id, actor):
+        if serviced is None or not may_see_loan(actor, serviced.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         loan = serviced.loan
         if not loan.disbursed_on <= on <= today + PAYOFF_HORIZON:
@@ -472,7 +467,7 @@ async def statement(loan_id: uuid.UUID, *, actor: Principal, uow: ServicingUnitO
     """The schedule with what is paid, due and late per instalment, and the loan's transactions."""
     async with uow:
         found = await uow.servicing.statement(loan_id)
-        if found is None or not visible_to(found.loan.borrower_id, actor):
+        if found is None or not may_see_loan(actor, found.loan.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         return found
 
@@ -481,7 +476,7 @@ async def schedule_document(loan_id: uuid.UUID, *, actor: Principal, uow: Servic
     """``statement`` as the JSON document the API sends (one statement, rendered by the database)."""
     async with uow:
         found = await uow.servicing.schedule_document(loan_id)
-        if found is None or not visible_to(found.borrower_id, actor):
+        if found is None or not may_see_loan(actor, found.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         return found.json
 

@@ -13,10 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from domain.errors import Forbidden, NotFound
-from domain.identity.model import Principal
+from domain.identity.model import Principal, may_see_loan
 from domain.money import minor_unit
 from domain.servicing import payoff_quote
-from service.servicing.handlers.payments import visible_to
 from service.servicing.ports import ScheduleExport, ServicingUnitOfWork
 
 LANGUAGES = frozenset({"fr", "en"})
@@ -94,7 +93,7 @@ async def schedule_export(
     """The loan's statement for a schedule file, in its borrower's language (French by default)."""
     async with uow:
         found = await uow.servicing.statement(loan_id)
-        if found is None or not visible_to(found.loan.borrower_id, actor):
+        if found is None or not may_see_loan(actor, found.loan.borrower_id):
             raise NotFound("loan not found", code="loan.not_found")
         borrower_id = found.loan.borrower_id
         borrower = None if borrower_id is None else await uow.borrowers.get(borrower_id)

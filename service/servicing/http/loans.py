@@ -19,8 +19,7 @@ from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, optional_rate_text, rate_text
 from service.services import Services
-from service.servicing.handlers.loans import get_loan, list_loans
-from service.servicing.handlers.payments import statement
+from service.servicing.handlers.loans import list_loans, loan_overview
 from service.servicing.http.payments import LoanStatusName, loan_status
 from service.servicing.ports import LoanListItem, LoanSearch, StatementLine
 
@@ -174,8 +173,8 @@ class LoanController(Controller):
     ) -> LoanResponse:
         """The loan's status and balances, the schedule in force, the contract's schedule and the tranches
         paid out."""
-        loan, tranches = await get_loan(loan_id, actor=request.user, uow=services.uow())
-        live = (await statement(loan_id, actor=request.user, uow=services.uow())).live_schedule()
+        overview = await loan_overview(loan_id, actor=request.user, uow=services.uow())
+        loan, tranches, live = overview.loan, overview.tranches, overview.live
         return LoanResponse(
             id=loan.id,
             application_id=loan.application_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, cast, get_args
+from typing import Annotated, Literal, cast, get_args
 
 import msgspec
 from litestar import Controller, get, post
@@ -35,7 +35,7 @@ from service.kernel.http.wire import (
 )
 from service.services import Services
 from service.servicing.handlers import payments as uc
-from service.servicing.ports import LoanStatement, StatementLine
+from service.servicing.ports import EventReceipt, LoanStatement, StatementLine
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
@@ -231,8 +231,8 @@ class PayoffResponse(msgspec.Struct, frozen=True):
     credit_balance: AmountOut
 
 
-def _event_response(receipt: dict[str, Any]) -> LoanEventResponse:
-    return msgspec.convert(receipt, LoanEventResponse, strict=False)
+def _event_response(receipt: EventReceipt) -> LoanEventResponse:
+    return msgspec.convert(msgspec.to_builtins(receipt), LoanEventResponse)
 
 
 def _installment_out(i: StatementLine) -> InstallmentStateOut:
@@ -267,7 +267,6 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
     """The schedule document built in Python from a statement (the route sends the same JSON
     rendered by PostgreSQL; this is its reference)."""
     loan = found.loan
-    reversed_ids = {t.reverses_id for t in found.transactions if t.reverses_id}
     *earlier, live = found.schedules()
     return LoanScheduleResponse(
         id=loan.id,
@@ -299,21 +298,8 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
             )
             for s in earlier
         ],
-        transactions=[
-            TransactionOut(
-                t.id,
-                t.sequence,
-                LoanEventKind(t.kind),
-                t.value_date,
-                t.amount,
-                PaymentChannel(t.channel) if t.channel else None,
-                t.external_reference,
-                t.reverses_id,
-                t.id in reversed_ids,
-                *t[8:],
-            )
-            for t in found.transactions
-        ],
+        # The read model's entries are TransactionOut field for field (what the route sends as is).
+        transactions=[TransactionOut(**msgspec.structs.asdict(t)) for t in found.transactions],
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.money import minor_unit
+from domain.money import decimals
 from service.servicing.ports import AgedChunk, CloseOfBusinessRun
 from service.servicing.tables.close_of_business import IN_ARREARS
 
@@ -266,11 +266,7 @@ _FINISH = text("UPDATE close_of_business_runs SET finished_at = now() WHERE busi
 
 
 def _decimals(currencies: list[str]) -> str:
-    places = {}
-    for code in currencies:
-        exponent = minor_unit(code).as_tuple().exponent
-        places[code] = -exponent if isinstance(exponent, int) else 0
-    return json.dumps(places)
+    return json.dumps({code: decimals(code) for code in currencies})
 
 
 class SqlCloseOfBusiness:

@@ -1,6 +1,6 @@
 """Loan servicing in PostgreSQL: the loan locked with its events, its state written back, its statement.
 
-Raw statements on the session's connection (see ``driver``): a payment and a statement are hot
+Raw statements on the session's connection (see ``service.kernel.db.gateway``): a payment and a statement are hot
 paths (issue 5 speed targets), and SQLAlchemy's per-statement work cost more than the queries.
 """
 
@@ -16,12 +16,20 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ledger.model import Account
-from domain.loans.events import LoanEvent, LoanEventKind
+from domain.loans.events import (
+    LoanEvent,
+    LoanEventKind,
+    LoanWrittenOff,
+    PaymentRecorded,
+    PaymentReversed,
+    Rescheduled,
+    facts_of,
+)
 from domain.loans.model import Loan
 from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
-from service.kernel.db.driver import driver
+from service.kernel.db.gateway import in_transaction, read_only
 from service.servicing.ports import (
     LoanStatement,
     LoanSummary,
@@ -87,23 +95,28 @@ def _state_tuple(line: InstallmentState) -> tuple[Any, ...]:
     )
 
 
+_ENTRY = msgspec.json.Encoder()
+_ENTRIES = msgspec.json.Decoder(Transaction)
+
+
 def _statement_entry(event: LoanEvent, recorded_at: datetime) -> str:
-    """The event as the statement lists it: the API's TransactionOut, ``reversed`` false (the
-    schedule document turns it true when a reversal follows; see schedule_document)."""
-    return msgspec.json.encode(
-        {
-            "id": event.id,
-            "sequence": event.sequence,
-            "kind": event.kind.value,
-            "value_date": event.value_date,
-            "amount": None if event.amount is None else str(event.amount),
-            "channel": event.channel.value if event.channel else None,
-            "external_reference": event.external_reference,
-            "reverses_id": event.reverses_id,
-            "reversed": False,
-            "reason": event.reason,
-            "recorded_at": recorded_at,
-        }
+    """The event's row of the statement read model: not reversed yet (``_MARK_REVERSED`` turns it
+    when a reversal is recorded)."""
+    facts = facts_of(event)
+    return _ENTRY.encode(
+        Transaction(
+            id=event.id,
+            sequence=event.sequence,
+            kind=event.kind.value,
+            value_date=event.value_date,
+            amount=facts.amount,
+            channel=facts.channel.value if facts.channel else None,
+            external_reference=facts.external_reference,
+            reverses_id=facts.reverses_id,
+            reversed=False,
+            reason=facts.reason,
+            recorded_at=recorded_at,
+        )
     ).decode()
 
 
@@ -121,7 +134,7 @@ def _installment_json(i: Installment) -> dict[str, Any]:
 
 def _details(event: LoanEvent) -> dict[str, Any]:
     """A reschedule's new schedule and its terms (read back by ``_event`` and the schedule document)."""
-    if not event.installments:
+    if not isinstance(event, Rescheduled) or not event.installments:
         return {}
     details: dict[str, Any] = {"installments": [_installment_json(i) for i in event.installments]}
     for name in ("annual_interest_rate", "apr"):
@@ -147,24 +160,32 @@ def _installment_from_json(data: dict[str, Any]) -> Installment:
 
 
 def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
-    return LoanEvent(
-        id=row["id"],
-        loan_id=row["loan_id"],
-        sequence=row["sequence"],
-        kind=LoanEventKind(row["kind"]),
-        value_date=row["value_date"],
-        recorded_by=row["recorded_by"],
-        amount=row["amount"].quantize(unit) if row["amount"] is not None else None,
-        channel=PaymentChannel(row["channel"]) if row["channel"] else None,
-        external_reference=row["external_reference"],
-        reverses_id=row["reverses_id"],
-        reason=row["reason"],
-        installments=tuple(_installment_from_json(i) for i in row["details"].get("installments", ())),
-        annual_interest_rate=_optional_decimal(row["details"].get("annual_interest_rate")),
-        apr=_optional_decimal(row["details"].get("apr")),
-        ledger_transaction_id=row["ledger_transaction_id"],
-        recorded_at=row["recorded_at"],
-    )
+    """The recorded event of its kind (the table's CHECK constraints say which columns each kind fills)."""
+    recorded: dict[str, Any] = {
+        name: row[name]
+        for name in ("id", "loan_id", "sequence", "value_date", "recorded_by", "ledger_transaction_id", "recorded_at")
+    }
+    match LoanEventKind(row["kind"]):
+        case LoanEventKind.PAYMENT:
+            return PaymentRecorded(
+                **recorded,
+                amount=row["amount"].quantize(unit),
+                channel=PaymentChannel(row["channel"]),
+                external_reference=row["external_reference"],
+            )
+        case LoanEventKind.REVERSAL:
+            return PaymentReversed(**recorded, reverses_id=row["reverses_id"], reason=row["reason"])
+        case LoanEventKind.WRITE_OFF:
+            return LoanWrittenOff(**recorded, reason=row["reason"])
+        case LoanEventKind.RESCHEDULE:
+            details = row["details"]
+            return Rescheduled(
+                **recorded,
+                reason=row["reason"],
+                installments=tuple(_installment_from_json(i) for i in details.get("installments", ())),
+                annual_interest_rate=_optional_decimal(details.get("annual_interest_rate")),
+                apr=_optional_decimal(details.get("apr")),
+            )
 
 
 _LOAN_COLUMNS = "SELECT l.*, a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
@@ -172,8 +193,15 @@ _LOCK_LOAN = _LOAN_COLUMNS + " FOR UPDATE OF l"
 _READ_LOAN = _LOAN_COLUMNS
 _INSERT_EVENT = (
     "INSERT INTO loan_events (id, loan_id, sequence, kind, value_date, amount, channel, external_reference,"
-    " reverses_id, reason, details, ledger_transaction_id, recorded_by, recorded_at, document)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    " reverses_id, reason, details, ledger_transaction_id, recorded_by, recorded_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+)
+_INSERT_ENTRY = "INSERT INTO loan_statement_entries (event_id, loan_id, sequence, entry) VALUES ($1, $2, $3, $4)"
+# The entry is Transaction's JSON: its key is written without spaces and a string value cannot hold
+# it unescaped, so this replaces the one flag and nothing else.
+_MARK_REVERSED = (
+    "UPDATE loan_statement_entries SET entry = replace(entry, '\"reversed\":false', '\"reversed\":true')"
+    " WHERE event_id = $1"
 )
 _POSTED_BALANCES = (
     "SELECT e.account, sum(e.amount) FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
@@ -205,6 +233,7 @@ _INSERT_INSTALLMENT = (
     + ", ".join(f"${n}" for n in range(6, 6 + 1 + len(_STATE_COLUMNS)))
     + ")"
 )
+_BORROWER_OF = "SELECT a.borrower_id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE l.id = $1"
 _LOANS_OF_BORROWER = (
     "SELECT l.id FROM loans l JOIN applicants a ON a.id = l.applicant_id WHERE a.borrower_id = $1"
     " ORDER BY l.disbursed_on DESC, l.id"
@@ -216,10 +245,7 @@ _STATEMENT_LINES = (
     " LEFT JOIN loan_events e ON e.loan_id = i.loan_id AND e.sequence = i.schedule_version"
     " WHERE i.loan_id = $1 ORDER BY i.number"
 )
-_TRANSACTIONS_SQL = (
-    "SELECT id, sequence, kind, value_date, amount::numeric(14, {decimals}), channel, external_reference,"
-    " reverses_id, reason, recorded_at FROM loan_events WHERE loan_id = $1 ORDER BY sequence"
-)
+_ENTRIES_SQL = "SELECT entry FROM loan_statement_entries WHERE loan_id = $1 ORDER BY sequence"
 
 
 class SqlLoanServicing:
@@ -227,7 +253,7 @@ class SqlLoanServicing:
         self.session = session
 
     async def lock(self, loan_id: uuid.UUID, *, for_update: bool = True) -> ServicedLoan | None:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         loan_row = await connection.fetchrow(_LOCK_LOAN if for_update else _READ_LOAN, loan_id)
         if loan_row is None:
             return None
@@ -245,8 +271,9 @@ class SqlLoanServicing:
 
     async def add_event(self, event: LoanEvent) -> None:
         details = _details(event)
+        facts = facts_of(event)
         recorded_at = datetime.now(UTC)
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             _INSERT_EVENT,
             event.id,
@@ -254,20 +281,24 @@ class SqlLoanServicing:
             event.sequence,
             event.kind.value,
             event.value_date,
-            event.amount,
-            event.channel.value if event.channel else None,
-            event.external_reference,
-            event.reverses_id,
-            event.reason,
+            facts.amount,
+            facts.channel.value if facts.channel else None,
+            facts.external_reference,
+            facts.reverses_id,
+            facts.reason,
             msgspec.json.encode(details).decode(),
             event.ledger_transaction_id,
             event.recorded_by,
             recorded_at,
-            _statement_entry(event, recorded_at),
         )
+        await connection.execute(
+            _INSERT_ENTRY, event.id, event.loan_id, event.sequence, _statement_entry(event, recorded_at)
+        )
+        if isinstance(event, PaymentReversed):
+            await connection.execute(_MARK_REVERSED, event.reverses_id)
 
     async def posted_balances(self, loan_id: uuid.UUID) -> Mapping[Account, Decimal]:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         rows = await connection.fetch(_POSTED_BALANCES, loan_id)
         return {Account(account): total for account, total in rows}
 
@@ -278,7 +309,7 @@ class SqlLoanServicing:
         next_due = min(
             (i.due_date for i in state.installments if i.due_date >= state.as_of and i.outstanding > 0), default=None
         )
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             _UPDATE_LOAN,
             loan.id,
@@ -316,14 +347,19 @@ class SqlLoanServicing:
             )
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
-        return await fetch_schedule_document(await driver(self.session), loan_id)
+        return await fetch_schedule_document(await read_only(self.session), loan_id)
 
     async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         return [row["id"] for row in await connection.fetch(_LOANS_OF_BORROWER, borrower_id)]
 
-    async def statement(self, loan_id: uuid.UUID) -> LoanStatement | None:
-        connection = await driver(self.session)
+    async def borrower_of(self, loan_id: uuid.UUID) -> uuid.UUID | None:
+        connection = await read_only(self.session)
+        borrower_id: uuid.UUID | None = await connection.fetchval(_BORROWER_OF, loan_id)
+        return borrower_id
+
+    async def statement(self, loan_id: uuid.UUID, *, transactions: bool = True) -> LoanStatement | None:
+        connection = await read_only(self.session)
         row = await connection.fetchrow(_READ_LOAN, loan_id)
         if row is None:
             return None
@@ -347,9 +383,6 @@ class SqlLoanServicing:
             state_as_of=row["state_as_of"],
             borrower_id=row["borrower_id"],
         )
-        # Hundreds of rows: amounts cast to the currency's decimals by PostgreSQL.
-        exponent = unit.as_tuple().exponent
-        decimals = -exponent if isinstance(exponent, int) else 0
         installments = tuple(_statement_line(r, unit) for r in lines)
         contract = ScheduleTermsOf(
             version=0,
@@ -367,6 +400,6 @@ class SqlLoanServicing:
             for r in lines
             if r["schedule_version"]
         }
-        rows = await connection.fetch(_TRANSACTIONS_SQL.format(decimals=decimals), loan_id)
-        transactions = tuple(Transaction._make(row) for row in rows)
-        return LoanStatement(summary, installments, transactions, (contract, *amendments.values()))
+        entries = await connection.fetch(_ENTRIES_SQL, loan_id) if transactions else ()
+        listed = tuple(_ENTRIES.decode(row["entry"]) for row in entries)
+        return LoanStatement(summary, installments, listed, (contract, *amendments.values()))

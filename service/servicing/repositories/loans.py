@@ -15,7 +15,7 @@ from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import minor_unit
-from service.kernel.db.driver import driver
+from service.kernel.db.gateway import in_transaction
 from service.kernel.db.mapping import search_form, servicing_to_json
 from service.servicing.ports import LoanListItem, LoanSearch
 from service.servicing.repositories.mapping import contract_installment, loan_from_row
@@ -248,7 +248,7 @@ class SqlLedger:
         """The transaction and its entries in one statement (the balance check runs at commit)."""
         entries = transaction.entries
         await self.session.flush()  # rows the entries refer to (a new loan) go first
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             _POST_TRANSACTION,
             transaction.id,
@@ -275,7 +275,7 @@ class SqlOutbox:
         self.session = session
 
     async def add(self, topic: str, aggregate_id: uuid.UUID, payload: dict[str, Any]) -> None:
-        connection = await driver(self.session)
+        connection = await in_transaction(self.session)
         await connection.execute(
             "INSERT INTO outbox_events (id, topic, aggregate_id, payload) VALUES ($1, $2, $3, $4)",
             new_id(),

@@ -53,6 +53,18 @@ class LoanEventRow(Base):
     ledger_transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     recorded_at: Mapped[dt.datetime] = created_at()
-    # The event as the loan's statement lists it (JSON, written once with the row; events never
-    # change): the schedule document concatenates these instead of building each one per read.
-    document: Mapped[str | None] = mapped_column(Text)
+
+
+class LoanStatementEntryRow(Base):
+    """Read model: each loan event as the loan's statement lists it (the JSON of
+    ``service.servicing.ports.Transaction``), written in the transaction that records the event and
+    updated when a reversal follows, so that the schedule route concatenates entries instead of
+    building hundreds of objects per read. The events themselves stay facts, never rewritten."""
+
+    __tablename__ = "loan_statement_entries"
+    __table_args__ = (UniqueConstraint("loan_id", "sequence", name="uq_loan_statement_entries_loan_sequence"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loan_events.id"), primary_key=True)
+    loan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("loans.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[str] = mapped_column(Text)

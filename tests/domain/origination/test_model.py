@@ -14,14 +14,11 @@ from domain.origination.applicants import BusinessProject, Guarantor, ResourceKi
 from domain.origination.applications import (
     Action,
     Application,
-    CommitteeRules,
     Condition,
     Offer,
     Status,
-    check_committee_decider,
-    check_committee_votes,
-    current_votes,
 )
+from domain.origination.committee import CommitteeRules, check_committee_decider, check_committee_votes, current_votes
 from domain.origination.eligibility import Commitment, EligibilityFacts, check_eligibility
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
 from domain.products.policies import check_reschedule, periods_until
