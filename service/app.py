@@ -36,6 +36,7 @@ from service.kernel.http.middleware import (
     security_headers,
 )
 from service.kernel.http.problems import EXCEPTION_HANDLERS
+from service.kernel.metrics import serve_metrics, watch_pool
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
 from service.notifications import http as notifications
@@ -145,6 +146,8 @@ def create_app(
             quote_limiter=RedisRateLimiter(redis, scope="quotes", per_minute=settings.quotes_rate_limit),
         )
         app.state.redis = redis
+        stop_watching_pool = watch_pool(engine)
+        stop_serving_metrics = serve_metrics(settings.metrics_port)
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # full passes, and collect young objects less often (each request makes thousands).
         # Without this, full collections of the app's long-lived objects showed as latency spikes.
@@ -154,6 +157,8 @@ def create_app(
         try:
             yield
         finally:
+            stop_serving_metrics()
+            stop_watching_pool()
             await redis.aclose()
             await engine.dispose()
 
@@ -170,9 +175,11 @@ def create_app(
         debug=False,
     )
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
-    # app's outermost handler gives every response, routed or not, its request id and log line.
-    # The quote routes' ordinary requests skip Litestar's pipeline (see service/products/http/fast_quotes.py).
-    # Every 201 gets its Location there too.
+    # app's outermost handler gives every response, routed or not, its request id, log line, metrics
+    # and security headers: the one pipeline every request passes. Inside it, the quote routes'
+    # ordinary requests skip Litestar's own middleware and hooks (service/products/http/fast_quotes.py
+    # lists what they skip and why; tests/kernel/test_pipeline.py fails on anything new). Every 201
+    # gets its Location there too.
     app.asgi_handler = RequestContextMiddleware(
         with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
         headers=security_headers(hsts_max_age=settings.hsts_max_age),

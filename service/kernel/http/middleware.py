@@ -1,4 +1,9 @@
-"""Request id and request log line (outermost ASGI layer), and the checks every request passes.
+"""The one request pipeline (outermost ASGI layer), and the checks every request passes.
+
+``RequestContextMiddleware`` wraps everything the app answers, routed or not, the quote routes'
+fast lane included: the request id, the log line, the metrics (per route template) and the
+security headers are given here and nowhere else, so that no route can skip them.
+(tests/kernel/test_pipeline.py fails when a middleware is added where the fast lane would skip it.)
 
 The request id is taken from a well-formed ``X-Request-ID`` header or made up, bound to every
 log line of the request, stored in the scope for problem responses, and echoed in the response.
@@ -30,6 +35,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.kernel.http.guards import client_address
 from service.kernel.http.problems import too_many_requests
+from service.kernel.metrics import HTTP_IN_FLIGHT, UNMATCHED_ROUTE, observe_request
 from service.logging import REDACTED
 
 log = structlog.get_logger()
@@ -131,17 +137,23 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            HTTP_IN_FLIGHT.dec()
+            elapsed = time.perf_counter() - started
+            method = scope.get("method", "")
+            # Litestar's router (and the fast lane) set the template; a 404 or 405 has none.
+            observe_request(method, scope.get("path_template") or UNMATCHED_ROUTE, status["code"], elapsed)
             path = scope.get("path", "")
             if not path.startswith("/health/"):
                 log.info(
                     "request_finished",
-                    method=scope.get("method"),
+                    method=method,
                     path=loggable_path(path, self.route_words),
                     status=status["code"],
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(elapsed * 1000, 2),
                 )
             structlog.contextvars.clear_contextvars()
 
@@ -316,4 +328,5 @@ def rate_limit_hook(limiter: str, message: str) -> Callable[[Request[Any, Any, A
             raise too_many_requests(message, wait)
         await decode_body(request)
 
+    hook.__name__ = hook.__qualname__ = f"{limiter}_hook"  # named in tests/kernel/test_pipeline.py
     return hook
