@@ -2,11 +2,19 @@
 
 Tasks take primitive arguments and may run more than once (arq retries), so every effect they
 have is idempotent.
+
+Any number of workers may run: each cron run is enqueued under a job id made of the job's name and
+its scheduled time (arq's ``unique`` cron), which every worker computes alike, and arq enqueues an
+id only once. arq's own ``run_at_startup`` would use each worker's start time instead (two workers,
+two runs): a job that must also run at start is enqueued here under an id made of its name and the
+business date, the same for every worker started that day (tests/worker/test_single_run.py).
 """
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+import asyncio
+from contextlib import AsyncExitStack, suppress
+from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -18,6 +26,7 @@ from arq.worker import Worker
 
 from service.identity import jobs as identity
 from service.kernel.db.engine import create_engine
+from service.kernel.metrics import QUEUE_DEPTH, measured, serve_metrics, watch_pool
 from service.logging import configure_logging
 from service.notifications import jobs as notifications
 from service.notifications.channels.configured import open_channels
@@ -36,20 +45,44 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["exit_stack"] = AsyncExitStack()
     if "channels" not in ctx:  # tests may bring their own
         ctx["channels"] = await open_channels(settings, ctx["exit_stack"])
+    ctx["exit_stack"].callback(watch_pool(ctx["engine"]))
+    ctx["exit_stack"].callback(serve_metrics(settings.metrics_port))
+    ctx["queue_depth"] = asyncio.create_task(_report_queue_depth(ctx["redis"]))
+    today = settings.business_date(datetime.now(UTC)).isoformat()
+    for name in STARTUP_JOBS:
+        await ctx["redis"].enqueue_job(name, _job_id=f"{name}:startup:{today}")
     log.info("worker_started")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    ctx["queue_depth"].cancel()
+    with suppress(asyncio.CancelledError):
+        await ctx["queue_depth"]
     await ctx["exit_stack"].aclose()
     await ctx["engine"].dispose()
     log.info("worker_stopped")
 
 
+async def _report_queue_depth(redis: Any, every: float = 5.0) -> None:
+    """The arq queue's length for ``arq_queue_depth`` (read from Redis, which a scrape cannot await)."""
+    while True:
+        with suppress(Exception):  # Redis away for a moment: the gauge keeps its last value
+            QUEUE_DEPTH.labels("arq:queue").set(await redis.zcard("arq:queue"))
+        await asyncio.sleep(every)
+
+
 # Each context publishes its jobs; the worker only composes them.
 JOBS = [*identity.jobs(), *origination.jobs(), *servicing.jobs(), *notifications.jobs()]
-FUNCTIONS: list[Any] = [job.task for job in JOBS]
-# arq types its tasks as ``(ctx, *args, **kwargs)``; ours take the ctx only.
-CRON_JOBS = [cron(cast(WorkerCoroutine, job.task), **job.cron) for job in JOBS if job.cron is not None]
+# Every task measured (run time, failures) under its own name.
+FUNCTIONS: list[Any] = [measured(job.task) for job in JOBS]
+# arq types its tasks as ``(ctx, *args, **kwargs)``; ours take the ctx only. ``run_at_startup`` is
+# done by ``startup`` (see the module's docstring).
+CRON_JOBS = [
+    cron(cast(WorkerCoroutine, measured(job.task)), **{**job.cron, "run_at_startup": False})
+    for job in JOBS
+    if job.cron is not None
+]
+STARTUP_JOBS = [job.task.__name__ for job in JOBS if job.cron is not None and job.cron.get("run_at_startup")]
 
 
 def build_worker(settings: Settings, **overrides: Any) -> Worker:

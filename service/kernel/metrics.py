@@ -15,13 +15,15 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = structlog.get_logger()
 
@@ -78,7 +80,7 @@ def count_outbound(kind: str, outcome: str, amount: int = 1) -> None:
         OUTBOUND_MESSAGES.labels(kind, outcome).inc(amount)
 
 
-Task = Callable[[dict[str, Any]], Awaitable[Any]]
+Task = Callable[..., Awaitable[Any]]
 
 
 def measured(task: Task) -> Task:
@@ -86,10 +88,10 @@ def measured(task: Task) -> Task:
     name = task.__name__
 
     @wraps(task)
-    async def run(ctx: dict[str, Any]) -> Any:
+    async def run(ctx: dict[str, Any], *args: Any) -> Any:
         started = time.perf_counter()
         try:
-            return await task(ctx)
+            return await task(ctx, *args)
         except BaseException:  # a cancelled job (SIGTERM, timeout) failed too
             JOB_FAILURES.labels(name).inc()
             raise

@@ -42,8 +42,7 @@ def timed(method: str, route: str) -> float:
         sample.value
         for metric in HTTP_DURATION.collect()
         for sample in metric.samples
-        if sample.name == "http_request_duration_seconds_count"
-        and sample.labels == {"method": method, "route": route}
+        if sample.name == "http_request_duration_seconds_count" and sample.labels == {"method": method, "route": route}
     )
 
 

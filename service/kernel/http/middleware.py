@@ -143,7 +143,7 @@ class RequestContextMiddleware:
         finally:
             HTTP_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - started
-            method = scope.get("method", "")
+            method = str(scope.get("method", ""))
             # Litestar's router (and the fast lane) set the template; a 404 or 405 has none.
             observe_request(method, scope.get("path_template") or UNMATCHED_ROUTE, status["code"], elapsed)
             path = scope.get("path", "")
