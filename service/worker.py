@@ -8,6 +8,7 @@ its scheduled time (arq's ``unique`` cron), which every worker computes alike, a
 id only once. arq's own ``run_at_startup`` would use each worker's start time instead (two workers,
 two runs): a job that must also run at start is enqueued here under an id made of its name and the
 business date, the same for every worker started that day (tests/worker/test_single_run.py).
+Results are kept an hour, so that an id is also refused after its run finished.
 """
 
 from __future__ import annotations
@@ -77,8 +78,10 @@ JOBS = [*identity.jobs(), *origination.jobs(), *servicing.jobs(), *notifications
 FUNCTIONS: list[Any] = [measured(job.task) for job in JOBS]
 # arq types its tasks as ``(ctx, *args, **kwargs)``; ours take the ctx only. ``run_at_startup`` is
 # done by ``startup`` (see the module's docstring).
+# A cron run's result is kept for an hour (arq keeps none by default): arq refuses an id whose job
+# or result exists, so a worker late to enqueue a run another worker already finished is refused.
 CRON_JOBS = [
-    cron(cast(WorkerCoroutine, measured(job.task)), **{**job.cron, "run_at_startup": False})
+    cron(cast(WorkerCoroutine, measured(job.task)), **{"keep_result": 3600, **job.cron, "run_at_startup": False})
     for job in JOBS
     if job.cron is not None
 ]

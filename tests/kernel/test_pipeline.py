@@ -16,8 +16,8 @@ from litestar.testing import AsyncTestClient
 
 from service.kernel.http.middleware import CreatedLocation, RequestContextMiddleware
 from service.kernel.metrics import HTTP_DURATION, HTTP_REQUESTS, UNMATCHED_ROUTE
-from service.products.http.quotes import QuoteController
 from service.products.http.fast_quotes import SKIPPED_BY_THE_LANE, FastQuoteRoutes, fast_routes
+from service.products.http.quotes import QuoteController
 from service.services import provide_services
 from tests.perf.bench_api import QUOTE
 
