@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
@@ -37,6 +38,7 @@ from service.kernel.http.middleware import (
 )
 from service.kernel.http.problems import EXCEPTION_HANDLERS
 from service.kernel.metrics import serve_metrics, watch_pool
+from service.kernel.tracing import traced_http, traced_sql, tracer_provider
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
 from service.logging import configure_logging
 from service.notifications import http as notifications
@@ -112,14 +114,21 @@ def openapi_config() -> OpenAPIConfig:
 
 
 def create_app(
-    settings: Settings, *, login_code_sender: LoginCodeSender | None = None, fast_password_hashing: bool = False
+    settings: Settings,
+    *,
+    login_code_sender: LoginCodeSender | None = None,
+    fast_password_hashing: bool = False,
+    tracing: TracerProvider | None = None,
 ) -> Litestar:
-    """Build the app. Engines and pools open in the lifespan, not at import or here."""
+    """Build the app. Engines and pools open in the lifespan, not at import or here. Traces go to
+    ``tracing`` (tests) or to ``OTEL_EXPORTER_OTLP_ENDPOINT`` when set (see service/kernel/tracing.py)."""
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
+    tracing = tracing or tracer_provider(settings.otel_exporter_otlp_endpoint, "microcredit-api")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        traced_sql(engine, tracing)
         redis = Redis.from_url(settings.redis_url)
         app.state.services = Services(
             settings=settings,
@@ -180,10 +189,13 @@ def create_app(
     # ordinary requests skip Litestar's own middleware and hooks (service/products/http/fast_quotes.py
     # lists what they skip and why; tests/kernel/test_pipeline.py fails on anything new). Every 201
     # gets its Location there too.
-    app.asgi_handler = RequestContextMiddleware(
-        with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
-        headers=security_headers(hsts_max_age=settings.hsts_max_age),
-        route_words=route_segments(app),
+    app.asgi_handler = traced_http(
+        RequestContextMiddleware(
+            with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
+            headers=security_headers(hsts_max_age=settings.hsts_max_age),
+            route_words=route_segments(app),
+        ),
+        tracing,
     )
     return app
 

@@ -28,6 +28,7 @@ from arq.worker import Worker
 from service.identity import jobs as identity
 from service.kernel.db.engine import create_engine
 from service.kernel.metrics import QUEUE_DEPTH, measured, serve_metrics, watch_pool
+from service.kernel.tracing import traced_sql, tracer_provider
 from service.logging import configure_logging
 from service.notifications import jobs as notifications
 from service.notifications.channels.configured import open_channels
@@ -42,8 +43,13 @@ log = structlog.get_logger()
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["engine"] = create_engine(settings)
+    if provider := tracer_provider(settings.otel_exporter_otlp_endpoint, "microcredit-worker"):
+        ctx["tracer"] = provider.get_tracer("service.worker")
+        traced_sql(ctx["engine"], provider)
+        ctx["exit_stack"] = AsyncExitStack()
+        ctx["exit_stack"].callback(provider.shutdown)  # sends the last batch
     ctx.update(job_resources(ctx["engine"]))
-    ctx["exit_stack"] = AsyncExitStack()
+    ctx.setdefault("exit_stack", AsyncExitStack())
     if "channels" not in ctx:  # tests may bring their own
         ctx["channels"] = await open_channels(settings, ctx["exit_stack"])
     ctx["exit_stack"].callback(watch_pool(ctx["engine"]))

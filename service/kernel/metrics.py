@@ -15,15 +15,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+from service.kernel.tracing import job_span
 
 log = structlog.get_logger()
 
@@ -84,14 +83,16 @@ Task = Callable[..., Awaitable[Any]]
 
 
 def measured(task: Task) -> Task:
-    """``task`` with its run time and failures measured under its own name (arq keeps the name)."""
+    """``task`` with its run time and failures measured under its own name (arq keeps the name),
+    and traced when the worker traces."""
     name = task.__name__
 
     @wraps(task)
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
         started = time.perf_counter()
         try:
-            return await task(ctx, *args)
+            with job_span(ctx, name):
+                return await task(ctx, *args)
         except BaseException:  # a cancelled job (SIGTERM, timeout) failed too
             JOB_FAILURES.labels(name).inc()
             raise
@@ -104,7 +105,7 @@ def measured(task: Task) -> Task:
 class PoolCollector(Collector):
     """The SQLAlchemy pool's connections in use and idle, read when Prometheus scrapes."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Any) -> None:  # an AsyncEngine (no SQLAlchemy import: routes use this module)
         self.pool: Any = engine.pool
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -116,7 +117,7 @@ class PoolCollector(Collector):
         yield family
 
 
-def watch_pool(engine: AsyncEngine) -> Callable[[], None]:
+def watch_pool(engine: Any) -> Callable[[], None]:
     """Report ``engine``'s pool; returns the function that stops reporting it (at shutdown)."""
     collector = PoolCollector(engine)
     REGISTRY.register(collector)

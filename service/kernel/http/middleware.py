@@ -36,6 +36,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from service.kernel.http.guards import client_address
 from service.kernel.http.problems import too_many_requests
 from service.kernel.metrics import HTTP_IN_FLIGHT, UNMATCHED_ROUTE, observe_request
+from service.kernel.tracing import name_request_span, tag_request_span
 from service.logging import REDACTED
 
 log = structlog.get_logger()
@@ -120,6 +121,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        tag_request_span(request_id)
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
@@ -129,6 +131,7 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                name_request_span(str(scope.get("method", "")), scope.get("path_template") or UNMATCHED_ROUTE)
                 # Raw header tuples: cheaper than a header mapping on every response.
                 headers = list(message.get("headers") or ())
                 # The docs' static files set their own caching (they hold no data); nothing else does.
@@ -145,7 +148,8 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             method = str(scope.get("method", ""))
             # Litestar's router (and the fast lane) set the template; a 404 or 405 has none.
-            observe_request(method, scope.get("path_template") or UNMATCHED_ROUTE, status["code"], elapsed)
+            route = scope.get("path_template") or UNMATCHED_ROUTE
+            observe_request(method, route, status["code"], elapsed)
             path = scope.get("path", "")
             if not path.startswith("/health/"):
                 log.info(
