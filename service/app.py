@@ -38,8 +38,8 @@ from service.kernel.http.middleware import (
 )
 from service.kernel.http.problems import EXCEPTION_HANDLERS
 from service.kernel.metrics import serve_metrics, watch_pool
-from service.kernel.tracing import traced_http, traced_sql, tracer_provider
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
+from service.kernel.tracing import traced_http, traced_sql, tracer_provider
 from service.logging import configure_logging
 from service.notifications import http as notifications
 from service.notifications.read import SqlNoticeOutbox
