@@ -28,7 +28,15 @@ from service.wiring import SqlUnitOfWorkFactory
 from tests.loans import make_loan
 from tests.servers import RunningServers, running_servers
 
-TABLES = ("loans", "loan_installments", "loan_events", "ledger_transactions", "ledger_entries", "notices", "outbox_events")
+TABLES = (
+    "loans",
+    "loan_installments",
+    "loan_events",
+    "ledger_transactions",
+    "ledger_entries",
+    "notices",
+    "outbox_events",
+)
 START = date(2025, 1, 10)
 
 

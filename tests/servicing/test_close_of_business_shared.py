@@ -41,12 +41,21 @@ async def test_two_workers_share_the_chunks_each_aged_once(
 ) -> None:
     loans = await make_book(uow_factory, officer, 10)
     claims: list[tuple[str, int]] = []
+    progress: list[tuple[int, int]] = []
+
+    def record_progress(business_date: date, done: int, total: int) -> None:
+        progress.append((done, total))
+
     helpers: list[asyncio.Task[CloseOfBusinessReport]] = []
 
     async def spread(business_date: date, chunks: int) -> None:
         assert chunks == 5
         helper = SlowBook(engine, "helper", claims)
-        helpers.append(asyncio.create_task(work_on_chunks(business_date, book=helper, refresh=RecordingRefresh())))
+        helpers.append(
+            asyncio.create_task(
+                work_on_chunks(business_date, book=helper, refresh=RecordingRefresh(), progress=record_progress)
+            )
+        )
 
     report = await close_business_day(
         DAY,
@@ -55,11 +64,14 @@ async def test_two_workers_share_the_chunks_each_aged_once(
         refresh=RecordingRefresh(),
         chunk_size=2,
         spread=spread,
+        progress=record_progress,
     )
     helped = await helpers[0]
     assert sorted(number for _, number in claims) == [1, 2, 3, 4, 5]  # each chunk aged once
     assert {name for name, _ in claims} == {"runner", "helper"}
     assert report.chunks + helped.chunks == 5
+    # Progress after each chunk, whoever did it: done out of all, up to all five.
+    assert len(progress) == 5 and {total for _, total in progress} == {5} and max(progress) == (5, 5)
     async with engine.connect() as connection:
         run = (await connection.execute(text("SELECT * FROM close_of_business_runs"))).mappings().one()
         done = await connection.scalar(text("SELECT count(*) FROM close_of_business_chunks WHERE done_at IS NOT NULL"))
