@@ -103,25 +103,30 @@ def measured(task: Task) -> Task:
 
 
 class PoolCollector(Collector):
-    """The SQLAlchemy pool's connections in use and idle, read when Prometheus scrapes."""
+    """The SQLAlchemy pools' connections in use and idle, summed over the process's engines (one in
+    production; tests build several apps), read when Prometheus scrapes."""
 
-    def __init__(self, engine: Any) -> None:  # an AsyncEngine (no SQLAlchemy import: routes use this module)
-        self.pool: Any = engine.pool
+    def __init__(self) -> None:
+        self.pools: list[Any] = []
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("db_pool_connections", "Database pool connections by state", labels=["state"])
-        family.add_metric(["in_use"], self.pool.checkedout())
-        family.add_metric(["idle"], self.pool.checkedin())
-        family.add_metric(["overflow"], max(self.pool.overflow(), 0))
-        family.add_metric(["size"], self.pool.size())
+        family.add_metric(["in_use"], sum(pool.checkedout() for pool in self.pools))
+        family.add_metric(["idle"], sum(pool.checkedin() for pool in self.pools))
+        family.add_metric(["overflow"], sum(max(pool.overflow(), 0) for pool in self.pools))
+        family.add_metric(["size"], sum(pool.size() for pool in self.pools))
         yield family
 
 
+POOLS = PoolCollector()
+REGISTRY.register(POOLS)
+
+
 def watch_pool(engine: Any) -> Callable[[], None]:
-    """Report ``engine``'s pool; returns the function that stops reporting it (at shutdown)."""
-    collector = PoolCollector(engine)
-    REGISTRY.register(collector)
-    return lambda: REGISTRY.unregister(collector)
+    """Report ``engine``'s pool (an AsyncEngine's; no SQLAlchemy import: routes use this module);
+    returns the function that stops reporting it (at shutdown)."""
+    POOLS.pools.append(engine.pool)
+    return lambda: POOLS.pools.remove(engine.pool)
 
 
 def serve_metrics(port: int) -> Callable[[], None]:

@@ -12,6 +12,7 @@ from service.kernel.metrics import (
     CLOSE_OF_BUSINESS_CHUNKS_DONE,
     CLOSE_OF_BUSINESS_CHUNKS_TOTAL,
     CLOSE_OF_BUSINESS_DURATION,
+    CLOSE_OF_BUSINESS_LOANS_AGED,
 )
 from service.servicing.handlers.close_of_business import close_days_not_closed, work_on_chunks
 from service.servicing.handlers.payments import refresh_loan_state
@@ -52,7 +53,9 @@ async def close_of_business(ctx: dict[str, Any]) -> int:
     )
     if any(not report.already_done for report in reports):
         CLOSE_OF_BUSINESS_DURATION.observe(time.perf_counter() - started)
-    return sum(report.loans_aged for report in reports)
+    aged = sum(report.loans_aged for report in reports)
+    CLOSE_OF_BUSINESS_LOANS_AGED.inc(aged)
+    return aged
 
 
 async def help_close_of_business(ctx: dict[str, Any], business_date: str) -> int:
@@ -64,6 +67,7 @@ async def help_close_of_business(ctx: dict[str, Any], business_date: str) -> int
         refresh=partial(refresh_loan_state, uow_factory=ctx["uow"]),
         progress=_progress,
     )
+    CLOSE_OF_BUSINESS_LOANS_AGED.inc(report.loans_aged)
     return report.loans_aged
 
 

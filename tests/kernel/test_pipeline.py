@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
 from service.kernel.http.middleware import CreatedLocation, RequestContextMiddleware
 from service.kernel.metrics import HTTP_DURATION, HTTP_REQUESTS, UNMATCHED_ROUTE
@@ -162,3 +163,15 @@ def test_a_middleware_added_to_the_app_is_caught() -> None:
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
     )
     assert "TenantMiddleware" in litestar_layers(app, "/v1/loan-quotes") - SKIPPED_BY_THE_LANE.keys()
+
+
+async def test_the_database_pool_is_reported(client: AsyncTestClient[Litestar]) -> None:
+    # The client's app is running: its pool is watched, with the configured size.
+    await client.get("/health/ready")
+    sizes = {
+        sample.labels["state"]: sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "db_pool_connections"
+        for sample in metric.samples
+    }
+    assert sizes["size"] >= 20 and sizes["in_use"] >= 0 and sizes["idle"] >= 1
