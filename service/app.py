@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
 from domain.identity.model import PrincipalKind
@@ -38,7 +39,9 @@ from service.kernel.http.middleware import (
     security_headers,
 )
 from service.kernel.http.problems import EXCEPTION_HANDLERS
+from service.kernel.metrics import serve_metrics, watch_pool
 from service.kernel.rate_limit import RedisRateLimiter, RedisSignInBackoff
+from service.kernel.tracing import traced_http, traced_sql, tracer_provider
 from service.logging import configure_logging
 from service.notifications import http as notifications
 from service.notifications.read import SqlNoticeOutbox
@@ -120,14 +123,21 @@ def openapi_config() -> OpenAPIConfig:
 
 
 def create_app(
-    settings: Settings, *, login_code_sender: LoginCodeSender | None = None, fast_password_hashing: bool = False
+    settings: Settings,
+    *,
+    login_code_sender: LoginCodeSender | None = None,
+    fast_password_hashing: bool = False,
+    tracing: TracerProvider | None = None,
 ) -> Litestar:
-    """Build the app. Engines and pools open in the lifespan, not at import or here."""
+    """Build the app. Engines and pools open in the lifespan, not at import or here. Traces go to
+    ``tracing`` (tests) or to ``OTEL_EXPORTER_OTLP_ENDPOINT`` when set (see service/kernel/tracing.py)."""
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
+    tracing = tracing or tracer_provider(settings.otel_exporter_otlp_endpoint, "microcredit-api")
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        traced_sql(engine, tracing)
         redis = Redis.from_url(settings.redis_url)
         app.state.services = Services(
             settings=settings,
@@ -159,6 +169,8 @@ def create_app(
         )
         app.state.redis = redis
         app.state.read_audit = SqlReadAudit(engine)  # the kernel's ReadAuditMiddleware writes through it
+        stop_watching_pool = watch_pool(engine)
+        stop_serving_metrics = serve_metrics(settings.metrics_port)
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # full passes, and collect young objects less often (each request makes thousands).
         # Without this, full collections of the app's long-lived objects showed as latency spikes.
@@ -168,6 +180,8 @@ def create_app(
         try:
             yield
         finally:
+            stop_serving_metrics()
+            stop_watching_pool()
             await redis.aclose()
             await engine.dispose()
 
@@ -185,13 +199,18 @@ def create_app(
         debug=False,
     )
     # Litestar middleware runs per route, so an unknown route (404/405) would bypass it. Wrapping the
-    # app's outermost handler gives every response, routed or not, its request id and log line.
-    # The quote routes' ordinary requests skip Litestar's pipeline (see service/products/http/fast_quotes.py).
-    # Every 201 gets its Location there too.
-    app.asgi_handler = RequestContextMiddleware(
-        with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
-        headers=security_headers(hsts_max_age=settings.hsts_max_age),
-        route_words=route_segments(app),
+    # app's outermost handler gives every response, routed or not, its request id, log line, metrics
+    # and security headers: the one pipeline every request passes. Inside it, the quote routes'
+    # ordinary requests skip Litestar's own middleware and hooks (service/products/http/fast_quotes.py
+    # lists what they skip and why; tests/kernel/test_pipeline.py fails on anything new). Every 201
+    # gets its Location there too.
+    app.asgi_handler = traced_http(
+        RequestContextMiddleware(
+            with_fast_quote_routes(app, CreatedLocation(app, app.asgi_handler)),
+            headers=security_headers(hsts_max_age=settings.hsts_max_age),
+            route_words=route_segments(app),
+        ),
+        tracing,
     )
     return app
 

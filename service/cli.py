@@ -150,6 +150,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "access_log": False,  # the app logs every request itself, with its request id
         "server_header": False,  # no Server header: it only tells a prober what to try
+        # On SIGTERM uvicorn stops accepting connections and lets the requests in flight finish, for
+        # at most this long (Kubernetes: after preStop's 5 s, within the API's 30 s grace period).
+        "timeout_graceful_shutdown": 20,
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
     }

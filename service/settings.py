@@ -60,6 +60,14 @@ class Settings:
     hsts_max_age: int = 0
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # Behind PgBouncer in transaction mode a server connection changes between transactions:
+    # asyncpg's prepared-statement cache must be off (see service/kernel/db/engine.py).
+    db_pgbouncer: bool = False
+    # Prometheus metrics served on this port (0: none), apart from the API's port so that only the
+    # scraper reaches them (deploy/ opens it to the monitoring namespace only).
+    metrics_port: int = 0
+    # OpenTelemetry traces go to this OTLP/HTTP endpoint when set (none by default).
+    otel_exporter_otlp_endpoint: str | None = None
     # Credit committee (issue 4): votes a decision needs, and the share of them (strictly more than this
     # percentage) that must back it; a decision against the votes states its reason.
     committee_quorum: int = 2
@@ -342,6 +350,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hsts_max_age=_int(env, "HSTS_MAX_AGE", 0),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20, minimum=1),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 20),
+        db_pgbouncer=_choice(env, "DB_PGBOUNCER", "false", {"true", "false"}) == "true",
+        metrics_port=_int(env, "METRICS_PORT", 0),
+        otel_exporter_otlp_endpoint=_optional(env, "OTEL_EXPORTER_OTLP_ENDPOINT"),
         committee_quorum=_int(env, "COMMITTEE_QUORUM", 2, minimum=1),
         committee_majority_percent=_percent(env, "COMMITTEE_MAJORITY_PERCENT", 50),
         overpayment_margin=_amount(env, "OVERPAYMENT_MARGIN", "100.00"),

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import msgspec
+import structlog
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applicants import BusinessProject, PlanLine, ResourceKind, ResourceLine, Situation
@@ -31,6 +32,8 @@ from service.origination.handlers import applications as applications_uc
 from service.products import handlers as products_uc
 from service.settings import Settings, SettingsError
 from service.wiring import SqlUnitOfWorkFactory
+
+log = structlog.get_logger()
 
 DEMO_PASSWORD_SUFFIX = "-password"
 DEMO_STAFF = [
@@ -83,7 +86,8 @@ async def seed_demo(settings: Settings, key_file: Path) -> str:
 async def _load(uow: SqlUnitOfWorkFactory, settings: Settings, now: datetime) -> None:
     hasher = Argon2PasswordHasher()
     staff: dict[str, Principal] = {}
-    for username, full_name, role in DEMO_STAFF:
+    total = len(DEMO_STAFF) + 3  # the staff, the partner, the borrower, the files
+    for done, (username, full_name, role) in enumerate(DEMO_STAFF, start=1):
         user = await uc.create_staff_user(
             uc.CreateStaffUser(
                 username=username, full_name=full_name, password=demo_password(username), roles=frozenset({role})
@@ -93,9 +97,13 @@ async def _load(uow: SqlUnitOfWorkFactory, settings: Settings, now: datetime) ->
             now=now,
         )
         staff[username] = Principal(PrincipalKind.STAFF, user.id, frozenset({role}))
+        log.info("seed_demo_progress", step="staff user", done=done, total=total)
     await uc.create_partner(DEMO_PARTNER, "employment_agency", uow=uow(), now=now)
+    log.info("seed_demo_progress", step="partner", done=total - 2, total=total)
     await uc.create_borrower("Camille Martin", DEMO_BORROWER_EMAIL, "06 12 34 56 78", "fr", uow=uow(), now=now)
+    log.info("seed_demo_progress", step="borrower", done=total - 1, total=total)
     await _demo_files(uow, settings, staff, now)
+    log.info("seed_demo_progress", step="application files and loan", done=total, total=total)
 
 
 async def _demo_key(uow: SqlUnitOfWorkFactory, key_file: Path, now: datetime) -> str:

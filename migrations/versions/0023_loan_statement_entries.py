@@ -4,7 +4,7 @@ statement lists it, written in the event's transaction, and the events lose the 
 reversed payment is updated in the read model, not in the event row.
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 Create Date: 2026-11-30 00:45:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0023'
-down_revision: str | None = '0018'
+down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

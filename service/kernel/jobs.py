@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-Task = Callable[[dict[str, Any]], Awaitable[Any]]
+# ``ctx`` first, then the job's own primitive arguments if any.
+Task = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)

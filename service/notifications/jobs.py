@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.notifications import RetryPolicy
 from service.kernel.jobs import Job
+from service.kernel.metrics import count_outbound
 from service.notifications.handlers import (
     deliver_due_notices,
     plan_follow_up_notices,
@@ -42,6 +43,8 @@ async def deliver_notices(ctx: dict[str, Any]) -> int:
         retry=RetryPolicy(),
         lanes=settings.notify_lanes,
     )
+    for outcome in ("sent", "retried", "failed", "skipped"):
+        count_outbound("notice", outcome, getattr(report, outcome))
     return report.sent
 
 

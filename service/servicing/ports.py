@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -325,26 +326,44 @@ class Outbox(Protocol):
 
 @dataclass(frozen=True)
 class CloseOfBusinessRun:
-    """Progress of the close of business of one business date (see ``close_of_business``)."""
+    """A close of business of one business date (see ``close_of_business``): finished or not, and
+    the chunks it is split into."""
 
     business_date: date
     finished: bool
-    last_loan_id: uuid.UUID | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkRange:
+    """The active loans with ids in (``after``, ``last``], the ``number``-th chunk of a run."""
+
+    number: int
+    after: uuid.UUID
+    last: uuid.UUID
 
 
 @dataclass(frozen=True)
 class AgedChunk:
-    """One committed chunk: its last loan id (None when no active loan was left), the loans and
-    instalments written, and the loans to replay instead (a credit pays an instalment falling due)."""
+    """One committed chunk: the loans and instalments written, and the loans to replay instead
+    (a credit pays an instalment falling due)."""
 
-    last_loan_id: uuid.UUID | None
     loans_aged: int
     installments_updated: int
     to_refresh: tuple[uuid.UUID, ...]
 
 
+class ChunkClaim(Protocol):
+    """A chunk held by this worker until the claim ends; ``done`` records it (at the claim's end)."""
+
+    @property
+    def chunk(self) -> ChunkRange: ...
+    async def done(self, aged: AgedChunk, *, refreshed: int) -> None: ...
+
+
 class CloseOfBusinessBook(Protocol):
-    """Set-based ageing of the loan book; every method is its own committed transaction."""
+    """Set-based ageing of the loan book; every method but ``claim_chunk`` is its own committed
+    transaction."""
 
     async def last_closed(self) -> date | None:
         """The latest business date whose close finished (None before the first)."""
@@ -355,9 +374,21 @@ class CloseOfBusinessBook(Protocol):
         ``loans_after`` (aged by such a run), to be replayed."""
         ...
 
-    async def start(self, business_date: date) -> CloseOfBusinessRun: ...
-    async def age_chunk(self, business_date: date, *, after: uuid.UUID | None, limit: int) -> AgedChunk: ...
-    async def record_chunk(self, business_date: date, chunk: AgedChunk, *, refreshed: int) -> None: ...
+    async def start(self, business_date: date, *, chunk_size: int) -> CloseOfBusinessRun:
+        """The run of ``business_date``, created with its chunks of ``chunk_size`` active loans the
+        first time (a run resumed keeps the chunks it has)."""
+        ...
+
+    def claim_chunk(self, business_date: date) -> AbstractAsyncContextManager[ChunkClaim | None]:
+        """A chunk not done that no one else holds (None when there is none), held until exit;
+        not marked done unless ``done`` is called."""
+        ...
+
+    async def age_chunk(self, business_date: date, chunk: ChunkRange) -> AgedChunk: ...
+    async def chunks_done(self, business_date: date) -> tuple[int, int]:
+        """Chunks of the run done, and in all."""
+        ...
+
     async def finish(self, business_date: date) -> None:
         """Record the day's portfolio figures (replacing any of an earlier run) and close the run."""
         ...

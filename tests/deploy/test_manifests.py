@@ -173,7 +173,7 @@ def test_every_pod_runs_as_non_root_on_a_read_only_filesystem_within_limits(rend
 def test_the_api_has_its_probes_on_the_health_routes(rendered: list[Manifest]) -> None:
     api = one(rendered, "Deployment", "microcredit-api")
     [container] = api["spec"]["template"]["spec"]["containers"]
-    [port] = container["ports"]
+    [port] = [p for p in container["ports"] if p["name"] == "http"]
     paths = {
         probe: container[probe]["httpGet"]["path"] for probe in ("startupProbe", "livenessProbe", "readinessProbe")
     }
@@ -202,17 +202,36 @@ def test_the_disruption_budget_and_the_service_select_the_api_pods_only(rendered
     )
 
 
-def test_the_network_policies_deny_by_default_and_open_the_api_port(rendered: list[Manifest]) -> None:
+def test_the_network_policies_deny_by_default_and_open_the_api_and_metrics_ports(rendered: list[Manifest]) -> None:
     policies = {p["metadata"]["name"]: p["spec"] for p in by_kind(rendered, "NetworkPolicy")}
     labels = {name: template["metadata"]["labels"] for name, template in pod_templates(rendered)}
     deny = policies["microcredit-default-deny"]
     assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny and "egress" not in deny
     assert all(selects(deny["podSelector"]["matchLabels"], pod) for pod in labels.values())
+    metrics = policies.pop("microcredit-metrics-ingress")
     opened = [p for p in policies.values() if p.get("ingress")]
     assert [
         name for name, pod in labels.items() if any(selects(p["podSelector"]["matchLabels"], pod) for p in opened)
     ] == ["microcredit-api"]
     assert [port["port"] for p in opened for rule in p["ingress"] for port in rule["ports"]] == [8000]
+    # The metrics port of every pod, from the monitoring namespace only.
+    assert all(selects(metrics["podSelector"]["matchLabels"], pod) for pod in labels.values())
+    [rule] = metrics["ingress"]
+    assert [port["port"] for port in rule["ports"]] == [9100]
+    assert [source["namespaceSelector"]["matchLabels"] for source in rule["from"]] == [
+        {"kubernetes.io/metadata.name": "monitoring"}
+    ]
+
+
+def test_every_pod_serves_its_metrics_on_the_configured_port(rendered: list[Manifest]) -> None:
+    [config] = by_kind(rendered, "ConfigMap")
+    port = int(config["data"]["METRICS_PORT"])
+    for name, template in pod_templates(rendered):
+        if name == "microcredit-migrate":
+            continue  # a one-shot job: nothing to scrape
+        [container] = template["spec"]["containers"]
+        assert {"name": "metrics", "containerPort": port, "protocol": "TCP"} in container["ports"], name
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == str(port), name
 
 
 def test_the_settings_come_from_the_generated_config_map_and_secret(rendered: list[Manifest]) -> None:

@@ -32,19 +32,23 @@ QUOTE = {
 }
 
 
-def wrk(tool: str, url: str, seconds: int, connections: int, script: Path | None = None) -> dict[str, float]:
-    command = [tool, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+def wrk(
+    tool: str, url: str, seconds: int, connections: int, script: Path | None = None, *, threads: int = 2
+) -> dict[str, float]:
+    command = [tool, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if script:
         command[1:1] = ["-s", str(script)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]  # type: ignore[union-attr]
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "seconds": float(seconds),
         "rps": rps,
-        "p99_ms": float(p99.group(1)) * scale,  # type: ignore[union-attr]
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)],  # type: ignore[union-attr]
+        "p50_ms": float(p50.group(1)) * scale[p50.group(2)],  # type: ignore[union-attr]
         "errors": float(non_2xx.group(1)) if non_2xx else 0.0,
     }
 

@@ -1,6 +1,6 @@
 """Benchmark: the close of business over N active loans of 36 monthly instalments each.
 
-Run: `uv run python -m tests.perf.bench_close_of_business [--loans 1000000] [--chunk 10000]`.
+Run: `uv run python -m tests.perf.bench_close_of_business [--loans 1000000] [--chunk 10000] [--helpers N]`.
 
 The book is built with set-based SQL (INSERT ... SELECT generate_series, not timed), mid-life
 loans with a realistic mix: 80 % current, 8 % 1-30 days late, 5 % 31-60, 4 % 61-90, 3 % over 90,
@@ -34,7 +34,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from domain.servicing import ServicingTerms
 from service.kernel.db.mapping import servicing_to_json
 from service.metadata import metadata
-from service.servicing.handlers.close_of_business import close_business_day
+from service.servicing.handlers.close_of_business import CloseOfBusinessReport, close_business_day, work_on_chunks
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from tests.servers import ROOT
 from tools.embedded import EmbeddedPostgres, free_port, reset_folder
@@ -234,8 +234,11 @@ async def explain_first_chunk(engine: AsyncEngine, chunk: int) -> None:
     from service.servicing.repositories import close_of_business as sql
 
     async with engine.connect() as connection:
-        params = {"d": BUSINESS_DATE, "after": uuid.UUID(int=0), "limit": chunk, "decimals": '{"EUR": 2}'}
-        params["last"] = await connection.scalar(sql._CHUNK_END, params)
+        params = {"d": BUSINESS_DATE, "after": uuid.UUID(int=0), "decimals": '{"EUR": 2}'}
+        # The first chunk's last id, as the run's plan (sql._PLAN) would end it.
+        params["last"] = await connection.scalar(
+            text("SELECT id FROM loans WHERE status = 'active' ORDER BY id OFFSET :n LIMIT 1"), {"n": chunk - 1}
+        )
         for setting in ("enable_seqscan", "enable_mergejoin"):
             await connection.execute(text(f"SET LOCAL {setting} = off"))
         for statement in (sql._LOCK, sql._AGE):
@@ -248,8 +251,18 @@ async def refuse_refresh(loan_id: object, as_of: date) -> None:
     raise AssertionError("no loan of the benchmark has a credit balance")
 
 
-async def run(url: str, loans: int, chunk: int) -> None:
+async def run(url: str, loans: int, chunk: int, helpers: int = 0) -> None:
+    """``helpers``: other claimants of the chunks, as helper jobs on other workers would be (each its
+    own engine, in this process: the work is PostgreSQL's)."""
     engine = create_async_engine(_async(url), pool_size=2)
+    helper_engines = [create_async_engine(_async(url), pool_size=2) for _ in range(helpers)]
+    helping: list[asyncio.Task[CloseOfBusinessReport]] = []
+
+    async def spread(business_date: date, chunks: int) -> None:
+        for helper in helper_engines:
+            book = SqlCloseOfBusiness(helper)
+            helping.append(asyncio.create_task(work_on_chunks(business_date, book=book, refresh=refuse_refresh)))
+
     try:
         started = time.perf_counter()
         await build_book(engine, loans)
@@ -261,23 +274,30 @@ async def run(url: str, loans: int, chunk: int) -> None:
         for attempt in ("first run", "second run, same date"):
             started = time.perf_counter()
             report = await close_business_day(
-                BUSINESS_DATE, today=TODAY, book=book, refresh=refuse_refresh, chunk_size=chunk
+                BUSINESS_DATE, today=TODAY, book=book, refresh=refuse_refresh, chunk_size=chunk, spread=spread
             )
             seconds = time.perf_counter() - started
+            helped = [await task for task in helping]
+            helping.clear()
+            aged = report.loans_aged + sum(h.loans_aged for h in helped)
+            written = report.installments_updated + sum(h.installments_updated for h in helped)
             print(
-                f"close of business {BUSINESS_DATE} ({attempt}): {seconds:.1f} s, {loans / seconds:,.0f} loans/s;"
-                f" {report.loans_aged:,} loans aged, {report.installments_updated:,} instalments written,"
-                f" {report.chunks} chunks of {chunk:,}"
+                f"close of business {BUSINESS_DATE} ({attempt}, {helpers} helpers): {seconds:.1f} s,"
+                f" {loans / seconds:,.0f} loans/s; {aged:,} loans aged, {written:,} instalments written,"
+                f" chunks of {chunk:,}: {[report.chunks, *[h.chunks for h in helped]]} by claimant"
             )
         print(f"arrears after: {await mix(engine)}")
     finally:
         await engine.dispose()
+        for helper in helper_engines:
+            await helper.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=10_000)
+    parser.add_argument("--helpers", type=int, default=0, help="other claimants of the chunks (other workers)")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL")
     postgres: EmbeddedPostgres | None = None
@@ -298,7 +318,7 @@ def main() -> None:
         from service.cli import migrate
 
         migrate(url)
-        asyncio.run(run(url, args.loans, args.chunk))
+        asyncio.run(run(url, args.loans, args.chunk, args.helpers))
     finally:
         if postgres is not None:
             postgres.stop()

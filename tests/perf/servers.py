@@ -41,8 +41,9 @@ def ensure_wrk() -> str:
 
 
 @contextmanager
-def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
-    """One uvicorn worker serving the app, as in production; yields its base URL."""
+def api_server(servers: RunningServers, port: int, *, workers: int = 1, **env: str) -> Iterator[str]:
+    """``workers`` uvicorn worker processes (one by default, as in production: one per pod) serving
+    the app; yields its base URL."""
     environment = {
         **os.environ,
         "DATABASE_URL": servers.database_url,
@@ -67,6 +68,7 @@ def api_server(servers: RunningServers, port: int, **env: str) -> Iterator[str]:
             "--no-access-log",
             "--log-level",
             "warning",
+            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         env=environment,
         cwd=ROOT,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from domain.servicing import state_as_of as replay_state
 from service.kernel.db.engine import create_engine
 from service.servicing.handlers.close_of_business import close_business_day, close_days_not_closed, days_to_close
 from service.servicing.handlers.payments import refresh_loan_state
-from service.servicing.ports import AgedChunk
+from service.servicing.ports import AgedChunk, ChunkRange
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
@@ -261,23 +262,36 @@ class Killed(Exception):
 
 class DyingBook(SqlCloseOfBusiness):
     """Dies after ``chunks`` chunks, either before committing the next one or between committing
-    a chunk and recording its progress."""
+    a chunk and marking it done."""
 
     def __init__(self, engine: AsyncEngine, chunks: int, *, after_commit: bool) -> None:
         super().__init__(engine)
         self.left = chunks
         self.after_commit = after_commit
 
-    async def age_chunk(self, business_date: date, *, after: uuid.UUID | None, limit: int) -> AgedChunk:
+    async def age_chunk(self, business_date: date, chunk: ChunkRange) -> AgedChunk:
         if self.left == 0 and not self.after_commit:
             raise Killed
-        return await super().age_chunk(business_date, after=after, limit=limit)
+        return await super().age_chunk(business_date, chunk)
 
-    async def record_chunk(self, business_date: date, chunk: AgedChunk, *, refreshed: int) -> None:
-        if self.left == 0:
-            raise Killed
-        self.left -= 1
-        await super().record_chunk(business_date, chunk, refreshed=refreshed)
+    @asynccontextmanager
+    async def claim_chunk(self, business_date: date) -> AsyncIterator[Any]:
+        async with super().claim_chunk(business_date) as claim:
+            if claim is None:
+                yield None
+                return
+            book = self
+
+            class DyingClaim:
+                chunk = claim.chunk
+
+                async def done(self, aged: AgedChunk, *, refreshed: int) -> None:
+                    if book.left == 0:
+                        raise Killed
+                    book.left -= 1
+                    await claim.done(aged, refreshed=refreshed)
+
+            yield DyingClaim()
 
 
 @pytest.mark.parametrize("after_commit", [False, True])

@@ -1,4 +1,9 @@
-"""Request id and request log line (outermost ASGI layer), and the checks every request passes.
+"""The one request pipeline (outermost ASGI layer), and the checks every request passes.
+
+``RequestContextMiddleware`` wraps everything the app answers, routed or not, the quote routes'
+fast lane included: the request id, the log line, the metrics (per route template) and the
+security headers are given here and nowhere else, so that no route can skip them.
+(tests/kernel/test_pipeline.py fails when a middleware is added where the fast lane would skip it.)
 
 The request id is taken from a well-formed ``X-Request-ID`` header or made up, bound to every
 log line of the request, stored in the scope for problem responses, and echoed in the response.
@@ -30,6 +35,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.kernel.http.guards import client_address
 from service.kernel.http.problems import too_many_requests
+from service.kernel.metrics import HTTP_IN_FLIGHT, UNMATCHED_ROUTE, observe_request
+from service.kernel.tracing import name_request_span, tag_request_span
 from service.logging import REDACTED
 
 log = structlog.get_logger()
@@ -114,6 +121,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        tag_request_span(request_id)
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
@@ -123,6 +131,7 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                name_request_span(str(scope.get("method", "")), scope.get("path_template") or UNMATCHED_ROUTE)
                 # Raw header tuples: cheaper than a header mapping on every response.
                 headers = list(message.get("headers") or ())
                 # The docs' static files set their own caching (they hold no data); nothing else does.
@@ -131,17 +140,24 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            HTTP_IN_FLIGHT.dec()
+            elapsed = time.perf_counter() - started
+            method = str(scope.get("method", ""))
+            # Litestar's router (and the fast lane) set the template; a 404 or 405 has none.
+            route = scope.get("path_template") or UNMATCHED_ROUTE
+            observe_request(method, route, status["code"], elapsed)
             path = scope.get("path", "")
             if not path.startswith("/health/"):
                 log.info(
                     "request_finished",
-                    method=scope.get("method"),
+                    method=method,
                     path=loggable_path(path, self.route_words),
                     status=status["code"],
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(elapsed * 1000, 2),
                 )
             structlog.contextvars.clear_contextvars()
 
@@ -316,4 +332,5 @@ def rate_limit_hook(limiter: str, message: str) -> Callable[[Request[Any, Any, A
             raise too_many_requests(message, wait)
         await decode_body(request)
 
+    hook.__name__ = hook.__qualname__ = f"{limiter}_hook"  # named in tests/kernel/test_pipeline.py
     return hook

@@ -9,8 +9,13 @@ forward (a loan already at D or later is untouched), so:
 
 - running it twice for the same date changes nothing (a finished run is not started again, and
   no loan is behind D any more);
-- a run killed halfway resumes after the last committed chunk, and loans of a chunk committed
-  but not yet recorded are skipped because they are at D: the result is that of one clean run.
+- a run killed halfway resumes with the chunks not done, and loans of a chunk committed but not
+  yet marked done are skipped because they are at D: the result is that of one clean run.
+
+A run is split into chunks when it starts; the worker running it and any helpers (``spread``
+asks for them, ``work_on_chunks`` is what they run) claim chunks one at a time until none is
+left, a chunk held by a worker that dies is claimed again, and the run finishes (figures of the
+day) once every chunk is done.
 
 Days are closed in order, and only a day that is over: D must not be before the last day closed
 (its figures would be taken from loans already aged past it), and must be before ``today``, the
@@ -27,6 +32,8 @@ before the chunk's progress is, so that a kill in between replays them on the re
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +47,10 @@ from service.servicing.ports import CloseOfBusinessBook
 log = structlog.get_logger()
 
 Refresh = Callable[[uuid.UUID, date], Awaitable[object]]
+# Called with the business date and the number of chunks once they are planned: asks for helpers.
+Spread = Callable[[date, int], Awaitable[object]]
+# Called after each chunk done by this worker: (business date, chunks done by all, chunks in all).
+Progress = Callable[[date, int, int], object]
 DEFAULT_CHUNK = 10_000
 
 
@@ -47,7 +58,7 @@ DEFAULT_CHUNK = 10_000
 class CloseOfBusinessReport:
     business_date: date
     already_done: bool
-    chunks: int
+    chunks: int  # done by this worker
     loans_aged: int
     installments_updated: int
     loans_refreshed: int
@@ -95,8 +106,12 @@ async def close_business_day(
     book: CloseOfBusinessBook,
     refresh: Refresh,
     chunk_size: int = DEFAULT_CHUNK,
+    spread: Spread | None = None,
+    progress: Progress | None = None,
+    poll_seconds: float = 0.5,
 ) -> CloseOfBusinessReport:
-    """Age every active loan to ``business_date`` and record the day's figures (idempotent)."""
+    """Age every active loan to ``business_date`` and record the day's figures (idempotent). The
+    report counts what this worker did; the run's totals are in its row."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     ensure_day_is_over(business_date, today=today)
@@ -109,54 +124,89 @@ async def close_business_day(
             code="close_of_business.closed_later",
             field="business_date",
         )
-    return await _close(business_date, book=book, refresh=refresh, chunk_size=chunk_size)
-
-
-async def _close(
-    business_date: date, *, book: CloseOfBusinessBook, refresh: Refresh, chunk_size: int
-) -> CloseOfBusinessReport:
-    """Close ``business_date``, which the caller checked: over, not before the last day closed,
-    what days not over left behind undone."""
-    run = await book.start(business_date)
+    started = time.monotonic()
+    run = await book.start(business_date, chunk_size=chunk_size)
     if run.finished:
         log.info("close_of_business_already_done", business_date=business_date.isoformat())
         return CloseOfBusinessReport(business_date, True, 0, 0, 0, 0)
-    after = run.last_loan_id
-    chunks = aged = updated = refreshed = 0
+    if spread is not None and run.chunks > 1:
+        await spread(business_date, run.chunks)
+    report = CloseOfBusinessReport(business_date, False, 0, 0, 0, 0)
+    # Chunks held by others are theirs until they finish them (or die, and free them): wait and
+    # claim again until every chunk is done.
     while True:
-        chunk = await book.age_chunk(business_date, after=after, limit=chunk_size)
-        if chunk.last_loan_id is None:
+        report = _add(report, await work_on_chunks(business_date, book=book, refresh=refresh, progress=progress))
+        done, total = await book.chunks_done(business_date)
+        if done == total:
             break
-        for loan_id in chunk.to_refresh:
-            await refresh(loan_id, business_date)
-        await book.record_chunk(business_date, chunk, refreshed=len(chunk.to_refresh))
-        after = chunk.last_loan_id
-        chunks += 1
-        aged += chunk.loans_aged
-        updated += chunk.installments_updated
-        refreshed += len(chunk.to_refresh)
+        await asyncio.sleep(poll_seconds)
     await book.finish(business_date)
     log.info(
         "close_of_business_finished",
         business_date=business_date.isoformat(),
-        chunks=chunks,
-        loans_aged=aged,
-        installments_updated=updated,
-        loans_refreshed=refreshed,
+        chunks=run.chunks,
+        chunks_here=report.chunks,
+        loans_aged_here=report.loans_aged,
+        installments_updated_here=report.installments_updated,
+        loans_refreshed_here=report.loans_refreshed,
+        seconds=round(time.monotonic() - started, 1),
     )
-    return CloseOfBusinessReport(business_date, False, chunks, aged, updated, refreshed)
+    return report
+
+
+async def work_on_chunks(
+    business_date: date, *, book: CloseOfBusinessBook, refresh: Refresh, progress: Progress | None = None
+) -> CloseOfBusinessReport:
+    """Claim and age chunks of ``business_date``'s run until none is free: what the worker running
+    the close and every helper do. The loans to replay are replayed while the chunk is held, before
+    it is marked done, so that after a kill in between the next claimant ages and replays them."""
+    report = CloseOfBusinessReport(business_date, False, 0, 0, 0, 0)
+    while True:
+        async with book.claim_chunk(business_date) as claim:
+            if claim is None:
+                return report
+            aged = await book.age_chunk(business_date, claim.chunk)
+            for loan_id in aged.to_refresh:
+                await refresh(loan_id, business_date)
+            await claim.done(aged, refreshed=len(aged.to_refresh))
+        report = _add(
+            report,
+            CloseOfBusinessReport(
+                business_date, False, 1, aged.loans_aged, aged.installments_updated, len(aged.to_refresh)
+            ),
+        )
+        done, total = await book.chunks_done(business_date)
+        log.info("close_of_business_progress", business_date=business_date.isoformat(), done=done, total=total)
+        if progress is not None:
+            progress(business_date, done, total)
+
+
+def _add(a: CloseOfBusinessReport, b: CloseOfBusinessReport) -> CloseOfBusinessReport:
+    return CloseOfBusinessReport(
+        a.business_date,
+        a.already_done and b.already_done,
+        a.chunks + b.chunks,
+        a.loans_aged + b.loans_aged,
+        a.installments_updated + b.installments_updated,
+        a.loans_refreshed + b.loans_refreshed,
+    )
 
 
 async def close_days_not_closed(
-    *, today: date, book: CloseOfBusinessBook, refresh: Refresh, chunk_size: int = DEFAULT_CHUNK
+    *,
+    today: date,
+    book: CloseOfBusinessBook,
+    refresh: Refresh,
+    chunk_size: int = DEFAULT_CHUNK,
+    spread: Spread | None = None,
+    progress: Progress | None = None,
 ) -> list[CloseOfBusinessReport]:
     """Close every day that is over and not closed yet, in order (``days_to_close``): the nightly
     run, which also catches up on the days missed while the worker was down."""
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be at least 1")
-    # Checked once for the whole catch-up: each day is over, after the last one closed, in order.
     await undo_days_not_over(today=today, book=book, refresh=refresh)
     return [
-        await _close(day, book=book, refresh=refresh, chunk_size=chunk_size)
+        await close_business_day(
+            day, today=today, book=book, refresh=refresh, chunk_size=chunk_size, spread=spread, progress=progress
+        )
         for day in days_to_close(await book.last_closed(), today=today)
     ]

@@ -1,5 +1,11 @@
 """The close of business in set-based SQL: a chunk of loans per transaction, no loan loaded alone.
 
+A run is split into chunks when it starts (``close_of_business_chunks``: ranges of loan ids of
+``chunk_size`` active loans each, by keyset); any worker claims a chunk not done with
+``FOR UPDATE SKIP LOCKED`` on a connection of its own, held while it ages and refreshes the chunk,
+and marks it done on that connection: several workers share a run, and a dead worker's chunk is
+free again when its connection goes.
+
 Each chunk brings the loans of an id range, and their instalments, from their ``state_as_of`` to
 the business date D exactly as ``domain.servicing.state_as_of`` would for a loan without new events
 (see ``domain.servicing._book.Book.charge`` and ``replay._installment``):
@@ -23,7 +29,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -31,10 +38,11 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.money import decimals
-from service.servicing.ports import AgedChunk, CloseOfBusinessRun
+from service.servicing.ports import AgedChunk, ChunkRange, CloseOfBusinessRun
 from service.servicing.tables.close_of_business import IN_ARREARS
 
 _NIL = uuid.UUID(int=0)
+_MAX = uuid.UUID(int=2**128 - 1)
 _DATE = re.compile(r":d\b")
 
 
@@ -49,7 +57,39 @@ _START = _sql(
     """
     INSERT INTO close_of_business_runs (business_date) VALUES (:d)
     ON CONFLICT (business_date) DO UPDATE SET business_date = EXCLUDED.business_date
-    RETURNING finished_at IS NOT NULL AS finished, last_loan_id
+    RETURNING finished_at IS NOT NULL AS finished
+    """
+)
+
+# Run once per run, under the run row's lock (taken by _START): the ids ending each chunk of
+# :size active loans, the last chunk open-ended (a loan paid out during the run needs no ageing).
+_PLAN = text(
+    """
+    INSERT INTO close_of_business_chunks (business_date, number, after_loan_id, last_loan_id)
+    SELECT :d, number, coalesce(lag(last) OVER (ORDER BY number), :nil),
+           CASE WHEN number = count(*) OVER () THEN :max ELSE last END
+    FROM (
+        SELECT id AS last, row_number() OVER (ORDER BY id) AS number
+        FROM (SELECT id, row_number() OVER (ORDER BY id) AS position FROM loans WHERE status = 'active') AS active
+        WHERE position % :size = 0 OR position = (SELECT count(*) FROM loans WHERE status = 'active')
+    ) AS ends
+    WHERE NOT EXISTS (SELECT 1 FROM close_of_business_chunks WHERE business_date = :d)
+    """
+)
+_CHUNKS = text("SELECT count(*) FROM close_of_business_chunks WHERE business_date = :d")
+_CHUNKS_DONE = text("SELECT count(done_at), count(*) FROM close_of_business_chunks WHERE business_date = :d")
+_CLAIM = text(
+    """
+    SELECT number, after_loan_id, last_loan_id FROM close_of_business_chunks
+    WHERE business_date = :d AND done_at IS NULL
+    ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+    """
+)
+_CHUNK_DONE = text(
+    """
+    UPDATE close_of_business_chunks
+    SET done_at = now(), loans_aged = :aged, installments_updated = :updated, loans_refreshed = :refreshed
+    WHERE business_date = :d AND number = :number
     """
 )
 
@@ -60,15 +100,6 @@ _FORGET_RUNS = text("DELETE FROM close_of_business_runs WHERE business_date >= :
 _AGED_PAST = text("SELECT id FROM loans WHERE state_as_of > :d ORDER BY id")
 
 _CURRENCIES = text("SELECT DISTINCT currency FROM loans WHERE status = 'active'")
-
-_CHUNK_END = _sql(
-    """
-    SELECT id FROM (
-        SELECT id FROM loans WHERE status = 'active' AND id > :after ORDER BY id LIMIT :limit
-    ) AS chunk
-    ORDER BY id DESC LIMIT 1
-    """
-)
 
 # Payments and reschedules lock the loan row first (FOR UPDATE); taking the same lock before
 # reading the instalments means the next statement sees a state no one changes under it.
@@ -226,7 +257,7 @@ _AGE = _sql(
 _RECORD = _sql(
     """
     UPDATE close_of_business_runs
-    SET last_loan_id = :last, chunks = chunks + 1, loans_aged = loans_aged + :aged,
+    SET chunks = chunks + 1, loans_aged = loans_aged + :aged,
         installments_updated = installments_updated + :updated, loans_refreshed = loans_refreshed + :refreshed
     WHERE business_date = :d
     """
@@ -286,19 +317,29 @@ class SqlCloseOfBusiness:
             await connection.execute(_FORGET_RUNS, {"d": day})
             return list((await connection.execute(_AGED_PAST, {"d": loans_after})).scalars())
 
-    async def start(self, business_date: date) -> CloseOfBusinessRun:
+    async def start(self, business_date: date, *, chunk_size: int) -> CloseOfBusinessRun:
         async with self.engine.begin() as connection:
             row = (await connection.execute(_START, {"d": business_date})).one()
+            if not row.finished:
+                await connection.execute(_PLAN, {"d": business_date, "size": chunk_size, "nil": _NIL, "max": _MAX})
+            chunks = await connection.scalar(_CHUNKS, {"d": business_date})
             self._decimals = _decimals([c for (c,) in await connection.execute(_CURRENCIES)])
-        return CloseOfBusinessRun(business_date, bool(row.finished), row.last_loan_id)
+        return CloseOfBusinessRun(business_date, bool(row.finished), chunks or 0)
 
-    async def age_chunk(self, business_date: date, *, after: uuid.UUID | None, limit: int) -> AgedChunk:
-        params: dict[str, Any] = {"d": business_date, "after": after or _NIL, "limit": limit}
+    @asynccontextmanager
+    async def claim_chunk(self, business_date: date) -> AsyncIterator[SqlChunkClaim | None]:
         async with self.engine.begin() as connection:
-            last = await connection.scalar(_CHUNK_END, params)
-            if last is None:
-                return AgedChunk(None, 0, 0, ())
-            params["last"] = last
+            row = (await connection.execute(_CLAIM, {"d": business_date})).one_or_none()
+            yield None if row is None else SqlChunkClaim(connection, business_date, ChunkRange(*row))
+
+    async def chunks_done(self, business_date: date) -> tuple[int, int]:
+        async with self.engine.connect() as connection:
+            done, total = (await connection.execute(_CHUNKS_DONE, {"d": business_date})).one()
+        return int(done), int(total)
+
+    async def age_chunk(self, business_date: date, chunk: ChunkRange) -> AgedChunk:
+        params: dict[str, Any] = {"d": business_date, "after": chunk.after, "last": chunk.last}
+        async with self.engine.begin() as connection:
             # Every set here is at most a chunk, reached through an index; the planner cannot
             # size the CTEs and would otherwise hash-join an UPDATE against the whole table.
             for setting in ("enable_seqscan", "enable_mergejoin"):
@@ -306,27 +347,28 @@ class SqlCloseOfBusiness:
             await connection.scalar(_LOCK, params)
             params["decimals"] = await self._currency_places(connection)
             row = (await connection.execute(_AGE, params)).one()
-        return AgedChunk(last, row.loans_aged, row.installments_updated, tuple(row.to_refresh))
+        return AgedChunk(row.loans_aged, row.installments_updated, tuple(row.to_refresh))
 
     async def _currency_places(self, connection: AsyncConnection) -> str:
         if self._decimals is None:
             self._decimals = _decimals([c for (c,) in await connection.execute(_CURRENCIES)])
         return self._decimals
 
-    async def record_chunk(self, business_date: date, chunk: AgedChunk, *, refreshed: int) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                _RECORD,
-                {
-                    "d": business_date,
-                    "last": chunk.last_loan_id,
-                    "aged": chunk.loans_aged,
-                    "updated": chunk.installments_updated,
-                    "refreshed": refreshed,
-                },
-            )
-
     async def finish(self, business_date: date) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(_RECORD_PORTFOLIO, {"d": business_date})
             await connection.execute(_FINISH, {"d": business_date})
+
+
+class SqlChunkClaim:
+    """A chunk locked on ``connection`` (its transaction commits when the claim ends)."""
+
+    def __init__(self, connection: AsyncConnection, business_date: date, chunk: ChunkRange) -> None:
+        self.connection = connection
+        self.business_date = business_date
+        self.chunk = chunk
+
+    async def done(self, aged: AgedChunk, *, refreshed: int) -> None:
+        counts = {"aged": aged.loans_aged, "updated": aged.installments_updated, "refreshed": refreshed}
+        await self.connection.execute(_CHUNK_DONE, {"d": self.business_date, "number": self.chunk.number, **counts})
+        await self.connection.execute(_RECORD, {"d": self.business_date, **counts})

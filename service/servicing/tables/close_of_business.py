@@ -46,8 +46,9 @@ Index(
 
 
 class CloseOfBusinessRunRow(Base):
-    """A close of business for one business date: when it started and finished, and the last loan
-    id whose chunk was committed, so that a run killed halfway goes on from there."""
+    """A close of business for one business date: when it started and finished, and the chunks done
+    with their counts (the chunks themselves are ``close_of_business_chunks``). ``last_loan_id`` was
+    the progress mark of one worker's keyset walk before revision 0022; no longer written."""
 
     __tablename__ = "close_of_business_runs"
     __table_args__ = (
@@ -61,6 +62,30 @@ class CloseOfBusinessRunRow(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_loan_id: Mapped[uuid.UUID | None] = mapped_column()
     chunks: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    loans_aged: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    installments_updated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    loans_refreshed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class CloseOfBusinessChunkRow(Base):
+    """A chunk of a close of business: the active loans with ids in (after_loan_id, last_loan_id],
+    planned when the run starts. Any worker claims a chunk not done (``FOR UPDATE SKIP LOCKED``,
+    held while it works on it), so several workers share a run and a dead one's chunk is taken
+    again by the next claimant."""
+
+    __tablename__ = "close_of_business_chunks"
+    __table_args__ = (
+        CheckConstraint("after_loan_id < last_loan_id", name="range"),
+        CheckConstraint("loans_aged >= 0 AND installments_updated >= 0 AND loans_refreshed >= 0", name="counts"),
+    )
+
+    business_date: Mapped[dt.date] = mapped_column(
+        Date, ForeignKey("close_of_business_runs.business_date", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    after_loan_id: Mapped[uuid.UUID] = mapped_column()
+    last_loan_id: Mapped[uuid.UUID] = mapped_column()
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     loans_aged: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     installments_updated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     loans_refreshed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
