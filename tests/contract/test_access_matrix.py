@@ -143,6 +143,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/loans/{loan_id}/contract.pdf"): protected(404, STAFF, borrower_a=404, borrower_b=404),
     ("GET", "/v1/borrower/loans"): protected(200, (), borrower_a=200, borrower_b=200),
     ("POST", "/v1/loans/{loan_id}/payments"): protected(400, OFFICERS),
+    ("POST", "/v1/loans/{loan_id}/payments/preview"): protected(400, OFFICERS),
     ("POST", "/v1/loans/{loan_id}/payments/{payment_id}/reversal"): protected(400, OFFICERS),
     ("POST", "/v1/loans/{loan_id}/write-off"): protected(400, ("admin",)),
     ("POST", "/v1/loans/{loan_id}/reschedules"): protected(400, OFFICERS),
