@@ -14,7 +14,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.types import ControllerRouterHandler
 
 from domain.identity.model import Role
-from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Enrolment, TrainingProgramme
+from domain.training.model import MAX_PROGRAMME_DAYS, MAX_SESSION_CAPACITY, Attendance, Enrolment, TrainingProgramme
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText, Page, published_as
@@ -126,6 +126,12 @@ class AttendanceResponse(msgspec.Struct, frozen=True):
     present: bool
     recorded_by: uuid.UUID
     recorded_at: datetime
+
+
+def attendance_out(a: Attendance) -> AttendanceResponse:
+    return AttendanceResponse(
+        enrolment_id=a.enrolment_id, day=a.day, present=a.present, recorded_by=a.recorded_by, recorded_at=a.recorded_at
+    )
 
 
 def programme_out(p: TrainingProgramme) -> TrainingProgrammeResponse:
@@ -334,6 +340,18 @@ class TrainingSessionController(Controller):
     ) -> list[EnrolmentLineResponse]:
         return [enrolment_line_out(e) for e in await uc.list_session_enrolments(session_id, uow=services.uow())]
 
+    @get(
+        "/{session_id:uuid}/attendance",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listSessionAttendance",
+        summary="The session's attendance sheets: who was present or absent on each day recorded",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def list_attendance(
+        self, session_id: uuid.UUID, services: NamedDependency[Services]
+    ) -> list[AttendanceResponse]:
+        return [attendance_out(a) for a in await uc.session_attendance(session_id, uow=services.uow())]
+
 
 class EnrolmentController(Controller):
     path = "/v1"
@@ -376,13 +394,7 @@ class EnrolmentController(Controller):
             now=services.now(),
             today=services.today(),
         )
-        return AttendanceResponse(
-            enrolment_id=a.enrolment_id,
-            day=a.day,
-            present=a.present,
-            recorded_by=a.recorded_by,
-            recorded_at=a.recorded_at,
-        )
+        return attendance_out(a)
 
     @post(
         "/enrolments/{enrolment_id:uuid}/completion",

@@ -111,6 +111,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/training-sessions"): protected(200, STAFF),
     ("GET", "/v1/training-sessions/{session_id}"): protected(200, STAFF),
     ("POST", "/v1/training-sessions/{session_id}/enrolments"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/training-sessions/{session_id}/attendance"): protected(200, STAFF),
     ("GET", "/v1/training-sessions/{session_id}/enrolments"): protected(200, STAFF),
     ("POST", "/v1/enrolments/{enrolment_id}/move"): protected(400, ("admin", "loan_officer")),
     ("PUT", "/v1/enrolments/{enrolment_id}/attendance/{day}"): protected(400, ("admin", "loan_officer")),
