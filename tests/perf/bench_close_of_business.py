@@ -232,6 +232,7 @@ async def mix(engine: AsyncEngine) -> str:
 async def explain_first_chunk(engine: AsyncEngine, chunk: int) -> None:
     """Print the plan of the first chunk's statement (rolled back), to see where the time goes."""
     from service.servicing.repositories import close_of_business as sql
+
     async with engine.connect() as connection:
         params = {"d": BUSINESS_DATE, "after": uuid.UUID(int=0), "limit": chunk, "decimals": '{"EUR": 2}'}
         params["last"] = await connection.scalar(sql._CHUNK_END, params)

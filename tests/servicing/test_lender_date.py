@@ -1,4 +1,4 @@
-""""Today" in the rules is the lender's date (LENDER_TIMEZONE, Europe/Paris by default), not UTC's:
+""" "Today" in the rules is the lender's date (LENDER_TIMEZONE, Europe/Paris by default), not UTC's:
 at 23:30 UTC it is already the next day in Paris."""
 
 from __future__ import annotations
