@@ -52,6 +52,9 @@ from service.servicing.ics import IcsScheduleRenderer
 from service.servicing.pdf import PdfScheduleRenderer
 from service.settings import Settings
 from service.training import http as training
+from service.ui import routes as ui
+from service.ui.rendering import template_config
+from service.ui.session import SESSION_STORE, session_store
 from service.wiring import SqlUnitOfWorkFactory
 
 API_VERSION = "0.1.0"
@@ -158,9 +161,12 @@ def create_app(
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, swagger_ui_files()],
+        route_handlers=[*ROUTE_HANDLERS, swagger_ui_files(), ui.pages(settings), ui.static_files()],
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"])],
+        # The officers' pages check their own session (service/ui), not a bearer token or API key.
+        middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema", *ui.PAGE_PATHS])],
+        template_config=template_config(),
+        stores={SESSION_STORE: session_store(settings)},
         before_request=require_json_body,
         logging_config=None,
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},

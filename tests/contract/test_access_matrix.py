@@ -31,11 +31,18 @@ from service.training.handlers import (
     enrol_applicant,
     schedule_session,
 )
+from service.ui.routes import PAGE_PATHS
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 from tests.products.test_http import sample_terms
 
 OFFICERS = ("admin", "loan_officer")
+
+
+def is_page(path: str) -> bool:
+    return any(re.search(pattern, path) for pattern in PAGE_PATHS)
+
+
 STAFF = ("admin", "loan_officer", "committee_member", "read_only")
 CALLERS = (
     "anonymous",
@@ -158,10 +165,13 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def app_routes(app: Litestar) -> set[tuple[str, str]]:
+def app_routes(app: Litestar, *, pages: bool = False) -> set[tuple[str, str]]:
+    """The API's routes, or with ``pages`` the officers' pages (their table is tests/ui/test_access.py)."""
     routes = set()
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path.startswith("/schema"):
+            continue
+        if is_page(route.path) != pages:
             continue
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
         routes.update((method, path) for method in route.methods if method not in {"OPTIONS", "HEAD"})

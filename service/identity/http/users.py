@@ -11,7 +11,6 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from domain.errors import NotAuthenticated
 from domain.identity.model import PARTNER_KINDS, ApiKey, Borrower, Partner, Role, StaffUser
 from service.identity import handlers as uc
 from service.kernel.http import messages
@@ -204,25 +203,20 @@ class AuthController(Controller):
         self, data: JSONBody[IssueTokenRequest], services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> TokenResponse:
         minutes = services.settings.access_token_minutes
-        # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
-        account, client = data.username.strip().lower(), client_address(request)
-        wait = await services.sign_in_backoff.wait(account, client)
-        if wait is not None:
-            raise too_many_requests("too many failed sign-ins; try again later", wait)
         try:
             token = await uc.issue_staff_token(
                 data.username,
                 data.password,
+                client=client_address(request),
                 uow=services.uow(),
                 hasher=services.hasher,
+                backoff=services.sign_in_backoff,
                 tokens=services.tokens,
                 now=services.now(),
                 minutes=minutes,
             )
-        except NotAuthenticated:
-            await services.sign_in_backoff.failed(account, client)
-            raise
-        await services.sign_in_backoff.succeeded(account, client)
+        except uc.SignInBackedOff as refusal:
+            raise too_many_requests(str(refusal), refusal.wait) from None
         return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)
 
     @get("/me", operation_id="whoAmI", summary="Who the presented credentials belong to", responses=problems(401))
