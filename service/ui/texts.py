@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from service.ui.texts_ops import OPS_TEXTS
+
 TEXTS: dict[str, tuple[str, str]] = {
     "app.name": ("Microcrédit", "Microcredit"),
     "nav.dashboard": ("Tableau de bord", "Dashboard"),
@@ -154,4 +156,5 @@ TEXTS: dict[str, tuple[str, str]] = {
             ("disbursed", "décaissé", "disbursed"),
         )
     },
+    **OPS_TEXTS,
 }
