@@ -22,7 +22,7 @@ async def act(client: AsyncTestClient[Litestar], page: str, action: str, status:
 
 
 def version_of(html: str) -> str:
-    return html.split('name="version" value="')[1].split('"')[0]
+    return html.split('name="version" value="')[1].split('"', maxsplit=1)[0]
 
 
 async def test_from_draft_to_disbursement_through_the_pages(
