@@ -20,6 +20,7 @@ from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, s
 from tests.contract.test_access_matrix import app_routes
 from tests.origination.test_scenario import open_application
 from tests.products.test_http import create as create_product
+from tests.ui.access_ops import OPS_MATRIX, ops_values
 from tests.ui.pages import csrf_of, sign_in_page
 
 STAFF = ("admin", "loan_officer", "committee_member", "read_only")
@@ -55,6 +56,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", f"{APPLICATION}/offer"): staff_only(422, OFFICERS),
     ("POST", f"{APPLICATION}/signature"): staff_only(422, OFFICERS),
     ("POST", f"{APPLICATION}/disbursement"): staff_only(422, OFFICERS),
+    **OPS_MATRIX,
 }
 
 
@@ -90,12 +92,20 @@ async def callers(
 
 
 async def test_page_access_matrix(
-    client: AsyncTestClient[Litestar], admin: Caller, callers: dict[str, tuple[dict[str, str], str]]
+    client: AsyncTestClient[Litestar],
+    admin: Caller,
+    callers: dict[str, tuple[dict[str, str], str]],
+    uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
     person = {"full_name": "Matrix Person", "email": "matrix@example.org", "situation": "job_seeker"}
     _, application, _ = await open_application(client, admin, product["id"], person, amount="3000.00", installments=12)
-    values = {"application_id": application["id"], "move": "submit", "file_path": "ui.css"}
+    values = {
+        "application_id": application["id"],
+        "move": "submit",
+        "file_path": "ui.css",
+        **await ops_values(uow_factory, admin.id),
+    }
     failures = []
     for (method, template), expected in sorted(MATRIX.items()):
         path = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
