@@ -11,7 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
 from service.settings import Settings
-from service.ui.pages import admin, applications, auth, dashboard, followup, loans
+from service.ui.pages import admin, applications, auth, dashboard, followup, loans, training
 from service.ui.rendering import EXCEPTION_HANDLERS
 from service.ui.session import SessionAuthentication, check_csrf, session_config
 
@@ -31,6 +31,7 @@ def pages(settings: Settings) -> Router:
             *loans.ROUTES,
             *followup.ROUTES,
             *admin.ROUTES,
+            *training.ROUTES,
         ],
         middleware=[
             session_config(settings).middleware,

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from service.identity.handlers import create_api_key, create_partner
+from service.training import handlers as training
 from service.wiring import SqlUnitOfWorkFactory
 from tests.loans import make_loan
 
@@ -23,6 +24,7 @@ def staff_only(ok: int, allowed: tuple[str, ...] = STAFF) -> dict[str, int]:
 LOAN = "/ui/loans/{loan_id}"
 CONTACT = f"{LOAN}/follow-up-contacts/{{contact_id}}"
 PARTNER = "/ui/admin/partners/{partner_id}"
+SESSION = "/ui/training/sessions/{session_id}"
 # Posted empty, a form a role may post comes back with its errors (422).
 OPS_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/ui/loans"): staff_only(200),
@@ -46,6 +48,14 @@ OPS_MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/ui/admin/products/{product_id}"): staff_only(200),
     ("GET", "/ui/admin/legal"): staff_only(200),
     ("GET", "/ui/admin/notices"): staff_only(200),
+    ("GET", "/ui/training"): staff_only(200),
+    ("POST", "/ui/training/programmes"): staff_only(422, OFFICERS),
+    ("POST", "/ui/training/sessions"): staff_only(422, OFFICERS),
+    ("GET", SESSION): staff_only(200),
+    ("POST", f"{SESSION}/enrolments"): staff_only(422, OFFICERS),
+    ("POST", f"{SESSION}/enrolments/{{enrolment_id}}/completion"): staff_only(422, OFFICERS),
+    ("GET", f"{SESSION}/attendance/{{day}}"): staff_only(200),
+    ("POST", f"{SESSION}/attendance/{{day}}"): staff_only(303, OFFICERS),  # nobody enrolled: nothing to record
 }
 
 
@@ -56,6 +66,18 @@ async def ops_values(uow_factory: SqlUnitOfWorkFactory, officer_id: uuid.UUID) -
     now = datetime.now(UTC)
     partner = await create_partner("Matrix partner", "other", uow=uow_factory(), now=now)
     key, _ = await create_api_key(partner.id, "matrix", uow=uow_factory(), now=now)
+    today = datetime.now(UTC).date()
+    programme = await training.create_programme(
+        training.CreateProgramme(name="Matrix", provider_name="BGE", duration_days=3), uow=uow_factory(), now=now
+    )
+    session = await training.schedule_session(
+        training.ScheduleSession(
+            programme_id=programme.id, starts_on=today, ends_on=today, capacity=5, trainer="T", location="L"
+        ),
+        uow=uow_factory(),
+        now=now,
+        today=today,
+    )
     return {
         "loan_id": str(loan.id),
         "contact_id": str(uuid.uuid4()),
@@ -63,4 +85,7 @@ async def ops_values(uow_factory: SqlUnitOfWorkFactory, officer_id: uuid.UUID) -
         "partner_id": str(partner.id),
         "key_id": str(key.id),
         "product_id": str(loan.product_id),
+        "session_id": str(session.session.id),
+        "enrolment_id": str(uuid.uuid4()),
+        "day": today.isoformat(),
     }
