@@ -55,6 +55,10 @@ OPS_TEXTS: dict[str, tuple[str, str]] = {
         "Un paiement de {amount} au {day} serait réparti ainsi :",
         "A payment of {amount} on {day} would be allocated as follows:",
     ),
+    "loan.preview_credit": (
+        "Rien n'est dû à cette date : le paiement serait gardé en trop-perçu.",
+        "Nothing is due on that date: the payment would be kept as a credit.",
+    ),
     "loan.preview_after": ("Après ce paiement :", "After this payment:"),
     "loan.component": ("Poste", "Component"),
     "loan.confirm_payment": ("Confirmer et enregistrer ce paiement", "Confirm and record this payment"),
