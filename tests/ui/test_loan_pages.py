@@ -31,6 +31,8 @@ async def test_a_repayment_is_shown_allocated_then_recorded_once(
     page = f"/ui/loans/{loan.id}"
     html = (await client.get(page)).text
     assert "Échéancier" in html and "Voir la répartition" in html and "Passer en perte" not in html  # admins only
+    quoted = (await client.get(f"{page}?payoff_on={TODAY.isoformat()}")).text
+    assert "pour solder le prêt le" in quoted and "pour solder le prêt le" not in html  # on demand
 
     first = loan.schedule[0]
     amount = str(first.total).replace(".", ",")  # typed the French way

@@ -119,16 +119,12 @@ async def loan_page_with(
     line = next((item for item in theirs if item.id == loan_id), None)
     *earlier, live = statement.schedules()
     reversed_ids = {t.reverses_id for t in statement.transactions if t.reverses_id}
-    payoff_on = optional_date(Form(dict(request.query_params)), "payoff_on") if request.method == "GET" else None
     today = services.today()
+    # The payoff is a replay of the loan's whole history: computed when asked, not on every view.
+    payoff_on = optional_date(Form(dict(request.query_params)), "payoff_on") if request.method == "GET" else None
     quote = None
-    if loan.status == "active":
-        try:
-            quote, _ = await payments.payoff(
-                loan_id, payoff_on or today, actor=request.user, uow=services.uow(), today=today
-            )
-        except DomainError:
-            quote = None
+    if payoff_on is not None and loan.status == "active":
+        quote, _ = await payments.payoff(loan_id, payoff_on, actor=request.user, uow=services.uow(), today=today)
     try:
         plan = await followup.follow_up_plan(loan_id, uow=services.uow())
     except NotFound:
