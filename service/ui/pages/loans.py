@@ -33,6 +33,7 @@ from service.ui.rendering import page, page_language, see_other
 Authed = Request[Principal, Any, Any]
 PAGE_SIZE = 50
 CHANNELS = tuple(c.value for c in PaymentChannel)
+# What the confirmation posts again, as typed (the same values: the same idempotency key's request).
 PAYMENT_FIELDS = ("amount", "value_date", "channel", "external_reference", "confirm_overpayment")
 
 
@@ -150,7 +151,7 @@ async def loan_page_with(
         idempotency=idempotency or new_idempotency_key(),
         channels=CHANNELS,
         today=today,
-        is_admin_user=Role.ADMIN in request.user.roles,
+        payment_fields=PAYMENT_FIELDS,
     )
 
 
