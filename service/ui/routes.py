@@ -11,7 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
 from service.settings import Settings
-from service.ui.pages import applications, auth, dashboard
+from service.ui.pages import applications, auth, dashboard, people, pipeline, quote
 from service.ui.rendering import EXCEPTION_HANDLERS
 from service.ui.session import SessionAuthentication, check_csrf, session_config
 
@@ -24,7 +24,14 @@ PAGE_PATHS = ["^/$", "^/login$", "^/language$", "^/ui(/|$)"]
 def pages(settings: Settings) -> Router:
     return Router(
         path="/",
-        route_handlers=[*auth.ROUTES, *dashboard.ROUTES, *applications.ROUTES],
+        route_handlers=[
+            *auth.ROUTES,
+            *dashboard.ROUTES,
+            *people.ROUTES,
+            *pipeline.ROUTES,
+            *applications.ROUTES,
+            *quote.ROUTES,
+        ],
         middleware=[
             session_config(settings).middleware,
             DefineMiddleware(SessionAuthentication, exclude_from_auth_key="exclude_from_auth"),

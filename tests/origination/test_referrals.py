@@ -204,12 +204,15 @@ async def test_officers_search_applicants(
         return [a["id"] for a in page.json()["items"]]
 
     assert await ids(name="helene") == [helene]
+    assert await ids(name="Durand  HÉLÈNE") == [helene]  # any word order, accents and case ignored
+    assert await ids(name="durand amina") == []  # every word must match
     assert await ids(name="DIALLO") == [amina]
     # LIKE wildcards are letters like any other: nobody's name holds them.
     assert await ids(name="%") == [] and await ids(name="_") == [] and await ids(name="h_lene") == []
     assert await ids(phone="06.12.34.56.78") == [amina]
     assert await ids(email="HELENE@example.org") == [helene]
     assert await ids(siret="73282932000074") == [helene]
+    assert await ids(siret=" 732 829 320 00074") == [helene]  # spaces as written on a Kbis
     assert await ids(partner_id=str(partner.id)) == [amina]
     # Hélène was registered for the officer; Amina's file became theirs when they saved its project.
     assert sorted(await ids(officer_id=str(officer.id))) == sorted([helene, amina])

@@ -47,6 +47,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/ui/static/{file_path}"): everyone(200),
     ("GET", "/ui"): staff_only(200),
     ("POST", "/ui/sign-out"): staff_only(303),
+    ("GET", "/ui/people"): staff_only(200),
+    ("GET", "/ui/people/{applicant_id}"): staff_only(200),
+    ("GET", "/ui/pipeline"): staff_only(200),
+    ("GET", "/ui/quote"): staff_only(200),
     ("GET", APPLICATION): staff_only(200),
     ("GET", f"{APPLICATION}/contract.pdf"): staff_only(422),  # no offer yet
     ("POST", f"{APPLICATION}/moves/{{move}}"): staff_only(422, OFFICERS),
@@ -95,7 +99,12 @@ async def test_page_access_matrix(
     product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
     person = {"full_name": "Matrix Person", "email": "matrix@example.org", "situation": "job_seeker"}
     _, application, _ = await open_application(client, admin, product["id"], person, amount="3000.00", installments=12)
-    values = {"application_id": application["id"], "move": "submit", "file_path": "ui.css"}
+    values = {
+        "application_id": application["id"],
+        "applicant_id": application["applicant_id"],
+        "move": "submit",
+        "file_path": "ui.css",
+    }
     failures = []
     for (method, template), expected in sorted(MATRIX.items()):
         path = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)

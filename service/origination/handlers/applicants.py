@@ -304,6 +304,7 @@ async def search_applicants(
         criteria,
         email=normalise_email(criteria.email) if criteria.email else None,
         phone=normalise_phone(criteria.phone) if criteria.phone else None,
+        siret="".join(criteria.siret.split()) if criteria.siret else None,  # as stored: 14 digits, no spaces
     )
     async with uow:
         return await uow.applicants.search(normalised, after=after, limit=limit)

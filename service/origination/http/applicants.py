@@ -430,6 +430,8 @@ class ApplicantController(Controller):
         guards=[allow(*ALL_STAFF)],
         operation_id="searchApplicants",
         summary="Search applicants by name, e-mail, phone, SIRET, stage, officer or partner",
+        description="Every criterion given must match. `name`: each of its words, in any order, accents and case "
+        "ignored; `phone` and `email` as normalised on record; `siret`: spaces ignored.",
         responses=problems(400, 401, 403, 422),
     )
     async def search(

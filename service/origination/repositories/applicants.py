@@ -96,8 +96,10 @@ class SqlApplicants:
         if after is not None:
             query = query.where(ApplicantRow.id > after)
         if criteria.name:
-            # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
-            query = query.where(ApplicantRow.search_name.contains(search_form(criteria.name), autoescape=True))
+            # Each word, in any order ("Durand Hélène" finds "Hélène Durand"); autoescape: a % or _
+            # in the name is a letter to find, not a wildcard matching everyone.
+            for word in search_form(criteria.name).split()[:8]:
+                query = query.where(ApplicantRow.search_name.contains(word, autoescape=True))
         if criteria.email:
             query = query.where(ApplicantRow.email == criteria.email)
         if criteria.phone:
