@@ -6,7 +6,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.wiring import SqlUnitOfWorkFactory
-from tests.conftest import Caller, sign_in_staff
+from tests.conftest import Caller, sign_in_partner, sign_in_staff
+from tests.origination.test_referrals import REFERRAL, refer
 from tests.origination.test_scenario import open_application, put_project
 from tests.products.test_http import create as create_product
 from tests.ui.pages import sign_in_page
@@ -32,6 +33,20 @@ async def test_one_box_finds_a_person_by_name_phone_email_or_siret(
     person = await client.get(f"/ui/people/{applicant['id']}")
     assert "Hélène Durand" in person.text and f"/ui/applications/{application['id']}" in person.text
     assert "Aucune inscription" in person.text and "Aucun prêt" in person.text
+    assert "Venu de lui-même" in person.text  # a walk-in: no referral
+
+
+async def test_a_referred_person_shows_who_referred_them_and_the_consent(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    partner = await sign_in_partner(client, uow_factory, "ft")
+    assert (await refer(client, partner, REFERRAL, "k1")).status_code == 201
+    await sign_in_page(client, "officer")
+    found = (await client.get("/ui/people", params={"q": "Diallo Amina"})).text
+    person_url = found.split('href="/ui/people/')[1].split('"')[0]
+    person = (await client.get(f"/ui/people/{person_url}")).text
+    assert "Partner ft" in person and REFERRAL["project_idea"] in person and "2 nov. 2026" in person
 
 
 async def test_the_pipeline_counts_and_lists_by_stage_and_status(

@@ -297,6 +297,13 @@ async def get_applicant(applicant_id: uuid.UUID, *, uow: OriginationUnitOfWork) 
         return await get_applicant_in(uow, applicant_id)
 
 
+async def applicant_referrals(applicant_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> Sequence[Referral]:
+    """How the person came to the programme: each partner's referral, with its consent date (staff)."""
+    async with uow:
+        await get_applicant_in(uow, applicant_id)
+        return await uow.referrals.of_applicant(applicant_id)
+
+
 async def search_applicants(
     criteria: ApplicantSearch, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
 ) -> Sequence[Applicant]:

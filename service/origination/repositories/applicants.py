@@ -163,6 +163,12 @@ class SqlReferrals:
         row = await self.session.get(ReferralRow, referral_id)
         return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
 
+    async def of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Referral]:
+        rows = await self.session.scalars(
+            select(ReferralRow).where(ReferralRow.applicant_id == applicant_id).order_by(ReferralRow.id)
+        )
+        return [to_domain(Referral, r, situation=Situation(r.situation)) for r in rows]
+
     async def page_for_partner(
         self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[tuple[Referral, Stage]]:

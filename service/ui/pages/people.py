@@ -64,16 +64,17 @@ async def person(
         project = await people.get_project(applicant_id, uow=services.uow())
     except NotFound:
         project = None
-    partner = (
-        await identity.get_partner(applicant.partner_id, actor=request.user, uow=services.uow())
-        if applicant.partner_id
-        else None
-    )
+    referrals = await people.applicant_referrals(applicant_id, uow=services.uow())
+    partners = {
+        partner_id: (await identity.get_partner(partner_id, actor=request.user, uow=services.uow())).name
+        for partner_id in {r.partner_id for r in referrals}
+    }
     return page(
         request,
         "person.html",
         applicant=applicant,
-        partner=partner,
+        referrals=referrals,
+        partners=partners,
         project=project,
         enrolments=await list_applicant_enrolments(applicant_id, uow=services.uow()),
         applications=await files.list_applications(
