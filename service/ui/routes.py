@@ -11,7 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
 from service.settings import Settings
-from service.ui.pages import admin, applications, auth, dashboard, followup, loans, training
+from service.ui.pages import admin, applications, auth, dashboard, followup, loans, people, pipeline, quote, training
 from service.ui.rendering import EXCEPTION_HANDLERS
 from service.ui.session import SessionAuthentication, check_csrf, session_config
 
@@ -27,7 +27,10 @@ def pages(settings: Settings) -> Router:
         route_handlers=[
             *auth.ROUTES,
             *dashboard.ROUTES,
+            *people.ROUTES,
+            *pipeline.ROUTES,
             *applications.ROUTES,
+            *quote.ROUTES,
             *loans.ROUTES,
             *followup.ROUTES,
             *admin.ROUTES,

@@ -111,6 +111,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/v1/applicants/{applicant_id}"): protected(400, ("admin", "loan_officer")),
     ("PUT", "/v1/applicants/{applicant_id}/project"): protected(400, ("admin", "loan_officer")),
     ("GET", "/v1/applicants/{applicant_id}/project"): protected(200, STAFF),
+    ("GET", "/v1/applicants/{applicant_id}/referrals"): protected(200, STAFF),
     ("POST", "/v1/training-programmes"): protected(400, ("admin", "loan_officer")),
     ("GET", "/v1/training-programmes"): protected(200, STAFF),
     ("GET", "/v1/training-programmes/{programme_id}"): protected(200, STAFF),

@@ -48,6 +48,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/ui/static/{file_path}"): everyone(200),
     ("GET", "/ui"): staff_only(200),
     ("POST", "/ui/sign-out"): staff_only(303),
+    ("GET", "/ui/people"): staff_only(200),
+    ("GET", "/ui/people/{applicant_id}"): staff_only(200),
+    ("GET", "/ui/pipeline"): staff_only(200),
+    ("GET", "/ui/quote"): staff_only(200),
     ("GET", APPLICATION): staff_only(200),
     ("GET", f"{APPLICATION}/contract.pdf"): staff_only(422),  # no offer yet
     ("POST", f"{APPLICATION}/moves/{{move}}"): staff_only(422, OFFICERS),
@@ -102,6 +106,7 @@ async def test_page_access_matrix(
     _, application, _ = await open_application(client, admin, product["id"], person, amount="3000.00", installments=12)
     values = {
         "application_id": application["id"],
+        "applicant_id": application["applicant_id"],
         "move": "submit",
         "file_path": "ui.css",
         **await ops_values(uow_factory, admin.id),

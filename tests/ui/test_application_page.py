@@ -85,3 +85,11 @@ async def test_from_draft_to_disbursement_through_the_pages(
     assert "décaissé" in html and "Décaisser" not in html
     loans = (await client.get(f"/v1/loans?applicant_id={app['applicant_id']}", headers=officer.headers)).json()
     assert len(loans["items"]) == 1  # one loan, not two
+
+    await sign_in_page(client, "admin-user")  # a manager sees the month's disbursement on the charts
+    month = lender_today().strftime("%Y-%m")
+    dashboard = (await client.get("/ui/")).text
+    assert 'data-chart="chart-disbursed"' in dashboard and f"<tr><td>{month}</td><td>1</td></tr>" in dashboard
+    assert 'data-chart="chart-survival"' in dashboard
+    await sign_in_page(client, "officer")
+    assert "data-chart" not in (await client.get("/ui/")).text  # the charts are the managers'

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Browser
 
 from tests.conftest import PASSWORD, Caller
@@ -44,8 +45,13 @@ def prepared(base_url: str) -> dict[str, Any]:
     return run_aside(prepare())
 
 
-def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, live: str) -> None:
-    application = prepared(live)
+@pytest.fixture(scope="module")
+def book(live: str) -> dict[str, Any]:
+    return prepared(live)
+
+
+def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, live: str, book: dict[str, Any]) -> None:
+    application = book
     context = browser.new_context(accept_downloads=True)
     journey = Journey(context.new_page(), "application-to-contract")
     page = journey.page
@@ -53,7 +59,14 @@ def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, liv
     page.goto(f"{live}/")
     assert "/login" in page.url  # anonymous: to the sign-in page
     journey.sign_in(live, "officer", PASSWORD)
-    page.click("text=Nadia Benali")
+    page.click("nav >> text=Personnes")
+    journey.visit("people")
+    page.fill("#f-q", "benali nadia")  # any word order, any case
+    page.click("form[role=search] button[type=submit]")
+    journey.visit("people-found")
+    page.click("main >> text=Nadia Benali")
+    journey.visit("person")
+    page.click("a[href^='/ui/applications/']")
     journey.visit("application-draft")
     for button in ("Déposer le dossier", "Commencer l'instruction", "Transmettre au comité"):
         page.click(f'button:has-text("{button}")')
@@ -85,4 +98,31 @@ def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, liv
         page.click("a[href$='contract.pdf']")
     path = download.value.path()
     assert path is not None and path.read_bytes().startswith(b"%PDF")
+    context.close()
+
+
+def test_the_other_pages_in_both_languages(browser: Browser, live: str, book: dict[str, Any]) -> None:
+    """The quote form, the pipeline and a manager's dashboard with its charts, in French then English."""
+    context = browser.new_context()
+    journey = Journey(context.new_page(), "quote-pipeline-charts")
+    page = journey.page
+    journey.sign_in(live, LIVE_ADMIN[0], LIVE_ADMIN[1])
+    assert page.locator("canvas[data-chart]").count() == 3
+    page.wait_for_function("document.querySelectorAll('canvas[data-chart]')[0].height > 0")
+    page.click("nav >> text=Simulation")
+    journey.visit("quote")
+    page.select_option("#f-product_id", index=1)
+    page.fill("#f-amount", "5 000,00")
+    page.fill("#f-installments", "24")
+    page.click("main form button[type=submit]")
+    journey.visit("quote-computed")
+    assert "TAEG" in page.inner_text("main") and "\xa0%" in page.inner_text("main")
+    page.click("nav >> text=Dossiers")
+    journey.visit("pipeline")
+    page.select_option("#lang-switch", "en")
+    page.click("nav form[action='/language'] button[type=submit]")
+    journey.visit("pipeline-english")
+    assert page.locator("html").get_attribute("lang") == "en" and "Pipeline" in page.inner_text("h1")
+    page.click("nav >> text=Dashboard")
+    journey.visit("dashboard-english")
     context.close()

@@ -96,8 +96,10 @@ class SqlApplicants:
         if after is not None:
             query = query.where(ApplicantRow.id > after)
         if criteria.name:
-            # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
-            query = query.where(ApplicantRow.search_name.contains(search_form(criteria.name), autoescape=True))
+            # Each word, in any order ("Durand Hélène" finds "Hélène Durand"); autoescape: a % or _
+            # in the name is a letter to find, not a wildcard matching everyone.
+            for word in search_form(criteria.name).split()[:8]:
+                query = query.where(ApplicantRow.search_name.contains(word, autoescape=True))
         if criteria.email:
             query = query.where(ApplicantRow.email == criteria.email)
         if criteria.phone:
@@ -160,6 +162,12 @@ class SqlReferrals:
     async def get(self, referral_id: uuid.UUID) -> Referral | None:
         row = await self.session.get(ReferralRow, referral_id)
         return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
+
+    async def of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Referral]:
+        rows = await self.session.scalars(
+            select(ReferralRow).where(ReferralRow.applicant_id == applicant_id).order_by(ReferralRow.id)
+        )
+        return [to_domain(Referral, r, situation=Situation(r.situation)) for r in rows]
 
     async def page_for_partner(
         self, partner_id: uuid.UUID, *, after: uuid.UUID | None, limit: int

@@ -23,7 +23,8 @@ from service.origination.ports import ApplicationFilter
 from service.services import Services
 from service.servicing.handlers import loans
 from service.servicing.ports import LoanListItem, LoanSearch
-from service.ui.rendering import page
+from service.ui.pages.charts import manager_charts
+from service.ui.rendering import page, page_language
 
 # What an officer acts on next, by state; what the committee acts on.
 OFFICER_TURN = (
@@ -87,6 +88,7 @@ async def dashboard(request: Request[Principal, Any, Any], services: NamedDepend
         waiting=waiting,
         names=await applicant_names((a.applicant_id for a in waiting), services),
         arrears=await arrears_by_bucket(principal, services),
+        charts=await manager_charts(services, page_language(request)) if Role.ADMIN in principal.roles else [],
     )
 
 
