@@ -61,8 +61,9 @@ def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, liv
     journey.sign_in(live, "officer", PASSWORD)
     page.click("nav >> text=Personnes")
     journey.visit("people")
-    page.fill("#f-q", "benali nadia")  # any word order, any case
-    page.click("form[role=search] button[type=submit]")
+    page.fill("#f-q", "benali nadia")  # any word order, any case; the results follow the typing (htmx)
+    page.wait_for_selector("#results >> text=Nadia Benali")
+    assert "q=benali" in page.url
     journey.visit("people-found")
     page.click("main >> text=Nadia Benali")
     journey.visit("person")
