@@ -89,7 +89,9 @@ async def test_from_draft_to_disbursement_through_the_pages(
     await sign_in_page(client, "admin-user")  # a manager sees the month's disbursement on the charts
     month = lender_today().strftime("%Y-%m")
     dashboard = (await client.get("/ui/")).text
-    assert 'data-chart="chart-disbursed"' in dashboard and f"<tr><td>{month}</td><td>1</td></tr>" in dashboard
+    # this month: no referral (a walk-in), one application opened, submitted, approved and paid out
+    row = f"<tr><td>{month}</td><td>0</td><td>1</td><td>1</td><td>1</td><td>1</td></tr>"
+    assert 'data-chart="chart-pipeline"' in dashboard and row in dashboard
     assert 'data-chart="chart-survival"' in dashboard
     await sign_in_page(client, "officer")
     assert "data-chart" not in (await client.get("/ui/")).text  # the charts are the managers'

@@ -108,7 +108,7 @@ def test_the_other_pages_in_both_languages(browser: Browser, live: str, book: di
     journey = Journey(context.new_page(), "quote-pipeline-charts")
     page = journey.page
     journey.sign_in(live, LIVE_ADMIN[0], LIVE_ADMIN[1])
-    assert page.locator("canvas[data-chart]").count() == 3
+    assert page.locator("canvas[data-chart]").count() == 3  # outstanding and PAR30, pipeline, survival
     page.wait_for_function("document.querySelectorAll('canvas[data-chart]')[0].height > 0")
     page.click("nav >> text=Simulation")
     journey.visit("quote")
