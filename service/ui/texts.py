@@ -171,6 +171,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chart.after": ("Après", "After"),
     "chart.eligible": ("Entreprises concernées", "Businesses counted"),
     "chart.figures": ("Les chiffres", "The figures"),
+    "condition.met": ("levée", "met"),
+    "condition.open": ("à lever", "open"),
     "error.title": ("Erreur", "Error"),
     "error.back": ("Retour au tableau de bord", "Back to the dashboard"),
     "error.request_id": ("Identifiant de la requête", "Request id"),
