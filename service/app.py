@@ -139,7 +139,7 @@ def create_app(
             or LogLoginCodeSender(include_code=settings.environment == "development"),
             readiness=ServersReadiness(engine, redis),
             contract_renderer=PdfContractRenderer(),
-            portfolio=SqlPortfolioReports(engine),
+            portfolio=SqlPortfolioReports(engine, timezone=settings.lender_timezone),
             notices=SqlNoticeOutbox(engine),
             schedule_pdf=PdfScheduleRenderer(),
             schedule_calendar=IcsScheduleRenderer(),

@@ -18,7 +18,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.redis import RedisStore
 
 from domain.identity.model import Principal, PrincipalKind, Role
@@ -32,8 +32,27 @@ CSRF_FIELD = "_csrf"
 EXPIRED, SIGNED_OUT = "expired", "signed-out"
 
 
+_NEW_ID = "ui_session_new_id"
+
+
+class RenewedIdSessionBackend(ServerSideSessionBackend):
+    """Litestar's Redis-backed sessions, except that signing in stores the session under a new id:
+    an id someone planted or read before the sign-in never names a signed-in session."""
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        if state.get(_NEW_ID) is True:
+            state[_NEW_ID] = self.generate_session_id()
+        renewed = state.get(_NEW_ID)
+        return renewed if isinstance(renewed, str) else super().get_session_id(connection)
+
+
+class RenewedIdSessionConfig(ServerSideSessionConfig):
+    _backend_class = RenewedIdSessionBackend
+
+
 def session_config(settings: Settings) -> ServerSideSessionConfig:
-    return ServerSideSessionConfig(
+    return RenewedIdSessionConfig(
         key=SESSION_COOKIE,
         store=SESSION_STORE,
         max_age=settings.ui_session_minutes * 60,
@@ -77,6 +96,7 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
 def start_session(request: Request[Any, Any, Any], principal: Principal, username: str) -> None:
     """Signed in: the session names the staff member, and its CSRF token changes."""
     kept = session_data(request)
+    request.scope.setdefault("state", {})[_NEW_ID] = True  # type: ignore[typeddict-item]
     request.set_session(
         {
             "staff": str(principal.subject_id),

@@ -60,6 +60,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", f"{APPLICATION}/offer"): staff_only(422, OFFICERS),
     ("POST", f"{APPLICATION}/signature"): staff_only(422, OFFICERS),
     ("POST", f"{APPLICATION}/disbursement"): staff_only(422, OFFICERS),
+    ("POST", f"{APPLICATION}/conditions/{{number}}"): staff_only(422, OFFICERS),
     **OPS_MATRIX,
 }
 
@@ -108,6 +109,7 @@ async def test_page_access_matrix(
         "application_id": application["id"],
         "applicant_id": application["applicant_id"],
         "move": "submit",
+        "number": 1,
         "file_path": "ui.css",
         **await ops_values(uow_factory, admin.id),
     }

@@ -89,7 +89,36 @@ async def test_from_draft_to_disbursement_through_the_pages(
     await sign_in_page(client, "admin-user")  # a manager sees the month's disbursement on the charts
     month = lender_today().strftime("%Y-%m")
     dashboard = (await client.get("/ui/")).text
-    assert 'data-chart="chart-disbursed"' in dashboard and f"<tr><td>{month}</td><td>1</td></tr>" in dashboard
+    # this month: no referral (a walk-in), one application opened, submitted, approved and paid out
+    row = f"<tr><td>{month}</td><td>0</td><td>1</td><td>1</td><td>1</td><td>1</td></tr>"
+    assert 'data-chart="chart-pipeline"' in dashboard and row in dashboard
     assert 'data-chart="chart-survival"' in dashboard
     await sign_in_page(client, "officer")
     assert "data-chart" not in (await client.get("/ui/")).text  # the charts are the managers'
+
+
+async def test_a_committee_condition_is_set_and_met_through_the_page(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    members = [await sign_in_staff(client, uow_factory, f"member-{n}", "committee_member") for n in (1, 2)]
+    product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
+    url, app, _ = await open_application(client, officer, product["id"], LEA, amount="3000.00", installments=12)
+    for path in ("submission", "review", "committee-referral"):
+        app = (await client.post(f"{url}/{path}", headers=officer.headers, json={"version": app["version"]})).json()
+    for member in members:
+        vote = {"vote": "approve", "comment": "ok"}
+        assert (await client.post(f"{url}/votes", headers=member.headers, json=vote)).status_code == 201
+    page = f"/ui/applications/{app['id']}"
+    await sign_in_page(client, "member-1")
+    await act(client, page, "decision", version=app["version"], decision="approve", comment="oui",
+              conditions="RIB fourni\nAttestation d'assurance")  # fmt: skip
+    await sign_in_page(client, "officer")
+    html = (await client.get(page)).text
+    assert html.count("Lever la condition") == 2 and "à lever" in html
+    version = version_of(html)
+    refused = await act(client, page, "conditions/1", 422, version=version, evidence="")
+    assert 'id="e-evidence-1"' in refused and "obligatoire" in refused
+    await act(client, page, "conditions/1", version=version, evidence="RIB reçu le 30/11")
+    html = (await client.get(page)).text
+    assert html.count("Lever la condition") == 1 and "RIB reçu le 30/11" in html

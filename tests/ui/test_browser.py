@@ -61,8 +61,9 @@ def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, liv
     journey.sign_in(live, "officer", PASSWORD)
     page.click("nav >> text=Personnes")
     journey.visit("people")
-    page.fill("#f-q", "benali nadia")  # any word order, any case
-    page.click("form[role=search] button[type=submit]")
+    page.fill("#f-q", "benali nadia")  # any word order, any case; the results follow the typing (htmx)
+    page.wait_for_selector("#results >> text=Nadia Benali")
+    assert "q=benali" in page.url
     journey.visit("people-found")
     page.click("main >> text=Nadia Benali")
     journey.visit("person")
@@ -107,7 +108,7 @@ def test_the_other_pages_in_both_languages(browser: Browser, live: str, book: di
     journey = Journey(context.new_page(), "quote-pipeline-charts")
     page = journey.page
     journey.sign_in(live, LIVE_ADMIN[0], LIVE_ADMIN[1])
-    assert page.locator("canvas[data-chart]").count() == 3
+    assert page.locator("canvas[data-chart]").count() == 3  # outstanding and PAR30, pipeline, survival
     page.wait_for_function("document.querySelectorAll('canvas[data-chart]')[0].height > 0")
     page.click("nav >> text=Simulation")
     journey.visit("quote")

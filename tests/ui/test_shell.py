@@ -35,6 +35,20 @@ async def test_sign_in_sets_a_protected_cookie_and_opens_the_dashboard(
     assert "script-src" not in dashboard.headers["content-security-policy"]  # no inline script allowed
 
 
+async def test_signing_in_gives_the_session_a_new_id(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    await client.get("/login")
+    before = client.cookies["mc_session"]
+    await sign_in_page(client, "officer")
+    after = client.cookies["mc_session"]
+    assert after != before and (await client.get("/ui/")).status_code == 200
+    client.cookies.clear()
+    planted = await client.get("/ui/", headers={"cookie": f"mc_session={before}"}, follow_redirects=False)
+    assert planted.status_code == 303  # the id known before the sign-in opens nothing
+
+
 async def test_a_wrong_password_keeps_the_username_and_says_why(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
 ) -> None:

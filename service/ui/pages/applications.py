@@ -54,6 +54,8 @@ def actions_allowed(application: Application, principal: Principal) -> set[str]:
         }
         if possible & {"disburse", "disburse_tranche"}:
             offered.add("disburse")
+        if "meet_condition" in possible and any(not c.met for c in application.conditions):
+            offered.add("meet_condition")
     if committee and "approve" in possible:
         offered |= {"vote", "decide"}
     return offered
@@ -276,6 +278,24 @@ async def disburse(
     return await _act(request, services, application_id, "disburse", run)
 
 
+@post("/ui/applications/{application_id:uuid}/conditions/{number:int}", guards=[allow(*OFFICERS)], status_code=303)
+async def meet_condition(
+    request: Authed, application_id: uuid.UUID, number: int, services: NamedDependency[Services]
+) -> Redirect | Template:
+    async def run(form: Form) -> object:
+        return await files.meet_condition(
+            application_id,
+            number,
+            evidence=_text(form, "evidence"),
+            expected_version=form.integer("version"),
+            actor=request.user,
+            uow=services.uow(),
+            now=services.now(),
+        )
+
+    return await _act(request, services, application_id, f"condition-{number}", run)
+
+
 @get("/ui/applications/{application_id:uuid}/contract.pdf", guards=[allow(*ALL_STAFF)])
 async def contract(application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
     document = await files.contract_document(
@@ -288,4 +308,4 @@ async def contract(application_id: uuid.UUID, services: NamedDependency[Services
     )
 
 
-ROUTES = [application_page, move, vote, decide, offer, sign, disburse, contract]
+ROUTES = [application_page, move, vote, decide, offer, sign, disburse, meet_condition, contract]

@@ -1,7 +1,8 @@
 """The managers' charts on the dashboard, from the API's own reports: outstanding and PAR30 at each
-month's last close of business and loans paid out per month (the portfolio indicators, one period
-per month), and business survival at 1, 2 and 3 years (the follow-up report). Each chart comes with
-its figures as a table, for screen readers and for reading exact values."""
+month's last close of business (the portfolio indicators, one period per month), the pipeline from
+referral to disbursement by month (the pipeline report), and business survival at 1, 2 and 3 years
+(the follow-up report). Each chart comes with its figures as a table, for screen readers and for
+reading exact values."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import msgspec
 
 from service.followup.handlers import follow_up_report
-from service.reporting.handlers import portfolio_indicators
+from service.reporting.handlers import pipeline_by_month, portfolio_indicators
 from service.services import Services
 from service.ui.i18n import translate
 
@@ -53,7 +54,7 @@ def _config(kind: str, labels: list[str], datasets: list[dict[str, Any]], **opti
 
 async def portfolio_charts(services: Services, lang: str) -> list[Chart]:
     today = services.today()
-    labels, outstanding, par30, disbursed = [], [], [], []
+    labels, outstanding, par30 = [], [], []
     currency = None
     for start in month_starts(today):
         report = await portfolio_indicators(
@@ -66,7 +67,6 @@ async def portfolio_charts(services: Services, lang: str) -> list[Chart]:
         labels.append(start.strftime("%Y-%m"))
         outstanding.append(float(gross))  # a chart's coordinate, never an amount kept or computed on
         par30.append(float(round(at_risk * 100 / gross, 2)) if gross else 0.0)
-        disbursed.append(sum(g.loans_disbursed for g in groups))
 
     def t(key: str) -> str:
         return translate(key, lang)
@@ -91,14 +91,28 @@ async def portfolio_charts(services: Services, lang: str) -> list[Chart]:
             (t("chart.month"), money_title, t("chart.par30")),
             [(m, f"{o:,.2f}", f"{p:.2f}") for m, o, p in zip(labels, outstanding, par30)],
         ),
-        Chart(
-            "chart-disbursed",
-            t("chart.disbursed"),
-            _config("bar", labels, [{"label": t("chart.loans"), "data": disbursed}]),
-            (t("chart.month"), t("chart.loans")),
-            [(m, str(d)) for m, d in zip(labels, disbursed)],
-        ),
     ]
+
+
+STEPS = ("referrals", "applications", "submitted", "approved", "disbursed")
+
+
+async def pipeline_chart(services: Services, lang: str) -> Chart:
+    today = services.today()
+    months = await pipeline_by_month(start=month_starts(today)[0], end=today, reports=services.portfolio)
+    labels = [m.month.strftime("%Y-%m") for m in months]
+    names = [translate(f"chart.{step}", lang) for step in STEPS]
+    return Chart(
+        "chart-pipeline",
+        translate("chart.pipeline", lang),
+        _config(
+            "bar",
+            labels,
+            [{"label": name, "data": [getattr(m, step) for m in months]} for name, step in zip(names, STEPS)],
+        ),
+        (translate("chart.month", lang), *names),
+        [(label, *(str(getattr(m, step)) for step in STEPS)) for label, m in zip(labels, months)],
+    )
 
 
 async def survival_chart(services: Services, lang: str) -> Chart:
@@ -122,4 +136,8 @@ async def survival_chart(services: Services, lang: str) -> Chart:
 
 
 async def manager_charts(services: Services, lang: str) -> list[Chart]:
-    return [*await portfolio_charts(services, lang), await survival_chart(services, lang)]
+    return [
+        *await portfolio_charts(services, lang),
+        await pipeline_chart(services, lang),
+        await survival_chart(services, lang),
+    ]
