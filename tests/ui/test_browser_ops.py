@@ -19,6 +19,7 @@ from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import PASSWORD, Caller, lender_today
 from tests.loans import make_loan
 from tests.origination.test_scenario import approved_application, staff
+from tests.products.test_http import create as create_product
 from tests.servers import RunningServers
 from tests.ui.browser import Journey, run_aside
 from tests.ui.conftest import LIVE_ADMIN
@@ -211,3 +212,26 @@ def test_a_partner_key_is_created_shown_once_and_revoked(browser: Browser, live:
 async def _me(base_url: str, secret: str) -> int:
     async with httpx.AsyncClient(base_url=base_url) as client:
         return (await client.get("/v1/auth/me", headers={"X-API-Key": secret})).status_code
+
+
+def test_every_administration_page_passes_axe(browser: Browser, live: str) -> None:
+    """The pages no journey above goes through, in both languages: screenshotted and checked too."""
+
+    async def a_product() -> str:
+        async with httpx.AsyncClient(base_url=live) as client:
+            product = await create_product(client, await _admin(client), "AXE-PAGES")  # type: ignore[arg-type]
+            return str(product["id"])
+
+    product_id = run_aside(a_product())
+    journey = Journey(browser.new_page(), "administration-pages")
+    page = journey.page
+    journey.sign_in(live, LIVE_ADMIN[0], LIVE_ADMIN[1])
+    paths = ("/ui/admin/staff", "/ui/admin/products", f"/ui/admin/products/{product_id}", "/ui/admin/legal")
+    for language in ("fr", "en"):
+        if language == "en":
+            page.select_option("#lang-switch", "en")
+            page.click("form[action='/language'] button[type=submit]")
+        for path in (*paths, "/ui/admin/notices", "/ui/loans?borrower_name=nobody-at-all"):
+            page.goto(f"{live}{path}")
+            journey.visit(f"{language}-{path}")
+    assert "No loan matches." in page.inner_text("main")  # the last page, in English
