@@ -61,6 +61,9 @@ from service.servicing.ics import IcsScheduleRenderer
 from service.servicing.pdf import PdfScheduleRenderer
 from service.settings import Settings
 from service.training import http as training
+from service.ui import routes as ui
+from service.ui.rendering import template_config
+from service.ui.session import SESSION_STORE, session_store
 from service.wiring import SqlUnitOfWorkFactory
 
 # Each context publishes its routes; the app only composes them.
@@ -155,7 +158,7 @@ def create_app(
             or LogLoginCodeSender(include_code=settings.environment == "development"),
             readiness=ServersReadiness(engine, redis),
             contract_renderer=PdfContractRenderer(),
-            portfolio=SqlPortfolioReports(engine),
+            portfolio=SqlPortfolioReports(engine, timezone=settings.lender_timezone),
             notices=SqlNoticeOutbox(engine),
             schedule_pdf=PdfScheduleRenderer(),
             schedule_calendar=IcsScheduleRenderer(),
@@ -186,10 +189,16 @@ def create_app(
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, swagger_ui_files()],
+        route_handlers=[*ROUTE_HANDLERS, swagger_ui_files(), ui.pages(settings), ui.static_files()],
         lifespan=[lifespan],
-        # Reads marked ``audited`` leave a record once the caller is known (service/kernel/http/audit.py).
-        middleware=[DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema"]), ReadAuditMiddleware],
+        # The officers' pages check their own session (service/ui), not a bearer token or API key. Reads
+        # marked ``audited`` leave a record once the caller is known (service/kernel/http/audit.py).
+        middleware=[
+            DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema", *ui.PAGE_PATHS]),
+            ReadAuditMiddleware,
+        ],
+        template_config=template_config(),
+        stores={SESSION_STORE: session_store(settings)},
         before_request=require_json_body,
         logging_config=None,
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},

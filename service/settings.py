@@ -44,6 +44,8 @@ class Settings:
     log_level: str = "INFO"
     access_token_minutes: int = 15
     borrower_token_minutes: int = 30
+    # An officer's web session ends after this many minutes without a page opened (sliding).
+    ui_session_minutes: int = 30
     borrower_code_minutes: int = 10
     quotes_rate_limit: int = 120
     sign_in_rate_limit: int = 30
@@ -340,6 +342,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_choice(env, "LOG_LEVEL", "INFO", _LOG_LEVELS, upper=True),
         access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 15, minimum=1),
         borrower_token_minutes=_int(env, "BORROWER_TOKEN_MINUTES", 30, minimum=1),
+        ui_session_minutes=_int(env, "UI_SESSION_MINUTES", 30, minimum=1),
         borrower_code_minutes=_int(env, "BORROWER_CODE_MINUTES", 10, minimum=1),
         quotes_rate_limit=_int(env, "QUOTES_RATE_LIMIT", 120),
         sign_in_rate_limit=_int(env, "SIGN_IN_RATE_LIMIT", 30),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, reset_folder
@@ -70,3 +71,69 @@ def running_servers() -> Iterator[RunningServers]:
     finally:
         for server in reversed(started):
             server.stop()
+
+
+@contextmanager
+def live_app(servers: RunningServers, **env: str) -> Iterator[str]:
+    """The app under uvicorn in a child process on the test database, for clients that need a real
+    server (schemathesis, the browser): yields its base URL, stops it afterwards."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import TEST_SECRET_KEY
+    from tools.embedded import free_port
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": servers.database_url,
+        "REDIS_URL": servers.redis_url,
+        "APP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    command = [sys.executable, "-m", "uvicorn", "service.app:app_from_environment", "--factory"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--log-level", "warning"],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+async def add_staff_user(database_url: str, username: str, password: str, roles: frozenset[Any]) -> None:
+    """A staff user written straight through the use case (the first admin of a live server)."""
+    from datetime import UTC, datetime
+
+    from service.identity.handlers import CreateStaffUser, create_staff_user
+    from service.identity.security import Argon2PasswordHasher
+    from service.kernel.db.engine import create_engine, create_sessionmaker
+    from service.settings import load_settings
+    from service.wiring import SqlUnitOfWorkFactory
+
+    engine = create_engine(load_settings({"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0"}))
+    try:
+        await create_staff_user(
+            CreateStaffUser(username=username, full_name=username.title(), password=password, roles=roles),
+            uow=SqlUnitOfWorkFactory(create_sessionmaker(engine))(),
+            hasher=Argon2PasswordHasher(fast=True),
+            now=datetime.now(UTC),
+        )
+    finally:
+        await engine.dispose()

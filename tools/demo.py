@@ -9,7 +9,9 @@ production: there, keys are created by an admin and shown once.
 from __future__ import annotations
 
 import os
+import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,11 +19,12 @@ from pathlib import Path
 
 import msgspec
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.identity.model import Principal, PrincipalKind, Role
 from domain.origination.applicants import BusinessProject, PlanLine, ResourceKind, ResourceLine, Situation
 from domain.origination.applications import Action, Application, CommitteeDecision
-from domain.products.model import ProductCategory, ProductTerms
+from domain.products.model import LoanProduct, ProductCategory, ProductTerms
 from domain.schedules import Fee, FeeCollection
 from service.identity import handlers as uc
 from service.identity.security import Argon2PasswordHasher
@@ -32,6 +35,7 @@ from service.origination.handlers import applications as applications_uc
 from service.products import handlers as products_uc
 from service.settings import Settings, SettingsError
 from service.wiring import SqlUnitOfWorkFactory
+from tools.demo_book import DEFAULT_LOANS, BookContext, load_book
 
 log = structlog.get_logger()
 
@@ -39,12 +43,16 @@ DEMO_PASSWORD_SUFFIX = "-password"
 DEMO_STAFF = [
     ("admin", "Demo Admin", Role.ADMIN),
     ("officer", "Demo Loan Officer", Role.LOAN_OFFICER),
+    # A second officer: the loan list and the dashboard have someone else's book to filter out.
+    ("officer2", "Demo Second Loan Officer", Role.LOAN_OFFICER),
     # Two members: the committee's default quorum is two votes, and neither prepares files.
     ("committee", "Demo Committee Member", Role.COMMITTEE_MEMBER),
     ("committee2", "Demo Second Committee Member", Role.COMMITTEE_MEMBER),
     ("viewer", "Demo Read Only", Role.READ_ONLY),
 ]
 DEMO_PARTNER = "Agence France Travail Paris 11"
+# Referrals come from two partners (the first is the one whose key `make run` prints).
+DEMO_PARTNERS = [(DEMO_PARTNER, "employment_agency"), ("Mission Locale de Paris Est", "employment_agency")]
 DEMO_BORROWER_EMAIL = "camille.martin@example.org"
 # The two demo files: who, and where the walk leaves them. The paid-out one is the demo borrower's,
 # so that their sign-in shows a loan (the disbursement links the file to the borrower by e-mail).
@@ -52,6 +60,10 @@ DEMO_FILES = [
     ("Amina Diallo", "approved, one condition open"),
     ("Camille Martin", "loan paid out; the demo borrower"),
 ]
+BOOK_LINE = (
+    "two years of loans (repaid, current, late in each bucket, one written off), files at every stage,"
+    " a training programme, follow-up contacts done and due"
+)
 DEMO_KEY_FILE = Path(__file__).resolve().parents[1] / ".local" / "demo-partner-key.json"
 
 
@@ -66,8 +78,11 @@ class DemoKey(msgspec.Struct, frozen=True):
     secret: str
 
 
-async def seed_demo(settings: Settings, key_file: Path) -> str:
-    """Load the demo data once; return a working API key of the demo partner (kept in ``key_file``)."""
+async def seed_demo(
+    settings: Settings, key_file: Path, *, book_loans: int = DEFAULT_LOANS, progress: Callable[[str], None] = print
+) -> str:
+    """Load the demo data once (with a book of ``book_loans`` loans, see tools.demo_book); return a
+    working API key of the demo partner (kept in ``key_file``)."""
     if settings.is_production:
         raise SettingsError("APP_ENV=production: demo data and its keys are for development only")
     engine = create_engine(settings)
@@ -77,17 +92,24 @@ async def seed_demo(settings: Settings, key_file: Path) -> str:
         async with uow() as probe:
             loaded = await probe.staff_users.by_username("admin") is not None
         if not loaded:
-            await _load(uow, settings, now)
+            await _load(uow, settings, engine, now, book_loans=book_loans, progress=progress)
         return await _demo_key(uow, key_file, now)
     finally:
         await engine.dispose()
 
 
-async def _load(uow: SqlUnitOfWorkFactory, settings: Settings, now: datetime) -> None:
+async def _load(
+    uow: SqlUnitOfWorkFactory,
+    settings: Settings,
+    engine: AsyncEngine,
+    now: datetime,
+    *,
+    book_loans: int,
+    progress: Callable[[str], None],
+) -> None:
     hasher = Argon2PasswordHasher()
     staff: dict[str, Principal] = {}
-    total = len(DEMO_STAFF) + 3  # the staff, the partner, the borrower, the files
-    for done, (username, full_name, role) in enumerate(DEMO_STAFF, start=1):
+    for username, full_name, role in DEMO_STAFF:
         user = await uc.create_staff_user(
             uc.CreateStaffUser(
                 username=username, full_name=full_name, password=demo_password(username), roles=frozenset({role})
@@ -97,13 +119,23 @@ async def _load(uow: SqlUnitOfWorkFactory, settings: Settings, now: datetime) ->
             now=now,
         )
         staff[username] = Principal(PrincipalKind.STAFF, user.id, frozenset({role}))
-        log.info("seed_demo_progress", step="staff user", done=done, total=total)
-    await uc.create_partner(DEMO_PARTNER, "employment_agency", uow=uow(), now=now)
-    log.info("seed_demo_progress", step="partner", done=total - 2, total=total)
+    partners = [await uc.create_partner(name, kind, uow=uow(), now=now) for name, kind in DEMO_PARTNERS]
     await uc.create_borrower("Camille Martin", DEMO_BORROWER_EMAIL, "06 12 34 56 78", "fr", uow=uow(), now=now)
-    log.info("seed_demo_progress", step="borrower", done=total - 1, total=total)
-    await _demo_files(uow, settings, staff, now)
-    log.info("seed_demo_progress", step="application files and loan", done=total, total=total)
+    product = await _demo_product(uow, now)
+    book = BookContext(
+        uow=uow,
+        settings=settings,
+        engine=engine,
+        product=product,
+        officers=[staff["officer"], staff["officer2"]],
+        committee=(staff["committee"], staff["committee2"]),
+        partners=[p.id for p in partners],
+        rng=random.Random(2026),  # noqa: S311 - demo figures, not secrets: the same book on every machine
+        progress=progress,
+    )
+    # The book first: it plays two years forward, and the two documented files are of today.
+    await load_book(book, loans=book_loans, today=settings.business_date(now))
+    await _demo_files(uow, settings, staff, product, now)
 
 
 async def _demo_key(uow: SqlUnitOfWorkFactory, key_file: Path, now: datetime) -> str:
@@ -141,12 +173,8 @@ async def _demo_partner_id(uow: SqlUnitOfWorkFactory) -> uuid.UUID:
     raise SettingsError(f"the demo partner {DEMO_PARTNER!r} is missing: remove .local/ to load the demo data again")
 
 
-async def _demo_files(
-    uow: SqlUnitOfWorkFactory, settings: Settings, staff: dict[str, Principal], now: datetime
-) -> None:
-    """Two files walked through the real path: prepared by the officer, voted on by both committee members
-    and decided by one of them; one stays approved with an open condition, the other is paid out."""
-    today = settings.business_date(now)  # the lender's date: offers, signatures and payouts are dated in it
+async def _demo_product(uow: SqlUnitOfWorkFactory, now: datetime) -> LoanProduct:
+    """The published product of the README's example (7.45 %, a 5 % contribution withheld)."""
     terms = ProductTerms(
         currency="EUR",
         category=ProductCategory.PROFESSIONAL_MICROCREDIT,
@@ -157,7 +185,15 @@ async def _demo_files(
         annual_interest_rate=Decimal("7.45"),
         fees=(Fee("contribution de solidarité", FeeCollection.WITHHELD_AT_DISBURSEMENT, Decimal(5)),),
     )
-    product = await products_uc.create_product("PRO-MICRO", "Microcrédit professionnel", terms, uow=uow(), now=now)
+    return await products_uc.create_product("PRO-MICRO", "Microcrédit professionnel", terms, uow=uow(), now=now)
+
+
+async def _demo_files(
+    uow: SqlUnitOfWorkFactory, settings: Settings, staff: dict[str, Principal], product: LoanProduct, now: datetime
+) -> None:
+    """Two files walked through the real path: prepared by the officer, voted on by both committee members
+    and decided by one of them; one stays approved with an open condition, the other is paid out."""
+    today = settings.business_date(now)  # the lender's date: offers, signatures and payouts are dated in it
     officer, committee = staff["officer"], (staff["committee"], staff["committee2"])
     people = [
         ("Amina Diallo", "amina.diallo@example.org", Decimal("8000.00"), "ouverture d'un compte professionnel"),
@@ -258,7 +294,10 @@ def _demo_files_line() -> str:
 def seed_summary(partner_key: str) -> str:
     """What `seed-demo` prints once the data is in."""
     usernames = "/".join(username for username, _, _ in DEMO_STAFF)
-    return f"demo data ready: staff users {usernames}, files {_demo_files_line()}, partner API key {partner_key}"
+    return (
+        f"demo data ready: staff users {usernames}, files {_demo_files_line()}, {BOOK_LINE},"
+        f" partner API key {partner_key}"
+    )
 
 
 @dataclass(frozen=True)
@@ -272,7 +311,8 @@ class Banner:
             f"                 {username:<10} {demo_password(username)}" for username, _, _ in DEMO_STAFF
         )
         return (
-            f"\n  API            {self.base_url}/v1\n"
+            f"\n  web UI         {self.base_url}/ui/  (sign in with a staff user below)\n"
+            f"  API            {self.base_url}/v1\n"
             f"  API docs       {self.base_url}/schema/swagger\n"
             f"  health         {self.base_url}/health/ready\n"
             f"  staff sign-in  POST {self.base_url}/v1/auth/token "
@@ -280,6 +320,7 @@ class Banner:
             f"{sign_ins}\n"
             f"  partner key    X-API-Key: {self.partner_key}\n"
             f"  demo files     {_demo_files_line()}\n"
+            f"  demo book      {BOOK_LINE}\n"
             f"  borrower       {DEMO_BORROWER_EMAIL}: POST {self.base_url}/v1/borrower-auth/codes; the one-time "
             "code appears in the API's log (borrower_login_code_issued, development only)\n\n"
             "  Ctrl-C stops everything.\n"

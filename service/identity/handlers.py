@@ -30,7 +30,14 @@ from domain.identity.model import (
     normalise_username,
 )
 from domain.ids import new_id
-from service.identity.ports import IdentityUnitOfWork, LoginCodeSender, PasswordHasher, StaffTokenVersions, TokenCodec
+from service.identity.ports import (
+    IdentityUnitOfWork,
+    LoginCodeSender,
+    PasswordHasher,
+    SignInBackoff,
+    StaffTokenVersions,
+    TokenCodec,
+)
 
 API_KEY_PREFIX = "mck"
 # Five wrong tries kill a code (LoginCode.MAX_ATTEMPTS), never the borrower's sign-in: a stranger
@@ -130,23 +137,54 @@ async def list_staff_users(*, uow: IdentityUnitOfWork, after: uuid.UUID | None, 
         return await uow.staff_users.page(after=after, limit=limit)
 
 
+class SignInBackedOff(Exception):
+    """Too many failed sign-ins of this account from this address: try again in ``wait`` seconds."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__("too many failed sign-ins; try again later")
+        self.wait = wait
+
+
+async def sign_in_staff(
+    username: str,
+    password: str,
+    *,
+    client: str,
+    uow: IdentityUnitOfWork,
+    hasher: PasswordHasher,
+    backoff: SignInBackoff,
+) -> tuple[Principal, StaffUser]:
+    """The staff member these credentials name, behind the per-account back-off. The API's token
+    route and the officers' sign-in page both come through here."""
+    # Known or not, an account name backs off the same way: a refusal tells nobody who exists.
+    account = username.strip().lower()
+    wait = await backoff.wait(account, client)
+    if wait is not None:
+        raise SignInBackedOff(wait)
+    async with uow:
+        user = await uow.staff_users.by_username(account)
+    # An unknown user costs one verification too, so the answer time does not tell who exists.
+    matches = await hasher.verify(user.password_hash if user is not None else None, password)
+    if user is None or not matches or not user.active:
+        await backoff.failed(account, client)
+        raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
+    await backoff.succeeded(account, client)
+    return Principal(PrincipalKind.STAFF, user.id, user.roles, token_version=user.token_version), user
+
+
 async def issue_staff_token(
     username: str,
     password: str,
     *,
+    client: str,
     uow: IdentityUnitOfWork,
     hasher: PasswordHasher,
+    backoff: SignInBackoff,
     tokens: TokenCodec,
     now: datetime,
     minutes: int,
 ) -> str:
-    async with uow:
-        user = await uow.staff_users.by_username(normalise_username(username))
-    # An unknown user costs one verification too, so the answer time does not tell who exists.
-    matches = await hasher.verify(user.password_hash if user is not None else None, password)
-    if user is None or not matches or not user.active:
-        raise NotAuthenticated("wrong username or password", code="auth.invalid_credentials")
-    principal = Principal(PrincipalKind.STAFF, user.id, user.roles, token_version=user.token_version)
+    principal, _ = await sign_in_staff(username, password, client=client, uow=uow, hasher=hasher, backoff=backoff)
     return tokens.issue(principal, now=now, minutes=minutes)
 
 

@@ -67,6 +67,10 @@ class PartnerReferralLine:
 class Referrals(Protocol):
     async def add(self, referral: Referral) -> None: ...
     async def get(self, referral_id: uuid.UUID) -> Referral | None: ...
+    async def of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Referral]:
+        """Every referral of the person, oldest first (a person may be referred by several partners)."""
+        ...
+
     async def page_for_partner(
         self,
         partner_id: uuid.UUID,

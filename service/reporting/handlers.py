@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import RuleViolation
 from domain.money import minor_unit
-from service.reporting.ports import PortfolioReports
+from service.reporting.ports import PipelineMonth, PortfolioReports
 
 GROUPS = ("product", "officer", "partner")
 MAX_DAYS = 3660
@@ -82,14 +82,25 @@ def _percent(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
     return (numerator * 100 / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-async def portfolio_indicators(*, group_by: str, start: date, end: date, reports: PortfolioReports) -> PortfolioReport:
-    """The indicators of every group with figures in the period (see the module docstring)."""
-    if group_by not in GROUPS:
-        raise RuleViolation("must be product, officer or partner", code="portfolio.invalid_group", field="group_by")
+def _check_period(start: date, end: date) -> None:
     if start > end:
         raise RuleViolation("must not be after 'to'", code="portfolio.invalid_period", field="from")
     if (end - start).days > MAX_DAYS:
         raise RuleViolation("the period is at most ten years", code="portfolio.invalid_period", field="to")
+
+
+async def pipeline_by_month(*, start: date, end: date, reports: PortfolioReports) -> Sequence[PipelineMonth]:
+    """From referral to disbursement, month by month: people referred, applications opened, submitted,
+    approved, and files paid out (their first tranche), counted on the lender's calendar."""
+    _check_period(start, end)
+    return await reports.pipeline(start=start, end=end)
+
+
+async def portfolio_indicators(*, group_by: str, start: date, end: date, reports: PortfolioReports) -> PortfolioReport:
+    """The indicators of every group with figures in the period (see the module docstring)."""
+    if group_by not in GROUPS:
+        raise RuleViolation("must be product, officer or partner", code="portfolio.invalid_group", field="group_by")
+    _check_period(start, end)
     result = []
     for f in await reports.figures(group_by=group_by, start=start, end=end):
         unit = minor_unit(f.currency)

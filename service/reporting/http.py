@@ -53,6 +53,21 @@ class PortfolioIndicatorsResponse(msgspec.Struct, frozen=True, rename={"period_f
     stock_figures_note: str | None
 
 
+class PipelineMonthOut(msgspec.Struct, frozen=True):
+    month: Annotated[date, msgspec.Meta(description="the month's first day")]
+    referrals: int
+    applications: int
+    submitted: int
+    approved: int
+    disbursed: Annotated[int, msgspec.Meta(description="files paid out (their first tranche) in the month")]
+
+
+class PipelineResponse(msgspec.Struct, frozen=True, rename={"period_from": "from", "period_to": "to"}):
+    period_from: date
+    period_to: date
+    months: list[PipelineMonthOut]
+
+
 _COLUMNS = list(PortfolioGroupOut.__struct_fields__)
 _PERCENTS = {"par30_percent", "par90_percent", "repayment_rate_percent", "write_off_ratio_percent"}
 
@@ -130,6 +145,37 @@ class PortfolioController(Controller):
                 headers={"Content-Disposition": f'attachment; filename="portfolio-{group_by}-{period_to}.csv"'},
             )
         return Response(response)
+
+    @get(
+        "/pipeline",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="getPipelineByMonth",
+        summary="From referral to disbursement by month: people referred, applications opened, submitted, "
+        "approved and paid out, on the lender's calendar",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def pipeline(
+        self,
+        services: NamedDependency[Services],
+        period_from: Annotated[date, Parameter(query="from", description="first day of the period")],
+        period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
+    ) -> PipelineResponse:
+        months = await uc.pipeline_by_month(start=period_from, end=period_to, reports=services.portfolio)
+        return PipelineResponse(
+            period_from=period_from,
+            period_to=period_to,
+            months=[
+                PipelineMonthOut(
+                    month=m.month,
+                    referrals=m.referrals,
+                    applications=m.applications,
+                    submitted=m.submitted,
+                    approved=m.approved,
+                    disbursed=m.disbursed,
+                )
+                for m in months
+            ],
+        )
 
 
 def routes() -> list[ControllerRouterHandler]:

@@ -29,8 +29,25 @@ class PortfolioFigures:
     loans_disbursed: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class PipelineMonth:
+    """What went through the pipeline in a month (dates in the lender's time zone): people referred,
+    applications opened, submitted, approved by the committee, and files paid out (first tranche)."""
+
+    month: date
+    referrals: int
+    applications: int
+    submitted: int
+    approved: int
+    disbursed: int
+
+
 class PortfolioReports(Protocol):
     async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]: ...
+    async def pipeline(self, *, start: date, end: date) -> Sequence[PipelineMonth]:
+        """One line per month from ``start``'s month to ``end``'s, counting events dated in [start, end]."""
+        ...
+
     async def last_close(self) -> date | None:
         """The latest business date whose close of business finished (None before the first)."""
         ...

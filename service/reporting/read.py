@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.reporting.ports import PortfolioFigures
+from service.reporting.ports import PipelineMonth, PortfolioFigures
 
 _GROUPS = {
     "product": ("product_id", "SELECT id, name FROM loan_products"),
@@ -84,12 +84,59 @@ LEFT JOIN disbursed d ON d.group_id IS NOT DISTINCT FROM k.group_id AND d.curren
 ORDER BY n.name NULLS LAST, k.group_id, k.currency
 """
 
+# Months of the lender's calendar; every count takes the day in the lender's time zone.
+_PIPELINE = text("""
+WITH months AS (
+    SELECT CAST(m AS date) AS month
+    FROM generate_series(date_trunc('month', CAST(:start AS date)), CAST(:end AS date), interval '1 month') AS m
+),
+referred AS (
+    SELECT date_trunc('month', created_at AT TIME ZONE :tz)::date AS month, count(*) AS n FROM referrals
+    WHERE (created_at AT TIME ZONE :tz)::date BETWEEN :start AND :end GROUP BY 1
+),
+opened AS (
+    SELECT date_trunc('month', created_at AT TIME ZONE :tz)::date AS month, count(*) AS n FROM applications
+    WHERE (created_at AT TIME ZONE :tz)::date BETWEEN :start AND :end GROUP BY 1
+),
+moved AS (
+    SELECT date_trunc('month', at AT TIME ZONE :tz)::date AS month,
+           count(*) FILTER (WHERE action = 'submit') AS submitted,
+           count(*) FILTER (WHERE action = 'approve') AS approved,
+           count(*) FILTER (WHERE from_status = 'contract_signed' AND action IN ('disburse', 'disburse_tranche'))
+               AS disbursed
+    FROM application_events WHERE (at AT TIME ZONE :tz)::date BETWEEN :start AND :end GROUP BY 1
+)
+SELECT m.month, coalesce(r.n, 0) AS referrals, coalesce(o.n, 0) AS applications,
+       coalesce(e.submitted, 0) AS submitted, coalesce(e.approved, 0) AS approved, coalesce(e.disbursed, 0) AS disbursed
+FROM months m
+LEFT JOIN referred r ON r.month = m.month
+LEFT JOIN opened o ON o.month = m.month
+LEFT JOIN moved e ON e.month = m.month
+ORDER BY m.month
+""")
+
 _LAST_CLOSE = text("SELECT max(business_date) FROM close_of_business_runs WHERE finished_at IS NOT NULL")
 
 
 class SqlPortfolioReports:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, timezone: str = "Europe/Paris") -> None:
         self.engine = engine
+        self.timezone = timezone  # the lender's: a referral at 23:30 UTC on the 31st is next month's in Paris
+
+    async def pipeline(self, *, start: date, end: date) -> Sequence[PipelineMonth]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(_PIPELINE, {"start": start, "end": end, "tz": self.timezone})
+            return [
+                PipelineMonth(
+                    month=r.month,
+                    referrals=int(r.referrals),
+                    applications=int(r.applications),
+                    submitted=int(r.submitted),
+                    approved=int(r.approved),
+                    disbursed=int(r.disbursed),
+                )
+                for r in rows
+            ]
 
     async def last_close(self) -> date | None:
         async with self.engine.connect() as connection:

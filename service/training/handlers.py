@@ -263,6 +263,13 @@ async def list_applicant_enrolments(applicant_id: uuid.UUID, *, uow: TrainingUni
 # --- attendance and completion ----------------------------------------------------------------------
 
 
+async def session_attendance(session_id: uuid.UUID, *, uow: TrainingUnitOfWork) -> Sequence[Attendance]:
+    """What is recorded for the session, every enrolment and day (the attendance sheets)."""
+    async with uow:
+        await _session_in(uow, session_id)
+        return await uow.trainings.session_attendance(session_id)
+
+
 async def record_attendance(
     enrolment_id: uuid.UUID,
     day: date,

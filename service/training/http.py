@@ -17,6 +17,7 @@ from domain.identity.model import Role
 from domain.training.model import (
     MAX_PROGRAMME_DAYS,
     MAX_SESSION_CAPACITY,
+    Attendance,
     Enrolment,
     EnrolmentStatus,
     TrainingProgramme,
@@ -133,6 +134,12 @@ class AttendanceResponse(msgspec.Struct, frozen=True):
     present: bool
     recorded_by: uuid.UUID
     recorded_at: datetime
+
+
+def attendance_out(a: Attendance) -> AttendanceResponse:
+    return AttendanceResponse(
+        enrolment_id=a.enrolment_id, day=a.day, present=a.present, recorded_by=a.recorded_by, recorded_at=a.recorded_at
+    )
 
 
 def programme_out(p: TrainingProgramme) -> TrainingProgrammeResponse:
@@ -348,6 +355,18 @@ class TrainingSessionController(Controller):
         """The session's enrolments with each person's name and attendance, moved ones included."""
         return [enrolment_line_out(e) for e in await uc.list_session_enrolments(session_id, uow=services.uow())]
 
+    @get(
+        "/{session_id:uuid}/attendance",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listSessionAttendance",
+        summary="The session's attendance sheets: who was present or absent on each day recorded",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def list_attendance(
+        self, session_id: uuid.UUID, services: NamedDependency[Services]
+    ) -> list[AttendanceResponse]:
+        return [attendance_out(a) for a in await uc.session_attendance(session_id, uow=services.uow())]
+
 
 class EnrolmentController(Controller):
     path = "/v1"
@@ -393,13 +412,7 @@ class EnrolmentController(Controller):
             now=services.now(),
             today=services.today(),
         )
-        return AttendanceResponse(
-            enrolment_id=a.enrolment_id,
-            day=a.day,
-            present=a.present,
-            recorded_by=a.recorded_by,
-            recorded_at=a.recorded_at,
-        )
+        return attendance_out(a)
 
     @post(
         "/enrolments/{enrolment_id:uuid}/completion",

@@ -192,3 +192,13 @@ class SqlTrainings:
     async def attendance(self, enrolment_id: uuid.UUID) -> Sequence[Attendance]:
         query = select(AttendanceRow).where(AttendanceRow.enrolment_id == enrolment_id).order_by(AttendanceRow.day)
         return [to_domain(Attendance, r) for r in await self.session.scalars(query)]
+
+    async def session_attendance(self, session_id: uuid.UUID) -> Sequence[Attendance]:
+        """Every day recorded for the session's enrolments (its attendance sheets), by day."""
+        query = (
+            select(AttendanceRow)
+            .join(EnrolmentRow, EnrolmentRow.id == AttendanceRow.enrolment_id)
+            .where(EnrolmentRow.session_id == session_id)
+            .order_by(AttendanceRow.day, AttendanceRow.enrolment_id)
+        )
+        return [to_domain(Attendance, r) for r in await self.session.scalars(query)]

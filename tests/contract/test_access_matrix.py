@@ -31,11 +31,18 @@ from service.training.handlers import (
     enrol_applicant,
     schedule_session,
 )
+from service.ui.routes import PAGE_PATHS
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_borrower, sign_in_partner, sign_in_staff
 from tests.products.test_http import sample_terms
 
 OFFICERS = ("admin", "loan_officer")
+
+
+def is_page(path: str) -> bool:
+    return any(re.search(pattern, path) for pattern in PAGE_PATHS)
+
+
 STAFF = ("admin", "loan_officer", "committee_member", "read_only")
 CALLERS = (
     "anonymous",
@@ -104,6 +111,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/v1/applicants/{applicant_id}"): protected(400, ("admin", "loan_officer")),
     ("PUT", "/v1/applicants/{applicant_id}/project"): protected(400, ("admin", "loan_officer")),
     ("GET", "/v1/applicants/{applicant_id}/project"): protected(200, STAFF),
+    ("GET", "/v1/applicants/{applicant_id}/referrals"): protected(200, STAFF),
     ("POST", "/v1/training-programmes"): protected(400, ("admin", "loan_officer")),
     ("GET", "/v1/training-programmes"): protected(200, STAFF),
     ("GET", "/v1/training-programmes/{programme_id}"): protected(200, STAFF),
@@ -111,6 +119,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/training-sessions"): protected(200, STAFF),
     ("GET", "/v1/training-sessions/{session_id}"): protected(200, STAFF),
     ("POST", "/v1/training-sessions/{session_id}/enrolments"): protected(400, ("admin", "loan_officer")),
+    ("GET", "/v1/training-sessions/{session_id}/attendance"): protected(200, STAFF),
     ("GET", "/v1/training-sessions/{session_id}/enrolments"): protected(200, STAFF),
     ("POST", "/v1/enrolments/{enrolment_id}/move"): protected(400, ("admin", "loan_officer")),
     ("PUT", "/v1/enrolments/{enrolment_id}/attendance/{day}"): protected(400, ("admin", "loan_officer")),
@@ -143,10 +152,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/loans/{loan_id}/contract.pdf"): protected(404, STAFF, borrower_a=404, borrower_b=404),
     ("GET", "/v1/borrower/loans"): protected(200, (), borrower_a=200, borrower_b=200),
     ("POST", "/v1/loans/{loan_id}/payments"): protected(400, OFFICERS),
+    ("POST", "/v1/loans/{loan_id}/payments/preview"): protected(400, OFFICERS),
     ("POST", "/v1/loans/{loan_id}/payments/{payment_id}/reversal"): protected(400, OFFICERS),
     ("POST", "/v1/loans/{loan_id}/write-off"): protected(400, ("admin",)),
     ("POST", "/v1/loans/{loan_id}/reschedules"): protected(400, OFFICERS),
     ("GET", "/v1/portfolio/indicators"): protected(400, STAFF),
+    ("GET", "/v1/portfolio/pipeline"): protected(400, STAFF),  # from and to are required
     ("GET", "/v1/loans/{loan_id}/follow-up"): protected(404, STAFF),  # an unknown loan
     ("POST", "/v1/loans/{loan_id}/follow-up/contacts"): protected(400, OFFICERS),
     ("POST", "/v1/follow-up-contacts/{contact_id}/outcome"): protected(400, OFFICERS),
@@ -182,10 +193,13 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def app_routes(app: Litestar) -> set[tuple[str, str]]:
+def app_routes(app: Litestar, *, pages: bool = False) -> set[tuple[str, str]]:
+    """The API's routes, or with ``pages`` the officers' pages (their table is tests/ui/test_access.py)."""
     routes = set()
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path.startswith("/schema"):
+            continue
+        if is_page(route.path) != pages:
             continue
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
         routes.update((method, path) for method in route.methods if method not in {"OPTIONS", "HEAD"})

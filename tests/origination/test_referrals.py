@@ -60,9 +60,19 @@ async def test_the_same_person_twice_links_instead_of_creating_a_twin(
     same_phone = {**REFERRAL, "person": {"full_name": "A. Diallo", "phone": "+33 6 12 34 56 78"}}
     second = (await refer(client, second_partner, same_phone, "b")).json()
     assert second["id"] != first["id"]
-    assert await referred_applicant(client, officer, second["id"]) == await referred_applicant(
-        client, officer, first["id"]
-    )
+    applicant_id = await referred_applicant(client, officer, first["id"])
+    assert await referred_applicant(client, officer, second["id"]) == applicant_id
+    # Staff read both referrals on the person's file: who referred them, and the consent each stated.
+    both = await client.get(f"/v1/applicants/{applicant_id}/referrals", headers=officer.headers)
+    assert both.status_code == 200, both.text
+    assert [(r["id"], r["partner_id"]) for r in both.json()] == [
+        (first["id"], str(first_partner.id)),
+        (second["id"], str(second_partner.id)),
+    ]
+    assert both.json()[0]["consent_given_on"] == REFERRAL["consent"]["given_on"]
+    assert both.json()[0]["project_idea"] == REFERRAL["project_idea"]
+    unknown = await client.get(f"/v1/applicants/{first_partner.id}/referrals", headers=officer.headers)
+    assert unknown.status_code == 404
 
 
 async def test_a_partner_sees_nothing_of_what_happened_before_its_referral(
@@ -205,12 +215,15 @@ async def test_officers_search_applicants(
         return [a["id"] for a in page.json()["items"]]
 
     assert await ids(name="helene") == [helene]
+    assert await ids(name="Durand  HÉLÈNE") == [helene]  # any word order, accents and case ignored
+    assert await ids(name="durand amina") == []  # every word must match
     assert await ids(name="DIALLO") == [amina]
     # LIKE wildcards are letters like any other: nobody's name holds them.
     assert await ids(name="%") == [] and await ids(name="_") == [] and await ids(name="h_lene") == []
     assert await ids(phone="06.12.34.56.78") == [amina]
     assert await ids(email="HELENE@example.org") == [helene]
     assert await ids(siret="73282932000074") == [helene]
+    assert await ids(siret=" 732 829 320 00074") == [helene]  # spaces as written on a Kbis
     assert await ids(partner_id=str(partner.id)) == [amina]
     # Hélène was registered for the officer; Amina's file became theirs when they saved its project.
     assert sorted(await ids(officer_id=str(officer.id))) == sorted([helene, amina])

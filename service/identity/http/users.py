@@ -11,7 +11,6 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from domain.errors import NotAuthenticated
 from domain.identity.model import (
     PARTNER_KINDS,
     ApiKey,
@@ -20,7 +19,6 @@ from domain.identity.model import (
     PrincipalKind,
     Role,
     StaffUser,
-    normalise_username,
 )
 from domain.notifications.model import Language
 from service.identity import handlers as uc
@@ -231,25 +229,20 @@ class AuthController(Controller):
         """Exchanges a username and password for a short-lived bearer token; failed sign-ins back off per
         account and address (429 with Retry-After)."""
         minutes = services.settings.access_token_minutes
-        # Known or not, an account name backs off the same way: a 429 tells nobody who exists.
-        account, client = normalise_username(data.username), client_address(request)
-        wait = await services.sign_in_backoff.wait(account, client)
-        if wait is not None:
-            raise too_many_requests("too many failed sign-ins; try again later", wait)
         try:
             token = await uc.issue_staff_token(
                 data.username,
                 data.password,
+                client=client_address(request),
                 uow=services.uow(),
                 hasher=services.hasher,
+                backoff=services.sign_in_backoff,
                 tokens=services.tokens,
                 now=services.now(),
                 minutes=minutes,
             )
-        except NotAuthenticated:
-            await services.sign_in_backoff.failed(account, client)
-            raise
-        await services.sign_in_backoff.succeeded(account, client)
+        except uc.SignInBackedOff as refusal:
+            raise too_many_requests(str(refusal), refusal.wait) from None
         return TokenResponse(access_token=token, token_type="Bearer", expires_in=minutes * 60)
 
     @get(

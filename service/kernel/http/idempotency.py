@@ -22,7 +22,7 @@ IdempotencyHeader = Annotated[
 ]
 
 
-def idempotency_key(principal: Principal, key: str, data: msgspec.Struct, *, operation: str) -> IdempotencyKey:
+def idempotency_key(principal: Principal, key: str, data: object, *, operation: str) -> IdempotencyKey:
     """A key is the caller's own; the operation and its target, with the body's canonical encoding,
     are the fingerprint, so a key reused on another route or object is refused rather than replayed."""
     fingerprint = hashlib.sha256(operation.encode() + b"\x1f" + msgspec.json.encode(data)).hexdigest()

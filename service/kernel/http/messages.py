@@ -250,6 +250,11 @@ FRENCH_BY_CODE: dict[str, str] = {
     "contract.signed_before_offer": "ne peut pas précéder l'émission de l'offre",
     "contract.signed_in_future": "ne peut pas être dans le futur",
     "training.completion_in_future": "ne peut pas être dans le futur",
+    "form.not_a_number": "doit être un nombre",
+    "form.not_a_whole_number": "doit être un nombre entier",
+    "form.not_a_date": "date invalide",
+    "form.required": "obligatoire",
+    "form.not_a_choice": "choix inconnu",
 }
 
 # French texts of the HTTP layer's messages, by their English text.
@@ -261,6 +266,7 @@ FRENCH_BY_TEXT: dict[str, str] = {
     "NUL characters are not accepted": "les caractères NUL ne sont pas acceptés",
     "missing, invalid or expired credentials": "identifiants absents, invalides ou expirés",
     "your role does not allow this action": "votre rôle ne permet pas cette action",
+    "stale or forged form": "formulaire périmé : rechargez la page et recommencez",
     "too many quotes; try again later": "trop de simulations ; réessayez plus tard",
     "too many sign-in attempts; try again later": "trop de tentatives de connexion ; réessayez plus tard",
     "required header": "en-tête obligatoire",
@@ -290,6 +296,12 @@ FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
     ],
     "privacy.contact_taken": [
         (re.compile(r"^another person already has this (?P<field>\w+)$"), "une autre personne a déjà ce {field}")
+    ],
+    "application.version_mismatch": [
+        (
+            re.compile(r"^the application is at version (?P<current>\d+), not (?P<given>\d+); reload it$"),
+            "la demande est à la version {current}, pas {given} ; rechargez-la",
+        )
     ],
     "application.conditions_open": [
         (

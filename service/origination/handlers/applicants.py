@@ -332,6 +332,13 @@ async def get_applicant(applicant_id: uuid.UUID, *, uow: OriginationUnitOfWork) 
         return await get_applicant_in(uow, applicant_id)
 
 
+async def applicant_referrals(applicant_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> Sequence[Referral]:
+    """How the person came to the programme: each partner's referral, with its consent date (staff)."""
+    async with uow:
+        await get_applicant_in(uow, applicant_id)
+        return await uow.referrals.of_applicant(applicant_id)
+
+
 async def search_applicants(
     criteria: ApplicantSearch, *, uow: OriginationUnitOfWork, after: uuid.UUID | None, limit: int
 ) -> Sequence[Applicant]:
@@ -339,6 +346,7 @@ async def search_applicants(
         criteria,
         email=normalise_email(criteria.email) if criteria.email else None,
         phone=normalise_phone(criteria.phone) if criteria.phone else None,
+        siret="".join(criteria.siret.split()) if criteria.siret else None,  # as stored: 14 digits, no spaces
     )
     async with uow:
         return await uow.applicants.search(normalised, after=after, limit=limit)

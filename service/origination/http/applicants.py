@@ -122,6 +122,19 @@ class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     applicant_id: Annotated[uuid.UUID, msgspec.Meta(description="the applicant record; staff only")] | None = None
 
 
+class ApplicantReferralResponse(msgspec.Struct, frozen=True):
+    """A referral as staff read it on the person's file: who referred them, why, and the consent."""
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    situation: str
+    project_idea: str
+    partner_contact_name: str
+    partner_contact_email: str
+    consent_given_on: date
+    created_at: datetime
+
+
 class ReferralSummary(msgspec.Struct, frozen=True):
     id: uuid.UUID
     stage: Stage
@@ -503,6 +516,8 @@ class ApplicantController(Controller):
         guards=[allow(*ALL_STAFF)],
         operation_id="searchApplicants",
         summary="Search applicants by name, e-mail, phone, SIRET, stage, officer or partner",
+        description="Every criterion given must match. `name`: each of its words, in any order, accents and case "
+        "ignored; `phone` and `email` as normalised on record; `siret`: spaces ignored.",
         responses=problems(400, 401, 403, 422),
     )
     async def search(
@@ -600,6 +615,30 @@ class ApplicantController(Controller):
         project = project_from_wire(applicant_id, data)
         saved = await uc.save_project(project, expected_version=data.version, uow=services.uow(), actor=request.user)
         return project_out(saved)
+
+    @get(
+        "/{applicant_id:uuid}/referrals",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listApplicantReferrals",
+        summary="The partners' referrals of an applicant, oldest first, with the consent each partner stated",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def referrals(
+        self, applicant_id: uuid.UUID, services: NamedDependency[Services]
+    ) -> list[ApplicantReferralResponse]:
+        return [
+            ApplicantReferralResponse(
+                id=r.id,
+                partner_id=r.partner_id,
+                situation=r.situation.value,
+                project_idea=r.project_idea,
+                partner_contact_name=r.partner_contact_name,
+                partner_contact_email=r.partner_contact_email,
+                consent_given_on=r.consent_given_on,
+                created_at=r.created_at,
+            )
+            for r in await uc.applicant_referrals(applicant_id, uow=services.uow())
+        ]
 
     @get(
         "/{applicant_id:uuid}/project",

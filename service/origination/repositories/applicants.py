@@ -103,8 +103,10 @@ class SqlApplicants:
         if not criteria.include_test:
             query = query.where(ApplicantRow.test.is_(False))
         if criteria.name:
-            # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
-            query = query.where(ApplicantRow.search_name.contains(search_form(criteria.name), autoescape=True))
+            # Each word, in any order ("Durand Hélène" finds "Hélène Durand"); autoescape: a % or _
+            # in the name is a letter to find, not a wildcard matching everyone.
+            for word in search_form(criteria.name).split()[:8]:
+                query = query.where(ApplicantRow.search_name.contains(word, autoescape=True))
         if criteria.email:
             query = query.where(ApplicantRow.email == criteria.email)
         if criteria.phone:
@@ -167,6 +169,12 @@ class SqlReferrals:
     async def get(self, referral_id: uuid.UUID) -> Referral | None:
         row = await self.session.get(ReferralRow, referral_id)
         return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
+
+    async def of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Referral]:
+        rows = await self.session.scalars(
+            select(ReferralRow).where(ReferralRow.applicant_id == applicant_id).order_by(ReferralRow.id)
+        )
+        return [to_domain(Referral, r, situation=Situation(r.situation)) for r in rows]
 
     async def page_for_partner(
         self,

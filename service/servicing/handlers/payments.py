@@ -204,8 +204,7 @@ async def _record(
         serviced = await uow.servicing.lock(loan_id)
         if serviced is None:
             raise NotFound("loan not found", code="loan.not_found")
-        sequence = max((e.sequence for e in serviced.events), default=0) + 1
-        event = await build(serviced, sequence, today)
+        event = await build(serviced, _next_sequence(serviced), today)
         loan = serviced.loan
         state, transaction_id = await _settle(
             uow,
@@ -260,6 +259,44 @@ def _last_event_date(serviced: ServicedLoan) -> date:
     return max((e.value_date for e in serviced.events), default=serviced.loan.disbursed_on)
 
 
+def _payment_event(
+    serviced: ServicedLoan, sequence: int, command: PaymentCommand, *, actor: Principal, today: date
+) -> LoanEvent:
+    """The payment ``command`` asks for, checked against the loan (currency, amount, value date,
+    above the payoff without confirmation): the one rule set of recording and previewing it."""
+    loan = serviced.loan
+    if command.currency != loan.currency:
+        raise RuleViolation(
+            f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="amount.currency"
+        )
+    if command.amount <= 0 or command.amount != command.amount.quantize(minor_unit(loan.currency)):
+        raise RuleViolation(
+            "must be more than zero, in the currency's minor unit",
+            code="servicing.invalid_amount",
+            field="amount.amount",
+        )
+    _check_value_date(command.value_date, loan, today)
+    if not command.confirm_overpayment and command.amount > command.overpayment_margin:
+        owed = _payoff(serviced, command.value_date).amount
+        if command.amount > owed + command.overpayment_margin:
+            raise RuleViolation(
+                f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
+                f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                code="payment.above_payoff",
+                field="confirm_overpayment",
+            )
+    return PaymentRecorded(
+        **_recorded(loan.id, sequence, command.value_date, actor),
+        amount=command.amount.quantize(minor_unit(loan.currency)),
+        channel=command.channel,
+        external_reference=command.external_reference,
+    )
+
+
+def _next_sequence(serviced: ServicedLoan) -> int:
+    return max((e.sequence for e in serviced.events), default=0) + 1
+
+
 async def record_payment(
     loan_id: uuid.UUID,
     command: PaymentCommand,
@@ -273,35 +310,25 @@ async def record_payment(
     On a written-off loan it is a recovery; on a closed one it is kept as a credit owed back."""
 
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
-        loan = serviced.loan
-        if command.currency != loan.currency:
-            raise RuleViolation(
-                f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="amount.currency"
-            )
-        if command.amount <= 0 or command.amount != command.amount.quantize(minor_unit(loan.currency)):
-            raise RuleViolation(
-                "must be more than zero, in the currency's minor unit",
-                code="servicing.invalid_amount",
-                field="amount.amount",
-            )
-        _check_value_date(command.value_date, loan, today)
-        if not command.confirm_overpayment and command.amount > command.overpayment_margin:
-            owed = _payoff(serviced, command.value_date).amount
-            if command.amount > owed + command.overpayment_margin:
-                raise RuleViolation(
-                    f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
-                    f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
-                    code="payment.above_payoff",
-                    field="confirm_overpayment",
-                )
-        return PaymentRecorded(
-            **_recorded(loan.id, sequence, command.value_date, actor),
-            amount=command.amount.quantize(minor_unit(loan.currency)),
-            channel=command.channel,
-            external_reference=command.external_reference,
-        )
+        return _payment_event(serviced, sequence, command, actor=actor, today=today)
 
     return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
+
+
+async def preview_payment(
+    loan_id: uuid.UUID, command: PaymentCommand, *, actor: Principal, uow: ServicingUnitOfWork, today: date
+) -> EventReceipt:
+    """How ``command`` would be allocated if it were recorded now, and the loan after it: the same
+    checks and replay as ``record_payment``, nothing written (no event, ledger entry or key). The
+    answer has the receipt's shape, without an id, sequence or ledger transaction."""
+    async with uow:
+        serviced = await uow.servicing.lock(loan_id, for_update=False)
+        if serviced is None:
+            raise NotFound("loan not found", code="loan.not_found")
+        event = _payment_event(serviced, _next_sequence(serviced), command, actor=actor, today=today)
+        state = _replay(serviced.loan, (*serviced.events, event), today)
+        _check_fits(state, "amount.amount")
+        return _receipt(event, state)
 
 
 async def reverse_payment(

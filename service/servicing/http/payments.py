@@ -135,6 +135,19 @@ class LoanEventResponse(msgspec.Struct, frozen=True):
     apr: AmountOut | None = None
 
 
+class PaymentPreviewResponse(msgspec.Struct, frozen=True):
+    """How the payment would be allocated if recorded now (a back-dated one: as the replay from its
+    value date would allocate it), and the loan after it. Nothing is recorded."""
+
+    loan_id: uuid.UUID
+    value_date: date
+    amount: AmountOut
+    currency: str
+    channel: str
+    allocations: list[AllocationOut]
+    loan: LoanStateOut
+
+
 class InstallmentStateOut(msgspec.Struct, frozen=True):
     number: int
     due_date: date
@@ -263,6 +276,19 @@ def _installment_out(i: StatementLine) -> InstallmentStateOut:
     )
 
 
+def _payment_command(data: PaymentRequest, services: Services) -> uc.PaymentCommand:
+    amount, currency = amount_of(data.amount, "amount")
+    return uc.PaymentCommand(
+        amount=amount,
+        currency=currency,
+        value_date=data.value_date,
+        channel=PaymentChannel(data.channel),
+        external_reference=data.external_reference,
+        confirm_overpayment=data.confirm_overpayment,
+        overpayment_margin=services.settings.overpayment_margin,
+    )
+
+
 def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
     """The schedule document built in Python from a statement (the route sends the same JSON
     rendered by PostgreSQL; this is its reference)."""
@@ -324,24 +350,38 @@ class ServicingController(Controller):
     ) -> LoanEventResponse:
         """Allocates a payment to fees, interest and principal; a back-dated one replays the loan from its
         value date. Replayed with the same Idempotency-Key."""
-        amount, currency = amount_of(data.amount, "amount")
         receipt = await uc.record_payment(
             loan_id,
-            uc.PaymentCommand(
-                amount=amount,
-                currency=currency,
-                value_date=data.value_date,
-                channel=PaymentChannel(data.channel),
-                external_reference=data.external_reference,
-                confirm_overpayment=data.confirm_overpayment,
-                overpayment_margin=services.settings.overpayment_margin,
-            ),
+            _payment_command(data, services),
             actor=request.user,
             idempotency=idempotency_key(request.user, idempotency, data, operation=f"recordLoanPayment:{loan_id}"),
             uow=services.uow(),
             today=services.today(),
         )
         return _event_response(receipt)
+
+    @post(
+        "/{loan_id:uuid}/payments/preview",
+        guards=[allow(*OFFICERS)],
+        operation_id="previewLoanPayment",
+        summary="How a payment would be allocated (penalties, fees, interest, principal per instalment), "
+        "without recording it",
+        description="The same checks as recording the payment (a 422 where recording would refuse it); "
+        "nothing is written, so no Idempotency-Key. Answers 200.",
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def preview(
+        self,
+        loan_id: uuid.UUID,
+        data: JSONBody[PaymentRequest],
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+    ) -> PaymentPreviewResponse:
+        receipt = await uc.preview_payment(
+            loan_id, _payment_command(data, services), actor=request.user, uow=services.uow(), today=services.today()
+        )
+        return msgspec.convert(msgspec.to_builtins(receipt), PaymentPreviewResponse, strict=False)
 
     @post(
         "/{loan_id:uuid}/payments/{payment_id:uuid}/reversal",

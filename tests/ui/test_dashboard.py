@@ -1,0 +1,36 @@
+"""The dashboard: whom to call (name and phone), my loans in arrears by bucket, what waits for me."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from domain.followup.model import add_months
+from service.settings import Settings
+from service.wiring import SqlUnitOfWorkFactory
+from tests.conftest import lender_today, sign_in_staff
+from tests.followup.test_http import planned_loan
+from tests.loans import make_loan
+from tests.servicing.test_loan_list import _set as set_loan
+from tests.ui.pages import sign_in_page
+
+
+async def test_my_agenda_and_my_loans_in_arrears(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, settings: Settings
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    other = await sign_in_staff(client, uow_factory, "other", "loan_officer")
+    start = add_months(lender_today(), -3) + timedelta(days=10)
+    await planned_loan(uow_factory, officer, start, borrower_name="Awa Ndiaye", borrower_phone="+33698765432")
+    await planned_loan(uow_factory, other, start, borrower_name="Not Mine", borrower_phone="+33611111111")
+    await sign_in_page(client, "officer")
+    dashboard = (await client.get("/ui/")).text
+    assert "Awa Ndiaye" in dashboard and 'href="tel:+33698765432"' in dashboard and "En retard" in dashboard
+    assert "Not Mine" not in dashboard
+    assert "Aucun prêt en retard" in dashboard
+    late = await make_loan(uow_factory, officer_id=officer.id, borrower_name="Bruno Late")  # type: ignore[arg-type]
+    await set_loan(settings, late, "days_past_due = 40, arrears_bucket = '31-60'")
+    dashboard = (await client.get("/ui/")).text
+    assert "Tranche de retard 31-60" in dashboard and "Bruno Late" in dashboard

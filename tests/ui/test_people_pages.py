@@ -1,0 +1,90 @@
+"""People search and a person's page, the pipeline and the quote form."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from service.wiring import SqlUnitOfWorkFactory
+from tests.conftest import Caller, sign_in_partner, sign_in_staff
+from tests.origination.test_referrals import REFERRAL, refer
+from tests.origination.test_scenario import open_application, put_project
+from tests.products.test_http import create as create_product
+from tests.ui.pages import sign_in_page
+
+HELENE = {"full_name": "Hélène Durand", "phone": "06 12 34 56 78", "situation": "job_seeker"}
+
+
+async def test_one_box_finds_a_person_by_name_phone_email_or_siret(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
+    _, application, applicant = await open_application(
+        client, officer, product["id"], HELENE, amount="2500.00", installments=12
+    )
+    await put_project(client, officer, applicant["id"], requested="2500.00", version=1, siret="73282932000074")
+    await sign_in_page(client, "officer")
+    for query in ("durand helene", "06.12.34.56.78", "732 829 320 00074"):
+        found = await client.get("/ui/people", params={"q": query})
+        assert found.status_code == 200 and f"/ui/people/{applicant['id']}" in found.text, query
+    nobody = await client.get("/ui/people", params={"q": "Martin"})
+    assert "Personne ne correspond" in nobody.text
+    person = await client.get(f"/ui/people/{applicant['id']}")
+    assert "Hélène Durand" in person.text and f"/ui/applications/{application['id']}" in person.text
+    assert "Aucune inscription" in person.text and "Aucun prêt" in person.text
+    assert "Venu de lui-même" in person.text  # a walk-in: no referral
+
+
+async def test_a_referred_person_shows_who_referred_them_and_the_consent(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    partner = await sign_in_partner(client, uow_factory, "ft")
+    assert (await refer(client, partner, REFERRAL, "k1")).status_code == 201
+    await sign_in_page(client, "officer")
+    found = (await client.get("/ui/people", params={"q": "Diallo Amina"})).text
+    person_url = found.split('href="/ui/people/')[1].split('"')[0]
+    person = (await client.get(f"/ui/people/{person_url}")).text
+    assert "Partner ft" in person and REFERRAL["project_idea"] in person and "2 nov. 2026" in person
+
+
+async def test_the_pipeline_counts_and_lists_by_stage_and_status(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    other = await sign_in_staff(client, uow_factory, "other", "loan_officer")
+    product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
+    _, mine, _ = await open_application(client, officer, product["id"], HELENE, amount="2500.00", installments=12)
+    theirs = {"full_name": "Sam Other", "email": "sam@example.org", "situation": "other"}
+    _, not_mine, _ = await open_application(client, other, product["id"], theirs, amount="2000.00", installments=12)
+    await sign_in_page(client, "officer")
+    drafts = (await client.get("/ui/pipeline", params={"status": "draft"})).text
+    assert mine["id"] in drafts and not_mine["id"] in drafts
+    only_mine = (await client.get("/ui/pipeline", params={"status": "draft", "mine": "true"})).text
+    assert mine["id"] in only_mine and not_mine["id"] not in only_mine
+
+
+async def test_the_quote_shows_the_schedule_and_taeg_and_errors_by_field(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    product = await create_product(client, admin, requires_training=False, guarantor_coverage_percent="0")
+    await sign_in_page(client, "officer")
+    query = {"product_id": product["id"], "amount": "5 000,00", "installments": "24"}
+    api = await client.post(
+        "/v1/loan-quotes",
+        json={
+            "product_id": product["id"],
+            "principal": {"amount": "5000.00", "currency": "EUR"},
+            "number_of_installments": 24,
+        },
+    )
+    quoted = await client.get("/ui/quote", params=query)
+    apr = api.json()["apr"].replace(".", ",")
+    assert quoted.status_code == 200 and f"{apr}\xa0%" in quoted.text  # the API's TAEG, written in French
+    assert quoted.text.count("<tr><td>") >= 24  # every instalment
+    refused = await client.get("/ui/quote", params={**query, "amount": "beaucoup"})
+    assert refused.status_code == 422 and "doit être un nombre" in refused.text and 'value="beaucoup"' in refused.text
+    too_long = await client.get("/ui/quote", params={**query, "installments": "500"})
+    assert too_long.status_code == 422
