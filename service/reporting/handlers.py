@@ -89,6 +89,33 @@ def _check_period(start: date, end: date) -> None:
         raise RuleViolation("the period is at most ten years", code="portfolio.invalid_period", field="to")
 
 
+@dataclass(frozen=True, kw_only=True)
+class MonthIndicators:
+    month: date
+    figures_as_of: date
+    currency: str
+    active_loans: int
+    gross_outstanding: Decimal
+    par30_percent: Decimal | None
+
+
+async def portfolio_by_month(*, start: date, end: date, reports: PortfolioReports) -> list[MonthIndicators]:
+    """Active loans, gross outstanding and PAR30 of the whole portfolio at each month's last close of
+    business in the period, per currency (the same figures as the indicators', in one read)."""
+    _check_period(start, end)
+    return [
+        MonthIndicators(
+            month=m.month,
+            figures_as_of=m.figures_as_of,
+            currency=m.currency,
+            active_loans=m.active_loans,
+            gross_outstanding=m.gross_outstanding.quantize(minor_unit(m.currency)),
+            par30_percent=_percent(m.par30_outstanding, m.gross_outstanding),
+        )
+        for m in await reports.monthly_stock(start=start, end=end)
+    ]
+
+
 async def pipeline_by_month(*, start: date, end: date, reports: PortfolioReports) -> Sequence[PipelineMonth]:
     """From referral to disbursement, month by month: people referred, applications opened, submitted,
     approved, and files paid out (their first tranche), counted on the lender's calendar."""

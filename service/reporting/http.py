@@ -53,6 +53,21 @@ class PortfolioIndicatorsResponse(msgspec.Struct, frozen=True, rename={"period_f
     stock_figures_note: str | None
 
 
+class MonthIndicatorsOut(msgspec.Struct, frozen=True):
+    month: Annotated[date, msgspec.Meta(description="the month's first day")]
+    figures_as_of: Annotated[date, msgspec.Meta(description="the month's last business date closed in the period")]
+    currency: str
+    active_loans: int
+    gross_outstanding: AmountOut
+    par30_percent: RateOut | None
+
+
+class PortfolioByMonthResponse(msgspec.Struct, frozen=True, rename={"period_from": "from", "period_to": "to"}):
+    period_from: date
+    period_to: date
+    months: list[MonthIndicatorsOut]
+
+
 class PipelineMonthOut(msgspec.Struct, frozen=True):
     month: Annotated[date, msgspec.Meta(description="the month's first day")]
     referrals: int
@@ -145,6 +160,37 @@ class PortfolioController(Controller):
                 headers={"Content-Disposition": f'attachment; filename="portfolio-{group_by}-{period_to}.csv"'},
             )
         return Response(response)
+
+    @get(
+        "/monthly",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="getPortfolioByMonth",
+        summary="Active loans, gross outstanding and PAR30 of the whole portfolio at each month's last close of "
+        "business, per currency",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def monthly(
+        self,
+        services: NamedDependency[Services],
+        period_from: Annotated[date, Parameter(query="from", description="first day of the period")],
+        period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
+    ) -> PortfolioByMonthResponse:
+        months = await uc.portfolio_by_month(start=period_from, end=period_to, reports=services.portfolio)
+        return PortfolioByMonthResponse(
+            period_from=period_from,
+            period_to=period_to,
+            months=[
+                MonthIndicatorsOut(
+                    month=m.month,
+                    figures_as_of=m.figures_as_of,
+                    currency=m.currency,
+                    active_loans=m.active_loans,
+                    gross_outstanding=m.gross_outstanding,
+                    par30_percent=rate_text(m.par30_percent) if m.par30_percent is not None else None,
+                )
+                for m in months
+            ],
+        )
 
     @get(
         "/pipeline",

@@ -42,8 +42,24 @@ class PipelineMonth:
     disbursed: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class MonthStock:
+    """The whole portfolio of one currency at a month's last closed business date."""
+
+    month: date
+    figures_as_of: date
+    currency: str
+    active_loans: int
+    gross_outstanding: Decimal
+    par30_outstanding: Decimal
+
+
 class PortfolioReports(Protocol):
     async def figures(self, *, group_by: str, start: date, end: date) -> Sequence[PortfolioFigures]: ...
+    async def monthly_stock(self, *, start: date, end: date) -> Sequence[MonthStock]:
+        """Per month and currency, the stock at the month's last business date closed within [start, end]."""
+        ...
+
     async def pipeline(self, *, start: date, end: date) -> Sequence[PipelineMonth]:
         """One line per month from ``start``'s month to ``end``'s, counting events dated in [start, end]."""
         ...

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.reporting.ports import PipelineMonth, PortfolioFigures
+from service.reporting.ports import MonthStock, PipelineMonth, PortfolioFigures
 
 _GROUPS = {
     "product": ("product_id", "SELECT id, name FROM loan_products"),
@@ -84,6 +84,17 @@ LEFT JOIN disbursed d ON d.group_id IS NOT DISTINCT FROM k.group_id AND d.curren
 ORDER BY n.name NULLS LAST, k.group_id, k.currency
 """
 
+_MONTHLY_STOCK = text("""
+WITH closes AS (
+    SELECT max(business_date) AS day FROM portfolio_daily
+    WHERE business_date BETWEEN :start AND :end GROUP BY date_trunc('month', business_date)
+)
+SELECT date_trunc('month', p.business_date)::date AS month, p.business_date AS day, p.currency,
+       sum(p.active_loans) AS active_loans, sum(p.gross_outstanding) AS gross, sum(p.par30_outstanding) AS par30
+FROM portfolio_daily p JOIN closes c ON p.business_date = c.day
+GROUP BY 1, 2, 3 ORDER BY 1, 3
+""")
+
 # Months of the lender's calendar; every count takes the day in the lender's time zone.
 _PIPELINE = text("""
 WITH months AS (
@@ -122,6 +133,21 @@ class SqlPortfolioReports:
     def __init__(self, engine: AsyncEngine, *, timezone: str = "Europe/Paris") -> None:
         self.engine = engine
         self.timezone = timezone  # the lender's: a referral at 23:30 UTC on the 31st is next month's in Paris
+
+    async def monthly_stock(self, *, start: date, end: date) -> Sequence[MonthStock]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(_MONTHLY_STOCK, {"start": start, "end": end})
+            return [
+                MonthStock(
+                    month=r.month,
+                    figures_as_of=r.day,
+                    currency=r.currency,
+                    active_loans=int(r.active_loans),
+                    gross_outstanding=Decimal(r.gross),
+                    par30_outstanding=Decimal(r.par30),
+                )
+                for r in rows
+            ]
 
     async def pipeline(self, *, start: date, end: date) -> Sequence[PipelineMonth]:
         async with self.engine.connect() as connection:

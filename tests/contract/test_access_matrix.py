@@ -158,6 +158,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/loans/{loan_id}/reschedules"): protected(400, OFFICERS),
     ("GET", "/v1/portfolio/indicators"): protected(400, STAFF),
     ("GET", "/v1/portfolio/pipeline"): protected(400, STAFF),  # from and to are required
+    ("GET", "/v1/portfolio/monthly"): protected(400, STAFF),
     ("GET", "/v1/loans/{loan_id}/follow-up"): protected(404, STAFF),  # an unknown loan
     ("POST", "/v1/loans/{loan_id}/follow-up/contacts"): protected(400, OFFICERS),
     ("POST", "/v1/follow-up-contacts/{contact_id}/outcome"): protected(400, OFFICERS),

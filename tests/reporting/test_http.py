@@ -102,6 +102,22 @@ async def test_indicators_by_product_in_json_and_csv(
     )
     assert by_officer.status_code == 200 and "Test officer-user" in by_officer.text
 
+    # The same stock month by month, at each month's last close (1 and 31 March closed; February not).
+    monthly = await client.get(
+        "/v1/portfolio/monthly", params={"from": "2026-02-01", "to": "2026-03-31"}, headers=officer.headers
+    )
+    assert monthly.status_code == 200, monthly.text
+    assert monthly.json()["months"] == [
+        {
+            "month": "2026-03-01",
+            "figures_as_of": "2026-03-31",
+            "currency": "EUR",
+            "active_loans": 2,
+            "gross_outstanding": "3600.00",
+            "par30_percent": "100.00",
+        }
+    ]
+
 
 async def test_bad_parameters_are_named(client: AsyncTestClient[Litestar], admin: Caller) -> None:
     backwards = await client.get(

@@ -8,11 +8,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from domain.followup.model import add_months
+from service.kernel.db.engine import create_engine
+from service.servicing.handlers.close_of_business import close_business_day
+from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
-from tests.conftest import lender_today, sign_in_staff
+from tests.conftest import Caller, lender_today, sign_in_staff
 from tests.followup.test_http import planned_loan
 from tests.loans import make_loan
+from tests.reporting.test_http import no_refresh
 from tests.servicing.test_loan_list import _set as set_loan
 from tests.ui.pages import sign_in_page
 
@@ -34,3 +38,20 @@ async def test_my_agenda_and_my_loans_in_arrears(
     await set_loan(settings, late, "days_past_due = 40, arrears_bucket = '31-60'")
     dashboard = (await client.get("/ui/")).text
     assert "Tranche de retard 31-60" in dashboard and "Bruno Late" in dashboard
+
+
+async def test_a_manager_sees_the_outstanding_of_the_last_close(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, settings: Settings, admin: Caller
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    await make_loan(uow_factory, officer_id=officer.id, principal="3000.00")  # type: ignore[arg-type]
+    await sign_in_page(client, "admin-user")
+    assert "3\u202f000,00\xa0€" not in (await client.get("/ui/")).text  # no close of business yet
+    engine = create_engine(settings)
+    try:
+        yesterday = lender_today() - timedelta(days=1)
+        await close_business_day(yesterday, today=lender_today(), book=SqlCloseOfBusiness(engine), refresh=no_refresh)
+    finally:
+        await engine.dispose()
+    dashboard = (await client.get("/ui/")).text
+    assert f"<tr><td>{yesterday:%Y-%m}</td><td>3\u202f000,00\xa0€</td>" in dashboard

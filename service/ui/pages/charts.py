@@ -1,5 +1,5 @@
 """The managers' charts on the dashboard, from the API's own reports: outstanding and PAR30 at each
-month's last close of business (the portfolio indicators, one period per month), the pipeline from
+month's last close of business (the portfolio by month), the pipeline from
 referral to disbursement by month (the pipeline report), and business survival at 1, 2 and 3 years
 (the follow-up report). Each chart comes with its figures as a table, for screen readers and for
 reading exact values."""
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from service.followup.handlers import follow_up_report
-from service.reporting.handlers import pipeline_by_month, portfolio_indicators
+from service.reporting.handlers import pipeline_by_month, portfolio_by_month
 from service.services import Services
-from service.ui.i18n import translate
+from service.ui.i18n import money, percent, translate
 
 MONTHS = 12
 
@@ -54,24 +53,19 @@ def _config(kind: str, labels: list[str], datasets: list[dict[str, Any]], **opti
 
 async def portfolio_charts(services: Services, lang: str) -> list[Chart]:
     today = services.today()
-    labels, outstanding, par30 = [], [], []
-    currency = None
-    for start in month_starts(today):
-        report = await portfolio_indicators(
-            group_by="product", start=start, end=_month_end(start, today), reports=services.portfolio
-        )
-        groups = [g for g in report.groups if currency is None or g.currency == currency]
-        currency = currency or (groups[0].currency if groups else None)
-        gross = sum((g.gross_outstanding for g in groups), Decimal(0))
-        at_risk = sum((g.gross_outstanding * (g.par30_percent or 0) / 100 for g in groups), Decimal(0))
-        labels.append(start.strftime("%Y-%m"))
-        outstanding.append(float(gross))  # a chart's coordinate, never an amount kept or computed on
-        par30.append(float(round(at_risk * 100 / gross, 2)) if gross else 0.0)
+    starts = month_starts(today)
+    months = await portfolio_by_month(start=starts[0], end=today, reports=services.portfolio)
+    currency = months[0].currency if months else "EUR"  # one currency drawn: the first the book holds
+    by_month = {m.month: m for m in months if m.currency == currency}
+    labels = [start.strftime("%Y-%m") for start in starts]
+    # Chart coordinates, never amounts kept or computed on: floats are fine here.
+    outstanding = [float(by_month[s].gross_outstanding) if s in by_month else None for s in starts]
+    par30 = [float(by_month[s].par30_percent or 0) if s in by_month else None for s in starts]
 
     def t(key: str) -> str:
         return translate(key, lang)
 
-    money_title = f"{t('chart.outstanding')} ({currency or 'EUR'})"
+    money_title = f"{t('chart.outstanding')} ({currency})"
     return [
         Chart(
             "chart-portfolio",
@@ -89,7 +83,12 @@ async def portfolio_charts(services: Services, lang: str) -> list[Chart]:
                 },
             ),
             (t("chart.month"), money_title, t("chart.par30")),
-            [(m, f"{o:,.2f}", f"{p:.2f}") for m, o, p in zip(labels, outstanding, par30)],
+            [
+                (label, money(by_month[s].gross_outstanding, currency, lang), percent(by_month[s].par30_percent, lang))
+                if s in by_month
+                else (label, "—", "—")
+                for label, s in zip(labels, starts)
+            ],
         ),
     ]
 
