@@ -35,6 +35,7 @@ PERSONAL_TABLES: dict[str, str] = {
     "loans": "applicant_id = :person",
     "loan_installments": f"loan_id IN ({_LOANS})",
     "loan_events": f"loan_id IN ({_LOANS})",
+    "loan_statement_entries": f"loan_id IN ({_LOANS})",
     "ledger_transactions": f"loan_id IN ({_LOANS})",
     "ledger_entries": f"loan_id IN ({_LOANS})",
     "follow_up_plans": f"loan_id IN ({_LOANS})",

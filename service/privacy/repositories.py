@@ -65,6 +65,13 @@ _ERASURE = [
     f"""UPDATE loan_events SET reason = CASE WHEN reason IS NULL THEN NULL ELSE '{_ERASED}' END,
            external_reference = NULL
        WHERE loan_id IN ({_LOANS}) AND (reason IS NOT NULL OR external_reference IS NOT NULL)""",
+    # The statement's read model repeats each event's reason and reference: the same as the events.
+    f"""UPDATE loan_statement_entries
+       SET entry = (entry::jsonb || jsonb_build_object(
+           'reason', CASE WHEN entry::jsonb ->> 'reason' IS NULL THEN NULL ELSE '{_ERASED}' END,
+           'external_reference', NULL))::text
+       WHERE loan_id IN ({_LOANS})
+         AND (entry::jsonb ->> 'reason' IS NOT NULL OR entry::jsonb ->> 'external_reference' IS NOT NULL)""",
     "UPDATE privacy_rectifications SET reason = NULL WHERE applicant_id = :person AND reason IS NOT NULL",
     # Notices waiting to be sent to the person or about them are cancelled.
     """UPDATE notices SET status = 'skipped', last_error = 'person erased'

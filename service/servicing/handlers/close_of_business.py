@@ -124,6 +124,29 @@ async def close_business_day(
             code="close_of_business.closed_later",
             field="business_date",
         )
+    return await _close(
+        business_date,
+        book=book,
+        refresh=refresh,
+        chunk_size=chunk_size,
+        spread=spread,
+        progress=progress,
+        poll_seconds=poll_seconds,
+    )
+
+
+async def _close(
+    business_date: date,
+    *,
+    book: CloseOfBusinessBook,
+    refresh: Refresh,
+    chunk_size: int,
+    spread: Spread | None,
+    progress: Progress | None,
+    poll_seconds: float = 0.5,
+) -> CloseOfBusinessReport:
+    """Close ``business_date``, which the caller checked: over, not before the last day closed,
+    what days not over left behind undone."""
     started = time.monotonic()
     run = await book.start(business_date, chunk_size=chunk_size)
     if run.finished:
@@ -203,10 +226,11 @@ async def close_days_not_closed(
 ) -> list[CloseOfBusinessReport]:
     """Close every day that is over and not closed yet, in order (``days_to_close``): the nightly
     run, which also catches up on the days missed while the worker was down."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    # Checked once for the whole catch-up: each day is over, after the last one closed, in order.
     await undo_days_not_over(today=today, book=book, refresh=refresh)
     return [
-        await close_business_day(
-            day, today=today, book=book, refresh=refresh, chunk_size=chunk_size, spread=spread, progress=progress
-        )
+        await _close(day, book=book, refresh=refresh, chunk_size=chunk_size, spread=spread, progress=progress)
         for day in days_to_close(await book.last_closed(), today=today)
     ]
