@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from service.kernel.db.driver import driver
+from service.kernel.db.gateway import in_transaction
 from sqlalchemy import text
 
 from service.kernel.db.engine import create_engine, create_sessionmaker
@@ -74,7 +74,7 @@ logfile = {folder}/pgbouncer.log
 
 async def workload(database_url: str, servers: RunningServers, *, pgbouncer: bool) -> None:
     """Eight clients, each many short transactions mixing SQLAlchemy statements and the raw
-    asyncpg statements of the servicing hot paths (service/kernel/db/driver.py)."""
+    asyncpg statements of the servicing hot paths (service/kernel/db/gateway.py)."""
     settings = make_settings(servers, DATABASE_URL=database_url, DB_PGBOUNCER=str(pgbouncer).lower())
     engine = create_engine(settings)
     sessions = create_sessionmaker(engine)
@@ -83,7 +83,7 @@ async def workload(database_url: str, servers: RunningServers, *, pgbouncer: boo
         for round_ in range(15):
             async with sessions() as session, session.begin():
                 await session.execute(text("SELECT count(*) FROM loans WHERE status = :s"), {"s": "active"})
-                raw = await driver(session)
+                raw = await in_transaction(session)
                 assert await raw.fetchval("SELECT $1::int + $2::int", number, round_) == number + round_
 
     try:
