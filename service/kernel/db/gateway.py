@@ -10,7 +10,7 @@ own connection and inside its transaction: the unit of work still commits or rol
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -36,6 +36,8 @@ class RawConnection(Protocol):
 
     def is_in_transaction(self) -> bool: ...
 
+    def transaction(self, *, readonly: bool = False) -> AbstractAsyncContextManager[Any]: ...
+
 
 async def _raw(connection: AsyncConnection) -> RawConnection:
     pooled = await connection.get_raw_connection()
@@ -53,11 +55,18 @@ async def in_transaction(session: AsyncSession) -> RawConnection:
     return raw
 
 
-async def read_only(session: AsyncSession) -> RawConnection:
-    """The asyncpg connection of ``session`` for reads: no transaction is begun for them (a BEGIN
-    round trip saved on the hottest reads; under READ COMMITTED each statement sees its own snapshot
-    inside a transaction too). Inside a transaction already begun, the reads join it."""
-    return await _raw(await session.connection())
+@asynccontextmanager
+async def read_only(session: AsyncSession) -> AsyncIterator[RawConnection]:
+    """The asyncpg connection of ``session`` for reads, in a READ ONLY transaction of its own
+    (asyncpg's public ``transaction()``: BEGIN and COMMIT, the round trips the unit of work's own
+    BEGIN and ROLLBACK cost before), or in the session's transaction when one is begun already.
+    Measured: the same statement outside any transaction had a far worse p99 under load."""
+    raw = await _raw(await session.connection())
+    if raw.is_in_transaction():
+        yield raw
+        return
+    async with raw.transaction(readonly=True):
+        yield raw
 
 
 @asynccontextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncpg
+import pytest
 from sqlalchemy import text
 
 from service.kernel.db.gateway import in_transaction, read_only
@@ -35,8 +37,11 @@ async def test_a_raw_write_commits_with_the_unit_of_work(uow_factory: SqlUnitOfW
             await uow.commit()
 
 
-async def test_a_raw_read_begins_no_transaction(uow_factory: SqlUnitOfWorkFactory) -> None:
+async def test_a_raw_read_is_read_only_and_leaves_no_transaction_open(uow_factory: SqlUnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        connection = await read_only(uow.session)
-        assert await connection.fetchval("SELECT 41 + 1") == 42
+        async with read_only(uow.session) as connection:
+            assert await connection.fetchval("SHOW transaction_read_only") == "on"
         assert not connection.is_in_transaction()
+        async with read_only(uow.session) as connection:
+            with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+                await connection.execute("CREATE TABLE raw_probe_read_only (n int)")
