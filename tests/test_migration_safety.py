@@ -20,7 +20,26 @@ BASELINE = 18
 MIGRATIONS = ROOT / "migrations" / "versions"
 
 # (revision, finding) -> why it is acceptable there.
-ALLOWED: dict[tuple[str, str], str] = {}
+ALLOWED: dict[tuple[str, str], str] = {
+    # New tables and their indexes: nothing reads or writes them before the release that brings them.
+    ("0019", "index built without CONCURRENTLY"): (
+        "the indexes are on applicants' (email, test) and (phone, test): rebuilt in the release that"
+        " adds the sandbox, on the few thousand applicants a lender has; a national network runs it"
+        " with CREATE INDEX CONCURRENTLY by hand first (deploy/OPERATIONS.md)"
+    ),
+    ("0020", "column type change"): (
+        "applicants.postal_address VARCHAR(500) -> TEXT for its ciphertext: a binary-compatible"
+        " widening, which PostgreSQL does without a rewrite"
+    ),
+    ("0020", "constraint validated at once (add it NOT VALID, validate apart)"): (
+        "ck_applicants_contact is relaxed (an erased person has no contact left): every existing row"
+        " already passes the looser rule, and applicants is small"
+    ),
+    ("0023", "column or table removed or renamed"): (
+        "loan_events.document (the API JSON stored in the events) is dropped in the release whose code"
+        " stops reading it; its content moved to loan_statement_entries in the same migration"
+    ),
+}
 
 # Plain SQL (op.execute) that blocks or rewrites: (name, pattern).
 _SQL_RULES = [

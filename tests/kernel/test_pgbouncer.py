@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from service.kernel.db.gateway import in_transaction
 from sqlalchemy import text
 
 from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.kernel.db.gateway import in_transaction
 from tests.conftest import make_settings
 from tests.servers import RunningServers
 from tools.embedded import free_port

@@ -6,16 +6,17 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from litestar import Litestar, get
+from litestar import Litestar
 from sqlalchemy import text
 
 from service.kernel.db.engine import create_engine
-from service.kernel.http.audit import audited
 from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
-from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_staff
+from tests.conftest import Caller, RecordingLoginCodeSender, sign_in_partner, sign_in_staff
+from tests.origination.test_referrals import REFERRAL, refer
 from tests.origination.test_scenario import step
 from tests.privacy.path import PERSON, Client, whole_path
+from tests.ui.pages import sign_in_page
 
 
 async def test_every_read_of_a_file_is_recorded_and_listed_by_person_and_by_staff(
@@ -110,18 +111,18 @@ async def test_a_borrower_reading_their_own_loan_is_not_a_staff_read(
     assert (await step(await client.get(audit_url, headers=admin.headers)))["items"] == before
 
 
-@get("/ui/applicants/{applicant_id:uuid}", opt=audited("applicant", route="ui"), sync_to_thread=False)
-def ui_page(applicant_id: uuid.UUID) -> str:
-    return "page"
-
-
 async def test_a_ui_page_marks_itself_the_same_way(
-    app: Litestar, client: Client, uow_factory: SqlUnitOfWorkFactory, settings: Settings
+    client: Client, uow_factory: SqlUnitOfWorkFactory, settings: Settings
 ) -> None:
-    app.register(ui_page)
+    """The officers' person page is read through a session, not a bearer token: its record names
+    the staff member of the session and the ``ui`` route."""
     staff = await sign_in_staff(client, uow_factory, "ui-reader", "loan_officer")
-    person = uuid.uuid4()
-    assert (await client.get(f"/ui/applicants/{person}", headers=staff.headers)).status_code == 200
+    partner = await sign_in_partner(client, uow_factory, "ft")
+    assert (await refer(client, partner, REFERRAL, "k1")).status_code == 201
+    await sign_in_page(client, "ui-reader")
+    found = (await client.get("/ui/people", params={"q": "Diallo Amina"})).text
+    person = uuid.UUID(found.split('href="/ui/people/')[1].split('"')[0])
+    assert (await client.get(f"/ui/people/{person}")).status_code == 200
     engine = create_engine(settings)
     try:
         async with engine.connect() as connection:

@@ -53,11 +53,7 @@ class ReadAuditMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
         target = handler.opt.get(OPTION) if handler is not None else None
-        principal = scope.get("user")
-        if not isinstance(target, AuditTarget) or not isinstance(principal, Principal):
-            await self.app(scope, receive, send)
-            return
-        if principal.kind is not PrincipalKind.STAFF:
+        if not isinstance(target, AuditTarget):
             await self.app(scope, receive, send)
             return
         app = Litestar.from_scope(scope)
@@ -68,7 +64,12 @@ class ReadAuditMiddleware:
             nonlocal failed
             if failed:
                 return  # the file's body is dropped: the caller got the 500 instead
-            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+            # The caller is read when the answer starts: the pages' session middleware, inside the
+            # app's middleware, sets it after this one began.
+            principal = scope.get("user")
+            staff = isinstance(principal, Principal) and principal.kind is PrincipalKind.STAFF
+            if message["type"] == "http.response.start" and 200 <= message["status"] < 300 and staff:
+                assert isinstance(principal, Principal)
                 read = AuditedRead(
                     staff_id=principal.subject_id,
                     at=datetime.now(UTC),

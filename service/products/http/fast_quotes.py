@@ -48,6 +48,7 @@ SKIPPED_BY_THE_LANE = {
     "quote_limiter_hook": "the route's before_request hook; the lane counts the same limiter and decodes strictly",
     "CreatedLocation": "gives 201 answers a Location; a quote is a 200",
     "ExceptionHandlerMiddleware": "Litestar's; the lane answers errors with the same EXCEPTION_HANDLERS (_problem)",
+    "ReadAuditMiddleware": "records staff reads of a person's file; a quote reads nobody's",
 }
 
 

@@ -17,6 +17,7 @@ from domain.errors import DomainError, NotFound, RuleViolation
 from domain.identity.model import Principal, Role
 from domain.origination.applications import TRANSITIONS, Action, Application, CommitteeDecision
 from domain.partners.model import DeclineCategory
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, allow
 from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers import applicants as people
@@ -102,7 +103,7 @@ async def _page(
     )
 
 
-@get("/ui/applications/{application_id:uuid}", guards=[allow(*ALL_STAFF)])
+@get("/ui/applications/{application_id:uuid}", guards=[allow(*ALL_STAFF)], opt=audited("application", route="ui"))
 async def application_page(request: Authed, application_id: uuid.UUID, services: NamedDependency[Services]) -> Template:
     return await _page(request, services, application_id)
 
@@ -307,7 +308,11 @@ async def meet_condition(
     return await _act(request, services, application_id, f"condition-{number}", run)
 
 
-@get("/ui/applications/{application_id:uuid}/contract.pdf", guards=[allow(*ALL_STAFF)])
+@get(
+    "/ui/applications/{application_id:uuid}/contract.pdf",
+    guards=[allow(*ALL_STAFF)],
+    opt=audited("application_contract", route="ui"),
+)
 async def contract(application_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
     document = await files.contract_document(
         application_id, lender=services.settings.lender, uow=services.uow(), today=services.today()

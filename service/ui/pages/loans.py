@@ -19,6 +19,7 @@ from domain.servicing import PaymentChannel
 from domain.servicing.arrears import bucket_labels
 from service.followup import handlers as followup
 from service.identity import handlers as identity
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, allow
 from service.products import handlers as products
 from service.services import Services
@@ -154,7 +155,7 @@ async def loan_page_with(
     )
 
 
-@get("/ui/loans/{loan_id:uuid}", guards=[allow(*ALL_STAFF)])
+@get("/ui/loans/{loan_id:uuid}", guards=[allow(*ALL_STAFF)], opt=audited("loan", route="ui"))
 async def loan_page(request: Authed, loan_id: uuid.UUID, services: NamedDependency[Services]) -> Template:
     return await loan_page_with(request, services, loan_id)
 

@@ -14,6 +14,7 @@ from litestar.response import Template
 from domain.errors import DomainError, NotFound
 from domain.identity.model import Principal
 from service.identity import handlers as identity
+from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, allow
 from service.origination.handlers import applicants as people
 from service.origination.handlers import applications as files
@@ -55,7 +56,7 @@ async def search(request: Request[Principal, Any, Any], services: NamedDependenc
     return page(request, "people.html", form=form, found=found, searched=bool(form.get("q")))
 
 
-@get("/ui/people/{applicant_id:uuid}", guards=[allow(*ALL_STAFF)])
+@get("/ui/people/{applicant_id:uuid}", guards=[allow(*ALL_STAFF)], opt=audited("applicant", route="ui"))
 async def person(
     request: Request[Principal, Any, Any], applicant_id: uuid.UUID, services: NamedDependency[Services]
 ) -> Template:
