@@ -32,7 +32,9 @@ class PartnerFeed(Protocol):
     async def events_after(
         self, audience: Audience, *, after: int, limit: int
     ) -> Sequence[tuple[PartnerEvent, FollowedReferral | None]]: ...
-    async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime) -> None: ...
+    async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime, by: uuid.UUID) -> None:
+        """Record the withdrawal once (a second one keeps the first date and author)."""
+        ...
 
 
 class Webhooks(Protocol):

@@ -238,11 +238,11 @@ class SqlPartnerFeed:
         )
         return [(event_of(e), followed(r) if r else None) for e, r in rows.all()]
 
-    async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime) -> None:
+    async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime, by: uuid.UUID) -> None:
         row = await self.session.get(PartnerReferralRow, referral_id)
         assert row is not None
-        if row.consent_withdrawn_at is None:
-            row.consent_withdrawn_at = at
+        if row.consent_withdrawn_at is None:  # the first withdrawal counts
+            row.consent_withdrawn_at, row.consent_withdrawn_by = at, by
         await self.session.flush()
 
 

@@ -47,7 +47,10 @@ class PartnerReferralRow(Base):
     applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicants.id"), index=True)
     partner_reference: Mapped[str | None] = mapped_column(String(100))
     share_loan_amount: Mapped[bool] = mapped_column(Boolean, default=False)
+    # THE record of the referral consent's withdrawal (privacy reads it too): when, and who said it
+    # (a staff user's or the partner's id; NULL when the person's erasure withdrew it).
     consent_withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_withdrawn_by: Mapped[uuid.UUID | None] = mapped_column()
     test: Mapped[bool] = mapped_column(Boolean, default=False)
     referred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

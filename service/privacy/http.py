@@ -1,5 +1,6 @@
 """Admin routes on a person's data: export (JSON and PDF), erasure on request, holds, the audit of
-reads (by person or staff member), the referral consent and its withdrawal."""
+reads (by person or staff member), the referral consent (withdrawn through the partners
+context, which holds it)."""
 
 from __future__ import annotations
 
@@ -80,14 +81,18 @@ class AuditEntryResponse(msgspec.Struct, frozen=True):
 
 
 class ConsentResponse(msgspec.Struct, frozen=True):
-    """The referral consent: given on (the day the partner reported), withdrawn at (null while in force).
-    The consent text version is not recorded by referrals."""
+    """The referral consent: given on (the day the partner reported), withdrawn at (null while in force)
+    and by whom (a staff user's or the partner's id; null when the person's erasure withdrew it), and
+    the separate consent to share the loan amount. Withdrawn with ``POST
+    /v1/partner/referrals/{id}/consent-withdrawal``. The consent text version is not recorded."""
 
     referral_id: uuid.UUID
     applicant_id: uuid.UUID
     partner_id: uuid.UUID
     given_on: date
     withdrawn_at: datetime | None
+    withdrawn_by: uuid.UUID | None
+    share_loan_amount: bool
     sharing_allowed: bool
 
 
@@ -103,6 +108,8 @@ def _consent_out(c: Consent) -> ConsentResponse:
         partner_id=c.partner_id,
         given_on=c.given_on,
         withdrawn_at=c.withdrawn_at,
+        withdrawn_by=c.withdrawn_by,
+        share_loan_amount=c.share_loan_amount,
         sharing_allowed=c.withdrawn_at is None and not c.person_erased,
     )
 
@@ -256,22 +263,6 @@ class ConsentController(Controller):
     )
     async def consent(self, referral_id: uuid.UUID, services: NamedDependency[Services]) -> ConsentResponse:
         return _consent_out(await uc.referral_consent(referral_id, consents=services.consents))
-
-    @post(
-        "/{referral_id:uuid}/consent/withdrawal",
-        guards=ADMIN,
-        status_code=200,
-        operation_id="withdrawReferralConsent",
-        summary="The person withdrew their consent: nothing more is shared with the partner",
-        responses=problems(400, 401, 403, 404),
-    )
-    async def withdraw(
-        self, referral_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
-    ) -> ConsentResponse:
-        consent = await uc.withdraw_consent(
-            referral_id, consents=services.consents, staff_id=request.user.subject_id, now=services.now()
-        )
-        return _consent_out(consent)
 
 
 def routes() -> list[ControllerRouterHandler]:

@@ -46,7 +46,6 @@ PERSONAL_TABLES: dict[str, str] = {
     "outbox_events": f"aggregate_id IN ({_LOANS} UNION {_APPLICATIONS})",
     "privacy_persons": "applicant_id = :person",
     "privacy_rectifications": "applicant_id = :person",
-    "privacy_consent_withdrawals": "referral_id IN (SELECT id FROM referrals WHERE applicant_id = :person)",
 }
 
 # Tables that look personal (a name-like column or a link to a person) but are not exported, and why.
@@ -132,11 +131,13 @@ class SqlAuditTrail:
             return [AuditEntry(**row._mapping) for row in rows]
 
 
+# The referral consent as the partners context records it (the one place of its withdrawal).
 _CONSENT = """
-SELECT r.id AS referral_id, r.applicant_id, r.partner_id, r.consent_given_on AS given_on, w.withdrawn_at,
-       a.erased_at IS NOT NULL AS person_erased
+SELECT r.id AS referral_id, r.applicant_id, r.partner_id, r.consent_given_on AS given_on,
+       f.consent_withdrawn_at AS withdrawn_at, f.consent_withdrawn_by AS withdrawn_by,
+       coalesce(f.share_loan_amount, false) AS share_loan_amount, a.erased_at IS NOT NULL AS person_erased
 FROM referrals r JOIN applicants a ON a.id = r.applicant_id
-LEFT JOIN privacy_consent_withdrawals w ON w.referral_id = r.id
+LEFT JOIN partner_referrals f ON f.referral_id = r.id
 WHERE r.id = :referral
 """
 

@@ -1,6 +1,6 @@
 """The person's records anonymised across every context, in SQL over their tables by name (the
 privacy context sits on top of the others and imports none of their code), the audit writer and
-the consent withdrawals.
+the referral consent (read from ``partner_referrals``, where the partners context records it).
 
 Erasure keeps the rows the law keeps (loans, instalments, ledger, disbursements, enrolments,
 follow-up outcomes) and removes what identifies the person: the applicant row keeps its id, which
@@ -224,16 +224,6 @@ class SqlConsents:
 
     async def of_referral(self, referral_id: uuid.UUID) -> Consent | None:
         async with self.engine.connect() as connection:
-            return await read_consent(connection, referral_id)
-
-    async def withdraw(self, referral_id: uuid.UUID, *, staff_id: uuid.UUID, now: datetime) -> Consent | None:
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                text("""INSERT INTO privacy_consent_withdrawals (referral_id, withdrawn_at, recorded_by)
-                        SELECT id, :now, :staff FROM referrals WHERE id = :referral
-                        ON CONFLICT (referral_id) DO NOTHING"""),
-                {"referral": referral_id, "now": now, "staff": staff_id},
-            )
             return await read_consent(connection, referral_id)
 
 
