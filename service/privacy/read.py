@@ -19,6 +19,7 @@ from service.privacy.ports import AuditEntry, Consent, PersonExport
 _APPLICATIONS = "SELECT id FROM applications WHERE applicant_id = :person"
 _LOANS = "SELECT id FROM loans WHERE applicant_id = :person"
 _BORROWER = "SELECT borrower_id FROM applicants WHERE id = :person"
+_PARTNER_REFERRALS = "SELECT referral_id FROM partner_referrals WHERE applicant_id = :person"
 
 # table -> the condition selecting the person's rows (``:person`` is the applicant id).
 PERSONAL_TABLES: dict[str, str] = {
@@ -46,6 +47,10 @@ PERSONAL_TABLES: dict[str, str] = {
     "outbox_events": f"aggregate_id IN ({_LOANS} UNION {_APPLICATIONS})",
     "privacy_persons": "applicant_id = :person",
     "privacy_rectifications": "applicant_id = :person",
+    # The referral as its partner follows it: the partner's own reference, the consents (the
+    # one record of the consent's withdrawal), and the events the partner was told about the person.
+    "partner_referrals": "applicant_id = :person",
+    "partner_events": f"referral_id IN ({_PARTNER_REFERRALS})",
 }
 
 # Tables that look personal (a name-like column or a link to a person) but are not exported, and why.
@@ -61,6 +66,10 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy_read_audit": "staff reads of the file: ids only, kept after erasure for accountability",
     "idempotency_keys": "replay cache of answers; erasure deletes the entries naming the person",
     "portfolio_daily": "aggregated figures per product, officer and partner",
+    "webhook_deliveries": "delivery state of partner_events (ids, status; exported with the events' ids); "
+    "erasure cancels the undelivered ones about the person",
+    "webhook_endpoints": "partners' integration settings (URL, secret, event types)",
+    "partner_feed_heads": "one counter per partner (the last feed position)",
 }
 
 # Columns that must never leave in an export (secrets).

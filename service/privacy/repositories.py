@@ -45,6 +45,10 @@ FROM applicants a LEFT JOIN privacy_persons p ON p.applicant_id = a.id
 _ERASED = "anonymised"
 _LOANS = "SELECT id FROM loans WHERE applicant_id = :person"
 _APPLICATIONS = "SELECT id FROM applications WHERE applicant_id = :person"
+_PARTNER_EVENTS = (
+    "SELECT id FROM partner_events WHERE referral_id IN "
+    "(SELECT referral_id FROM partner_referrals WHERE applicant_id = :person)"
+)
 # Each statement removes what identifies the person in one table; :patterns are LIKE patterns of
 # the person's name, e-mail, phone and ids (for the JSON caches that may quote them).
 _ERASURE = [
@@ -70,6 +74,15 @@ _ERASURE = [
     """UPDATE notices SET status = 'skipped', last_error = 'person erased'
        WHERE status = 'pending' AND ((recipient_kind = 'applicant' AND recipient_id = :person)
            OR (recipient_kind = 'borrower' AND recipient_id = :borrower) OR payload::text LIKE ANY(:id_patterns))""",
+    # Nothing more is shared with partners: the consent ends at erasure (the partners context's
+    # ``sharing_allowed`` hides the person from feeds, outcomes and figures from then on), the
+    # deliveries not made are cancelled, and what the partner was told is blanked (the event keeps
+    # its type, date and position so that feeds stay gapless; the partner's own reference goes).
+    """UPDATE partner_referrals SET consent_withdrawn_at = coalesce(consent_withdrawn_at, :now),
+           partner_reference = NULL WHERE applicant_id = :person""",
+    f"""UPDATE webhook_deliveries SET status = 'cancelled', last_error = 'person erased'
+       WHERE status IN ('pending', 'failed') AND event_id IN ({_PARTNER_EVENTS})""",
+    f"UPDATE partner_events SET data = '{{}}'::jsonb, partner_reference = NULL WHERE id IN ({_PARTNER_EVENTS})",
     "DELETE FROM idempotency_keys WHERE result::text ILIKE ANY(:patterns) OR result::text LIKE ANY(:id_patterns)",
     "UPDATE outbox_events SET payload = jsonb_build_object('erased', true) WHERE payload::text ILIKE ANY(:patterns)",
 ]
