@@ -74,6 +74,10 @@ class PartnerEvents(Protocol):
         """Start following a new referral (its partner, reference and consents)."""
         ...
 
+    async def followed(self, referral_id: uuid.UUID) -> FollowedReferral | None:
+        """The referral as it is followed (its partner's own reference, the consents)."""
+        ...
+
     async def record(
         self,
         applicant_id: uuid.UUID,

@@ -99,6 +99,10 @@ class SqlPartnerEvents:
         )
         await self.session.flush()
 
+    async def followed(self, referral_id: uuid.UUID) -> FollowedReferral | None:
+        row = await self.session.get(PartnerReferralRow, referral_id)
+        return followed(row) if row else None
+
     async def record(
         self,
         applicant_id: uuid.UUID,

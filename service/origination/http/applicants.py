@@ -120,6 +120,9 @@ class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     stage: Stage
     created_at: datetime
     applicant_id: Annotated[uuid.UUID, msgspec.Meta(description="the applicant record; staff only")] | None = None
+    partner_reference: (
+        Annotated[str, msgspec.Meta(description="the partner's own reference, as sent with the referral")] | None
+    ) = None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
@@ -139,6 +142,7 @@ def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
         stage=view.stage,
         created_at=r.created_at,
         applicant_id=r.applicant_id if actor.is_staff else None,
+        partner_reference=view.partner_reference,
     )
 
 
