@@ -88,6 +88,7 @@ class ApplicationFilter:
     status: Status | None = None
     applicant_id: uuid.UUID | None = None
     officer_id: uuid.UUID | None = None
+    include_test: bool = False  # the sandbox's made-up people's files are left out unless asked for
 
 
 @dataclass(frozen=True, kw_only=True)
