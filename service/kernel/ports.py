@@ -1,10 +1,10 @@
 """Ports every context shares: the unit of work, idempotency, rate limits, readiness, the audit of
-reads, partner events."""
+reads, rectifications, partner events."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -61,6 +61,17 @@ class AuditedRead:
 class ReadAudit(Protocol):
     async def record(self, read: AuditedRead) -> None:
         """Keep the record (append-only); raises when it cannot, so the read is not answered."""
+
+
+class Rectifications(Protocol):
+    """The record of corrections to a person's identity and contact data (GDPR art. 16): which
+    field, who, when and why, never the values. In the kernel because the context that edits the
+    applicant (origination) sits below the one that keeps the record (privacy, wired in
+    ``service.wiring``); written in the caller's transaction, with the change itself."""
+
+    async def record(
+        self, applicant_id: uuid.UUID, *, fields: Sequence[str], reason: str | None, by: uuid.UUID, at: datetime
+    ) -> None: ...
 
 
 class PartnerEvents(Protocol):

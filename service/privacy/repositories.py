@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from domain.errors import Conflict
 from domain.ids import new_id
@@ -240,6 +240,37 @@ class SqlConsents:
             return await read_consent(connection, referral_id)
 
 
+_RECORD_RECTIFICATION = text(
+    """INSERT INTO privacy_rectifications (id, applicant_id, field, reason, recorded_by, recorded_at)
+       VALUES (:id, :applicant_id, :field, :reason, :recorded_by, :recorded_at)"""
+)
+
+
+class SqlRectificationLog:
+    """The kernel's ``Rectifications`` port on the caller's session: a correction made elsewhere
+    (an officer's ``PATCH /v1/applicants/{id}``) is recorded in the transaction that makes it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self, applicant_id: uuid.UUID, *, fields: Sequence[str], reason: str | None, by: uuid.UUID, at: datetime
+    ) -> None:
+        rows = [
+            {
+                "id": new_id(),
+                "applicant_id": applicant_id,
+                "field": f,
+                "reason": reason,
+                "recorded_by": by,
+                "recorded_at": at,
+            }
+            for f in fields
+        ]
+        if rows:
+            await self.session.execute(_RECORD_RECTIFICATION, rows)
+
+
 # The borrower account has a name, e-mail and phone too: a correction applies to both.
 _BORROWER_COLUMNS = {"full_name", "email", "phone"}
 
@@ -284,12 +315,7 @@ class SqlRectifications:
                     recorded_by=staff_id,
                     recorded_at=now,
                 )
-                await connection.execute(
-                    text("""INSERT INTO privacy_rectifications
-                                (id, applicant_id, field, reason, recorded_by, recorded_at)
-                            VALUES (:id, :applicant_id, :field, :reason, :recorded_by, :recorded_at)"""),
-                    done.__dict__,
-                )
+                await connection.execute(_RECORD_RECTIFICATION, done.__dict__)
         except IntegrityError as error:
             raise Conflict(
                 f"another person already has this {column}", code="privacy.contact_taken", field="value"

@@ -277,7 +277,11 @@ class UpdateApplicant:
     officer_id: uuid.UUID | None = None
     stage: Stage | None = None
     postal_address: str | None = None
+    reason: str | None = None  # why identity or contact data is corrected (kept with who and when)
 
+
+# Identity and contact data: a change to one of them is a rectification (GDPR art. 16), recorded.
+RECTIFIED_FIELDS = ("full_name", "email", "phone", "postal_address")
 
 # Stages an officer may set by hand; the others follow from trainings and applications.
 MANUAL_STAGES = frozenset({Stage.CONTACTED, Stage.WITHDRAWN, Stage.DECLINED})
@@ -323,6 +327,17 @@ async def update_applicant(
             postal_address=cmd.postal_address.strip() if cmd.postal_address else applicant.postal_address,
         )
         await uow.applicants.save(changed)
+        # A value held before and changed is a correction; filling in a missing one (the address
+        # first given) is not, as the privacy route records only corrections of what is held.
+        corrected = [
+            f
+            for f in RECTIFIED_FIELDS
+            if getattr(applicant, f) is not None and getattr(changed, f) != getattr(applicant, f)
+        ]
+        if corrected and actor is not None:
+            await uow.rectifications.record(
+                applicant.id, fields=corrected, reason=cmd.reason, by=actor.subject_id, at=now
+            )
         events = {Stage.CONTACTED: EventType.CONTACTED, Stage.WITHDRAWN: EventType.WITHDRAWN}
         event = events.get(cmd.stage) if cmd.stage is not None else None
         if event is not None and cmd.stage is not applicant.stage:

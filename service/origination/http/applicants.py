@@ -170,6 +170,20 @@ class UpdateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     officer_id: uuid.UUID | None = None
     stage: Literal["contacted", "withdrawn", "declined"] | None = None
     postal_address: PostalAddress | None = None
+    reason: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=500,
+                pattern=r"\S",
+                description="why the name, e-mail, phone or address is corrected; optional here (kept, with "
+                "who and when, in the person's rectifications; POST /v1/privacy/persons/{id}/rectifications "
+                "requires it)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ApplicantResponse(msgspec.Struct, frozen=True):
@@ -567,7 +581,8 @@ class ApplicantController(Controller):
         request: AuthedRequest,
     ) -> ApplicantResponse:
         """Changes only the fields sent; takes the `version` read, so two officers changing the same person
-        get one success and one 409."""
+        get one success and one 409. A change of name, e-mail, phone or address is recorded as a
+        rectification (which field, who, when, and the optional `reason`), as the privacy route does."""
         cmd = uc.UpdateApplicant(
             applicant_id=applicant_id,
             expected_version=data.version,
@@ -578,6 +593,7 @@ class ApplicantController(Controller):
             officer_id=data.officer_id,
             stage=Stage(data.stage) if data.stage else None,
             postal_address=data.postal_address,
+            reason=data.reason.strip() if data.reason else None,
         )
         return applicant_out(
             await uc.update_applicant(
