@@ -21,7 +21,7 @@ from domain.privacy.rectification import RectifiableField
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import OFFICERS, AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page, Request, published_as
+from service.kernel.http.schemas import Page, Request, next_cursor, published_as
 from service.kernel.pdf import render_off_the_loop
 from service.privacy import handlers as uc
 from service.privacy.pdf import render_export
@@ -98,7 +98,7 @@ class ConsentResponse(msgspec.Struct, frozen=True):
 
 def _audit_page(entries: Sequence[AuditEntry], limit: int) -> Page[AuditEntryResponse]:
     items = [AuditEntryResponse(**e.__dict__) for e in entries]
-    return Page(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
+    return Page(items=items, next_cursor=next_cursor([e.id for e in items], limit))
 
 
 def _consent_out(c: Consent) -> ConsentResponse:

@@ -72,7 +72,7 @@ class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     decline_category: Annotated[
         DeclineCategory,
         msgspec.Meta(description="with a rejection: the category the referring partner is told (never the reasons)"),
-    ] = "other"
+    ] = DeclineCategory.OTHER
 
 
 class MeetConditionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from domain.identity.model import Role
 from service.kernel.http.guards import AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page
+from service.kernel.http.schemas import Page, next_cursor
 from service.partners.handlers import outcomes as uc
 from service.partners.http.schemas import (
     EventFeedPage,
@@ -66,7 +66,7 @@ class PartnerOutcomesController(Controller):
         )
         return Page(
             items=[outcome_out(o) for o in found],
-            next_cursor=str(found[-1].referral.id) if len(found) == limit else None,
+            next_cursor=next_cursor([o.referral.id for o in found], limit),
         )
 
     @get(

@@ -13,7 +13,7 @@ from domain.identity.model import Principal, Role
 from domain.partners.model import EventType
 from service.kernel.http.guards import AuthedRequest, allow
 from service.kernel.http.problems import problems
-from service.kernel.http.schemas import Page
+from service.kernel.http.schemas import Page, next_cursor
 from service.partners.handlers import outcomes as uc
 from service.partners.handlers import webhooks as hooks
 from service.partners.http.schemas import (
@@ -143,7 +143,7 @@ class PartnerWebhooksController(Controller):
         )
         return Page(
             items=[delivery_out(d, e) for d, e in found],
-            next_cursor=str(found[-1][0].id) if len(found) == limit else None,
+            next_cursor=next_cursor([d.id for d, _ in found], limit),
         )
 
     @post(
