@@ -200,7 +200,7 @@ async def test_failed_notices_list_no_personal_data(
         await connection.execute(
             sql("""INSERT INTO notices (id, recipient_kind, recipient_id, channel, event_key, kind, payload, status,
                                          last_error)
-                    SELECT :id, 'applicant', l.applicant_id, 'email', 'e', 'payment_due', '{}', 'failed',
+                    SELECT :id, 'applicant', l.applicant_id, 'email', 'e', 'due_date_reminder', '{}', 'failed',
                            'smtp.recipient_refused.550' FROM loans l WHERE l.id = :loan"""),
             {"id": uuid.uuid4(), "loan": loan.id},
         )
