@@ -29,6 +29,20 @@ from service.privacy.ports import AuditEntry, Consent
 from service.services import Services
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
+# The kinds of file a read is recorded for (the ``audited(...)`` marks on the routes that read them).
+AuditedKind = Literal[
+    "applicant",
+    "applicant_enrolments",
+    "applicant_project",
+    "application",
+    "application_contract",
+    "borrower",
+    "loan",
+    "loan_contract",
+    "loan_schedule",
+    "person_export",
+]
+Language = Literal["fr", "en"]
 ADMIN = [allow(Role.ADMIN)]
 
 
@@ -37,7 +51,7 @@ class PersonExportResponse(msgspec.Struct, frozen=True):
 
     applicant_id: uuid.UUID
     exported_at: datetime
-    language: str
+    language: Language
     records: dict[str, list[dict[str, Any]]]
 
 
@@ -74,9 +88,9 @@ class AuditEntryResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     at: datetime
     staff_id: uuid.UUID
-    object_kind: str
+    object_kind: AuditedKind
     object_id: uuid.UUID
-    route: str
+    route: Literal["api", "ui"]
     request_id: str
 
 
@@ -127,11 +141,13 @@ class PersonPrivacyController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def export(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> PersonExportResponse:
+        """Every table that holds the person's data, row by row (secrets withheld, encrypted fields
+        decrypted); the read is audited. An erased person is a 404."""
         export = await uc.export_person(applicant_id, records=services.privacy_records)
         return PersonExportResponse(
             applicant_id=export.applicant_id,
             exported_at=services.now(),
-            language=export.language,
+            language="en" if export.language == "en" else "fr",
             records=export.records,
         )
 
@@ -150,6 +166,7 @@ class PersonPrivacyController(Controller):
         },
     )
     async def export_pdf(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
+        """The same export as a readable PDF in the person's language (French unless English)."""
         export = await uc.export_person(applicant_id, records=services.privacy_records)
         return Response(
             await render_off_the_loop(render_export, export),
@@ -166,6 +183,8 @@ class PersonPrivacyController(Controller):
         responses=problems(400, 401, 403, 404, 409),
     )
     async def erase(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ErasureResponse:
+        """Removes what identifies the person across every context, keeps the ledger (linked to an
+        anonymous key), ends sharing with partners; a 409 names the legal period that still runs."""
         await uc.erase_person(applicant_id, records=services.privacy_records, now=services.now())
         return ErasureResponse(applicant_id=applicant_id, erased=True)
 
@@ -183,6 +202,8 @@ class PersonPrivacyController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> RectificationResponse:
+        """Corrects one field of identity or contact data (and the borrower account's copy), recorded
+        with who, when and why; never the old or new value, never financial history."""
         done = await uc.rectify_person(
             applicant_id,
             field=RectifiableField(data.field),
@@ -202,6 +223,7 @@ class PersonPrivacyController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def hold(self, applicant_id: uuid.UUID, data: HoldRequest, services: NamedDependency[Services]) -> None:
+        """An open dispute stops erasure; a longer retention the person agreed to delays it."""
         await uc.hold_person(
             applicant_id,
             dispute_open=data.dispute_open,
@@ -224,6 +246,7 @@ class PersonPrivacyController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> Annotated[Page[AuditEntryResponse], published_as("AuditEntryPage")]:
+        """Each read of the person's file (who, when, what, which route), newest first, a page at a time."""
         entries = await uc.audit_of_person(applicant_id, trail=services.audit_trail, after=cursor, limit=limit)
         return _audit_page(entries, limit)
 
@@ -246,6 +269,7 @@ class StaffAuditController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> Annotated[Page[AuditEntryResponse], published_as("AuditEntryPage")]:
+        """Each person's file the staff member read, newest first, a page at a time."""
         entries = await uc.audit_of_staff(staff_id, trail=services.audit_trail, after=cursor, limit=limit)
         return _audit_page(entries, limit)
 
@@ -262,6 +286,8 @@ class ConsentController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def consent(self, referral_id: uuid.UUID, services: NamedDependency[Services]) -> ConsentResponse:
+        """The referral consent as the partners context records it: given on, withdrawn at and by whom,
+        and the separate consent to share the loan amount."""
         return _consent_out(await uc.referral_consent(referral_id, consents=services.consents))
 
 
