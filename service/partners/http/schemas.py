@@ -103,7 +103,9 @@ class MilestoneCount(msgspec.Struct, frozen=True):
 
 
 class MonthFiguresResponse(msgspec.Struct, frozen=True):
-    month: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", description="month of referral")]
+    month: Annotated[
+        str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", description="month of referral", examples=["2026-11"])
+    ]
     referrals: int
     reached: list[MilestoneCount]
 

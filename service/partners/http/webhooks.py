@@ -16,6 +16,7 @@ from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, next_cursor
 from service.partners.handlers import outcomes as uc
 from service.partners.handlers import webhooks as hooks
+from service.partners.http import examples as ex
 from service.partners.http.schemas import (
     DeliveryPage,
     Limit,
@@ -61,6 +62,8 @@ class PartnerWebhooksController(Controller):
         "/webhooks",
         guards=PARTNER,
         operation_id="registerWebhook",
+        request_example=ex.REGISTER,
+        response_example=ex.WITH_SECRET,
         summary="Register a webhook endpoint; its signing secret is shown this once",
         description="Deliveries follow Standard Webhooks: headers `webhook-id` (stable across retries), "
         "`webhook-timestamp`, `webhook-signature` (HMAC-SHA256 with the secret). Failed deliveries are "
@@ -77,6 +80,7 @@ class PartnerWebhooksController(Controller):
         "/webhooks",
         guards=PARTNER,
         operation_id="listWebhooks",
+        response_example=ex.ENDPOINTS,
         summary="The partner's webhook endpoints (never their secrets)",
         description="All of them in one page (`next_cursor` is null); a sandbox key lists its test endpoints.",
         responses=problems(401, 403),
@@ -89,6 +93,7 @@ class PartnerWebhooksController(Controller):
         "/webhooks/{endpoint_id:uuid}/secret-rotation",
         guards=PARTNER,
         operation_id="rotateWebhookSecret",
+        response_example=ex.ROTATED,
         summary="A new signing secret, shown this once; the old one keeps signing during the overlap",
         description="Until `previous_secret_until` every delivery carries two signatures (new and old "
         "secret), so the receiver can switch at any moment of the overlap.",
@@ -111,6 +116,7 @@ class PartnerWebhooksController(Controller):
         "/webhooks/{endpoint_id:uuid}/enabling",
         guards=PARTNER,
         operation_id="enableWebhook",
+        response_example=ex.ENDPOINT,
         summary="Put a disabled endpoint back in service",
         description="Its failure count starts from zero. Deliveries that failed meanwhile stay failed: "
         "list them and ask for a resend.",
@@ -126,6 +132,7 @@ class PartnerWebhooksController(Controller):
         "/webhook-deliveries/failed",
         guards=PARTNER,
         operation_id="listFailedWebhookDeliveries",
+        response_example=ex.FAILED,
         summary="Deliveries given up after every retry, oldest first",
         description="Each with the event it carried and the last error (`http_500`, `timeout`, "
         "`unreachable:...`, `refused:private_address`).",
@@ -150,6 +157,7 @@ class PartnerWebhooksController(Controller):
         "/webhook-deliveries/{delivery_id:uuid}/resend",
         guards=PARTNER,
         operation_id="resendWebhookDelivery",
+        response_example=ex.RESENT,
         summary="Send a failed delivery again (same webhook-id, a fresh round of retries)",
         description="Only a failed delivery (422 `webhook.delivery_not_failed` otherwise); the worker sends "
         "it within a minute, with the same `webhook-id` so a receiver can recognise a duplicate.",
