@@ -320,12 +320,18 @@ class SqlWebhooks:
         write_endpoint(row, endpoint)
         await self.session.flush()
 
-    async def of_partner(self, audience: Audience) -> Sequence[WebhookEndpoint]:
-        rows = await self.session.scalars(
+    async def of_partner(
+        self, audience: Audience, *, after: uuid.UUID | None = None, limit: int | None = None
+    ) -> Sequence[WebhookEndpoint]:
+        query = (
             select(WebhookEndpointRow)
             .where(WebhookEndpointRow.partner_id == audience.partner_id, WebhookEndpointRow.test == audience.test)
             .order_by(WebhookEndpointRow.id)
+            .limit(limit)
         )
+        if after is not None:
+            query = query.where(WebhookEndpointRow.id > after)
+        rows = await self.session.scalars(query)
         return [endpoint_of(r) for r in rows.all()]
 
     async def failed_deliveries(

@@ -127,7 +127,7 @@ class PartnerOutcomesController(Controller):
         operation_id="listPartnerEvents",
         response_example=ex.FEED,
         summary="The partner's change feed: events after a cursor, in order, each once",
-        description="Poll with `after` = the last `next_cursor`. An event committed late never appears "
+        description="Poll with `cursor` = the last `next_cursor`. An event committed late never appears "
         "before an earlier position, so a poller misses nothing and sees nothing twice. Event ids are "
         "stable and equal the webhook payloads' `data.id`.",
         responses=problems(400, 401, 403),
@@ -136,10 +136,10 @@ class PartnerOutcomesController(Controller):
         self,
         services: NamedDependency[Services],
         request: AuthedRequest,
-        after: FeedCursor = "0",
+        cursor: FeedCursor = "0",
         limit: Limit = 100,
     ) -> EventFeedPage:
         page = await uc.read_feed(
-            uc.audience_of(request.user), after=int(after), limit=limit, uow=services.uow(), now=services.now()
+            uc.audience_of(request.user), after=int(cursor), limit=limit, uow=services.uow(), now=services.now()
         )
         return EventFeedResponse([event_out(e) for e in page.events], str(page.next_cursor))

@@ -82,12 +82,19 @@ class PartnerWebhooksController(Controller):
         operation_id="listWebhooks",
         response_example=ex.ENDPOINTS,
         summary="The partner's webhook endpoints (never their secrets)",
-        description="All of them in one page (`next_cursor` is null); a sandbox key lists its test endpoints.",
-        responses=problems(401, 403),
+        description="A page at a time with `cursor` and `limit`; a sandbox key lists its test endpoints.",
+        responses=problems(400, 401, 403),
     )
-    async def list_endpoints(self, services: NamedDependency[Services], request: AuthedRequest) -> WebhookPage:
-        found = await hooks.list_endpoints(uc.audience_of(request.user), uow=services.uow())
-        return Page(items=[webhook_out(e) for e in found], next_cursor=None)
+    async def list_endpoints(
+        self,
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+        cursor: uuid.UUID | None = None,
+        limit: Limit = 50,
+    ) -> WebhookPage:
+        audience = uc.audience_of(request.user)
+        found = await hooks.list_endpoints(audience, uow=services.uow(), after=cursor, limit=limit)
+        return Page(items=[webhook_out(e) for e in found], next_cursor=next_cursor([e.id for e in found], limit))
 
     @post(
         "/webhooks/{endpoint_id:uuid}/secret-rotation",
@@ -203,6 +210,12 @@ class PartnerWebhooksAdminController(Controller):
         description="Its live endpoints, with their status and failure count.",
         responses=problems(400, 401, 403, 404),
     )
-    async def list_endpoints(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> WebhookPage:
-        found = await hooks.list_endpoints(Audience(partner_id), uow=services.uow())
-        return Page(items=[webhook_out(e) for e in found], next_cursor=None)
+    async def list_endpoints(
+        self,
+        partner_id: uuid.UUID,
+        services: NamedDependency[Services],
+        cursor: uuid.UUID | None = None,
+        limit: Limit = 50,
+    ) -> WebhookPage:
+        found = await hooks.list_endpoints(Audience(partner_id), uow=services.uow(), after=cursor, limit=limit)
+        return Page(items=[webhook_out(e) for e in found], next_cursor=next_cursor([e.id for e in found], limit))
