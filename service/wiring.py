@@ -27,7 +27,7 @@ from service.origination.repositories.applicants import SqlApplicants, SqlProjec
 from service.origination.repositories.applications import SqlApplications
 from service.partners.read import SqlWebhookOutbox
 from service.partners.repositories import SqlPartnerEvents, SqlPartnerFeed, SqlWebhooks
-from service.privacy.repositories import SqlPersonRecords
+from service.privacy.repositories import SqlPersonRecords, SqlRectificationLog
 from service.products.repositories import SqlLegalData, SqlProducts
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.servicing.repositories.events import SqlLoanServicing
@@ -118,6 +118,10 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
     @property
     def partner_events(self) -> SqlPartnerEvents:
         return self._repo(SqlPartnerEvents)
+
+    @property
+    def rectifications(self) -> SqlRectificationLog:
+        return self._repo(SqlRectificationLog)
 
     @property
     def partner_feed(self) -> SqlPartnerFeed:

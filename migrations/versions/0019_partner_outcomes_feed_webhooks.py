@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("partner_reference", sa.String(length=100), nullable=True),
         sa.Column("share_loan_amount", sa.Boolean(), nullable=False),
         sa.Column("consent_withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("consent_withdrawn_by", sa.Uuid(), nullable=True),
         sa.Column("test", sa.Boolean(), nullable=False),
         sa.Column("referred_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,5 +1,6 @@
 """Personal data (issue 15): the privacy context's tables (holds on erasure, audit of reads,
-rectifications, consent withdrawals, retention runs), ``applicants.erased_at``, and a controlled
+rectifications, retention runs; the referral consent and its
+withdrawal live in ``partner_referrals``, migration 0019), ``applicants.erased_at``, and a controlled
 exception to the append-only rule of the event tables.
 
 Append-only, and why anonymisation may still touch two event tables:
@@ -100,15 +101,6 @@ def upgrade() -> None:
     )
     op.create_index('ix_privacy_rectifications_applicant_id', 'privacy_rectifications', ['applicant_id', 'id'])
     op.create_table(
-        'privacy_consent_withdrawals',
-        sa.Column('referral_id', sa.Uuid(), nullable=False),
-        sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('recorded_by', sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(['recorded_by'], ['staff_users.id'], name=op.f('fk_privacy_consent_withdrawals_recorded_by_staff_users')),
-        sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_privacy_consent_withdrawals_referral_id_referrals')),
-        sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_privacy_consent_withdrawals')),
-    )
-    op.create_table(
         'privacy_retention_runs',
         sa.Column('id', sa.Uuid(), nullable=False),
         sa.Column('as_of', sa.Date(), nullable=False),
@@ -137,7 +129,6 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {trigger} ON {table}")
         op.execute(_trigger(table, trigger, "refuse_change()"))
     op.drop_table('privacy_retention_runs')
-    op.drop_table('privacy_consent_withdrawals')
     op.drop_index('ix_privacy_rectifications_applicant_id', table_name='privacy_rectifications')
     op.drop_table('privacy_rectifications')
     op.drop_index('ix_privacy_read_audit_staff', table_name='privacy_read_audit')

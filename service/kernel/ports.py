@@ -1,10 +1,10 @@
 """Ports every context shares: the unit of work, idempotency, rate limits, readiness, the audit of
-reads, partner events."""
+reads, rectifications, partner events."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -63,6 +63,17 @@ class ReadAudit(Protocol):
         """Keep the record (append-only); raises when it cannot, so the read is not answered."""
 
 
+class Rectifications(Protocol):
+    """The record of corrections to a person's identity and contact data (GDPR art. 16): which
+    field, who, when and why, never the values. In the kernel because the context that edits the
+    applicant (origination) sits below the one that keeps the record (privacy, wired in
+    ``service.wiring``); written in the caller's transaction, with the change itself."""
+
+    async def record(
+        self, applicant_id: uuid.UUID, *, fields: Sequence[str], reason: str | None, by: uuid.UUID, at: datetime
+    ) -> None: ...
+
+
 class PartnerEvents(Protocol):
     """What happened to referred people, written for their partners in the transaction of the change.
 
@@ -72,6 +83,10 @@ class PartnerEvents(Protocol):
 
     async def follow(self, referral: FollowedReferral) -> None:
         """Start following a new referral (its partner, reference and consents)."""
+        ...
+
+    async def followed(self, referral_id: uuid.UUID) -> FollowedReferral | None:
+        """The referral as it is followed (its partner's own reference, the consents)."""
         ...
 
     async def record(

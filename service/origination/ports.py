@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from domain.origination.applicants import Applicant, BusinessProject, Referral, Stage
 from domain.origination.applications import Application, HistoryEntry, Status
 from domain.origination.contract import ContractDocument
-from service.kernel.ports import Idempotency, PartnerEvents, UnitOfWork
+from service.kernel.ports import Idempotency, PartnerEvents, Rectifications, UnitOfWork
 
 if TYPE_CHECKING:  # cross-context types only: importing them at run time would make cycles
     from service.followup.ports import FollowUps
@@ -92,6 +92,7 @@ class ApplicationFilter:
     status: Status | None = None
     applicant_id: uuid.UUID | None = None
     officer_id: uuid.UUID | None = None
+    include_test: bool = False  # the sandbox's made-up people's files are left out unless asked for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,6 +144,8 @@ class OriginationUnitOfWork(UnitOfWork, Protocol):
     def idempotency(self) -> Idempotency: ...
     @property
     def partner_events(self) -> PartnerEvents: ...
+    @property
+    def rectifications(self) -> Rectifications: ...
     @property
     def borrowers(self) -> Borrowers: ...
     @property

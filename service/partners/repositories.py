@@ -99,6 +99,10 @@ class SqlPartnerEvents:
         )
         await self.session.flush()
 
+    async def followed(self, referral_id: uuid.UUID) -> FollowedReferral | None:
+        row = await self.session.get(PartnerReferralRow, referral_id)
+        return followed(row) if row else None
+
     async def record(
         self,
         applicant_id: uuid.UUID,
@@ -238,11 +242,11 @@ class SqlPartnerFeed:
         )
         return [(event_of(e), followed(r) if r else None) for e, r in rows.all()]
 
-    async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime) -> None:
+    async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime, by: uuid.UUID) -> None:
         row = await self.session.get(PartnerReferralRow, referral_id)
         assert row is not None
-        if row.consent_withdrawn_at is None:
-            row.consent_withdrawn_at = at
+        if row.consent_withdrawn_at is None:  # the first withdrawal counts
+            row.consent_withdrawn_at, row.consent_withdrawn_by = at, by
         await self.session.flush()
 
 
@@ -316,12 +320,18 @@ class SqlWebhooks:
         write_endpoint(row, endpoint)
         await self.session.flush()
 
-    async def of_partner(self, audience: Audience) -> Sequence[WebhookEndpoint]:
-        rows = await self.session.scalars(
+    async def of_partner(
+        self, audience: Audience, *, after: uuid.UUID | None = None, limit: int | None = None
+    ) -> Sequence[WebhookEndpoint]:
+        query = (
             select(WebhookEndpointRow)
             .where(WebhookEndpointRow.partner_id == audience.partner_id, WebhookEndpointRow.test == audience.test)
             .order_by(WebhookEndpointRow.id)
+            .limit(limit)
         )
+        if after is not None:
+            query = query.where(WebhookEndpointRow.id > after)
+        rows = await self.session.scalars(query)
         return [endpoint_of(r) for r in rows.all()]
 
     async def failed_deliveries(

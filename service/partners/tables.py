@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.partners.model import EventType
 from domain.partners.webhooks import DeliveryStatus, EndpointStatus
 from service.kernel.db.base import Base, created_at, uuid_pk
+from service.kernel.db.encryption import EncryptedText
 
 
 def _one_of(column: str, kinds: type[Enum]) -> str:
@@ -47,7 +48,10 @@ class PartnerReferralRow(Base):
     applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicants.id"), index=True)
     partner_reference: Mapped[str | None] = mapped_column(String(100))
     share_loan_amount: Mapped[bool] = mapped_column(Boolean, default=False)
+    # THE record of the referral consent's withdrawal (privacy reads it too): when, and who said it
+    # (a staff user's or the partner's id; NULL when the person's erasure withdrew it).
     consent_withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_withdrawn_by: Mapped[uuid.UUID | None] = mapped_column()
     test: Mapped[bool] = mapped_column(Boolean, default=False)
     referred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -104,9 +108,10 @@ class WebhookEndpointRow(Base):
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partners.id"))
     url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    # Kept in clear: an HMAC needs the secret itself (it is shown to the partner only once).
-    secret: Mapped[str] = mapped_column(Text)
-    previous_secret: Mapped[str | None] = mapped_column(Text)
+    # An HMAC needs the secret itself (not a hash), so it is encrypted at rest with the personal
+    # fields' keys (``python -m service rotate-encryption-key`` re-encrypts it too); shown once.
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedText)
     previous_secret_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20))
     failed_in_a_row: Mapped[int] = mapped_column(Integer, default=0)

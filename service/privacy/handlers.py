@@ -139,23 +139,3 @@ async def referral_consent(referral_id: uuid.UUID, *, consents: Consents) -> Con
     if consent is None:
         raise NotFound("no such referral", code="referral.not_found")
     return consent
-
-
-async def withdraw_consent(
-    referral_id: uuid.UUID, *, consents: Consents, staff_id: uuid.UUID, now: datetime
-) -> Consent:
-    consent = await consents.withdraw(referral_id, staff_id=staff_id, now=now)
-    if consent is None:
-        raise NotFound("no such referral", code="referral.not_found")
-    log.info("referral_consent_withdrawn", referral_id=str(referral_id))
-    return consent
-
-
-async def sharing_allowed(referral_id: uuid.UUID, *, consents: Consents, at: datetime) -> bool:
-    """Whether the partner of this referral may be sent anything about the person at ``at``: the
-    person consented when referred and had not withdrawn that consent by then. The partners
-    context calls this before each feed item (an erased person's referral is never shared)."""
-    consent = await consents.of_referral(referral_id)
-    if consent is None or consent.person_erased:
-        return False
-    return consent.withdrawn_at is None or at < consent.withdrawn_at

@@ -1,5 +1,6 @@
 """Admin routes on a person's data: export (JSON and PDF), erasure on request, holds, the audit of
-reads (by person or staff member), the referral consent and its withdrawal."""
+reads (by person or staff member), the referral consent (withdrawn through the partners
+context, which holds it)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,20 @@ from service.privacy.ports import AuditEntry, Consent
 from service.services import Services
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="page size")]
+# The kinds of file a read is recorded for (the ``audited(...)`` marks on the routes that read them).
+AuditedKind = Literal[
+    "applicant",
+    "applicant_enrolments",
+    "applicant_project",
+    "application",
+    "application_contract",
+    "borrower",
+    "loan",
+    "loan_contract",
+    "loan_schedule",
+    "person_export",
+]
+Language = Literal["fr", "en"]
 ADMIN = [allow(Role.ADMIN)]
 
 
@@ -36,7 +51,7 @@ class PersonExportResponse(msgspec.Struct, frozen=True):
 
     applicant_id: uuid.UUID
     exported_at: datetime
-    language: str
+    language: Language
     records: dict[str, list[dict[str, Any]]]
 
 
@@ -73,27 +88,31 @@ class AuditEntryResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     at: datetime
     staff_id: uuid.UUID
-    object_kind: str
+    object_kind: AuditedKind
     object_id: uuid.UUID
-    route: str
+    route: Literal["api", "ui"]
     request_id: str
 
 
 class ConsentResponse(msgspec.Struct, frozen=True):
-    """The referral consent: given on (the day the partner reported), withdrawn at (null while in force).
-    The consent text version is not recorded by referrals."""
+    """The referral consent: given on (the day the partner reported), withdrawn at (null while in force)
+    and by whom (a staff user's or the partner's id; null when the person's erasure withdrew it), and
+    the separate consent to share the loan amount. Withdrawn with ``POST
+    /v1/partner/referrals/{id}/consent-withdrawal``. The consent text version is not recorded."""
 
     referral_id: uuid.UUID
     applicant_id: uuid.UUID
     partner_id: uuid.UUID
     given_on: date
     withdrawn_at: datetime | None
+    withdrawn_by: uuid.UUID | None
+    share_loan_amount: bool
     sharing_allowed: bool
 
 
 def _audit_page(entries: Sequence[AuditEntry], limit: int) -> Page[AuditEntryResponse]:
     items = [AuditEntryResponse(**e.__dict__) for e in entries]
-    return Page(items=items, next_cursor=next_cursor([i.id for i in items], limit))
+    return Page(items=items, next_cursor=next_cursor([e.id for e in items], limit))
 
 
 def _consent_out(c: Consent) -> ConsentResponse:
@@ -103,6 +122,8 @@ def _consent_out(c: Consent) -> ConsentResponse:
         partner_id=c.partner_id,
         given_on=c.given_on,
         withdrawn_at=c.withdrawn_at,
+        withdrawn_by=c.withdrawn_by,
+        share_loan_amount=c.share_loan_amount,
         sharing_allowed=c.withdrawn_at is None and not c.person_erased,
     )
 
@@ -120,11 +141,13 @@ class PersonPrivacyController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def export(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> PersonExportResponse:
+        """Every table that holds the person's data, row by row (secrets withheld, encrypted fields
+        decrypted); the read is audited. An erased person is a 404."""
         export = await uc.export_person(applicant_id, records=services.privacy_records)
         return PersonExportResponse(
             applicant_id=export.applicant_id,
             exported_at=services.now(),
-            language=export.language,
+            language="en" if export.language == "en" else "fr",
             records=export.records,
         )
 
@@ -143,6 +166,7 @@ class PersonPrivacyController(Controller):
         },
     )
     async def export_pdf(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> Response[bytes]:
+        """The same export as a readable PDF in the person's language (French unless English)."""
         export = await uc.export_person(applicant_id, records=services.privacy_records)
         return Response(
             await render_off_the_loop(render_export, export),
@@ -159,6 +183,8 @@ class PersonPrivacyController(Controller):
         responses=problems(400, 401, 403, 404, 409),
     )
     async def erase(self, applicant_id: uuid.UUID, services: NamedDependency[Services]) -> ErasureResponse:
+        """Removes what identifies the person across every context, keeps the ledger (linked to an
+        anonymous key), ends sharing with partners; a 409 names the legal period that still runs."""
         await uc.erase_person(applicant_id, records=services.privacy_records, now=services.now())
         return ErasureResponse(applicant_id=applicant_id, erased=True)
 
@@ -176,6 +202,8 @@ class PersonPrivacyController(Controller):
         services: NamedDependency[Services],
         request: AuthedRequest,
     ) -> RectificationResponse:
+        """Corrects one field of identity or contact data (and the borrower account's copy), recorded
+        with who, when and why; never the old or new value, never financial history."""
         done = await uc.rectify_person(
             applicant_id,
             field=RectifiableField(data.field),
@@ -195,6 +223,7 @@ class PersonPrivacyController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def hold(self, applicant_id: uuid.UUID, data: HoldRequest, services: NamedDependency[Services]) -> None:
+        """An open dispute stops erasure; a longer retention the person agreed to delays it."""
         await uc.hold_person(
             applicant_id,
             dispute_open=data.dispute_open,
@@ -217,6 +246,7 @@ class PersonPrivacyController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> Annotated[Page[AuditEntryResponse], published_as("AuditEntryPage")]:
+        """Each read of the person's file (who, when, what, which route), newest first, a page at a time."""
         entries = await uc.audit_of_person(applicant_id, trail=services.audit_trail, after=cursor, limit=limit)
         return _audit_page(entries, limit)
 
@@ -239,6 +269,7 @@ class StaffAuditController(Controller):
         cursor: uuid.UUID | None = None,
         limit: Limit = 50,
     ) -> Annotated[Page[AuditEntryResponse], published_as("AuditEntryPage")]:
+        """Each person's file the staff member read, newest first, a page at a time."""
         entries = await uc.audit_of_staff(staff_id, trail=services.audit_trail, after=cursor, limit=limit)
         return _audit_page(entries, limit)
 
@@ -255,23 +286,9 @@ class ConsentController(Controller):
         responses=problems(400, 401, 403, 404),
     )
     async def consent(self, referral_id: uuid.UUID, services: NamedDependency[Services]) -> ConsentResponse:
+        """The referral consent as the partners context records it: given on, withdrawn at and by whom,
+        and the separate consent to share the loan amount."""
         return _consent_out(await uc.referral_consent(referral_id, consents=services.consents))
-
-    @post(
-        "/{referral_id:uuid}/consent/withdrawal",
-        guards=ADMIN,
-        status_code=200,
-        operation_id="withdrawReferralConsent",
-        summary="The person withdrew their consent: nothing more is shared with the partner",
-        responses=problems(400, 401, 403, 404),
-    )
-    async def withdraw(
-        self, referral_id: uuid.UUID, services: NamedDependency[Services], request: AuthedRequest
-    ) -> ConsentResponse:
-        consent = await uc.withdraw_consent(
-            referral_id, consents=services.consents, staff_id=request.user.subject_id, now=services.now()
-        )
-        return _consent_out(consent)
 
 
 def routes() -> list[ControllerRouterHandler]:

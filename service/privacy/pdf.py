@@ -40,7 +40,8 @@ _TITLES = {
         "outbox_events": "Événements communiqués",
         "privacy_persons": "Conservation",
         "privacy_rectifications": "Rectifications",
-        "privacy_consent_withdrawals": "Retraits de consentement",
+        "partner_referrals": "Suivi par le partenaire et consentements",
+        "partner_events": "Informations transmises au partenaire",
     },
     "en": {
         "title": "Your personal data",
@@ -68,7 +69,8 @@ _TITLES = {
         "outbox_events": "Events shared",
         "privacy_persons": "Retention",
         "privacy_rectifications": "Rectifications",
-        "privacy_consent_withdrawals": "Consent withdrawals",
+        "partner_referrals": "Follow-up by the partner and consents",
+        "partner_events": "Information shared with the partner",
     },
 }
 

@@ -40,6 +40,8 @@ class Consent:
     partner_id: uuid.UUID
     given_on: date
     withdrawn_at: datetime | None
+    withdrawn_by: uuid.UUID | None
+    share_loan_amount: bool
     person_erased: bool
 
 
@@ -106,6 +108,3 @@ class AuditTrail(Protocol):
 
 class Consents(Protocol):
     async def of_referral(self, referral_id: uuid.UUID) -> Consent | None: ...
-    async def withdraw(self, referral_id: uuid.UUID, *, staff_id: uuid.UUID, now: datetime) -> Consent | None:
-        """Record the withdrawal once (a second one keeps the first date); None if no such referral."""
-        ...

@@ -19,6 +19,7 @@ from service.privacy.ports import AuditEntry, Consent, PersonExport
 _APPLICATIONS = "SELECT id FROM applications WHERE applicant_id = :person"
 _LOANS = "SELECT id FROM loans WHERE applicant_id = :person"
 _BORROWER = "SELECT borrower_id FROM applicants WHERE id = :person"
+_PARTNER_REFERRALS = "SELECT referral_id FROM partner_referrals WHERE applicant_id = :person"
 
 # table -> the condition selecting the person's rows (``:person`` is the applicant id).
 PERSONAL_TABLES: dict[str, str] = {
@@ -47,7 +48,10 @@ PERSONAL_TABLES: dict[str, str] = {
     "outbox_events": f"aggregate_id IN ({_LOANS} UNION {_APPLICATIONS})",
     "privacy_persons": "applicant_id = :person",
     "privacy_rectifications": "applicant_id = :person",
-    "privacy_consent_withdrawals": "referral_id IN (SELECT id FROM referrals WHERE applicant_id = :person)",
+    # The referral as its partner follows it: the partner's own reference, the consents (the
+    # one record of the consent's withdrawal), and the events the partner was told about the person.
+    "partner_referrals": "applicant_id = :person",
+    "partner_events": f"referral_id IN ({_PARTNER_REFERRALS})",
 }
 
 # Tables that look personal (a name-like column or a link to a person) but are not exported, and why.
@@ -63,6 +67,10 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy_read_audit": "staff reads of the file: ids only, kept after erasure for accountability",
     "idempotency_keys": "replay cache of answers; erasure deletes the entries naming the person",
     "portfolio_daily": "aggregated figures per product, officer and partner",
+    "webhook_deliveries": "delivery state of partner_events (ids, status; exported with the events' ids); "
+    "erasure cancels the undelivered ones about the person",
+    "webhook_endpoints": "partners' integration settings (URL, secret, event types)",
+    "partner_feed_heads": "one counter per partner (the last feed position)",
 }
 
 # Columns that must never leave in an export (secrets).
@@ -133,11 +141,13 @@ class SqlAuditTrail:
             return [AuditEntry(**row._mapping) for row in rows]
 
 
+# The referral consent as the partners context records it (the one place of its withdrawal).
 _CONSENT = """
-SELECT r.id AS referral_id, r.applicant_id, r.partner_id, r.consent_given_on AS given_on, w.withdrawn_at,
-       a.erased_at IS NOT NULL AS person_erased
+SELECT r.id AS referral_id, r.applicant_id, r.partner_id, r.consent_given_on AS given_on,
+       f.consent_withdrawn_at AS withdrawn_at, f.consent_withdrawn_by AS withdrawn_by,
+       coalesce(f.share_loan_amount, false) AS share_loan_amount, a.erased_at IS NOT NULL AS person_erased
 FROM referrals r JOIN applicants a ON a.id = r.applicant_id
-LEFT JOIN privacy_consent_withdrawals w ON w.referral_id = r.id
+LEFT JOIN partner_referrals f ON f.referral_id = r.id
 WHERE r.id = :referral
 """
 

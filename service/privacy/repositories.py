@@ -1,6 +1,6 @@
 """The person's records anonymised across every context, in SQL over their tables by name (the
 privacy context sits on top of the others and imports none of their code), the audit writer and
-the consent withdrawals.
+the referral consent (read from ``partner_referrals``, where the partners context records it).
 
 Erasure keeps the rows the law keeps (loans, instalments, ledger, disbursements, enrolments,
 follow-up outcomes) and removes what identifies the person: the applicant row keeps its id, which
@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from domain.errors import Conflict
 from domain.ids import new_id
@@ -45,6 +45,10 @@ FROM applicants a LEFT JOIN privacy_persons p ON p.applicant_id = a.id
 _ERASED = "anonymised"
 _LOANS = "SELECT id FROM loans WHERE applicant_id = :person"
 _APPLICATIONS = "SELECT id FROM applications WHERE applicant_id = :person"
+_PARTNER_EVENTS = (
+    "SELECT id FROM partner_events WHERE referral_id IN "
+    "(SELECT referral_id FROM partner_referrals WHERE applicant_id = :person)"
+)
 # Each statement removes what identifies the person in one table; :patterns are LIKE patterns of
 # the person's name, e-mail, phone and ids (for the JSON caches that may quote them).
 _ERASURE = [
@@ -77,6 +81,15 @@ _ERASURE = [
     """UPDATE notices SET status = 'skipped', last_error = 'person erased'
        WHERE status = 'pending' AND ((recipient_kind = 'applicant' AND recipient_id = :person)
            OR (recipient_kind = 'borrower' AND recipient_id = :borrower) OR payload::text LIKE ANY(:id_patterns))""",
+    # Nothing more is shared with partners: the consent ends at erasure (the partners context's
+    # ``sharing_allowed`` hides the person from feeds, outcomes and figures from then on), the
+    # deliveries not made are cancelled, and what the partner was told is blanked (the event keeps
+    # its type, date and position so that feeds stay gapless; the partner's own reference goes).
+    """UPDATE partner_referrals SET consent_withdrawn_at = coalesce(consent_withdrawn_at, :now),
+           partner_reference = NULL WHERE applicant_id = :person""",
+    f"""UPDATE webhook_deliveries SET status = 'cancelled', last_error = 'person erased'
+       WHERE status IN ('pending', 'failed') AND event_id IN ({_PARTNER_EVENTS})""",
+    f"UPDATE partner_events SET data = '{{}}'::jsonb, partner_reference = NULL WHERE id IN ({_PARTNER_EVENTS})",
     "DELETE FROM idempotency_keys WHERE result::text ILIKE ANY(:patterns) OR result::text LIKE ANY(:id_patterns)",
     "UPDATE outbox_events SET payload = jsonb_build_object('erased', true) WHERE payload::text ILIKE ANY(:patterns)",
 ]
@@ -233,15 +246,36 @@ class SqlConsents:
         async with self.engine.connect() as connection:
             return await read_consent(connection, referral_id)
 
-    async def withdraw(self, referral_id: uuid.UUID, *, staff_id: uuid.UUID, now: datetime) -> Consent | None:
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                text("""INSERT INTO privacy_consent_withdrawals (referral_id, withdrawn_at, recorded_by)
-                        SELECT id, :now, :staff FROM referrals WHERE id = :referral
-                        ON CONFLICT (referral_id) DO NOTHING"""),
-                {"referral": referral_id, "now": now, "staff": staff_id},
-            )
-            return await read_consent(connection, referral_id)
+
+_RECORD_RECTIFICATION = text(
+    """INSERT INTO privacy_rectifications (id, applicant_id, field, reason, recorded_by, recorded_at)
+       VALUES (:id, :applicant_id, :field, :reason, :recorded_by, :recorded_at)"""
+)
+
+
+class SqlRectificationLog:
+    """The kernel's ``Rectifications`` port on the caller's session: a correction made elsewhere
+    (an officer's ``PATCH /v1/applicants/{id}``) is recorded in the transaction that makes it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self, applicant_id: uuid.UUID, *, fields: Sequence[str], reason: str | None, by: uuid.UUID, at: datetime
+    ) -> None:
+        rows = [
+            {
+                "id": new_id(),
+                "applicant_id": applicant_id,
+                "field": f,
+                "reason": reason,
+                "recorded_by": by,
+                "recorded_at": at,
+            }
+            for f in fields
+        ]
+        if rows:
+            await self.session.execute(_RECORD_RECTIFICATION, rows)
 
 
 # The borrower account has a name, e-mail and phone too: a correction applies to both.
@@ -288,12 +322,7 @@ class SqlRectifications:
                     recorded_by=staff_id,
                     recorded_at=now,
                 )
-                await connection.execute(
-                    text("""INSERT INTO privacy_rectifications
-                                (id, applicant_id, field, reason, recorded_by, recorded_at)
-                            VALUES (:id, :applicant_id, :field, :reason, :recorded_by, :recorded_at)"""),
-                    done.__dict__,
-                )
+                await connection.execute(_RECORD_RECTIFICATION, done.__dict__)
         except IntegrityError as error:
             raise Conflict(
                 f"another person already has this {column}", code="privacy.contact_taken", field="value"

@@ -1,6 +1,7 @@
 """The privacy context's own tables: what it knows about a person beyond the other contexts' rows
-(a dispute, a longer retention agreed), the audit of reads, rectifications, consent withdrawals and
-the retention runs. Audit and rectification rows are append-only (database triggers, migration 0020)."""
+(a dispute, a longer retention agreed), the audit of reads, rectifications and the retention runs
+(the referral consent and its withdrawal are in ``partner_referrals``, the partners context's).
+Audit and rectification rows are append-only (database triggers, migration 0020)."""
 
 from __future__ import annotations
 
@@ -60,16 +61,6 @@ class RectificationRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ConsentWithdrawalRow(Base):
-    """The referral consent withdrawn: nothing is shared with the partner from ``withdrawn_at`` on."""
-
-    __tablename__ = "privacy_consent_withdrawals"
-
-    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), primary_key=True)
-    withdrawn_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
 
 
 class RetentionRunRow(Base):

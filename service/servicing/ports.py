@@ -270,6 +270,7 @@ class LoanSearch:
     borrower_name: str | None = None
     status: str | None = None
     arrears_bucket: str | None = None
+    include_test: bool = False  # loans of the sandbox's made-up people are left out unless asked for
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -174,7 +174,6 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/privacy/persons/{applicant_id}/rectifications"): protected(400, OFFICERS),
     ("GET", "/v1/privacy/staff/{staff_id}/audit"): protected(200, ("admin",)),
     ("GET", "/v1/privacy/referrals/{referral_id}/consent"): protected(200, ("admin",)),
-    ("POST", "/v1/privacy/referrals/{referral_id}/consent/withdrawal"): protected(200, ("admin",)),
     ("GET", "/v1/partner/referrals"): protected(200, (), partner_a=200, partner_b=200),
     ("GET", "/v1/partner/referrals/{referral_id}"): protected(200, (), partner_a=200, partner_b=404),
     ("POST", "/v1/partner/referrals/{referral_id}/consent-withdrawal"): protected(

@@ -77,6 +77,17 @@ CALLED = (
     "createReferral",
     "listReferrals",
     "getReferral",
+    "listReferralOutcomes",
+    "getReferralOutcome",
+    "getOutcomeFigures",
+    "listPartnerEvents",
+    "withdrawReferralConsent",
+    "registerWebhook",
+    "listWebhooks",
+    "rotateWebhookSecret",
+    "enableWebhook",
+    "listFailedWebhookDeliveries",
+    "resendWebhookDelivery",
 )
 
 
@@ -128,3 +139,42 @@ async def test_a_partner_uses_every_operation_through_the_generated_client(
         "01900000-0000-7000-8000-000000000000", client=api
     )
     assert missing.status_code == 404 and missing.parsed.code.value == "referral.not_found"
+
+    # Following the referral: outcomes, figures, the change feed, then the consent withdrawn.
+    outcomes = _operation(p, "partner_outcomes", "list_referral_outcomes")
+    followed = await outcomes.asyncio(client=api)
+    assert [o.referral_id for o in followed.items] == [referral.id]
+    one_outcome = await _operation(p, "partner_outcomes", "get_referral_outcome").asyncio(referral.id, client=api)
+    assert one_outcome.referral_id == referral.id and one_outcome.consent_withdrawn is False
+    figures = await _operation(p, "partner_outcomes", "get_outcome_figures").asyncio(client=api)
+    assert [f.referrals for f in figures] == [1]
+    feed = await _operation(p, "partner_outcomes", "list_partner_events").asyncio(client=api)
+    assert feed.next_cursor is not None
+
+    # Webhooks: register (https, as outside development), list, rotate the secret, re-enable.
+    hook = generated.models.RegisterWebhookRequest.from_dict(
+        partner_contract["paths"]["/v1/partner/webhooks"]["post"]["requestBody"]["content"]["application/json"][
+            "example"
+        ]
+    )
+    registered = await _operation(p, "partner_webhooks", "register_webhook").asyncio(client=api, body=hook)
+    assert registered.secret.startswith("whsec_")
+    hooks = await _operation(p, "partner_webhooks", "list_webhooks").asyncio(client=api)
+    assert [h.id for h in hooks.items] == [registered.endpoint.id]
+    rotated = await _operation(p, "partner_webhooks", "rotate_webhook_secret").asyncio(
+        registered.endpoint.id, client=api
+    )
+    assert rotated.secret != registered.secret
+    enabled = await _operation(p, "partner_webhooks", "enable_webhook").asyncio_detailed(
+        registered.endpoint.id, client=api
+    )
+    assert enabled.status_code == 200, enabled.content
+    failed = await _operation(p, "partner_webhooks", "list_failed_webhook_deliveries").asyncio(client=api)
+    assert failed.items == []
+    no_delivery = await _operation(p, "partner_webhooks", "resend_webhook_delivery").asyncio_detailed(
+        "01900000-0000-7000-8000-000000000000", client=api
+    )
+    assert no_delivery.status_code == 404 and no_delivery.parsed.code.value == "webhook.delivery_not_found"
+
+    withdrawn = await _operation(p, "partner_outcomes", "withdraw_referral_consent").asyncio(referral.id, client=api)
+    assert withdrawn.consent_withdrawn is True and withdrawn.milestones == []

@@ -58,6 +58,7 @@ STORED_IN: dict[tuple[str, str], str | tuple[str, int]] = {
     ("CreateTrainingSessionRequest", "location"): "training_sessions.location",
     ("CreateTrainingSessionRequest", "trainer"): "training_sessions.trainer",
     ("DecisionRequest", "comment"): "application_events.reason",
+    ("UpdateApplicantRequest", "reason"): "privacy_rectifications.reason",
     ("MeetConditionRequest", "evidence"): JSON,
     ("DocumentIn", "filename"): JSON,
     ("ExchangeLoginCodeRequest", "email"): "borrowers.email",

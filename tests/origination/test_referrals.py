@@ -51,6 +51,22 @@ async def test_a_referral_creates_an_applicant_the_partner_can_follow(
     assert [(r["id"], r["stage"]) for r in listed["items"]] == [(referral["id"], "contacted")]
 
 
+async def test_the_referral_echoes_the_partners_own_reference_when_made_replayed_and_read(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
+) -> None:
+    partner = await sign_in_partner(client, uow_factory, "ft")
+    body = {**REFERRAL, "partner_reference": "  FT-2026-117 "}
+    made = await refer(client, partner, body, "ref-echo")
+    assert made.status_code == 201 and made.json()["partner_reference"] == "FT-2026-117", made.text
+    replayed = await refer(client, partner, body, "ref-echo")
+    assert replayed.json()["partner_reference"] == "FT-2026-117"
+    for caller in (partner, officer):
+        read = await client.get(f"/v1/referrals/{made.json()['id']}", headers=caller.headers)
+        assert read.json()["partner_reference"] == "FT-2026-117"
+    without = await refer(client, partner, {**REFERRAL, "person": {"full_name": "B", "email": "b@example.org"}}, "n")
+    assert "partner_reference" not in without.json()  # omitted when the partner sent none
+
+
 async def test_the_same_person_twice_links_instead_of_creating_a_twin(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, officer: Caller
 ) -> None:

@@ -21,7 +21,7 @@ from tests.partners.journey import Journey, referral_body
 
 async def poll(client: AsyncTestClient[Litestar], partner: Caller, after: str, limit: int = 100) -> dict[str, Any]:
     return await step(
-        await client.get("/v1/partner/events", params={"after": after, "limit": limit}, headers=partner.headers)
+        await client.get("/v1/partner/events", params={"cursor": after, "limit": limit}, headers=partner.headers)
     )
 
 
@@ -56,8 +56,8 @@ async def test_the_feed_pages_through_the_events_in_order_each_once(
     again = await poll(client, partner, "0")
     assert [e["id"] for e in again["items"]] == [e["id"] for e in first["items"] + second["items"]]  # stable ids
     assert (await poll(client, other, "0"))["items"] == []
-    bad = await client.get("/v1/partner/events", params={"after": "-1"}, headers=partner.headers)
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "after"
+    bad = await client.get("/v1/partner/events", params={"cursor": "-1"}, headers=partner.headers)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "cursor"
 
 
 async def test_a_poller_never_skips_an_event_whose_transaction_commits_late(

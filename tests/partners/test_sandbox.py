@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.wiring import SqlUnitOfWorkFactory
-from tests.conftest import Caller, sign_in_partner
+from tests.conftest import Caller, lender_today, sign_in_partner
 from tests.origination.test_scenario import step
 from tests.partners.journey import Journey, referral_body
 from tests.partners.receiver import Receiver, running_receiver
@@ -82,3 +82,23 @@ async def test_a_sandbox_key_sees_and_makes_test_data_only_and_gets_its_webhooks
 
     assert [e["partner_reference"] for e in (await poll(client, sandbox, "0"))["items"]] == ["TEST-1"]
     assert [e["partner_reference"] for e in (await poll(client, live, "0"))["items"]] == ["LIVE-1"]
+
+
+async def test_staff_lists_of_applications_and_loans_leave_sandbox_files_out_unless_asked(
+    client: AsyncTestClient[Litestar], admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    live = await sign_in_partner(client, uow_factory, "agency")
+    sandbox = await sandbox_key(client, admin, live)
+    made_up = Journey(client, admin, officer)
+    await made_up.referred_by(sandbox, referral_body(email="made-up@example.org"), key="sandbox")
+    await made_up.contacted()
+    await made_up.trained()
+    await made_up.at_committee(business_started=lender_today())
+    await made_up.decided("approve")
+    await made_up.disbursed()
+
+    for url in ("/v1/applications", "/v1/loans"):
+        hidden = await step(await client.get(url, headers=officer.headers))
+        assert hidden["items"] == [], url
+        shown = await step(await client.get(url, params={"include_test": "true"}, headers=officer.headers))
+        assert [item["applicant_id"] for item in shown["items"]] == [made_up.applicant_id], url

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.partners.model import EventType
@@ -119,6 +120,10 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(
         await client.post(f"/v1/partner/webhooks/{old['endpoint']['id']}/secret-rotation", headers=partner.headers)
     )
     assert rotated["secret"] != old["secret"] and rotated["endpoint"]["previous_secret_until"]
+    async with engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT secret, previous_secret FROM webhook_endpoints"))).one()
+    # Encrypted at rest (Fernet tokens), never the secrets themselves.
+    assert all(v.startswith("gAAAAA") for v in stored) and not {old["secret"], rotated["secret"]} & set(stored)
     receiver.secrets = [old["secret"], rotated["secret"]]
     person = await referred(client, officer, partner, "rotated@example.org")
     await happened(uow_factory, person, EventType.CONTACTED)

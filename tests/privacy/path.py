@@ -1,5 +1,6 @@
 """One person through the whole path over the API, for the privacy tests: referral, project,
-training, committee, offer, signature, disbursement, repayment in full, a follow-up contact."""
+training, committee, offer, signature, disbursement, repayment in full, a follow-up contact; the
+referring partner follows them by feed and webhook."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ PERSON = {
     "purpose": "Machines à coudre pour l'atelier Kouyaté",
     "vote_comment": "Mme Kouyaté connaît bien son marché",
     "difficulties": "Fatoumata manque de trésorerie en janvier",
+    "partner_reference": "ML-KOUYATE-2026",
 }
 
 
@@ -39,16 +41,21 @@ class Path:
     referral_id: str
     application_url: str
     loan_id: str
+    partner: Caller
 
 
 async def whole_path(client: Client, admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory) -> Path:
     partner = await sign_in_partner(client, uow_factory, "mission-locale")
+    # The partner follows the person by webhook too (deliveries stay pending: no worker runs here).
+    hook = {"url": "http://127.0.0.1:9/hooks", "event_types": []}
+    await step(await client.post("/v1/partner/webhooks", json=hook, headers=partner.headers), 201)
     referral_body = {
         "person": {"full_name": PERSON["full_name"], "email": PERSON["email"], "phone": "06 98 76 54 32"},
         "situation": "minimum_income_beneficiary",
         "project_idea": PERSON["project_idea"],
         "partner_contact": {"name": "Conseiller ML", "email": "conseil@ml.example"},
-        "consent": {"given": True, "given_on": "2026-11-02"},
+        "consent": {"given": True, "given_on": "2026-11-02", "share_loan_amount": True},
+        "partner_reference": PERSON["partner_reference"],
     }
     referral = await step(await refer(client, partner, referral_body, "privacy-path"), 201)
     applicant_id = await referred_applicant(client, officer, referral["id"])
@@ -146,7 +153,7 @@ async def whole_path(client: Client, admin: Caller, officer: Caller, uow_factory
         ),
         201,
     )
-    return Path(applicant_id, referral["id"], url, loan_id)
+    return Path(applicant_id, referral["id"], url, loan_id, partner)
 
 
 def _amount_of(payoff: dict[str, Any]) -> dict[str, str]:

@@ -1,14 +1,11 @@
-"""The referral consent, shown with its date; withdrawn, nothing more is shared with the partner."""
+"""The referral consent, shown with its date; withdrawn (through the partners context, the one place
+it is recorded), nothing more is shared with the partner from then on."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from service.kernel.db.engine import create_engine
-from service.privacy.handlers import sharing_allowed
-from service.privacy.repositories import SqlConsents
-from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Clock, sign_in_partner
 from tests.origination.test_referrals import REFERRAL, refer
@@ -16,30 +13,29 @@ from tests.origination.test_scenario import step
 from tests.privacy.path import Client
 
 
-async def test_a_withdrawn_consent_stops_sharing_from_then_on(
-    client: Client, admin: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings, clock: Clock
+async def test_a_withdrawn_consent_stops_sharing_from_then_on_and_privacy_shows_it(
+    client: Client, admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory, clock: Clock
 ) -> None:
     partner = await sign_in_partner(client, uow_factory, "france-travail")
-    referral = await step(await refer(client, partner, REFERRAL, "consent"), 201)
+    body = {**REFERRAL, "consent": {**REFERRAL["consent"], "share_loan_amount": True}}
+    referral = await step(await refer(client, partner, body, "consent"), 201)
     url = f"/v1/privacy/referrals/{referral['id']}/consent"
     consent = await step(await client.get(url, headers=admin.headers))
-    assert (consent["given_on"], consent["withdrawn_at"], consent["sharing_allowed"]) == ("2026-11-02", None, True)
+    assert (consent["given_on"], consent["withdrawn_at"], consent["withdrawn_by"]) == ("2026-11-02", None, None)
+    assert consent["sharing_allowed"] and consent["share_loan_amount"]
 
     withdrawn_at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     clock.moment = withdrawn_at
-    withdrawn = await step(await client.post(f"{url}/withdrawal", headers=admin.headers))
-    assert withdrawn["withdrawn_at"] == "2026-11-20T09:30:00Z" and not withdrawn["sharing_allowed"]
+    withdrawal = f"/v1/partner/referrals/{referral['id']}/consent-withdrawal"
+    await step(await client.post(withdrawal, headers=officer.headers))
     clock.moment = withdrawn_at + timedelta(days=3)
-    again = await step(await client.post(f"{url}/withdrawal", headers=admin.headers))
-    assert again["withdrawn_at"] == withdrawn["withdrawn_at"]  # the first withdrawal counts
+    await step(await client.post(withdrawal, headers=partner.headers))  # the first withdrawal counts
+    withdrawn = await step(await client.get(url, headers=admin.headers))
+    assert withdrawn["withdrawn_at"] == "2026-11-20T09:30:00Z" and not withdrawn["sharing_allowed"]
+    assert withdrawn["withdrawn_by"] == str(officer.id)
+    outcome = await step(await client.get(f"/v1/partner/referrals/{referral['id']}", headers=partner.headers))
+    assert outcome["consent_withdrawn"] is True and outcome["milestones"] == []
 
-    engine = create_engine(settings)
-    try:
-        consents = SqlConsents(engine)
-        referral_id = uuid.UUID(referral["id"])
-        assert await sharing_allowed(referral_id, consents=consents, at=withdrawn_at - timedelta(seconds=1))
-        assert not await sharing_allowed(referral_id, consents=consents, at=withdrawn_at)
-        assert not await sharing_allowed(uuid.uuid4(), consents=consents, at=withdrawn_at)
-    finally:
-        await engine.dispose()
     assert (await client.get(f"/v1/privacy/referrals/{uuid.uuid4()}/consent", headers=admin.headers)).status_code == 404
+    gone = await client.post(f"/v1/privacy/referrals/{referral['id']}/consent/withdrawal", headers=admin.headers)
+    assert gone.status_code in (404, 405)  # one place to withdraw: the partners context

@@ -18,7 +18,7 @@ from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, lender_today
 from tests.origination.test_scenario import step
-from tests.privacy.path import PERSON, Client, whole_path
+from tests.privacy.path import PERSON, Client, Path, whole_path
 
 TEXT_TYPES = ("text", "character varying", "character", "jsonb", "json", "ARRAY")
 
@@ -59,6 +59,15 @@ async def ledger_state(engine: AsyncEngine) -> tuple[Any, ...]:
     return unbalanced, rows
 
 
+async def partner_view(client: Client, path: Path) -> tuple[list[dict[str, Any]], int]:
+    """What the referring partner reads of the person: its feed's events, and the milestones of the
+    referral (as many as its webhooks carry)."""
+    feed = await step(await client.get("/v1/partner/events", headers=path.partner.headers))
+    about = [e for e in feed["items"] if e.get("referral_id") == path.referral_id]
+    outcome = await step(await client.get(f"/v1/partner/referrals/{path.referral_id}", headers=path.partner.headers))
+    return about, len(outcome["milestones"])
+
+
 def export_text(export: dict[str, Any]) -> str:
     import json
 
@@ -77,6 +86,11 @@ async def test_a_person_is_exported_whole_then_nothing_of_them_is_left_past_ever
     records = export["records"]
     assert records["loans"][0]["status"] == "closed" and records["enrolments"] and records["follow_up_contacts"]
     assert records["borrowers"] and records["referrals"][0]["consent_given_on"] == "2026-11-02"
+    assert records["partner_referrals"][0]["share_loan_amount"] is True
+    told = {e["type"] for e in records["partner_events"]}
+    assert {"referral.approved", "referral.loan_disbursed"} <= told
+    feed_before = await partner_view(client, path)
+    assert feed_before[0] and feed_before[1] > 0  # the partner follows the person, by feed and webhook
 
     today = lender_today()
     period = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
@@ -107,6 +121,16 @@ async def test_a_person_is_exported_whole_then_nothing_of_them_is_left_past_ever
         again = await retention_on(add_months(closed_on, 120) + timedelta(days=2))
         assert again["erase_identity"] == 0 and again["scrub_follow_up"] == 0  # idempotent
 
+        assert await partner_view(client, path) == ([], 0)  # nothing of them left in the partner's feeds
+        async with engine.connect() as connection:
+            undelivered = await connection.scalar(
+                text("SELECT count(*) FROM webhook_deliveries WHERE status IN ('pending', 'failed')")
+            )
+            told_after = await connection.scalar(
+                text("SELECT count(*) FROM partner_events WHERE referral_id = :r AND data <> '{}'::jsonb"),
+                {"r": path.referral_id},
+            )
+        assert (undelivered, told_after) == (0, 0)
         found = await where_found(engine, [*PERSON.values(), "98 76 54 32"])
         assert not found, f"personal data left in {found}"
         ledger_after = await ledger_state(engine)

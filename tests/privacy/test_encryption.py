@@ -10,7 +10,7 @@ from sqlalchemy import text
 from service.kernel.db.encryption import EncryptedText, reencrypt_column, use_encryption_keys
 from service.kernel.db.engine import create_engine
 from service.metadata import metadata
-from service.privacy.read import ENCRYPTED_COLUMNS
+from service.privacy.read import ENCRYPTED_COLUMNS, PERSONAL_TABLES
 from service.settings import Settings
 from tests.conftest import Caller, truncate_all
 from tests.origination.test_scenario import step
@@ -20,14 +20,23 @@ from tests.test_cli import run_cli
 ADDRESS = "17 rue des Orteaux, 75020 Paris"
 
 
-def test_the_export_decrypts_every_encrypted_column() -> None:
-    encrypted = {
+def encrypted_columns() -> set[tuple[str, str]]:
+    return {
         (table.name, column.name)
         for table in metadata.sorted_tables
         for column in table.columns
         if isinstance(column.type, EncryptedText)
     }
-    assert encrypted == {(table, column) for table, columns in ENCRYPTED_COLUMNS.items() for column in columns}
+
+
+def test_the_export_decrypts_every_encrypted_column() -> None:
+    exported = {(table, column) for table, column in encrypted_columns() if table in PERSONAL_TABLES}
+    assert exported == {(table, column) for table, columns in ENCRYPTED_COLUMNS.items() for column in columns}
+
+
+def test_webhook_secrets_are_encrypted_and_so_rotated_with_the_key() -> None:
+    # The rotation command re-encrypts every ``EncryptedText`` column of the metadata.
+    assert {("webhook_endpoints", "secret"), ("webhook_endpoints", "previous_secret")} <= encrypted_columns()
 
 
 async def test_the_address_is_stored_encrypted_and_read_back_plain(

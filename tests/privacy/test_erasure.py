@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from domain.privacy.retention import add_months
 from service.kernel.db.engine import create_engine
-from service.privacy.handlers import run_retention, sharing_allowed
-from service.privacy.repositories import SqlConsents, SqlPersonRecords
+from service.privacy.handlers import run_retention
+from service.privacy.repositories import SqlPersonRecords
 from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, lender_today, sign_in_partner
@@ -75,16 +75,15 @@ async def test_erasure_cancels_waiting_notices_forgets_replays_and_stops_sharing
         remembered = "SELECT count(*) FROM idempotency_keys WHERE CAST(result AS text) LIKE :id"
         async with engine.connect() as connection:
             assert await connection.scalar(text(remembered), {"id": f"%{referral['id']}%"}) == 1
-        consents = SqlConsents(engine)
-        now = datetime.now(UTC)
-        assert await sharing_allowed(uuid.UUID(referral["id"]), consents=consents, at=now)
+        consent = f"/v1/privacy/referrals/{referral['id']}/consent"
+        assert (await step(await client.get(consent, headers=admin.headers)))["sharing_allowed"]
         await step(await client.post(f"/v1/privacy/persons/{applicant_id}/erasure", headers=admin.headers))
         async with engine.connect() as connection:
             statuses = dict((await connection.execute(text("SELECT event_key, status FROM notices"))).all())
             replays = await connection.scalar(text(remembered), {"id": f"%{referral['id']}%"})
         assert statuses == {"k-pending": "skipped", "k-sent": "sent"}
         assert replays == 0
-        assert not await sharing_allowed(uuid.UUID(referral["id"]), consents=consents, at=now)
+        assert not (await step(await client.get(consent, headers=admin.headers)))["sharing_allowed"]
     finally:
         await engine.dispose()
 

@@ -18,7 +18,17 @@ from tests.origination.test_scenario import step
 from tests.privacy.path import PERSON, Client, whole_path
 
 # Tables whose rows are a person's (a foreign key to one of them makes a table personal too).
-PERSON_TABLES = {"applicants", "borrowers", "loans", "applications", "referrals", "enrolments", "follow_up_plans"}
+PERSON_TABLES = {
+    "applicants",
+    "borrowers",
+    "loans",
+    "applications",
+    "referrals",
+    "enrolments",
+    "follow_up_plans",
+    "partner_referrals",
+    "partner_events",
+}
 LOOKS_PERSONAL = re.compile(
     r"name|e_?mail|phone|address|birth|iban|bic|note|comment|reason|difficult|siret|situation|guarantor|"
     r"purpose|idea|payload|document|trainer|location|evidence|details"

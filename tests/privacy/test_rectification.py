@@ -71,3 +71,47 @@ async def test_a_correction_is_recorded_with_who_when_and_why_and_rewrites_no_mo
     )
     assert taken.status_code == 409 and taken.json()["code"] == "privacy.contact_taken"
     assert "déjà" in taken.json()["detail"]
+
+
+async def test_an_officers_edit_of_identity_data_is_recorded_as_a_rectification_too(
+    client: Client, admin: Caller, officer: Caller
+) -> None:
+    body = {
+        "full_name": "Awa Traoré",
+        "email": "awa.t@example.org",
+        "phone": "06 99 88 77 66",
+        "situation": "job_seeker",
+    }
+    applicant = await step(await client.post("/v1/applicants", headers=officer.headers, json=body), 201)
+    url = f"/v1/applicants/{applicant['id']}"
+    edited = await step(
+        await client.patch(
+            url,
+            headers=officer.headers,
+            json={
+                "version": applicant["version"],
+                "email": "awa.traore@example.org",
+                "phone": "06 11 22 33 44",
+                "full_name": "Awa Traoré",
+                "reason": "coordonnées changées",
+            },
+        )
+    )
+    # Not identity data, the same value, or a value given for the first time: nothing to record.
+    await step(
+        await client.patch(
+            url,
+            headers=officer.headers,
+            json={"version": edited["version"], "stage": "contacted", "postal_address": "2 rue Haxo, Paris"},
+        )
+    )
+    export = await step(await client.get(f"/v1/privacy/persons/{applicant['id']}/export", headers=admin.headers))
+    recorded = [(r["field"], r["reason"], r["recorded_by"]) for r in export["records"]["privacy_rectifications"]]
+    assert sorted(recorded) == [
+        ("email", "coordonnées changées", str(officer.id)),
+        ("phone", "coordonnées changées", str(officer.id)),
+    ]
+    blank = await client.patch(
+        url, headers=officer.headers, json={"version": 3, "email": "a@example.org", "reason": " "}
+    )
+    assert blank.status_code == 400 and "reason" in blank.text

@@ -63,6 +63,9 @@ TAGS = {
     "follow-up": "Following the businesses after the loan: contacts, outcomes, survival.",
     "portfolio": "Portfolio indicators.",
     "notifications": "Reminders and notices that could not be delivered.",
+    "partner outcomes": "What became of the people a partner referred: milestones, figures, the change feed.",
+    "partner webhooks": "Partners' webhook endpoints, signed deliveries, failures and resends.",
+    "privacy": "A person's data: export, rectification, erasure and holds, the audit of reads, consent.",
 }
 _ALWAYS = (500, 503)  # any route: an unexpected error, or the database or Redis away for a moment
 _WITH_BODY = (413, 415)  # a body over MAX_BODY_BYTES, or not JSON

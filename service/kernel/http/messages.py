@@ -123,6 +123,13 @@ PROBLEM_CODES: tuple[str, ...] = (
     "payment.not_found",
     "portfolio.invalid_group",
     "portfolio.invalid_period",
+    "privacy.contact_taken",
+    "privacy.dispute_open",
+    "privacy.empty_value",
+    "privacy.loan_active",
+    "privacy.not_due",
+    "privacy.person_not_found",
+    "privacy.value_too_long",
     "product.code_taken",
     "product.inactive",
     "product.invalid_code",
@@ -182,6 +189,12 @@ PROBLEM_CODES: tuple[str, ...] = (
     "training.session_out_of_range",
     "value.out_of_range",
     "value.too_many_decimals",
+    "webhook.delivery_not_failed",
+    "webhook.delivery_not_found",
+    "webhook.https_required",
+    "webhook.invalid_url",
+    "webhook.not_found",
+    "webhook.private_address",
 )
 CONSTRAINT_CONFLICT_PATTERN = r"^conflict\.[a-z0-9_]+$"
 

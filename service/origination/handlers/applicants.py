@@ -49,6 +49,7 @@ class ReferralView:
     referral: Referral
     stage: Stage
     linked_to_existing: bool
+    partner_reference: str | None = None  # the partner's own, kept by the partners context
 
 
 def _contact(email: str | None, phone: str | None, *, within: str | None = None) -> tuple[str | None, str | None]:
@@ -131,13 +132,14 @@ async def refer_person(
             created_at=now,
         )
         await uow.referrals.add(referral)
+        reference = cmd.partner_reference.strip() if cmd.partner_reference else None
         await uow.partner_events.follow(
             FollowedReferral(
                 id=referral.id,
                 partner_id=partner_id,
                 applicant_id=applicant.id,
                 referred_at=now,
-                partner_reference=cmd.partner_reference.strip() if cmd.partner_reference else None,
+                partner_reference=reference,
                 share_loan_amount=cmd.share_loan_amount,
                 test=cmd.test,
             )
@@ -149,7 +151,7 @@ async def refer_person(
             {"referral_id": str(referral.id), "linked_to_existing": linked},
         )
         await uow.commit()
-    return ReferralView(referral, Stage.REFERRED if linked else applicant.stage, linked)
+    return ReferralView(referral, Stage.REFERRED if linked else applicant.stage, linked, reference)
 
 
 async def _replayed(uow: OriginationUnitOfWork, referral_id: uuid.UUID, linked: bool) -> ReferralView:
@@ -158,8 +160,16 @@ async def _replayed(uow: OriginationUnitOfWork, referral_id: uuid.UUID, linked: 
     applicant = await uow.applicants.get(referral.applicant_id)
     assert applicant is not None
     return ReferralView(
-        referral, stage_for_partner(applicant.stage, applicant.stage_changed_at, referral.created_at), linked
+        referral,
+        stage_for_partner(applicant.stage, applicant.stage_changed_at, referral.created_at),
+        linked,
+        await _partner_reference(uow, referral_id),
     )
+
+
+async def _partner_reference(uow: OriginationUnitOfWork, referral_id: uuid.UUID) -> str | None:
+    followed = await uow.partner_events.followed(referral_id)
+    return followed.partner_reference if followed else None
 
 
 async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: OriginationUnitOfWork) -> ReferralView:
@@ -175,13 +185,14 @@ async def get_referral(referral_id: uuid.UUID, *, actor: Principal, uow: Origina
         )
         if referral is None or not (actor.is_staff or own):
             raise NotFound("referral not found", code="referral.not_found")
+        reference = await _partner_reference(uow, referral_id)
     assert applicant is not None
     stage = (
         applicant.stage
         if actor.is_staff
         else stage_for_partner(applicant.stage, applicant.stage_changed_at, referral.created_at)
     )
-    return ReferralView(referral, stage, False)
+    return ReferralView(referral, stage, False, reference)
 
 
 async def list_partner_referrals(
@@ -266,7 +277,11 @@ class UpdateApplicant:
     officer_id: uuid.UUID | None = None
     stage: Stage | None = None
     postal_address: str | None = None
+    reason: str | None = None  # why identity or contact data is corrected (kept with who and when)
 
+
+# Identity and contact data: a change to one of them is a rectification (GDPR art. 16), recorded.
+RECTIFIED_FIELDS = ("full_name", "email", "phone", "postal_address")
 
 # Stages an officer may set by hand; the others follow from trainings and applications.
 MANUAL_STAGES = frozenset({Stage.CONTACTED, Stage.WITHDRAWN, Stage.DECLINED})
@@ -312,6 +327,17 @@ async def update_applicant(
             postal_address=cmd.postal_address.strip() if cmd.postal_address else applicant.postal_address,
         )
         await uow.applicants.save(changed)
+        # A value held before and changed is a correction; filling in a missing one (the address
+        # first given) is not, as the privacy route records only corrections of what is held.
+        corrected = [
+            f
+            for f in RECTIFIED_FIELDS
+            if getattr(applicant, f) is not None and getattr(changed, f) != getattr(applicant, f)
+        ]
+        if corrected and actor is not None:
+            await uow.rectifications.record(
+                applicant.id, fields=corrected, reason=cmd.reason, by=actor.subject_id, at=now
+            )
         events = {Stage.CONTACTED: EventType.CONTACTED, Stage.WITHDRAWN: EventType.WITHDRAWN}
         event = events.get(cmd.stage) if cmd.stage is not None else None
         if event is not None and cmd.stage is not applicant.stage:

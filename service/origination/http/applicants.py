@@ -120,6 +120,9 @@ class ReferralResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     stage: Stage
     created_at: datetime
     applicant_id: Annotated[uuid.UUID, msgspec.Meta(description="the applicant record; staff only")] | None = None
+    partner_reference: (
+        Annotated[str, msgspec.Meta(description="the partner's own reference, as sent with the referral")] | None
+    ) = None
 
 
 class ApplicantReferralResponse(msgspec.Struct, frozen=True):
@@ -152,6 +155,7 @@ def referral_out(view: uc.ReferralView, actor: Principal) -> ReferralResponse:
         stage=view.stage,
         created_at=r.created_at,
         applicant_id=r.applicant_id if actor.is_staff else None,
+        partner_reference=view.partner_reference,
     )
 
 
@@ -179,6 +183,20 @@ class UpdateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     officer_id: uuid.UUID | None = None
     stage: Literal["contacted", "withdrawn", "declined"] | None = None
     postal_address: PostalAddress | None = None
+    reason: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=500,
+                pattern=r"\S",
+                description="why the name, e-mail, phone or address is corrected; optional here (kept, with "
+                "who and when, in the person's rectifications; POST /v1/privacy/persons/{id}/rectifications "
+                "requires it)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ApplicantResponse(msgspec.Struct, frozen=True):
@@ -578,7 +596,8 @@ class ApplicantController(Controller):
         request: AuthedRequest,
     ) -> ApplicantResponse:
         """Changes only the fields sent; takes the `version` read, so two officers changing the same person
-        get one success and one 409."""
+        get one success and one 409. A change of name, e-mail, phone or address is recorded as a
+        rectification (which field, who, when, and the optional `reason`), as the privacy route does."""
         cmd = uc.UpdateApplicant(
             applicant_id=applicant_id,
             expected_version=data.version,
@@ -589,6 +608,7 @@ class ApplicantController(Controller):
             officer_id=data.officer_id,
             stage=Stage(data.stage) if data.stage else None,
             postal_address=data.postal_address,
+            reason=data.reason.strip() if data.reason else None,
         )
         return applicant_out(
             await uc.update_applicant(

@@ -300,13 +300,19 @@ class ApplicationController(Controller):
         status: StatusName | None = None,
         applicant_id: uuid.UUID | None = None,
         officer_id: uuid.UUID | None = None,
+        include_test: Annotated[
+            bool, Parameter(description="also the files of partners' sandbox (made-up) people (left out by default)")
+        ] = False,
         cursor: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> ApplicationPage:
         """Applications filtered by status, applicant or officer, a page at a time with `cursor` and
         `limit`."""
         criteria = ApplicationFilter(
-            status=Status(status) if status else None, applicant_id=applicant_id, officer_id=officer_id
+            status=Status(status) if status else None,
+            applicant_id=applicant_id,
+            officer_id=officer_id,
+            include_test=include_test,
         )
         found = list(await uc.list_applications(criteria, uow=services.uow(), after=cursor, limit=limit))
         loans = await loans_of_applications([a.id for a in found], uow=services.uow())

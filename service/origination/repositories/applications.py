@@ -18,6 +18,7 @@ from domain.origination.applications import Action, Application, Condition, Hist
 from domain.origination.eligibility import CheckResult
 from domain.schedules import Installment
 from service.origination.ports import ApplicationFilter, CommitteeVote
+from service.origination.tables.applicants import ApplicantRow
 from service.origination.tables.applications import ApplicationEventRow, ApplicationRow, CommitteeVoteRow
 
 _INSTALLMENT_FIELDS = ("principal", "interest", "fees", "total", "principal_remaining")
@@ -227,6 +228,10 @@ class SqlApplications:
             query = query.where(ApplicationRow.applicant_id == criteria.applicant_id)
         if criteria.officer_id is not None:
             query = query.where(ApplicationRow.officer_id == criteria.officer_id)
+        if not criteria.include_test:
+            query = query.where(
+                ApplicationRow.applicant_id.in_(select(ApplicantRow.id).where(ApplicantRow.test.is_(False)))
+            )
         return [_application(r) for r in await self.session.scalars(query)]
 
     async def offers_expired_before(self, day: date, *, limit: int) -> Sequence[uuid.UUID]:

@@ -124,7 +124,7 @@ async def withdraw_consent(
                 raise NotFound("referral not found", code="referral.not_found")
         else:
             await _own_referral(uow, referral_id, audience_of(actor))
-        await uow.partner_feed.withdraw_consent(referral_id, now)
+        await uow.partner_feed.withdraw_consent(referral_id, now, actor.subject_id)
         await uow.commit()
         referral = await uow.partner_feed.referral(referral_id)
     assert referral is not None

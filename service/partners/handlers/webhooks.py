@@ -67,11 +67,13 @@ async def register_endpoint(
     return endpoint, secret
 
 
-async def list_endpoints(audience: Audience, *, uow: PartnersUnitOfWork) -> Sequence[WebhookEndpoint]:
+async def list_endpoints(
+    audience: Audience, *, uow: PartnersUnitOfWork, after: uuid.UUID | None, limit: int
+) -> Sequence[WebhookEndpoint]:
     async with uow:
         if await uow.partners.get(audience.partner_id) is None:
             raise NotFound("partner not found", code="partner.not_found")
-        return await uow.webhooks.of_partner(audience)
+        return await uow.webhooks.of_partner(audience, after=after, limit=limit)
 
 
 async def _own_endpoint(uow: PartnersUnitOfWork, endpoint_id: uuid.UUID, audience: Audience) -> WebhookEndpoint:

@@ -14,6 +14,7 @@ from service.kernel.http.guards import AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, next_cursor
 from service.partners.handlers import outcomes as uc
+from service.partners.http import examples as ex
 from service.partners.http.schemas import (
     EventFeedPage,
     EventFeedResponse,
@@ -41,6 +42,7 @@ class PartnerOutcomesController(Controller):
         "/referrals",
         guards=PARTNER,
         operation_id="listReferralOutcomes",
+        response_example=ex.OUTCOMES,
         summary="The partner's referrals and the milestones each person reached",
         description="Milestones with their dates: contacted, training started/completed, application "
         "submitted, approved or declined (with a category), loan disbursed (the amount only with the "
@@ -73,6 +75,7 @@ class PartnerOutcomesController(Controller):
         "/referrals/{referral_id:uuid}",
         guards=PARTNER,
         operation_id="getReferralOutcome",
+        response_example=ex.OUTCOME,
         summary="One referral's milestones",
         description="Another partner's referral is a 404, as a missing one.",
         responses=NOT_FOUND,
@@ -87,6 +90,7 @@ class PartnerOutcomesController(Controller):
         "/referrals/{referral_id:uuid}/consent-withdrawal",
         guards=[allow(Role.ADMIN, Role.LOAN_OFFICER, partners=True)],
         operation_id="withdrawReferralConsent",
+        response_example=ex.WITHDRAWN,
         summary="The person withdrew consent to sharing with the partner",
         description="From now on nothing more about the person reaches the partner: no milestones, no "
         "feed events, and webhooks not yet delivered are cancelled. Said by the partner or by staff.",
@@ -103,6 +107,7 @@ class PartnerOutcomesController(Controller):
         "/outcome-figures",
         guards=PARTNER,
         operation_id="getOutcomeFigures",
+        response_example=ex.FIGURES,
         summary="By month of referral: how many referrals reached each milestone",
         description="Counts over the partner's own referrals whose person still consents to sharing.",
         responses=problems(401, 403),
@@ -120,8 +125,9 @@ class PartnerOutcomesController(Controller):
         "/events",
         guards=PARTNER,
         operation_id="listPartnerEvents",
+        response_example=ex.FEED,
         summary="The partner's change feed: events after a cursor, in order, each once",
-        description="Poll with `after` = the last `next_cursor`. An event committed late never appears "
+        description="Poll with `cursor` = the last `next_cursor`. An event committed late never appears "
         "before an earlier position, so a poller misses nothing and sees nothing twice. Event ids are "
         "stable and equal the webhook payloads' `data.id`.",
         responses=problems(400, 401, 403),
@@ -130,10 +136,10 @@ class PartnerOutcomesController(Controller):
         self,
         services: NamedDependency[Services],
         request: AuthedRequest,
-        after: FeedCursor = "0",
+        cursor: FeedCursor = "0",
         limit: Limit = 100,
     ) -> EventFeedPage:
         page = await uc.read_feed(
-            uc.audience_of(request.user), after=int(after), limit=limit, uow=services.uow(), now=services.now()
+            uc.audience_of(request.user), after=int(cursor), limit=limit, uow=services.uow(), now=services.now()
         )
         return EventFeedResponse([event_out(e) for e in page.events], str(page.next_cursor))

@@ -68,11 +68,12 @@ class PartnerEventResponse(msgspec.Struct, frozen=True):
 
 
 class EventFeedResponse(msgspec.Struct, frozen=True):
-    """Events after the cursor in feed order. ``next_cursor`` is always set: pass it as ``after`` to
+    """Events after the cursor in feed order. ``next_cursor`` is always set: pass it as ``cursor`` to
     poll again (it is the cursor sent when nothing new happened)."""
 
     items: list[PartnerEventResponse]
-    next_cursor: str
+    # Of the type ``cursor`` is sent in (same pattern and default); always present in answers.
+    next_cursor: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,18}$")] = "0"
 
 
 class MilestoneResponse(msgspec.Struct, frozen=True):
@@ -103,7 +104,9 @@ class MilestoneCount(msgspec.Struct, frozen=True):
 
 
 class MonthFiguresResponse(msgspec.Struct, frozen=True):
-    month: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", description="month of referral")]
+    month: Annotated[
+        str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", description="month of referral", examples=["2026-11"])
+    ]
     referrals: int
     reached: list[MilestoneCount]
 

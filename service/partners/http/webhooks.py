@@ -16,6 +16,7 @@ from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, next_cursor
 from service.partners.handlers import outcomes as uc
 from service.partners.handlers import webhooks as hooks
+from service.partners.http import examples as ex
 from service.partners.http.schemas import (
     DeliveryPage,
     Limit,
@@ -61,6 +62,8 @@ class PartnerWebhooksController(Controller):
         "/webhooks",
         guards=PARTNER,
         operation_id="registerWebhook",
+        request_example=ex.REGISTER,
+        response_example=ex.WITH_SECRET,
         summary="Register a webhook endpoint; its signing secret is shown this once",
         description="Deliveries follow Standard Webhooks: headers `webhook-id` (stable across retries), "
         "`webhook-timestamp`, `webhook-signature` (HMAC-SHA256 with the secret). Failed deliveries are "
@@ -77,18 +80,27 @@ class PartnerWebhooksController(Controller):
         "/webhooks",
         guards=PARTNER,
         operation_id="listWebhooks",
+        response_example=ex.ENDPOINTS,
         summary="The partner's webhook endpoints (never their secrets)",
-        description="All of them in one page (`next_cursor` is null); a sandbox key lists its test endpoints.",
-        responses=problems(401, 403),
+        description="A page at a time with `cursor` and `limit`; a sandbox key lists its test endpoints.",
+        responses=problems(400, 401, 403),
     )
-    async def list_endpoints(self, services: NamedDependency[Services], request: AuthedRequest) -> WebhookPage:
-        found = await hooks.list_endpoints(uc.audience_of(request.user), uow=services.uow())
-        return Page(items=[webhook_out(e) for e in found], next_cursor=None)
+    async def list_endpoints(
+        self,
+        services: NamedDependency[Services],
+        request: AuthedRequest,
+        cursor: uuid.UUID | None = None,
+        limit: Limit = 50,
+    ) -> WebhookPage:
+        audience = uc.audience_of(request.user)
+        found = await hooks.list_endpoints(audience, uow=services.uow(), after=cursor, limit=limit)
+        return Page(items=[webhook_out(e) for e in found], next_cursor=next_cursor([e.id for e in found], limit))
 
     @post(
         "/webhooks/{endpoint_id:uuid}/secret-rotation",
         guards=PARTNER,
         operation_id="rotateWebhookSecret",
+        response_example=ex.ROTATED,
         summary="A new signing secret, shown this once; the old one keeps signing during the overlap",
         description="Until `previous_secret_until` every delivery carries two signatures (new and old "
         "secret), so the receiver can switch at any moment of the overlap.",
@@ -111,6 +123,7 @@ class PartnerWebhooksController(Controller):
         "/webhooks/{endpoint_id:uuid}/enabling",
         guards=PARTNER,
         operation_id="enableWebhook",
+        response_example=ex.ENDPOINT,
         summary="Put a disabled endpoint back in service",
         description="Its failure count starts from zero. Deliveries that failed meanwhile stay failed: "
         "list them and ask for a resend.",
@@ -126,6 +139,7 @@ class PartnerWebhooksController(Controller):
         "/webhook-deliveries/failed",
         guards=PARTNER,
         operation_id="listFailedWebhookDeliveries",
+        response_example=ex.FAILED,
         summary="Deliveries given up after every retry, oldest first",
         description="Each with the event it carried and the last error (`http_500`, `timeout`, "
         "`unreachable:...`, `refused:private_address`).",
@@ -150,6 +164,7 @@ class PartnerWebhooksController(Controller):
         "/webhook-deliveries/{delivery_id:uuid}/resend",
         guards=PARTNER,
         operation_id="resendWebhookDelivery",
+        response_example=ex.RESENT,
         summary="Send a failed delivery again (same webhook-id, a fresh round of retries)",
         description="Only a failed delivery (422 `webhook.delivery_not_failed` otherwise); the worker sends "
         "it within a minute, with the same `webhook-id` so a receiver can recognise a duplicate.",
@@ -195,6 +210,12 @@ class PartnerWebhooksAdminController(Controller):
         description="Its live endpoints, with their status and failure count.",
         responses=problems(400, 401, 403, 404),
     )
-    async def list_endpoints(self, partner_id: uuid.UUID, services: NamedDependency[Services]) -> WebhookPage:
-        found = await hooks.list_endpoints(Audience(partner_id), uow=services.uow())
-        return Page(items=[webhook_out(e) for e in found], next_cursor=None)
+    async def list_endpoints(
+        self,
+        partner_id: uuid.UUID,
+        services: NamedDependency[Services],
+        cursor: uuid.UUID | None = None,
+        limit: Limit = 50,
+    ) -> WebhookPage:
+        found = await hooks.list_endpoints(Audience(partner_id), uow=services.uow(), after=cursor, limit=limit)
+        return Page(items=[webhook_out(e) for e in found], next_cursor=next_cursor([e.id for e in found], limit))

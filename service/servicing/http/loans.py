@@ -142,6 +142,9 @@ class LoanController(Controller):
         borrower_name: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
         status: LoanStatusName | None = None,
         arrears_bucket: ArrearsBucket | None = None,
+        include_test: Annotated[
+            bool, QueryParameter(description="also loans of partners' sandbox (made-up) people (left out by default)")
+        ] = False,
         cursor: uuid.UUID | None = None,
         limit: PageSize = 50,
     ) -> LoanPage:
@@ -153,6 +156,7 @@ class LoanController(Controller):
             borrower_name=borrower_name,
             status=status,
             arrears_bucket=arrears_bucket,
+            include_test=include_test,
         )
         found = list(await list_loans(criteria, uow=services.uow(), after=cursor, limit=limit))
         return Page(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, String, Table, Uuid, column, func, select, table
+from sqlalchemy import Boolean, ColumnElement, String, Table, Uuid, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ids import new_id
@@ -34,6 +34,7 @@ _applicants = table(
     column("full_name", String),
     column("phone", String),
     column("search_name", String),
+    column("test", Boolean),
 )
 _loan_products = table("loan_products", column("id", Uuid), column("name", String))
 _staff_users = table("staff_users", column("id", Uuid), column("full_name", String))
@@ -197,6 +198,8 @@ class SqlLoans:
         ):
             if wanted is not None:
                 query = query.where(filtered == wanted)
+        if not criteria.include_test:
+            query = query.where(_applicants.c.test.is_(False))
         if criteria.borrower_name:
             # autoescape: a % or _ in the name is a letter to find, not a wildcard matching everyone.
             query = query.where(
