@@ -175,6 +175,8 @@ class PortfolioController(Controller):
         period_from: Annotated[date, Parameter(query="from", description="first day of the period")],
         period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
     ) -> PortfolioByMonthResponse:
+        """Figures of the last close of business of each month in the period (the dashboard's
+        outstanding and PAR30 charts); a month with no close yet is left out."""
         months = await uc.portfolio_by_month(start=period_from, end=period_to, reports=services.portfolio)
         return PortfolioByMonthResponse(
             period_from=period_from,
@@ -206,6 +208,8 @@ class PortfolioController(Controller):
         period_from: Annotated[date, Parameter(query="from", description="first day of the period")],
         period_to: Annotated[date, Parameter(query="to", description="last day of the period")],
     ) -> PipelineResponse:
+        """How many people moved through each step of the path in each month of the period, counted on
+        the lender's calendar (the dashboard's pipeline chart)."""
         months = await uc.pipeline_by_month(start=period_from, end=period_to, reports=services.portfolio)
         return PipelineResponse(
             period_from=period_from,

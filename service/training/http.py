@@ -365,6 +365,8 @@ class TrainingSessionController(Controller):
     async def list_attendance(
         self, session_id: uuid.UUID, services: NamedDependency[Services]
     ) -> list[AttendanceResponse]:
+        """Every attendance line recorded for the session's enrolments, day by day: the sheet the
+        officer fills in and prints."""
         return [attendance_out(a) for a in await uc.session_attendance(session_id, uow=services.uow())]
 
 

@@ -130,7 +130,7 @@ class ApplicantReferralResponse(msgspec.Struct, frozen=True):
 
     id: uuid.UUID
     partner_id: uuid.UUID
-    situation: str
+    situation: Situation
     project_idea: str
     partner_contact_name: str
     partner_contact_email: str
@@ -646,11 +646,13 @@ class ApplicantController(Controller):
     async def referrals(
         self, applicant_id: uuid.UUID, services: NamedDependency[Services]
     ) -> list[ApplicantReferralResponse]:
+        """Who referred the person and when, with the consent each partner stated; staff only (a partner
+        reads its own referrals under /v1/partner)."""
         return [
             ApplicantReferralResponse(
                 id=r.id,
                 partner_id=r.partner_id,
-                situation=r.situation.value,
+                situation=r.situation,
                 project_idea=r.project_idea,
                 partner_contact_name=r.partner_contact_name,
                 partner_contact_email=r.partner_contact_email,

@@ -143,7 +143,7 @@ class PaymentPreviewResponse(msgspec.Struct, frozen=True):
     value_date: date
     amount: AmountOut
     currency: str
-    channel: str
+    channel: PaymentChannel
     allocations: list[AllocationOut]
     loan: LoanStateOut
 
