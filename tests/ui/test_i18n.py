@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from domain.origination.applicants import Stage
 from domain.origination.applications import Status
+from domain.servicing.arrears import WRITTEN_OFF, bucket_labels
 from service.settings import Settings
 from service.ui.i18n import day, money, percent
 from service.ui.rendering import TEMPLATES
@@ -50,3 +51,10 @@ def test_the_session_cookie_is_secure_outside_plain_http_development_and_tests()
     for environment in ("development", "test"):
         config = session_config(settings(environment))
         assert not config.secure and config.httponly and config.samesite == "lax"
+
+
+def test_every_arrears_bucket_of_a_loan_has_a_text_written_off_included() -> None:
+    # A written-off loan is out of the ageing: its bucket is WRITTEN_OFF (the loans list showed "bucket.written_off").
+    buckets = (*bucket_labels(), WRITTEN_OFF)
+    missing = [b for b in buckets if f"bucket.{b}" not in TEXTS]
+    assert not missing, f"arrears buckets without a text: {missing}"
