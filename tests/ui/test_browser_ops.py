@@ -119,7 +119,7 @@ def test_a_training_is_completed_with_its_attendance_sheets(browser: Browser, li
 
 
 def _the_note_sits_beside_the_checkbox(page: Page) -> None:
-    """"(pas encore saisi)" on the name's line, right of the box (Pico's input + small rule once
+    """ "(pas encore saisi)" on the name's line, right of the box (Pico's input + small rule once
     drew it as a block pulled up over the name)."""
     box = page.locator("input[name=present]").first.bounding_box()
     note = page.locator("fieldset label small").first.bounding_box()
