@@ -4,7 +4,8 @@ are written the language's way."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 from domain.origination.applicants import Stage
@@ -58,3 +59,10 @@ def test_every_arrears_bucket_of_a_loan_has_a_text_written_off_included() -> Non
     buckets = (*bucket_labels(), WRITTEN_OFF)
     missing = [b for b in buckets if f"bucket.{b}" not in TEXTS]
     assert not missing, f"arrears buckets without a text: {missing}"
+
+
+def test_a_moment_is_shown_in_the_lenders_time_zone() -> None:
+    # The partner keys' "created at" showed UTC (01:37 for 02:37 in Paris).
+    moment = datetime(2026, 11, 30, 1, 37, tzinfo=UTC)
+    assert day(moment, "fr", zone=ZoneInfo("Europe/Paris")) == "30/11/2026 02:37"
+    assert day(datetime(2026, 7, 1, 22, 5, tzinfo=UTC), "en", zone=ZoneInfo("Europe/Paris")) == "02/07/2026, 00:05"
