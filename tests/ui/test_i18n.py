@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from domain.origination.applicants import Stage
 from domain.origination.applications import Status
