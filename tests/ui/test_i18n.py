@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.origination import eligibility
 from domain.origination.applicants import Stage
 from domain.origination.applications import Status
 from domain.servicing.arrears import WRITTEN_OFF, bucket_labels
@@ -66,3 +68,12 @@ def test_a_moment_is_shown_in_the_lenders_time_zone() -> None:
     moment = datetime(2026, 11, 30, 1, 37, tzinfo=UTC)
     assert day(moment, "fr", zone=ZoneInfo("Europe/Paris")) == "30/11/2026 02:37"
     assert day(datetime(2026, 7, 1, 22, 5, tzinfo=UTC), "en", zone=ZoneInfo("Europe/Paris")) == "02/07/2026, 00:05"
+
+
+def test_every_eligibility_check_is_named_in_both_languages() -> None:
+    # The file's page showed the checks' codes ("product_amount") on a French page.
+    source = Path(eligibility.__file__).read_text(encoding="utf-8")
+    names = set(re.findall(r'CheckResult\(\s*"([a-z_]+)"', source))
+    assert len(names) >= 8  # the pattern finds the checks
+    assert not sorted(n for n in names if f"check.{n}" not in TEXTS)
+    assert 't("check." ~ c.name)' in (TEMPLATES / "application.html").read_text(encoding="utf-8")
