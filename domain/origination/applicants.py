@@ -80,9 +80,11 @@ class Applicant:
     # Referred with a sandbox key (issue 14): a made-up person, never linked to a real one, kept
     # out of staff lists unless asked for and of live partners' sight.
     test: bool = False
+    # Erased on request (privacy): name, e-mail and phone are blanked, the files stay for the law.
+    erased_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        if not self.email and not self.phone:
+        if not self.email and not self.phone and self.erased_at is None:  # a live person can be reached
             raise RuleViolation(
                 "an e-mail address or a phone number is required", code="applicant.no_contact", field="email"
             )

@@ -305,7 +305,9 @@ class SqlWebhooks:
         self.session = session
 
     async def add(self, endpoint: WebhookEndpoint) -> None:
-        row = WebhookEndpointRow(id=endpoint.id, partner_id=endpoint.partner_id, test=endpoint.test)
+        row = WebhookEndpointRow(
+            id=endpoint.id, partner_id=endpoint.partner_id, test=endpoint.test, created_at=endpoint.created_at
+        )  # the handler's moment, the one its answer shows (not the database's now())
         write_endpoint(row, endpoint)
         self.session.add(row)
         await self.session.flush()

@@ -4,9 +4,10 @@ carries an idempotency key, so a second click or a replayed post does it only on
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from litestar import Request
@@ -20,6 +21,7 @@ from service.ui.session import CSRF_FIELD
 
 IDEMPOTENCY_FIELD = "_idempotency"
 GENERAL = "_form"  # where an error that names no field is shown: above the form
+_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")  # the API's DecimalString (service.kernel.http.wire)
 
 
 @dataclass
@@ -41,13 +43,12 @@ class Form:
         self.errors[error.field or GENERAL] = messages.text(error.code, error.message, language)
 
     def decimal(self, name: str) -> Decimal:
-        try:
-            value = Decimal(self.get(name).replace(" ", "").replace("\u202f", "").replace(",", "."))
-        except InvalidOperation:
-            raise RuleViolation("must be a number", field=name, code="form.not_a_number") from None
-        if not value.is_finite():
+        """A number written as people write it (``1 234,56``), of the API's shape: digits, no
+        exponent ("1e999" made ``quantize`` raise, a 500), at most 15 before the separator."""
+        text = self.get(name).replace(" ", "").replace("\u202f", "").replace("\xa0", "").replace(",", ".")
+        if not _DECIMAL.fullmatch(text):
             raise RuleViolation("must be a number", field=name, code="form.not_a_number")
-        return value
+        return Decimal(text)
 
     def integer(self, name: str) -> int:
         text = self.get(name)

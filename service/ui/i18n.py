@@ -7,7 +7,7 @@ language's conventions (``1 234,56 €``, ``7,45 %``).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -54,11 +54,12 @@ def number(value: Decimal | int | None, lang: str) -> str:
     return "—" if value is None else format_decimal(value, locale=LOCALES[lang])
 
 
-def day(value: date | datetime | None, lang: str) -> str:
+def day(value: date | datetime | None, lang: str, zone: tzinfo | None = None) -> str:
+    """A date, or a moment shown at the lender's clock (``zone``; stored moments are UTC)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return format_datetime(value, format="short", locale=LOCALES[lang])
+        return format_datetime(value, format="short", tzinfo=zone, locale=LOCALES[lang])
     return format_date(value, format="medium", locale=LOCALES[lang])
 
 
@@ -84,7 +85,7 @@ def install(environment: Environment) -> None:
 
     @pass_context
     def day_filter(context: Context, value: date | datetime | None) -> str:
-        return day(value, context["lang"])
+        return day(value, context["lang"], context.get("zone"))
 
     environment.globals["t"] = t
     environment.filters.update(money=money_filter, percent=percent_filter, number=number_filter, day=day_filter)

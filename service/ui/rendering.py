@@ -52,6 +52,7 @@ def page(request: Request[Any, Any, Any], template: str, *, status: int = 200, *
         status_code=status,
         context={
             "lang": page_language(request),
+            "zone": request.app.state.services.settings.lender_zone,  # moments at the lender's clock
             "user": principal,
             "username": session_data(request).get("username"),
             "roles": roles,

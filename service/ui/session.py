@@ -16,12 +16,13 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.redis import RedisStore
 
 from domain.identity.model import Principal, PrincipalKind, Role
+from service.kernel.http.middleware import NUL_REFUSED, refuse_nul_in_address
 from service.services import Services
 from service.settings import Settings
 
@@ -83,10 +84,14 @@ def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 async def check_csrf(request: Request[Any, Any, Any]) -> None:
-    """``before_request`` of every page: a form posted without this session's token is refused."""
+    """``before_request`` of every page: a NUL character in the address or a posted form is a 400,
+    and a form posted without this session's token is refused."""
+    refuse_nul_in_address(request)  # the API's rule at this door too (the router's hook replaces the app's)
     if request.method != "POST":
         return
     form = await request.form()
+    if any("\x00" in str(value) for _, value in form.multi_items()):
+        raise HTTPException(status_code=400, detail=NUL_REFUSED)
     given = str(form.get(CSRF_FIELD) or "")
     expected = str(session_data(request).get("csrf") or "")
     if not expected or not hmac.compare_digest(given, expected):

@@ -87,6 +87,7 @@ OPS_TEXTS: dict[str, tuple[str, str]] = {
             ("31-60", "31 à 60 j", "31-60 days"),
             ("61-90", "61 à 90 j", "61-90 days"),
             ("over 90", "plus de 90 j", "over 90 days"),
+            ("written_off", "passé en perte", "written off"),  # out of the ageing (domain WRITTEN_OFF)
         ),
     ),
     **_prefixed(

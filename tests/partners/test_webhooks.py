@@ -280,3 +280,12 @@ async def test_in_production_a_private_address_is_refused_at_sending_too(
     await happened(uow_factory, person, EventType.CONTACTED)
     report = await deliver(engine, datetime.now(UTC) + timedelta(seconds=1), allow_private=False)
     assert report.retried == 1 and receiver.received == []
+
+
+async def test_a_registered_endpoint_shows_the_creation_time_it_is_listed_with(
+    client: AsyncTestClient[Litestar], partner: Caller
+) -> None:
+    # The row took the database's now() while the answer showed the handler's clock: two times.
+    registered = (await register(client, partner, DOWN))["endpoint"]
+    [listed] = (await step(await client.get("/v1/partner/webhooks", headers=partner.headers)))["items"]
+    assert listed["id"] == registered["id"] and listed["created_at"] == registered["created_at"]

@@ -19,6 +19,7 @@ from tests.loans import make_loan
 from tests.origination.test_referrals import REFERRAL, refer, referred_applicant
 from tests.origination.test_scenario import step
 from tests.privacy.path import Client
+from tests.ui.pages import sign_in_page
 
 
 async def walk_in(client: Client, officer: Caller, name: str = "Awa Traoré") -> dict[str, Any]:
@@ -131,3 +132,20 @@ async def test_a_refused_file_is_erased_six_months_after_the_decision_unless_the
         assert await erased_on(keep_until) == 1
     finally:
         await engine.dispose()
+
+
+async def test_an_erased_person_leaves_the_lists_and_pages_working(
+    client: Client, admin: Caller, officer: Caller
+) -> None:
+    # Once erased (no e-mail, no phone), rebuilding the person failed the "contact required" rule:
+    # the applicants list, the person and the officers' pipeline answered 422 for everybody.
+    person = await walk_in(client, officer, name="Lina Erased")
+    kept = await walk_in(client, officer, name="Noé Kept")
+    await step(await client.post(f"/v1/privacy/persons/{person['id']}/erasure", headers=admin.headers))
+    listed = await step(await client.get("/v1/applicants?limit=100", headers=officer.headers))
+    assert kept["id"] in [a["id"] for a in listed["items"]]
+    erased = await step(await client.get(f"/v1/applicants/{person['id']}", headers=officer.headers))
+    assert erased["full_name"] == "" and erased["email"] is None and erased["phone"] is None
+    await sign_in_page(client, "officer-user")
+    assert (await client.get("/ui/pipeline")).status_code == 200
+    assert (await client.get(f"/ui/people/{person['id']}")).status_code == 200

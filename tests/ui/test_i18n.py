@@ -4,11 +4,15 @@ are written the language's way."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from domain.origination import eligibility
 from domain.origination.applicants import Stage
 from domain.origination.applications import Status
+from domain.servicing.arrears import WRITTEN_OFF, bucket_labels
 from service.settings import Settings
 from service.ui.i18n import day, money, percent
 from service.ui.rendering import TEMPLATES
@@ -50,3 +54,26 @@ def test_the_session_cookie_is_secure_outside_plain_http_development_and_tests()
     for environment in ("development", "test"):
         config = session_config(settings(environment))
         assert not config.secure and config.httponly and config.samesite == "lax"
+
+
+def test_every_arrears_bucket_of_a_loan_has_a_text_written_off_included() -> None:
+    # A written-off loan is out of the ageing: its bucket is WRITTEN_OFF (the loans list showed "bucket.written_off").
+    buckets = (*bucket_labels(), WRITTEN_OFF)
+    missing = [b for b in buckets if f"bucket.{b}" not in TEXTS]
+    assert not missing, f"arrears buckets without a text: {missing}"
+
+
+def test_a_moment_is_shown_in_the_lenders_time_zone() -> None:
+    # The partner keys' "created at" showed UTC (01:37 for 02:37 in Paris).
+    moment = datetime(2026, 11, 30, 1, 37, tzinfo=UTC)
+    assert day(moment, "fr", zone=ZoneInfo("Europe/Paris")) == "30/11/2026 02:37"
+    assert day(datetime(2026, 7, 1, 22, 5, tzinfo=UTC), "en", zone=ZoneInfo("Europe/Paris")) == "02/07/2026, 00:05"
+
+
+def test_every_eligibility_check_is_named_in_both_languages() -> None:
+    # The file's page showed the checks' codes ("product_amount") on a French page.
+    source = Path(eligibility.__file__).read_text(encoding="utf-8")
+    names = set(re.findall(r'CheckResult\(\s*"([a-z_]+)"', source))
+    assert len(names) >= 8  # the pattern finds the checks
+    assert not sorted(n for n in names if f"check.{n}" not in TEXTS)
+    assert 't("check." ~ c.name)' in (TEMPLATES / "application.html").read_text(encoding="utf-8")

@@ -108,3 +108,43 @@ async def test_the_roles_see_and_may_do_what_the_api_lets_them(
     )
     assert written.status_code == 303, written.text
     assert "passé en perte" in (await client.get(page)).text
+
+
+async def test_an_amount_in_exponent_or_too_long_is_refused_next_to_its_field(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # "1e999" reached quantize() and was a 500; the pages now take the API's shape of a number.
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
+    await sign_in_page(client, "officer")
+    page = f"/ui/loans/{loan.id}"
+    html = (await client.get(page)).text
+    for typed in ("1e999", "1E2", "1" * 16, "١٠"):
+        refused = await client.post(
+            f"{page}/payments/preview",
+            data={"_csrf": csrf_of(html), "amount": typed, "value_date": TODAY.isoformat(), "channel": "cash"},
+        )
+        assert refused.status_code == 422, (typed, refused.status_code)
+        assert 'id="e-amount"' in refused.text and "doit être un nombre" in refused.text, typed
+    accepted = await client.post(
+        f"{page}/payments/preview",
+        data={"_csrf": csrf_of(html), "amount": "1\u202f0,50", "value_date": TODAY.isoformat(), "channel": "cash"},
+    )
+    assert accepted.status_code == 200, accepted.text  # written the French way, thin space and comma
+
+
+async def test_a_payment_above_the_payoff_is_explained_in_french(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    # The page showed "999999 is more than the payoff on ...: confirm the overpayment" in English.
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
+    await sign_in_page(client, "officer")
+    html = (await client.get(f"/ui/loans/{loan.id}")).text
+    too_much = await client.post(
+        f"/ui/loans/{loan.id}/payments/preview",
+        data={"_csrf": csrf_of(html), "amount": "999999", "value_date": TODAY.isoformat(), "channel": "cash"},
+    )
+    assert too_much.status_code == 422
+    assert "confirm the overpayment" not in too_much.text
+    assert "999999 dépasse le montant pour solder le prêt" in too_much.text

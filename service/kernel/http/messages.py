@@ -322,6 +322,16 @@ FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
             "les conditions du comité ne sont pas toutes levées : {conditions}",
         )
     ],
+    "payment.above_payoff": [
+        (
+            re.compile(
+                r"^(?P<amount>\S+) is more than the payoff on (?P<day>\S+) \((?P<owed>\S+) (?P<currency>[A-Z]{3})\) "
+                r"plus (?P<margin>\S+): confirm the overpayment to record it$"
+            ),
+            "{amount} dépasse le montant pour solder le prêt le {day} ({owed} {currency}) de plus de {margin} : "
+            "confirmez le trop-perçu pour l'enregistrer",
+        )
+    ],
     "servicing.invalid_value_date": [
         (
             re.compile(r"^must be between (?P<earliest>\S+) and today$"),

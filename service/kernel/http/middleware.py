@@ -287,12 +287,21 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
     await decode_body(request)
 
 
+NUL_REFUSED = "NUL characters are not accepted"
+
+
+def refuse_nul_in_address(request: Request[Any, Any, Any]) -> None:
+    """A NUL character in the path or query string is a 400 (PostgreSQL text holds none): the
+    API's ``check_request`` and the pages' own ``before_request`` both call it."""
+    if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope.get("path", ""):
+        raise HTTPException(status_code=400, detail=NUL_REFUSED)
+
+
 async def check_request(request: Request[Any, Any, Any]) -> None:
     """NUL characters are a 400, missing required parameters are named all at once, and a body
     sent as anything but JSON is a 415. Reads the raw ASGI headers: building Litestar's header
     mapping costs more than the check."""
-    if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope.get("path", ""):
-        raise HTTPException(status_code=400, detail="NUL characters are not accepted")
+    refuse_nul_in_address(request)
     if missing := missing_parameters(request, route_input(request)):
         raise ValidationException(detail="missing parameters", extra=missing)
     if request.method not in _BODY_METHODS:
@@ -307,7 +316,7 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
         raise HTTPException(status_code=415, detail="send the body as application/json")
     # PostgreSQL stores no NUL character in text; refuse it here rather than fail on the way in.
     if has_body and b"\\u0000" in await request.body():
-        raise HTTPException(status_code=400, detail="NUL characters are not accepted")
+        raise HTTPException(status_code=400, detail=NUL_REFUSED)
 
 
 async def decode_body(request: Request[Any, Any, Any]) -> None:
