@@ -51,8 +51,11 @@ class Form:
         return Decimal(text)
 
     def integer(self, name: str) -> int:
-        text = self.get(name)
-        if not text.isdigit():
+        """A whole number as typed (a sign allowed, nine digits at most): whether it is in range is the
+        use case's rule, which says so in its own words (-1 instalments is out of range, not "not a
+        whole number")."""
+        text = self.get(name).strip()
+        if not re.fullmatch(r"[-+]?\d{1,9}", text):
             raise RuleViolation("must be a whole number", field=name, code="form.not_a_whole_number")
         return int(text)
 

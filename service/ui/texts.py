@@ -33,6 +33,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dashboard.title": ("Tableau de bord", "Dashboard"),
     "dashboard.agenda": ("Mes contacts de suivi", "My follow-up contacts"),
     "dashboard.agenda_empty": ("Aucun contact à faire.", "No contact to make."),
+    "dashboard.agenda_more": (
+        "… et {n} autres contacts, les plus anciens d'abord ci-dessus.",
+        "… and {n} more contacts; the oldest are shown first above.",
+    ),
     "dashboard.waiting": ("Dossiers qui m'attendent", "Applications waiting for me"),
     "dashboard.waiting_empty": ("Aucun dossier en attente.", "No application waiting."),
     "dashboard.arrears": ("Mes prêts en retard", "My loans in arrears"),

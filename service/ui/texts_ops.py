@@ -9,6 +9,13 @@ def _prefixed(prefix: str, rows: tuple[tuple[str, str, str], ...]) -> dict[str, 
 
 
 OPS_TEXTS: dict[str, tuple[str, str]] = {
+    "notice.due_date_reminder": ("Rappel d'échéance", "Due date reminder"),
+    "notice.missed_payment": ("Échéance impayée", "Missed payment"),
+    "notice.missed_payment_escalation": ("Relance d'impayé", "Missed payment escalation"),
+    "notice.follow_up_contact_due": ("Contact de suivi à faire", "Follow-up contact due"),
+    "notice.training_session_starting": ("Session de formation à venir", "Training session starting"),
+    "channel.email": ("E-mail", "E-mail"),
+    "channel.sms": ("SMS", "SMS"),
     "nav.loans": ("Prêts", "Loans"),
     "nav.training": ("Formations", "Training"),
     "nav.admin": ("Administration", "Administration"),

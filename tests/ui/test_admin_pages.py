@@ -5,12 +5,17 @@ the API says so."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text as sql
 
+from service.kernel.db.engine import create_engine
+from service.settings import Settings
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, sign_in_staff
+from tests.loans import make_loan
 from tests.ui.pages import csrf_of, post_form, sign_in_page
 
 SECRET = re.compile(r'value="(mck_[^"]+)" data-secret')
@@ -99,3 +104,25 @@ async def test_reads_render_and_officers_keep_out_of_admin_forms(
     await sign_in_page(client, "officer")
     assert (await client.get("/ui/admin/partners")).status_code == 403
     assert "/ui/admin" not in (await client.get("/ui/loans")).text  # no admin link for officers
+
+
+async def test_failed_notices_are_named_in_the_pages_language(
+    client: AsyncTestClient[Litestar], admin: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings
+) -> None:
+    assert admin.id is not None
+    loan = await make_loan(uow_factory, officer_id=admin.id, borrower_name="Fatou Sow")
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sql("""INSERT INTO notices (id, recipient_kind, recipient_id, channel, event_key, kind, payload,
+                                             status, last_error)
+                        SELECT :id, 'applicant', l.applicant_id, 'sms', 'e', 'missed_payment', '{}', 'failed',
+                               'sms.refused' FROM loans l WHERE l.id = :loan"""),
+                {"id": uuid.uuid4(), "loan": loan.id},
+            )
+    finally:
+        await engine.dispose()
+    await sign_in_page(client, admin.name)
+    html = (await client.get("/ui/admin/notices")).text
+    assert "Échéance impayée" in html and "SMS" in html and "missed_payment" not in html

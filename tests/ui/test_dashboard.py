@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -12,6 +13,7 @@ from service.kernel.db.engine import create_engine
 from service.servicing.handlers.close_of_business import close_business_day
 from service.servicing.repositories.close_of_business import SqlCloseOfBusiness
 from service.settings import Settings
+from service.ui.pages import dashboard as dashboard_page
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, lender_today, sign_in_staff
 from tests.followup.test_http import planned_loan
@@ -55,3 +57,19 @@ async def test_a_manager_sees_the_outstanding_of_the_last_close(
         await engine.dispose()
     dashboard = (await client.get("/ui/")).text
     assert f"<tr><td>{yesterday:%Y-%m}</td><td>3\u202f000,00\xa0€</td>" in dashboard
+
+
+async def test_a_long_agenda_shows_the_oldest_first_and_says_how_many_more(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard_page, "AGENDA_ROWS", 1)
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    older = add_months(lender_today(), -5) + timedelta(days=10)
+    newer = add_months(lender_today(), -3) + timedelta(days=10)
+    first = await planned_loan(uow_factory, officer, older, borrower_name="Awa Oldest", borrower_phone="+33698765432")
+    await planned_loan(uow_factory, officer, newer, borrower_name="Binta Newer", borrower_phone="+33698765433")
+    await sign_in_page(client, "officer")
+    dashboard = (await client.get("/ui/")).text
+    assert "Awa Oldest" in dashboard and "Binta Newer" not in dashboard
+    assert f'href="/ui/loans/{first}"' in dashboard
+    assert "autres contacts, les plus anciens" in dashboard

@@ -148,3 +148,25 @@ async def test_a_payment_above_the_payoff_is_explained_in_french(
     assert too_much.status_code == 422
     assert "confirm the overpayment" not in too_much.text
     assert "999999 dépasse le montant pour solder le prêt" in too_much.text
+
+
+async def test_a_negative_term_is_refused_as_out_of_range_not_as_not_a_number(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
+    await sign_in_page(client, "officer")
+    page = f"/ui/loans/{loan.id}"
+    html = (await client.get(page)).text
+    fields = {
+        "_csrf": csrf_of(html),
+        "_idempotency": idempotency_of(html),
+        "value_date": TODAY.isoformat(),
+        "first_due_date": (TODAY + timedelta(days=30)).isoformat(),
+        "reason": "chômage partiel",
+    }
+    refused = await client.post(f"{page}/reschedule", data={**fields, "number_of_installments": "-1"})
+    assert refused.status_code == 422 and 'id="e-number_of_installments"' in refused.text
+    assert "doit être un nombre entier" not in refused.text
+    typo = await client.post(f"{page}/reschedule", data={**fields, "number_of_installments": "12x"})
+    assert typo.status_code == 422 and "doit être un nombre entier" in typo.text

@@ -74,16 +74,24 @@ async def arrears_by_bucket(principal: Principal, services: Services) -> dict[st
     return dict(buckets)
 
 
+# The agenda shows the most urgent contacts first and says how many more wait: an officer back from
+# leave may have a hundred overdue, and the page must stay readable and fast.
+AGENDA_ROWS = 15
+
+
 @get("/ui/", guards=[allow(*ALL_STAFF)])
 async def dashboard(request: Request[Principal, Any, Any], services: NamedDependency[Services]) -> Template:
     principal = request.user
     agenda = await followup.officer_agenda(principal.subject_id, services.today(), uow=services.uow())
     waiting = await waiting_for(principal, services)
+    overdue = agenda.contacts.get(AgendaStatus.OVERDUE, [])
+    due = agenda.contacts.get(AgendaStatus.DUE, [])
     return page(
         request,
         "dashboard.html",
-        overdue=agenda.contacts.get(AgendaStatus.OVERDUE, []),
-        due=agenda.contacts.get(AgendaStatus.DUE, []),
+        overdue=overdue[:AGENDA_ROWS],
+        due=due[: max(AGENDA_ROWS - len(overdue), 0)],
+        more_contacts=max(len(overdue) + len(due) - AGENDA_ROWS, 0),
         borrowers=agenda.borrowers,
         waiting=waiting,
         names=await applicant_names((a.applicant_id for a in waiting), services),
