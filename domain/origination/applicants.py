@@ -103,6 +103,8 @@ class Referral:
     partner_contact_email: str
     consent_given_on: date
     created_at: datetime
+    # Which wording of the consent the person agreed to (the partner's form version), when given.
+    consent_text_version: str | None = None
 
 
 def check_siret(siret: str) -> str:

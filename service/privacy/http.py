@@ -98,12 +98,14 @@ class ConsentResponse(msgspec.Struct, frozen=True):
     """The referral consent: given on (the day the partner reported), withdrawn at (null while in force)
     and by whom (a staff user's or the partner's id; null when the person's erasure withdrew it), and
     the separate consent to share the loan amount. Withdrawn with ``POST
-    /v1/partner/referrals/{id}/consent-withdrawal``. The consent text version is not recorded."""
+    /v1/partner/referrals/{id}/consent-withdrawal``. ``text_version`` is the consent wording's version
+    the partner stated (null when it did not)."""
 
     referral_id: uuid.UUID
     applicant_id: uuid.UUID
     partner_id: uuid.UUID
     given_on: date
+    text_version: str | None
     withdrawn_at: datetime | None
     withdrawn_by: uuid.UUID | None
     share_loan_amount: bool
@@ -121,6 +123,7 @@ def _consent_out(c: Consent) -> ConsentResponse:
         applicant_id=c.applicant_id,
         partner_id=c.partner_id,
         given_on=c.given_on,
+        text_version=c.text_version,
         withdrawn_at=c.withdrawn_at,
         withdrawn_by=c.withdrawn_by,
         share_loan_amount=c.share_loan_amount,

@@ -39,6 +39,7 @@ class Consent:
     applicant_id: uuid.UUID
     partner_id: uuid.UUID
     given_on: date
+    text_version: str | None
     withdrawn_at: datetime | None
     withdrawn_by: uuid.UUID | None
     share_loan_amount: bool

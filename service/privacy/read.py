@@ -144,6 +144,7 @@ class SqlAuditTrail:
 # The referral consent as the partners context records it (the one place of its withdrawal).
 _CONSENT = """
 SELECT r.id AS referral_id, r.applicant_id, r.partner_id, r.consent_given_on AS given_on,
+       r.consent_text_version AS text_version,
        f.consent_withdrawn_at AS withdrawn_at, f.consent_withdrawn_by AS withdrawn_by,
        coalesce(f.share_loan_amount, false) AS share_loan_amount, a.erased_at IS NOT NULL AS person_erased
 FROM referrals r JOIN applicants a ON a.id = r.applicant_id

@@ -163,6 +163,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "people.referral": ("Orientation", "Referral"),
     "people.project_idea": ("Idée de projet", "Project idea"),
     "people.consent": ("Consentement donné le", "Consent given on"),
+    "people.consent_version": ("texte {v}", "wording {v}"),
     "people.training": ("Formation", "Training"),
     "people.programme": ("Programme", "Programme"),
     "people.no_training": ("Aucune inscription.", "No enrolment."),

@@ -47,6 +47,7 @@ STORED_IN: dict[tuple[str, str], str | tuple[str, int]] = {
     ("CreateLoanProductRequest", "name"): "loan_products.name",
     ("CreatePartnerRequest", "kind"): "partners.kind",
     ("CreatePartnerRequest", "name"): "partners.name",
+    ("ConsentIn", "text_version"): "referrals.consent_text_version",
     ("CreateReferralRequest", "project_idea"): "referrals.project_idea",
     ("CreateReferralRequest", "partner_reference"): "partner_referrals.partner_reference",
     ("RegisterWebhookRequest", "url"): "webhook_endpoints.url",

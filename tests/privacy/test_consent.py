@@ -17,12 +17,23 @@ async def test_a_withdrawn_consent_stops_sharing_from_then_on_and_privacy_shows_
     client: Client, admin: Caller, officer: Caller, uow_factory: SqlUnitOfWorkFactory, clock: Clock
 ) -> None:
     partner = await sign_in_partner(client, uow_factory, "france-travail")
-    body = {**REFERRAL, "consent": {**REFERRAL["consent"], "share_loan_amount": True}}
+    body = {**REFERRAL, "consent": {**REFERRAL["consent"], "share_loan_amount": True, "text_version": "FT-2026-01"}}
     referral = await step(await refer(client, partner, body, "consent"), 201)
     url = f"/v1/privacy/referrals/{referral['id']}/consent"
     consent = await step(await client.get(url, headers=admin.headers))
     assert (consent["given_on"], consent["withdrawn_at"], consent["withdrawn_by"]) == ("2026-11-02", None, None)
-    assert consent["sharing_allowed"] and consent["share_loan_amount"]
+    assert consent["sharing_allowed"] and consent["share_loan_amount"] and consent["text_version"] == "FT-2026-01"
+    plain = await step(
+        await refer(
+            client,
+            partner,
+            {**REFERRAL, "person": {**REFERRAL["person"], "email": "b@x.org", "phone": "0699999999"}},
+            "plain",
+        ),
+        201,
+    )
+    without = await step(await client.get(f"/v1/privacy/referrals/{plain['id']}/consent", headers=admin.headers))
+    assert without["text_version"] is None
 
     withdrawn_at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     clock.moment = withdrawn_at

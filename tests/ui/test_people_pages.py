@@ -41,12 +41,14 @@ async def test_a_referred_person_shows_who_referred_them_and_the_consent(
 ) -> None:
     await sign_in_staff(client, uow_factory, "officer", "loan_officer")
     partner = await sign_in_partner(client, uow_factory, "ft")
-    assert (await refer(client, partner, REFERRAL, "k1")).status_code == 201
+    body = {**REFERRAL, "consent": {**REFERRAL["consent"], "text_version": "FT-2026-01"}}
+    assert (await refer(client, partner, body, "k1")).status_code == 201
     await sign_in_page(client, "officer")
     found = (await client.get("/ui/people", params={"q": "Diallo Amina"})).text
     person_url = found.split('href="/ui/people/')[1].split('"')[0]
     person = (await client.get(f"/ui/people/{person_url}")).text
     assert "Partner ft" in person and REFERRAL["project_idea"] in person and "2 nov. 2026" in person
+    assert "texte FT-2026-01" in person
 
 
 async def test_the_pipeline_counts_and_lists_by_stage_and_status(

@@ -38,6 +38,7 @@ class ReferPerson:
     partner_contact_email: str
     consent_given: bool
     consent_given_on: date
+    consent_text_version: str | None = None
     partner_reference: str | None = None
     # A consent of its own: the partner may see the amount lent only if the person agreed to it.
     share_loan_amount: bool = False
@@ -130,6 +131,7 @@ async def refer_person(
             partner_contact_email=partner_contact_email,
             consent_given_on=cmd.consent_given_on,
             created_at=now,
+            consent_text_version=cmd.consent_text_version.strip() if cmd.consent_text_version else None,
         )
         await uow.referrals.add(referral)
         reference = cmd.partner_reference.strip() if cmd.partner_reference else None

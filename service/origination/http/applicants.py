@@ -60,6 +60,19 @@ class PartnerContactIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 class ConsentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     given: bool
     given_on: date
+    text_version: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=40,
+                description="the version of the consent wording the person signed (the partner's form), kept with "
+                "the consent and shown with it",
+                examples=["FT-2026-01"],
+            ),
+        ]
+        | None
+    ) = None
     share_loan_amount: Annotated[
         bool,
         msgspec.Meta(
@@ -136,6 +149,7 @@ class ApplicantReferralResponse(msgspec.Struct, frozen=True):
     partner_contact_email: str
     consent_given_on: date
     created_at: datetime
+    consent_text_version: str | None
 
 
 class ReferralSummary(msgspec.Struct, frozen=True):
@@ -428,6 +442,7 @@ class ReferralController(Controller):
             partner_contact_email=data.partner_contact.email,
             consent_given=data.consent.given,
             consent_given_on=data.consent.given_on,
+            consent_text_version=data.consent.text_version,
             partner_reference=data.partner_reference,
             share_loan_amount=data.consent.share_loan_amount,
             test=request.user.test,
@@ -657,6 +672,7 @@ class ApplicantController(Controller):
                 partner_contact_name=r.partner_contact_name,
                 partner_contact_email=r.partner_contact_email,
                 consent_given_on=r.consent_given_on,
+                consent_text_version=r.consent_text_version,
                 created_at=r.created_at,
             )
             for r in await uc.applicant_referrals(applicant_id, uow=services.uow())

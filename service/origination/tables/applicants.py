@@ -93,6 +93,7 @@ class ReferralRow(Base):
     partner_contact_name: Mapped[str] = mapped_column(String(200))
     partner_contact_email: Mapped[str] = mapped_column(String(320))
     consent_given_on: Mapped[dt.date] = mapped_column(Date)
+    consent_text_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = created_at()
 
 
