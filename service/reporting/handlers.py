@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import RuleViolation
 from domain.money import minor_unit
+from domain.schedules.validation import check_business_date
 from service.reporting.ports import PipelineMonth, PortfolioReports
 
 GROUPS = ("product", "officer", "partner")
@@ -83,6 +84,10 @@ def _percent(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
 
 
 def _check_period(start: date, end: date) -> None:
+    # The same calendar as every business date (1900-2999): PostgreSQL's month arithmetic on year 1
+    # never advanced, and a series of months from there never ended.
+    check_business_date(start, "from")
+    check_business_date(end, "to")
     if start > end:
         raise RuleViolation("must not be after 'to'", code="portfolio.invalid_period", field="from")
     if (end - start).days > MAX_DAYS:

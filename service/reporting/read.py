@@ -98,8 +98,10 @@ GROUP BY 1, 2, 3 ORDER BY 1, 3
 # Months of the lender's calendar; every count takes the day in the lender's time zone.
 _PIPELINE = text("""
 WITH months AS (
-    SELECT CAST(m AS date) AS month
-    FROM generate_series(date_trunc('month', CAST(:start AS date)), CAST(:end AS date), interval '1 month') AS m
+    -- A count of months, not a series of timestamps: a time zone's local mean time before 1900 (Paris:
+    -- +00:09:21) made the timestamp series from year 1 never reach its end and fill the disk.
+    SELECT CAST(CAST(:first_month AS timestamp) + make_interval(months => i) AS date) AS month
+    FROM generate_series(0, CAST(:months AS int) - 1) AS i
 ),
 referred AS (
     SELECT date_trunc('month', created_at AT TIME ZONE :tz)::date AS month, count(*) AS n FROM referrals
@@ -151,7 +153,10 @@ class SqlPortfolioReports:
 
     async def pipeline(self, *, start: date, end: date) -> Sequence[PipelineMonth]:
         async with self.engine.connect() as connection:
-            rows = await connection.execute(_PIPELINE, {"start": start, "end": end, "tz": self.timezone})
+            first_month = start.replace(day=1)
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            params = {"start": start, "end": end, "tz": self.timezone, "first_month": first_month, "months": months}
+            rows = await connection.execute(_PIPELINE, params)
             return [
                 PipelineMonth(
                     month=r.month,
