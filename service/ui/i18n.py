@@ -16,7 +16,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from service.kernel.http.messages import DEFAULT_LANGUAGE, Language
+from service.kernel.http.messages import DEFAULT_LANGUAGE, Language, check_detail
 from service.ui.texts import TEXTS
 
 LOCALES: dict[str, str] = {"fr": "fr_FR", "en": "en_GB"}
@@ -87,5 +87,15 @@ def install(environment: Environment) -> None:
     def day_filter(context: Context, value: date | datetime | None) -> str:
         return day(value, context["lang"], context.get("zone"))
 
+    @pass_context
+    def check_detail_filter(context: Context, detail: str) -> str:
+        return check_detail(detail, context["lang"])
+
     environment.globals["t"] = t
-    environment.filters.update(money=money_filter, percent=percent_filter, number=number_filter, day=day_filter)
+    environment.filters.update(
+        money=money_filter,
+        percent=percent_filter,
+        number=number_filter,
+        day=day_filter,
+        check_detail=check_detail_filter,
+    )

@@ -44,7 +44,9 @@ async def test_from_draft_to_disbursement_through_the_pages(
     assert "rechargez" in stale  # a stale version says so, in French
     for move in ("submit", "start_review", "send_to_committee"):
         await act(client, page, f"moves/{move}", version=version_of((await client.get(page)).text))
-    assert "Transmettre au comité" not in (await client.get(page)).text  # the officer's moves are done
+    submitted = (await client.get(page)).text
+    assert "Transmettre au comité" not in submitted  # the officer's moves are done
+    assert "le produit prête de" in submitted and "the product lends" not in submitted  # checks in French
 
     for member in ("member-one", "member-two"):
         await sign_in_page(client, member)

@@ -423,7 +423,71 @@ def text(code: str | None, english: str, language: Language) -> str:
     for pattern, template in FRENCH_TEMPLATES_BY_CODE.get(code or "", ()):
         if match := pattern.match(english):
             return template.format(**match.groupdict())
+    if code == "application.not_eligible":  # "check: detail; check: detail", the checks by name
+        return check_detail(english, language)
     return english
+
+
+# The eligibility checks' details (domain/origination/eligibility.py and the sources the use case
+# names): each figure comes with its words, so the words are translated around the figures, longest
+# phrases first, then the figures are written the French way (``9 000,00``, dates ``07/02/2022``).
+_CHECK_PHRASES = (
+    ("another lender's microcredit in the financing plan (", "microcrédit d'un autre prêteur au plan de financement ("),
+    ("outstanding on loans with us", "encours de nos prêts"),
+    ("offered or signed with us, not yet paid out", "offert ou signé chez nous, pas encore versé"),
+    ("the product requires a completed training", "le produit demande une formation terminée"),
+    (
+        "no business project: complete it before submitting",
+        "aucun projet d'entreprise : complétez-le avant de soumettre",
+    ),
+    ("no legal maximum duration in force", "aucune durée maximale légale en vigueur"),
+    ("no legal ceiling in force for ", "aucun plafond légal en vigueur pour "),
+    ("checked when the offer's TAEG is known", "vérifié quand le TAEG de l'offre est connu"),
+    ("indicative TAEG (disbursed today)", "TAEG indicatif (versé aujourd'hui)"),
+    ("the signed offer's TAEG", "le TAEG de l'offre signée"),
+    ("the offer's TAEG", "le TAEG de l'offre"),
+    ("; usury threshold ", " ; seuil d'usure "),
+    ("; the product lends ", " ; le produit prête de "),
+    (" instalments; the product allows ", " échéances ; le produit en permet de "),
+    (" instalments = ", " échéances = "),
+    (" months; legal maximum ", " mois ; maximum légal "),
+    ("; legal ceiling ", " ; plafond légal "),
+    ("(in force since ", "(en vigueur depuis le "),
+    (" guaranteed by the project's ", " garantis par les "),
+    (" guarantor(s); ", " garant(s) du projet ; "),
+    (" required (", " demandés ("),
+    (" % of this loan ", " % de ce prêt "),
+    (", set by the product)", ", fixé par le produit)"),
+    ("the financing plan is in ", "le plan de financement est en "),
+    (", the loan in ", ", le prêt en "),
+    ("business project version ", "projet d'entreprise version "),
+    (": needs ", " : besoins "),
+    (", resources ", ", ressources "),
+    ("training completed", "formation terminée"),
+    ("not required", "non demandée"),
+    ("this loan ", "ce prêt "),
+    (" months", " mois"),
+    (" to ", " à "),
+)
+_DECIMAL = re.compile(r"\b(\d+)\.(\d+)\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _french_decimal(match: re.Match[str]) -> str:
+    whole = f"{int(match.group(1)):,}".replace(",", "\u202f")
+    return f"{whole},{match.group(2)}"
+
+
+def check_detail(english: str, language: Language) -> str:
+    """An eligibility check's detail in ``language``: its figures and sources kept, its words and
+    number format translated (officers read them on the application and in a refusal)."""
+    if language == "en":
+        return english
+    french = english
+    for phrase, translated in _CHECK_PHRASES:
+        french = french.replace(phrase, translated)
+    french = _ISO_DATE.sub(r"\3/\2/\1", french)
+    return _DECIMAL.sub(_french_decimal, french)
 
 
 def reason(english: str, language: Language) -> str:
