@@ -157,12 +157,21 @@ async def test_the_ceiling_names_the_source_of_every_figure(client: AsyncTestCli
             {"label": "Adie", "amount": "3000.00", "kind": "other_microcredit"},
         ],
     )
-    refused = await client.post(f"{url}/submission", headers=admin.headers, json={"version": app["version"]})
+    english = {**admin.headers, "Accept-Language": "en"}
+    refused = await client.post(f"{url}/submission", headers=english, json={"version": app["version"]})
     assert refused.status_code == 422
     assert refused.json()["detail"] == (
         "legal_ceiling: this loan 10000.00 + outstanding on loans with us 0.00 + offered or signed with us, "
         "not yet paid out 0.00 + another lender's microcredit in the financing plan (Adie) 3000.00 = 13000.00 "
         "EUR; legal ceiling 12000.00 EUR (in force since 2022-02-07)"
+    )
+    # French by default: the same figures and sources, the words and number format translated.
+    french = await client.post(f"{url}/submission", headers=admin.headers, json={"version": app["version"]})
+    assert french.status_code == 422
+    assert french.json()["detail"] == (
+        "legal_ceiling: ce prêt 10\u202f000,00 + encours de nos prêts 0,00 + offert ou signé chez nous, pas encore "
+        "versé 0,00 + microcrédit d'un autre prêteur au plan de financement (Adie) 3\u202f000,00 = 13\u202f000,00 "
+        "EUR ; plafond légal 12\u202f000,00 EUR (en vigueur depuis le 07/02/2022)"
     )
 
 
