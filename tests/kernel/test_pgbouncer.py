@@ -99,6 +99,14 @@ async def test_the_driver_works_behind_pgbouncer_in_transaction_mode(bouncer: st
 async def test_without_the_setting_prepared_statements_break_behind_pgbouncer(
     bouncer: str, servers: RunningServers
 ) -> None:
-    # What DB_PGBOUNCER=true is for: asyncpg's defaults do not survive transaction pooling.
-    with pytest.raises(Exception, match="prepared statement"):
-        await workload(bouncer, servers, pgbouncer=False)
+    # What DB_PGBOUNCER=true is for: asyncpg's defaults do not survive transaction pooling. Whether a
+    # client's next transaction lands on another server connection is up to PgBouncer's scheduling,
+    # so a run may get through by chance: one of five breaking shows it.
+    errors: list[str] = []
+    for _ in range(5):
+        try:
+            await workload(bouncer, servers, pgbouncer=False)
+        except Exception as error:  # noqa: BLE001 - asyncpg's or SQLAlchemy's wrapper, as it comes
+            errors.append(str(error))
+            break
+    assert errors and "prepared statement" in errors[0]
