@@ -67,9 +67,12 @@ class ReadAuditMiddleware:
             # The caller is read when the answer starts: the pages' session middleware, inside the
             # app's middleware, sets it after this one began.
             principal = scope.get("user")
-            staff = isinstance(principal, Principal) and principal.kind is PrincipalKind.STAFF
-            if message["type"] == "http.response.start" and 200 <= message["status"] < 300 and staff:
-                assert isinstance(principal, Principal)
+            if (
+                message["type"] == "http.response.start"
+                and 200 <= message["status"] < 300
+                and isinstance(principal, Principal)
+                and principal.kind is PrincipalKind.STAFF
+            ):
                 read = AuditedRead(
                     staff_id=principal.subject_id,
                     at=datetime.now(UTC),

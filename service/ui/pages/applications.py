@@ -96,6 +96,7 @@ async def _page(
         history=history,
         loan_id=loans.get(application_id),
         allowed=actions_allowed(application, request.user),
+        decline_categories=[c.value for c in DeclineCategory],
         form=form or Form(),
         acting=acting,
         idempotency=new_idempotency_key(),
@@ -195,10 +196,10 @@ async def vote(request: Authed, application_id: uuid.UUID, services: NamedDepend
 
 def _decline_category(form: Form) -> DeclineCategory:
     """What a referring partner is told of a rejection (a category, never the reasons)."""
-    chosen = form.get("decline_category") or DeclineCategory.OTHER.value
-    if chosen not in {c.value for c in DeclineCategory}:
-        raise RuleViolation("not a known choice", field="decline_category", code="form.not_a_choice")
-    return DeclineCategory(chosen)
+    try:
+        return DeclineCategory(form.get("decline_category") or DeclineCategory.OTHER)
+    except ValueError:
+        raise RuleViolation("not a known choice", field="decline_category", code="form.not_a_choice") from None
 
 
 @post("/ui/applications/{application_id:uuid}/decision", guards=[allow(*COMMITTEE)], status_code=303)
