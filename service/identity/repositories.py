@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, Table, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +16,14 @@ from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, St
 from service.identity.tables import ApiKeyRow, BorrowerRow, LoginCodeRow, PartnerRow, StaffUserRow
 from service.kernel.db.mapping import row_values, to_domain
 
+STAFF_USERS: Table = StaffUserRow.__table__  # type: ignore[assignment]
+PARTNERS: Table = PartnerRow.__table__  # type: ignore[assignment]
+API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[assignment]
+BORROWERS: Table = BorrowerRow.__table__  # type: ignore[assignment]
+LOGIN_CODES: Table = LoginCodeRow.__table__  # type: ignore[assignment]
 
-def _staff(row: StaffUserRow) -> StaffUser:
+
+def _staff(row: Row[Any]) -> StaffUser:
     return to_domain(StaffUser, row, roles=frozenset(Role(r) for r in row.roles))
 
 
@@ -26,11 +32,12 @@ class SqlStaffUsers:
         self.session = session
 
     async def get(self, user_id: uuid.UUID) -> StaffUser | None:
-        row = await self.session.get(StaffUserRow, user_id)
+        row = (await self.session.execute(select(STAFF_USERS).where(STAFF_USERS.c.id == user_id))).one_or_none()
         return _staff(row) if row else None
 
     async def by_username(self, username: str) -> StaffUser | None:
-        row = await self.session.scalar(select(StaffUserRow).where(StaffUserRow.username == username))
+        query = select(STAFF_USERS).where(STAFF_USERS.c.username == username)
+        row = (await self.session.execute(query)).one_or_none()
         return _staff(row) if row else None
 
     async def add(self, user: StaffUser) -> None:
@@ -38,28 +45,41 @@ class SqlStaffUsers:
         # ON CONFLICT: a unique violation would write the username (often a person's name) into
         # PostgreSQL's log.
         inserted = await self.session.scalar(
-            insert(StaffUserRow)
+            insert(STAFF_USERS)
             .values(**row_values(user, exclude=("version",), roles=roles))
             .on_conflict_do_nothing()
-            .returning(StaffUserRow.id)
+            .returning(STAFF_USERS.c.id)
         )
         if inserted is None:
             raise Conflict("this username is taken", code="identity.username_taken")
 
     async def save(self, user: StaffUser) -> None:
-        row = await self.session.get(StaffUserRow, user.id)
-        assert row is not None
-        row.full_name, row.password_hash, row.active = user.full_name, user.password_hash, user.active
-        row.token_version = user.token_version
-        row.roles = sorted(r.value for r in user.roles)
-        await self.session.flush()
-        user.version = row.version
+        """Write the user as of the version it was read at; someone else's change meanwhile is a
+        conflict. The version moves on only when a value changes (a no-op save keeps it)."""
+        values = {
+            "full_name": user.full_name,
+            "password_hash": user.password_hash,
+            "active": user.active,
+            "token_version": user.token_version,
+            "roles": sorted(r.value for r in user.roles),
+        }
+        columns = STAFF_USERS.c
+        changed = or_(*(columns[name].is_distinct_from(value) for name, value in values.items()))
+        version = await self.session.scalar(
+            update(STAFF_USERS)
+            .where(columns.id == user.id, columns.version == user.version)
+            .values(**values, version=case((changed, columns.version + 1), else_=columns.version))
+            .returning(columns.version)
+        )
+        if version is None:
+            raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale")
+        user.version = version
 
     async def page(self, *, after: uuid.UUID | None, limit: int) -> Sequence[StaffUser]:
-        query = select(StaffUserRow).order_by(StaffUserRow.id).limit(limit)
+        query = select(STAFF_USERS).order_by(STAFF_USERS.c.id).limit(limit)
         if after is not None:
-            query = query.where(StaffUserRow.id > after)
-        return [_staff(r) for r in await self.session.scalars(query)]
+            query = query.where(STAFF_USERS.c.id > after)
+        return [_staff(r) for r in await self.session.execute(query)]
 
 
 class SqlPartners:
@@ -67,17 +87,17 @@ class SqlPartners:
         self.session = session
 
     async def get(self, partner_id: uuid.UUID) -> Partner | None:
-        row = await self.session.get(PartnerRow, partner_id)
+        row = (await self.session.execute(select(PARTNERS).where(PARTNERS.c.id == partner_id))).one_or_none()
         return to_domain(Partner, row) if row else None
 
     async def add(self, partner: Partner) -> None:
-        self.session.add(PartnerRow(**row_values(partner)))
+        await self.session.execute(insert(PARTNERS).values(**row_values(partner)))
 
     async def page(self, *, after: uuid.UUID | None, limit: int) -> Sequence[Partner]:
-        query = select(PartnerRow).order_by(PartnerRow.id).limit(limit)
+        query = select(PARTNERS).order_by(PARTNERS.c.id).limit(limit)
         if after is not None:
-            query = query.where(PartnerRow.id > after)
-        return [to_domain(Partner, r) for r in await self.session.scalars(query)]
+            query = query.where(PARTNERS.c.id > after)
+        return [to_domain(Partner, r) for r in await self.session.execute(query)]
 
 
 class SqlApiKeys:
@@ -85,24 +105,24 @@ class SqlApiKeys:
         self.session = session
 
     async def by_prefix(self, prefix: str) -> ApiKey | None:
-        row = await self.session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
+        row = (await self.session.execute(select(API_KEYS).where(API_KEYS.c.prefix == prefix))).one_or_none()
         return to_domain(ApiKey, row) if row else None
 
     async def get(self, key_id: uuid.UUID) -> ApiKey | None:
-        row = await self.session.get(ApiKeyRow, key_id)
+        row = (await self.session.execute(select(API_KEYS).where(API_KEYS.c.id == key_id))).one_or_none()
         return to_domain(ApiKey, row) if row else None
 
     async def add(self, key: ApiKey) -> None:
-        self.session.add(ApiKeyRow(**row_values(key)))
+        await self.session.execute(insert(API_KEYS).values(**row_values(key)))
 
     async def save(self, key: ApiKey) -> None:
-        row = await self.session.get(ApiKeyRow, key.id)
-        assert row is not None
-        row.revoked_at, row.label = key.revoked_at, key.label
+        await self.session.execute(
+            update(API_KEYS).where(API_KEYS.c.id == key.id).values(revoked_at=key.revoked_at, label=key.label)
+        )
 
     async def for_partner(self, partner_id: uuid.UUID) -> Sequence[ApiKey]:
-        query = select(ApiKeyRow).where(ApiKeyRow.partner_id == partner_id).order_by(ApiKeyRow.id)
-        return [to_domain(ApiKey, r) for r in await self.session.scalars(query)]
+        query = select(API_KEYS).where(API_KEYS.c.partner_id == partner_id).order_by(API_KEYS.c.id)
+        return [to_domain(ApiKey, r) for r in await self.session.execute(query)]
 
 
 class SqlBorrowers:
@@ -110,18 +130,18 @@ class SqlBorrowers:
         self.session = session
 
     async def get(self, borrower_id: uuid.UUID) -> Borrower | None:
-        row = await self.session.get(BorrowerRow, borrower_id)
+        row = (await self.session.execute(select(BORROWERS).where(BORROWERS.c.id == borrower_id))).one_or_none()
         return to_domain(Borrower, row) if row else None
 
     async def by_email(self, email: str) -> Borrower | None:
-        row = await self.session.scalar(select(BorrowerRow).where(BorrowerRow.email == email))
+        row = (await self.session.execute(select(BORROWERS).where(BORROWERS.c.email == email))).one_or_none()
         return to_domain(Borrower, row) if row else None
 
     async def add(self, borrower: Borrower) -> None:
         # ON CONFLICT rather than a unique violation: PostgreSQL writes a violation's key, the
         # e-mail address, into its server log. Two people racing to create one borrower meet here.
         inserted = await self.session.scalar(
-            insert(BorrowerRow).values(**row_values(borrower)).on_conflict_do_nothing().returning(BorrowerRow.id)
+            insert(BORROWERS).values(**row_values(borrower)).on_conflict_do_nothing().returning(BORROWERS.c.id)
         )
         if inserted is None:
             raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email")
@@ -132,36 +152,36 @@ class SqlLoginCodes:
         self.session = session
 
     async def add(self, code: LoginCode) -> None:
-        self.session.add(LoginCodeRow(**row_values(code)))
+        await self.session.execute(insert(LOGIN_CODES).values(**row_values(code)))
 
     async def latest_for(self, borrower_id: uuid.UUID) -> LoginCode | None:
-        query: Any = (
-            select(LoginCodeRow)
-            .where(LoginCodeRow.borrower_id == borrower_id)
-            .order_by(LoginCodeRow.id.desc())
+        query = (
+            select(LOGIN_CODES)
+            .where(LOGIN_CODES.c.borrower_id == borrower_id)
+            .order_by(LOGIN_CODES.c.id.desc())
             .limit(1)
             .with_for_update()
         )
-        row = await self.session.scalar(query)
+        row = (await self.session.execute(query)).one_or_none()
         return to_domain(LoginCode, row) if row else None
 
     async def save(self, code: LoginCode) -> None:
-        row = await self.session.get(LoginCodeRow, code.id)
-        assert row is not None
-        row.attempts, row.used_at = code.attempts, code.used_at
+        await self.session.execute(
+            update(LOGIN_CODES).where(LOGIN_CODES.c.id == code.id).values(attempts=code.attempts, used_at=code.used_at)
+        )
 
     async def issued_since(self, borrower_id: uuid.UUID, since: datetime, requested_from: str) -> tuple[int, int]:
         """How many codes the borrower was sent since ``since``: in all, and asked from that address."""
-        from_address = func.count().filter(LoginCodeRow.requested_from == requested_from)
+        from_address = func.count().filter(LOGIN_CODES.c.requested_from == requested_from)
         row = (
             await self.session.execute(
                 select(func.count(), from_address).where(
-                    LoginCodeRow.borrower_id == borrower_id, LoginCodeRow.expires_at > since
+                    LOGIN_CODES.c.borrower_id == borrower_id, LOGIN_CODES.c.expires_at > since
                 )
             )
         ).one()
         return int(row[0]), int(row[1])
 
     async def delete_expired(self, before: datetime) -> int:
-        result: Any = await self.session.execute(delete(LoginCodeRow).where(LoginCodeRow.expires_at < before))
+        result: Any = await self.session.execute(delete(LOGIN_CODES).where(LOGIN_CODES.c.expires_at < before))
         return int(result.rowcount or 0)
