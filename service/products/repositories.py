@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.money import RoundingMode, minor_unit
@@ -22,6 +22,20 @@ from domain.products.model import (
 from domain.schedules import Amortization, DayCount, Fee, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
 from service.kernel.db.mapping import plain, row_values, servicing_from_json, servicing_to_json, to_domain
 from service.products.tables import LegalCeilingRow, LoanProductRow, ProductVersionRow, UsuryThresholdRow
+
+LOAN_PRODUCTS: Table = LoanProductRow.__table__  # type: ignore[assignment]
+PRODUCT_VERSIONS: Table = ProductVersionRow.__table__  # type: ignore[assignment]
+LEGAL_CEILINGS: Table = LegalCeilingRow.__table__  # type: ignore[assignment]
+USURY_THRESHOLDS: Table = UsuryThresholdRow.__table__  # type: ignore[assignment]
+
+# A product's own columns beside its current version's, under names the version's columns do not use.
+_PRODUCT_COLUMNS = (
+    LOAN_PRODUCTS.c.code.label("product_code"),
+    LOAN_PRODUCTS.c.name.label("product_name"),
+    LOAN_PRODUCTS.c.active.label("product_active"),
+    LOAN_PRODUCTS.c.current_version.label("product_current_version"),
+    LOAN_PRODUCTS.c.created_at.label("product_created_at"),
+)
 
 _ENUMS: dict[str, Any] = {
     "category": ProductCategory,
@@ -55,7 +69,7 @@ def _fee_from_json(data: dict[str, Any]) -> Fee:
     )
 
 
-def _terms_from_row(row: ProductVersionRow) -> ProductTerms:
+def _terms_from_row(row: Row[Any]) -> ProductTerms:
     enums = {name: cls(getattr(row, name)) for name, cls in _ENUMS.items()}
     unit = minor_unit(row.currency)
     return to_domain(
@@ -73,17 +87,17 @@ def _terms_from_row(row: ProductVersionRow) -> ProductTerms:
     )
 
 
-def _version_from_row(row: ProductVersionRow) -> ProductVersion:
+def _version_from_row(row: Row[Any]) -> ProductVersion:
     return ProductVersion(
         id=row.id, product_id=row.product_id, version=row.version, terms=_terms_from_row(row), created_at=row.created_at
     )
 
 
-def _version_row(version: ProductVersion) -> ProductVersionRow:
+def _version_values(version: ProductVersion) -> dict[str, Any]:
     terms = version.terms
     values = row_values(terms, exclude=("fees", "servicing", "follow_up_months", *_ENUMS))
     values.update({name: getattr(terms, name).value for name in _ENUMS})
-    return ProductVersionRow(
+    return dict(
         id=version.id,
         product_id=version.product_id,
         version=version.version,
@@ -100,8 +114,8 @@ class SqlProducts:
         self.session = session
 
     async def add(self, product: LoanProduct) -> None:
-        self.session.add(
-            LoanProductRow(
+        await self.session.execute(
+            insert(LOAN_PRODUCTS).values(
                 id=product.id,
                 code=product.code,
                 name=product.name,
@@ -110,16 +124,16 @@ class SqlProducts:
                 created_at=product.created_at,
             )
         )
-        await self.session.flush()
-        self.session.add(_version_row(product.current))
+        await self.session.execute(insert(PRODUCT_VERSIONS).values(**_version_values(product.current)))
 
-    async def _assemble(self, row: LoanProductRow) -> LoanProduct:
-        version = await self.session.scalar(
-            select(ProductVersionRow).where(
-                ProductVersionRow.product_id == row.id, ProductVersionRow.version == row.current_version
+    async def _assemble(self, row: Row[Any]) -> LoanProduct:
+        version = (
+            await self.session.execute(
+                select(PRODUCT_VERSIONS).where(
+                    PRODUCT_VERSIONS.c.product_id == row.id, PRODUCT_VERSIONS.c.version == row.current_version
+                )
             )
-        )
-        assert version is not None
+        ).one()
         return LoanProduct(
             id=row.id,
             code=row.code,
@@ -131,58 +145,62 @@ class SqlProducts:
         )
 
     async def get(self, product_id: uuid.UUID, *, for_update: bool = False) -> LoanProduct | None:
-        row = await self.session.get(LoanProductRow, product_id, with_for_update=for_update)
+        query = select(LOAN_PRODUCTS).where(LOAN_PRODUCTS.c.id == product_id)
+        row = (await self.session.execute(query.with_for_update() if for_update else query)).one_or_none()
         return await self._assemble(row) if row else None
 
     async def by_code(self, code: str) -> LoanProduct | None:
-        row = await self.session.scalar(select(LoanProductRow).where(LoanProductRow.code == code))
+        row = (await self.session.execute(select(LOAN_PRODUCTS).where(LOAN_PRODUCTS.c.code == code))).one_or_none()
         return await self._assemble(row) if row else None
 
     async def version(self, product_id: uuid.UUID, version: int) -> ProductVersion | None:
-        row = await self.session.scalar(
-            select(ProductVersionRow).where(
-                ProductVersionRow.product_id == product_id, ProductVersionRow.version == version
+        row = (
+            await self.session.execute(
+                select(PRODUCT_VERSIONS).where(
+                    PRODUCT_VERSIONS.c.product_id == product_id, PRODUCT_VERSIONS.c.version == version
+                )
             )
-        )
+        ).one_or_none()
         return _version_from_row(row) if row else None
 
     async def add_version(self, product: LoanProduct, version: ProductVersion) -> None:
         """Append a version and make it current (the caller holds the product row lock)."""
-        self.session.add(_version_row(version))
-        row = await self.session.get(LoanProductRow, product.id)
-        assert row is not None
-        row.current_version = version.version
+        await self.session.execute(insert(PRODUCT_VERSIONS).values(**_version_values(version)))
+        await self.session.execute(
+            update(LOAN_PRODUCTS).where(LOAN_PRODUCTS.c.id == product.id).values(current_version=version.version)
+        )
 
     async def save(self, product: LoanProduct) -> None:
-        row = await self.session.get(LoanProductRow, product.id)
-        assert row is not None
-        row.name, row.active = product.name, product.active
+        await self.session.execute(
+            update(LOAN_PRODUCTS)
+            .where(LOAN_PRODUCTS.c.id == product.id)
+            .values(name=product.name, active=product.active)
+        )
 
     async def page(self, *, after: uuid.UUID | None, limit: int) -> Sequence[LoanProduct]:
         query = (
-            select(LoanProductRow, ProductVersionRow)
+            select(PRODUCT_VERSIONS, *_PRODUCT_COLUMNS)
             .join(
-                ProductVersionRow,
-                (ProductVersionRow.product_id == LoanProductRow.id)
-                & (ProductVersionRow.version == LoanProductRow.current_version),
+                LOAN_PRODUCTS,
+                (PRODUCT_VERSIONS.c.product_id == LOAN_PRODUCTS.c.id)
+                & (PRODUCT_VERSIONS.c.version == LOAN_PRODUCTS.c.current_version),
             )
-            .order_by(LoanProductRow.id)
+            .order_by(LOAN_PRODUCTS.c.id)
             .limit(limit)
         )
         if after is not None:
-            query = query.where(LoanProductRow.id > after)
-        result = await self.session.execute(query)
+            query = query.where(LOAN_PRODUCTS.c.id > after)
         return [
             LoanProduct(
-                id=p.id,
-                code=p.code,
-                name=p.name,
-                active=p.active,
-                created_at=p.created_at,
-                current=_version_from_row(v),
-                versions_count=p.current_version,
+                id=row.product_id,
+                code=row.product_code,
+                name=row.product_name,
+                active=row.product_active,
+                created_at=row.product_created_at,
+                current=_version_from_row(row),
+                versions_count=row.product_current_version,
             )
-            for p, v in result
+            for row in await self.session.execute(query)
         ]
 
 
@@ -191,13 +209,17 @@ class SqlLegalData:
         self.session = session
 
     async def add_ceiling(self, ceiling: LegalCeiling) -> None:
-        self.session.add(LegalCeilingRow(**row_values(ceiling, category=ceiling.category.value)))
+        await self.session.execute(
+            insert(LEGAL_CEILINGS).values(**row_values(ceiling, category=ceiling.category.value))
+        )
 
     async def add_usury_threshold(self, threshold: UsuryThreshold) -> None:
-        self.session.add(UsuryThresholdRow(**row_values(threshold, category=threshold.category.value)))
+        await self.session.execute(
+            insert(USURY_THRESHOLDS).values(**row_values(threshold, category=threshold.category.value))
+        )
 
     async def ceilings(self) -> Sequence[LegalCeiling]:
-        rows = await self.session.scalars(select(LegalCeilingRow).order_by(LegalCeilingRow.valid_from.desc()))
+        rows = await self.session.execute(select(LEGAL_CEILINGS).order_by(LEGAL_CEILINGS.c.valid_from.desc()))
         return [
             to_domain(
                 LegalCeiling,
@@ -209,8 +231,8 @@ class SqlLegalData:
         ]
 
     async def usury_thresholds(self) -> Sequence[UsuryThreshold]:
-        rows = await self.session.scalars(
-            select(UsuryThresholdRow).order_by(UsuryThresholdRow.valid_from.desc(), UsuryThresholdRow.amount_above)
+        rows = await self.session.execute(
+            select(USURY_THRESHOLDS).order_by(USURY_THRESHOLDS.c.valid_from.desc(), USURY_THRESHOLDS.c.amount_above)
         )
         return [
             to_domain(
