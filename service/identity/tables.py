@@ -30,10 +30,9 @@ class StaffUserRow(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = created_at()
+    # The optimistic lock: SqlStaffUsers.save updates WHERE version = the version it read, and moves it on.
     version: Mapped[int] = mapped_column(Integer, default=1)
     token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class PartnerRow(Base):

@@ -5,11 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence, Set
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, Uuid, column, func, select, table
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    String,
+    Table,
+    Uuid,
+    column,
+    func,
+    insert,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.ids import new_id
 from domain.training.model import (
@@ -35,23 +49,33 @@ _applicants = table(
 )
 
 
+TRAINING_PROGRAMMES: Table = TrainingProgrammeRow.__table__  # type: ignore[assignment]
+TRAINING_SESSIONS: Table = TrainingSessionRow.__table__  # type: ignore[assignment]
+ENROLMENTS: Table = EnrolmentRow.__table__  # type: ignore[assignment]
+ATTENDANCE: Table = AttendanceRow.__table__  # type: ignore[assignment]
+
 _SEAT_HOLDING = sorted(s.value for s in SEAT_HOLDING)
 
 
-def _programme(row: TrainingProgrammeRow) -> TrainingProgramme:
+def _programme(row: Row[Any]) -> TrainingProgramme:
     return to_domain(TrainingProgramme, row, min_attendance_percent=plain(row.min_attendance_percent))
 
 
-def _enrolment(row: EnrolmentRow) -> Enrolment:
+def _enrolment(row: Row[Any]) -> Enrolment:
     return to_domain(Enrolment, row, status=EnrolmentStatus(row.status))
 
 
-def _seats_taken(session_id: InstrumentedAttribute[uuid.UUID] | uuid.UUID) -> ColumnElement[int]:
+def _seats_taken(session_id: ColumnElement[uuid.UUID] | uuid.UUID) -> ScalarSelect[int]:
     return (
-        select(func.count(EnrolmentRow.id))
-        .where(EnrolmentRow.session_id == session_id, EnrolmentRow.status.in_(_SEAT_HOLDING))
+        select(func.count(ENROLMENTS.c.id))
+        .where(ENROLMENTS.c.session_id == session_id, ENROLMENTS.c.status.in_(_SEAT_HOLDING))
         .scalar_subquery()
     )
+
+
+def _by_id(table: Table, row_id: uuid.UUID, *, for_update: bool = False) -> Select[Any]:
+    query = select(table).where(table.c.id == row_id)
+    return query.with_for_update() if for_update else query
 
 
 class SqlTrainings:
@@ -60,26 +84,28 @@ class SqlTrainings:
 
     # --- programmes -----------------------------------------------------------------------------
     async def add_programme(self, programme: TrainingProgramme) -> None:
-        self.session.add(TrainingProgrammeRow(**row_values(programme)))
+        await self.session.execute(insert(TRAINING_PROGRAMMES).values(**row_values(programme)))
 
     async def get_programme(self, programme_id: uuid.UUID) -> TrainingProgramme | None:
-        row = await self.session.get(TrainingProgrammeRow, programme_id)
+        row = (await self.session.execute(_by_id(TRAINING_PROGRAMMES, programme_id))).one_or_none()
         return _programme(row) if row else None
 
     async def programmes(self, *, after: uuid.UUID | None, limit: int) -> Sequence[TrainingProgramme]:
-        query = select(TrainingProgrammeRow).order_by(TrainingProgrammeRow.id).limit(limit)
+        query = select(TRAINING_PROGRAMMES).order_by(TRAINING_PROGRAMMES.c.id).limit(limit)
         if after is not None:
-            query = query.where(TrainingProgrammeRow.id > after)
-        return [_programme(r) for r in await self.session.scalars(query)]
+            query = query.where(TRAINING_PROGRAMMES.c.id > after)
+        return [_programme(r) for r in await self.session.execute(query)]
 
     # --- sessions -------------------------------------------------------------------------------
     async def add_session(self, training_session: TrainingSession) -> None:
-        self.session.add(TrainingSessionRow(**row_values(training_session, exclude=("version",))))
+        values = row_values(training_session, exclude=("version",))
+        await self.session.execute(insert(TRAINING_SESSIONS).values(**values))
 
     async def get_session(self, session_id: uuid.UUID, *, for_update: bool = False) -> TrainingSession | None:
         """The session; with ``for_update`` its row stays locked (SELECT ... FOR UPDATE) until the
         transaction ends, which serialises enrolments into it so that seats are counted exactly."""
-        row = await self.session.get(TrainingSessionRow, session_id, with_for_update=for_update)
+        query = _by_id(TRAINING_SESSIONS, session_id, for_update=for_update)
+        row = (await self.session.execute(query)).one_or_none()
         return to_domain(TrainingSession, row) if row else None
 
     async def seats_taken(self, session_id: uuid.UUID) -> int:
@@ -89,85 +115,98 @@ class SqlTrainings:
     async def sessions(
         self, *, programme_id: uuid.UUID | None, starts_from: dt.date | None, after: uuid.UUID | None, limit: int
     ) -> Sequence[tuple[TrainingSession, int]]:
+        sessions = TRAINING_SESSIONS.c
         query = (
-            select(TrainingSessionRow, _seats_taken(TrainingSessionRow.id)).order_by(TrainingSessionRow.id).limit(limit)
+            select(TRAINING_SESSIONS, _seats_taken(sessions.id).label("seats_taken")).order_by(sessions.id).limit(limit)
         )
         if after is not None:
-            query = query.where(TrainingSessionRow.id > after)
+            query = query.where(sessions.id > after)
         if programme_id is not None:
-            query = query.where(TrainingSessionRow.programme_id == programme_id)
+            query = query.where(sessions.programme_id == programme_id)
         if starts_from is not None:
-            query = query.where(TrainingSessionRow.starts_on >= starts_from)
+            query = query.where(sessions.starts_on >= starts_from)
         rows = await self.session.execute(query)
-        return [(to_domain(TrainingSession, row), int(taken)) for row, taken in rows]
+        return [(to_domain(TrainingSession, row), int(row.seats_taken)) for row in rows]
 
     # --- enrolments -----------------------------------------------------------------------------
     async def add_enrolment(self, enrolment: Enrolment) -> None:
-        # Flushed now: a move then points the old enrolment at this one, and the foreign key needs it.
-        self.session.add(EnrolmentRow(**row_values(enrolment, status=enrolment.status.value)))
-        await self.session.flush()
+        # Written now: a move then points the old enrolment at this one, and the foreign key needs it.
+        values = row_values(enrolment, status=enrolment.status.value)
+        await self.session.execute(insert(ENROLMENTS).values(**values))
 
     async def get_enrolment(self, enrolment_id: uuid.UUID, *, for_update: bool = False) -> Enrolment | None:
-        row = await self.session.get(EnrolmentRow, enrolment_id, with_for_update=for_update)
+        query = _by_id(ENROLMENTS, enrolment_id, for_update=for_update)
+        row = (await self.session.execute(query)).one_or_none()
         return _enrolment(row) if row else None
 
     async def save_enrolment(self, enrolment: Enrolment) -> None:
-        row = await self.session.get(EnrolmentRow, enrolment.id)
-        assert row is not None
-        row.status = enrolment.status.value
-        row.completed_on = enrolment.completed_on
-        row.moved_to_enrolment_id = enrolment.moved_to_enrolment_id
-        await self.session.flush()
+        await self.session.execute(
+            update(ENROLMENTS)
+            .where(ENROLMENTS.c.id == enrolment.id)
+            .values(
+                status=enrolment.status.value,
+                completed_on=enrolment.completed_on,
+                moved_to_enrolment_id=enrolment.moved_to_enrolment_id,
+            )
+        )
 
     async def current_enrolment(self, session_id: uuid.UUID, applicant_id: uuid.UUID) -> Enrolment | None:
         """The person's enrolment in the session that is not a move away from it, if any."""
-        row = await self.session.scalar(
-            select(EnrolmentRow).where(
-                EnrolmentRow.session_id == session_id,
-                EnrolmentRow.applicant_id == applicant_id,
-                EnrolmentRow.status != EnrolmentStatus.MOVED.value,
-            )
+        query = select(ENROLMENTS).where(
+            ENROLMENTS.c.session_id == session_id,
+            ENROLMENTS.c.applicant_id == applicant_id,
+            ENROLMENTS.c.status != EnrolmentStatus.MOVED.value,
         )
+        row = (await self.session.execute(query)).one_or_none()
         return _enrolment(row) if row else None
 
     async def enrolments_in_session(self, session_id: uuid.UUID) -> Sequence[EnrolmentLine]:
-        return await self._lines(EnrolmentRow.session_id == session_id)
+        return await self._lines(ENROLMENTS.c.session_id == session_id)
 
     async def enrolments_of_applicant(self, applicant_id: uuid.UUID) -> Sequence[EnrolmentLine]:
-        return await self._lines(EnrolmentRow.applicant_id == applicant_id)
+        return await self._lines(ENROLMENTS.c.applicant_id == applicant_id)
 
     async def _lines(self, condition: ColumnElement[bool]) -> Sequence[EnrolmentLine]:
+        sessions, programmes = TRAINING_SESSIONS.c, TRAINING_PROGRAMMES.c
         query = (
             select(
-                EnrolmentRow,
-                _applicants.c.full_name,
-                _applicants.c.phone,
-                TrainingProgrammeRow.id,
-                TrainingProgrammeRow.name,
-                TrainingSessionRow.starts_on,
-                TrainingSessionRow.ends_on,
+                ENROLMENTS,
+                _applicants.c.full_name.label("applicant_name"),
+                _applicants.c.phone.label("applicant_phone"),
+                programmes.id.label("programme_id"),
+                programmes.name.label("programme_name"),
+                sessions.starts_on.label("session_starts_on"),
+                sessions.ends_on.label("session_ends_on"),
             )
-            .join(_applicants, _applicants.c.id == EnrolmentRow.applicant_id)
-            .join(TrainingSessionRow, TrainingSessionRow.id == EnrolmentRow.session_id)
-            .join(TrainingProgrammeRow, TrainingProgrammeRow.id == TrainingSessionRow.programme_id)
+            .join(_applicants, _applicants.c.id == ENROLMENTS.c.applicant_id)
+            .join(TRAINING_SESSIONS, sessions.id == ENROLMENTS.c.session_id)
+            .join(TRAINING_PROGRAMMES, programmes.id == sessions.programme_id)
             .where(condition)
-            .order_by(EnrolmentRow.id)
+            .order_by(ENROLMENTS.c.id)
         )
         return [
-            EnrolmentLine(_enrolment(row), name, phone, programme_id, programme_name, starts_on, ends_on)
-            for row, name, phone, programme_id, programme_name, starts_on, ends_on in await self.session.execute(query)
+            EnrolmentLine(
+                _enrolment(row),
+                row.applicant_name,
+                row.applicant_phone,
+                row.programme_id,
+                row.programme_name,
+                row.session_starts_on,
+                row.session_ends_on,
+            )
+            for row in await self.session.execute(query)
         ]
 
     async def has_completed_training(self, applicant_id: uuid.UUID, programme_ids: Set[uuid.UUID] | None) -> bool:
         """Whether the person completed a training: of any programme (``None``) or of one of these."""
         if programme_ids is not None and not programme_ids:
             return False
-        query = select(EnrolmentRow.id).where(
-            EnrolmentRow.applicant_id == applicant_id, EnrolmentRow.status == EnrolmentStatus.COMPLETED.value
+        query = select(ENROLMENTS.c.id).where(
+            ENROLMENTS.c.applicant_id == applicant_id, ENROLMENTS.c.status == EnrolmentStatus.COMPLETED.value
         )
         if programme_ids is not None:
-            query = query.join(TrainingSessionRow, TrainingSessionRow.id == EnrolmentRow.session_id).where(
-                TrainingSessionRow.programme_id.in_(programme_ids)
+            query = query.join(TRAINING_SESSIONS, TRAINING_SESSIONS.c.id == ENROLMENTS.c.session_id).where(
+                TRAINING_SESSIONS.c.programme_id.in_(programme_ids)
             )
         return bool(await self.session.scalar(select(query.exists())))
 
@@ -176,7 +215,7 @@ class SqlTrainings:
         """Insert or correct the day's record (the unique key on enrolment and day makes retries safe)."""
         values = row_values(attendance)
         statement = (
-            insert(AttendanceRow)
+            pg_insert(ATTENDANCE)
             .values(id=new_id(), **values)
             .on_conflict_do_update(
                 constraint="uq_attendance_enrolment_id_day",
@@ -190,15 +229,15 @@ class SqlTrainings:
         await self.session.execute(statement)
 
     async def attendance(self, enrolment_id: uuid.UUID) -> Sequence[Attendance]:
-        query = select(AttendanceRow).where(AttendanceRow.enrolment_id == enrolment_id).order_by(AttendanceRow.day)
-        return [to_domain(Attendance, r) for r in await self.session.scalars(query)]
+        query = select(ATTENDANCE).where(ATTENDANCE.c.enrolment_id == enrolment_id).order_by(ATTENDANCE.c.day)
+        return [to_domain(Attendance, r) for r in await self.session.execute(query)]
 
     async def session_attendance(self, session_id: uuid.UUID) -> Sequence[Attendance]:
         """Every day recorded for the session's enrolments (its attendance sheets), by day."""
         query = (
-            select(AttendanceRow)
-            .join(EnrolmentRow, EnrolmentRow.id == AttendanceRow.enrolment_id)
-            .where(EnrolmentRow.session_id == session_id)
-            .order_by(AttendanceRow.day, AttendanceRow.enrolment_id)
+            select(ATTENDANCE)
+            .join(ENROLMENTS, ENROLMENTS.c.id == ATTENDANCE.c.enrolment_id)
+            .where(ENROLMENTS.c.session_id == session_id)
+            .order_by(ATTENDANCE.c.day, ATTENDANCE.c.enrolment_id)
         )
-        return [to_domain(Attendance, r) for r in await self.session.scalars(query)]
+        return [to_domain(Attendance, r) for r in await self.session.execute(query)]

@@ -62,8 +62,6 @@ class TrainingSessionRow(Base):
     created_at: Mapped[dt.datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
-
 
 class EnrolmentRow(Base):
     __tablename__ = "enrolments"
