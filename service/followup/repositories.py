@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import String, Uuid, and_, column, or_, select, table, update
+from sqlalchemy import Row, String, Table, Uuid, and_, column, insert, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict
@@ -44,8 +45,11 @@ _loan_products = table("loan_products", column("id", Uuid), column("name", Strin
 _staff_users = table("staff_users", column("id", Uuid), column("full_name", String))
 _partners = table("partners", column("id", Uuid), column("name", String))
 
+PLANS: Table = FollowUpPlanRow.__table__  # type: ignore[assignment]
+CONTACTS: Table = FollowUpContactRow.__table__  # type: ignore[assignment]
 
-def _outcome(row: FollowUpContactRow) -> Outcome | None:
+
+def _outcome(row: Row[Any]) -> Outcome | None:
     if row.contacted_on is None:
         return None
     assert row.business_status is not None and row.revenue_band is not None and row.jobs_created is not None
@@ -59,7 +63,7 @@ def _outcome(row: FollowUpContactRow) -> Outcome | None:
     )
 
 
-def _contact(row: FollowUpContactRow) -> Contact:
+def _contact(row: Row[Any]) -> Contact:
     return Contact(
         id=row.id,
         plan_id=row.plan_id,
@@ -91,8 +95,8 @@ class SqlFollowUps:
         self.session = session
 
     async def add_plan(self, plan: FollowUpPlan) -> None:
-        self.session.add(
-            FollowUpPlanRow(
+        await self.session.execute(
+            insert(PLANS).values(
                 id=plan.id,
                 loan_id=plan.loan_id,
                 start_on=plan.start_on,
@@ -100,36 +104,34 @@ class SqlFollowUps:
                 offsets_months=list(plan.offsets_months),
             )
         )
-        await self.session.flush()
-        for contact in plan.contacts:
-            self.session.add(
-                FollowUpContactRow(
-                    id=contact.id,
-                    plan_id=plan.id,
-                    loan_id=plan.loan_id,
-                    number=contact.number,
-                    due_on=contact.due_on,
-                    officer_id=contact.officer_id,
-                    mentor_name=contact.mentor_name,
-                    version=contact.version,
-                )
+        if plan.contacts:
+            await self.session.execute(
+                insert(CONTACTS),
+                [
+                    {
+                        "id": contact.id,
+                        "plan_id": plan.id,
+                        "loan_id": plan.loan_id,
+                        "number": contact.number,
+                        "due_on": contact.due_on,
+                        "officer_id": contact.officer_id,
+                        "mentor_name": contact.mentor_name,
+                        "version": contact.version,
+                    }
+                    for contact in plan.contacts
+                ],
             )
-        await self.session.flush()
 
     async def plan_for_loan(self, loan_id: uuid.UUID, *, for_update: bool = False) -> FollowUpPlan | None:
-        query = select(FollowUpPlanRow).where(FollowUpPlanRow.loan_id == loan_id)
+        query = select(PLANS).where(PLANS.c.loan_id == loan_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self.session.execute(query)).scalar_one_or_none()
+        row = (await self.session.execute(query)).one_or_none()
         if row is None:
             return None
-        contacts = (
-            await self.session.execute(
-                select(FollowUpContactRow)
-                .where(FollowUpContactRow.plan_id == row.id)
-                .order_by(FollowUpContactRow.number)
-            )
-        ).scalars()
+        contacts = await self.session.execute(
+            select(CONTACTS).where(CONTACTS.c.plan_id == row.id).order_by(CONTACTS.c.number)
+        )
         return FollowUpPlan(
             id=row.id,
             loan_id=row.loan_id,
@@ -140,22 +142,21 @@ class SqlFollowUps:
         )
 
     async def get_contact(self, contact_id: uuid.UUID, *, for_update: bool = False) -> Contact | None:
-        query = select(FollowUpContactRow).where(FollowUpContactRow.id == contact_id)
+        query = select(CONTACTS).where(CONTACTS.c.id == contact_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self.session.execute(query)).scalar_one_or_none()
+        row = (await self.session.execute(query)).one_or_none()
         return None if row is None else _contact(row)
 
     async def assign(self, contact: Contact) -> None:
         result = await self.session.execute(
-            update(FollowUpContactRow)
+            update(CONTACTS)
             .where(
-                FollowUpContactRow.id == contact.id,
-                FollowUpContactRow.version == contact.version - 1,
-                FollowUpContactRow.contacted_on.is_(None),
+                CONTACTS.c.id == contact.id,
+                CONTACTS.c.version == contact.version - 1,
+                CONTACTS.c.contacted_on.is_(None),
             )
             .values(version=contact.version, officer_id=contact.officer_id, mentor_name=contact.mentor_name)
-            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("the contact changed meanwhile; reload and retry", code="followup.contact_changed")
@@ -163,22 +164,21 @@ class SqlFollowUps:
     async def record_outcome(self, contact: Contact, *, recorded_by: uuid.UUID, at: datetime) -> None:
         assert contact.outcome is not None
         result = await self.session.execute(
-            update(FollowUpContactRow)
+            update(CONTACTS)
             .where(
-                FollowUpContactRow.id == contact.id,
-                FollowUpContactRow.version == contact.version - 1,
-                FollowUpContactRow.contacted_on.is_(None),
+                CONTACTS.c.id == contact.id,
+                CONTACTS.c.version == contact.version - 1,
+                CONTACTS.c.contacted_on.is_(None),
             )
             .values(version=contact.version, **_outcome_values(contact.outcome, recorded_by, at))
-            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("this contact's outcome is already recorded", code="followup.outcome_already_recorded")
 
     async def add_contact(self, contact: Contact, *, recorded_by: uuid.UUID, at: datetime) -> None:
         assert contact.outcome is not None
-        self.session.add(
-            FollowUpContactRow(
+        await self.session.execute(
+            insert(CONTACTS).values(
                 id=contact.id,
                 plan_id=contact.plan_id,
                 loan_id=contact.loan_id,
@@ -190,22 +190,20 @@ class SqlFollowUps:
                 **_outcome_values(contact.outcome, recorded_by, at),
             )
         )
-        await self.session.flush()
 
     async def agenda_contacts(self, officer_id: uuid.UUID, *, due_until: date, done_from: date) -> Sequence[Contact]:
-        rows = (
-            await self.session.execute(
-                select(FollowUpContactRow)
-                .where(
-                    FollowUpContactRow.officer_id == officer_id,
-                    or_(
-                        and_(FollowUpContactRow.contacted_on.is_(None), FollowUpContactRow.due_on <= due_until),
-                        FollowUpContactRow.contacted_on >= done_from,
-                    ),
-                )
-                .order_by(FollowUpContactRow.due_on, FollowUpContactRow.number)
+        contacts = CONTACTS.c
+        rows = await self.session.execute(
+            select(CONTACTS)
+            .where(
+                contacts.officer_id == officer_id,
+                or_(
+                    and_(contacts.contacted_on.is_(None), contacts.due_on <= due_until),
+                    contacts.contacted_on >= done_from,
+                ),
             )
-        ).scalars()
+            .order_by(contacts.due_on, contacts.number)
+        )
         return [_contact(r) for r in rows]
 
     async def borrowers_of_loans(self, loan_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, LoanBorrower]:
@@ -236,15 +234,11 @@ class SqlFollowUps:
         key = {"product": _loans.c.product_id, "officer": _loans.c.officer_id, "partner": _loans.c.partner_id}[group_by]
         plans = (
             await self.session.execute(
-                select(FollowUpPlanRow.id, FollowUpPlanRow.start_on, key).join(
-                    _loans, _loans.c.id == FollowUpPlanRow.loan_id
-                )
+                select(PLANS.c.id, PLANS.c.start_on, key).join(_loans, _loans.c.id == PLANS.c.loan_id)
             )
         ).all()
         outcomes: dict[uuid.UUID, list[Outcome]] = {}
-        done = (
-            await self.session.execute(select(FollowUpContactRow).where(FollowUpContactRow.contacted_on.is_not(None)))
-        ).scalars()
+        done = await self.session.execute(select(CONTACTS).where(CONTACTS.c.contacted_on.is_not(None)))
         for row in done:
             outcome = _outcome(row)
             assert outcome is not None
