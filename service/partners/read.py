@@ -7,6 +7,7 @@ delivery is due again, unchanged (the receiver may then get it twice, with the s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -18,15 +19,21 @@ from domain.partners.model import EventType
 from domain.partners.webhooks import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
 from service.partners.ports import DueDelivery
 from service.partners.repositories import (
+    DELIVERIES,
+    ENDPOINTS,
+    EVENTS,
+    REFERRALS,
     SqlPartnerEvents,
     delivery_of,
     endpoint_of,
+    endpoint_query,
     event_of,
     followed,
-    write_delivery,
-    write_endpoint,
+    joined,
+    part,
+    save_delivery,
+    save_endpoint,
 )
-from service.partners.tables import PartnerEventRow, PartnerReferralRow, WebhookDeliveryRow, WebhookEndpointRow
 
 
 class _Claim:
@@ -40,21 +47,17 @@ class _Claim:
 
     async def endpoint_now(self) -> WebhookEndpoint:
         # Re-read under the lock (the claim's copy may be stale: another delivery may have ended since).
-        row = await self._session.get(
-            WebhookEndpointRow, self._due.endpoint.id, with_for_update=True, populate_existing=True
-        )
-        assert row is not None
+        return await self._locked_endpoint(self._due.endpoint.id)
+
+    async def _locked_endpoint(self, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+        row = (await self._session.execute(endpoint_query(endpoint_id, for_update=True))).mappings().one()
         return endpoint_of(row)
 
     async def record(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint, *, now: datetime) -> None:
-        row = await self._session.get(WebhookDeliveryRow, delivery.id)
-        endpoint_row = await self._session.get(
-            WebhookEndpointRow, endpoint.id, with_for_update=True, populate_existing=True
-        )
-        assert row is not None and endpoint_row is not None
-        write_delivery(row, delivery)
-        disabled_now = endpoint_row.status == EndpointStatus.ACTIVE.value and endpoint.status is EndpointStatus.DISABLED
-        write_endpoint(endpoint_row, endpoint)
+        stored = await self._locked_endpoint(endpoint.id)
+        disabled_now = stored.status is EndpointStatus.ACTIVE and endpoint.status is EndpointStatus.DISABLED
+        await save_delivery(self._session, delivery)
+        await save_endpoint(self._session, endpoint)
         if disabled_now:  # the partner is told in its feed (and by webhook to its other endpoints)
             await SqlPartnerEvents(self._session).notify(
                 endpoint.partner_id,
@@ -74,25 +77,33 @@ class SqlWebhookOutbox:
     async def claim_next(self, now: datetime) -> AsyncIterator[_Claim | None]:
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
             found = (
-                await session.execute(
-                    select(WebhookDeliveryRow, WebhookEndpointRow, PartnerEventRow, PartnerReferralRow)
-                    .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
-                    .join(PartnerEventRow, PartnerEventRow.id == WebhookDeliveryRow.event_id)
-                    .outerjoin(PartnerReferralRow, PartnerReferralRow.referral_id == PartnerEventRow.referral_id)
-                    .where(
-                        WebhookDeliveryRow.status == DeliveryStatus.PENDING.value,
-                        WebhookDeliveryRow.next_attempt_at <= now,
-                        WebhookEndpointRow.status == EndpointStatus.ACTIVE.value,
+                (
+                    await session.execute(
+                        select(*joined(DELIVERIES, ENDPOINTS, EVENTS, REFERRALS))
+                        .select_from(
+                            DELIVERIES.join(ENDPOINTS, ENDPOINTS.c.id == DELIVERIES.c.endpoint_id)
+                            .join(EVENTS, EVENTS.c.id == DELIVERIES.c.event_id)
+                            .outerjoin(REFERRALS, REFERRALS.c.referral_id == EVENTS.c.referral_id)
+                        )
+                        .where(
+                            DELIVERIES.c.status == DeliveryStatus.PENDING.value,
+                            DELIVERIES.c.next_attempt_at <= now,
+                            ENDPOINTS.c.status == EndpointStatus.ACTIVE.value,
+                        )
+                        .order_by(DELIVERIES.c.next_attempt_at, EVENTS.c.position)
+                        .limit(1)
+                        .with_for_update(of=DELIVERIES, skip_locked=True)
                     )
-                    .order_by(WebhookDeliveryRow.next_attempt_at, PartnerEventRow.position)
-                    .limit(1)
-                    .with_for_update(of=WebhookDeliveryRow, skip_locked=True)
                 )
-            ).first()
+                .mappings()
+                .first()
+            )
             if found is None:
                 yield None
                 return
-            delivery, endpoint, event, referral = found
+            delivery, endpoint, event = part(found, DELIVERIES), part(found, ENDPOINTS), part(found, EVENTS)
+            referral = part(found, REFERRALS)
+            assert delivery is not None and endpoint is not None and event is not None
             # Leaving without ``record`` rolls back: the delivery stays pending and unlocked.
             yield _Claim(
                 session,

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Label, RowMapping, Select, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ids import new_id
@@ -29,6 +29,11 @@ from service.partners.tables import (
     WebhookDeliveryRow,
     WebhookEndpointRow,
 )
+
+REFERRALS: Table = PartnerReferralRow.__table__  # type: ignore[assignment]
+EVENTS: Table = PartnerEventRow.__table__  # type: ignore[assignment]
+ENDPOINTS: Table = WebhookEndpointRow.__table__  # type: ignore[assignment]
+DELIVERIES: Table = WebhookDeliveryRow.__table__  # type: ignore[assignment]
 
 _NEXT_POSITION = text(
     """
@@ -50,31 +55,50 @@ _FAN_OUT = text(
 )
 
 
-def followed(row: PartnerReferralRow) -> FollowedReferral:
+def joined(*tables: Table) -> list[Label[Any]]:
+    """The tables' columns named ``<table>.<column>``, so that a row of a join keeps same-named
+    columns (``id``, ``test``, ``partner_id``) apart; ``part`` takes one table's back out."""
+    return [c.label(f"{t.name}.{c.name}") for t in tables for c in t.c]
+
+
+def part(row: RowMapping, table: Table) -> dict[str, Any] | None:
+    """``table``'s columns of a ``joined`` row, by column name; None for the missing side of an outer join."""
+    values = {c.name: row[f"{table.name}.{c.name}"] for c in table.c}
+    return None if all(values[c.name] is None for c in table.primary_key) else values
+
+
+def _whole(row: RowMapping, table: Table) -> dict[str, Any]:
+    """``part`` of an inner join: always there."""
+    values = part(row, table)
+    assert values is not None
+    return values
+
+
+def followed(row: Mapping[Any, Any]) -> FollowedReferral:
     return FollowedReferral(
-        id=row.referral_id,
-        partner_id=row.partner_id,
-        applicant_id=row.applicant_id,
-        referred_at=row.referred_at,
-        partner_reference=row.partner_reference,
-        share_loan_amount=row.share_loan_amount,
-        consent_withdrawn_at=row.consent_withdrawn_at,
-        test=row.test,
+        id=row["referral_id"],
+        partner_id=row["partner_id"],
+        applicant_id=row["applicant_id"],
+        referred_at=row["referred_at"],
+        partner_reference=row["partner_reference"],
+        share_loan_amount=row["share_loan_amount"],
+        consent_withdrawn_at=row["consent_withdrawn_at"],
+        test=row["test"],
     )
 
 
-def event_of(row: PartnerEventRow) -> PartnerEvent:
+def event_of(row: Mapping[Any, Any]) -> PartnerEvent:
     return PartnerEvent(
-        id=row.id,
-        partner_id=row.partner_id,
-        position=row.position,
-        type=EventType(row.type),
-        occurred_on=row.occurred_on,
-        recorded_at=row.recorded_at,
-        referral_id=row.referral_id,
-        partner_reference=row.partner_reference,
-        data=row.data,
-        test=row.test,
+        id=row["id"],
+        partner_id=row["partner_id"],
+        position=row["position"],
+        type=EventType(row["type"]),
+        occurred_on=row["occurred_on"],
+        recorded_at=row["recorded_at"],
+        referral_id=row["referral_id"],
+        partner_reference=row["partner_reference"],
+        data=row["data"],
+        test=row["test"],
     )
 
 
@@ -85,8 +109,8 @@ class SqlPartnerEvents:
         self.session = session
 
     async def follow(self, referral: FollowedReferral) -> None:
-        self.session.add(
-            PartnerReferralRow(
+        await self.session.execute(
+            insert(REFERRALS).values(
                 referral_id=referral.id,
                 partner_id=referral.partner_id,
                 applicant_id=referral.applicant_id,
@@ -97,10 +121,10 @@ class SqlPartnerEvents:
                 referred_at=referral.referred_at,
             )
         )
-        await self.session.flush()
 
     async def followed(self, referral_id: uuid.UUID) -> FollowedReferral | None:
-        row = await self.session.get(PartnerReferralRow, referral_id)
+        query = select(REFERRALS).where(REFERRALS.c.referral_id == referral_id)
+        row = (await self.session.execute(query)).mappings().one_or_none()
         return followed(row) if row else None
 
     async def record(
@@ -114,12 +138,12 @@ class SqlPartnerEvents:
         once_per: str | None = None,
     ) -> int:
         rows = (
-            await self.session.scalars(
-                select(PartnerReferralRow)
-                .where(PartnerReferralRow.applicant_id == applicant_id)
-                .order_by(PartnerReferralRow.partner_id, PartnerReferralRow.referral_id)
+            await self.session.execute(
+                select(REFERRALS)
+                .where(REFERRALS.c.applicant_id == applicant_id)
+                .order_by(REFERRALS.c.partner_id, REFERRALS.c.referral_id)
             )
-        ).all()
+        ).mappings()
         written = 0
         for referral in (followed(r) for r in rows):
             if not sharing_allowed(referral, at):
@@ -152,9 +176,7 @@ class SqlPartnerEvents:
 
     async def _already(self, referral_id: uuid.UUID, once_key: str) -> bool:
         found = await self.session.scalar(
-            select(PartnerEventRow.id).where(
-                PartnerEventRow.referral_id == referral_id, PartnerEventRow.once_key == once_key
-            )
+            select(EVENTS.c.id).where(EVENTS.c.referral_id == referral_id, EVENTS.c.once_key == once_key)
         )
         return found is not None
 
@@ -173,8 +195,8 @@ class SqlPartnerEvents:
     ) -> None:
         event_id = new_id()
         test = referral.test if referral is not None else test
-        self.session.add(
-            PartnerEventRow(
+        await self.session.execute(
+            insert(EVENTS).values(
                 id=event_id,
                 partner_id=partner_id,
                 position=position,
@@ -188,7 +210,6 @@ class SqlPartnerEvents:
                 once_key=once_key,
             )
         )
-        await self.session.flush()
         await self.session.execute(
             _FAN_OUT, {"event_id": event_id, "at": at, "partner_id": partner_id, "test": test, "type": event.value}
         )
@@ -199,105 +220,128 @@ class SqlPartnerFeed:
         self.session = session
 
     async def referral(self, referral_id: uuid.UUID, *, for_update: bool = False) -> FollowedReferral | None:
-        query = select(PartnerReferralRow).where(PartnerReferralRow.referral_id == referral_id)
-        row = await self.session.scalar(query.with_for_update() if for_update else query)
+        query = select(REFERRALS).where(REFERRALS.c.referral_id == referral_id)
+        row = (await self.session.execute(query.with_for_update() if for_update else query)).mappings().one_or_none()
         return followed(row) if row else None
 
     async def referrals(
         self, audience: Audience, *, partner_reference: str | None, after: uuid.UUID | None, limit: int | None
     ) -> Sequence[FollowedReferral]:
-        query = select(PartnerReferralRow).where(
-            PartnerReferralRow.partner_id == audience.partner_id, PartnerReferralRow.test == audience.test
+        query = select(REFERRALS).where(
+            REFERRALS.c.partner_id == audience.partner_id, REFERRALS.c.test == audience.test
         )
         if partner_reference is not None:
-            query = query.where(PartnerReferralRow.partner_reference == partner_reference)
+            query = query.where(REFERRALS.c.partner_reference == partner_reference)
         if after is not None:
-            query = query.where(PartnerReferralRow.referral_id > after)
-        query = query.order_by(PartnerReferralRow.referral_id).limit(limit)
-        return [followed(r) for r in (await self.session.scalars(query)).all()]
+            query = query.where(REFERRALS.c.referral_id > after)
+        query = query.order_by(REFERRALS.c.referral_id).limit(limit)
+        return [followed(r) for r in (await self.session.execute(query)).mappings()]
 
     async def events_of(self, referral_ids: Sequence[uuid.UUID]) -> Sequence[PartnerEvent]:
         if not referral_ids:
             return []
-        rows = await self.session.scalars(
-            select(PartnerEventRow)
-            .where(PartnerEventRow.referral_id.in_(referral_ids))
-            .order_by(PartnerEventRow.position)
+        rows = await self.session.execute(
+            select(EVENTS).where(EVENTS.c.referral_id.in_(referral_ids)).order_by(EVENTS.c.position)
         )
-        return [event_of(r) for r in rows.all()]
+        return [event_of(r) for r in rows.mappings()]
 
     async def events_after(
         self, audience: Audience, *, after: int, limit: int
     ) -> Sequence[tuple[PartnerEvent, FollowedReferral | None]]:
         rows = await self.session.execute(
-            select(PartnerEventRow, PartnerReferralRow)
-            .outerjoin(PartnerReferralRow, PartnerReferralRow.referral_id == PartnerEventRow.referral_id)
+            select(*joined(EVENTS, REFERRALS))
+            .select_from(EVENTS.outerjoin(REFERRALS, REFERRALS.c.referral_id == EVENTS.c.referral_id))
             .where(
-                PartnerEventRow.partner_id == audience.partner_id,
-                PartnerEventRow.test == audience.test,
-                PartnerEventRow.position > after,
+                EVENTS.c.partner_id == audience.partner_id,
+                EVENTS.c.test == audience.test,
+                EVENTS.c.position > after,
             )
-            .order_by(PartnerEventRow.position)
+            .order_by(EVENTS.c.position)
             .limit(limit)
         )
-        return [(event_of(e), followed(r) if r else None) for e, r in rows.all()]
+        found = []
+        for row in rows.mappings():
+            event, referral = part(row, EVENTS), part(row, REFERRALS)
+            assert event is not None
+            found.append((event_of(event), followed(referral) if referral else None))
+        return found
 
     async def withdraw_consent(self, referral_id: uuid.UUID, at: datetime, by: uuid.UUID) -> None:
-        row = await self.session.get(PartnerReferralRow, referral_id)
-        assert row is not None
-        if row.consent_withdrawn_at is None:  # the first withdrawal counts
-            row.consent_withdrawn_at, row.consent_withdrawn_by = at, by
-        await self.session.flush()
+        await self.session.execute(
+            update(REFERRALS)
+            # the first withdrawal counts
+            .where(REFERRALS.c.referral_id == referral_id, REFERRALS.c.consent_withdrawn_at.is_(None))
+            .values(consent_withdrawn_at=at, consent_withdrawn_by=by)
+        )
 
 
-def endpoint_of(row: WebhookEndpointRow) -> WebhookEndpoint:
+def endpoint_of(row: Mapping[Any, Any]) -> WebhookEndpoint:
     return WebhookEndpoint(
-        id=row.id,
-        partner_id=row.partner_id,
-        url=row.url,
-        event_types=frozenset(EventType(t) for t in row.event_types),
-        secret=row.secret,
-        created_at=row.created_at,
-        status=EndpointStatus(row.status),
-        previous_secret=row.previous_secret,
-        previous_secret_until=row.previous_secret_until,
-        failed_in_a_row=row.failed_in_a_row,
-        test=row.test,
-        version=row.version,
+        id=row["id"],
+        partner_id=row["partner_id"],
+        url=row["url"],
+        event_types=frozenset(EventType(t) for t in row["event_types"]),
+        secret=row["secret"],
+        created_at=row["created_at"],
+        status=EndpointStatus(row["status"]),
+        previous_secret=row["previous_secret"],
+        previous_secret_until=row["previous_secret_until"],
+        failed_in_a_row=row["failed_in_a_row"],
+        test=row["test"],
+        version=row["version"],
     )
 
 
-def delivery_of(row: WebhookDeliveryRow) -> WebhookDelivery:
+def delivery_of(row: Mapping[Any, Any]) -> WebhookDelivery:
     return WebhookDelivery(
-        id=row.id,
-        endpoint_id=row.endpoint_id,
-        event_id=row.event_id,
-        status=DeliveryStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        sent_at=row.sent_at,
+        id=row["id"],
+        endpoint_id=row["endpoint_id"],
+        event_id=row["event_id"],
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+        sent_at=row["sent_at"],
     )
 
 
-def write_endpoint(row: WebhookEndpointRow, endpoint: WebhookEndpoint) -> None:
-    row.url = endpoint.url
-    row.event_types = sorted(t.value for t in endpoint.event_types)
-    row.secret = endpoint.secret
-    row.previous_secret = endpoint.previous_secret
-    row.previous_secret_until = endpoint.previous_secret_until
-    row.status = endpoint.status.value
-    row.failed_in_a_row = endpoint.failed_in_a_row
-    row.version = endpoint.version
+def endpoint_values(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """The endpoint's columns a save writes (its partner, mode and creation never change)."""
+    return {
+        "url": endpoint.url,
+        "event_types": sorted(t.value for t in endpoint.event_types),
+        "secret": endpoint.secret,
+        "previous_secret": endpoint.previous_secret,
+        "previous_secret_until": endpoint.previous_secret_until,
+        "status": endpoint.status.value,
+        "failed_in_a_row": endpoint.failed_in_a_row,
+        "version": endpoint.version,
+    }
 
 
-def write_delivery(row: WebhookDeliveryRow, delivery: WebhookDelivery) -> None:
-    row.status = delivery.status.value
-    row.attempts = delivery.attempts
+def delivery_values(delivery: WebhookDelivery) -> dict[str, Any]:
+    values = {
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error[:200] if delivery.last_error else None,
+        "sent_at": delivery.sent_at,
+    }
     if delivery.next_attempt_at is not None:
-        row.next_attempt_at = delivery.next_attempt_at
-    row.last_error = delivery.last_error[:200] if delivery.last_error else None
-    row.sent_at = delivery.sent_at
+        values["next_attempt_at"] = delivery.next_attempt_at
+    return values
+
+
+def endpoint_query(endpoint_id: uuid.UUID, *, for_update: bool = False) -> Select[Any]:
+    query = select(ENDPOINTS).where(ENDPOINTS.c.id == endpoint_id)
+    return query.with_for_update() if for_update else query
+
+
+async def save_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    await session.execute(update(ENDPOINTS).where(ENDPOINTS.c.id == endpoint.id).values(**endpoint_values(endpoint)))
+
+
+async def save_delivery(session: AsyncSession, delivery: WebhookDelivery) -> None:
+    await session.execute(update(DELIVERIES).where(DELIVERIES.c.id == delivery.id).values(**delivery_values(delivery)))
 
 
 class SqlWebhooks:
@@ -305,70 +349,74 @@ class SqlWebhooks:
         self.session = session
 
     async def add(self, endpoint: WebhookEndpoint) -> None:
-        row = WebhookEndpointRow(
-            id=endpoint.id, partner_id=endpoint.partner_id, test=endpoint.test, created_at=endpoint.created_at
-        )  # the handler's moment, the one its answer shows (not the database's now())
-        write_endpoint(row, endpoint)
-        self.session.add(row)
-        await self.session.flush()
+        await self.session.execute(
+            insert(ENDPOINTS).values(
+                id=endpoint.id,
+                partner_id=endpoint.partner_id,
+                test=endpoint.test,
+                created_at=endpoint.created_at,  # the handler's moment, the one its answer shows (not now())
+                **endpoint_values(endpoint),
+            )
+        )
 
     async def get(self, endpoint_id: uuid.UUID, *, for_update: bool = False) -> WebhookEndpoint | None:
-        row = await self.session.get(WebhookEndpointRow, endpoint_id, with_for_update=for_update)
+        row = (await self.session.execute(endpoint_query(endpoint_id, for_update=for_update))).mappings().one_or_none()
         return endpoint_of(row) if row else None
 
     async def save(self, endpoint: WebhookEndpoint) -> None:
-        row = await self.session.get(WebhookEndpointRow, endpoint.id)
-        assert row is not None
-        write_endpoint(row, endpoint)
-        await self.session.flush()
+        await save_endpoint(self.session, endpoint)
 
     async def of_partner(
         self, audience: Audience, *, after: uuid.UUID | None = None, limit: int | None = None
     ) -> Sequence[WebhookEndpoint]:
         query = (
-            select(WebhookEndpointRow)
-            .where(WebhookEndpointRow.partner_id == audience.partner_id, WebhookEndpointRow.test == audience.test)
-            .order_by(WebhookEndpointRow.id)
+            select(ENDPOINTS)
+            .where(ENDPOINTS.c.partner_id == audience.partner_id, ENDPOINTS.c.test == audience.test)
+            .order_by(ENDPOINTS.c.id)
             .limit(limit)
         )
         if after is not None:
-            query = query.where(WebhookEndpointRow.id > after)
-        rows = await self.session.scalars(query)
-        return [endpoint_of(r) for r in rows.all()]
+            query = query.where(ENDPOINTS.c.id > after)
+        rows = await self.session.execute(query)
+        return [endpoint_of(r) for r in rows.mappings()]
 
     async def failed_deliveries(
         self, audience: Audience, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[tuple[WebhookDelivery, PartnerEvent]]:
         query = (
-            select(WebhookDeliveryRow, PartnerEventRow)
-            .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
-            .join(PartnerEventRow, PartnerEventRow.id == WebhookDeliveryRow.event_id)
-            .where(
-                WebhookEndpointRow.partner_id == audience.partner_id,
-                WebhookEndpointRow.test == audience.test,
-                WebhookDeliveryRow.status == DeliveryStatus.FAILED.value,
+            select(*joined(DELIVERIES, EVENTS))
+            .select_from(
+                DELIVERIES.join(ENDPOINTS, ENDPOINTS.c.id == DELIVERIES.c.endpoint_id).join(
+                    EVENTS, EVENTS.c.id == DELIVERIES.c.event_id
+                )
             )
-            .order_by(WebhookDeliveryRow.id)
+            .where(
+                ENDPOINTS.c.partner_id == audience.partner_id,
+                ENDPOINTS.c.test == audience.test,
+                DELIVERIES.c.status == DeliveryStatus.FAILED.value,
+            )
+            .order_by(DELIVERIES.c.id)
             .limit(limit)
         )
         if after is not None:
-            query = query.where(WebhookDeliveryRow.id > after)
-        rows = await self.session.execute(query)
-        return [(delivery_of(d), event_of(e)) for d, e in rows.all()]
+            query = query.where(DELIVERIES.c.id > after)
+        rows = (await self.session.execute(query)).mappings()
+        return [(delivery_of(_whole(r, DELIVERIES)), event_of(_whole(r, EVENTS))) for r in rows]
 
     async def delivery(self, delivery_id: uuid.UUID) -> tuple[WebhookDelivery, WebhookEndpoint] | None:
         found = (
-            await self.session.execute(
-                select(WebhookDeliveryRow, WebhookEndpointRow)
-                .join(WebhookEndpointRow, WebhookEndpointRow.id == WebhookDeliveryRow.endpoint_id)
-                .where(WebhookDeliveryRow.id == delivery_id)
-                .with_for_update(of=WebhookDeliveryRow)
+            (
+                await self.session.execute(
+                    select(*joined(DELIVERIES, ENDPOINTS))
+                    .select_from(DELIVERIES.join(ENDPOINTS, ENDPOINTS.c.id == DELIVERIES.c.endpoint_id))
+                    .where(DELIVERIES.c.id == delivery_id)
+                    .with_for_update(of=DELIVERIES)
+                )
             )
-        ).first()
-        return (delivery_of(found[0]), endpoint_of(found[1])) if found else None
+            .mappings()
+            .first()
+        )
+        return (delivery_of(_whole(found, DELIVERIES)), endpoint_of(_whole(found, ENDPOINTS))) if found else None
 
     async def save_delivery(self, delivery: WebhookDelivery) -> None:
-        row = await self.session.get(WebhookDeliveryRow, delivery.id)
-        assert row is not None
-        write_delivery(row, delivery)
-        await self.session.flush()
+        await save_delivery(self.session, delivery)
