@@ -2,8 +2,8 @@
 executed through the unit of work's session, results read as rows and mapped by the repository.
 
 The declarative classes in the ``tables`` modules stay as the schema (Alembic compares them); no
-code outside those modules uses them as ORM entities. This test reads the source (no import of the
-modules it checks) and names every file:line that does."""
+code outside those modules uses them as ORM entities. This test parses the source of service/
+(importing only the tables, for the mapped classes' names) and names every file:line that does."""
 
 from __future__ import annotations
 
