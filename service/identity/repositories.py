@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,6 +125,19 @@ class SqlBorrowers:
         )
         if inserted is None:
             raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email")
+
+    async def correct_contact(self, borrower_id: uuid.UUID, *, full_name: str, email: str, phone: str | None) -> None:
+        # Another account's address is checked in the statement rather than left to the unique index,
+        # whose violation would write the address into the server log (as in ``add``).
+        taken = select(BorrowerRow.id).where(BorrowerRow.email == email, BorrowerRow.id != borrower_id).exists()
+        corrected = await self.session.scalar(
+            update(BorrowerRow)
+            .where(BorrowerRow.id == borrower_id, ~taken)
+            .values(full_name=full_name, email=email, phone=phone)
+            .returning(BorrowerRow.id)
+        )
+        if corrected is None:
+            raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email", field="email")
 
 
 class SqlLoginCodes:
