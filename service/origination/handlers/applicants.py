@@ -151,6 +151,7 @@ async def refer_person(
             idempotency.key,
             idempotency.request_hash,
             {"referral_id": str(referral.id), "linked_to_existing": linked},
+            subject=applicant.id,
         )
         await uow.commit()
     return ReferralView(referral, Stage.REFERRED if linked else applicant.stage, linked, reference)
