@@ -99,6 +99,8 @@ class Settings:
     retention_loan_identity_years: int = 5
     retention_loan_records_years: int = 10
     retention_follow_up_years: int = 5
+    # How long an Idempotency-Key's reply is kept for replays (the nightly retention run purges it).
+    idempotency_retention_hours: int = 72
     # Keys of the personal fields encrypted at rest (Fernet keys, the current one first); by default
     # one derived from SECRET_KEY. Rotation: put a new key first, run rotate-encryption-key, drop the old.
     encryption_keys: tuple[str, ...] = field(default=(), repr=False)
@@ -149,6 +151,7 @@ class Settings:
             loan_identity_years=self.retention_loan_identity_years,
             loan_records_years=self.retention_loan_records_years,
             follow_up_years=self.retention_follow_up_years,
+            idempotency_hours=self.idempotency_retention_hours,
         )
 
     @property
@@ -368,6 +371,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_loan_identity_years=_int(env, "RETENTION_LOAN_IDENTITY_YEARS", 5, minimum=1),
         retention_loan_records_years=_int(env, "RETENTION_LOAN_RECORDS_YEARS", 10, minimum=1),
         retention_follow_up_years=_int(env, "RETENTION_FOLLOW_UP_YEARS", 5, minimum=1),
+        idempotency_retention_hours=_int(env, "IDEMPOTENCY_RETENTION_HOURS", 72, minimum=24),
         encryption_keys=_encryption_keys(env, secret),
         webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1),
         webhook_secret_overlap_hours=_int(env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24),

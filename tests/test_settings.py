@@ -18,6 +18,8 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
     assert settings.database_url == "postgresql+asyncpg://u@db/app"
     assert settings.port == 8000 and settings.host == "127.0.0.1" and settings.log_format == "console"
     assert load_settings({**GOOD, "OVERPAYMENT_MARGIN": "25.50"}).overpayment_margin == Decimal("25.50")
+    assert settings.retention_policy.idempotency_hours == 72
+    assert load_settings({**GOOD, "IDEMPOTENCY_RETENTION_HOURS": "48"}).retention_policy.idempotency_hours == 48
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,8 @@ def test_plain_postgresql_url_is_given_the_asyncpg_driver() -> None:
         ({**GOOD, "OVERPAYMENT_MARGIN": "NaN"}, "OVERPAYMENT_MARGIN"),
         ({**GOOD, "OVERPAYMENT_MARGIN": "1e400"}, "OVERPAYMENT_MARGIN"),
         ({**GOOD, "FORWARDED_ALLOW_IPS": "*"}, "FORWARDED_ALLOW_IPS"),
+        # Shorter than a day, a retry could miss its reply between two nightly purges.
+        ({**GOOD, "IDEMPOTENCY_RETENTION_HOURS": "12"}, "IDEMPOTENCY_RETENTION_HOURS"),
         ({**GOOD, "FORWARDED_ALLOW_IPS": "proxy.local"}, "FORWARDED_ALLOW_IPS"),
     ],
 )

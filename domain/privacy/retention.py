@@ -7,7 +7,10 @@ Each kind of record is kept for a period counted from a stated event, then erase
 - loans and their accounting records: ``loan_records_years`` after the loan closed; they are kept
   anonymised (the ledger is append-only and the portfolio history must not change), so reaching
   this period removes nothing more;
-- follow-up contacts' notes: ``follow_up_years`` after the last loan closed.
+- follow-up contacts' notes: ``follow_up_years`` after the last loan closed;
+- replies stored for Idempotency-Key replays (which may quote a payment's reference or reason):
+  ``idempotency_hours`` after the request; a retry within that time replays, a later one is a new
+  request.
 An erasure on request is refused while a legal period runs: an active loan, or an open dispute.
 """
 
@@ -33,6 +36,7 @@ class RetentionPolicy:
     loan_identity_years: int = 5
     loan_records_years: int = 10
     follow_up_years: int = 5
+    idempotency_hours: int = 72
 
 
 @dataclass(frozen=True, kw_only=True)

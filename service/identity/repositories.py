@@ -146,6 +146,20 @@ class SqlBorrowers:
         if inserted is None:
             raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email")
 
+    async def correct_contact(self, borrower_id: uuid.UUID, *, full_name: str, email: str, phone: str | None) -> None:
+        # Another account's address is checked in the statement rather than left to the unique index,
+        # whose violation would write the address into the server log (as in ``add``).
+        columns = BORROWERS.c
+        taken = select(columns.id).where(columns.email == email, columns.id != borrower_id).exists()
+        corrected = await self.session.scalar(
+            update(BORROWERS)
+            .where(columns.id == borrower_id, ~taken)
+            .values(full_name=full_name, email=email, phone=phone)
+            .returning(columns.id)
+        )
+        if corrected is None:
+            raise Conflict("a borrower with this e-mail address exists", code="borrower.duplicate_email", field="email")
+
 
 class SqlLoginCodes:
     def __init__(self, session: AsyncSession) -> None:

@@ -19,7 +19,12 @@ class Idempotency(Protocol):
         a Conflict while another request holds it, a RuleViolation if it was used with another body."""
         ...
 
-    async def record(self, scope: str, key: str, request_hash: str, result: dict[str, Any]) -> None: ...
+    async def record(
+        self, scope: str, key: str, request_hash: str, result: dict[str, Any], *, subject: uuid.UUID | None
+    ) -> None:
+        """Store ``result`` for replays; ``subject`` is the person (applicant) it is about, so that
+        their erasure deletes it (None when it is about nobody)."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import structlog
 
@@ -88,9 +88,21 @@ async def run_retention(
         if len(people) < batch:
             break
         after = people[-1][0]
+    counts["idempotency_keys_purged"] = await _purge_idempotency_keys(records, policy, now, batch)
     await records.finish_run(run_id, counts=counts, now=now)
     log.info("retention_run_finished", run_id=str(run_id), as_of=today.isoformat(), **counts)
     return RetentionReport(run_id=run_id, as_of=today, counts=counts)
+
+
+async def _purge_idempotency_keys(records: PersonRecords, policy: RetentionPolicy, now: datetime, batch: int) -> int:
+    """Replies older than the replay window go, a batch per transaction (a short lock each)."""
+    before = now - timedelta(hours=policy.idempotency_hours)
+    purged = 0
+    while (done := await records.purge_idempotency_keys(before=before, limit=batch)) > 0:
+        purged += done
+        if done < batch:
+            break
+    return purged
 
 
 def _still_due(facts: PersonFacts, policy: RetentionPolicy, today: date) -> None:

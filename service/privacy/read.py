@@ -65,7 +65,8 @@ NOT_PERSONAL: dict[str, str] = {
     "training_sessions": "sessions (trainer and place), not the people enrolled (enrolments)",
     "borrower_login_codes": "short-lived sign-in secrets (hashes), deleted at erasure, never exported",
     "privacy_read_audit": "staff reads of the file: ids only, kept after erasure for accountability",
-    "idempotency_keys": "replay cache of answers; erasure deletes the entries naming the person",
+    "idempotency_keys": "replay cache of answers, purged after IDEMPOTENCY_RETENTION_HOURS; each names the "
+    "person it is about (subject_id) and erasure deletes theirs",
     "portfolio_daily": "aggregated figures per product, officer and partner",
     "webhook_deliveries": "delivery state of partner_events (ids, status; exported with the events' ids); "
     "erasure cancels the undelivered ones about the person",

@@ -90,7 +90,8 @@ _ERASURE = [
     f"""UPDATE webhook_deliveries SET status = 'cancelled', last_error = 'person erased'
        WHERE status IN ('pending', 'failed') AND event_id IN ({_PARTNER_EVENTS})""",
     f"UPDATE partner_events SET data = '{{}}'::jsonb, partner_reference = NULL WHERE id IN ({_PARTNER_EVENTS})",
-    "DELETE FROM idempotency_keys WHERE result::text ILIKE ANY(:patterns) OR result::text LIKE ANY(:id_patterns)",
+    # Replies stored for Idempotency-Key replays name the person they are about (an index finds them).
+    "DELETE FROM idempotency_keys WHERE subject_id = :person",
     "UPDATE outbox_events SET payload = jsonb_build_object('erased', true) WHERE payload::text ILIKE ANY(:patterns)",
 ]
 _SCRUB_FOLLOW_UP = [
@@ -101,6 +102,13 @@ _SCRUB_FOLLOW_UP = [
     """INSERT INTO privacy_persons (applicant_id, follow_up_scrubbed_at) VALUES (:person, :now)
        ON CONFLICT (applicant_id) DO UPDATE SET follow_up_scrubbed_at = :now, updated_at = :now""",
 ]
+
+# The oldest first, by the index on created_at; rows a concurrent purge holds are left to it.
+_PURGE_IDEMPOTENCY_KEYS = text(
+    """DELETE FROM idempotency_keys WHERE id IN (
+           SELECT id FROM idempotency_keys WHERE created_at < :before
+           ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED)"""
+)
 
 
 def _like(value: str) -> str:
@@ -202,6 +210,11 @@ class SqlPersonRecords:
                 {"p": applicant_id, "dispute": dispute_open, "until": longer_retention_until, "now": now},
             )
         return True
+
+    async def purge_idempotency_keys(self, *, before: datetime, limit: int) -> int:
+        async with self.engine.begin() as connection:
+            purged = await connection.execute(_PURGE_IDEMPOTENCY_KEYS, {"before": before, "limit": limit})
+        return purged.rowcount
 
     async def start_run(self, *, as_of: date, now: datetime) -> uuid.UUID:
         run_id = new_id()

@@ -31,7 +31,13 @@ async def test_the_worker_runs_the_retention_and_records_the_run(settings: Setti
     finally:
         await worker.close()
         await pool.aclose()
-    assert counts == {"examined": 0, "erase_identity": 0, "scrub_follow_up": 0, "no_longer_due": 0}
+    assert counts == {
+        "examined": 0,
+        "erase_identity": 0,
+        "scrub_follow_up": 0,
+        "no_longer_due": 0,
+        "idempotency_keys_purged": 0,
+    }
     async with engine.connect() as connection:
         run = (await connection.execute(text("SELECT counts, finished_at FROM privacy_retention_runs"))).one()
     assert run.counts == counts and run.finished_at is not None
@@ -41,6 +47,6 @@ async def test_the_retention_command_reports_what_it_did(settings: Settings) -> 
     try:
         done = run_cli(settings, "retention")
         assert done.returncode == 0, done.stderr
-        assert "erase_identity 0, scrub_follow_up 0" in done.stdout
+        assert "erase_identity 0, scrub_follow_up 0" in done.stdout and "idempotency_keys_purged 0" in done.stdout
     finally:
         await truncate_all(settings.database_url, settings.redis_url)

@@ -5,6 +5,7 @@ Raw statements on the session's connection (see ``service.kernel.db.gateway``): 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
@@ -40,13 +41,17 @@ class SqlIdempotency:
             )
         return dict(row["result"])
 
-    async def record(self, scope: str, key: str, request_hash: str, result: dict[str, Any]) -> None:
+    async def record(
+        self, scope: str, key: str, request_hash: str, result: dict[str, Any], *, subject: uuid.UUID | None
+    ) -> None:
         connection = await in_transaction(self.session)
         await connection.execute(
-            "INSERT INTO idempotency_keys (id, scope, key, request_hash, result) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO idempotency_keys (id, scope, key, request_hash, result, subject_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
             new_id(),
             scope,
             key,
             request_hash,
             msgspec.json.encode(result).decode(),
+            subject,
         )

@@ -17,7 +17,10 @@ IdempotencyHeader = Annotated[
         name="Idempotency-Key",
         min_length=1,
         max_length=200,
-        description="a value unique to this request; a retry reuses it",
+        description=(
+            "a value unique to this request; a retry reuses it and, within the lender's replay window"
+            " (72 hours unless the lender set another), gets the first answer"
+        ),
     ),
 ]
 

@@ -151,6 +151,7 @@ async def refer_person(
             idempotency.key,
             idempotency.request_hash,
             {"referral_id": str(referral.id), "linked_to_existing": linked},
+            subject=applicant.id,
         )
         await uow.commit()
     return ReferralView(referral, Stage.REFERRED if linked else applicant.stage, linked, reference)
@@ -340,12 +341,29 @@ async def update_applicant(
             await uow.rectifications.record(
                 applicant.id, fields=corrected, reason=cmd.reason, by=actor.subject_id, at=now
             )
+        await _correct_borrower_account(uow, applicant, changed)
         events = {Stage.CONTACTED: EventType.CONTACTED, Stage.WITHDRAWN: EventType.WITHDRAWN}
         event = events.get(cmd.stage) if cmd.stage is not None else None
         if event is not None and cmd.stage is not applicant.stage:
             await uow.partner_events.record(applicant.id, event, on=today, at=now)
         await uow.commit()
     return changed
+
+
+# What the borrower account (identity) keeps a copy of, for the sign-in code and the notices.
+BORROWER_ACCOUNT_FIELDS = ("full_name", "email", "phone")
+
+
+async def _correct_borrower_account(uow: OriginationUnitOfWork, before: Applicant, after: Applicant) -> None:
+    """A borrower signs in with the applicant's e-mail address: a correction of the person's name or
+    contact reaches their account in the same transaction, so the old address no longer gets a code."""
+    if before.borrower_id is None or after.email is None:
+        return  # no account yet (opened at the first disbursement, only for a person with an e-mail)
+    if all(getattr(before, f) == getattr(after, f) for f in BORROWER_ACCOUNT_FIELDS):
+        return
+    await uow.borrowers.correct_contact(
+        before.borrower_id, full_name=after.full_name, email=after.email, phone=after.phone
+    )
 
 
 async def get_applicant_in(uow: OriginationUnitOfWork, applicant_id: uuid.UUID) -> Applicant:

@@ -572,7 +572,11 @@ async def disburse(
             },
         )
         await uow.idempotency.record(
-            idempotency.scope, idempotency.key, idempotency.request_hash, {"disbursement_id": str(disbursement.id)}
+            idempotency.scope,
+            idempotency.key,
+            idempotency.request_hash,
+            {"disbursement_id": str(disbursement.id)},
+            subject=app.applicant_id,
         )
         await uow.commit()
     return DisbursementResult(app, loan, disbursement)

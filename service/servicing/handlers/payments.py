@@ -231,7 +231,9 @@ async def _record(
             },
         )
         stored_receipt = msgspec.to_builtins(receipt)
-        await uow.idempotency.record(idempotency.scope, idempotency.key, idempotency.request_hash, stored_receipt)
+        await uow.idempotency.record(
+            idempotency.scope, idempotency.key, idempotency.request_hash, stored_receipt, subject=loan.applicant_id
+        )
         await uow.commit()
         return receipt
 
