@@ -1,9 +1,10 @@
-"""Copy fields between domain dataclasses and ORM rows that share attribute names."""
+"""Copy fields between domain dataclasses and table rows that share names."""
 
 from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -13,8 +14,10 @@ T = TypeVar("T")
 
 
 def to_domain(cls: type[T], row: Any, **overrides: Any) -> T:
-    """Build the dataclass ``cls`` from the row's attributes of the same names."""
-    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(cls) if f.init and f.name not in overrides}  # type: ignore[arg-type]
+    """Build the dataclass ``cls`` from the row's values of the same names (a result mapping, or any
+    object with those attributes)."""
+    read = row.__getitem__ if isinstance(row, Mapping) else lambda name: getattr(row, name)
+    values = {f.name: read(f.name) for f in dataclasses.fields(cls) if f.init and f.name not in overrides}  # type: ignore[arg-type]
     return cls(**values, **overrides)
 
 

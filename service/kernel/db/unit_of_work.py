@@ -12,7 +12,6 @@ import asyncpg
 from asyncpg.exceptions import IntegrityConstraintViolationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict, Unavailable
 
@@ -93,17 +92,14 @@ class SqlUnitOfWorkBase:
             self._repositories = {}
         if lost:
             raise Unavailable("the database is unavailable for a moment; retry", code="service.unavailable") from None
-        # A unique or check constraint hit while flushing (not only at commit) is a conflict, not a 500.
+        # A unique or check constraint hit by a statement (not only at commit) is a conflict, not a 500.
         if isinstance(exc, IntegrityError | IntegrityConstraintViolationError):
             raise _conflict(exc) from None
-        if isinstance(exc, StaleDataError):
-            raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None
 
     async def commit(self) -> None:
-        """Commit, turning lost updates and unique-key races into a 409 instead of a 500."""
+        """Commit, turning unique-key races into a 409 instead of a 500 (lost updates are found by the
+        repositories' versioned updates: ``service.kernel.db.versioned``)."""
         try:
             await self.session.commit()
-        except StaleDataError:
-            raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale") from None
         except IntegrityError as error:
             raise _conflict(error) from None

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict
 from domain.ids import new_id
@@ -32,12 +31,26 @@ from domain.origination.applicants import (
     stage_for_partner,
 )
 from service.kernel.db.mapping import row_values, search_form, to_domain
+from service.kernel.db.versioned import update_versioned
 from service.origination.ports import ApplicantSearch, PartnerReferralLine
 from service.origination.tables.applicants import ApplicantRow, BusinessProjectRow, ReferralRow
 
+APPLICANTS: Table = ApplicantRow.__table__  # type: ignore[assignment]
+REFERRALS: Table = ReferralRow.__table__  # type: ignore[assignment]
+PROJECTS: Table = BusinessProjectRow.__table__  # type: ignore[assignment]
 
-def _applicant(row: ApplicantRow) -> Applicant:
-    return to_domain(Applicant, row, situation=Situation(row.situation), stage=Stage(row.stage))
+
+def _applicant(row: Mapping[Any, Any]) -> Applicant:
+    return to_domain(Applicant, row, situation=Situation(row["situation"]), stage=Stage(row["stage"]))
+
+
+def _referral(row: Mapping[Any, Any]) -> Referral:
+    return to_domain(Referral, row, situation=Situation(row["situation"]))
+
+
+def _stage_changed_at(stage: Stage) -> Any:
+    """When the person reached their stage: now if this write moves them, else unchanged."""
+    return case((APPLICANTS.c.stage != stage.value, func.now()), else_=APPLICANTS.c.stage_changed_at)
 
 
 class SqlApplicants:
@@ -55,13 +68,14 @@ class SqlApplicants:
             search_name=search_form(applicant.full_name),
         )
         inserted = await self.session.scalar(
-            insert(ApplicantRow).values(**values).on_conflict_do_nothing().returning(ApplicantRow.id)
+            insert(APPLICANTS).values(**values).on_conflict_do_nothing().returning(APPLICANTS.c.id)
         )
         if inserted is None:
             raise Conflict("this person is already known as an applicant", code="applicant.duplicate")
 
     async def get(self, applicant_id: uuid.UUID, *, for_update: bool = False) -> Applicant | None:
-        row = await self.session.get(ApplicantRow, applicant_id, with_for_update=for_update)
+        query = select(APPLICANTS).where(APPLICANTS.c.id == applicant_id)
+        row = (await self.session.execute(query.with_for_update() if for_update else query)).mappings().first()
         return _applicant(row) if row else None
 
     async def find_by_contact(self, email: str | None, phone: str | None, *, test: bool = False) -> Applicant | None:
@@ -69,86 +83,92 @@ class SqlApplicants:
         sandbox's people when ``test``, else among real ones."""
         conditions = []
         if email:
-            conditions.append(ApplicantRow.email == email)
+            conditions.append(APPLICANTS.c.email == email)
         if phone:
-            conditions.append(ApplicantRow.phone == phone)
+            conditions.append(APPLICANTS.c.phone == phone)
         if not conditions:
             return None
-        row = await self.session.scalar(
-            select(ApplicantRow)
-            .where(or_(*conditions), ApplicantRow.test.is_(test))
-            .order_by(ApplicantRow.id)
+        rows = await self.session.execute(
+            select(APPLICANTS)
+            .where(or_(*conditions), APPLICANTS.c.test.is_(test))
+            .order_by(APPLICANTS.c.id)
             .limit(1)
             .with_for_update()
         )
+        row = rows.mappings().first()
         return _applicant(row) if row else None
 
     async def save(self, applicant: Applicant) -> None:
-        row = await self.session.get(ApplicantRow, applicant.id)
-        assert row is not None
-        if row.version != applicant.version:
-            raise StaleDataError("applicant changed")
-        if row.stage != applicant.stage.value:
-            row.stage_changed_at = func.now()
-        for name, value in row_values(applicant, exclude=("id", "created_at", "version", "stage_changed_at")).items():
-            setattr(row, name, value.value if isinstance(value, (Situation, Stage)) else value)
-        row.search_name = search_form(applicant.full_name)
-        await self.session.flush()
-        applicant.version = row.version
+        """Write the person's details; a stale version is a conflict (lost update)."""
+        values = row_values(
+            applicant,
+            exclude=("id", "created_at", "version", "stage_changed_at"),
+            situation=applicant.situation.value,
+            stage=applicant.stage.value,
+            search_name=search_form(applicant.full_name),
+        )
+        applicant.version = await update_versioned(
+            self.session,
+            APPLICANTS,
+            applicant.id,
+            applicant.version,
+            values,
+            also={"stage_changed_at": _stage_changed_at(applicant.stage)},
+        )
 
     async def search(self, criteria: ApplicantSearch, *, after: uuid.UUID | None, limit: int) -> Sequence[Applicant]:
-        query = select(ApplicantRow).order_by(ApplicantRow.id).limit(limit)
+        query = select(APPLICANTS).order_by(APPLICANTS.c.id).limit(limit)
         if after is not None:
-            query = query.where(ApplicantRow.id > after)
+            query = query.where(APPLICANTS.c.id > after)
         if not criteria.include_test:
-            query = query.where(ApplicantRow.test.is_(False))
+            query = query.where(APPLICANTS.c.test.is_(False))
         if criteria.name:
             # Each word, in any order ("Durand Hélène" finds "Hélène Durand"); autoescape: a % or _
             # in the name is a letter to find, not a wildcard matching everyone.
             for word in search_form(criteria.name).split()[:8]:
-                query = query.where(ApplicantRow.search_name.contains(word, autoescape=True))
+                query = query.where(APPLICANTS.c.search_name.contains(word, autoescape=True))
         if criteria.email:
-            query = query.where(ApplicantRow.email == criteria.email)
+            query = query.where(APPLICANTS.c.email == criteria.email)
         if criteria.phone:
-            query = query.where(ApplicantRow.phone == criteria.phone)
+            query = query.where(APPLICANTS.c.phone == criteria.phone)
         if criteria.stage:
-            query = query.where(ApplicantRow.stage == criteria.stage.value)
+            query = query.where(APPLICANTS.c.stage == criteria.stage.value)
         if criteria.officer_id:
-            query = query.where(ApplicantRow.officer_id == criteria.officer_id)
+            query = query.where(APPLICANTS.c.officer_id == criteria.officer_id)
         if criteria.partner_id:
-            referred = select(ReferralRow.id).where(
-                ReferralRow.applicant_id == ApplicantRow.id, ReferralRow.partner_id == criteria.partner_id
+            referred = select(REFERRALS.c.id).where(
+                REFERRALS.c.applicant_id == APPLICANTS.c.id, REFERRALS.c.partner_id == criteria.partner_id
             )
-            query = query.where(or_(ApplicantRow.partner_id == criteria.partner_id, referred.exists()))
+            query = query.where(or_(APPLICANTS.c.partner_id == criteria.partner_id, referred.exists()))
         if criteria.siret:
             query = query.where(
-                select(BusinessProjectRow.id)
-                .where(BusinessProjectRow.applicant_id == ApplicantRow.id, BusinessProjectRow.siret == criteria.siret)
+                select(PROJECTS.c.id)
+                .where(PROJECTS.c.applicant_id == APPLICANTS.c.id, PROJECTS.c.siret == criteria.siret)
                 .exists()
             )
-        return [_applicant(r) for r in await self.session.scalars(query)]
+        return [_applicant(r) for r in (await self.session.execute(query)).mappings()]
 
     async def set_stage(self, applicant_id: uuid.UUID, stage: Stage) -> None:
-        """Move the person along the path (training and applications call this)."""
-        row = await self.session.get(ApplicantRow, applicant_id)
-        assert row is not None
-        if row.stage != stage.value:
-            row.stage, row.stage_changed_at = stage.value, func.now()
-            await self.session.flush()
+        """Move the person along the path (training and applications call this); a move is a new version."""
+        await self.session.execute(
+            update(APPLICANTS)
+            .where(APPLICANTS.c.id == applicant_id, APPLICANTS.c.stage != stage.value)
+            .values(stage=stage.value, stage_changed_at=func.now(), version=APPLICANTS.c.version + 1)
+        )
 
     async def claim(self, applicant_id: uuid.UUID, officer_id: uuid.UUID) -> None:
         await self.session.execute(
-            update(ApplicantRow)
-            .where(ApplicantRow.id == applicant_id, ApplicantRow.officer_id.is_(None))
-            .values(officer_id=officer_id, version=ApplicantRow.version + 1)
-            .execution_options(synchronize_session="fetch")
+            update(APPLICANTS)
+            .where(APPLICANTS.c.id == applicant_id, APPLICANTS.c.officer_id.is_(None))
+            .values(officer_id=officer_id, version=APPLICANTS.c.version + 1)
         )
 
     async def link_borrower(self, applicant_id: uuid.UUID, borrower_id: uuid.UUID) -> None:
-        row = await self.session.get(ApplicantRow, applicant_id)
-        assert row is not None
-        row.borrower_id = borrower_id
-        await self.session.flush()
+        await self.session.execute(
+            update(APPLICANTS)
+            .where(APPLICANTS.c.id == applicant_id, APPLICANTS.c.borrower_id.is_distinct_from(borrower_id))
+            .values(borrower_id=borrower_id, version=APPLICANTS.c.version + 1)
+        )
 
     async def lock_contact(self, email: str | None, phone: str | None) -> None:
         """Serialise the creation of one person: two referrals of the same e-mail or phone arriving at
@@ -164,17 +184,18 @@ class SqlReferrals:
         self.session = session
 
     async def add(self, referral: Referral) -> None:
-        self.session.add(ReferralRow(**row_values(referral, situation=referral.situation.value)))
+        await self.session.execute(insert(REFERRALS).values(**row_values(referral, situation=referral.situation.value)))
 
     async def get(self, referral_id: uuid.UUID) -> Referral | None:
-        row = await self.session.get(ReferralRow, referral_id)
-        return to_domain(Referral, row, situation=Situation(row.situation)) if row else None
+        rows = await self.session.execute(select(REFERRALS).where(REFERRALS.c.id == referral_id))
+        row = rows.mappings().first()
+        return _referral(row) if row else None
 
     async def of_applicant(self, applicant_id: uuid.UUID) -> Sequence[Referral]:
-        rows = await self.session.scalars(
-            select(ReferralRow).where(ReferralRow.applicant_id == applicant_id).order_by(ReferralRow.id)
+        rows = await self.session.execute(
+            select(REFERRALS).where(REFERRALS.c.applicant_id == applicant_id).order_by(REFERRALS.c.id)
         )
-        return [to_domain(Referral, r, situation=Situation(r.situation)) for r in rows]
+        return [_referral(r) for r in rows.mappings()]
 
     async def page_for_partner(
         self,
@@ -186,26 +207,31 @@ class SqlReferrals:
         updated_since: dt.datetime | None = None,
     ) -> Sequence[PartnerReferralLine]:
         # What the partner sees changes when it refers the person and when their stage moves on after.
-        updated_at = func.greatest(ReferralRow.created_at, ApplicantRow.stage_changed_at)
+        updated_at = func.greatest(REFERRALS.c.created_at, APPLICANTS.c.stage_changed_at)
         query = (
-            select(ReferralRow, ApplicantRow.stage, ApplicantRow.stage_changed_at, updated_at)
-            .join(ApplicantRow, ApplicantRow.id == ReferralRow.applicant_id)
-            .where(ReferralRow.partner_id == partner_id, ApplicantRow.test.is_(test))
-            .order_by(ReferralRow.id)
+            select(
+                REFERRALS,
+                APPLICANTS.c.stage.label("applicant_stage"),
+                APPLICANTS.c.stage_changed_at,
+                updated_at.label("updated_at"),
+            )
+            .join(APPLICANTS, APPLICANTS.c.id == REFERRALS.c.applicant_id)
+            .where(REFERRALS.c.partner_id == partner_id, APPLICANTS.c.test.is_(test))
+            .order_by(REFERRALS.c.id)
             .limit(limit)
         )
         if after is not None:
-            query = query.where(ReferralRow.id > after)
+            query = query.where(REFERRALS.c.id > after)
         if updated_since is not None:
             query = query.where(updated_at >= updated_since)
         rows = await self.session.execute(query)
         return [
             PartnerReferralLine(
-                to_domain(Referral, r, situation=Situation(r.situation)),
-                stage_for_partner(Stage(stage), changed_at, r.created_at),
-                updated,
+                _referral(r),
+                stage_for_partner(Stage(r["applicant_stage"]), r["stage_changed_at"], r["created_at"]),
+                r["updated_at"],
             )
-            for r, stage, changed_at, updated in rows
+            for r in rows.mappings()
         ]
 
 
@@ -246,30 +272,26 @@ class SqlProjects:
         self.session = session
 
     async def get(self, applicant_id: uuid.UUID) -> BusinessProject | None:
-        row = await self.session.scalar(
-            select(BusinessProjectRow).where(BusinessProjectRow.applicant_id == applicant_id)
-        )
+        rows = await self.session.execute(select(PROJECTS).where(PROJECTS.c.applicant_id == applicant_id))
+        row = rows.mappings().first()
         if row is None:
             return None
         return BusinessProject(
-            applicant_id=row.applicant_id,
-            activity=row.activity,
-            legal_status=row.legal_status,
-            currency=row.currency,
-            siret=row.siret,
-            start_date=row.start_date,
-            needs=_lines(row.needs, PlanLine),
-            resources=_lines(row.resources, ResourceLine),
-            guarantors=_lines(row.guarantors, Guarantor),
-            documents=_lines(row.documents, DocumentInfo),
-            version=row.version,
+            applicant_id=row["applicant_id"],
+            activity=row["activity"],
+            legal_status=row["legal_status"],
+            currency=row["currency"],
+            siret=row["siret"],
+            start_date=row["start_date"],
+            needs=_lines(row["needs"], PlanLine),
+            resources=_lines(row["resources"], ResourceLine),
+            guarantors=_lines(row["guarantors"], Guarantor),
+            documents=_lines(row["documents"], DocumentInfo),
+            version=row["version"],
         )
 
     async def save(self, project: BusinessProject) -> None:
         """Create or replace the applicant's project (optimistic: a stale version is a conflict)."""
-        row = await self.session.scalar(
-            select(BusinessProjectRow).where(BusinessProjectRow.applicant_id == project.applicant_id).with_for_update()
-        )
         values = {
             "activity": project.activity,
             "legal_status": project.legal_status,
@@ -281,14 +303,13 @@ class SqlProjects:
             "guarantors": _json(project.guarantors),
             "documents": _json(project.documents),
         }
-        if row is None:
-            self.session.add(BusinessProjectRow(id=new_id(), applicant_id=project.applicant_id, **values))
-            await self.session.flush()
+        row_id = await self.session.scalar(
+            select(PROJECTS.c.id).where(PROJECTS.c.applicant_id == project.applicant_id).with_for_update()
+        )
+        if row_id is None:
+            await self.session.execute(
+                insert(PROJECTS).values(id=new_id(), applicant_id=project.applicant_id, version=1, **values)
+            )
             project.version = 1
             return
-        if row.version != project.version:
-            raise StaleDataError("project changed")
-        for name, value in values.items():
-            setattr(row, name, value)
-        await self.session.flush()
-        project.version = row.version
+        project.version = await update_versioned(self.session, PROJECTS, row_id, project.version, values)

@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import Boolean, ColumnElement, String, Table, Uuid, column, func, select, table
+from sqlalchemy import Boolean, ColumnElement, String, Table, Uuid, column, func, insert, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
-from domain.money import minor_unit
+from domain.money import minor_unit, quantize
 from service.kernel.db.gateway import in_transaction
 from service.kernel.db.mapping import search_form, servicing_to_json
 from service.servicing.ports import LoanListItem, LoanSearch
@@ -43,6 +43,8 @@ _partners = table("partners", column("id", Uuid), column("name", String))
 
 LOANS: Table = LoanRow.__table__  # type: ignore[assignment]
 INSTALLMENTS: Table = LoanInstallmentRow.__table__  # type: ignore[assignment]
+DISBURSEMENTS: Table = DisbursementRow.__table__  # type: ignore[assignment]
+LEDGER_ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
 
 
 class SqlLoans:
@@ -50,8 +52,8 @@ class SqlLoans:
         self.session = session
 
     async def add(self, loan: Loan) -> None:
-        self.session.add(
-            LoanRow(
+        await self.session.execute(
+            insert(LOANS).values(
                 id=loan.id,
                 application_id=loan.application_id,
                 applicant_id=loan.applicant_id,
@@ -71,37 +73,36 @@ class SqlLoans:
                 state_as_of=loan.disbursed_on,
             )
         )
-        await self.session.flush()
-        self.session.add_all(
+        await self.session.execute(
+            insert(INSTALLMENTS),
             [
-                LoanInstallmentRow(
-                    loan_id=loan.id,
-                    number=i.number,
-                    due_date=i.due_date,
-                    principal=i.principal,
-                    interest=i.interest,
-                    fees=i.fees,
-                    total=i.total,
-                    principal_remaining=i.principal_remaining,
+                {
+                    "loan_id": loan.id,
+                    "number": i.number,
+                    "due_date": i.due_date,
+                    "principal": i.principal,
+                    "interest": i.interest,
+                    "fees": i.fees,
+                    "total": i.total,
+                    "principal_remaining": i.principal_remaining,
                     # Nothing paid yet: the instalment asks for its contract amounts.
-                    principal_due=i.principal,
-                    interest_due=i.interest,
-                    fees_due=i.fees,
-                    outstanding=i.total,
-                )
+                    "principal_due": i.principal,
+                    "interest_due": i.interest,
+                    "fees_due": i.fees,
+                    "outstanding": i.total,
+                }
                 for i in loan.installments
-            ]
+            ],
         )
-        await self.session.flush()
 
     async def get(self, loan_id: uuid.UUID) -> Loan | None:
         return await self._load(LOANS.c.id == loan_id)
 
     async def ids_for_applications(self, application_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, uuid.UUID]:
         rows = await self.session.execute(
-            select(LoanRow.application_id, LoanRow.id).where(LoanRow.application_id.in_(set(application_ids)))
+            select(LOANS.c.application_id, LOANS.c.id).where(LOANS.c.application_id.in_(set(application_ids)))
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     async def for_application(self, application_id: uuid.UUID) -> Loan | None:
         return await self._load(LOANS.c.application_id == application_id)
@@ -119,8 +120,8 @@ class SqlLoans:
         return loan_from_row(row, tuple(contract_installment(r, unit) for r in lines.mappings()), unit)
 
     async def add_disbursement(self, disbursement: Disbursement) -> None:
-        self.session.add(
-            DisbursementRow(
+        await self.session.execute(
+            insert(DISBURSEMENTS).values(
                 id=disbursement.id,
                 application_id=disbursement.application_id,
                 loan_id=disbursement.loan_id,
@@ -135,35 +136,35 @@ class SqlLoans:
 
     async def disbursements(self, application_id: uuid.UUID) -> Sequence[Disbursement]:
         rows = await self.session.execute(
-            select(DisbursementRow, LoanRow.currency)
-            .join(LoanRow, LoanRow.id == DisbursementRow.loan_id)
-            .where(DisbursementRow.application_id == application_id)
-            .order_by(DisbursementRow.tranche)
+            select(DISBURSEMENTS, LOANS.c.currency)
+            .join(LOANS, LOANS.c.id == DISBURSEMENTS.c.loan_id)
+            .where(DISBURSEMENTS.c.application_id == application_id)
+            .order_by(DISBURSEMENTS.c.tranche)
         )
         return [
             Disbursement(
-                id=r.id,
-                application_id=r.application_id,
-                loan_id=r.loan_id,
-                tranche=r.tranche,
-                amount=r.amount.quantize(minor_unit(currency)),
-                fees_withheld=r.fees_withheld.quantize(minor_unit(currency)),
-                value_date=r.value_date,
-                ledger_transaction_id=r.ledger_transaction_id,
-                created_by=r.created_by,
+                id=r["id"],
+                application_id=r["application_id"],
+                loan_id=r["loan_id"],
+                tranche=r["tranche"],
+                amount=quantize(r["amount"], r["currency"]),
+                fees_withheld=quantize(r["fees_withheld"], r["currency"]),
+                value_date=r["value_date"],
+                ledger_transaction_id=r["ledger_transaction_id"],
+                created_by=r["created_by"],
             )
-            for r, currency in rows
+            for r in rows.mappings()
         ]
 
     async def outstanding_principal_of_applicant(self, applicant_id: uuid.UUID, currency: str) -> Decimal:
         """Principal still owed on the applicant's loans, from the ledger (the source of truth)."""
         total = await self.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntryRow.amount), 0))
-            .join(LoanRow, LoanRow.id == LedgerEntryRow.loan_id)
+            select(func.coalesce(func.sum(LEDGER_ENTRIES.c.amount), 0))
+            .join(LOANS, LOANS.c.id == LEDGER_ENTRIES.c.loan_id)
             .where(
-                LoanRow.applicant_id == applicant_id,
-                LedgerEntryRow.account == Account.LOAN_PRINCIPAL.value,
-                LedgerEntryRow.currency == currency,
+                LOANS.c.applicant_id == applicant_id,
+                LEDGER_ENTRIES.c.account == Account.LOAN_PRINCIPAL.value,
+                LEDGER_ENTRIES.c.currency == currency,
             )
         )
         return Decimal(total or 0)
@@ -172,29 +173,29 @@ class SqlLoans:
         """The staff's loan list in id order (ids are time-ordered: oldest first), after a cursor id."""
         query = (
             select(
-                LoanRow,
-                _applicants.c.full_name,
-                _applicants.c.phone,
+                LOANS,
+                _applicants.c.full_name.label("borrower_name"),
+                _applicants.c.phone.label("borrower_phone"),
                 _staff_users.c.full_name.label("officer_name"),
                 _loan_products.c.name.label("product_name"),
                 _partners.c.name.label("partner_name"),
             )
-            .join(_applicants, _applicants.c.id == LoanRow.applicant_id)
-            .join(_staff_users, _staff_users.c.id == LoanRow.officer_id)
-            .join(_loan_products, _loan_products.c.id == LoanRow.product_id)
-            .outerjoin(_partners, _partners.c.id == LoanRow.partner_id)
-            .order_by(LoanRow.id)
+            .join(_applicants, _applicants.c.id == LOANS.c.applicant_id)
+            .join(_staff_users, _staff_users.c.id == LOANS.c.officer_id)
+            .join(_loan_products, _loan_products.c.id == LOANS.c.product_id)
+            .outerjoin(_partners, _partners.c.id == LOANS.c.partner_id)
+            .order_by(LOANS.c.id)
             .limit(limit)
         )
         if after is not None:
-            query = query.where(LoanRow.id > after)
+            query = query.where(LOANS.c.id > after)
         for filtered, wanted in (
-            (LoanRow.officer_id, criteria.officer_id),
-            (LoanRow.product_id, criteria.product_id),
-            (LoanRow.partner_id, criteria.partner_id),
-            (LoanRow.applicant_id, criteria.applicant_id),
-            (LoanRow.status, criteria.status),
-            (LoanRow.arrears_bucket, criteria.arrears_bucket),
+            (LOANS.c.officer_id, criteria.officer_id),
+            (LOANS.c.product_id, criteria.product_id),
+            (LOANS.c.partner_id, criteria.partner_id),
+            (LOANS.c.applicant_id, criteria.applicant_id),
+            (LOANS.c.status, criteria.status),
+            (LOANS.c.arrears_bucket, criteria.arrears_bucket),
         ):
             if wanted is not None:
                 query = query.where(filtered == wanted)
@@ -205,31 +206,31 @@ class SqlLoans:
             query = query.where(
                 _applicants.c.search_name.contains(search_form(criteria.borrower_name), autoescape=True)
             )
-        rows = (await self.session.execute(query)).all()
+        rows = await self.session.execute(query)
         return [
             LoanListItem(
-                id=loan.id,
-                application_id=loan.application_id,
-                applicant_id=loan.applicant_id,
-                borrower_name=borrower_name,
-                borrower_phone=borrower_phone,
-                officer_id=loan.officer_id,
-                officer_name=officer_name,
-                product_id=loan.product_id,
-                product_name=product_name,
-                partner_id=loan.partner_id,
-                partner_name=partner_name,
-                currency=loan.currency,
-                principal=loan.principal.quantize(minor_unit(loan.currency)),
-                outstanding_principal=loan.outstanding_principal.quantize(minor_unit(loan.currency)),
-                status=loan.status,
-                days_past_due=loan.days_past_due,
-                arrears_bucket=loan.arrears_bucket,
-                next_due_date=loan.next_due_date,
-                disbursed_on=loan.disbursed_on,
-                state_as_of=loan.state_as_of,
+                id=r["id"],
+                application_id=r["application_id"],
+                applicant_id=r["applicant_id"],
+                borrower_name=r["borrower_name"],
+                borrower_phone=r["borrower_phone"],
+                officer_id=r["officer_id"],
+                officer_name=r["officer_name"],
+                product_id=r["product_id"],
+                product_name=r["product_name"],
+                partner_id=r["partner_id"],
+                partner_name=r["partner_name"],
+                currency=r["currency"],
+                principal=quantize(r["principal"], r["currency"]),
+                outstanding_principal=quantize(r["outstanding_principal"], r["currency"]),
+                status=r["status"],
+                days_past_due=r["days_past_due"],
+                arrears_bucket=r["arrears_bucket"],
+                next_due_date=r["next_due_date"],
+                disbursed_on=r["disbursed_on"],
+                state_as_of=r["state_as_of"],
             )
-            for loan, borrower_name, borrower_phone, officer_name, product_name, partner_name in rows
+            for r in rows.mappings()
         ]
 
 
@@ -250,7 +251,6 @@ class SqlLedger:
     async def post(self, transaction: LedgerTransaction) -> None:
         """The transaction and its entries in one statement (the balance check runs at commit)."""
         entries = transaction.entries
-        await self.session.flush()  # rows the entries refer to (a new loan) go first
         connection = await in_transaction(self.session)
         await connection.execute(
             _POST_TRANSACTION,
@@ -267,9 +267,11 @@ class SqlLedger:
         )
 
     async def balance(self, account: Account, *, loan_id: uuid.UUID | None = None) -> Decimal:
-        query = select(func.coalesce(func.sum(LedgerEntryRow.amount), 0)).where(LedgerEntryRow.account == account.value)
+        query = select(func.coalesce(func.sum(LEDGER_ENTRIES.c.amount), 0)).where(
+            LEDGER_ENTRIES.c.account == account.value
+        )
         if loan_id is not None:
-            query = query.where(LedgerEntryRow.loan_id == loan_id)
+            query = query.where(LEDGER_ENTRIES.c.loan_id == loan_id)
         return Decimal(await self.session.scalar(query) or 0)
 
 
