@@ -23,14 +23,7 @@ _BUILDERS = frozenset({"select", "insert", "update", "delete"})
 
 # Files converted on another branch (issue 12, item 5, origination and servicing): converted by
 # core2, removed at merge. Keep this list empty after the merge.
-ALLOWED = frozenset(
-    {
-        # converted by core2, removed at merge
-        "service/origination/repositories/applicants.py",
-        "service/origination/repositories/applications.py",
-        "service/servicing/repositories/loans.py",
-    }
-)
+ALLOWED: frozenset[str] = frozenset()
 
 
 def _mapped_class_names() -> frozenset[str]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, case, delete, func, or_, select, update
+from sqlalchemy import Row, Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from domain.errors import Conflict
 from domain.identity.model import ApiKey, Borrower, LoginCode, Partner, Role, StaffUser
 from service.identity.tables import ApiKeyRow, BorrowerRow, LoginCodeRow, PartnerRow, StaffUserRow
 from service.kernel.db.mapping import row_values, to_domain
+from service.kernel.db.versioned import update_versioned
 
 STAFF_USERS: Table = StaffUserRow.__table__  # type: ignore[assignment]
 PARTNERS: Table = PartnerRow.__table__  # type: ignore[assignment]
@@ -63,17 +64,7 @@ class SqlStaffUsers:
             "token_version": user.token_version,
             "roles": sorted(r.value for r in user.roles),
         }
-        columns = STAFF_USERS.c
-        changed = or_(*(columns[name].is_distinct_from(value) for name, value in values.items()))
-        version = await self.session.scalar(
-            update(STAFF_USERS)
-            .where(columns.id == user.id, columns.version == user.version)
-            .values(**values, version=case((changed, columns.version + 1), else_=columns.version))
-            .returning(columns.version)
-        )
-        if version is None:
-            raise Conflict("the record was changed by someone else; reload and retry", code="conflict.stale")
-        user.version = version
+        user.version = await update_versioned(self.session, STAFF_USERS, user.id, user.version, values)
 
     async def page(self, *, after: uuid.UUID | None, limit: int) -> Sequence[StaffUser]:
         query = select(STAFF_USERS).order_by(STAFF_USERS.c.id).limit(limit)

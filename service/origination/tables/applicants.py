@@ -75,8 +75,6 @@ class ApplicantRow(Base):
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
-    __mapper_args__ = {"version_id_col": version}
-
 
 class ReferralRow(Base):
     __tablename__ = "referrals"
@@ -118,5 +116,3 @@ class BusinessProjectRow(Base):
     guarantors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}

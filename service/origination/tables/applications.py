@@ -72,8 +72,6 @@ class ApplicationRow(Base):
     created_at: Mapped[dt.datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
-
 
 class ApplicationEventRow(Base):
     """Append-only: a trigger in the migration refuses UPDATE and DELETE."""
