@@ -63,7 +63,16 @@ async def test_from_draft_to_disbursement_through_the_pages(
         decision="approve",
         comment="accordé",
     )
-    assert "accordé" in (await client.get(page)).text
+    decided = (await client.get(page)).text
+    assert "accordé" in decided
+    votes = decided.split('id="votes-title"')[1].split("</section>")[0]
+    assert votes.count("Test member-one") == 1 and votes.count("Test member-two") == 1  # who voted, by name
+    assert "solide" in votes and "Pour" in votes
+
+    await sign_in_page(client, "admin-user")  # the history (admins): who did each move, in words
+    history = (await client.get(page)).text.split('id="history-title"')[1]
+    assert "Accordé par le comité</td>" in history and "Test member-two</td>" in history
+    assert "Dossier déposé</td>" in history and "Test officer</td>" in history
 
     await sign_in_page(client, "officer")
     today = lender_today().isoformat()
