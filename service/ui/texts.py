@@ -196,6 +196,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pipeline.mine": ("Seulement les miens", "Only mine"),
     "pipeline.filter": ("Filtrer", "Filter"),
     "pipeline.count": ("Nombre", "Count"),
+    "pipeline.none": ("Rien ici.", "Nothing here."),
+    "pipeline.next": ("Page suivante", "Next page"),
     "pipeline.all": ("Tous", "All"),
     "chart.portfolio": ("Encours et PAR30 par mois", "Outstanding and PAR30 by month"),
     "chart.outstanding": ("Encours brut", "Gross outstanding"),

@@ -649,6 +649,22 @@ async def list_applications(
         return await uow.applications.page(criteria, after=after, limit=limit)
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    """Exact counts of people per stage and files per status, every stage and status listed."""
+
+    stages: dict[Stage, int]
+    statuses: dict[Status, int]
+
+
+async def count_pipeline(officer_id: uuid.UUID | None, *, uow: OriginationUnitOfWork) -> Pipeline:
+    """The pipeline's counts, all of them or those of ``officer_id``'s people and files."""
+    async with uow:
+        stages = await uow.pipeline_counts.by_stage(officer_id)
+        statuses = await uow.pipeline_counts.by_status(officer_id)
+    return Pipeline({s: stages.get(s, 0) for s in Stage}, {s: statuses.get(s, 0) for s in Status})
+
+
 async def application_history(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> list[NamedHistoryEntry]:
     async with uow:
         if await uow.applications.get(application_id) is None:
