@@ -127,6 +127,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/v1/applicants/{applicant_id}/enrolments"): protected(200, STAFF),
     ("POST", "/v1/applications"): protected(400, OFFICERS),
     ("GET", "/v1/applications"): protected(200, STAFF),
+    ("GET", "/v1/pipeline/counts"): protected(200, STAFF),
     ("GET", "/v1/applications/{application_id}"): protected(200, STAFF),
     ("POST", "/v1/applications/{application_id}/submission"): protected(400, OFFICERS),
     ("POST", "/v1/applications/{application_id}/review"): protected(400, OFFICERS),

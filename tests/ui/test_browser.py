@@ -99,6 +99,15 @@ def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, liv
         page.click("a[href$='contract.pdf']")
     path = download.value.path()
     assert path is not None and path.read_bytes().startswith(b"%PDF")
+    journey.sign_out()
+
+    journey.sign_in(live, LIVE_ADMIN[0], LIVE_ADMIN[1])  # a manager reads who voted and who decided
+    page.goto(f"{live}/ui/applications/{application['id']}")
+    journey.visit("application-history")
+    votes = page.locator("section[aria-labelledby=votes-title]").inner_text()
+    assert "Test member-one" in votes and "Test member-two" in votes and "Projet solide" in votes
+    history = page.locator("section[aria-labelledby=history-title]").inner_text()
+    assert "Accordé par le comité" in history and "Test member-two" in history and "Test officer" in history
     context.close()
 
 
