@@ -129,6 +129,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "act.meet_condition": ("Lever la condition", "Mark the condition met"),
     # The history's lines, one per move of the file (domain.origination.applications.Action).
     "history.system": ("Automatique", "Automatic"),
+    "application.decisions": ("Décisions du comité", "Committee decisions"),
     "history.submit": ("Dossier déposé", "Submitted"),
     "history.start_review": ("Instruction commencée", "Review started"),
     "history.send_to_committee": ("Transmis au comité", "Referred to committee"),

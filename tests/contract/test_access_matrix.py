@@ -135,6 +135,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/v1/applications/{application_id}/withdrawal"): protected(400, OFFICERS),
     ("POST", "/v1/applications/{application_id}/votes"): protected(400, ("admin", "committee_member")),
     ("GET", "/v1/applications/{application_id}/votes"): protected(200, STAFF),
+    ("GET", "/v1/applications/{application_id}/decisions"): protected(200, STAFF),
     ("POST", "/v1/applications/{application_id}/decision"): protected(400, ("admin", "committee_member")),
     ("POST", "/v1/applications/{application_id}/conditions/{number}/fulfilment"): protected(400, OFFICERS),
     ("POST", "/v1/applications/{application_id}/offer"): protected(400, OFFICERS),

@@ -86,6 +86,8 @@ async def test_votes_and_history_name_who_voted_and_who_decided(
         ("Test member-n1", "approve"),
         ("Test member-n2", "approve"),
     ]
+    (decision,) = await step(await client.get(f"{url}/decisions", headers=officer.headers))  # any staff member
+    assert (decision["action"], decision["actor_name"], decision["reason"]) == ("approve", "Test member-n2", "décision")
     history = await step(await client.get(f"{url}/history", headers=admin.headers))
     assert [(h["action"], h["actor_name"]) for h in history][-4:] == [
         ("submit", "Test officer-n"),

@@ -66,8 +66,9 @@ async def test_from_draft_to_disbursement_through_the_pages(
     decided = (await client.get(page)).text
     assert "accordé" in decided
     votes = decided.split('id="votes-title"')[1].split("</section>")[0]
-    assert votes.count("Test member-one") == 1 and votes.count("Test member-two") == 1  # who voted, by name
+    assert votes.count("<td>Test member-one</td>") == 1 and votes.count("<td>Test member-two</td>") == 1  # by name
     assert "solide" in votes and "Pour" in votes
+    assert "Accordé par le comité — Test member-two" in votes and "— accordé</li>" in votes  # who decided
 
     await sign_in_page(client, "admin-user")  # the history (admins): who did each move, in words
     history = (await client.get(page)).text.split('id="history-title"')[1]

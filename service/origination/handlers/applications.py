@@ -674,6 +674,15 @@ async def application_history(application_id: uuid.UUID, *, uow: OriginationUnit
     return [NamedHistoryEntry(h, names.get(h.actor_id)) for h in history]
 
 
+COMMITTEE_DECISIONS = frozenset({Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES})
+
+
+async def committee_decisions(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> list[NamedHistoryEntry]:
+    """The committee's decisions on the file (one per round it went before the committee) with who
+    decided: what every staff member may read of the history, which is the admins'."""
+    return [h for h in await application_history(application_id, uow=uow) if h.entry.action in COMMITTEE_DECISIONS]
+
+
 async def application_votes(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> list[CastVote]:
     """Every vote cast on the file, in the order cast, with who cast it and whether it counts now."""
     async with uow:

@@ -680,19 +680,34 @@ class ApplicationController(Controller):
     )
     async def history(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
         """Every state change of the application with who made it and when, from the append-only history."""
-        return [
-            HistoryEntryOut(
-                at=named.entry.at,
-                actor_id=named.entry.actor_id,
-                action=named.entry.action,
-                from_status=named.entry.from_status,
-                to_status=named.entry.to_status,
-                reason=named.entry.reason,
-                details=named.entry.details,
-                actor_name=named.actor_name,
-            )
-            for named in await uc.application_history(application_id, uow=services.uow())
-        ]
+        return [history_out(named) for named in await uc.application_history(application_id, uow=services.uow())]
+
+    @get(
+        "/{application_id:uuid}/decisions",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listCommitteeDecisions",
+        opt=audited("application"),
+        summary="The committee's decisions on an application, with who decided",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def decisions(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
+        """The history's lines where the committee decided (approve, reject, request changes), one per
+        round, with the decider's name and comment (`reason`)."""
+        return [history_out(named) for named in await uc.committee_decisions(application_id, uow=services.uow())]
+
+
+def history_out(named: uc.NamedHistoryEntry) -> HistoryEntryOut:
+    entry = named.entry
+    return HistoryEntryOut(
+        at=entry.at,
+        actor_id=entry.actor_id,
+        action=entry.action,
+        from_status=entry.from_status,
+        to_status=entry.to_status,
+        reason=entry.reason,
+        details=entry.details,
+        actor_name=named.actor_name,
+    )
 
 
 class LoanContractController(Controller):
