@@ -23,6 +23,7 @@ from service.kernel.db.engine import create_sessionmaker
 from service.kernel.db.idempotency import SqlIdempotency
 from service.kernel.db.unit_of_work import SqlUnitOfWorkBase
 from service.notifications.read import SqlNoticeOutbox, SqlNoticePlanning
+from service.origination.read import SqlPipelineCounts, SqlStaffNames
 from service.origination.repositories.applicants import SqlApplicants, SqlProjects, SqlReferrals
 from service.origination.repositories.applications import SqlApplications
 from service.partners.read import SqlWebhookOutbox
@@ -86,6 +87,14 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
     @property
     def applications(self) -> SqlApplications:
         return self._repo(SqlApplications)
+
+    @property
+    def staff_names(self) -> SqlStaffNames:
+        return self._repo(SqlStaffNames)
+
+    @property
+    def pipeline_counts(self) -> SqlPipelineCounts:
+        return self._repo(SqlPipelineCounts)
 
     # training
     @property

@@ -122,6 +122,9 @@ async def test_the_demo_book_has_every_stage_bucket_and_a_history(
         assert officer is not None
         agenda = await officer_agenda(officer.id, today, uow=uow_factory())
         assert agenda.contacts[AgendaStatus.OVERDUE] and agenda.contacts[AgendaStatus.DUE]
+        # The past contacts are done, as officers do, but the last week's and a few forgotten ones:
+        # a handful overdue, not every contact of every loan whose first one was skipped.
+        assert len(agenda.contacts[AgendaStatus.OVERDUE]) <= 6
     finally:
         await truncate_all(settings.database_url, settings.redis_url)
 

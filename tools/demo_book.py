@@ -89,6 +89,7 @@ PROFILE_CYCLE = (
 )
 WRITTEN_OFF_INDEX = 17  # one loan of the book is written off
 MENTOR = "Bernard Lefort (bénévole EGEE)"
+FORGOTTEN_PER_OFFICER = 3  # loans per officer whose latest past contact was never written up
 DEFAULT_LOANS = 240
 WEEK = timedelta(days=7)
 
@@ -427,22 +428,38 @@ async def play_loans(ctx: BookContext, plan: list[PlannedLoan], *, first_day: da
     return played
 
 
+def forgotten_loans(plan: list[PlannedLoan]) -> set[int]:
+    """The loans whose officer let the latest past contact slip: each officer's oldest few, so every
+    officer has a handful overdue beside the week's contacts not written up yet."""
+    forgotten: set[int] = set()
+    for officer in {p.officer.subject_id for p in plan}:
+        theirs = [p.index for p in plan if p.officer.subject_id == officer]  # the plan is oldest first
+        forgotten.update(theirs[:FORGOTTEN_PER_OFFICER])
+    return forgotten
+
+
 async def follow_up_contacts(ctx: BookContext, plan: list[PlannedLoan], *, today: date) -> None:
-    """Contacts of the past done (most of them), some left overdue, some handed to a volunteer mentor."""
+    """Every contact of the past done, as officers do (once a business closed, later visits find it
+    still closed), but those of the last week, a few forgotten ones (``forgotten_loans``), and some
+    handed to a volunteer mentor: the dashboard's agenda shows a realistic handful overdue."""
     rng = ctx.rng
+    forgotten = forgotten_loans(plan)
 
     async def one_loan(person: PlannedLoan) -> None:
         assert person.loan is not None
         contacts = (await followup_uc.follow_up_plan(person.loan.id, uow=ctx.uow())).contacts
-        for contact in contacts:
-            if contact.due_on is None or contact.outcome is not None:
-                continue
-            if contact.due_on > today - timedelta(days=7) or person.index % 7 == 0:
+        to_do = [c for c in contacts if c.due_on is not None and c.outcome is None]
+        last_past = max((c.due_on for c in to_do if c.due_on is not None and c.due_on < today), default=None)
+        closed = False
+        for contact in to_do:
+            assert contact.due_on is not None
+            slipped = person.index in forgotten and contact.due_on == last_past
+            if contact.due_on > today - WEEK or slipped:
                 if person.index % 5 == 0:
                     await followup_uc.assign_contact(contact.id, officer_id=None, mentor_name=MENTOR, uow=ctx.uow())
                 break  # this one and the later ones are still to do
             contacted_on = contact.due_on + timedelta(days=2)
-            closed = person.profile == "late:over 90" or rng.random() < 0.08
+            closed = closed or person.profile == "late:over 90" or rng.random() < 0.08
             outcome = Outcome(
                 contacted_on=contacted_on,
                 business_status=BusinessStatus.CLOSED if closed else BusinessStatus.ACTIVE,
@@ -454,8 +471,6 @@ async def follow_up_contacts(ctx: BookContext, plan: list[PlannedLoan], *, today
             await followup_uc.record_outcome(
                 contact.id, outcome, actor=person.officer, uow=ctx.uow(), now=at(contacted_on), today=contacted_on
             )
-            if closed:
-                break
 
     await asyncio.gather(*(_in_lanes(ctx, [partial(one_loan, p)]) for p in plan if p.loan is not None))
 

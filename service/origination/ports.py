@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -106,6 +106,19 @@ class CommitteeVote:
     round: int  # the committee round it was cast in (a new round starts each time the file is referred)
 
 
+class StaffNames(Protocol):
+    """Who the committee members and deciders are, by name, for the file's readers."""
+
+    async def of(self, staff_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]: ...
+
+
+class PipelineCounts(Protocol):
+    """How many people are at each stage and files in each status (all, or one officer's)."""
+
+    async def by_stage(self, officer_id: uuid.UUID | None) -> dict[Stage, int]: ...
+    async def by_status(self, officer_id: uuid.UUID | None) -> dict[Status, int]: ...
+
+
 class Applications(Protocol):
     async def add(self, app: Application) -> None: ...
     async def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> Application | None: ...
@@ -150,6 +163,10 @@ class OriginationUnitOfWork(UnitOfWork, Protocol):
     def borrowers(self) -> Borrowers: ...
     @property
     def staff_users(self) -> StaffUsers: ...
+    @property
+    def staff_names(self) -> StaffNames: ...
+    @property
+    def pipeline_counts(self) -> PipelineCounts: ...
     @property
     def products(self) -> Products: ...
     @property

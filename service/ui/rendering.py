@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import structlog
 from litestar import Request, Response
@@ -59,10 +59,22 @@ def page(request: Request[Any, Any, Any], template: str, *, status: int = 200, *
             "is_officer": bool(roles & {Role.ADMIN.value, Role.LOAN_OFFICER.value}),
             "is_admin": Role.ADMIN.value in roles,
             "csrf": csrf_token(request),
-            "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "path": page_address(request),
             **context,
         },
     )
+
+
+def page_address(request: Request[Any, Any, Any]) -> str:
+    """The page the browser shows, for the language switch to come back to. A page rendered by a
+    form's post (a refusal) is at the post's address, which cannot be opened: the page the form was
+    on (its Referer, if ours) is."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.path and referer.netloc in ("", request.url.netloc):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return UI + "/"
 
 
 def see_other(path: str) -> Redirect:

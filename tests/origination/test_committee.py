@@ -71,6 +71,32 @@ async def test_a_member_who_changes_their_vote_counts_once_and_cannot_decide_alo
     assert (await step(await client.get(url, headers=member.headers)))["status"] == "at_committee"
 
 
+async def test_votes_and_history_name_who_voted_and_who_decided(
+    client: AsyncTestClient[Litestar], admin: Caller
+) -> None:
+    officer = await staff(client, admin, "officer-n", "loan_officer")
+    members = [await staff(client, admin, f"member-n{n}", "committee_member") for n in (1, 2)]
+    url, app = await at_committee(client, admin, officer)
+    cast = await step(await vote(client, url, members[0], "approve"), 201)
+    assert cast["member_name"] == "Test member-n1"
+    await step(await vote(client, url, members[1], "approve"), 201)
+    await step(await decide(client, url, members[1], app["version"], "approve"))
+    votes = await step(await client.get(f"{url}/votes", headers=officer.headers))
+    assert [(v["member_name"], v["vote"]) for v in votes] == [
+        ("Test member-n1", "approve"),
+        ("Test member-n2", "approve"),
+    ]
+    (decision,) = await step(await client.get(f"{url}/decisions", headers=officer.headers))  # any staff member
+    assert (decision["action"], decision["actor_name"], decision["reason"]) == ("approve", "Test member-n2", "décision")
+    history = await step(await client.get(f"{url}/history", headers=admin.headers))
+    assert [(h["action"], h["actor_name"]) for h in history][-4:] == [
+        ("submit", "Test officer-n"),
+        ("start_review", "Test officer-n"),
+        ("send_to_committee", "Test officer-n"),
+        ("approve", "Test member-n2"),
+    ]
+
+
 async def test_whoever_prepared_reviewed_or_referred_the_file_neither_votes_nor_decides(
     client: AsyncTestClient[Litestar], admin: Caller
 ) -> None:

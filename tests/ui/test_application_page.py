@@ -63,7 +63,17 @@ async def test_from_draft_to_disbursement_through_the_pages(
         decision="approve",
         comment="accordé",
     )
-    assert "accordé" in (await client.get(page)).text
+    decided = (await client.get(page)).text
+    assert "accordé" in decided
+    votes = decided.split('id="votes-title"')[1].split("</section>")[0]
+    assert votes.count("<td>Test member-one</td>") == 1 and votes.count("<td>Test member-two</td>") == 1  # by name
+    assert "solide" in votes and "Pour" in votes
+    assert "Accordé par le comité — Test member-two" in votes and "— accordé</li>" in votes  # who decided
+
+    await sign_in_page(client, "admin-user")  # the history (admins): who did each move, in words
+    history = (await client.get(page)).text.split('id="history-title"')[1]
+    assert "Accordé par le comité</td>" in history and "Test member-two</td>" in history
+    assert "Dossier déposé</td>" in history and "Test officer</td>" in history
 
     await sign_in_page(client, "officer")
     today = lender_today().isoformat()

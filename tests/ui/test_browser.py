@@ -99,6 +99,15 @@ def test_an_application_from_the_dashboard_to_the_contract(browser: Browser, liv
         page.click("a[href$='contract.pdf']")
     path = download.value.path()
     assert path is not None and path.read_bytes().startswith(b"%PDF")
+    journey.sign_out()
+
+    journey.sign_in(live, LIVE_ADMIN[0], LIVE_ADMIN[1])  # a manager reads who voted and who decided
+    page.goto(f"{live}/ui/applications/{application['id']}")
+    journey.visit("application-history")
+    votes = page.locator("section[aria-labelledby=votes-title]").inner_text()
+    assert "Test member-one" in votes and "Test member-two" in votes and "Projet solide" in votes
+    history = page.locator("section[aria-labelledby=history-title]").inner_text()
+    assert "Accordé par le comité" in history and "Test member-two" in history and "Test officer" in history
     context.close()
 
 
@@ -120,10 +129,17 @@ def test_the_other_pages_in_both_languages(browser: Browser, live: str, book: di
     assert "TAEG" in page.inner_text("main") and "\xa0%" in page.inner_text("main")
     page.click("nav >> text=Dossiers")
     journey.visit("pipeline")
-    page.select_option("#lang-switch", "en")
-    page.click("nav form[action='/language'] button[type=submit]")
+    page.goto(f"{live}/ui/pipeline?status=draft")
+    switch = page.get_by_role("button", name="English")  # one visible button, named in the language it offers
+    assert switch.is_visible() and switch.get_attribute("title") == "Afficher les pages en anglais"
+    switch.click()
     journey.visit("pipeline-english")
+    assert page.url == f"{live}/ui/pipeline?status=draft"  # back on the same page
     assert page.locator("html").get_attribute("lang") == "en" and "Pipeline" in page.inner_text("h1")
     page.click("nav >> text=Dashboard")
     journey.visit("dashboard-english")
+    page.get_by_role("button", name="Français").click()
+    journey.visit("dashboard-french-again")
+    assert page.url.rstrip("/") == f"{live}/ui" and page.locator("html").get_attribute("lang") == "fr"
+    assert "Tableau de bord" in page.inner_text("nav")
     context.close()

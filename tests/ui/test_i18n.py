@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from domain.origination import eligibility
 from domain.origination.applicants import Stage
-from domain.origination.applications import Status
+from domain.origination.applications import Action, Status
 from domain.servicing.arrears import WRITTEN_OFF, bucket_labels
 from service.settings import Settings
 from service.ui.i18n import day, money, percent
@@ -30,6 +30,7 @@ def test_every_text_a_template_uses_exists_in_both_languages() -> None:
     dynamic |= {f"act.{a}" for a in ("submit", "start_review", "send_to_committee", "withdraw")}
     dynamic |= {f"vote.{v}" for v in ("approve", "reject")} | {f"agenda.{a}" for a in ("due", "overdue")}
     dynamic |= {f"decision.{d}" for d in ("approve", "reject", "request_changes")}
+    dynamic |= {f"history.{a.value}" for a in Action}
     missing = sorted(({key for key in used if not key.endswith(".")} | dynamic) - set(TEXTS))
     assert not missing, f"texts without a translation: {missing}"
     assert all(french and english for french, english in TEXTS.values())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, sign_in_partner, sign_in_staff
@@ -65,6 +68,43 @@ async def test_the_pipeline_counts_and_lists_by_stage_and_status(
     assert mine["id"] in drafts and not_mine["id"] in drafts
     only_mine = (await client.get("/ui/pipeline", params={"status": "draft", "mine": "true"})).text
     assert mine["id"] in only_mine and not_mine["id"] not in only_mine
+
+
+# 230 people referred to the officer (more than a page, and than the 200 the counts once stopped at)
+# and 3 of the sandbox's, which the pipeline leaves out.
+_MANY_REFERRED = text(
+    """
+    INSERT INTO applicants (id, full_name, search_name, email, situation, stage, version, officer_id, test)
+    SELECT gen_random_uuid(), 'Referred ' || g, 'referred ' || g, 'referred' || g || '@example.org',
+           'job_seeker', 'referred', 1, :officer, g > 230
+    FROM generate_series(1, 233) AS g
+    """
+)
+
+
+async def test_the_pipeline_counts_exactly_and_lists_a_page_at_a_time(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    await sign_in_staff(client, uow_factory, "other", "loan_officer")
+    async with uow_factory() as uow:
+        await uow.session.execute(_MANY_REFERRED, {"officer": officer.id})
+        await uow.commit()
+    await sign_in_page(client, "officer")
+    referred_row = '">orienté</a></td><td class="number">{}</td>'
+    assert referred_row.format(230) in (await client.get("/ui/pipeline")).text
+    listed: list[str] = []
+    url, pages = "/ui/pipeline?stage=referred&mine=true", 0
+    while url:
+        html = (await client.get(url)).text
+        assert referred_row.format(230) in html  # the counts stay exact on every page of the list
+        listed += re.findall(r'href="/ui/people/([0-9a-f-]+)"', html)
+        pages += 1
+        following = re.search(r'href="(/ui/pipeline\?stage=referred&amp;mine=true&amp;after=[0-9a-f-]+)"', html)
+        url = following.group(1).replace("&amp;", "&") if following else ""
+    assert (pages, len(listed), len(set(listed))) == (5, 230, 230)  # 50 a page, each person once
+    await sign_in_page(client, "other")
+    assert referred_row.format(0) in (await client.get("/ui/pipeline?mine=true")).text
 
 
 async def test_the_quote_shows_the_schedule_and_taeg_and_errors_by_field(

@@ -121,6 +121,21 @@ async def test_the_language_switch_is_kept_in_the_session(
     assert elsewhere.headers["location"] == "/ui/"  # never sent to another site
 
 
+async def test_a_page_shown_after_a_refused_form_switches_language_back_to_where_the_form_was(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await sign_in_staff(client, uow_factory, "manager", "admin")
+    await sign_in_page(client, "manager")
+    form = {"_csrf": csrf_of((await client.get("/ui/training")).text), "name": "", "duration_days": "2"}
+    refused = await client.post(
+        "/ui/training/programmes", data=form, headers={"Referer": "http://testserver.local/ui/training"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert 'name="next" value="/ui/training"' in refused.text  # not the post's address, which has no page
+    elsewhere = await client.post("/ui/training/programmes", data=form, headers={"Referer": "https://evil.example/x"})
+    assert 'name="next" value="/ui/"' in elsewhere.text
+
+
 async def test_a_bearer_token_opens_no_page(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
 ) -> None:

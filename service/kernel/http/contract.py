@@ -31,7 +31,7 @@ from service.kernel.http.problems import PROBLEM_MEDIA_TYPE
 
 # The contract's semantic version: a breaking change (tests/contract/test_compatibility.py says
 # which) needs a new major version; say what changed in openapi/CHANGELOG.md.
-CONTRACT_VERSION = "1.1.0"
+CONTRACT_VERSION = "1.2.0"
 METHODS = ("get", "put", "post", "delete", "patch")
 PARTNER_PATH = "/partner/openapi.json"
 

@@ -288,6 +288,25 @@ async def _move_applicant(uow: OriginationUnitOfWork, applicant_id: uuid.UUID, s
     await uow.applicants.set_stage(applicant_id, next_stage(applicant.stage, stage))
 
 
+@dataclass(frozen=True)
+class NamedHistoryEntry:
+    """A line of the file's history with the name of who made the change (None for a job or a
+    user no longer on staff)."""
+
+    entry: HistoryEntry
+    actor_name: str | None
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """A vote on the file, whether it counts now (cast in the current round and not replaced by the
+    member's later vote), and the member's name."""
+
+    vote: CommitteeVote
+    current: bool
+    member_name: str | None
+
+
 async def vote(
     application_id: uuid.UUID,
     vote_value: str,
@@ -296,7 +315,7 @@ async def vote(
     actor: Principal,
     uow: OriginationUnitOfWork,
     now: datetime,
-) -> CommitteeVote:
+) -> CastVote:
     async with uow:
         app = await _load(uow, application_id)
         if app.status is not Status.AT_COMMITTEE:
@@ -316,8 +335,9 @@ async def vote(
             round=app.committee_round,
         )
         await uow.applications.add_vote(cast)
+        names = await uow.staff_names.of({actor.subject_id})
         await uow.commit()
-    return cast
+    return CastVote(cast, current=True, member_name=names.get(actor.subject_id))
 
 
 async def decide(
@@ -633,25 +653,50 @@ async def list_applications(
         return await uow.applications.page(criteria, after=after, limit=limit)
 
 
-async def application_history(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> Sequence[HistoryEntry]:
+@dataclass(frozen=True)
+class Pipeline:
+    """Exact counts of people per stage and files per status, every stage and status listed."""
+
+    stages: dict[Stage, int]
+    statuses: dict[Status, int]
+
+
+async def count_pipeline(officer_id: uuid.UUID | None, *, uow: OriginationUnitOfWork) -> Pipeline:
+    """The pipeline's counts, all of them or those of ``officer_id``'s people and files."""
+    async with uow:
+        stages = await uow.pipeline_counts.by_stage(officer_id)
+        statuses = await uow.pipeline_counts.by_status(officer_id)
+    return Pipeline({s: stages.get(s, 0) for s in Stage}, {s: statuses.get(s, 0) for s in Status})
+
+
+async def application_history(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> list[NamedHistoryEntry]:
     async with uow:
         if await uow.applications.get(application_id) is None:
             raise NotFound("application not found", code="application.not_found")
-        return await uow.applications.history(application_id)
+        history = await uow.applications.history(application_id)
+        names = await uow.staff_names.of({h.actor_id for h in history})
+    return [NamedHistoryEntry(h, names.get(h.actor_id)) for h in history]
 
 
-async def application_votes(
-    application_id: uuid.UUID, *, uow: OriginationUnitOfWork
-) -> list[tuple[CommitteeVote, bool]]:
-    """Every vote cast on the file, each with whether it counts now (cast in the current round and not
-    replaced by the member's later vote)."""
+COMMITTEE_DECISIONS = frozenset({Action.APPROVE, Action.REJECT, Action.REQUEST_CHANGES})
+
+
+async def committee_decisions(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> list[NamedHistoryEntry]:
+    """The committee's decisions on the file (one per round it went before the committee) with who
+    decided: what every staff member may read of the history, which is the admins'."""
+    return [h for h in await application_history(application_id, uow=uow) if h.entry.action in COMMITTEE_DECISIONS]
+
+
+async def application_votes(application_id: uuid.UUID, *, uow: OriginationUnitOfWork) -> list[CastVote]:
+    """Every vote cast on the file, in the order cast, with who cast it and whether it counts now."""
     async with uow:
         app = await uow.applications.get(application_id)
         if app is None:
             raise NotFound("application not found", code="application.not_found")
         votes = await uow.applications.votes(application_id)
+        names = await uow.staff_names.of({v.member_id for v in votes})
     latest = current_votes((v.member_id, v.id) for v in votes if v.round == app.committee_round)
-    return [(v, latest.get(v.member_id) == v.id) for v in votes]
+    return [CastVote(v, latest.get(v.member_id) == v.id, names.get(v.member_id)) for v in votes]
 
 
 async def contract_document(

@@ -6,7 +6,8 @@ from litestar.types import ControllerRouterHandler
 
 from service.origination.http.applicants import ApplicantController, ReferralController
 from service.origination.http.applications import ApplicationController, LoanContractController
+from service.origination.http.pipeline import PipelineController
 
 
 def routes() -> list[ControllerRouterHandler]:
-    return [ReferralController, ApplicantController, ApplicationController, LoanContractController]
+    return [ReferralController, ApplicantController, ApplicationController, LoanContractController, PipelineController]

@@ -163,6 +163,9 @@ class VoteResponse(msgspec.Struct, frozen=True):
     at: datetime
     round: int
     current: Annotated[bool, msgspec.Meta(description="counts in the current round (not replaced by a later vote)")]
+    member_name: Annotated[
+        str | None, msgspec.Meta(description="the member's full name (null if no longer on staff); since 1.2.0")
+    ] = None
 
 
 class HistoryEntryOut(msgspec.Struct, frozen=True):
@@ -173,6 +176,9 @@ class HistoryEntryOut(msgspec.Struct, frozen=True):
     to_status: Status
     reason: str | None
     details: dict[str, Any]
+    actor_name: Annotated[
+        str | None, msgspec.Meta(description="who made the change, by name (null for the system); since 1.2.0")
+    ] = None
 
 
 class DisbursementResponse(msgspec.Struct, frozen=True):
@@ -187,8 +193,8 @@ class DisbursementResponse(msgspec.Struct, frozen=True):
     application_status: Status
 
 
-def vote_out(v: CommitteeVote, *, current: bool) -> VoteResponse:
-    return VoteResponse(v.id, v.member_id, Action(v.vote), v.comment, v.at, v.round, current)
+def vote_out(v: CommitteeVote, *, current: bool, member_name: str | None) -> VoteResponse:
+    return VoteResponse(v.id, v.member_id, Action(v.vote), v.comment, v.at, v.round, current, member_name)
 
 
 def application_out(a: Application, loan_id: uuid.UUID | None = None) -> ApplicationResponse:
@@ -449,7 +455,7 @@ class ApplicationController(Controller):
         cast = await uc.vote(
             application_id, data.vote, data.comment, actor=request.user, uow=services.uow(), now=services.now()
         )
-        return vote_out(cast, current=True)
+        return vote_out(cast.vote, current=cast.current, member_name=cast.member_name)
 
     @get(
         "/{application_id:uuid}/votes",
@@ -461,8 +467,8 @@ class ApplicationController(Controller):
     async def votes(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[VoteResponse]:
         """Every vote of every round, later votes replacing earlier ones in the same round but both kept."""
         return [
-            vote_out(v, current=current)
-            for v, current in await uc.application_votes(application_id, uow=services.uow())
+            vote_out(cast.vote, current=cast.current, member_name=cast.member_name)
+            for cast in await uc.application_votes(application_id, uow=services.uow())
         ]
 
     @post(
@@ -674,18 +680,34 @@ class ApplicationController(Controller):
     )
     async def history(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
         """Every state change of the application with who made it and when, from the append-only history."""
-        return [
-            HistoryEntryOut(
-                at=h.at,
-                actor_id=h.actor_id,
-                action=h.action,
-                from_status=h.from_status,
-                to_status=h.to_status,
-                reason=h.reason,
-                details=h.details,
-            )
-            for h in await uc.application_history(application_id, uow=services.uow())
-        ]
+        return [history_out(named) for named in await uc.application_history(application_id, uow=services.uow())]
+
+    @get(
+        "/{application_id:uuid}/decisions",
+        guards=[allow(*ALL_STAFF)],
+        operation_id="listCommitteeDecisions",
+        opt=audited("application"),
+        summary="The committee's decisions on an application, with who decided",
+        responses=problems(400, 401, 403, 404),
+    )
+    async def decisions(self, application_id: uuid.UUID, services: NamedDependency[Services]) -> list[HistoryEntryOut]:
+        """The history's lines where the committee decided (approve, reject, request changes), one per
+        round, with the decider's name and comment (`reason`)."""
+        return [history_out(named) for named in await uc.committee_decisions(application_id, uow=services.uow())]
+
+
+def history_out(named: uc.NamedHistoryEntry) -> HistoryEntryOut:
+    entry = named.entry
+    return HistoryEntryOut(
+        at=entry.at,
+        actor_id=entry.actor_id,
+        action=entry.action,
+        from_status=entry.from_status,
+        to_status=entry.to_status,
+        reason=entry.reason,
+        details=entry.details,
+        actor_name=named.actor_name,
+    )
 
 
 class LoanContractController(Controller):

@@ -79,10 +79,16 @@ async def _page(
     except NotFound:
         project = None
     votes = await files.application_votes(application_id, uow=services.uow())
+    # The whole history is the admins' (as in the API); every staff member reads the committee's decisions.
     history = (
         await files.application_history(application_id, uow=services.uow())
         if Role.ADMIN in request.user.roles
         else None
+    )
+    decisions = (
+        [h for h in history if h.entry.action in files.COMMITTEE_DECISIONS]
+        if history is not None
+        else await files.committee_decisions(application_id, uow=services.uow())
     )
     loans = await loans_of_applications([application_id], uow=services.uow())
     return page(
@@ -93,6 +99,7 @@ async def _page(
         applicant=applicant,
         project=project,
         votes=votes,
+        decisions=decisions,
         history=history,
         loan_id=loans.get(application_id),
         allowed=actions_allowed(application, request.user),

@@ -1,8 +1,10 @@
-"""The pipeline: people by stage (from referral to financing) and applications by status, each
-stage or status opening its list; "only mine" keeps those the signed-in officer handles."""
+"""The pipeline: people by stage (from referral to financing) and applications by status, each with
+its exact count, each stage or status opening its list a page at a time; "only mine" keeps those
+the signed-in officer handles."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from litestar import Request, get
@@ -20,7 +22,7 @@ from service.services import Services
 from service.ui.pages.dashboard import applicant_names
 from service.ui.rendering import page
 
-COUNTED = 200  # a count shows "200+" beyond this: the pipeline is a picture, not a report
+LISTED = 50  # people or files listed per page under the counts
 
 
 @get("/ui/pipeline", guards=[allow(*ALL_STAFF)])
@@ -30,31 +32,31 @@ async def pipeline(
     stage: str | None = None,
     status: str | None = None,
     mine: bool = False,
+    after: uuid.UUID | None = None,
 ) -> Template:
     officer = request.user.subject_id if mine else None
-    stages = {}
-    for each in Stage:
-        found = await people.search_applicants(
-            ApplicantSearch(stage=each, officer_id=officer), uow=services.uow(), after=None, limit=COUNTED
-        )
-        stages[each.value] = found
-    statuses = {}
-    for each_status in Status:
-        listed = await files.list_applications(
-            ApplicationFilter(status=each_status, officer_id=officer), uow=services.uow(), after=None, limit=COUNTED
-        )
-        statuses[each_status.value] = listed
-    chosen_applications = statuses.get(status or "", [])
+    counts = await files.count_pipeline(officer, uow=services.uow())
+    chosen_stage = Stage(stage) if stage in {s.value for s in Stage} else None
+    chosen_status = Status(status) if status in {s.value for s in Status} and not chosen_stage else None
+    listed: list[Any] = []
+    if chosen_stage:
+        criteria = ApplicantSearch(stage=chosen_stage, officer_id=officer)
+        listed = list(await people.search_applicants(criteria, uow=services.uow(), after=after, limit=LISTED + 1))
+    elif chosen_status:
+        wanted = ApplicationFilter(status=chosen_status, officer_id=officer)
+        listed = list(await files.list_applications(wanted, uow=services.uow(), after=after, limit=LISTED + 1))
+    more = len(listed) > LISTED  # one more than a page was asked for: there is a next page
+    listed = listed[:LISTED]
     return page(
         request,
         "pipeline.html",
-        stages=stages,
-        statuses=statuses,
-        stage=stage if stage in stages else None,
-        chosen_status=status if status in statuses else None,
+        counts=counts,
+        stage=chosen_stage.value if chosen_stage else None,
+        chosen_status=chosen_status.value if chosen_status else None,
+        listed=listed,
+        next_after=listed[-1].id if more else None,
         mine=mine,
-        limit=COUNTED,
-        names=await applicant_names((a.applicant_id for a in chosen_applications), services),
+        names=await applicant_names((a.applicant_id for a in listed), services) if chosen_status else {},
     )
 
 
