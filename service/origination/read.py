@@ -9,15 +9,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, Uuid, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.origination.applicants import Stage
 from domain.origination.applications import Status
-from service.origination.tables.applicants import ApplicantRow
-from service.origination.tables.applications import ApplicationRow
+from service.origination.repositories.applicants import APPLICANTS
+from service.origination.repositories.applications import APPLICATIONS
 
-_NAMES = text("SELECT id, full_name FROM staff_users WHERE id = ANY(:ids)")
+_staff_users = table("staff_users", column("id", Uuid), column("full_name", String))
 
 
 class SqlStaffNames:
@@ -28,8 +28,8 @@ class SqlStaffNames:
         """The full names of those of ``staff_ids`` who are staff (a primary-key lookup each)."""
         if not staff_ids:
             return {}
-        rows = await self.session.execute(_NAMES, {"ids": list(set(staff_ids))})
-        return {row.id: row.full_name for row in rows}
+        query = select(_staff_users.c.id, _staff_users.c.full_name).where(_staff_users.c.id.in_(set(staff_ids)))
+        return dict((await self.session.execute(query)).all())
 
 
 class SqlPipelineCounts:
@@ -41,16 +41,18 @@ class SqlPipelineCounts:
         self.session = session
 
     async def by_stage(self, officer_id: uuid.UUID | None) -> dict[Stage, int]:
-        query = select(ApplicantRow.stage, func.count()).where(ApplicantRow.test.is_(False))
+        people = APPLICANTS.c
+        query = select(people.stage, func.count()).where(people.test.is_(False))
         if officer_id is not None:
-            query = query.where(ApplicantRow.officer_id == officer_id)
-        rows = await self.session.execute(query.group_by(ApplicantRow.stage))
-        return {Stage(stage): count for stage, count in rows.tuples()}
+            query = query.where(people.officer_id == officer_id)
+        rows = await self.session.execute(query.group_by(people.stage))
+        return {Stage(stage): count for stage, count in rows.all()}
 
     async def by_status(self, officer_id: uuid.UUID | None) -> dict[Status, int]:
-        real = select(ApplicantRow.id).where(ApplicantRow.test.is_(False))
-        query = select(ApplicationRow.status, func.count()).where(ApplicationRow.applicant_id.in_(real))
+        files = APPLICATIONS.c
+        real = select(APPLICANTS.c.id).where(APPLICANTS.c.test.is_(False))
+        query = select(files.status, func.count()).where(files.applicant_id.in_(real))
         if officer_id is not None:
-            query = query.where(ApplicationRow.officer_id == officer_id)
-        rows = await self.session.execute(query.group_by(ApplicationRow.status))
-        return {Status(status): count for status, count in rows.tuples()}
+            query = query.where(files.officer_id == officer_id)
+        rows = await self.session.execute(query.group_by(files.status))
+        return {Status(status): count for status, count in rows.all()}
