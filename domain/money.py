@@ -23,10 +23,12 @@ __all__ = [
     "checked_amount",
     "currency_of",
     "decimals",
+    "is_in_minor_unit",
     "minor_unit",
     "money",
     "parse_decimal",
     "quantize",
+    "round_figure",
     "zero",
 ]
 
@@ -110,6 +112,17 @@ def quantize(amount: Decimal, currency: str | Currency, mode: RoundingMode = Rou
     return amount.quantize(minor_unit(currency), rounding=mode.decimal_rounding)
 
 
+def is_in_minor_unit(amount: Decimal, currency: str | Currency) -> bool:
+    """Whether ``amount`` has no more decimals than the currency's minor unit (rounding would not change it)."""
+    return amount == amount.quantize(minor_unit(currency), rounding=ROUND_DOWN)
+
+
+def round_figure(value: Decimal, places: int, mode: RoundingMode = RoundingMode.HALF_UP) -> Decimal:
+    """A figure that is not an amount (a ratio, a percentage, a number of months) rounded to ``places``
+    decimals with an explicit mode; an amount is rounded to its currency with ``quantize``."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=mode.decimal_rounding)
+
+
 def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
     """An amount the lender records: more than zero (or zero when ``allow_zero``), below
     ``AMOUNT_LIMIT``, in the currency's minor unit (never rounded silently); a 422 naming ``field``."""
@@ -121,19 +134,18 @@ def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: boo
             code="money.not_positive",
             field=field,
         )
-    unit = minor_unit(currency)
-    if value != value.quantize(unit):
+    if not is_in_minor_unit(value, currency):
         raise RuleViolation(
             f"{currency} has {decimals(currency)} decimals at most", code="money.too_many_decimals", field=field
         )
-    return value.quantize(unit)
+    return quantize(value, currency)
 
 
 def money(amount: str | Decimal | int, currency: str, *, field: str = "amount") -> Money:
     """Build Money exactly. A float is a TypeError; more decimals than the currency has is refused."""
     value = parse_decimal(amount, field=field)
     cur = currency_of(currency)
-    if value != value.quantize(minor_unit(cur), rounding=ROUND_DOWN):
+    if not is_in_minor_unit(value, cur):
         raise RuleViolation(
             f"{field} has more decimals than {cur.code} allows", code="money.too_many_decimals", field=field
         )

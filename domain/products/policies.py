@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import RuleViolation
-from domain.money import minor_unit
+from domain.money import RoundingMode, minor_unit, round_figure
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, QuoteRequest, UsuryThreshold
 from domain.schedules import RepaymentUnit, ScheduleTerms, add_period
 from domain.schedules.validation import check_business_date, check_first_period, check_last_due_date
@@ -71,7 +71,8 @@ def check_legal_duration(product: ProductTerms, installments: int, ceiling: Lega
     months = term_in_months(product, installments)
     if months > ceiling.max_duration_months:
         raise RuleViolation(
-            f"{months.quantize(Decimal('0.1'))} months; the law allows at most {ceiling.max_duration_months}",
+            f"{round_figure(months, 1, RoundingMode.HALF_EVEN)} months; "
+            f"the law allows at most {ceiling.max_duration_months}",
             code="legal.max_duration_exceeded",
             field="number_of_installments",
         )

@@ -14,7 +14,7 @@ from typing import Annotated
 import msgspec
 
 from domain.errors import RuleViolation
-from domain.money import AMOUNT_LIMIT, currency_of, parse_decimal
+from domain.money import AMOUNT_LIMIT, RoundingMode, currency_of, parse_decimal, round_figure
 from domain.money import checked_amount as domain_checked_amount
 
 DecimalString = Annotated[
@@ -52,7 +52,7 @@ def rate_text(value: Decimal) -> str:
     plain = value.normalize()
     exponent = plain.as_tuple().exponent
     if isinstance(exponent, int) and exponent > -2:
-        plain = plain.quantize(Decimal("0.01"))
+        plain = round_figure(plain, 2)
     return f"{plain:f}"
 
 
@@ -94,7 +94,7 @@ def decimal_of(
     value: str, field: str, *, low: Decimal | None = None, high: Decimal | None = None, places: int | None = None
 ) -> Decimal:
     number = parse_decimal(value, field=field)
-    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+    if places is not None and number != round_figure(number, places, RoundingMode.DOWN):
         raise RuleViolation(f"at most {places} decimals", code="value.too_many_decimals", field=field)
     if (low is not None and number < low) or (high is not None and number > high):
         raise RuleViolation(f"must be between {low} and {high}", code="value.out_of_range", field=field)
