@@ -59,15 +59,14 @@ _ROUNDINGS = {
 AMOUNT_LIMIT = Decimal(10) ** 10
 
 
-def currency_of(code: str) -> Currency:
-    """The ISO 4217 currency for ``code``; an unknown code is a rule violation, not a crash (naming
-    the field ``currency``: a caller knowing a longer path, like ``principal.currency``, renames it)."""
+def currency_of(code: str, *, field: str = "currency") -> Currency:
+    """The ISO 4217 currency for ``code``; an unknown code is a rule violation naming ``field``, not a crash."""
     try:
         currency = get_currency(code.upper() if isinstance(code, str) else code)
     except (CurrencyDoesNotExist, AttributeError, TypeError):
-        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field="currency") from None
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field=field) from None
     if currency.sub_unit is None or currency.code in {"XXX", "XTS"}:
-        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field="currency")
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field=field)
     return currency
 
 

@@ -305,9 +305,7 @@ class Application:
         conditions; a rejection states its reasons."""
         self.ensure_can(decision.decision)
         if decision.currency is not None and decision.currency != self.currency:
-            raise RuleViolation(
-                f"this loan is in {self.currency}", code="money.currency_mismatch", field="amount.currency"
-            )
+            raise RuleViolation(f"this loan is in {self.currency}", code="money.currency_mismatch", field="currency")
         details: dict[str, Any] = {"votes": tally}
         if reason is not None:
             details["against_votes_reason"] = reason
@@ -429,7 +427,7 @@ class Application:
             raise RuleViolation(
                 f"must be more than zero and at most the {undisbursed} not yet disbursed",
                 code="disbursement.invalid_amount",
-                field="amount.amount",
+                field="amount",
             )
         planned = self.offer.disbursement_date
         if (self.disbursed_amount == 0 and value_date != planned) or value_date < planned:
@@ -455,7 +453,7 @@ def _within_product(terms: ProductTerms, amount: Decimal | None, number_of_insta
         raise RuleViolation(
             f"the product lends from {terms.min_amount} to {terms.max_amount}",
             code="product.limit_exceeded",
-            field="amount.amount",
+            field="amount",
         )
     if number_of_installments is not None:
         check_term_limits(terms, number_of_installments)

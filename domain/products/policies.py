@@ -165,14 +165,12 @@ def check_reschedule(
 
 def _check_product_limits(request: QuoteRequest, product: ProductTerms) -> None:
     if request.currency != product.currency:
-        raise RuleViolation(
-            f"the product lends in {product.currency}", code="product.limit_exceeded", field="principal.currency"
-        )
+        raise RuleViolation(f"the product lends in {product.currency}", code="product.limit_exceeded", field="currency")
     if not product.min_amount <= request.principal <= product.max_amount:
         raise RuleViolation(
             f"the product lends from {product.min_amount} to {product.max_amount} {product.currency}",
             code="product.limit_exceeded",
-            field="principal.amount",
+            field="principal",
         )
     check_term_limits(
         product,

@@ -73,11 +73,7 @@ class MoneyOut(msgspec.Struct, frozen=True):
 
 def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
     """The amount and currency of ``money``, checked: known currency, its decimals, positive."""
-    try:
-        currency = currency_of(money.currency)
-    except RuleViolation as error:
-        error.field = f"{field}.currency"
-        raise
+    currency = currency_of(money.currency, field=f"{field}.currency")
     value = parse_decimal(money.amount, field=f"{field}.amount")
     return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
 

@@ -73,9 +73,9 @@ async def _load(
     return app
 
 
-def _same_currency(given: str, expected: str, field: str = "amount.currency") -> None:
+def _same_currency(given: str, expected: str) -> None:
     if given != expected:
-        raise RuleViolation(f"this loan is in {expected}", code="money.currency_mismatch", field=field)
+        raise RuleViolation(f"this loan is in {expected}", code="money.currency_mismatch", field="currency")
 
 
 async def _product_version(
@@ -104,7 +104,7 @@ async def create_application(
         version = await _product_version(uow, cmd.product_id)
         _same_currency(cmd.currency, version.terms.currency)
         if cmd.amount <= 0:
-            raise RuleViolation("must be more than zero", code="money.not_positive", field="amount.amount")
+            raise RuleViolation("must be more than zero", code="money.not_positive", field="amount")
         app = Application(
             id=new_id(),
             applicant_id=cmd.applicant_id,
@@ -506,7 +506,7 @@ async def disburse(
             raise RuleViolation(
                 f"the first tranche must exceed the {withheld} of fees it withholds",
                 code="disbursement.invalid_amount",
-                field="amount.amount",
+                field="amount",
             )
         loan = await uow.loans.for_application(app.id)
         if loan is None:
