@@ -2,6 +2,19 @@
 
 py-moneyed silently accepts floats and rounds half-even in ``Money.round``; both are wrong for
 loan contracts, so every amount in the project goes through these helpers instead.
+
+One representation of money in the domain, by this rule:
+- where an amount and its currency travel together across a boundary (a command, a decision, a
+  tranche paid out: what a caller hands to an aggregate or a policy), they travel as one ``Money``
+  built by ``money()``, and the receiver checks the currency is its own;
+- an aggregate that lives in one currency (an application, a loan, a product's terms, a schedule)
+  keeps that currency once and its amounts as ``Decimal`` in it: the schedule engine computes in
+  exact integer minor units, and a ledger line is a Decimal in its transaction's currency;
+- a figure that is not money (a rate, a ratio, a percentage, months) is a ``Decimal``, never Money.
+
+Rounding lives here alone (tests/test_structure.py): ``quantize`` puts an amount in its currency's
+minor unit with an explicit mode (reading a NUMERIC(14, 4) column back is such a rounding),
+``is_in_minor_unit`` says whether it already is, ``round_figure`` rounds a figure that is not money.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Rules about where code lives, read from the syntax tree of domain/ and service/.
+"""Rules about where code lives, read from the syntax tree of domain/ and service/ (and one from
+the app's schemas).
 
 One module rounds (issue 12): ``domain/money.py`` is the only place that quantizes a Decimal or
 names a ``decimal.ROUND_*`` mode; everything else asks it (``in_minor_unit``, ``quantize``,
@@ -8,6 +9,8 @@ names a ``decimal.ROUND_*`` mode; everything else asks it (``in_minor_unit``, ``
 from __future__ import annotations
 
 import ast
+
+import msgspec
 
 from service.cli import ROOT
 
@@ -79,3 +82,20 @@ def test_the_finder_sees_every_spelling() -> None:
 def test_domain_money_is_where_rounding_lives() -> None:
     assert rounding_sites((ROOT / "domain" / "money.py").read_text()), "domain/money.py should round"
     assert all((ROOT / name).exists() for name in ROUNDS | BEING_REWRITTEN_ELSEWHERE), "a listed file moved"
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+def test_money_has_one_wire_type() -> None:
+    """An amount with its currency is ``MoneyIn``/``MoneyOut`` (service/kernel/http/wire.py) in every
+    request and response; no route defines a money schema of its own."""
+    import service.app  # noqa: F401 - every context's routes and schemas
+
+    money_shaped = sorted(
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in _subclasses(msgspec.Struct)
+        if cls.__module__.startswith("service.") and set(cls.__struct_fields__) == {"amount", "currency"}
+    )
+    assert money_shaped == ["service.kernel.http.wire.MoneyIn", "service.kernel.http.wire.MoneyOut"]

@@ -13,7 +13,7 @@ from domain.identity.model import Borrower, Principal
 from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
 from domain.loans.model import Disbursement, Loan
-from domain.money import quantize
+from domain.money import money, quantize
 from domain.origination.applicants import Stage, next_stage
 from domain.origination.applications import (
     Action,
@@ -485,8 +485,8 @@ async def disburse(
         app = await _load(uow, application_id)
         app.ensure_can(Action.DISBURSE)  # a file that is not signed, or fully paid out, is a 409
         assert app.offer is not None
-        _same_currency(currency, app.currency)
-        app.check_disbursement(amount, value_date)
+        paid_out = money(amount, currency)
+        app.check_disbursement(paid_out, value_date)
         earlier = await uow.loans.disbursements(app.id)
         app.check_tranche_date(value_date, earlier=[d.value_date for d in earlier], today=today)
         version = await _product_version(uow, app.product_id, app.product_version)
@@ -547,7 +547,7 @@ async def disburse(
         )
         await uow.loans.add_disbursement(disbursement)
         app.record_disbursement(
-            amount, value_date, actor_id=actor.subject_id, at=now, tranche=tranche, loan_id=str(loan.id)
+            paid_out, value_date, actor_id=actor.subject_id, at=now, tranche=tranche, loan_id=str(loan.id)
         )
         await uow.applications.save(app)
         await _move_applicant(uow, app.applicant_id, Stage.FINANCED)
