@@ -13,7 +13,7 @@ from domain.identity.model import Borrower, Principal
 from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
 from domain.loans.model import Disbursement, Loan
-from domain.money import money, quantize
+from domain.money import Money, money, quantize
 from domain.origination.applicants import Stage, next_stage
 from domain.origination.applications import (
     Action,
@@ -51,8 +51,7 @@ SYSTEM_ACTOR = uuid.UUID(int=0)  # jobs act as this id in histories
 class CreateApplication:
     applicant_id: uuid.UUID
     product_id: uuid.UUID
-    amount: Decimal
-    currency: str
+    amount: Money  # in the product's currency
     number_of_installments: int
     principal_grace_installments: int = 0
     purpose: str
@@ -102,8 +101,8 @@ async def create_application(
             raise NotFound("applicant not found", code="applicant.not_found")
         await take_file(uow, applicant, actor)
         version = await _product_version(uow, cmd.product_id)
-        _same_currency(cmd.currency, version.terms.currency)
-        if cmd.amount <= 0:
+        _same_currency(cmd.amount.currency.code, version.terms.currency)
+        if cmd.amount.amount <= 0:
             raise RuleViolation("must be more than zero", code="money.not_positive", field="amount")
         app = Application(
             id=new_id(),
@@ -112,7 +111,7 @@ async def create_application(
             product_id=cmd.product_id,
             product_version=version.version,
             currency=version.terms.currency,
-            amount=cmd.amount,
+            amount=cmd.amount.amount,
             number_of_installments=cmd.number_of_installments,
             principal_grace_installments=cmd.principal_grace_installments,
             purpose=cmd.purpose.strip(),

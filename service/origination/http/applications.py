@@ -273,12 +273,10 @@ class ApplicationController(Controller):
     ) -> ApplicationResponse:
         """Opens a draft for an applicant and a product version; the amount and instalments are checked
         against the product's limits."""
-        amount, currency = amount_of(data.amount, "amount")
         cmd = uc.CreateApplication(
-            currency=currency,
             applicant_id=data.applicant_id,
             product_id=data.product_id,
-            amount=amount,
+            amount=money_of(data.amount, "amount"),
             number_of_installments=data.number_of_installments,
             principal_grace_installments=data.principal_grace_installments,
             purpose=data.purpose,
