@@ -2,6 +2,19 @@
 
 py-moneyed silently accepts floats and rounds half-even in ``Money.round``; both are wrong for
 loan contracts, so every amount in the project goes through these helpers instead.
+
+One representation of money in the domain, by this rule:
+- where an amount and its currency travel together across a boundary (a command, a decision, a
+  tranche paid out: what a caller hands to an aggregate or a policy), they travel as one ``Money``
+  built by ``money()``, and the receiver checks the currency is its own;
+- an aggregate that lives in one currency (an application, a loan, a product's terms, a schedule)
+  keeps that currency once and its amounts as ``Decimal`` in it: the schedule engine computes in
+  exact integer minor units, and a ledger line is a Decimal in its transaction's currency;
+- a figure that is not money (a rate, a ratio, a percentage, months) is a ``Decimal``, never Money.
+
+Rounding lives here alone (tests/test_structure.py): ``quantize`` puts an amount in its currency's
+minor unit with an explicit mode (reading a NUMERIC(14, 4) column back is such a rounding),
+``is_in_minor_unit`` says whether it already is, ``round_figure`` rounds a figure that is not money.
 """
 
 from __future__ import annotations
@@ -23,10 +36,12 @@ __all__ = [
     "checked_amount",
     "currency_of",
     "decimals",
+    "is_in_minor_unit",
     "minor_unit",
     "money",
     "parse_decimal",
     "quantize",
+    "round_figure",
     "zero",
 ]
 
@@ -57,15 +72,14 @@ _ROUNDINGS = {
 AMOUNT_LIMIT = Decimal(10) ** 10
 
 
-def currency_of(code: str) -> Currency:
-    """The ISO 4217 currency for ``code``; an unknown code is a rule violation, not a crash (naming
-    the field ``currency``: a caller knowing a longer path, like ``principal.currency``, renames it)."""
+def currency_of(code: str, *, field: str = "currency") -> Currency:
+    """The ISO 4217 currency for ``code``; an unknown code is a rule violation naming ``field``, not a crash."""
     try:
         currency = get_currency(code.upper() if isinstance(code, str) else code)
     except (CurrencyDoesNotExist, AttributeError, TypeError):
-        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field="currency") from None
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field=field) from None
     if currency.sub_unit is None or currency.code in {"XXX", "XTS"}:
-        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field="currency")
+        raise RuleViolation(f"unknown currency {code!r}", code="money.unknown_currency", field=field)
     return currency
 
 
@@ -110,6 +124,17 @@ def quantize(amount: Decimal, currency: str | Currency, mode: RoundingMode = Rou
     return amount.quantize(minor_unit(currency), rounding=mode.decimal_rounding)
 
 
+def is_in_minor_unit(amount: Decimal, currency: str | Currency) -> bool:
+    """Whether ``amount`` has no more decimals than the currency's minor unit (rounding would not change it)."""
+    return amount == amount.quantize(minor_unit(currency), rounding=ROUND_DOWN)
+
+
+def round_figure(value: Decimal, places: int, mode: RoundingMode = RoundingMode.HALF_UP) -> Decimal:
+    """A figure that is not an amount (a ratio, a percentage, a number of months) rounded to ``places``
+    decimals with an explicit mode; an amount is rounded to its currency with ``quantize``."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=mode.decimal_rounding)
+
+
 def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: bool = False) -> Decimal:
     """An amount the lender records: more than zero (or zero when ``allow_zero``), below
     ``AMOUNT_LIMIT``, in the currency's minor unit (never rounded silently); a 422 naming ``field``."""
@@ -121,19 +146,18 @@ def checked_amount(value: Decimal, currency: str, field: str, *, allow_zero: boo
             code="money.not_positive",
             field=field,
         )
-    unit = minor_unit(currency)
-    if value != value.quantize(unit):
+    if not is_in_minor_unit(value, currency):
         raise RuleViolation(
             f"{currency} has {decimals(currency)} decimals at most", code="money.too_many_decimals", field=field
         )
-    return value.quantize(unit)
+    return quantize(value, currency)
 
 
 def money(amount: str | Decimal | int, currency: str, *, field: str = "amount") -> Money:
     """Build Money exactly. A float is a TypeError; more decimals than the currency has is refused."""
     value = parse_decimal(amount, field=field)
     cur = currency_of(currency)
-    if value != value.quantize(minor_unit(cur), rounding=ROUND_DOWN):
+    if not is_in_minor_unit(value, cur):
         raise RuleViolation(
             f"{field} has more decimals than {cur.code} allows", code="money.too_many_decimals", field=field
         )

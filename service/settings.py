@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
+from domain.money import RoundingMode, round_figure
 from domain.notifications import QuietWindow
 from domain.origination.committee import CommitteeRules
 from domain.origination.contract import Lender
@@ -200,7 +201,7 @@ def _amount(env: Mapping[str, str], name: str, default: str) -> Decimal:
     raw = env.get(name) or default
     try:
         value = Decimal(raw)
-        valid = value.is_finite() and 0 <= value < 10**9 and value == value.quantize(Decimal("0.01"))
+        valid = value.is_finite() and 0 <= value < 10**9 and value == round_figure(value, 2, RoundingMode.DOWN)
     except InvalidOperation:
         valid = False
     if not valid:

@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.identity.model import Principal, PrincipalKind, Role
+from domain.money import money
 from domain.origination.applicants import BusinessProject, PlanLine, ResourceKind, ResourceLine, Situation
 from domain.origination.applications import Action, Application, CommitteeDecision
 from domain.products.model import LoanProduct, ProductCategory, ProductTerms
@@ -228,8 +229,7 @@ async def _demo_files(
             applications_uc.CreateApplication(
                 applicant_id=applicant.id,
                 product_id=product.id,
-                amount=amount,
-                currency="EUR",
+                amount=money(amount, "EUR"),
                 number_of_installments=36,
                 purpose="Équipement de départ",
             ),

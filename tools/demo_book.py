@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.followup.model import BusinessStatus, FollowUpAction, Outcome, RevenueBand
 from domain.identity.model import Principal
 from domain.loans.model import Loan
+from domain.money import money
 from domain.origination.applicants import BusinessProject, PlanLine, ResourceKind, ResourceLine, Situation
 from domain.origination.applications import Action, CommitteeDecision
 from domain.partners.model import DeclineCategory
@@ -236,8 +237,7 @@ async def walk_file(ctx: BookContext, person: PlannedLoan, *, stage: str, disbur
         applications_uc.CreateApplication(
             applicant_id=applicant_id,
             product_id=ctx.product.id,
-            amount=person.amount,
-            currency="EUR",
+            amount=money(person.amount, "EUR"),
             number_of_installments=person.installments,
             purpose=purpose,
         ),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.followup.model import BusinessStatus, Contact, Outcome, add_months
+from domain.money import RoundingMode, round_figure
 
 AGENDA_HORIZON = timedelta(days=30)
 SURVIVAL_YEARS = (1, 2, 3)
@@ -59,7 +60,7 @@ class Survival:
     def rate(self) -> Decimal | None:
         if not self.eligible:
             return None
-        return (Decimal(self.surviving) / Decimal(self.eligible)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        return round_figure(Decimal(self.surviving) / Decimal(self.eligible), 4, RoundingMode.HALF_UP)
 
 
 def survived(business: BusinessFacts, years: int) -> bool | None:

@@ -172,11 +172,11 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def normalise_email(email: str) -> str:
+def normalise_email(email: str, *, field: str = "email") -> str:
     """E-mail addresses compare case-insensitively and without surrounding spaces."""
     value = email.strip().lower()
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise RuleViolation("not a valid e-mail address", code="identity.invalid_email", field="email")
+        raise RuleViolation("not a valid e-mail address", code="identity.invalid_email", field=field)
     return value
 
 

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from domain.errors import Conflict, NotFound, RuleViolation
-from domain.money import quantize
+from domain.money import Money, quantize
 from domain.origination.eligibility import CheckResult
 from domain.partners.model import DeclineCategory
 from domain.products.model import ProductTerms
@@ -162,8 +162,7 @@ class CommitteeDecision:
 
     decision: Action  # APPROVE, REJECT or REQUEST_CHANGES
     comment: str
-    amount: Decimal | None = None
-    currency: str | None = None
+    amount: Money | None = None  # the amount approved when it changes, in the file's currency
     number_of_installments: int | None = None
     conditions: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
@@ -304,18 +303,15 @@ class Application:
         against them). An approval may change the amount or term within the product and set
         conditions; a rejection states its reasons."""
         self.ensure_can(decision.decision)
-        if decision.currency is not None and decision.currency != self.currency:
-            raise RuleViolation(
-                f"this loan is in {self.currency}", code="money.currency_mismatch", field="amount.currency"
-            )
+        amount = None if decision.amount is None else self._in_file_currency(decision.amount)
         details: dict[str, Any] = {"votes": tally}
         if reason is not None:
             details["against_votes_reason"] = reason
         if decision.decision is Action.APPROVE:
-            _within_product(terms, decision.amount, decision.number_of_installments)
-            if decision.amount is not None and decision.amount != self.amount:
-                details["amount"] = {"from": str(self.amount), "to": str(decision.amount)}
-                self.amount = decision.amount
+            _within_product(terms, amount, decision.number_of_installments)
+            if amount is not None and amount != self.amount:
+                details["amount"] = {"from": str(self.amount), "to": str(amount)}
+                self.amount = amount
             term = decision.number_of_installments
             if term is not None and term != self.number_of_installments:
                 details["number_of_installments"] = {"from": self.number_of_installments, "to": term}
@@ -409,12 +405,19 @@ class Application:
                 field="value_date",
             )
 
-    def check_disbursement(self, amount: Decimal, value_date: date) -> Action:
+    def _in_file_currency(self, amount: Money) -> Decimal:
+        """The amount of ``amount``, which must be in the file's currency (a 422 naming ``currency``)."""
+        if amount.currency.code != self.currency:
+            raise RuleViolation(f"this loan is in {self.currency}", code="money.currency_mismatch", field="currency")
+        return amount.amount
+
+    def check_disbursement(self, paid_out: Money, value_date: date) -> Action:
         """Whether a tranche may be paid out (``record_disbursement`` says why); the move it would be.
 
         Pay out a tranche of the signed offer: never while a committee condition is open, never more than
         the offer leaves to pay, and the first on the offer's planned date (its schedule and TAEG are computed
         from that date). The file reads ``partly_disbursed`` until the last tranche."""
+        amount = self._in_file_currency(paid_out)
         undisbursed = (self.offer.amount if self.offer else self.amount) - self.disbursed_amount
         action = Action.DISBURSE if amount == undisbursed else Action.DISBURSE_TRANCHE
         self.ensure_can(action)
@@ -429,7 +432,7 @@ class Application:
             raise RuleViolation(
                 f"must be more than zero and at most the {undisbursed} not yet disbursed",
                 code="disbursement.invalid_amount",
-                field="amount.amount",
+                field="amount",
             )
         planned = self.offer.disbursement_date
         if (self.disbursed_amount == 0 and value_date != planned) or value_date < planned:
@@ -441,12 +444,12 @@ class Application:
         return action
 
     def record_disbursement(
-        self, amount: Decimal, value_date: date, *, actor_id: uuid.UUID, at: datetime, **details: Any
+        self, paid_out: Money, value_date: date, *, actor_id: uuid.UUID, at: datetime, **details: Any
     ) -> None:
         """Pay out a tranche (see ``check_disbursement``) and move to ``partly_disbursed`` or ``disbursed``."""
-        action = self.check_disbursement(amount, value_date)
-        self.disbursed_amount += amount
-        self.apply(action, actor_id=actor_id, at=at, amount=str(amount), **details)
+        action = self.check_disbursement(paid_out, value_date)
+        self.disbursed_amount += paid_out.amount
+        self.apply(action, actor_id=actor_id, at=at, amount=str(paid_out.amount), **details)
 
 
 def _within_product(terms: ProductTerms, amount: Decimal | None, number_of_installments: int | None) -> None:
@@ -455,7 +458,7 @@ def _within_product(terms: ProductTerms, amount: Decimal | None, number_of_insta
         raise RuleViolation(
             f"the product lends from {terms.min_amount} to {terms.max_amount}",
             code="product.limit_exceeded",
-            field="amount.amount",
+            field="amount",
         )
     if number_of_installments is not None:
         check_term_limits(terms, number_of_installments)

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import RuleViolation
+from domain.money import RoundingMode, quantize, round_figure
 from domain.origination.applicants import BusinessProject
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, UsuryThreshold
 from domain.products.policies import check_legal_duration, check_term_limits, check_usury, term_in_months
@@ -110,16 +111,16 @@ def check_eligibility(facts: EligibilityFacts) -> list[CheckResult]:
                 f"(in force since {ceiling.valid_from.isoformat()})",
             )
         )
-        months = term_in_months(p, facts.number_of_installments)
+        months = round_figure(term_in_months(p, facts.number_of_installments), 1, RoundingMode.HALF_EVEN)
         results.append(
             CheckResult(
                 "maximum_duration",
                 _passes(lambda: check_legal_duration(p, facts.number_of_installments, ceiling)),
-                f"{facts.number_of_installments} instalments = {months.quantize(Decimal('0.1'))} months; legal "
+                f"{facts.number_of_installments} instalments = {months} months; legal "
                 f"maximum {ceiling.max_duration_months} months (in force since {ceiling.valid_from.isoformat()})",
             )
         )
-    required = (amount * p.guarantor_coverage_percent / 100).quantize(Decimal("0.01"))
+    required = quantize(amount * p.guarantor_coverage_percent / 100, currency)
     guarantors = len(facts.project.guarantors) if facts.project else 0
     results.append(
         CheckResult(

@@ -14,7 +14,7 @@ from enum import Enum
 
 from domain.errors import RuleViolation
 from domain.followup.model import check_template
-from domain.money import RoundingMode, checked_amount, currency_of, minor_unit
+from domain.money import RoundingMode, checked_amount, currency_of, is_in_minor_unit
 from domain.schedules import (
     Amortization,
     DayCount,
@@ -70,18 +70,18 @@ class ProductTerms:
         return self.servicing or ServicingTerms(currency=self.currency)
 
     def __post_init__(self) -> None:
-        unit = minor_unit(self.currency)
+        currency_of(self.currency)  # an unknown currency is refused before the amounts are read
         if self.follow_up_months is not None:
             check_template(self.follow_up_months)
         if self.servicing is not None and self.servicing.currency != currency_of(self.currency).code:
             raise RuleViolation(
                 "servicing terms must be in the product's currency", field="servicing", code="product.invalid_terms"
             )
-        if self.min_amount <= 0 or self.min_amount != self.min_amount.quantize(unit):
+        if self.min_amount <= 0 or not is_in_minor_unit(self.min_amount, self.currency):
             raise RuleViolation(
                 "must be positive, in the currency's minor unit", field="min_amount", code="product.invalid_terms"
             )
-        if self.max_amount < self.min_amount or self.max_amount != self.max_amount.quantize(unit):
+        if self.max_amount < self.min_amount or not is_in_minor_unit(self.max_amount, self.currency):
             raise RuleViolation(
                 "must be at least min_amount, in the currency's minor unit",
                 field="max_amount",

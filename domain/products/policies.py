@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import RuleViolation
-from domain.money import minor_unit
+from domain.money import RoundingMode, minor_unit, round_figure
 from domain.products.model import LegalCeiling, ProductCategory, ProductTerms, QuoteRequest, UsuryThreshold
 from domain.schedules import RepaymentUnit, ScheduleTerms, add_period
 from domain.schedules.validation import check_business_date, check_first_period, check_last_due_date
@@ -71,7 +71,8 @@ def check_legal_duration(product: ProductTerms, installments: int, ceiling: Lega
     months = term_in_months(product, installments)
     if months > ceiling.max_duration_months:
         raise RuleViolation(
-            f"{months.quantize(Decimal('0.1'))} months; the law allows at most {ceiling.max_duration_months}",
+            f"{round_figure(months, 1, RoundingMode.HALF_EVEN)} months; "
+            f"the law allows at most {ceiling.max_duration_months}",
             code="legal.max_duration_exceeded",
             field="number_of_installments",
         )
@@ -164,14 +165,12 @@ def check_reschedule(
 
 def _check_product_limits(request: QuoteRequest, product: ProductTerms) -> None:
     if request.currency != product.currency:
-        raise RuleViolation(
-            f"the product lends in {product.currency}", code="product.limit_exceeded", field="principal.currency"
-        )
+        raise RuleViolation(f"the product lends in {product.currency}", code="product.limit_exceeded", field="currency")
     if not product.min_amount <= request.principal <= product.max_amount:
         raise RuleViolation(
             f"the product lends from {product.min_amount} to {product.max_amount} {product.currency}",
             code="product.limit_exceeded",
-            field="principal.amount",
+            field="principal",
         )
     check_term_limits(
         product,

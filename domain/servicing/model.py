@@ -14,7 +14,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from domain.errors import RuleViolation
-from domain.money import RoundingMode, currency_of, minor_unit
+from domain.money import RoundingMode, currency_of, is_in_minor_unit
 from domain.schedules import Installment
 
 __all__ = [
@@ -115,7 +115,7 @@ class ServicingTerms:
             value = getattr(self, name)
             if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
                 raise _invalid("must be a Decimal, 0 or more", name)
-        if self.late_fee != self.late_fee.quantize(minor_unit(currency)):
+        if not is_in_minor_unit(self.late_fee, currency):
             raise _invalid("has more decimals than the currency allows", "late_fee")
         if self.penalty_annual_rate > 100:
             raise _invalid("must be at most 100 percent", "penalty_annual_rate")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing._lines import LineState
 from domain.servicing.model import REPAYABLE, Component, Event, ServicingTerms
@@ -58,7 +59,7 @@ def payoff_quote(
     closed loan it is zero.
     """
     book = replay(schedule, terms, events, on, disbursed_on)
-    unit = Decimal(1).scaleb(-book.decimals)
+    unit = minor_unit(book.terms.currency)
     parts = dict.fromkeys(REPAYABLE, 0)
     for line in book.lines:
         if line.state is not LineState.OPEN:

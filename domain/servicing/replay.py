@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import RuleViolation
+from domain.money import minor_unit
 from domain.schedules import Installment
 from domain.servicing._book import Book
 from domain.servicing._lines import Line, LineState, to_units
@@ -136,7 +137,7 @@ def state_as_of(
 
 
 def _snapshot(book: Book, as_of: date) -> LoanState:
-    unit = Decimal(1).scaleb(-book.decimals)
+    unit = minor_unit(book.terms.currency)
 
     def dec(units: int) -> Decimal:
         return units * unit

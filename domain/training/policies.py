@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from domain.errors import Conflict, RuleViolation
 from domain.ids import new_id
+from domain.money import RoundingMode, round_figure
 from domain.origination.applicants import Stage
 from domain.training.model import (
     Attendance,
@@ -150,7 +151,7 @@ def attendance_percent(session: TrainingSession, attendance: Iterable[Attendance
     Truncated, not rounded, so that the figure shown never reaches a threshold the person missed.
     """
     reached = Decimal(days_present(session, attendance) * 100) / Decimal(session.length)
-    return reached.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    return round_figure(reached, 1, RoundingMode.DOWN)
 
 
 def complete(

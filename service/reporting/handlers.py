@@ -26,10 +26,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from domain.errors import RuleViolation
-from domain.money import minor_unit
+from domain.money import RoundingMode, quantize, round_figure
 from domain.schedules.validation import check_business_date
 from service.reporting.ports import PipelineMonth, PortfolioReports
 
@@ -80,7 +80,7 @@ def stock_figures_note(last_close: date | None, *, start: date) -> str | None:
 def _percent(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
     if not denominator:
         return None
-    return (numerator * 100 / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return round_figure(numerator * 100 / denominator, 2, RoundingMode.HALF_UP)
 
 
 def _check_period(start: date, end: date) -> None:
@@ -114,7 +114,7 @@ async def portfolio_by_month(*, start: date, end: date, reports: PortfolioReport
             figures_as_of=m.figures_as_of,
             currency=m.currency,
             active_loans=m.active_loans,
-            gross_outstanding=m.gross_outstanding.quantize(minor_unit(m.currency)),
+            gross_outstanding=quantize(m.gross_outstanding, m.currency),
             par30_percent=_percent(m.par30_outstanding, m.gross_outstanding),
         )
         for m in await reports.monthly_stock(start=start, end=end)
@@ -135,7 +135,6 @@ async def portfolio_indicators(*, group_by: str, start: date, end: date, reports
     _check_period(start, end)
     result = []
     for f in await reports.figures(group_by=group_by, start=start, end=end):
-        unit = minor_unit(f.currency)
         result.append(
             PortfolioIndicators(
                 group_id=f.group_id,
@@ -143,13 +142,13 @@ async def portfolio_indicators(*, group_by: str, start: date, end: date, reports
                 currency=f.currency,
                 figures_as_of=f.figures_as_of,
                 active_loans=f.active_loans,
-                gross_outstanding=f.gross_outstanding.quantize(unit),
+                gross_outstanding=quantize(f.gross_outstanding, f.currency),
                 par30_percent=_percent(f.par30_outstanding, f.gross_outstanding),
                 par90_percent=_percent(f.par90_outstanding, f.gross_outstanding),
-                fell_due=f.fell_due.quantize(unit),
-                collected=f.collected.quantize(unit),
+                fell_due=quantize(f.fell_due, f.currency),
+                collected=quantize(f.collected, f.currency),
                 repayment_rate_percent=_percent(f.collected, f.fell_due),
-                written_off_principal=f.written_off_principal.quantize(unit),
+                written_off_principal=quantize(f.written_off_principal, f.currency),
                 write_off_ratio_percent=_percent(f.written_off_principal, f.average_gross_outstanding),
                 loans_disbursed=f.loans_disbursed,
             )

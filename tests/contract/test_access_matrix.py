@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 from litestar import Litestar
@@ -18,6 +17,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from domain.identity.model import Principal, PrincipalKind, Role
+from domain.money import money
 from domain.origination.applicants import BusinessProject, Situation
 from service.identity.handlers import create_api_key
 from service.kernel.idempotency import IdempotencyKey
@@ -284,8 +284,7 @@ async def callers(
         CreateApplication(
             applicant_id=referral.referral.applicant_id,
             product_id=product.id,
-            amount=Decimal("5000.00"),
-            currency="EUR",
+            amount=money("5000.00", "EUR"),
             number_of_installments=24,
             purpose="matrix",
         ),

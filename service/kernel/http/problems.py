@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound, RuleViolation, Unavailable
 from service.kernel.http import messages
+from service.kernel.http.field_paths import json_path
 
 log = structlog.get_logger()
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -103,9 +104,15 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     status = next((s for cls, s in _DOMAIN_STATUS if isinstance(exc, cls)), 422)
     # The field's reason is the error's message: translated by the error's code, like the detail.
     reason = messages.text(exc.code, exc.message, request_language(request))
-    errors = [FieldError(field=exc.field, reason=reason)] if exc.field else None
+    errors = [FieldError(field=json_path(_request_schema(request), exc.field), reason=reason)] if exc.field else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return problem_response(request, status, exc.code, exc.message, errors=errors, headers=headers)
+
+
+def _request_schema(request: Request[Any, Any, Any]) -> str | None:
+    """The name of the body's schema (``CreateLoanQuoteRequest``), where the domain's fields are found."""
+    parameters = getattr(getattr(request.scope.get("route_handler"), "parsed_fn_signature", None), "parameters", {})
+    return getattr(getattr(parameters.get("data"), "annotation", None), "__name__", None)
 
 
 MISSING_BODY = "the request has no body; send a JSON object"

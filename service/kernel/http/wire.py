@@ -14,7 +14,7 @@ from typing import Annotated
 import msgspec
 
 from domain.errors import RuleViolation
-from domain.money import AMOUNT_LIMIT, currency_of, parse_decimal
+from domain.money import AMOUNT_LIMIT, Money, RoundingMode, currency_of, money, parse_decimal, round_figure
 from domain.money import checked_amount as domain_checked_amount
 
 DecimalString = Annotated[
@@ -52,7 +52,7 @@ def rate_text(value: Decimal) -> str:
     plain = value.normalize()
     exponent = plain.as_tuple().exponent
     if isinstance(exponent, int) and exponent > -2:
-        plain = plain.quantize(Decimal("0.01"))
+        plain = round_figure(plain, 2)
     return f"{plain:f}"
 
 
@@ -71,15 +71,18 @@ class MoneyOut(msgspec.Struct, frozen=True):
     currency: str
 
 
-def amount_of(money: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
-    """The amount and currency of ``money``, checked: known currency, its decimals, positive."""
-    try:
-        currency = currency_of(money.currency)
-    except RuleViolation as error:
-        error.field = f"{field}.currency"
-        raise
-    value = parse_decimal(money.amount, field=f"{field}.amount")
-    return checked_amount(value, currency.code, f"{field}.amount", allow_zero=allow_zero), currency.code
+def money_of(wire: MoneyIn, field: str, *, allow_zero: bool = False) -> Money:
+    """The domain's Money for the request's ``field`` (a MoneyIn), checked: known currency, its decimals,
+    positive (or zero when ``allow_zero``), below the limit; a 422 naming ``<field>.amount`` or ``.currency``."""
+    currency = currency_of(wire.currency, field=f"{field}.currency").code
+    value = parse_decimal(wire.amount, field=f"{field}.amount")
+    return money(checked_amount(value, currency, f"{field}.amount", allow_zero=allow_zero), currency)
+
+
+def amount_of(wire: MoneyIn, field: str, *, allow_zero: bool = False) -> tuple[Decimal, str]:
+    """``money_of`` as the amount and currency code, for commands that keep them apart (to be retired)."""
+    checked = money_of(wire, field, allow_zero=allow_zero)
+    return checked.amount, checked.currency.code
 
 
 MAX_AMOUNT = AMOUNT_LIMIT
@@ -94,7 +97,7 @@ def decimal_of(
     value: str, field: str, *, low: Decimal | None = None, high: Decimal | None = None, places: int | None = None
 ) -> Decimal:
     number = parse_decimal(value, field=field)
-    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+    if places is not None and number != round_figure(number, places, RoundingMode.DOWN):
         raise RuleViolation(f"at most {places} decimals", code="value.too_many_decimals", field=field)
     if (low is not None and number < low) or (high is not None and number > high):
         raise RuleViolation(f"must be between {low} and {high}", code="value.out_of_range", field=field)

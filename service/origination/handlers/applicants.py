@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -53,27 +52,15 @@ class ReferralView:
     partner_reference: str | None = None  # the partner's own, kept by the partners context
 
 
-def _contact(email: str | None, phone: str | None, *, within: str | None = None) -> tuple[str | None, str | None]:
-    """The e-mail address and phone number, checked; ``within`` names the object holding them in the
-    request (a referral's ``person``), so an error names the field as the client sent it."""
-    with _fields_within(within):
-        normalised_email = normalise_email(email) if email else None
-        normalised_phone = normalise_phone(phone) if phone else None
-        if not normalised_email and not normalised_phone:
-            raise RuleViolation(
-                "an e-mail address or a phone number is required", code="applicant.no_contact", field="email"
-            )
+def _contact(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """The e-mail address and phone number, checked (the API says where they are in its request)."""
+    normalised_email = normalise_email(email) if email else None
+    normalised_phone = normalise_phone(phone) if phone else None
+    if not normalised_email and not normalised_phone:
+        raise RuleViolation(
+            "an e-mail address or a phone number is required", code="applicant.no_contact", field="email"
+        )
     return normalised_email, normalised_phone
-
-
-@contextmanager
-def _fields_within(within: str | None) -> Iterator[None]:
-    try:
-        yield
-    except RuleViolation as error:
-        if within and error.field:
-            error.field = f"{within}.{error.field}"
-        raise
 
 
 async def refer_person(
@@ -98,9 +85,8 @@ async def refer_person(
         raise RuleViolation(
             "consent cannot be dated in the future", code="referral.consent_in_future", field="consent.given_on"
         )
-    email, phone = _contact(cmd.email, cmd.phone, within="person")
-    with _fields_within("partner_contact"):
-        partner_contact_email = normalise_email(cmd.partner_contact_email)
+    email, phone = _contact(cmd.email, cmd.phone)
+    partner_contact_email = normalise_email(cmd.partner_contact_email, field="partner_contact_email")
     async with uow:
         replay = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
         if replay is not None:

@@ -13,7 +13,7 @@ from domain.identity.model import Borrower, Principal
 from domain.ids import new_id
 from domain.ledger.model import disbursement_transaction
 from domain.loans.model import Disbursement, Loan
-from domain.money import quantize
+from domain.money import Money, money, quantize
 from domain.origination.applicants import Stage, next_stage
 from domain.origination.applications import (
     Action,
@@ -51,8 +51,7 @@ SYSTEM_ACTOR = uuid.UUID(int=0)  # jobs act as this id in histories
 class CreateApplication:
     applicant_id: uuid.UUID
     product_id: uuid.UUID
-    amount: Decimal
-    currency: str
+    amount: Money  # in the product's currency
     number_of_installments: int
     principal_grace_installments: int = 0
     purpose: str
@@ -73,9 +72,9 @@ async def _load(
     return app
 
 
-def _same_currency(given: str, expected: str, field: str = "amount.currency") -> None:
+def _same_currency(given: str, expected: str) -> None:
     if given != expected:
-        raise RuleViolation(f"this loan is in {expected}", code="money.currency_mismatch", field=field)
+        raise RuleViolation(f"this loan is in {expected}", code="money.currency_mismatch", field="currency")
 
 
 async def _product_version(
@@ -102,9 +101,9 @@ async def create_application(
             raise NotFound("applicant not found", code="applicant.not_found")
         await take_file(uow, applicant, actor)
         version = await _product_version(uow, cmd.product_id)
-        _same_currency(cmd.currency, version.terms.currency)
-        if cmd.amount <= 0:
-            raise RuleViolation("must be more than zero", code="money.not_positive", field="amount.amount")
+        _same_currency(cmd.amount.currency.code, version.terms.currency)
+        if cmd.amount.amount <= 0:
+            raise RuleViolation("must be more than zero", code="money.not_positive", field="amount")
         app = Application(
             id=new_id(),
             applicant_id=cmd.applicant_id,
@@ -112,7 +111,7 @@ async def create_application(
             product_id=cmd.product_id,
             product_version=version.version,
             currency=version.terms.currency,
-            amount=cmd.amount,
+            amount=cmd.amount.amount,
             number_of_installments=cmd.number_of_installments,
             principal_grace_installments=cmd.principal_grace_installments,
             purpose=cmd.purpose.strip(),
@@ -505,8 +504,8 @@ async def disburse(
         app = await _load(uow, application_id)
         app.ensure_can(Action.DISBURSE)  # a file that is not signed, or fully paid out, is a 409
         assert app.offer is not None
-        _same_currency(currency, app.currency)
-        app.check_disbursement(amount, value_date)
+        paid_out = money(amount, currency)
+        app.check_disbursement(paid_out, value_date)
         earlier = await uow.loans.disbursements(app.id)
         app.check_tranche_date(value_date, earlier=[d.value_date for d in earlier], today=today)
         version = await _product_version(uow, app.product_id, app.product_version)
@@ -526,7 +525,7 @@ async def disburse(
             raise RuleViolation(
                 f"the first tranche must exceed the {withheld} of fees it withholds",
                 code="disbursement.invalid_amount",
-                field="amount.amount",
+                field="amount",
             )
         loan = await uow.loans.for_application(app.id)
         if loan is None:
@@ -567,7 +566,7 @@ async def disburse(
         )
         await uow.loans.add_disbursement(disbursement)
         app.record_disbursement(
-            amount, value_date, actor_id=actor.subject_id, at=now, tranche=tranche, loan_id=str(loan.id)
+            paid_out, value_date, actor_id=actor.subject_id, at=now, tranche=tranche, loan_id=str(loan.id)
         )
         await uow.applications.save(app)
         await _move_applicant(uow, app.applicant_id, Stage.FINANCED)

@@ -21,7 +21,7 @@ from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, next_cursor, published_as
-from service.kernel.http.wire import AmountOut, InstallmentOut, MoneyIn, RateOut, amount_of, rate_text
+from service.kernel.http.wire import AmountOut, InstallmentOut, MoneyIn, RateOut, amount_of, money_of, rate_text
 from service.kernel.pdf import render_off_the_loop
 from service.origination.handlers import applications as uc
 from service.origination.ports import ApplicationFilter, CommitteeVote
@@ -279,12 +279,10 @@ class ApplicationController(Controller):
     ) -> ApplicationResponse:
         """Opens a draft for an applicant and a product version; the amount and instalments are checked
         against the product's limits."""
-        amount, currency = amount_of(data.amount, "amount")
         cmd = uc.CreateApplication(
-            currency=currency,
             applicant_id=data.applicant_id,
             product_id=data.product_id,
-            amount=amount,
+            amount=money_of(data.amount, "amount"),
             number_of_installments=data.number_of_installments,
             principal_grace_installments=data.principal_grace_installments,
             purpose=data.purpose,
@@ -489,12 +487,10 @@ class ApplicationController(Controller):
     ) -> ApplicationResponse:
         """Approves (with optional conditions) or declines with reasons; the maker-checker rule and the
         quorum are checked."""
-        amount, currency = amount_of(data.amount, "amount") if data.amount else (None, None)
         decision = CommitteeDecision(
-            currency=currency,
             decision=Action(data.decision),
             comment=data.comment,
-            amount=amount,
+            amount=money_of(data.amount, "amount") if data.amount else None,
             number_of_installments=data.number_of_installments,
             conditions=tuple(data.conditions),
             reasons=tuple(data.reasons),

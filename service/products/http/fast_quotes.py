@@ -25,6 +25,7 @@ import msgspec
 from litestar import Litestar, Request
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
+from service.kernel.http.contract import route_handlers
 from service.kernel.http.middleware import is_json_media_type
 from service.kernel.http.problems import EXCEPTION_HANDLERS, too_many_requests
 from service.products.http.quotes import (
@@ -72,6 +73,9 @@ class FastQuoteRoutes:
         self.litestar = litestar
         self.app = app
         self.routes = fast_routes()
+        # The handler Litestar's router would put in the scope: the problems read the body's schema from it.
+        handlers = route_handlers(litestar)
+        self.handlers = {path: handlers[(path, "post")] for path in self.routes}
         self.encoder = msgspec.json.Encoder()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -124,6 +128,7 @@ class FastQuoteRoutes:
 
         # From here on the request counts against the client's limit and is answered here.
         scope["path_template"] = scope["path"]  # a fixed path: what Litestar's router would set
+        scope["route_handler"] = self.handlers[scope["path"]]
         try:
             client = scope.get("client")
             wait = await services.quote_limiter.hit(client[0] if client else "unknown")

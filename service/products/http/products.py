@@ -12,7 +12,6 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from domain.errors import RuleViolation
 from domain.followup.model import DEFAULT_OFFSETS_MONTHS, MAX_CONTACTS, MAX_OFFSET_MONTHS, check_template
 from domain.identity.model import Role
 from domain.ids import new_id
@@ -241,16 +240,8 @@ class UsuryThresholdResponse(msgspec.Struct, frozen=True):
 
 
 def terms_from_wire(t: ProductTermsIn, prefix: str = "terms") -> ProductTerms:
-    """Domain terms from the wire; a rule the terms break names its field under ``prefix``."""
-    try:
-        return _terms(t, prefix)
-    except RuleViolation as error:
-        if error.field and not error.field.startswith(f"{prefix}."):
-            error.field = f"{prefix}.{error.field}"
-        raise
-
-
-def _terms(t: ProductTermsIn, prefix: str) -> ProductTerms:
+    """Domain terms from the wire ``prefix`` object; a rule the domain terms break names their attribute
+    (service.kernel.http.field_paths puts it under ``terms``)."""
     currency = currency_of(t.currency).code
     return ProductTerms(
         currency=currency,

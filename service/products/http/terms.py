@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from domain.errors import RuleViolation
 from domain.servicing import Component, Overpayment, ServicingTerms
 from service.kernel.http.wire import DecimalString, checked_amount, decimal_of, rate_text, text
 
@@ -45,22 +44,19 @@ class ServicingTermsOut(msgspec.Struct, frozen=True):
 
 
 def servicing_from_wire(t: ServicingTermsIn, currency: str, prefix: str) -> ServicingTerms:
-    try:
-        return ServicingTerms(
-            currency=currency,
-            allocation_order=tuple(Component(c) for c in t.allocation_order),
-            overpayment=Overpayment(t.overpayment),
-            grace_days_before_late=t.grace_days_before_late,
-            late_fee=checked_amount(
-                decimal_of(t.late_fee, f"{prefix}.late_fee"), currency, f"{prefix}.late_fee", allow_zero=True
-            ),
-            penalty_annual_rate=decimal_of(t.penalty_annual_rate, f"{prefix}.penalty_annual_rate", places=6),
-            arrears_buckets=tuple(t.arrears_buckets),
-        )
-    except RuleViolation as error:
-        if error.field and not error.field.startswith(f"{prefix}."):
-            error.field = f"{prefix}.{error.field}"
-        raise
+    """Domain servicing terms from the wire ``prefix`` object; a rule they break names their attribute
+    (service.kernel.http.field_paths says where it is in the request)."""
+    return ServicingTerms(
+        currency=currency,
+        allocation_order=tuple(Component(c) for c in t.allocation_order),
+        overpayment=Overpayment(t.overpayment),
+        grace_days_before_late=t.grace_days_before_late,
+        late_fee=checked_amount(
+            decimal_of(t.late_fee, f"{prefix}.late_fee"), currency, f"{prefix}.late_fee", allow_zero=True
+        ),
+        penalty_annual_rate=decimal_of(t.penalty_annual_rate, f"{prefix}.penalty_annual_rate", places=6),
+        arrears_buckets=tuple(t.arrears_buckets),
+    )
 
 
 def servicing_out(t: ServicingTerms) -> ServicingTermsOut:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from domain.errors import Forbidden, NotFound
 from domain.identity.model import Principal, may_see_loan
-from domain.money import minor_unit
+from domain.money import zero
 from domain.servicing import payoff_quote
 from service.servicing.ports import ScheduleExport, ServicingUnitOfWork
 
@@ -66,7 +66,7 @@ async def borrower_loans(*, actor: Principal, uow: ServicingUnitOfWork, today: d
             )
             next_due_amount = sum(
                 (i.outstanding for i in found.installments if i.due_date == summary.next_due_date),
-                Decimal(0).quantize(minor_unit(summary.currency)),
+                zero(summary.currency).amount,
             )
             loans.append(
                 BorrowerLoan(

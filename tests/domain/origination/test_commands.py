@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import Conflict, RuleViolation
+from domain.money import money
 from domain.origination.applications import Action, Application, CommitteeDecision, NotEligibleError, Status
 from domain.origination.eligibility import CheckResult
 from tests.domain.origination.test_model import MEMBER, NOW, OFFICER, draft, signed
@@ -38,16 +39,20 @@ def at_committee() -> Application:
 def test_an_approval_changes_the_amount_within_the_product_and_sets_conditions() -> None:
     app = at_committee()
     decision = CommitteeDecision(
-        decision=Action.APPROVE, comment="ok", amount=Decimal("4000.00"), conditions=(" devis ",)
+        decision=Action.APPROVE, comment="ok", amount=money("4000.00", "EUR"), conditions=(" devis ",)
     )
     app.decide(decision, terms=sample_terms(), tally={"approve": 2}, reason=None, actor_id=MEMBER, at=NOW)
     assert app.status is Status.APPROVED and app.amount == Decimal("4000.00")
     assert [c.text for c in app.conditions] == ["devis"]
     assert app.pending[-1].details["amount"] == {"from": "5000.00", "to": "4000.00"}
-    too_much = dataclasses.replace(decision, amount=sample_terms().max_amount + 1)
+    too_much = dataclasses.replace(decision, amount=money(sample_terms().max_amount + 1, "EUR"))
     with pytest.raises(RuleViolation) as refused:
         at_committee().decide(too_much, terms=sample_terms(), tally={}, reason=None, actor_id=MEMBER, at=NOW)
-    assert refused.value.code == "product.limit_exceeded"
+    assert (refused.value.code, refused.value.field) == ("product.limit_exceeded", "amount")
+    in_dollars = dataclasses.replace(decision, amount=money("4000.00", "USD"))
+    with pytest.raises(RuleViolation) as refused:
+        at_committee().decide(in_dollars, terms=sample_terms(), tally={}, reason=None, actor_id=MEMBER, at=NOW)
+    assert (refused.value.code, refused.value.field) == ("money.currency_mismatch", "currency")
 
 
 def test_a_rejection_states_its_reasons() -> None:

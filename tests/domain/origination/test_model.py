@@ -10,6 +10,7 @@ import pytest
 
 from domain.errors import Conflict, RuleViolation
 from domain.ledger.model import Account, Entry, LedgerTransaction, disbursement_transaction
+from domain.money import money
 from domain.origination.applicants import BusinessProject, Guarantor, ResourceKind, ResourceLine, check_siret
 from domain.origination.applications import (
     Action,
@@ -162,37 +163,43 @@ def signed(amount: str = "5000.00", planned: date = date(2026, 12, 1), condition
 
 def test_tranches_read_partly_disbursed_until_the_last_one() -> None:
     app = signed()
-    app.record_disbursement(Decimal("2000.00"), date(2026, 12, 1), actor_id=OFFICER, at=NOW)
+    app.record_disbursement(money("2000.00", "EUR"), date(2026, 12, 1), actor_id=OFFICER, at=NOW)
     assert app.status is Status.PARTLY_DISBURSED and app.pending[-1].action is Action.DISBURSE_TRANCHE
     with pytest.raises(RuleViolation):
-        app.check_disbursement(Decimal("3000.01"), date(2026, 12, 5))  # beyond the offer
-    app.record_disbursement(Decimal("3000.00"), date(2026, 12, 5), actor_id=OFFICER, at=NOW)
+        app.check_disbursement(money("3000.01", "EUR"), date(2026, 12, 5))  # beyond the offer
+    app.record_disbursement(money("3000.00", "EUR"), date(2026, 12, 5), actor_id=OFFICER, at=NOW)
     assert app.status is Status.DISBURSED and app.disbursed_amount == Decimal("5000.00")
     with pytest.raises(Conflict):
-        app.check_disbursement(Decimal("1.00"), date(2026, 12, 5))
+        app.check_disbursement(money("1.00", "EUR"), date(2026, 12, 5))
+
+
+def test_a_tranche_is_in_the_files_currency() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        signed().check_disbursement(money("5000.00", "USD"), date(2026, 12, 1))
+    assert (refused.value.code, refused.value.field) == ("money.currency_mismatch", "currency")
 
 
 def test_the_first_tranche_goes_out_on_the_offers_date() -> None:
     app = signed()
     for other_day in (date(2026, 11, 30), date(2026, 12, 2)):
         with pytest.raises(RuleViolation) as refused:
-            app.check_disbursement(Decimal("5000.00"), other_day)
+            app.check_disbursement(money("5000.00", "EUR"), other_day)
         assert refused.value.code == "disbursement.value_date_not_offer"
-    assert app.check_disbursement(Decimal("5000.00"), date(2026, 12, 1)) is Action.DISBURSE
+    assert app.check_disbursement(money("5000.00", "EUR"), date(2026, 12, 1)) is Action.DISBURSE
 
 
 def test_no_tranche_while_a_condition_is_open() -> None:
     app = signed(conditions=("compte pro", "devis"))
     app.meet_condition(2, actor_id=OFFICER, at=NOW, evidence="devis signé")
     with pytest.raises(RuleViolation, match="compte pro") as refused:
-        app.check_disbursement(Decimal("5000.00"), date(2026, 12, 1))
+        app.check_disbursement(money("5000.00", "EUR"), date(2026, 12, 1))
     assert refused.value.code == "application.conditions_open"
     app.meet_condition(1, actor_id=MEMBER, at=NOW, evidence="RIB")
     assert app.conditions[0] == Condition("compte pro", met_by=MEMBER, met_at=NOW, evidence="RIB")
     assert [e.details["condition"] for e in app.pending] == [2, 1]
     with pytest.raises(Conflict):
         app.meet_condition(1, actor_id=MEMBER, at=NOW, evidence="again")
-    app.check_disbursement(Decimal("5000.00"), date(2026, 12, 1))
+    app.check_disbursement(money("5000.00", "EUR"), date(2026, 12, 1))
 
 
 def project(*resources: ResourceLine, guaranteed: str = "5000.00", currency: str = "EUR") -> BusinessProject:
