@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 from moneyed import Currency, Money, get_currency
 from moneyed.classes import CurrencyDoesNotExist
@@ -99,8 +100,16 @@ def decimals(currency: str | Currency) -> int:
 
 def minor_unit(currency: str | Currency) -> Decimal:
     """The smallest amount of the currency: ``Decimal('0.01')`` for EUR, ``Decimal('1')`` for JPY."""
-    cur = currency if isinstance(currency, Currency) else currency_of(currency)
-    return Decimal(1).scaleb(-_decimals(cur))
+    if isinstance(currency, Currency):
+        return Decimal(1).scaleb(-_decimals(currency))
+    return _minor_unit_of_code(currency)
+
+
+@lru_cache(maxsize=64)
+def _minor_unit_of_code(code: str) -> Decimal:
+    # Cached: repositories put every amount they read back in its unit, a loan's rows by the hundred.
+    # An unknown code raises, and lru_cache keeps no exception, so it raises each time.
+    return Decimal(1).scaleb(-_decimals(currency_of(code)))
 
 
 def parse_decimal(value: str | Decimal | int, *, field: str = "amount") -> Decimal:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.money import RoundingMode, minor_unit
+from domain.money import RoundingMode, quantize
 from domain.products.model import (
     LegalCeiling,
     LoanProduct,
@@ -71,7 +71,6 @@ def _fee_from_json(data: dict[str, Any]) -> Fee:
 
 def _terms_from_row(row: Row[Any]) -> ProductTerms:
     enums = {name: cls(getattr(row, name)) for name, cls in _ENUMS.items()}
-    unit = minor_unit(row.currency)
     return to_domain(
         ProductTerms,
         row,
@@ -79,8 +78,8 @@ def _terms_from_row(row: Row[Any]) -> ProductTerms:
         servicing=servicing_from_json(row.currency, row.servicing) if row.servicing else None,
         follow_up_months=tuple(row.follow_up_months) if row.follow_up_months is not None else None,
         **enums,
-        min_amount=row.min_amount.quantize(unit),
-        max_amount=row.max_amount.quantize(unit),
+        min_amount=quantize(row.min_amount, row.currency),
+        max_amount=quantize(row.max_amount, row.currency),
         annual_interest_rate=plain(row.annual_interest_rate),
         installment_multiple=plain(row.installment_multiple),
         guarantor_coverage_percent=plain(row.guarantor_coverage_percent),
@@ -225,7 +224,7 @@ class SqlLegalData:
                 LegalCeiling,
                 r,
                 category=ProductCategory(r.category),
-                max_total_outstanding=r.max_total_outstanding.quantize(minor_unit(r.currency)),
+                max_total_outstanding=quantize(r.max_total_outstanding, r.currency),
             )
             for r in rows
         ]
@@ -240,8 +239,8 @@ class SqlLegalData:
                 r,
                 category=ProductCategory(r.category),
                 max_rate=plain(r.max_rate),
-                amount_above=r.amount_above.quantize(minor_unit(r.currency)),
-                amount_up_to=None if r.amount_up_to is None else r.amount_up_to.quantize(minor_unit(r.currency)),
+                amount_above=quantize(r.amount_above, r.currency),
+                amount_up_to=None if r.amount_up_to is None else quantize(r.amount_up_to, r.currency),
             )
             for r in rows
         ]

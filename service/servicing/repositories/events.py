@@ -26,7 +26,7 @@ from domain.loans.events import (
     facts_of,
 )
 from domain.loans.model import Loan
-from domain.money import minor_unit
+from domain.money import quantize
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
 from service.kernel.db.gateway import RawConnection, in_transaction, read_only
@@ -60,24 +60,26 @@ _STATE_AMOUNTS = (
 )
 
 
-def _installment_state(row: Mapping[str, Any], unit: Decimal) -> InstallmentState:
-    amounts = {name: row[name].quantize(unit) for name in _STATE_AMOUNTS}
+def _installment_state(row: Mapping[str, Any], currency: str) -> InstallmentState:
+    amounts: dict[str, Any] = {name: quantize(row[name], currency) for name in _STATE_AMOUNTS}
     return InstallmentState(
         number=row["number"],
         due_date=row["due_date"],
         days_past_due=row["days_past_due"],
         status=InstallmentStatus(row["status"]),
-        late_amount_days=row["late_amount_days"].quantize(unit),
+        late_amount_days=quantize(row["late_amount_days"], currency),
         charged_through=row["charged_through"],
         schedule_version=row["schedule_version"],
         **amounts,
     )
 
 
-def _statement_line(row: Mapping[str, Any], unit: Decimal) -> StatementLine:
+def _statement_line(row: Mapping[str, Any], currency: str) -> StatementLine:
     """The instalment's state and its amounts as drawn up (the columns a reschedule leaves alone)."""
-    state = _installment_state(row, unit)
-    drawn_up = {f"scheduled_{name}": row[name].quantize(unit) for name in ("principal", "interest", "fees")}
+    state = _installment_state(row, currency)
+    drawn_up: dict[str, Any] = {
+        f"scheduled_{name}": quantize(row[name], currency) for name in ("principal", "interest", "fees")
+    }
     return StatementLine(**vars(state), **drawn_up)
 
 
@@ -159,7 +161,7 @@ def _installment_from_json(data: dict[str, Any]) -> Installment:
     )
 
 
-def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
+def _event(row: Mapping[str, Any], currency: str) -> LoanEvent:
     """The recorded event of its kind (the table's CHECK constraints say which columns each kind fills)."""
     recorded: dict[str, Any] = {
         name: row[name]
@@ -169,7 +171,7 @@ def _event(row: Mapping[str, Any], unit: Decimal) -> LoanEvent:
         case LoanEventKind.PAYMENT:
             return PaymentRecorded(
                 **recorded,
-                amount=row["amount"].quantize(unit),
+                amount=quantize(row["amount"], currency),
                 channel=PaymentChannel(row["channel"]),
                 external_reference=row["external_reference"],
             )
@@ -257,15 +259,15 @@ class SqlLoanServicing:
         loan_row = await connection.fetchrow(_LOCK_LOAN if for_update else _READ_LOAN, loan_id)
         if loan_row is None:
             return None
-        unit = minor_unit(loan_row["currency"])
+        currency = loan_row["currency"]
         # Read after the lock: these statements see every event committed before it was granted.
         rows = await connection.fetch("SELECT * FROM loan_installments WHERE loan_id = $1 ORDER BY number", loan_id)
         events = await connection.fetch("SELECT * FROM loan_events WHERE loan_id = $1 ORDER BY sequence", loan_id)
-        schedule = tuple(contract_installment(r, unit) for r in rows if r["origin"] == "contract")
+        schedule = tuple(contract_installment(r, currency) for r in rows if r["origin"] == "contract")
         return ServicedLoan(
-            loan_from_row(loan_row, schedule, unit),
-            tuple(_event(r, unit) for r in events),
-            tuple(_installment_state(r, unit) for r in rows),
+            loan_from_row(loan_row, schedule, currency),
+            tuple(_event(r, currency) for r in events),
+            tuple(_installment_state(r, currency) for r in rows),
             loan_row["borrower_id"],
         )
 
@@ -369,18 +371,18 @@ class SqlLoanServicing:
         row = await connection.fetchrow(_READ_LOAN, loan_id)
         if row is None:
             return None
-        unit = minor_unit(row["currency"])
+        currency = row["currency"]
         lines = await connection.fetch(_STATEMENT_LINES, loan_id)
         summary = LoanSummary(
             id=row["id"],
             currency=row["currency"],
-            principal=row["principal"].quantize(unit),
+            principal=quantize(row["principal"], currency),
             annual_interest_rate=row["annual_interest_rate"],
             apr=row["apr"],
             status=row["status"],
             disbursed_on=row["disbursed_on"],
-            outstanding_principal=row["outstanding_principal"].quantize(unit),
-            credit_balance=row["credit_balance"].quantize(unit),
+            outstanding_principal=quantize(row["outstanding_principal"], currency),
+            credit_balance=quantize(row["credit_balance"], currency),
             days_past_due=row["days_past_due"],
             arrears_bucket=row["arrears_bucket"],
             next_due_date=row["next_due_date"],
@@ -389,7 +391,7 @@ class SqlLoanServicing:
             state_as_of=row["state_as_of"],
             borrower_id=row["borrower_id"],
         )
-        installments = tuple(_statement_line(r, unit) for r in lines)
+        installments = tuple(_statement_line(r, currency) for r in lines)
         contract = ScheduleTermsOf(
             version=0,
             starts_on=summary.disbursed_on,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
-from domain.money import minor_unit, quantize
+from domain.money import quantize
 from service.kernel.db.gateway import in_transaction
 from service.kernel.db.mapping import search_form, servicing_to_json
 from service.servicing.ports import LoanListItem, LoanSearch
@@ -111,13 +111,14 @@ class SqlLoans:
         row = (await self.session.execute(select(LOANS).where(condition))).mappings().first()
         if row is None:
             return None
-        unit = minor_unit(row["currency"])
         lines = await self.session.execute(
             select(INSTALLMENTS)
             .where(INSTALLMENTS.c.loan_id == row["id"], INSTALLMENTS.c.origin == "contract")
             .order_by(INSTALLMENTS.c.number)
         )
-        return loan_from_row(row, tuple(contract_installment(r, unit) for r in lines.mappings()), unit)
+        return loan_from_row(
+            row, tuple(contract_installment(r, row["currency"]) for r in lines.mappings()), row["currency"]
+        )
 
     async def add_disbursement(self, disbursement: Disbursement) -> None:
         await self.session.execute(

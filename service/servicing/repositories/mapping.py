@@ -4,15 +4,15 @@ results or asyncpg records), shared by the loan and servicing repositories."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from domain.loans.model import Loan
+from domain.money import quantize
 from domain.schedules import Installment
 from service.kernel.db.mapping import servicing_from_json
 
 
-def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], unit: Decimal) -> Loan:
+def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], currency: str) -> Loan:
     return Loan(
         id=row["id"],
         application_id=row["application_id"],
@@ -21,7 +21,7 @@ def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], uni
         product_id=row["product_id"],
         product_version=row["product_version"],
         currency=row["currency"],
-        principal=row["principal"].quantize(unit),
+        principal=quantize(row["principal"], currency),
         annual_interest_rate=row["annual_interest_rate"],
         apr=row["apr"],  # a percentage: not in the currency's unit
         status=row["status"],
@@ -32,13 +32,13 @@ def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], uni
     )
 
 
-def contract_installment(row: Mapping[Any, Any], unit: Decimal) -> Installment:
+def contract_installment(row: Mapping[Any, Any], currency: str) -> Installment:
     return Installment(
         row["number"],
         row["due_date"],
-        row["principal"].quantize(unit),
-        row["interest"].quantize(unit),
-        row["fees"].quantize(unit),
-        row["total"].quantize(unit),
-        row["principal_remaining"].quantize(unit),
+        quantize(row["principal"], currency),
+        quantize(row["interest"], currency),
+        quantize(row["fees"], currency),
+        quantize(row["total"], currency),
+        quantize(row["principal_remaining"], currency),
     )
