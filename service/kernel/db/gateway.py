@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from domain.errors import Unavailable
 from service.kernel.db.unit_of_work import connection_lost
 
-__all__ = ["RawConnection", "autocommit", "in_transaction", "read_only"]
+__all__ = ["RawConnection", "autocommit", "in_transaction", "read_only", "single_statement"]
 
 
 class RawConnection(Protocol):
@@ -67,6 +67,14 @@ async def read_only(session: AsyncSession) -> AsyncIterator[RawConnection]:
         return
     async with raw.transaction(readonly=True):
         yield raw
+
+
+async def single_statement(session: AsyncSession) -> RawConnection:
+    """The asyncpg connection of ``session`` for a read that is one statement: sent alone, PostgreSQL
+    runs it in a transaction of its own, on one snapshot, in one round trip. ``read_only``'s BEGIN and
+    COMMIT would add two round trips and nothing a lone SELECT lacks (measured on the schedule GET:
+    README, Benchmarks). Inside a transaction already begun, the statement joins it."""
+    return await _raw(await session.connection())
 
 
 @asynccontextmanager
