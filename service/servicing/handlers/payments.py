@@ -37,7 +37,7 @@ from domain.money import AMOUNT_LIMIT, minor_unit
 from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
 from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
-from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
+from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_and_payoff, state_as_of
 from service.kernel.idempotency import IdempotencyKey
 from service.servicing.ports import (
     EventReceipt,
@@ -79,16 +79,24 @@ class RescheduleCommand:
 
 
 Build = Callable[[ServicedLoan, int, date], Awaitable[LoanEvent]]
+# Refuses a new payment, given the payoff it met on its value date.
+PayoffCheck = Callable[[PayoffQuote], None]
 
 
-def _replay(loan: Loan, events: tuple[LoanEvent, ...], as_of: date) -> LoanState:
-    return state_as_of(
-        loan.installments,
-        loan.servicing_terms,
-        [e.as_servicing_event() for e in events],
-        max(as_of, loan.disbursed_on),
-        disbursed_on=loan.disbursed_on,
+def _replay(
+    loan: Loan, events: tuple[LoanEvent, ...], as_of: date, *, payoff_check: PayoffCheck | None = None
+) -> LoanState:
+    """The loan replayed as of ``as_of``. With ``payoff_check``, the last event is a new payment and
+    the check sees the payoff that payment met, from this same replay (one replay, not two)."""
+    schedule, terms, replayed = loan.installments, loan.servicing_terms, [e.as_servicing_event() for e in events]
+    as_of = max(as_of, loan.disbursed_on)
+    if payoff_check is None:
+        return state_as_of(schedule, terms, replayed, as_of, disbursed_on=loan.disbursed_on)
+    state, payoff = state_and_payoff(
+        schedule, terms, replayed, as_of, disbursed_on=loan.disbursed_on, payment_id=events[-1].id
     )
+    payoff_check(payoff)
+    return state
 
 
 def _payoff(serviced: ServicedLoan, on: date) -> PayoffQuote:
@@ -167,11 +175,12 @@ async def _settle(
     kind: str,
     value_date: date,
     overflow_field: str = "amount.amount",
+    payoff_check: PayoffCheck | None = None,
 ) -> tuple[LoanState, uuid.UUID | None]:
     """Replay ``events`` as of ``as_of``, post the one ledger transaction that brings the loan's
     accounts to that state (none when nothing moved), and write the state down."""
     loan = serviced.loan
-    state = _replay(loan, events, as_of)
+    state = _replay(loan, events, as_of, payoff_check=payoff_check)
     _check_fits(state, overflow_field)
     transaction = servicing_transaction(
         new_id(),
@@ -196,6 +205,7 @@ async def _record(
     uow: ServicingUnitOfWork,
     today: date,
     overflow_field: str = "amount.amount",
+    payoff_check: PayoffCheck | None = None,
 ) -> EventReceipt:
     async with uow:
         stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
@@ -214,6 +224,7 @@ async def _record(
             kind=event.kind.value,
             value_date=event.value_date,
             overflow_field=overflow_field,
+            payoff_check=payoff_check,
         )
         event = dataclasses.replace(event, ledger_transaction_id=transaction_id)
         await uow.servicing.add_event(event)
@@ -262,8 +273,9 @@ def _last_event_date(serviced: ServicedLoan) -> date:
 def _payment_event(
     serviced: ServicedLoan, sequence: int, command: PaymentCommand, *, actor: Principal, today: date
 ) -> LoanEvent:
-    """The payment ``command`` asks for, checked against the loan (currency, amount, value date,
-    above the payoff without confirmation): the one rule set of recording and previewing it."""
+    """The payment ``command`` asks for, checked against the loan (currency, amount, value date;
+    above the payoff without confirmation: ``_overpayment_check``, once replayed): the one rule set
+    of recording and previewing it."""
     loan = serviced.loan
     if command.currency != loan.currency:
         raise RuleViolation(
@@ -276,21 +288,30 @@ def _payment_event(
             field="amount.amount",
         )
     _check_value_date(command.value_date, loan, today)
-    if not command.confirm_overpayment and command.amount > command.overpayment_margin:
-        owed = _payoff(serviced, command.value_date).amount
-        if command.amount > owed + command.overpayment_margin:
-            raise RuleViolation(
-                f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
-                f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
-                code="payment.above_payoff",
-                field="confirm_overpayment",
-            )
     return PaymentRecorded(
         **_recorded(loan.id, sequence, command.value_date, actor),
         amount=command.amount.quantize(minor_unit(loan.currency)),
         channel=command.channel,
         external_reference=command.external_reference,
     )
+
+
+def _overpayment_check(command: PaymentCommand) -> PayoffCheck | None:
+    """More than the payoff of the value date plus the margin is refused unless confirmed (none when
+    the amount is within the margin: it cannot exceed the payoff plus the margin)."""
+    if command.confirm_overpayment or command.amount <= command.overpayment_margin:
+        return None
+
+    def check(payoff: PayoffQuote) -> None:
+        if command.amount > payoff.amount + command.overpayment_margin:
+            raise RuleViolation(
+                f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({payoff.amount} "
+                f"{command.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                code="payment.above_payoff",
+                field="confirm_overpayment",
+            )
+
+    return check
 
 
 def _next_sequence(serviced: ServicedLoan) -> int:
@@ -312,7 +333,15 @@ async def record_payment(
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
         return _payment_event(serviced, sequence, command, actor=actor, today=today)
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
+    return await _record(
+        loan_id,
+        build,
+        actor=actor,
+        idempotency=idempotency,
+        uow=uow,
+        today=today,
+        payoff_check=_overpayment_check(command),
+    )
 
 
 async def preview_payment(
@@ -326,7 +355,7 @@ async def preview_payment(
         if serviced is None:
             raise NotFound("loan not found", code="loan.not_found")
         event = _payment_event(serviced, _next_sequence(serviced), command, actor=actor, today=today)
-        state = _replay(serviced.loan, (*serviced.events, event), today)
+        state = _replay(serviced.loan, (*serviced.events, event), today, payoff_check=_overpayment_check(command))
         _check_fits(state, "amount.amount")
         return _receipt(event, state)
 
