@@ -11,13 +11,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-import service.app
 from service.kernel.db.engine import create_engine, create_sessionmaker
 from service.servicing.handlers.payments import schedule_document
 from service.servicing.read import SCHEDULE_DOCUMENT_SQL
@@ -26,25 +22,9 @@ from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing, lender_today
 from tests.loans import make_loan
 from tests.servicing.test_http import _principal, payment, post
+from tests.statements import count_the_apps_statements
 
 DISBURSED = lender_today() - timedelta(days=100)
-
-
-def counted(sent: list[str]) -> Any:
-    """``create_engine`` whose connections list every statement they send: straight to asyncpg
-    (BEGIN and COMMIT included) and through SQLAlchemy."""
-
-    def create(settings: Settings) -> AsyncEngine:
-        engine = create_engine(settings)
-
-        def on_connect(dbapi_connection: Any, _: Any) -> None:
-            dbapi_connection.driver_connection.add_query_logger(lambda record: sent.append(record.query))
-
-        event.listen(engine.sync_engine, "connect", on_connect)
-        event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
-        return engine
-
-    return create
 
 
 async def test_an_officers_schedule_read_takes_three_round_trips(
@@ -52,8 +32,7 @@ async def test_an_officers_schedule_read_takes_three_round_trips(
 ) -> None:
     """The token check, the document, the read's audit record: each alone, no BEGIN or COMMIT."""
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=12)
-    sent: list[str] = []
-    monkeypatch.setattr(service.app, "create_engine", counted(sent))
+    sent = count_the_apps_statements(monkeypatch)
     async with racing() as http:
         for k in range(3):
             paid = await post(

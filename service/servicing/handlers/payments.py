@@ -54,7 +54,9 @@ PAYOFF_HORIZON = timedelta(days=366)
 @dataclass(frozen=True, kw_only=True)
 class PaymentCommand:
     amount: Decimal
-    currency: str
+    # The currency the client named (the API's ``amount.currency``), refused unless the loan's; None
+    # takes the loan's own (the officers' form asks for an amount only), read with the loan.
+    currency: str | None
     value_date: date
     channel: PaymentChannel
     external_reference: str | None = None
@@ -79,8 +81,8 @@ class RescheduleCommand:
 
 
 Build = Callable[[ServicedLoan, int, date], Awaitable[LoanEvent]]
-# Refuses a new payment, given the payoff it met on its value date.
-PayoffCheck = Callable[[PayoffQuote], None]
+# Refuses a new payment, given the payoff it met on its value date and the loan's currency.
+PayoffCheck = Callable[[PayoffQuote, str], None]
 
 
 def _replay(
@@ -95,7 +97,7 @@ def _replay(
     state, payoff = state_and_payoff(
         schedule, terms, replayed, as_of, disbursed_on=loan.disbursed_on, payment_id=events[-1].id
     )
-    payoff_check(payoff)
+    payoff_check(payoff, loan.currency)
     return state
 
 
@@ -277,7 +279,7 @@ def _payment_event(
     above the payoff without confirmation: ``_overpayment_check``, once replayed): the one rule set
     of recording and previewing it."""
     loan = serviced.loan
-    if command.currency != loan.currency:
+    if command.currency is not None and command.currency != loan.currency:
         raise RuleViolation(
             f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="amount.currency"
         )
@@ -302,11 +304,11 @@ def _overpayment_check(command: PaymentCommand) -> PayoffCheck | None:
     if command.confirm_overpayment or command.amount <= command.overpayment_margin:
         return None
 
-    def check(payoff: PayoffQuote) -> None:
+    def check(payoff: PayoffQuote, currency: str) -> None:
         if command.amount > payoff.amount + command.overpayment_margin:
             raise RuleViolation(
                 f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({payoff.amount} "
-                f"{command.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                f"{currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
                 code="payment.above_payoff",
                 field="confirm_overpayment",
             )
