@@ -60,7 +60,7 @@ async def read_only(session: AsyncSession) -> AsyncIterator[RawConnection]:
     """The asyncpg connection of ``session`` for reads, in a READ ONLY transaction of its own
     (asyncpg's public ``transaction()``: BEGIN and COMMIT, the round trips the unit of work's own
     BEGIN and ROLLBACK cost before), or in the session's transaction when one is begun already.
-    Measured: the same statement outside any transaction had a far worse p99 under load."""
+    A read that is one statement needs none of it: ``single_statement`` (one round trip, not three)."""
     raw = await _raw(await session.connection())
     if raw.is_in_transaction():
         yield raw
