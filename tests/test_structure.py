@@ -17,14 +17,6 @@ from service.cli import ROOT
 # The one module allowed to round.
 ROUNDS = {"domain/money.py"}
 
-# TEMPORARY, for the integrator: files other engineers were rewriting while rounding moved into
-# domain.money (issue 12). After the merge, route their calls through domain.money
-# (``in_minor_unit(value, currency)``) and empty this set; the test below fails on a stale entry.
-BEING_REWRITTEN_ELSEWHERE = {
-    "service/servicing/handlers/payments.py",  # the payment engineer's branch converts it
-}
-
-
 def rounding_sites(source: str) -> list[tuple[int, str]]:
     """Each ``.quantize(`` call and each use or import of a ``ROUND_*`` constant: (line, what)."""
     sites: list[tuple[int, str]] = []
@@ -49,16 +41,10 @@ def test_only_domain_money_rounds() -> None:
     outside = [
         f"{name}:{line}: {what}"
         for name, source in _sources().items()
-        if name not in ROUNDS | BEING_REWRITTEN_ELSEWHERE
+        if name not in ROUNDS
         for line, what in rounding_sites(source)
     ]
     assert not outside, "round through domain.money instead:\n" + "\n".join(outside)
-
-
-def test_the_temporary_allowances_are_still_needed() -> None:
-    sources = _sources()
-    stale = [name for name in BEING_REWRITTEN_ELSEWHERE if not rounding_sites(sources.get(name, ""))]
-    assert not stale, f"these files no longer round: remove them from BEING_REWRITTEN_ELSEWHERE: {stale}"
 
 
 def test_the_finder_sees_every_spelling() -> None:

@@ -22,7 +22,7 @@ from domain.servicing.model import (
     ServicingTerms,
     WriteOff,
 )
-from domain.servicing.payoff import PayoffQuote, payoff_amount, payoff_quote
+from domain.servicing.payoff import PayoffQuote, payoff_amount, payoff_quote, state_and_payoff
 from domain.servicing.replay import effective_events, state_as_of
 
 __all__ = [
@@ -49,5 +49,6 @@ __all__ = [
     "effective_events",
     "payoff_amount",
     "payoff_quote",
+    "state_and_payoff",
     "state_as_of",
 ]

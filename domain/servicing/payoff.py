@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -9,11 +10,12 @@ from decimal import Decimal
 
 from domain.money import minor_unit
 from domain.schedules import Installment
+from domain.servicing._book import Book
 from domain.servicing._lines import LineState
-from domain.servicing.model import REPAYABLE, Component, Event, ServicingTerms
-from domain.servicing.replay import replay
+from domain.servicing.model import REPAYABLE, Component, Event, LoanState, Payment, ServicingTerms
+from domain.servicing.replay import replay, snapshot
 
-__all__ = ["PayoffQuote", "payoff_amount", "payoff_quote"]
+__all__ = ["PayoffQuote", "payoff_amount", "payoff_quote", "state_and_payoff"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +60,12 @@ def payoff_quote(
     (``replay.state_as_of``). After a write-off it is what is still to be recovered; for a
     closed loan it is zero.
     """
-    book = replay(schedule, terms, events, on, disbursed_on)
+    return _quote(replay(schedule, terms, events, on, disbursed_on), on)
+
+
+def _quote(book: Book, on: date) -> PayoffQuote:
+    """The payoff of a book replayed up to ``on``, its lateness charges brought up to ``on``."""
+    book.charge_all(on)
     unit = minor_unit(book.terms.currency)
     parts = dict.fromkeys(REPAYABLE, 0)
     for line in book.lines:
@@ -68,7 +75,7 @@ def payoff_quote(
             parts[component] += line.owed(component)
         if line.due_date > on:
             # Not due yet: only the interest accrued so far, and no fees of its own.
-            parts[Component.INTEREST] -= line.interest - line.accrued_interest(on, terms)
+            parts[Component.INTEREST] -= line.interest - line.accrued_interest(on, book.terms)
             parts[Component.FEES] -= line.fees
     unrecovered = book.written_off - book.recovered
     owed = sum(parts.values()) + unrecovered
@@ -82,6 +89,35 @@ def payoff_quote(
         credit_balance=book.purse.total * unit,
         amount=max(owed - book.purse.total, 0) * unit,
     )
+
+
+def state_and_payoff(
+    schedule: tuple[Installment, ...],
+    terms: ServicingTerms,
+    events: Sequence[Event],
+    as_of: date,
+    *,
+    disbursed_on: date,
+    payment_id: uuid.UUID,
+) -> tuple[LoanState, PayoffQuote]:
+    """``state_as_of`` and, from the same replay, the payoff that payment ``payment_id`` met on its
+    value date: the loan just before the payment was received, as ``payoff_quote`` of that date
+    quotes it (payments whose reversal is dated by ``as_of`` are left out of it, as out of the
+    state). So a payment can be refused for exceeding the payoff without replaying the loan twice.
+
+    Bringing the lateness charges up to the payment's date there changes nothing: each instalment
+    is charged up to a day before anything changes what it owes, and its penalty interest is
+    rounded once, from its late amount-days."""
+    quotes: list[PayoffQuote] = []
+
+    def quote(book: Book, payment: Payment) -> None:
+        if payment.id == payment_id:
+            quotes.append(_quote(book, payment.value_date))
+
+    book = replay(schedule, terms, events, as_of, disbursed_on, before_payment=quote)
+    if not quotes:
+        raise ValueError(f"payment {payment_id} is not replayed as of {as_of.isoformat()}")
+    return snapshot(book, as_of), quotes[0]
 
 
 def payoff_amount(

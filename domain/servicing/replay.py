@@ -89,13 +89,22 @@ def effective_events(events: Sequence[Event], as_of: date, disbursed_on: date) -
 
 
 def replay(
-    schedule: Sequence[Installment], terms: ServicingTerms, events: Sequence[Event], as_of: date, disbursed_on: date
+    schedule: Sequence[Installment],
+    terms: ServicingTerms,
+    events: Sequence[Event],
+    as_of: date,
+    disbursed_on: date,
+    *,
+    before_payment: Callable[[Book, Payment], None] | None = None,
 ) -> Book:
-    """The working book of the loan after every event up to ``as_of`` and the days up to it."""
+    """The working book of the loan after every event up to ``as_of`` and the days up to it.
+    ``before_payment`` sees the book on each payment's date, just before the payment is received."""
     book = Book(schedule, terms, disbursed_on)
     for event in effective_events(events, as_of, disbursed_on):
         book.accrue_to(event.value_date)
         if isinstance(event, Payment):
+            if before_payment is not None:
+                before_payment(book, event)
             units = to_units(event.amount, book.decimals, "amount")
             if units <= 0:
                 raise RuleViolation("a payment must be more than zero", code="servicing.invalid_amount", field="amount")
@@ -133,10 +142,11 @@ def state_as_of(
     ``terms.rounding`` (rounding each day would lose it on small arrears).
     """
     book = replay(schedule, terms, events, as_of, disbursed_on)
-    return _snapshot(book, as_of)
+    return snapshot(book, as_of)
 
 
-def _snapshot(book: Book, as_of: date) -> LoanState:
+def snapshot(book: Book, as_of: date) -> LoanState:
+    """The loan state of a book replayed up to ``as_of``."""
     unit = minor_unit(book.terms.currency)
 
     def dec(units: int) -> Decimal:

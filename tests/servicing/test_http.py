@@ -18,7 +18,7 @@ from domain.ledger.servicing import servicing_balances
 from domain.products.model import ProductCategory
 from domain.schedules import ScheduleTerms, build_schedule
 from domain.servicing import Overpayment, ServicingTerms, state_as_of
-from service.kernel.db.engine import create_engine, create_sessionmaker
+from service.kernel.db.engine import create_sessionmaker
 from service.servicing.handlers.payments import statement
 from service.servicing.http.payments import InstallmentStateOut, LoanScheduleResponse, TransactionOut, schedule_response
 from service.settings import Settings
@@ -319,25 +319,15 @@ async def test_the_schedule_takes_at_most_three_statements(
     client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings
 ) -> None:
     """Counted on the connection itself: statements sent through SQLAlchemy and straight to asyncpg."""
-    from sqlalchemy import event
-
     from service.servicing.handlers.payments import schedule_document
+    from tests.statements import counted_engine
 
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=48)
     for k in range(5):
         await post(client, officer, f"/v1/loans/{loan.id}/payments", payment("20.00", DISBURSED + timedelta(days=k)))
     admin = await sign_in_staff(client, uow_factory, "counting-admin", "admin")
     seen: list[str] = []
-    engine = create_engine(settings)
-
-    def through_sqlalchemy(*args: Any) -> None:
-        seen.append(args[2])
-
-    def on_connect(dbapi_connection: Any, _: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(lambda record: seen.append(record.query))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", through_sqlalchemy)
-    event.listen(engine.sync_engine, "connect", on_connect)
+    engine = counted_engine(seen)(settings)
     counting = SqlUnitOfWorkFactory(create_sessionmaker(engine))
     try:
         seen.clear()

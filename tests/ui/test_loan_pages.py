@@ -3,14 +3,19 @@ before it is posted (once, whatever the clicks), refusals next to their field, t
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import timedelta
+from decimal import Decimal
 
+from _pytest.monkeypatch import MonkeyPatch
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.wiring import SqlUnitOfWorkFactory
-from tests.conftest import Caller, lender_today, sign_in_staff
+from tests.conftest import Caller, Racing, lender_today, sign_in_staff
 from tests.loans import make_loan
+from tests.statements import count_the_apps_statements
 from tests.ui.pages import csrf_of, idempotency_of, sign_in_page
 
 TODAY = lender_today()
@@ -170,3 +175,32 @@ async def test_a_negative_term_is_refused_as_out_of_range_not_as_not_a_number(
     assert "doit être un nombre entier" not in refused.text
     typo = await client.post(f"{page}/reschedule", data={**fields, "number_of_installments": "12x"})
     assert typo.status_code == 422 and "doit être un nombre entier" in typo.text
+
+
+async def test_a_repayment_posted_from_the_page_reads_the_loan_once(
+    client: AsyncTestClient[Litestar], racing: Racing, uow_factory: SqlUnitOfWorkFactory, monkeypatch: MonkeyPatch
+) -> None:
+    """The use case takes the loan's currency from the loan it locks: the page does not read the
+    loan before it (the form has no currency)."""
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
+    sent = count_the_apps_statements(monkeypatch)
+    async with racing() as http:
+        await sign_in_page(http, "officer")  # type: ignore[arg-type]
+        page = f"/ui/loans/{loan.id}"
+        html = (await http.get(page)).text
+        fields = {"amount": "12,50", "value_date": TODAY.isoformat(), "channel": "cash", "external_reference": ""}
+        await asyncio.sleep(0)
+        sent.clear()
+        recorded = await http.post(
+            f"{page}/payments",
+            data={"_csrf": csrf_of(html), "_idempotency": idempotency_of(html), **fields},
+            follow_redirects=False,
+        )
+        assert recorded.status_code == 303, recorded.text
+        await asyncio.sleep(0)
+    reads_of_the_loan = [q for q in sent if re.search(r"\bFROM loans\b", q, re.IGNORECASE)]
+    assert len(reads_of_the_loan) == 1 and "FOR UPDATE" in reads_of_the_loan[0], reads_of_the_loan
+    async with uow_factory() as uow:
+        serviced = await uow.servicing.lock(loan.id, for_update=False)
+    assert serviced is not None and [e.amount for e in serviced.events] == [Decimal("12.50")]  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from domain.errors import Unavailable
 from service.kernel.db.unit_of_work import connection_lost
 
-__all__ = ["RawConnection", "autocommit", "in_transaction", "read_only"]
+__all__ = ["RawConnection", "autocommit", "in_transaction", "read_only", "single_statement"]
 
 
 class RawConnection(Protocol):
@@ -60,13 +60,21 @@ async def read_only(session: AsyncSession) -> AsyncIterator[RawConnection]:
     """The asyncpg connection of ``session`` for reads, in a READ ONLY transaction of its own
     (asyncpg's public ``transaction()``: BEGIN and COMMIT, the round trips the unit of work's own
     BEGIN and ROLLBACK cost before), or in the session's transaction when one is begun already.
-    Measured: the same statement outside any transaction had a far worse p99 under load."""
+    A read that is one statement needs none of it: ``single_statement`` (one round trip, not three)."""
     raw = await _raw(await session.connection())
     if raw.is_in_transaction():
         yield raw
         return
     async with raw.transaction(readonly=True):
         yield raw
+
+
+async def single_statement(session: AsyncSession) -> RawConnection:
+    """The asyncpg connection of ``session`` for a read that is one statement: sent alone, PostgreSQL
+    runs it in a transaction of its own, on one snapshot, in one round trip. ``read_only``'s BEGIN and
+    COMMIT would add two round trips and nothing a lone SELECT lacks (measured on the schedule GET:
+    README, Benchmarks). Inside a transaction already begun, the statement joins it."""
+    return await _raw(await session.connection())
 
 
 @asynccontextmanager

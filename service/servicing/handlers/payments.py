@@ -33,11 +33,11 @@ from domain.loans.events import (
     facts_of,
 )
 from domain.loans.model import Loan
-from domain.money import AMOUNT_LIMIT, minor_unit
+from domain.money import AMOUNT_LIMIT, is_in_minor_unit, quantize
 from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
 from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
-from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_as_of
+from domain.servicing import LoanState, PaymentChannel, PayoffQuote, payoff_quote, state_and_payoff, state_as_of
 from service.kernel.idempotency import IdempotencyKey
 from service.servicing.ports import (
     EventReceipt,
@@ -54,7 +54,9 @@ PAYOFF_HORIZON = timedelta(days=366)
 @dataclass(frozen=True, kw_only=True)
 class PaymentCommand:
     amount: Decimal
-    currency: str
+    # The currency the client named (the API's ``amount.currency``), refused unless the loan's; None
+    # takes the loan's own (the officers' form asks for an amount only), read with the loan.
+    currency: str | None
     value_date: date
     channel: PaymentChannel
     external_reference: str | None = None
@@ -79,16 +81,24 @@ class RescheduleCommand:
 
 
 Build = Callable[[ServicedLoan, int, date], Awaitable[LoanEvent]]
+# Refuses a new payment, given the payoff it met on its value date and the loan's currency.
+PayoffCheck = Callable[[PayoffQuote, str], None]
 
 
-def _replay(loan: Loan, events: tuple[LoanEvent, ...], as_of: date) -> LoanState:
-    return state_as_of(
-        loan.installments,
-        loan.servicing_terms,
-        [e.as_servicing_event() for e in events],
-        max(as_of, loan.disbursed_on),
-        disbursed_on=loan.disbursed_on,
+def _replay(
+    loan: Loan, events: tuple[LoanEvent, ...], as_of: date, *, payoff_check: PayoffCheck | None = None
+) -> LoanState:
+    """The loan replayed as of ``as_of``. With ``payoff_check``, the last event is a new payment and
+    the check sees the payoff that payment met, from this same replay (one replay, not two)."""
+    schedule, terms, replayed = loan.installments, loan.servicing_terms, [e.as_servicing_event() for e in events]
+    as_of = max(as_of, loan.disbursed_on)
+    if payoff_check is None:
+        return state_as_of(schedule, terms, replayed, as_of, disbursed_on=loan.disbursed_on)
+    state, payoff = state_and_payoff(
+        schedule, terms, replayed, as_of, disbursed_on=loan.disbursed_on, payment_id=events[-1].id
     )
+    payoff_check(payoff, loan.currency)
+    return state
 
 
 def _payoff(serviced: ServicedLoan, on: date) -> PayoffQuote:
@@ -167,11 +177,12 @@ async def _settle(
     kind: str,
     value_date: date,
     overflow_field: str = "amount.amount",
+    payoff_check: PayoffCheck | None = None,
 ) -> tuple[LoanState, uuid.UUID | None]:
     """Replay ``events`` as of ``as_of``, post the one ledger transaction that brings the loan's
     accounts to that state (none when nothing moved), and write the state down."""
     loan = serviced.loan
-    state = _replay(loan, events, as_of)
+    state = _replay(loan, events, as_of, payoff_check=payoff_check)
     _check_fits(state, overflow_field)
     transaction = servicing_transaction(
         new_id(),
@@ -196,6 +207,7 @@ async def _record(
     uow: ServicingUnitOfWork,
     today: date,
     overflow_field: str = "amount.amount",
+    payoff_check: PayoffCheck | None = None,
 ) -> EventReceipt:
     async with uow:
         stored = await uow.idempotency.begin(idempotency.scope, idempotency.key, idempotency.request_hash)
@@ -214,6 +226,7 @@ async def _record(
             kind=event.kind.value,
             value_date=event.value_date,
             overflow_field=overflow_field,
+            payoff_check=payoff_check,
         )
         event = dataclasses.replace(event, ledger_transaction_id=transaction_id)
         await uow.servicing.add_event(event)
@@ -264,35 +277,45 @@ def _last_event_date(serviced: ServicedLoan) -> date:
 def _payment_event(
     serviced: ServicedLoan, sequence: int, command: PaymentCommand, *, actor: Principal, today: date
 ) -> LoanEvent:
-    """The payment ``command`` asks for, checked against the loan (currency, amount, value date,
-    above the payoff without confirmation): the one rule set of recording and previewing it."""
+    """The payment ``command`` asks for, checked against the loan (currency, amount, value date;
+    above the payoff without confirmation: ``_overpayment_check``, once replayed): the one rule set
+    of recording and previewing it."""
     loan = serviced.loan
-    if command.currency != loan.currency:
+    if command.currency is not None and command.currency != loan.currency:
         raise RuleViolation(
-            f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="amount.currency"
+            f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="currency"
         )
-    if command.amount <= 0 or command.amount != command.amount.quantize(minor_unit(loan.currency)):
+    if command.amount <= 0 or not is_in_minor_unit(command.amount, loan.currency):
         raise RuleViolation(
             "must be more than zero, in the currency's minor unit",
             code="servicing.invalid_amount",
-            field="amount.amount",
+            field="amount",
         )
     _check_value_date(command.value_date, loan, today)
-    if not command.confirm_overpayment and command.amount > command.overpayment_margin:
-        owed = _payoff(serviced, command.value_date).amount
-        if command.amount > owed + command.overpayment_margin:
-            raise RuleViolation(
-                f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({owed} "
-                f"{loan.currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
-                code="payment.above_payoff",
-                field="confirm_overpayment",
-            )
     return PaymentRecorded(
         **_recorded(loan.id, sequence, command.value_date, actor),
-        amount=command.amount.quantize(minor_unit(loan.currency)),
+        amount=quantize(command.amount, loan.currency),
         channel=command.channel,
         external_reference=command.external_reference,
     )
+
+
+def _overpayment_check(command: PaymentCommand) -> PayoffCheck | None:
+    """More than the payoff of the value date plus the margin is refused unless confirmed (none when
+    the amount is within the margin: it cannot exceed the payoff plus the margin)."""
+    if command.confirm_overpayment or command.amount <= command.overpayment_margin:
+        return None
+
+    def check(payoff: PayoffQuote, currency: str) -> None:
+        if command.amount > payoff.amount + command.overpayment_margin:
+            raise RuleViolation(
+                f"{command.amount} is more than the payoff on {command.value_date.isoformat()} ({payoff.amount} "
+                f"{currency}) plus {command.overpayment_margin}: confirm the overpayment to record it",
+                code="payment.above_payoff",
+                field="confirm_overpayment",
+            )
+
+    return check
 
 
 def _next_sequence(serviced: ServicedLoan) -> int:
@@ -314,7 +337,15 @@ async def record_payment(
     async def build(serviced: ServicedLoan, sequence: int, today: date) -> LoanEvent:
         return _payment_event(serviced, sequence, command, actor=actor, today=today)
 
-    return await _record(loan_id, build, actor=actor, idempotency=idempotency, uow=uow, today=today)
+    return await _record(
+        loan_id,
+        build,
+        actor=actor,
+        idempotency=idempotency,
+        uow=uow,
+        today=today,
+        payoff_check=_overpayment_check(command),
+    )
 
 
 async def preview_payment(
@@ -328,7 +359,7 @@ async def preview_payment(
         if serviced is None:
             raise NotFound("loan not found", code="loan.not_found")
         event = _payment_event(serviced, _next_sequence(serviced), command, actor=actor, today=today)
-        state = _replay(serviced.loan, (*serviced.events, event), today)
+        state = _replay(serviced.loan, (*serviced.events, event), today, payoff_check=_overpayment_check(command))
         _check_fits(state, "amount.amount")
         return _receipt(event, state)
 

@@ -160,10 +160,10 @@ async def loan_page(request: Authed, loan_id: uuid.UUID, services: NamedDependen
     return await loan_page_with(request, services, loan_id)
 
 
-def _payment(form: Form, services: Services, currency: str) -> payments.PaymentCommand:
+def _payment(form: Form, services: Services) -> payments.PaymentCommand:
     return payments.PaymentCommand(
         amount=form.decimal("amount"),
-        currency=currency,
+        currency=None,  # the loan's: the use case reads it with the loan (the form has no currency)
         value_date=required_date(form, "value_date"),
         channel=PaymentChannel(choice(form, "channel", CHANNELS)),
         external_reference=form.get("external_reference") or None,
@@ -185,10 +185,9 @@ async def preview_payment(request: Authed, loan_id: uuid.UUID, services: NamedDe
     same values and the idempotency key of this attempt, so a double click posts it once)."""
     form = await Form.of(request)
     try:
-        loan, _ = await loan_list.get_loan(loan_id, actor=request.user, uow=services.uow())
         shown = await payments.preview_payment(
             loan_id,
-            _payment(form, services, loan.currency),
+            _payment(form, services),
             actor=request.user,
             uow=services.uow(),
             today=services.today(),
@@ -213,10 +212,9 @@ async def record_payment(
 ) -> Redirect | Template:
     form = await Form.of(request)
     try:
-        loan, _ = await loan_list.get_loan(loan_id, actor=request.user, uow=services.uow())
         receipt = await payments.record_payment(
             loan_id,
-            _payment(form, services, loan.currency),
+            _payment(form, services),
             actor=request.user,
             idempotency=await form_idempotency(request, request.user, form, operation=f"recordLoanPayment:{loan_id}"),
             uow=services.uow(),

@@ -38,6 +38,8 @@ from domain.servicing import (
     ServicingTerms,
     WriteOff,
     payoff_amount,
+    payoff_quote,
+    state_and_payoff,
     state_as_of,
 )
 
@@ -284,3 +286,33 @@ def test_reversing_every_payment_is_the_same_as_no_payment(data: st.DataObject) 
     reversals = [Reversal(sequence=100 + p.sequence, value_date=on, payment_id=p.id) for p in history]
 
     assert loan.state([*history, *reversals], max(as_of, on)) == loan.state([], max(as_of, on))
+
+
+@PROPERTY
+@given(data=st.data())
+def test_a_payment_meets_the_payoff_of_its_date_in_the_replay_that_records_it(data: st.DataObject) -> None:
+    """``state_and_payoff`` replays once what ``state_as_of`` and ``payoff_quote`` replay twice: the
+    same state, and the payoff of the events before the payment (without the payments whose reversal
+    is dated by ``as_of``: the replay leaves them out altogether)."""
+    loan = data.draw(loans())
+    history = data.draw(histories(loan))
+    on = data.draw(as_of_dates(loan))
+    as_of = on + timedelta(days=data.draw(st.integers(0, 60)))
+    amount = data.draw(cents(1, 400_000_00))
+    payment = Payment(
+        sequence=10_000, value_date=on, id=uuid.UUID(int=10_000), amount=amount, channel=PaymentChannel.CARD
+    )
+    events = [*history, payment]
+
+    state, quote = state_and_payoff(
+        loan.schedule, loan.terms, events, as_of, disbursed_on=loan.disbursed_on, payment_id=payment.id
+    )
+
+    assert state == loan.state(events, as_of)
+    gone = {e.payment_id for e in history if isinstance(e, Reversal) and e.value_date <= as_of}
+    known = [e for e in history if not (isinstance(e, Reversal | Payment) and _paid_by(e) in gone)]
+    assert quote == payoff_quote(loan.schedule, loan.terms, known, on, disbursed_on=loan.disbursed_on)
+
+
+def _paid_by(event: Event) -> uuid.UUID:
+    return event.payment_id if isinstance(event, Reversal) else event.id  # type: ignore[union-attr]
