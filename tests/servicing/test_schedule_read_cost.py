@@ -51,11 +51,13 @@ async def test_an_officers_schedule_read_takes_three_round_trips(
     assert audit.lstrip().startswith("INSERT INTO privacy_read_audit")
 
 
-async def test_the_schedule_statement_is_prepared_once_and_planned_generically(
+async def test_the_schedule_statement_is_prepared_once_and_reused(
     officer: Caller, uow_factory: SqlUnitOfWorkFactory, settings: Settings
 ) -> None:
-    """On one connection, asyncpg's statement cache keeps the statement prepared and PostgreSQL
-    switches to a generic plan after its five custom ones: later calls are not planned again."""
+    """On one connection, asyncpg's statement cache keeps the statement prepared: the eight reads run
+    the one prepared statement (PostgreSQL counts each run's plan on it). Whether PostgreSQL goes on
+    to a generic plan after its five custom ones depends on its statistics of the day (CI saw eight
+    custom plans before autovacuum had analysed the new rows), so that is not asserted here."""
     loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED, installments=12)
     engine = create_engine(replace(settings, db_pool_size=1, db_max_overflow=0))
     one_connection = SqlUnitOfWorkFactory(create_sessionmaker(engine))
@@ -71,4 +73,4 @@ async def test_the_schedule_statement_is_prepared_once_and_planned_generically(
     finally:
         await engine.dispose()
     assert plans is not None, "the statement is not kept prepared on the connection"
-    assert plans["custom_plans"] == 5 and plans["generic_plans"] == 3, dict(plans)
+    assert plans["custom_plans"] + plans["generic_plans"] == 8, dict(plans)
