@@ -3,11 +3,14 @@ were: the oracle for the form of the rows already in the database. Tests only.""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
+from domain.origination.applicants import DocumentInfo, DocumentKind, ResourceKind, ResourceLine
 from domain.origination.applications import Condition, Offer
 from domain.schedules import Fee, FeeCollection, Installment
 from domain.servicing import Component, ServicingTerms
@@ -146,3 +149,33 @@ def installment_from_json(data: dict[str, Any]) -> Installment:
         Decimal(data["total"]),
         Decimal(data["principal_remaining"]),
     )
+
+
+_KIND_ENUMS: dict[type, type[Enum]] = {ResourceLine: ResourceKind, DocumentInfo: DocumentKind}
+
+
+def plan_lines_from_json(data: list[dict[str, Any]], kind: type) -> tuple[Any, ...]:
+    result = []
+    for item in data:
+        values = dict(item)
+        for key in ("amount", "amount_guaranteed"):
+            if key in values:
+                values[key] = Decimal(values[key])
+        if "kind" in values:
+            values["kind"] = _KIND_ENUMS[kind](values["kind"])
+        if "received_on" in values:
+            values["received_on"] = date.fromisoformat(values["received_on"])
+        result.append(kind(**values))
+    return tuple(result)
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, (str, type(None))) else str(value)
+
+
+def plan_lines_to_json(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [{k: _stored(v) for k, v in dataclasses.asdict(item).items()} for item in items]

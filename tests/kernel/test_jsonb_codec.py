@@ -30,7 +30,7 @@ def test_the_codec_writes_datetimes_as_isoformat_and_money_as_amount_and_currenc
     assert to_jsonb([utc, paris]) == ["2025-03-04T05:06:07+00:00", "2025-03-04T05:06:07.000089+01:00"]
     assert from_jsonb(["2025-03-04T05:06:07+00:00"], list[datetime]) == [utc]
     assert to_jsonb({"m": money("1500", "XOF")}) == {"m": {"amount": "1500", "currency": "XOF"}}
-    assert to_jsonb([Decimal("0E-2"), Decimal("1E+2"), date(2025, 1, 31)]) == ["0.00", "1E+2", "2025-01-31"]
+    assert to_jsonb((Decimal("0E-2"), Decimal("1E+2"), date(2025, 1, 31))) == ["0.00", "1E+2", "2025-01-31"]
 
 
 def test_bad_stored_data_is_a_value_error() -> None:

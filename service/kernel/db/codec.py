@@ -39,12 +39,13 @@ def _decode(type_: type, data: Any) -> Any:
 
 
 def _isoformat_datetimes(value: Any) -> Any:
-    """Datetimes as the rows have them (``isoformat()``); msgspec left them as they are."""
+    """Datetimes as the rows have them (``isoformat()``): msgspec left them as they are (and, asked to,
+    tuples too)."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
         return {k: _isoformat_datetimes(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_isoformat_datetimes(v) for v in value]
     return value
 
