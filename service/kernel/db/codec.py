@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import msgspec
 from moneyed import Money
 
+from domain.errors import RuleViolation
 from domain.money import money
 
 T = TypeVar("T")
@@ -34,7 +35,10 @@ def _encode(value: Any) -> Any:
 
 def _decode(type_: type, data: Any) -> Any:
     if type_ is Money and isinstance(data, dict):
-        return money(data["amount"], data["currency"])
+        try:
+            return money(data["amount"], data["currency"])
+        except (KeyError, RuleViolation) as error:  # msgspec reports a ValueError with the field's path
+            raise ValueError(f"not an amount and a currency: {error}") from None
     raise NotImplementedError(f"no JSONB reading for {type_.__name__}")
 
 
