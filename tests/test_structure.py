@@ -17,6 +17,7 @@ from service.cli import ROOT
 # The one module allowed to round.
 ROUNDS = {"domain/money.py"}
 
+
 def rounding_sites(source: str) -> list[tuple[int, str]]:
     """Each ``.quantize(`` call and each use or import of a ``ROUND_*`` constant: (line, what)."""
     sites: list[tuple[int, str]] = []

@@ -10,10 +10,8 @@ from domain.notifications.content import (
     TrainingSessionStarting,
     due_date_reminder_key,
     follow_up_contact_key,
-    from_payload,
     missed_payment_escalation_key,
     missed_payment_key,
-    to_payload,
     training_session_key,
 )
 from domain.notifications.delivery import Delivery, DeliveryStatus, RetryPolicy
@@ -59,7 +57,6 @@ __all__ = [
     "follow_up_contact_key",
     "format_amount",
     "format_date",
-    "from_payload",
     "message_for",
     "missed_payment_escalation_key",
     "missed_payment_key",
@@ -67,6 +64,5 @@ __all__ = [
     "notice_id",
     "notices_for",
     "render",
-    "to_payload",
     "training_session_key",
 ]

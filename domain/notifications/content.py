@@ -1,19 +1,18 @@
 """What each kind of notice says, as data: the few facts its template needs and nothing else.
 
-The content travels in the outbox as a payload of strings and numbers (``to_payload`` /
-``from_payload``); amounts keep their exact decimal digits and dates their ISO form.
+The content travels in the outbox as JSON written by the database codec (notifications' read
+side): amounts keep their exact decimal digits and dates their ISO form.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from domain.money import Money, money
+from domain.money import Money
 
 
 class NoticeKind(StrEnum):
@@ -83,11 +82,6 @@ class TrainingSessionStarting:
 
 NoticeContent = DueDateReminder | MissedPayment | MissedPaymentEscalation | FollowUpContactDue | TrainingSessionStarting
 
-_CONTENT_TYPES: dict[NoticeKind, type[NoticeContent]] = {
-    t.kind: t
-    for t in (DueDateReminder, MissedPayment, MissedPaymentEscalation, FollowUpContactDue, TrainingSessionStarting)
-}
-
 
 def due_date_reminder_key(loan_id: uuid.UUID, installment_number: int, due_date: date) -> str:
     """The event of reminding an instalment; a rescheduled due date is a new event, reminded again."""
@@ -112,37 +106,3 @@ def follow_up_contact_key(contact_id: uuid.UUID, contact_date: date) -> str:
 def training_session_key(session_id: uuid.UUID, starts_on: date) -> str:
     """The event of a training session about to start; a session moved to another day is announced again."""
     return f"training_session:{session_id}:starts:{starts_on.isoformat()}"
-
-
-def to_payload(content: NoticeContent) -> dict[str, Any]:
-    """The content as JSON-ready values: money as ``{"amount": "1234.56", "currency": "EUR"}``, dates ISO."""
-    payload: dict[str, Any] = {"kind": content.kind.value}
-    for f in dataclasses.fields(content):
-        value = getattr(content, f.name)
-        if isinstance(value, Money):
-            payload[f.name] = {"amount": str(value.amount), "currency": value.currency.code}
-        elif isinstance(value, date):
-            payload[f.name] = value.isoformat()
-        else:
-            payload[f.name] = value
-    return payload
-
-
-def from_payload(payload: dict[str, Any]) -> NoticeContent:
-    """The content ``to_payload`` wrote; an unknown kind or a missing field is a ValueError."""
-    content_type = _CONTENT_TYPES[NoticeKind(payload["kind"])]
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(content_type):
-        if f.name not in payload:
-            continue  # a field with a default; a missing required one fails in the constructor
-        raw = payload[f.name]
-        if f.type == "Money":
-            values[f.name] = money(raw["amount"], raw["currency"])
-        elif f.type == "date":
-            values[f.name] = date.fromisoformat(raw)
-        else:
-            values[f.name] = raw
-    try:
-        return content_type(**values)
-    except TypeError as exc:
-        raise ValueError(f"incomplete {content_type.kind.value} payload: {exc}") from None

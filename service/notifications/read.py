@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args
 
 import structlog
 from sqlalchemy import text
@@ -22,11 +22,11 @@ from domain.notifications import (
     DeliveryStatus,
     Language,
     Notice,
+    NoticeContent,
     Preferences,
     Recipient,
-    from_payload,
-    to_payload,
 )
+from service.kernel.db.codec import from_jsonb, to_jsonb
 from service.notifications.ports import (
     ContactToNotify,
     DueNotice,
@@ -38,6 +38,22 @@ from service.notifications.ports import (
 )
 
 _NIL = uuid.UUID(int=0)
+
+# A notice's ``payload`` is its content's fields and the ``kind`` that says which content it is.
+_CONTENT_OF_KIND: dict[str, type[NoticeContent]] = {t.kind.value: t for t in get_args(NoticeContent)}
+
+
+def _payload(content: NoticeContent) -> dict[str, Any]:
+    return {"kind": content.kind.value, **to_jsonb(content)}
+
+
+def _content(payload: dict[str, Any]) -> NoticeContent:
+    """The content ``_payload`` wrote; an unknown kind, a missing or bad field is a ``ValueError``."""
+    content_type = _CONTENT_OF_KIND.get(payload["kind"])
+    if content_type is None:
+        raise ValueError(f"unknown notice kind {payload['kind']!r}")
+    return from_jsonb(payload, content_type)
+
 
 _INSTALLMENTS = text(
     """
@@ -264,7 +280,7 @@ class SqlNoticePlanning:
             params["channels"].append(notice.channel.value)
             params["event_keys"].append(notice.event_key)
             params["kinds"].append(notice.content.kind.value)
-            params["payloads"].append(json.dumps(to_payload(notice.content)))
+            params["payloads"].append(json.dumps(_payload(notice.content)))
         async with self.engine.begin() as connection:
             result = await connection.execute(_ADD, params)
         return int(result.rowcount)
@@ -296,7 +312,7 @@ class _Claim:
 
 def _due_notice(row: RowMapping) -> DueNotice:
     payload = row["payload"]
-    content = from_payload(payload if isinstance(payload, dict) else json.loads(payload))
+    content = _content(payload if isinstance(payload, dict) else json.loads(payload))
     notice = Notice(
         recipient_id=row["recipient_id"], event_key=row["event_key"], channel=Channel(row["channel"]), content=content
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, Table, insert, select, update
@@ -19,8 +18,10 @@ from domain.products.model import (
     ProductVersion,
     UsuryThreshold,
 )
-from domain.schedules import Amortization, DayCount, Fee, FeeCollection, InterestMethod, InterestPeriod, RepaymentUnit
-from service.kernel.db.mapping import plain, row_values, servicing_from_json, servicing_to_json, to_domain
+from domain.schedules import Amortization, DayCount, Fee, InterestMethod, InterestPeriod, RepaymentUnit
+from domain.servicing import ServicingTerms
+from service.kernel.db.codec import from_jsonb, to_jsonb
+from service.kernel.db.mapping import plain, row_values, to_domain
 from service.products.tables import LegalCeilingRow, LoanProductRow, ProductVersionRow, UsuryThresholdRow
 
 LOAN_PRODUCTS: Table = LoanProductRow.__table__  # type: ignore[assignment]
@@ -48,34 +49,13 @@ _ENUMS: dict[str, Any] = {
 }
 
 
-def _fee_to_json(fee: Fee) -> dict[str, Any]:
-    return {
-        "name": fee.name,
-        "collection": fee.collection.value,
-        "percent_of_principal": None if fee.percent_of_principal is None else str(fee.percent_of_principal),
-        "amount": None if fee.amount is None else str(fee.amount),
-    }
-
-
-def _fee_from_json(data: dict[str, Any]) -> Fee:
-    def dec(v: str | None) -> Decimal | None:
-        return None if v is None else Decimal(v)
-
-    return Fee(
-        name=data["name"],
-        collection=FeeCollection(data["collection"]),
-        percent_of_principal=dec(data["percent_of_principal"]),
-        amount=dec(data["amount"]),
-    )
-
-
 def _terms_from_row(row: Row[Any]) -> ProductTerms:
     enums = {name: cls(getattr(row, name)) for name, cls in _ENUMS.items()}
     return to_domain(
         ProductTerms,
         row,
-        fees=tuple(_fee_from_json(f) for f in row.fees),
-        servicing=servicing_from_json(row.currency, row.servicing) if row.servicing else None,
+        fees=from_jsonb(row.fees, tuple[Fee, ...]),
+        servicing=from_jsonb(row.servicing, ServicingTerms, currency=row.currency) if row.servicing else None,
         follow_up_months=tuple(row.follow_up_months) if row.follow_up_months is not None else None,
         **enums,
         min_amount=quantize(row.min_amount, row.currency),
@@ -101,8 +81,9 @@ def _version_values(version: ProductVersion) -> dict[str, Any]:
         product_id=version.product_id,
         version=version.version,
         created_at=version.created_at,
-        fees=[_fee_to_json(f) for f in terms.fees],
-        servicing=servicing_to_json(terms.servicing) if terms.servicing else {},
+        fees=to_jsonb(terms.fees),
+        # The currency is the version's column.
+        servicing=to_jsonb(terms.servicing, omit=("currency",)) if terms.servicing else {},
         follow_up_months=list(terms.follow_up_months) if terms.follow_up_months is not None else None,
         **values,
     )

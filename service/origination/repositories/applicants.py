@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Table, case, func, or_, select, update
@@ -20,16 +17,15 @@ from domain.origination.applicants import (
     Applicant,
     BusinessProject,
     DocumentInfo,
-    DocumentKind,
     Guarantor,
     PlanLine,
     Referral,
-    ResourceKind,
     ResourceLine,
     Situation,
     Stage,
     stage_for_partner,
 )
+from service.kernel.db.codec import from_jsonb, to_jsonb
 from service.kernel.db.mapping import row_values, search_form, to_domain
 from service.kernel.db.versioned import update_versioned
 from service.origination.ports import ApplicantSearch, PartnerReferralLine
@@ -235,38 +231,6 @@ class SqlReferrals:
         ]
 
 
-# The enum each kind of plan line files its ``kind`` under (documents and resources differ).
-_KIND_ENUMS: dict[type, type[Enum]] = {ResourceLine: ResourceKind, DocumentInfo: DocumentKind}
-
-
-def _lines(data: list[dict[str, Any]], kind: type) -> tuple[Any, ...]:
-    """Plan lines as stored in JSONB: amounts as exact strings, dates in ISO form, kinds by value."""
-    result = []
-    for item in data:
-        values = dict(item)
-        for key in ("amount", "amount_guaranteed"):
-            if key in values:
-                values[key] = Decimal(values[key])
-        if "kind" in values:
-            values["kind"] = _KIND_ENUMS[kind](values["kind"])
-        if "received_on" in values:
-            values["received_on"] = dt.date.fromisoformat(values["received_on"])
-        result.append(kind(**values))
-    return tuple(result)
-
-
-def _stored(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value if isinstance(value, (str, type(None))) else str(value)
-
-
-def _json(items: tuple[Any, ...]) -> list[dict[str, Any]]:
-    return [{k: _stored(v) for k, v in dataclasses.asdict(item).items()} for item in items]
-
-
 class SqlProjects:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -283,10 +247,10 @@ class SqlProjects:
             currency=row["currency"],
             siret=row["siret"],
             start_date=row["start_date"],
-            needs=_lines(row["needs"], PlanLine),
-            resources=_lines(row["resources"], ResourceLine),
-            guarantors=_lines(row["guarantors"], Guarantor),
-            documents=_lines(row["documents"], DocumentInfo),
+            needs=from_jsonb(row["needs"], tuple[PlanLine, ...]),
+            resources=from_jsonb(row["resources"], tuple[ResourceLine, ...]),
+            guarantors=from_jsonb(row["guarantors"], tuple[Guarantor, ...]),
+            documents=from_jsonb(row["documents"], tuple[DocumentInfo, ...]),
             version=row["version"],
         )
 
@@ -298,10 +262,10 @@ class SqlProjects:
             "currency": project.currency,
             "siret": project.siret,
             "start_date": project.start_date,
-            "needs": _json(project.needs),
-            "resources": _json(project.resources),
-            "guarantors": _json(project.guarantors),
-            "documents": _json(project.documents),
+            "needs": to_jsonb(project.needs),
+            "resources": to_jsonb(project.resources),
+            "guarantors": to_jsonb(project.guarantors),
+            "documents": to_jsonb(project.documents),
         }
         row_id = await self.session.scalar(
             select(PROJECTS.c.id).where(PROJECTS.c.applicant_id == project.applicant_id).with_for_update()

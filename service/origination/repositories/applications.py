@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from domain.money import quantize
 from domain.origination.applications import Action, Application, Condition, HistoryEntry, Offer, Status
 from domain.origination.eligibility import CheckResult
 from domain.schedules import Installment
+from service.kernel.db.codec import from_jsonb, from_jsonb_rows, to_jsonb, to_jsonb_rows
 from service.kernel.db.versioned import update_versioned
 from service.origination.ports import ApplicationFilter, CommitteeVote
 from service.origination.repositories.applicants import APPLICANTS
@@ -25,83 +26,14 @@ APPLICATIONS: Table = ApplicationRow.__table__  # type: ignore[assignment]
 APPLICATION_EVENTS: Table = ApplicationEventRow.__table__  # type: ignore[assignment]
 COMMITTEE_VOTES: Table = CommitteeVoteRow.__table__  # type: ignore[assignment]
 
-_INSTALLMENT_FIELDS = ("principal", "interest", "fees", "total", "principal_remaining")
+
+def _offer_to_jsonb(offer: Offer) -> dict[str, Any]:
+    """The offer with its instalments as positional rows (as the rows already written have them)."""
+    return {**to_jsonb(offer), "installments": to_jsonb_rows(offer.installments)}
 
 
-def offer_to_json(offer: Offer) -> dict[str, Any]:
-    scalars = {
-        k: str(getattr(offer, k))
-        for k in (
-            "amount",
-            "annual_interest_rate",
-            "apr",
-            "net_disbursed",
-            "total_repayable",
-            "total_interest",
-            "total_fees",
-        )
-    }
-    dates = {
-        k: getattr(offer, k).isoformat() for k in ("disbursement_date", "first_due_date", "issued_on", "expires_on")
-    }
-    rows = [
-        [i.number, i.due_date.isoformat(), *(str(getattr(i, f)) for f in _INSTALLMENT_FIELDS)]
-        for i in offer.installments
-    ]
-    return {
-        **scalars,
-        **dates,
-        "product_version": offer.product_version,
-        "currency": offer.currency,
-        "number_of_installments": offer.number_of_installments,
-        "installments": rows,
-    }
-
-
-def offer_from_json(data: dict[str, Any]) -> Offer:
-    rows = tuple(
-        Installment(r[0], date.fromisoformat(r[1]), *(Decimal(v) for v in r[2:])) for r in data["installments"]
-    )
-    values: dict[str, Any] = {
-        k: Decimal(data[k])
-        for k in (
-            "amount",
-            "annual_interest_rate",
-            "apr",
-            "net_disbursed",
-            "total_repayable",
-            "total_interest",
-            "total_fees",
-        )
-    }
-    values.update(
-        {k: date.fromisoformat(data[k]) for k in ("disbursement_date", "first_due_date", "issued_on", "expires_on")}
-    )
-    return Offer(
-        product_version=data["product_version"],
-        currency=data["currency"],
-        number_of_installments=data["number_of_installments"],
-        installments=rows,
-        **values,
-    )
-
-
-def _condition_to_json(condition: Condition) -> dict[str, Any]:
-    return {
-        "text": condition.text,
-        "met_by": str(condition.met_by) if condition.met_by else None,
-        "met_at": condition.met_at.isoformat() if condition.met_at else None,
-        "evidence": condition.evidence,
-    }
-
-
-def _condition_from_json(data: dict[str, Any]) -> Condition:
-    return Condition(
-        text=data["text"],
-        met_by=uuid.UUID(data["met_by"]) if data.get("met_by") else None,
-        met_at=datetime.fromisoformat(data["met_at"]) if data.get("met_at") else None,
-        evidence=data.get("evidence"),
-    )
+def _offer_from_jsonb(data: dict[str, Any]) -> Offer:
+    return from_jsonb(data, Offer, installments=from_jsonb_rows(data["installments"], Installment))
 
 
 def _application(row: Mapping[Any, Any]) -> Application:
@@ -119,10 +51,10 @@ def _application(row: Mapping[Any, Any]) -> Application:
         purpose=row["purpose"],
         status=Status(row["status"]),
         created_at=row["created_at"],
-        conditions=tuple(_condition_from_json(c) for c in row["conditions"]),
+        conditions=from_jsonb(row["conditions"], tuple[Condition, ...]),
         rejection_reasons=tuple(row["rejection_reasons"]),
-        offer=offer_from_json(row["offer"]) if row["offer"] else None,
-        eligibility=tuple(CheckResult(**c) for c in row["eligibility"]),
+        offer=_offer_from_jsonb(row["offer"]) if row["offer"] else None,
+        eligibility=from_jsonb(row["eligibility"], tuple[CheckResult, ...]),
         signed_on=row["signed_on"],
         disbursed_amount=quantize(row["disbursed_amount"], currency),
         committee_round=row["committee_round"],
@@ -137,11 +69,11 @@ def _values(app: Application) -> dict[str, Any]:
         "number_of_installments": app.number_of_installments,
         "principal_grace_installments": app.principal_grace_installments,
         "purpose": app.purpose,
-        "conditions": [_condition_to_json(c) for c in app.conditions],
+        "conditions": to_jsonb(app.conditions),
         "rejection_reasons": list(app.rejection_reasons),
-        "offer": offer_to_json(app.offer) if app.offer else None,
+        "offer": _offer_to_jsonb(app.offer) if app.offer else None,
         "offer_expires_on": app.offer.expires_on if app.offer else None,
-        "eligibility": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in app.eligibility],
+        "eligibility": to_jsonb(app.eligibility),
         "signed_on": app.signed_on,
         "disbursed_amount": app.disbursed_amount,
         "committee_round": app.committee_round,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from domain.loans.model import Loan
 from domain.money import quantize
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
+from service.kernel.db.codec import from_jsonb, to_jsonb
 from service.kernel.db.gateway import RawConnection, in_transaction, read_only, single_statement
 from service.servicing.ports import (
     LoanStatement,
@@ -122,23 +123,11 @@ def _statement_entry(event: LoanEvent, recorded_at: datetime) -> str:
     ).decode()
 
 
-def _installment_json(i: Installment) -> dict[str, Any]:
-    return {
-        "number": i.number,
-        "due_date": i.due_date.isoformat(),
-        "principal": str(i.principal),
-        "interest": str(i.interest),
-        "fees": str(i.fees),
-        "total": str(i.total),
-        "principal_remaining": str(i.principal_remaining),
-    }
-
-
 def _details(event: LoanEvent) -> dict[str, Any]:
     """A reschedule's new schedule and its terms (read back by ``_event`` and the schedule document)."""
     if not isinstance(event, Rescheduled) or not event.installments:
         return {}
-    details: dict[str, Any] = {"installments": [_installment_json(i) for i in event.installments]}
+    details: dict[str, Any] = {"installments": to_jsonb(event.installments)}
     for name in ("annual_interest_rate", "apr"):
         if getattr(event, name) is not None:
             details[name] = str(getattr(event, name))
@@ -147,18 +136,6 @@ def _details(event: LoanEvent) -> dict[str, Any]:
 
 def _optional_decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
-
-
-def _installment_from_json(data: dict[str, Any]) -> Installment:
-    return Installment(
-        data["number"],
-        date.fromisoformat(data["due_date"]),
-        Decimal(data["principal"]),
-        Decimal(data["interest"]),
-        Decimal(data["fees"]),
-        Decimal(data["total"]),
-        Decimal(data["principal_remaining"]),
-    )
 
 
 def _event(row: Mapping[str, Any], currency: str) -> LoanEvent:
@@ -184,7 +161,7 @@ def _event(row: Mapping[str, Any], currency: str) -> LoanEvent:
             return Rescheduled(
                 **recorded,
                 reason=row["reason"],
-                installments=tuple(_installment_from_json(i) for i in details.get("installments", ())),
+                installments=from_jsonb(details.get("installments", []), tuple[Installment, ...]),
                 annual_interest_rate=_optional_decimal(details.get("annual_interest_rate")),
                 apr=_optional_decimal(details.get("apr")),
             )

@@ -15,8 +15,9 @@ from domain.ids import new_id
 from domain.ledger.model import Account, LedgerTransaction
 from domain.loans.model import Disbursement, Loan
 from domain.money import quantize
+from service.kernel.db.codec import to_jsonb
 from service.kernel.db.gateway import in_transaction
-from service.kernel.db.mapping import search_form, servicing_to_json
+from service.kernel.db.mapping import search_form
 from service.servicing.ports import LoanListItem, LoanSearch
 from service.servicing.repositories.mapping import contract_installment, loan_from_row
 from service.servicing.tables.loans import (
@@ -67,7 +68,7 @@ class SqlLoans:
                 status=loan.status,
                 disbursed_on=loan.disbursed_on,
                 partner_id=loan.partner_id,
-                servicing=servicing_to_json(loan.servicing_terms),
+                servicing=to_jsonb(loan.servicing_terms, omit=("currency",)),
                 outstanding_principal=loan.principal,
                 next_due_date=loan.installments[0].due_date,
                 state_as_of=loan.disbursed_on,

@@ -9,7 +9,8 @@ from typing import Any
 from domain.loans.model import Loan
 from domain.money import quantize
 from domain.schedules import Installment
-from service.kernel.db.mapping import servicing_from_json
+from domain.servicing import ServicingTerms
+from service.kernel.db.codec import from_jsonb
 
 
 def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], currency: str) -> Loan:
@@ -27,7 +28,7 @@ def loan_from_row(row: Mapping[Any, Any], schedule: tuple[Installment, ...], cur
         status=row["status"],
         disbursed_on=row["disbursed_on"],
         installments=schedule,
-        servicing=servicing_from_json(row["currency"], row["servicing"]),
+        servicing=from_jsonb(row["servicing"], ServicingTerms, currency=row["currency"]),
         partner_id=row["partner_id"],
     )
 

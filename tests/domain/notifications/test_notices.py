@@ -9,22 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.money import money
 from domain.notifications import (
     Channel,
     Language,
-    MissedPayment,
     Notice,
-    NoticeContent,
     due_date_reminder_key,
-    from_payload,
     message_for,
     missed_payment_key,
     notice_id,
     notices_for,
-    to_payload,
 )
-from tests.domain.notifications.builders import BORROWER_ID, LOAN_ID, borrower, every_content, reminder
+from tests.domain.notifications.builders import BORROWER_ID, LOAN_ID, borrower, reminder
 
 KEY = due_date_reminder_key(LOAN_ID, 3, date(2026, 2, 15))
 
@@ -95,33 +90,3 @@ def test_a_message_for_someone_else_is_refused() -> None:
     other = borrower()
     with pytest.raises(ValueError):
         message_for(notice, type(other)(id=uuid.uuid4(), preferences=other.preferences, phone="+33600000000"))
-
-
-@pytest.mark.parametrize("content", every_content(), ids=lambda c: c.kind.value)
-def test_the_content_survives_the_outbox_payload(content: NoticeContent) -> None:
-    payload = to_payload(content)
-    assert from_payload(payload) == content
-    assert "awa" not in repr(payload)
-
-
-def test_the_payload_keeps_money_exact_and_as_strings() -> None:
-    content = MissedPayment(
-        loan_reference="MC-1",
-        installment_number=1,
-        due_date=date(2026, 1, 5),
-        amount_due=money("0.10", "EUR"),
-        days_late=1,
-    )
-    payload = to_payload(content)
-    assert payload["amount_due"] == {"amount": "0.10", "currency": "EUR"}
-    assert payload["due_date"] == "2026-01-05"
-    assert payload["kind"] == "missed_payment"
-
-
-def test_an_incomplete_or_unknown_payload_is_refused() -> None:
-    payload = to_payload(reminder())
-    del payload["due_date"]
-    with pytest.raises(ValueError):
-        from_payload(payload)
-    with pytest.raises(ValueError):
-        from_payload({"kind": "birthday"})
