@@ -20,6 +20,13 @@ class Role(StrEnum):
     READ_ONLY = "read_only"
 
 
+class KeyMode(StrEnum):
+    """A partner API key's mode: live, or test (a sandbox key, issue 14)."""
+
+    LIVE = "live"
+    TEST = "test"
+
+
 class PrincipalKind(StrEnum):
     STAFF = "staff"
     PARTNER = "partner"
@@ -121,6 +128,10 @@ class ApiKey:
     revoked_at: datetime | None = None
     # A sandbox key (issue 14): it makes and sees test data only, and its webhooks go out as live ones do.
     test: bool = False
+
+    @property
+    def mode(self) -> KeyMode:
+        return KeyMode.TEST if self.test else KeyMode.LIVE
 
 
 @dataclass

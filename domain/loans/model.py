@@ -6,9 +6,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from domain.schedules import Installment
 from domain.servicing import ServicingTerms
+
+
+class LoanStatus(StrEnum):
+    """What a loan is: repaying, repaid, or written off."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+    WRITTEN_OFF = "written_off"
+
+
+class GroupBy(StrEnum):
+    """What a report on loans groups them by: each loan's product, its officer, or the partner who
+    referred the borrower (the portfolio indicators and the follow-up report)."""
+
+    PRODUCT = "product"
+    OFFICER = "officer"
+    PARTNER = "partner"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import TypeVar
 
 from domain.errors import RuleViolation
@@ -44,7 +45,12 @@ class CommitteeRules:
         )
 
 
-VOTE_VALUES = ("approve", "reject", "request_changes")
+class Vote(StrEnum):
+    """A committee member's vote, and the committee's decision: the file's three committee actions."""
+
+    APPROVE = Action.APPROVE.value
+    REJECT = Action.REJECT.value
+    REQUEST_CHANGES = Action.REQUEST_CHANGES.value
 
 
 V = TypeVar("V")
@@ -63,7 +69,7 @@ def check_committee_votes(
 ) -> dict[str, int]:
     """The round's tally, once the votes reach the quorum and a majority backs ``decision``; a decision
     the majority does not back needs a stated reason."""
-    tally = {value: sum(1 for v in votes.values() if v == value) for value in VOTE_VALUES}
+    tally = {value.value: sum(1 for v in votes.values() if v == value) for value in Vote}
     if len(votes) < rules.quorum:
         raise RuleViolation(
             f"{len(votes)} member(s) voted in this round; a decision needs at least {rules.quorum}",

@@ -13,10 +13,10 @@ from domain.followup.model import Contact, FollowUpPlan, Outcome, check_contact_
 from domain.followup.policies import AGENDA_HORIZON, AgendaStatus, GroupReport, agenda, report
 from domain.identity.model import Principal
 from domain.ids import new_id
-from domain.loans.model import Loan
+from domain.loans.model import GroupBy, Loan
 from domain.partners.model import EventType, checkpoint_reached
 from domain.schedules.validation import check_business_date
-from service.followup.ports import FollowUpUnitOfWork, GroupBy, LoanBorrower
+from service.followup.ports import FollowUpUnitOfWork, LoanBorrower
 
 
 async def start_follow_up(uow: FollowUpUnitOfWork, loan: Loan) -> FollowUpPlan:

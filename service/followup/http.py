@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
@@ -15,8 +15,17 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from domain.errors import RuleViolation
-from domain.followup.model import BusinessStatus, Contact, FollowUpAction, FollowUpPlan, Outcome, RevenueBand
+from domain.followup.model import (
+    BusinessStatus,
+    Contact,
+    FollowUpAction,
+    FollowUpPlan,
+    Outcome,
+    RevenueBand,
+    StartSource,
+)
 from domain.followup.policies import AgendaStatus, GroupReport
+from domain.loans.model import GroupBy
 from service.followup import handlers as uc
 from service.followup.ports import LoanBorrower
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
@@ -24,20 +33,17 @@ from service.kernel.http.problems import problems
 from service.kernel.http.schemas import NonEmptyText
 from service.services import Services
 
-StatusName = Literal["active", "in_difficulty", "closed"]
-BandName = Literal["none", "under_10k", "10k_to_30k", "30k_to_80k", "over_80k"]
-ActionName = Literal["coaching", "rescheduling_request", "referral_to_other_service"]
 Difficulties = Annotated[str, msgspec.Meta(max_length=2000)]
 Jobs = Annotated[int, msgspec.Meta(ge=0, le=1000)]
-Actions = Annotated[list[ActionName], msgspec.Meta(max_length=3)]
+Actions = Annotated[list[FollowUpAction], msgspec.Meta(max_length=3)]
 
 
 class RecordOutcomeRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What the contact found. ``jobs_created`` is the total so far, not counting the borrower."""
 
     contacted_on: date
-    business_status: StatusName
-    revenue_band: BandName
+    business_status: BusinessStatus
+    revenue_band: RevenueBand
     jobs_created: Jobs
     difficulties: Difficulties = ""
     actions: Actions = msgspec.field(default_factory=list)
@@ -51,11 +57,11 @@ class AddContactRequest(RecordOutcomeRequest, kw_only=True, forbid_unknown_field
 
 class OutcomeOut(msgspec.Struct, frozen=True):
     contacted_on: date
-    business_status: StatusName
-    revenue_band: BandName
+    business_status: BusinessStatus
+    revenue_band: RevenueBand
     jobs_created: int
     difficulties: str
-    actions: list[ActionName]
+    actions: list[FollowUpAction]
 
 
 class ContactResponse(msgspec.Struct, frozen=True):
@@ -74,7 +80,7 @@ class FollowUpPlanResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     loan_id: uuid.UUID
     start_on: date
-    start_source: Literal["project_start_date", "disbursement_date"]
+    start_source: StartSource
     offsets_months: list[int]
     contacts: list[ContactResponse]
 
@@ -122,7 +128,7 @@ class ReportGroupOut(msgspec.Struct, frozen=True):
 
 
 class FollowUpReportResponse(msgspec.Struct, frozen=True):
-    group_by: Literal["product", "officer", "partner"]
+    group_by: GroupBy
     on: date
     groups: list[ReportGroupOut]
 
@@ -132,11 +138,11 @@ def _outcome(data: RecordOutcomeRequest) -> Outcome:
         raise RuleViolation("each action at most once", code="followup.invalid_outcome", field="actions")
     return Outcome(
         contacted_on=data.contacted_on,
-        business_status=BusinessStatus(data.business_status),
-        revenue_band=RevenueBand(data.revenue_band),
+        business_status=data.business_status,
+        revenue_band=data.revenue_band,
         jobs_created=data.jobs_created,
         difficulties=data.difficulties,
-        actions=frozenset(FollowUpAction(a) for a in data.actions),
+        actions=frozenset(data.actions),
     )
 
 
@@ -155,11 +161,11 @@ def contact_response(contact: Contact) -> ContactResponse:
         if o is None
         else OutcomeOut(
             contacted_on=o.contacted_on,
-            business_status=o.business_status.value,  # type: ignore[arg-type]
-            revenue_band=o.revenue_band.value,  # type: ignore[arg-type]
+            business_status=o.business_status,
+            revenue_band=o.revenue_band,
             jobs_created=o.jobs_created,
             difficulties=o.difficulties,
-            actions=sorted(a.value for a in o.actions),  # type: ignore[misc]
+            actions=sorted(o.actions),
         ),
     )
 
@@ -169,7 +175,7 @@ def plan_response(plan: FollowUpPlan) -> FollowUpPlanResponse:
         id=plan.id,
         loan_id=plan.loan_id,
         start_on=plan.start_on,
-        start_source=plan.start_source.value,  # type: ignore[arg-type]
+        start_source=plan.start_source,
         offsets_months=list(plan.offsets_months),
         contacts=[contact_response(c) for c in plan.contacts],
     )
@@ -352,9 +358,7 @@ class FollowUpController(Controller):
         self,
         services: NamedDependency[Services],
         request: AuthedRequest,
-        group_by: Annotated[
-            Literal["product", "officer", "partner"], QueryParameter(description="product by default")
-        ] = "product",
+        group_by: Annotated[GroupBy, QueryParameter(description="product by default")] = GroupBy.PRODUCT,
         on: Annotated[date | None, QueryParameter(description="today by default")] = None,
     ) -> FollowUpReportResponse:
         """Share of businesses still active at 1, 2 and 3 years after they started, with jobs created, by

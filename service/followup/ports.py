@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from domain.followup.model import Contact, FollowUpPlan
 from domain.followup.policies import BusinessFacts
+from domain.loans.model import GroupBy
 from domain.origination.applicants import BusinessProject
 from service.kernel.ports import PartnerEvents, UnitOfWork
 
@@ -17,8 +18,6 @@ if TYPE_CHECKING:  # cross-context types only: importing them at run time would 
     from service.identity.ports import StaffUsers
     from service.products.ports import Products
     from service.servicing.ports import Loans
-
-GroupBy = Literal["product", "officer", "partner"]
 
 
 @dataclass(frozen=True, kw_only=True)

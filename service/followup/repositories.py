@@ -21,7 +21,8 @@ from domain.followup.model import (
     StartSource,
 )
 from domain.followup.policies import BusinessFacts
-from service.followup.ports import GroupBy, LoanBorrower
+from domain.loans.model import GroupBy
+from service.followup.ports import LoanBorrower
 from service.followup.tables import FollowUpContactRow, FollowUpPlanRow
 
 # Other contexts' tables, read here by name for a few columns and never written: Core references,

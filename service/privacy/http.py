@@ -65,7 +65,7 @@ class HoldRequest(Request):
 class RectifyRequest(Request):
     """A correction of identity or contact data, and why it is made (kept with who and when)."""
 
-    field: Literal["full_name", "email", "phone", "postal_address"]
+    field: RectifiableField
     value: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
 
@@ -209,7 +209,7 @@ class PersonPrivacyController(Controller):
         with who, when and why; never the old or new value, never financial history."""
         done = await uc.rectify_person(
             applicant_id,
-            field=RectifiableField(data.field),
+            field=data.field,
             value=data.value,
             reason=data.reason,
             rectifications=services.rectifications,

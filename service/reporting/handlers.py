@@ -29,11 +29,11 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import RuleViolation
+from domain.loans.model import GroupBy
 from domain.money import RoundingMode, quantize, round_figure
 from domain.schedules.validation import check_business_date
 from service.reporting.ports import PipelineMonth, PortfolioReports
 
-GROUPS = ("product", "officer", "partner")
 MAX_DAYS = 3660
 
 
@@ -128,9 +128,11 @@ async def pipeline_by_month(*, start: date, end: date, reports: PortfolioReports
     return await reports.pipeline(start=start, end=end)
 
 
-async def portfolio_indicators(*, group_by: str, start: date, end: date, reports: PortfolioReports) -> PortfolioReport:
+async def portfolio_indicators(
+    *, group_by: GroupBy, start: date, end: date, reports: PortfolioReports
+) -> PortfolioReport:
     """The indicators of every group with figures in the period (see the module docstring)."""
-    if group_by not in GROUPS:
+    if group_by not in tuple(GroupBy):  # typed, but a caller at another door may hand over any text
         raise RuleViolation("must be product, officer or partner", code="portfolio.invalid_group", field="group_by")
     _check_period(start, end)
     result = []

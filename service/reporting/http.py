@@ -15,13 +15,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 
+from domain.loans.model import GroupBy
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.wire import AmountOut, RateOut, rate_text
 from service.reporting import handlers as uc
 from service.services import Services
-
-GroupBy = Literal["product", "officer", "partner"]
 
 
 class PortfolioGroupOut(msgspec.Struct, frozen=True):

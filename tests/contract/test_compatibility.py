@@ -84,3 +84,44 @@ def test_additions_are_not_breaking(contract: dict[str, Any]) -> None:
     changed["components"]["schemas"]["ReferralSummary"]["required"].append("note")  # an answer says more
     changed["components"]["schemas"]["Stage"]["enum"].append("retired")
     assert breaking_changes(contract, changed) == []
+
+
+def _inlined(contract: dict[str, Any], schema: str, field: str) -> dict[str, Any]:
+    """``contract`` as it was before ``schema.field`` named its closed set: the component written inline."""
+    before = copy.deepcopy(contract)
+    prop = before["components"]["schemas"][schema]["properties"][field]
+    ref = (prop.get("allOf") or [prop])[0]["$ref"]
+    component = before["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    kept = {k: v for k, v in prop.items() if k not in ("$ref", "allOf")}
+    before["components"]["schemas"][schema]["properties"][field] = {
+        "type": "string",
+        "enum": list(component["enum"]),
+        **kept,
+    }
+    return before
+
+
+@pytest.mark.parametrize(
+    ("schema", "field"),
+    [("CreateLoanQuoteRequest", "repayment_unit"), ("CreateApiKeyRequest", "mode")],  # $ref, allOf: [$ref]
+)
+def test_an_inline_enum_named_as_a_component_is_the_same_contract(
+    contract: dict[str, Any], schema: str, field: str
+) -> None:
+    assert breaking_changes(_inlined(contract, schema, field), contract) == []
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "component", "value"),
+    [
+        ("CreateLoanQuoteRequest", "repayment_unit", "RepaymentUnit", "day"),
+        ("CreateApiKeyRequest", "mode", "KeyMode", "test"),
+    ],
+)
+def test_a_value_lost_when_naming_an_enum_is_a_break(
+    contract: dict[str, Any], schema: str, field: str, component: str, value: str
+) -> None:
+    before = _inlined(contract, schema, field)
+    changed = copy.deepcopy(contract)
+    changed["components"]["schemas"][component]["enum"].remove(value)
+    assert f"schema {schema}.{field}: enum value {value!r} removed" in breaking_changes(before, changed)

@@ -23,6 +23,8 @@ def _enum_values(schema: dict[str, Any], schemas: dict[str, Any]) -> list[Any] |
         return [v for v in schema["enum"] if v is not None]
     if schema.get("type") == "array":
         return _enum_values(schema.get("items", {}), schemas)
+    if len(schema.get("allOf", ())) == 1:  # Litestar's form of a $ref with the field's own description
+        return _enum_values(schema["allOf"][0], schemas)
     for combined in ("oneOf", "anyOf"):
         options = [o for o in schema.get(combined, []) if o.get("type") != "null"]
         if options:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
@@ -15,6 +15,7 @@ from domain.identity.model import (
     PARTNER_KINDS,
     ApiKey,
     Borrower,
+    KeyMode,
     Partner,
     PrincipalKind,
     Role,
@@ -97,8 +98,8 @@ class PartnerResponse(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
-KeyMode = Annotated[
-    Literal["live", "test"],
+KeyModeField = Annotated[
+    KeyMode,
     msgspec.Meta(
         description="test: a sandbox key, which makes and sees test referrals only (invisible to live keys "
         "and, by default, to staff lists) and whose webhooks are sent like live ones"
@@ -108,7 +109,7 @@ KeyMode = Annotated[
 
 class CreateApiKeyRequest(RequestBody):
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
-    mode: KeyMode = "live"
+    mode: KeyModeField = KeyMode.LIVE
 
 
 class ApiKeyResponse(msgspec.Struct, frozen=True):
@@ -118,7 +119,7 @@ class ApiKeyResponse(msgspec.Struct, frozen=True):
     label: str
     created_at: datetime
     revoked_at: datetime | None
-    mode: KeyMode = "live"
+    mode: KeyModeField = KeyMode.LIVE
 
 
 class ApiKeyCreatedResponse(msgspec.Struct, frozen=True):
@@ -186,7 +187,7 @@ def _key_out(k: ApiKey) -> ApiKeyResponse:
         label=k.label,
         created_at=k.created_at,
         revoked_at=k.revoked_at,
-        mode="test" if k.test else "live",
+        mode=k.mode,
     )
 
 
@@ -381,7 +382,7 @@ class PartnerController(Controller):
     ) -> ApiKeyCreatedResponse:
         """Creates a key and answers its secret once; only its hash is stored."""
         key, secret = await uc.create_api_key(
-            partner_id, data.label, uow=services.uow(), now=services.now(), test=data.mode == "test"
+            partner_id, data.label, uow=services.uow(), now=services.now(), test=data.mode is KeyMode.TEST
         )
         return ApiKeyCreatedResponse(key=_key_out(key), secret=secret)
 

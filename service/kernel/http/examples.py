@@ -71,7 +71,8 @@ class _Builder:
                 return values[0] if given in ("examples", "enum") else values
         if "default" in schema and schema["default"] is not None:
             return schema["default"]
-        for combined in ("oneOf", "anyOf"):
+        # ``allOf`` holds a single ``$ref`` where Litestar gives a named enum the field's own description.
+        for combined in ("oneOf", "anyOf", "allOf"):
             if options := schema.get(combined):
                 chosen = next((o for o in options if o.get("type") != "null"), options[0])
                 return self.build(chosen, depth, name)

@@ -37,8 +37,6 @@ from service.origination.handlers import applicants as uc
 from service.origination.ports import ApplicantSearch
 from service.services import Services
 
-SituationName = Situation
-StageName = Stage
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=30)]
 
@@ -86,7 +84,7 @@ class CreateReferralRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     """A person the partner refers, with their situation, project idea and recorded consent."""
 
     person: PersonIn
-    situation: SituationName
+    situation: Situation
     project_idea: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     partner_contact: PartnerContactIn
     consent: ConsentIn
@@ -183,7 +181,7 @@ class CreateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     full_name: NonEmptyText
     email: Email | None = None
     phone: Phone | None = None
-    situation: SituationName
+    situation: Situation
     officer_id: uuid.UUID | None = None
     postal_address: PostalAddress | None = None
 
@@ -193,7 +191,7 @@ class UpdateApplicantRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     full_name: NonEmptyText | None = None
     email: Email | None = None
     phone: Phone | None = None
-    situation: SituationName | None = None
+    situation: Situation | None = None
     officer_id: uuid.UUID | None = None
     stage: Literal["contacted", "withdrawn", "declined"] | None = None
     postal_address: PostalAddress | None = None
@@ -234,7 +232,7 @@ class LineIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 ResourceKindName = Annotated[
-    Literal["own_funds", "honour_loan", "bank_loan", "grant", "requested_microcredit", "other_microcredit", "other"],
+    ResourceKind,
     msgspec.Meta(
         description="own_funds: the founder's savings or contribution; honour_loan: interest-free personal loan "
         "to the founder (prêt d'honneur); bank_loan; grant; requested_microcredit: the loan this application "
@@ -255,18 +253,7 @@ class GuarantorIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 DocumentKindName = Annotated[
-    Literal[
-        "identity_document",
-        "proof_of_address",
-        "proof_of_situation",
-        "business_plan",
-        "supplier_quote",
-        "bank_statement",
-        "business_registration",
-        "honour_loan_agreement",
-        "guarantor_commitment",
-        "other",
-    ],
+    DocumentKind,
     msgspec.Meta(
         description="identity_document: identity card or passport; proof_of_address; proof_of_situation: "
         "job-seeker or minimum-income certificate; business_plan; supplier_quote: a quote for something the "
@@ -363,9 +350,9 @@ def project_out(p: BusinessProject) -> ProjectResponse:
         siret=p.siret,
         start_date=p.start_date,
         needs=[LineOut(n.label, n.amount) for n in p.needs],
-        resources=[ResourceOut(r.label, r.amount, r.kind.value) for r in p.resources],
+        resources=[ResourceOut(r.label, r.amount, r.kind) for r in p.resources],
         guarantors=[GuarantorOut(g.full_name, g.relation, g.amount_guaranteed) for g in p.guarantors],
-        documents=[DocumentOut(d.kind.value, d.filename, d.received_on) for d in p.documents],
+        documents=[DocumentOut(d.kind, d.filename, d.received_on) for d in p.documents],
         total_needs=p.total_needs,
         total_resources=p.total_resources,
         version=p.version,
@@ -389,7 +376,7 @@ def project_from_wire(applicant_id: uuid.UUID, data: SaveProjectRequest) -> Busi
             PlanLine(n.label, _amount(n.amount, currency, f"needs[{i}].amount")) for i, n in enumerate(data.needs)
         ),
         resources=tuple(
-            ResourceLine(r.label, _amount(r.amount, currency, f"resources[{i}].amount"), ResourceKind(r.kind))
+            ResourceLine(r.label, _amount(r.amount, currency, f"resources[{i}].amount"), r.kind)
             for i, r in enumerate(data.resources)
         ),
         guarantors=tuple(
@@ -398,7 +385,7 @@ def project_from_wire(applicant_id: uuid.UUID, data: SaveProjectRequest) -> Busi
             )
             for i, g in enumerate(data.guarantors)
         ),
-        documents=tuple(DocumentInfo(DocumentKind(d.kind), d.filename, d.received_on) for d in data.documents),
+        documents=tuple(DocumentInfo(d.kind, d.filename, d.received_on) for d in data.documents),
     )
 
 
@@ -436,7 +423,7 @@ class ReferralController(Controller):
             full_name=data.person.full_name,
             email=data.person.email,
             phone=data.person.phone,
-            situation=Situation(data.situation),
+            situation=data.situation,
             project_idea=data.project_idea,
             partner_contact_name=data.partner_contact.name,
             partner_contact_email=data.partner_contact.email,
@@ -536,7 +523,7 @@ class ApplicantController(Controller):
             full_name=data.full_name,
             email=data.email,
             phone=data.phone,
-            situation=Situation(data.situation),
+            situation=data.situation,
             officer_id=data.officer_id,
             postal_address=data.postal_address,
         )
@@ -560,7 +547,7 @@ class ApplicantController(Controller):
         email: str | None = None,
         phone: str | None = None,
         siret: str | None = None,
-        stage: StageName | None = None,
+        stage: Stage | None = None,
         officer_id: uuid.UUID | None = None,
         partner_id: uuid.UUID | None = None,
         include_test: Annotated[
@@ -576,7 +563,7 @@ class ApplicantController(Controller):
             email=email,
             phone=phone,
             siret=siret,
-            stage=Stage(stage) if stage else None,
+            stage=stage,
             officer_id=officer_id,
             partner_id=partner_id,
             include_test=include_test,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -14,6 +14,7 @@ from litestar.params import JSONBody, Parameter
 
 from domain.identity.model import Role
 from domain.origination.applications import Action, Application, CommitteeDecision, Status
+from domain.origination.committee import Vote
 from domain.origination.contract import ContractDocument
 from domain.partners.model import DeclineCategory
 from service.kernel.http.audit import audited
@@ -51,7 +52,7 @@ class TransitionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
 
 class VoteRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    vote: Literal["approve", "reject", "request_changes"]
+    vote: Vote
     comment: Text
 
 
@@ -59,7 +60,7 @@ class DecisionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The committee's decision. Approval may change the amount or the term and add conditions."""
 
     version: Version
-    decision: Literal["approve", "reject", "request_changes"]
+    decision: Vote
     comment: Text
     amount: MoneyIn | None = None
     number_of_installments: Installments | None = None

@@ -10,27 +10,15 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.params import Parameter
 
-from domain.partners.model import DeclineCategory, PartnerEvent, aggregate_keys
-from domain.partners.webhooks import WebhookDelivery, WebhookEndpoint
+from domain.followup.model import BusinessStatus
+from domain.partners.model import DeclineCategory, EventType, PartnerEvent, aggregate_keys
+from domain.partners.webhooks import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
 from service.kernel.http.schemas import Page, published_as
 from service.kernel.http.wire import MoneyOut
 from service.partners.handlers import outcomes as uc
 from service.partners.handlers import webhooks as hooks
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="at most this many items")]
-EventTypeName = Literal[
-    "referral.contacted",
-    "referral.training_started",
-    "referral.training_completed",
-    "referral.application_submitted",
-    "referral.approved",
-    "referral.declined",
-    "referral.loan_disbursed",
-    "referral.business_checkpoint",
-    "referral.withdrawn",
-    "webhook.endpoint_disabled",
-]
-BusinessStatusName = Literal["active", "in_difficulty", "closed"]
 FeedCursor = Annotated[
     str,
     Parameter(
@@ -48,7 +36,7 @@ class EventData(msgspec.Struct, frozen=True, omit_defaults=True):
         MoneyOut | None, msgspec.Meta(description="only when the person consented to share the amount")
     ] = None
     months: Annotated[Literal[6, 12, 24, 36] | None, msgspec.Meta(description="months after the business start")] = None
-    business_status: BusinessStatusName | None = None
+    business_status: BusinessStatus | None = None
     endpoint_id: uuid.UUID | None = None
     failed_deliveries: int | None = None
 
@@ -58,7 +46,7 @@ class PartnerEventResponse(msgspec.Struct, frozen=True):
 
     id: Annotated[uuid.UUID, msgspec.Meta(description="stable: the same in the feed and every webhook")]
     position: Annotated[str, msgspec.Meta(description="its place in the partner's feed (a cursor)")]
-    type: EventTypeName
+    type: EventType
     occurred_on: date
     recorded_at: datetime
     referral_id: uuid.UUID | None
@@ -77,7 +65,7 @@ class EventFeedResponse(msgspec.Struct, frozen=True):
 
 
 class MilestoneResponse(msgspec.Struct, frozen=True):
-    type: EventTypeName
+    type: EventType
     occurred_on: date
     data: EventData
 
@@ -121,15 +109,15 @@ class RegisterWebhookRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
         ),
     ]
     event_types: Annotated[
-        list[EventTypeName], msgspec.Meta(max_length=20, description="the events to send; empty: all")
+        list[EventType], msgspec.Meta(max_length=20, description="the events to send; empty: all")
     ] = msgspec.field(default_factory=list)
 
 
 class WebhookResponse(msgspec.Struct, frozen=True):
     id: uuid.UUID
     url: str
-    event_types: list[EventTypeName]
-    status: Literal["active", "disabled"]
+    event_types: list[EventType]
+    status: EndpointStatus
     failed_in_a_row: int
     previous_secret_until: datetime | None
     created_at: datetime
@@ -147,7 +135,7 @@ class WebhookDeliveryResponse(msgspec.Struct, frozen=True):
     id: Annotated[uuid.UUID, msgspec.Meta(description="the `webhook-id` header of every attempt")]
     endpoint_id: uuid.UUID
     event: PartnerEventResponse | None
-    status: Literal["pending", "sent", "failed", "cancelled"]
+    status: DeliveryStatus
     attempts: int
     last_error: str | None
 
@@ -170,7 +158,7 @@ def outcome_out(outcome: uc.ReferralOutcome) -> ReferralOutcomeResponse:
         referred_at=r.referred_at,
         consent_withdrawn=not outcome.shared,
         milestones=[
-            MilestoneResponse(e.type.value, e.occurred_on, msgspec.convert(dict(e.data), EventData))
+            MilestoneResponse(e.type, e.occurred_on, msgspec.convert(dict(e.data), EventData))
             for e in outcome.milestones
         ],
         test=r.test,
@@ -181,8 +169,8 @@ def webhook_out(e: WebhookEndpoint) -> WebhookResponse:
     return WebhookResponse(
         id=e.id,
         url=e.url,
-        event_types=sorted(t.value for t in e.event_types),
-        status=e.status.value,
+        event_types=sorted(e.event_types),
+        status=e.status,
         failed_in_a_row=e.failed_in_a_row,
         previous_secret_until=e.previous_secret_until,
         created_at=e.created_at,
@@ -195,7 +183,7 @@ def delivery_out(d: WebhookDelivery, event: PartnerEvent | None) -> WebhookDeliv
         id=d.id,
         endpoint_id=d.endpoint_id,
         event=event_out(event) if event else None,
-        status=d.status.value,
+        status=d.status,
         attempts=d.attempts,
         last_error=d.last_error,
     )

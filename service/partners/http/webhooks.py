@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from domain.identity.model import Principal, Role
-from domain.partners.model import EventType
 from service.kernel.http.guards import AuthedRequest, allow
 from service.kernel.http.problems import problems
 from service.kernel.http.schemas import Page, next_cursor
@@ -45,7 +44,7 @@ async def _register(
     data: RegisterWebhookRequest, actor: Principal, partner_id: uuid.UUID | None, services: Services
 ) -> WebhookSecretResponse:
     endpoint, secret = await hooks.register_endpoint(
-        hooks.RegisterEndpoint(url=data.url, event_types=frozenset(EventType(t) for t in data.event_types)),
+        hooks.RegisterEndpoint(url=data.url, event_types=frozenset(data.event_types)),
         uc.audience_of(actor, partner_id),
         policy=_policy(services),
         uow=services.uow(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, post
@@ -50,7 +50,7 @@ Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
 
 class FeeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    collection: Literal["withheld_at_disbursement", "added_to_installments"]
+    collection: FeeCollection
     percent_of_principal: DecimalString | None = None
     amount: DecimalString | None = None
 
@@ -63,11 +63,11 @@ class CreateLoanQuoteRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields
     number_of_installments: Annotated[int, msgspec.Meta(ge=1, le=600)]
     annual_interest_rate: DecimalString | Unset = UNSET
     repayment_every: Annotated[int, msgspec.Meta(ge=1, le=366)] | Unset = UNSET
-    repayment_unit: Literal["day", "week", "month"] | Unset = UNSET
-    interest_method: Literal["declining_balance", "flat"] | Unset = UNSET
-    amortization: Literal["equal_installments", "equal_principal"] | Unset = UNSET
-    interest_period: Literal["installment", "daily"] | Unset = UNSET
-    day_count: Literal["30/360", "actual/365", "actual/360", "actual/actual"] | Unset = UNSET
+    repayment_unit: RepaymentUnit | Unset = UNSET
+    interest_method: InterestMethod | Unset = UNSET
+    amortization: Amortization | Unset = UNSET
+    interest_period: InterestPeriod | Unset = UNSET
+    day_count: DayCount | Unset = UNSET
     principal_grace_installments: Count | Unset = UNSET
     interest_grace_installments: Count | Unset = UNSET
     installment_multiple: DecimalString | Unset = UNSET
@@ -128,7 +128,7 @@ def fee_from_wire(fee: FeeIn, index: int, currency: str) -> Fee:
         if fee.amount is None
         else checked_amount(decimal_of(fee.amount, f"{where}.amount"), currency, f"{where}.amount", allow_zero=True)
     )
-    return Fee(name=fee.name, collection=FeeCollection(fee.collection), percent_of_principal=percent, amount=amount)
+    return Fee(name=fee.name, collection=fee.collection, percent_of_principal=percent, amount=amount)
 
 
 def raise_field(field: str, message: str) -> None:
@@ -151,11 +151,11 @@ def quote_request_from_wire(data: CreateLoanQuoteRequest) -> QuoteRequest:
         number_of_installments=data.number_of_installments,
         annual_interest_rate=rate,
         repayment_every=_given(data.repayment_every),
-        repayment_unit=_given(data.repayment_unit, RepaymentUnit),
-        interest_method=_given(data.interest_method, InterestMethod),
-        amortization=_given(data.amortization, Amortization),
-        interest_period=_given(data.interest_period, InterestPeriod),
-        day_count=_given(data.day_count, DayCount),
+        repayment_unit=_given(data.repayment_unit),
+        interest_method=_given(data.interest_method),
+        amortization=_given(data.amortization),
+        interest_period=_given(data.interest_period),
+        day_count=_given(data.day_count),
         principal_grace_installments=_given(data.principal_grace_installments),
         interest_grace_installments=_given(data.interest_grace_installments),
         installment_multiple=_given(data.installment_multiple, lambda v: decimal_of(v, "installment_multiple")),

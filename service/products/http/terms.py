@@ -49,7 +49,7 @@ def servicing_from_wire(t: ServicingTermsIn, currency: str, prefix: str) -> Serv
     return ServicingTerms(
         currency=currency,
         allocation_order=tuple(Component(c) for c in t.allocation_order),
-        overpayment=Overpayment(t.overpayment),
+        overpayment=t.overpayment,
         grace_days_before_late=t.grace_days_before_late,
         late_fee=checked_amount(
             decimal_of(t.late_fee, f"{prefix}.late_fee"), currency, f"{prefix}.late_fee", allow_zero=True

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from domain.errors import NotFound, RuleViolation
 from domain.identity.model import Principal, ensure_may_see_loan, may_see_loan
-from domain.loans.model import Disbursement, Loan
+from domain.loans.model import Disbursement, Loan, LoanStatus
 from service.servicing.ports import LoanListItem, LoanSearch, ScheduleVersion, ServicingUnitOfWork
 
-LOAN_STATUSES = ("active", "closed", "written_off")
+LOAN_STATUSES = tuple(LoanStatus)
 # Bucket labels follow each product's bounds (domain.servicing.arrears.bucket_labels):
 # "current", "1-30", "31-60", ..., "over 90".
 ARREARS_BUCKET = re.compile(r"^(current|\d{1,4}-\d{1,4}|over \d{1,4})$")

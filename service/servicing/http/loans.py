@@ -13,6 +13,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from domain.loans.model import LoanStatus
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
@@ -20,7 +21,6 @@ from service.kernel.http.schemas import Page, next_cursor, published_as
 from service.kernel.http.wire import AmountOut, InstallmentOut, RateOut, optional_rate_text, rate_text
 from service.services import Services
 from service.servicing.handlers.loans import list_loans, loan_overview
-from service.servicing.http.payments import LoanStatusName, loan_status
 from service.servicing.ports import LoanListItem, LoanSearch, StatementLine
 
 ArrearsBucket = Annotated[
@@ -55,7 +55,7 @@ class LoanResponse(msgspec.Struct, frozen=True):
     principal: AmountOut
     annual_interest_rate: RateOut | None
     apr: RateOut | None
-    status: LoanStatusName
+    status: LoanStatus
     disbursed_on: date
     tranches: list[TrancheOut]
     installments: list[InstallmentOut]
@@ -103,7 +103,7 @@ class LoanSummaryResponse(msgspec.Struct, frozen=True):
     currency: str
     principal: AmountOut
     outstanding_principal: AmountOut
-    status: LoanStatusName
+    status: LoanStatus
     days_past_due: int
     arrears_bucket: str
     next_due_date: date | None
@@ -140,7 +140,7 @@ class LoanController(Controller):
         partner_id: uuid.UUID | None = None,
         applicant_id: Annotated[uuid.UUID | None, QueryParameter(description="the borrower")] = None,
         borrower_name: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
-        status: LoanStatusName | None = None,
+        status: LoanStatus | None = None,
         arrears_bucket: ArrearsBucket | None = None,
         include_test: Annotated[
             bool, QueryParameter(description="also loans of partners' sandbox (made-up) people (left out by default)")
@@ -188,7 +188,7 @@ class LoanController(Controller):
             principal=loan.principal,
             annual_interest_rate=optional_rate_text(live.annual_interest_rate),
             apr=optional_rate_text(live.apr),
-            status=loan_status(loan.status),
+            status=LoanStatus(loan.status),
             disbursed_on=loan.disbursed_on,
             tranches=[TrancheOut(t.tranche, t.amount, t.fees_withheld, t.value_date) for t in tranches],
             installments=_drawn_up(live.installments),

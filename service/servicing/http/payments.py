@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, cast, get_args
+from typing import Annotated, cast
 
 import msgspec
 from litestar import Controller, get, post
@@ -19,7 +19,8 @@ from litestar.params import JSONBody, QueryParameter
 
 from domain.identity.model import Role
 from domain.loans.events import LoanEventKind
-from domain.servicing import InstallmentStatus, PaymentChannel
+from domain.loans.model import LoanStatus
+from domain.servicing import Component, InstallmentStatus, PaymentChannel
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, OFFICERS, AuthedRequest, allow
 from service.kernel.http.idempotency import IdempotencyHeader, idempotency_key
@@ -41,23 +42,12 @@ Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S"
 Count = Annotated[int, msgspec.Meta(ge=0, le=600)]
 
 
-# What a loan is: repaying, repaid, or written off (published as an enum).
-LoanStatusName = Literal["active", "closed", "written_off"]
-
-
-def loan_status(stored: str) -> LoanStatusName:
-    """A loan's stored status as the wire's closed list (a value outside it is a bug, not an answer)."""
-    if stored not in get_args(LoanStatusName):
-        raise ValueError(f"unknown loan status {stored!r}")
-    return cast(LoanStatusName, stored)
-
-
 class PaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Money received from the borrower; ``value_date`` may be in the past (the loan is replayed)."""
 
     amount: MoneyIn
     value_date: date
-    channel: Literal["direct_debit", "transfer", "cash", "card"]
+    channel: PaymentChannel
     # SEPA's unstructured remittance information: 140 characters.
     external_reference: Annotated[str, msgspec.Meta(min_length=1, max_length=140, pattern=r"\S")] | None = None
     confirm_overpayment: Annotated[
@@ -96,13 +86,13 @@ class RescheduleRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
 class AllocationOut(msgspec.Struct, frozen=True):
     installment: int | None
-    component: Literal["penalties", "fees", "interest", "principal", "recovery"]
+    component: Component
     amount: AmountOut
     applied_on: date
 
 
 class LoanStateOut(msgspec.Struct, frozen=True):
-    status: LoanStatusName
+    status: LoanStatus
     as_of: date
     outstanding_principal: AmountOut
     credit_balance: AmountOut
@@ -215,7 +205,7 @@ class LoanScheduleResponse(msgspec.Struct, frozen=True):
     apr: RateOut | None
     amendment: int
     schedule_starts_on: date
-    status: LoanStatusName
+    status: LoanStatus
     disbursed_on: date
     as_of: date | None
     outstanding_principal: AmountOut
@@ -282,7 +272,7 @@ def _payment_command(data: PaymentRequest, services: Services) -> uc.PaymentComm
         amount=amount,
         currency=currency,
         value_date=data.value_date,
-        channel=PaymentChannel(data.channel),
+        channel=data.channel,
         external_reference=data.external_reference,
         confirm_overpayment=data.confirm_overpayment,
         overpayment_margin=services.settings.overpayment_margin,
@@ -302,7 +292,7 @@ def schedule_response(found: LoanStatement) -> LoanScheduleResponse:
         apr=optional_rate_text(live.apr),
         amendment=live.amendment,
         schedule_starts_on=live.starts_on,
-        status=loan_status(loan.status),
+        status=LoanStatus(loan.status),
         disbursed_on=loan.disbursed_on,
         as_of=loan.state_as_of,
         outstanding_principal=loan.outstanding_principal,

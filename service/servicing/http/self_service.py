@@ -15,6 +15,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
+from domain.loans.model import LoanStatus
 from service.kernel.http.audit import audited
 from service.kernel.http.guards import ALL_STAFF, AuthedRequest, allow
 from service.kernel.http.problems import problems
@@ -22,7 +23,6 @@ from service.kernel.http.wire import AmountOut
 from service.kernel.pdf import render_off_the_loop
 from service.services import Services
 from service.servicing.handlers import self_service as uc
-from service.servicing.http.payments import LoanStatusName
 from service.servicing.ports import ScheduleExport, ScheduleRenderer
 
 PDF = "application/pdf"
@@ -35,7 +35,7 @@ class BorrowerLoanResponse(msgspec.Struct, frozen=True):
     ``payoff_on`` (today) costs, as ``GET /v1/loans/{loan_id}/payoff`` quotes it."""
 
     id: uuid.UUID
-    status: LoanStatusName
+    status: LoanStatus
     currency: str
     principal: AmountOut
     disbursed_on: date

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from domain.loans.model import GroupBy
 from service.followup.handlers import follow_up_report
 from service.reporting.handlers import pipeline_by_month, portfolio_by_month
 from service.services import Services
@@ -115,7 +116,7 @@ async def pipeline_chart(services: Services, lang: str) -> Chart:
 
 
 async def survival_chart(services: Services, lang: str) -> Chart:
-    report = await follow_up_report("product", services.today(), uow=services.uow())
+    report = await follow_up_report(GroupBy.PRODUCT, services.today(), uow=services.uow())
     eligible: dict[int, int] = {}
     surviving: dict[int, int] = {}
     for group in report.groups:
