@@ -229,7 +229,7 @@ class SqlFollowUps:
         if not keys:
             return {}
         rows = await self.session.execute(select(key, name).where(key.in_(set(keys))))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     async def report_facts(self, group_by: GroupBy) -> Sequence[tuple[uuid.UUID | None, BusinessFacts]]:
         key = {"product": _loans.c.product_id, "officer": _loans.c.officer_id, "partner": _loans.c.partner_id}[group_by]
