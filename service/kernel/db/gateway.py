@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from domain.errors import Unavailable
 from service.kernel.db.unit_of_work import connection_lost
 
-__all__ = ["RawConnection", "autocommit", "in_transaction", "read_only", "single_statement"]
+__all__ = ["RawConnection", "autocommit", "in_transaction", "read_only"]
 
 
 class RawConnection(Protocol):
@@ -60,21 +60,15 @@ async def read_only(session: AsyncSession) -> AsyncIterator[RawConnection]:
     """The asyncpg connection of ``session`` for reads, in a READ ONLY transaction of its own
     (asyncpg's public ``transaction()``: BEGIN and COMMIT, the round trips the unit of work's own
     BEGIN and ROLLBACK cost before), or in the session's transaction when one is begun already.
-    A read that is one statement needs none of it: ``single_statement`` (one round trip, not three)."""
+    Measured (issue 12, 2026-11-30, servicing benchmark, same session): the schedule document sent
+    alone, outside any transaction, saved CPU but its p99 was far worse (58-105 ms in 5 of 7 runs)
+    than inside this transaction (7.5-21 ms in 3 of 4): two round trips buy a steadier p99."""
     raw = await _raw(await session.connection())
     if raw.is_in_transaction():
         yield raw
         return
     async with raw.transaction(readonly=True):
         yield raw
-
-
-async def single_statement(session: AsyncSession) -> RawConnection:
-    """The asyncpg connection of ``session`` for a read that is one statement: sent alone, PostgreSQL
-    runs it in a transaction of its own, on one snapshot, in one round trip. ``read_only``'s BEGIN and
-    COMMIT would add two round trips and nothing a lone SELECT lacks (measured on the schedule GET:
-    README, Benchmarks). Inside a transaction already begun, the statement joins it."""
-    return await _raw(await session.connection())
 
 
 @asynccontextmanager

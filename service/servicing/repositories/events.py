@@ -30,7 +30,7 @@ from domain.money import quantize
 from domain.schedules import Installment
 from domain.servicing import InstallmentState, InstallmentStatus, LoanState, PaymentChannel
 from service.kernel.db.codec import from_jsonb, to_jsonb
-from service.kernel.db.gateway import RawConnection, in_transaction, read_only, single_statement
+from service.kernel.db.gateway import RawConnection, in_transaction, read_only
 from service.servicing.ports import (
     LoanStatement,
     LoanSummary,
@@ -326,15 +326,16 @@ class SqlLoanServicing:
             )
 
     async def schedule_document(self, loan_id: uuid.UUID) -> ScheduleDocument | None:
-        return await fetch_schedule_document(await single_statement(self.session), loan_id)
+        async with read_only(self.session) as connection:
+            return await fetch_schedule_document(connection, loan_id)
 
     async def loans_of_borrower(self, borrower_id: uuid.UUID) -> Sequence[uuid.UUID]:
         connection = await in_transaction(self.session)
         return [row["id"] for row in await connection.fetch(_LOANS_OF_BORROWER, borrower_id)]
 
     async def borrower_of(self, loan_id: uuid.UUID) -> uuid.UUID | None:
-        connection = await single_statement(self.session)
-        borrower_id: uuid.UUID | None = await connection.fetchval(_BORROWER_OF, loan_id)
+        async with read_only(self.session) as connection:
+            borrower_id: uuid.UUID | None = await connection.fetchval(_BORROWER_OF, loan_id)
         return borrower_id
 
     async def statement(self, loan_id: uuid.UUID, *, transactions: bool = True) -> LoanStatement | None:
