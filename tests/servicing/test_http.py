@@ -626,3 +626,24 @@ async def test_rates_have_one_format_on_every_route(
         },
     )
     assert quote.json()["apr"] == "6.17"
+
+
+async def test_a_payment_with_too_many_decimals_or_not_above_zero_says_which_in_french_by_default(
+    client: AsyncTestClient[Litestar], officer: Caller, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    """QA met "must be more than zero, in the currency's minor unit", in English on a French page,
+    for 10,123: each fault has its own message, and French is the default."""
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=DISBURSED)
+    decimals = await post(client, officer, f"/v1/loans/{loan.id}/payments/preview", payment("10.123", TODAY))
+    assert decimals.status_code == 422 and fields(decimals) == ["amount.amount"]
+    assert decimals.json()["code"] == "money.too_many_decimals"
+    assert decimals.json()["errors"][0]["reason"] == "EUR a au plus 2 décimales"
+    negative = await post(client, officer, f"/v1/loans/{loan.id}/payments/preview", payment("-5.00", TODAY))
+    assert negative.status_code == 422 and fields(negative) == ["amount.amount"]
+    assert negative.json()["errors"][0]["reason"] == "doit être supérieur à zéro"
+    english = await client.post(
+        f"/v1/loans/{loan.id}/payments/preview",
+        json=payment("10.123", TODAY),
+        headers={**officer.headers, "Accept-Language": "en"},
+    )
+    assert english.json()["errors"][0]["reason"] == "EUR has 2 decimals at most"

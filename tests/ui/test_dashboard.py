@@ -39,7 +39,7 @@ async def test_my_agenda_and_my_loans_in_arrears(
     late = await make_loan(uow_factory, officer_id=officer.id, borrower_name="Bruno Late")  # type: ignore[arg-type]
     await set_loan(settings, late, "days_past_due = 40, arrears_bucket = '31-60'")
     dashboard = (await client.get("/ui/")).text
-    assert "Tranche de retard 31-60" in dashboard and "Bruno Late" in dashboard
+    assert "Tranche de retard : 31 à 60 j" in dashboard and "Bruno Late" in dashboard
 
 
 async def test_a_manager_sees_the_outstanding_of_the_last_close(

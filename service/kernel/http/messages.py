@@ -362,6 +362,18 @@ FRENCH_TEMPLATES_BY_CODE: dict[str, list[tuple[re.Pattern[str], str]]] = {
             "la dernière échéance tomberait après le {latest} : moins d'échéances ou une première échéance plus tôt",
         ),
     ],
+    "money.too_many_decimals": [
+        (re.compile(r"^(?P<cur>[A-Z]{3}) has (?P<n>\d+) decimals at most$"), "{cur} a au plus {n} décimales"),
+        (
+            re.compile(r"^(?P<field>\S+) has more decimals than (?P<cur>[A-Z]{3}) allows$"),
+            "{field} a plus de décimales que {cur} n'en admet",
+        ),
+        (
+            re.compile(r"^(?P<field>\S+) has more decimals than the currency allows$"),
+            "{field} a plus de décimales que la devise n'en admet",
+        ),
+    ],
+    "value.too_many_decimals": [(re.compile(r"^at most (?P<n>\d+) decimals$"), "au plus {n} décimales")],
     "money.too_large": [
         (re.compile(r"^must be below (?P<limit>\S+)$"), "doit être inférieur à {limit}"),
         (

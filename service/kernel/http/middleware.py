@@ -69,7 +69,9 @@ _NO_STORE = (b"cache-control", b"no-store")
 def security_headers(*, hsts_max_age: int = 0) -> list[tuple[str, str]]:
     """Headers every response carries. ``no-store``: answers carry personal or financial data
     (loans, schedules, PDFs, calendars, exports), which no cache or browser history may keep."""
-    headers = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+    # same-origin: our own pages get the Referer (a page shown after a refused form or a preview
+    # switches language back to it), other sites never see our addresses (they carry ids).
+    headers = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
     if hsts_max_age:
         headers.append(("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"))
     return headers

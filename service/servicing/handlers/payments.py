@@ -33,7 +33,7 @@ from domain.loans.events import (
     facts_of,
 )
 from domain.loans.model import Loan
-from domain.money import AMOUNT_LIMIT, is_in_minor_unit, quantize
+from domain.money import AMOUNT_LIMIT, decimals, is_in_minor_unit, quantize
 from domain.origination.eligibility import newest_in_force_ceiling, newest_in_force_threshold
 from domain.products.policies import check_reschedule, check_usury
 from domain.schedules import ScheduleTerms, build_schedule
@@ -285,10 +285,12 @@ def _payment_event(
         raise RuleViolation(
             f"must be the loan's currency, {loan.currency}", code="money.currency_mismatch", field="currency"
         )
-    if command.amount <= 0 or not is_in_minor_unit(command.amount, loan.currency):
+    if command.amount <= 0:
+        raise RuleViolation("must be more than zero", code="servicing.invalid_amount", field="amount")
+    if not is_in_minor_unit(command.amount, loan.currency):
         raise RuleViolation(
-            "must be more than zero, in the currency's minor unit",
-            code="servicing.invalid_amount",
+            f"{loan.currency} has {decimals(loan.currency)} decimals at most",
+            code="money.too_many_decimals",
             field="amount",
         )
     _check_value_date(command.value_date, loan, today)
