@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.ids import new_id
 from domain.partners.model import EventType, FollowedReferral, PartnerEvent, shared_details, sharing_allowed
 from domain.partners.webhooks import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
+from service.kernel.db.mapping import to_domain
 from service.partners.ports import Audience
 from service.partners.tables import (
     PartnerEventRow,
@@ -88,18 +89,7 @@ def followed(row: Mapping[Any, Any]) -> FollowedReferral:
 
 
 def event_of(row: Mapping[Any, Any]) -> PartnerEvent:
-    return PartnerEvent(
-        id=row["id"],
-        partner_id=row["partner_id"],
-        position=row["position"],
-        type=EventType(row["type"]),
-        occurred_on=row["occurred_on"],
-        recorded_at=row["recorded_at"],
-        referral_id=row["referral_id"],
-        partner_reference=row["partner_reference"],
-        data=row["data"],
-        test=row["test"],
-    )
+    return to_domain(PartnerEvent, row, type=EventType(row["type"]))
 
 
 class SqlPartnerEvents:
@@ -276,33 +266,16 @@ class SqlPartnerFeed:
 
 
 def endpoint_of(row: Mapping[Any, Any]) -> WebhookEndpoint:
-    return WebhookEndpoint(
-        id=row["id"],
-        partner_id=row["partner_id"],
-        url=row["url"],
+    return to_domain(
+        WebhookEndpoint,
+        row,
         event_types=frozenset(EventType(t) for t in row["event_types"]),
-        secret=row["secret"],
-        created_at=row["created_at"],
         status=EndpointStatus(row["status"]),
-        previous_secret=row["previous_secret"],
-        previous_secret_until=row["previous_secret_until"],
-        failed_in_a_row=row["failed_in_a_row"],
-        test=row["test"],
-        version=row["version"],
     )
 
 
 def delivery_of(row: Mapping[Any, Any]) -> WebhookDelivery:
-    return WebhookDelivery(
-        id=row["id"],
-        endpoint_id=row["endpoint_id"],
-        event_id=row["event_id"],
-        status=DeliveryStatus(row["status"]),
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        last_error=row["last_error"],
-        sent_at=row["sent_at"],
-    )
+    return to_domain(WebhookDelivery, row, status=DeliveryStatus(row["status"]))
 
 
 def endpoint_values(endpoint: WebhookEndpoint) -> dict[str, Any]:

@@ -14,11 +14,22 @@ from litestar.testing import AsyncTestClient
 
 from service.wiring import SqlUnitOfWorkFactory
 from tests.conftest import Caller, Racing, lender_today, sign_in_staff
-from tests.loans import make_loan
+from tests.loans import MadeLoan, make_loan
 from tests.statements import count_the_apps_statements
 from tests.ui.pages import csrf_of, idempotency_of, sign_in_page
 
 TODAY = lender_today()
+
+
+async def officers_loan_page(
+    client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
+) -> tuple[MadeLoan, str, str]:
+    """A loan of 40 days, its officer signed in on the pages: the loan, its page's address and HTML."""
+    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
+    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
+    await sign_in_page(client, "officer")
+    page = f"/ui/loans/{loan.id}"
+    return loan, page, (await client.get(page)).text
 
 
 async def test_a_repayment_is_shown_allocated_then_recorded_once(
@@ -64,11 +75,7 @@ async def test_a_repayment_is_shown_allocated_then_recorded_once(
 async def test_refusals_show_next_to_their_field_in_the_pages_language(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
-    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
-    await sign_in_page(client, "officer")
-    page = f"/ui/loans/{loan.id}"
-    html = (await client.get(page)).text
+    loan, page, html = await officers_loan_page(client, uow_factory)
     future = (TODAY + timedelta(days=3)).isoformat()
     refused = await client.post(
         f"{page}/payments/preview",
@@ -119,11 +126,7 @@ async def test_an_amount_in_exponent_or_too_long_is_refused_next_to_its_field(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     # "1e999" reached quantize() and was a 500; the pages now take the API's shape of a number.
-    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
-    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
-    await sign_in_page(client, "officer")
-    page = f"/ui/loans/{loan.id}"
-    html = (await client.get(page)).text
+    _, page, html = await officers_loan_page(client, uow_factory)
     for typed in ("1e999", "1E2", "1" * 16, "١٠"):
         refused = await client.post(
             f"{page}/payments/preview",
@@ -142,10 +145,7 @@ async def test_a_payment_above_the_payoff_is_explained_in_french(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     # The page showed "999999 is more than the payoff on ...: confirm the overpayment" in English.
-    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
-    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
-    await sign_in_page(client, "officer")
-    html = (await client.get(f"/ui/loans/{loan.id}")).text
+    loan, _, html = await officers_loan_page(client, uow_factory)
     too_much = await client.post(
         f"/ui/loans/{loan.id}/payments/preview",
         data={"_csrf": csrf_of(html), "amount": "999999", "value_date": TODAY.isoformat(), "channel": "cash"},
@@ -158,11 +158,7 @@ async def test_a_payment_above_the_payoff_is_explained_in_french(
 async def test_a_negative_term_is_refused_as_out_of_range_not_as_not_a_number(
     client: AsyncTestClient[Litestar], uow_factory: SqlUnitOfWorkFactory
 ) -> None:
-    officer = await sign_in_staff(client, uow_factory, "officer", "loan_officer")
-    loan = await make_loan(uow_factory, officer_id=officer.id, disbursed_on=TODAY - timedelta(days=40))
-    await sign_in_page(client, "officer")
-    page = f"/ui/loans/{loan.id}"
-    html = (await client.get(page)).text
+    _, page, html = await officers_loan_page(client, uow_factory)
     fields = {
         "_csrf": csrf_of(html),
         "_idempotency": idempotency_of(html),
